@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Shared settings for every respcap target: Swift 6 language mode (strict concurrency) everywhere.
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "respcap",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "respcap", targets: ["respcap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // libpcap: live capture and BPF filters. The only importer is `Capture`.
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        // Layer 1: capture files (pcap, pcapng) and live interfaces -> raw link-layer records.
+        .target(name: "Capture", dependencies: ["CPcap"], swiftSettings: settings),
+        // Layer 2: link, IP and TCP headers -> TCP segments.
+        .target(name: "Packets", dependencies: ["Capture"], swiftSettings: settings),
+        // Layer 3: TCP segments -> ordered byte chunks per half-connection, gaps marked.
+        .target(name: "TCPReassembly", dependencies: ["Packets"], swiftSettings: settings),
+        // Layer 4: RESP2/RESP3 decoding; standard library only.
+        .target(name: "RESP", swiftSettings: settings),
+        // Layer 5: command table, command naming, request <-> reply pairing.
+        .target(name: "RedisSemantics", dependencies: ["RESP"], swiftSettings: settings),
+        // Layer 6: the pipeline and the analyses over paired commands and connection events.
+        .target(
+            name: "Analysis",
+            dependencies: [
+                "Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: settings
+        ),
+        // Layer 7: Markdown / JSON renderers of analysis summaries.
+        .target(name: "Report", dependencies: ["Analysis"], swiftSettings: settings),
+        // Layer 8: the command line.
+        .executableTarget(
+            name: "respcap",
+            dependencies: [
+                "Capture", "Analysis", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture"], swiftSettings: settings),
+        .testTarget(name: "PacketsTests", dependencies: ["Packets", "Capture"], swiftSettings: settings),
+        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "Packets"], swiftSettings: settings),
+        .testTarget(name: "RESPTests", dependencies: ["RESP"], swiftSettings: settings),
+        .testTarget(name: "RedisSemanticsTests", dependencies: ["RedisSemantics", "RESP"], swiftSettings: settings),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Capture"], swiftSettings: settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["respcap"], swiftSettings: settings),
+    ]
+)

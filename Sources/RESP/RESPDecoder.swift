@@ -1,0 +1,629 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An incremental RESP2/RESP3 decoder for one direction of one connection.
+///
+/// Feed it the stream's bytes in order, in chunks of any size; it calls the handler with the same tokens whatever
+/// the segmentation, and parses every byte once. Bulk bodies are never buffered: at most `RESPLimits.keptPrefix`
+/// bytes of each string are kept, the rest is counted and skipped. Steady-state decoding allocates nothing.
+///
+/// - `.client` side (requests): arrays of bulk strings, or inline lines split as redis-server splits them.
+/// - `.server` side (replies and pushes): every RESP2 and RESP3 type.
+///
+/// After a protocol error the decoder resynchronises: it skips to the next line start that can begin a message
+/// (`*` followed by a digit for requests; a type byte for replies) and goes on from there.
+public struct RESPDecoder {
+    public enum Side: Sendable { case client, server }
+
+    public let side: Side
+    public let limits: RESPLimits
+    /// Bytes fed so far.
+    public private(set) var streamOffset: Int64 = 0
+    /// Bytes skipped while resynchronising after errors or gaps.
+    public private(set) var skippedBytes: Int64 = 0
+
+    private enum State {
+        case start
+        case line(RESPKind)
+        case bulkBody(RESPKind)
+        case bulkTerminator(RESPKind, missing: Int)
+        case inline
+        /// Skipping bytes until a line feed, then looking for a plausible message start.
+        case resync(afterLineFeed: Bool)
+    }
+
+    private struct Frame {
+        var remaining: Int
+        var isAttribute: Bool
+    }
+
+    private var state: State = .start
+    private var stack: [Frame] = []
+    private var attributeFrames = 0
+    private var messageBytes = 0
+    /// Scratch for a line or bulk body that spans chunks; holds at most `scratchCapacity` bytes.
+    private var scratch: [UInt8]
+    private var scratchCount = 0
+    private let scratchCapacity: Int
+    /// Length of the current line or bulk body seen so far / expected in total.
+    private var valueLength = 0
+    private var bulkRemaining = 0
+    private var lastByteWasCR = false
+    private var inlineBuffer: [UInt8] = []
+    private var inlineArguments: [UInt8] = []
+    private var inlineRanges: [(start: Int, count: Int)] = []
+
+    public init(side: Side, limits: RESPLimits = RESPLimits()) {
+        self.side = side
+        self.limits = limits
+        // Length lines need up to 21 bytes; keep room for that whatever the configured prefix.
+        self.scratchCapacity = max(limits.keptPrefix, 32)
+        self.scratch = [UInt8](repeating: 0, count: scratchCapacity)
+        self.stack.reserveCapacity(min(limits.maxDepth, 64))
+    }
+
+    /// True between messages (no partial message buffered or pending).
+    public var isAtMessageBoundary: Bool {
+        if case .start = state, stack.isEmpty, messageBytes == 0 { return true }
+        return false
+    }
+
+    /// Forgets any partial message and skips input until a plausible message start, e.g. after bytes were lost.
+    /// `atMessageStart` says the next byte is known to begin a message (e.g. nothing was partial).
+    public mutating func resynchronize(atMessageStart: Bool = false) {
+        stack.removeAll(keepingCapacity: true)
+        attributeFrames = 0
+        messageBytes = 0
+        scratchCount = 0
+        inlineBuffer.removeAll(keepingCapacity: true)
+        state = atMessageStart ? .start : .resync(afterLineFeed: false)
+    }
+
+    /// Decodes `bytes`, calling `handler` for every token, message end and protocol error found.
+    public mutating func feed<H: RESPTokenHandler>(_ bytes: UnsafeRawBufferPointer, handler: inout H) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let end = bytes.count
+        var i = 0
+        while i < end {
+            switch state {
+            case .start:
+                i = startValue(base, i, end, &handler)
+            case .line(let kind):
+                i = continueLine(kind, base, i, end, &handler)
+            case .bulkBody(let kind):
+                i = continueBulk(kind, base, i, end, &handler)
+            case .bulkTerminator(let kind, let missing):
+                i = continueTerminator(kind, missing, base, i, end, &handler)
+            case .inline:
+                i = continueInline(base, i, end, &handler)
+            case .resync(let afterLineFeed):
+                i = continueResync(afterLineFeed, base, i, end)
+            }
+        }
+        streamOffset &+= Int64(end)
+    }
+
+    // MARK: - Value start
+
+    private mutating func startValue<H: RESPTokenHandler>(
+        _ base: UnsafeRawPointer, _ i: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        let byte = base.load(fromByteOffset: i, as: UInt8.self)
+        if side == .client {
+            if stack.isEmpty {
+                if byte != UInt8(ascii: "*") {
+                    state = .inline
+                    inlineBuffer.removeAll(keepingCapacity: true)
+                    return i
+                }
+            } else if byte != UInt8(ascii: "$") {
+                return fail(.invalidRequestElement, base, i, end, &handler)
+            }
+        }
+        let kind: RESPKind
+        switch byte {
+        case UInt8(ascii: "+"): kind = .simpleString
+        case UInt8(ascii: "-"): kind = .simpleError
+        case UInt8(ascii: ":"): kind = .integer
+        case UInt8(ascii: "$"): kind = .bulkString
+        case UInt8(ascii: "*"): kind = .array
+        case UInt8(ascii: "_"): kind = .null
+        case UInt8(ascii: "#"): kind = .boolean
+        case UInt8(ascii: ","): kind = .double
+        case UInt8(ascii: "("): kind = .bigNumber
+        case UInt8(ascii: "!"): kind = .bulkError
+        case UInt8(ascii: "="): kind = .verbatimString
+        case UInt8(ascii: "%"): kind = .map
+        case UInt8(ascii: "~"): kind = .set
+        case UInt8(ascii: "|"): kind = .attribute
+        case UInt8(ascii: ">"): kind = .push
+        default:
+            return fail(.invalidTypeByte, base, i, end, &handler)
+        }
+        messageBytes &+= 1
+        scratchCount = 0
+        valueLength = 0
+        lastByteWasCR = false
+        state = .line(kind)
+        return i + 1
+    }
+
+    // MARK: - Lines
+
+    /// Reads the rest of a line after a type byte; the line's content is kept up to `scratchCapacity` bytes.
+    private mutating func continueLine<H: RESPTokenHandler>(
+        _ kind: RESPKind, _ base: UnsafeRawPointer, _ i: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        let available = end - i
+        let found = memchr(base + i, Int32(UInt8(ascii: "\n")), available)
+        let takeCount = found.map { UnsafeRawPointer($0) - (base + i) } ?? available
+        let isNumeric = Self.hasNumericLine(kind)
+        if takeCount > 0 {
+            if isNumeric && valueLength &+ takeCount > 24 {
+                return fail(.invalidLength, base, i, end, &handler)
+            }
+            if found != nil && valueLength == 0 {
+                // The whole line is in this chunk: read it in place.
+                var contentCount = takeCount
+                if base.load(fromByteOffset: i + takeCount - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+                    contentCount -= 1
+                }
+                let content = UnsafeRawBufferPointer(start: base + i, count: contentCount)
+                messageBytes &+= takeCount + 1
+                return finishLine(kind, content, fullLength: contentCount, base, i + takeCount + 1, end, &handler)
+            }
+            appendToScratch(base + i, takeCount)
+            valueLength &+= takeCount
+            lastByteWasCR = base.load(fromByteOffset: i + takeCount - 1, as: UInt8.self) == UInt8(ascii: "\r")
+            messageBytes &+= takeCount
+        }
+        guard found != nil else { return end }
+        messageBytes &+= 1
+        let fullLength = lastByteWasCR ? valueLength - 1 : valueLength
+        let kept = min(scratchCount, fullLength)
+        return scratch.withUnsafeBytes { buffer in
+            let content = UnsafeRawBufferPointer(start: buffer.baseAddress, count: kept)
+            return finishLine(kind, content, fullLength: fullLength, base, i + takeCount + 1, end, &handler)
+        }
+    }
+
+    private static func hasNumericLine(_ kind: RESPKind) -> Bool {
+        switch kind {
+        case .integer, .bulkString, .array, .bulkError, .verbatimString, .map, .set, .attribute, .push, .boolean, .null:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Handles a complete header or scalar line. `next` is the index just past its line feed.
+    private mutating func finishLine<H: RESPTokenHandler>(
+        _ kind: RESPKind, _ content: UnsafeRawBufferPointer, fullLength: Int,
+        _ base: UnsafeRawPointer, _ next: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        switch kind {
+        case .simpleString, .simpleError, .double, .bigNumber:
+            let kept = UnsafeRawBufferPointer(rebasing: content.prefix(limits.keptPrefix))
+            emit(kind, length: fullLength, integer: 0, content: kept, &handler)
+            state = .start
+            valueCompleted(&handler)
+            return next
+        case .null:
+            guard fullLength == 0 else { return fail(.invalidLength, base, next - 1, end, &handler) }
+            emit(.null, length: 0, integer: 0, content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+            state = .start
+            valueCompleted(&handler)
+            return next
+        case .boolean:
+            guard fullLength == 1, let b = content.first, b == UInt8(ascii: "t") || b == UInt8(ascii: "f") else {
+                return fail(.invalidLength, base, next - 1, end, &handler)
+            }
+            emit(.boolean, length: 0, integer: b == UInt8(ascii: "t") ? 1 : 0, content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+            state = .start
+            valueCompleted(&handler)
+            return next
+        case .integer:
+            guard let value = Self.parseInteger(content) else {
+                return fail(.invalidLength, base, next - 1, end, &handler)
+            }
+            emit(.integer, length: 0, integer: value, content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+            state = .start
+            valueCompleted(&handler)
+            return next
+        case .bulkString, .bulkError, .verbatimString:
+            guard let length = Self.parseInteger(content) else {
+                return fail(.invalidLength, base, next - 1, end, &handler)
+            }
+            if length == -1 && kind == .bulkString && side == .server {
+                emit(.nullBulkString, length: 0, integer: -1, content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+                state = .start
+                valueCompleted(&handler)
+                return next
+            }
+            guard length >= 0 else { return fail(.invalidLength, base, next - 1, end, &handler) }
+            guard length <= Int64(limits.maxBulkLength) else {
+                return fail(.lengthLimitExceeded, base, next - 1, end, &handler)
+            }
+            valueLength = Int(length)
+            bulkRemaining = Int(length)
+            scratchCount = 0
+            state = .bulkBody(kind)
+            return next
+        case .array, .map, .set, .attribute, .push:
+            guard let count = Self.parseInteger(content) else {
+                return fail(.invalidLength, base, next - 1, end, &handler)
+            }
+            if count == -1 && kind == .array {
+                if side == .client {
+                    // redis-server ignores `*-1` from a client, like an empty request.
+                    state = .start
+                    valueCompleted(&handler)
+                    return next
+                }
+                emit(.nullArray, length: 0, integer: -1, content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+                state = .start
+                valueCompleted(&handler)
+                return next
+            }
+            guard count >= 0 else { return fail(.invalidLength, base, next - 1, end, &handler) }
+            let pairs = kind == .map || kind == .attribute
+            guard count <= Int64(pairs ? limits.maxAggregateElements / 2 : limits.maxAggregateElements) else {
+                return fail(.lengthLimitExceeded, base, next - 1, end, &handler)
+            }
+            let children = Int(count) * (pairs ? 2 : 1)
+            if side == .client && stack.isEmpty && kind == .array && children == 0 {
+                // `*0` from a client: redis-server resets and waits for the next request; no command.
+                state = .start
+                valueCompleted(&handler)
+                return next
+            }
+            emit(kind, length: children, integer: count, content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+            state = .start
+            if children == 0 {
+                if kind != .attribute { valueCompleted(&handler) }
+                return next
+            }
+            guard stack.count < limits.maxDepth else {
+                return fail(.depthLimitExceeded, base, next - 1, end, &handler)
+            }
+            stack.append(Frame(remaining: children, isAttribute: kind == .attribute))
+            if kind == .attribute { attributeFrames += 1 }
+            return next
+        case .nullBulkString, .nullArray:
+            return next
+        }
+    }
+
+    // MARK: - Bulk bodies
+
+    private mutating func continueBulk<H: RESPTokenHandler>(
+        _ kind: RESPKind, _ base: UnsafeRawPointer, _ i: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        let available = end - i
+        let take = min(available, bulkRemaining)
+        let keep = min(limits.keptPrefix, valueLength)
+        if take == bulkRemaining && scratchCount == 0 && bulkRemaining == valueLength {
+            // The whole body is in this chunk: hand out a view of it, no copy.
+            bulkRemaining = 0
+            messageBytes &+= take
+            state = .bulkTerminator(kind, missing: 2)
+            let content = UnsafeRawBufferPointer(start: base + i, count: keep)
+            return finishBulk(kind, content, base, i + take, end, &handler)
+        }
+        let consumedSoFar = valueLength - bulkRemaining
+        if consumedSoFar < keep {
+            let copy = min(keep - consumedSoFar, take)
+            appendToScratch(base + i, copy)
+        }
+        bulkRemaining -= take
+        messageBytes &+= take
+        if bulkRemaining > 0 { return end }
+        state = .bulkTerminator(kind, missing: 2)
+        return scratch.withUnsafeBytes { buffer in
+            let content = UnsafeRawBufferPointer(start: buffer.baseAddress, count: min(scratchCount, keep))
+            return finishBulk(kind, content, base, i + take, end, &handler)
+        }
+    }
+
+    /// Emits the bulk token as soon as its body is complete (its CRLF is checked afterwards).
+    private mutating func finishBulk<H: RESPTokenHandler>(
+        _ kind: RESPKind, _ content: UnsafeRawBufferPointer, _ base: UnsafeRawPointer, _ next: Int, _ end: Int,
+        _ handler: inout H
+    ) -> Int {
+        emit(kind, length: valueLength, integer: Int64(valueLength), content: content, &handler)
+        return next
+    }
+
+    private mutating func continueTerminator<H: RESPTokenHandler>(
+        _ kind: RESPKind, _ missing: Int, _ base: UnsafeRawPointer, _ i: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        var index = i
+        var stillMissing = missing
+        while stillMissing > 0 && index < end {
+            let expected = stillMissing == 2 ? UInt8(ascii: "\r") : UInt8(ascii: "\n")
+            guard base.load(fromByteOffset: index, as: UInt8.self) == expected else {
+                return fail(.missingCRLF, base, index, end, &handler)
+            }
+            index += 1
+            stillMissing -= 1
+            messageBytes &+= 1
+        }
+        if stillMissing > 0 {
+            state = .bulkTerminator(kind, missing: stillMissing)
+            return index
+        }
+        state = .start
+        valueCompleted(&handler)
+        return index
+    }
+
+    // MARK: - Inline requests
+
+    private mutating func continueInline<H: RESPTokenHandler>(
+        _ base: UnsafeRawPointer, _ i: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        let available = end - i
+        let found = memchr(base + i, Int32(UInt8(ascii: "\n")), available)
+        let takeCount = found.map { UnsafeRawPointer($0) - (base + i) } ?? available
+        if inlineBuffer.count + takeCount > limits.maxInlineLength {
+            inlineBuffer.removeAll(keepingCapacity: false)
+            return fail(.inlineTooLong, base, i, end, &handler)
+        }
+        inlineBuffer.append(contentsOf: UnsafeRawBufferPointer(start: base + i, count: takeCount))
+        messageBytes &+= takeCount
+        guard found != nil else { return end }
+        messageBytes &+= 1
+        if inlineBuffer.last == UInt8(ascii: "\r") { inlineBuffer.removeLast() }
+        let failure = emitInline(&handler)
+        inlineBuffer.removeAll(keepingCapacity: true)
+        if let failure {
+            // redis-server replies with a protocol error and closes; what follows is not this request.
+            handler.protocolError(RESPProtocolError(failure, at: streamOffset &+ Int64(i)))
+            messageBytes = 0
+            state = .start
+            return i + takeCount + 1
+        }
+        state = .start
+        return i + takeCount + 1
+    }
+
+    /// Splits the inline line as redis-server's `sdssplitargs` does and emits it as an array of bulk strings.
+    private mutating func emitInline<H: RESPTokenHandler>(_ handler: inout H) -> RESPProtocolError.Code? {
+        inlineArguments.removeAll(keepingCapacity: true)
+        inlineRanges.removeAll(keepingCapacity: true)
+        guard Self.splitArguments(inlineBuffer, into: &inlineArguments, ranges: &inlineRanges) else { return .unbalancedQuotes }
+        let byteCount = messageBytes
+        messageBytes = 0
+        let ranges = inlineRanges
+        if ranges.isEmpty { return nil }  // an empty line is no request
+        guard Self.isPlausibleCommandName(inlineArguments, ranges[0]) else { return .implausibleInlineCommand }
+        inlineArguments.withUnsafeBytes { args in
+            emit(.array, length: ranges.count, integer: Int64(ranges.count), content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+            stack.append(Frame(remaining: ranges.count, isAttribute: false))
+            for range in ranges {
+                let content = UnsafeRawBufferPointer(rebasing: args[range.start..<(range.start + min(range.count, limits.keptPrefix))])
+                emit(.bulkString, length: range.count, integer: Int64(range.count), content: content, &handler)
+            }
+            stack.removeAll(keepingCapacity: true)
+        }
+        handler.messageEnd(byteCount: byteCount)
+        return nil
+    }
+
+    /// A sniffer must not invent commands from text that is not Redis (TLS, other protocols on the port): an
+    /// inline command name is 1...64 bytes of letters, digits and `_-.:|`.
+    static func isPlausibleCommandName(_ arguments: [UInt8], _ range: (start: Int, count: Int)) -> Bool {
+        guard range.count > 0 && range.count <= 64 else { return false }
+        for index in range.start..<(range.start + range.count) {
+            let b = arguments[index]
+            let ok = (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+                || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
+                || b == UInt8(ascii: ".") || b == UInt8(ascii: ":") || b == UInt8(ascii: "|")
+            if !ok { return false }
+        }
+        return true
+    }
+
+    /// redis-server's `sdssplitargs`: whitespace separates arguments; "double quotes" take \xHH and \n \r \t \b \a
+    /// escapes; 'single quotes' take \'; a closing quote must be followed by whitespace or the end.
+    static func splitArguments(_ line: [UInt8], into output: inout [UInt8], ranges: inout [(start: Int, count: Int)]) -> Bool {
+        var p = 0
+        let n = line.count
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+        func hexValue(_ b: UInt8) -> UInt8? {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        while true {
+            while p < n && isSpace(line[p]) { p += 1 }
+            if p >= n || line[p] == 0 { return true }
+            let start = output.count
+            var inDouble = false, inSingle = false, done = false
+            while !done {
+                let c: UInt8 = p < n ? line[p] : 0
+                if inDouble {
+                    if c == UInt8(ascii: "\\") && p + 3 < n && line[p + 1] == UInt8(ascii: "x"),
+                       let h = hexValue(line[p + 2]), let l = hexValue(line[p + 3]) {
+                        output.append(h << 4 | l)
+                        p += 3
+                    } else if c == UInt8(ascii: "\\") && p + 1 < n && line[p + 1] != 0 {
+                        p += 1
+                        switch line[p] {
+                        case UInt8(ascii: "n"): output.append(0x0A)
+                        case UInt8(ascii: "r"): output.append(0x0D)
+                        case UInt8(ascii: "t"): output.append(0x09)
+                        case UInt8(ascii: "b"): output.append(0x08)
+                        case UInt8(ascii: "a"): output.append(0x07)
+                        default: output.append(line[p])
+                        }
+                    } else if c == UInt8(ascii: "\"") {
+                        if p + 1 < n && line[p + 1] != 0 && !isSpace(line[p + 1]) { return false }
+                        done = true
+                    } else if c == 0 {
+                        return false
+                    } else {
+                        output.append(c)
+                    }
+                } else if inSingle {
+                    if c == UInt8(ascii: "\\") && p + 1 < n && line[p + 1] == UInt8(ascii: "'") {
+                        p += 1
+                        output.append(UInt8(ascii: "'"))
+                    } else if c == UInt8(ascii: "'") {
+                        if p + 1 < n && line[p + 1] != 0 && !isSpace(line[p + 1]) { return false }
+                        done = true
+                    } else if c == 0 {
+                        return false
+                    } else {
+                        output.append(c)
+                    }
+                } else {
+                    switch c {
+                    case 0x20, 0x0A, 0x0D, 0x09, 0:
+                        done = true
+                    case UInt8(ascii: "\""):
+                        inDouble = true
+                    case UInt8(ascii: "'"):
+                        inSingle = true
+                    default:
+                        output.append(c)
+                    }
+                }
+                if p < n { p += 1 }
+            }
+            ranges.append((start, output.count - start))
+        }
+    }
+
+    // MARK: - Resynchronisation
+
+    private mutating func continueResync(_ afterLineFeed: Bool, _ base: UnsafeRawPointer, _ i: Int, _ end: Int) -> Int {
+        var index = i
+        var atLineStart = afterLineFeed
+        while index < end {
+            if atLineStart {
+                let byte = base.load(fromByteOffset: index, as: UInt8.self)
+                if isPlausibleStart(byte, base, index, end) {
+                    state = .start
+                    messageBytes = 0
+                    return index
+                }
+                atLineStart = false
+            }
+            let found = memchr(base + index, Int32(UInt8(ascii: "\n")), end - index)
+            guard let lineFeed = found else {
+                skippedBytes &+= Int64(end - index)
+                state = .resync(afterLineFeed: false)
+                return end
+            }
+            let next = UnsafeRawPointer(lineFeed) - base + 1
+            skippedBytes &+= Int64(next - index)
+            index = next
+            atLineStart = true
+        }
+        state = .resync(afterLineFeed: atLineStart)
+        return end
+    }
+
+    private func isPlausibleStart(_ byte: UInt8, _ base: UnsafeRawPointer, _ index: Int, _ end: Int) -> Bool {
+        switch side {
+        case .client:
+            guard byte == UInt8(ascii: "*") else { return false }
+            // `*` then a digit; when the next byte is not in this chunk, accept and let the parser judge.
+            guard index + 1 < end else { return true }
+            let next = base.load(fromByteOffset: index + 1, as: UInt8.self)
+            return next >= UInt8(ascii: "1") && next <= UInt8(ascii: "9")
+        case .server:
+            switch byte {
+            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "$"), UInt8(ascii: "*"),
+                 UInt8(ascii: "_"), UInt8(ascii: "#"), UInt8(ascii: ","), UInt8(ascii: "("), UInt8(ascii: "!"),
+                 UInt8(ascii: "="), UInt8(ascii: "%"), UInt8(ascii: "~"), UInt8(ascii: "|"), UInt8(ascii: ">"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    private mutating func fail<H: RESPTokenHandler>(
+        _ code: RESPProtocolError.Code, _ base: UnsafeRawPointer, _ i: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        handler.protocolError(RESPProtocolError(code, at: streamOffset &+ Int64(i)))
+        resynchronize()
+        // Skip the offending byte itself so a bad type byte at a line start cannot loop; when it was a line feed,
+        // the next byte starts a line and may start a message.
+        skippedBytes &+= 1
+        if i < end && base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "\n") {
+            state = .resync(afterLineFeed: true)
+        }
+        return min(i + 1, end)
+    }
+
+    private mutating func emit<H: RESPTokenHandler>(
+        _ kind: RESPKind, length: Int, integer: Int64, content: UnsafeRawBufferPointer, _ handler: inout H
+    ) {
+        handler.token(RESPToken(kind: kind, depth: stack.count, length: length, integer: integer, content: content,
+                                insideAttribute: attributeFrames > 0))
+    }
+
+    /// A value ended: close every aggregate it completes; a finished top-level value ends the message.
+    private mutating func valueCompleted<H: RESPTokenHandler>(_ handler: inout H) {
+        while let top = stack.last {
+            let remaining = top.remaining - 1
+            if remaining > 0 {
+                stack[stack.count - 1].remaining = remaining
+                return
+            }
+            stack.removeLast()
+            if top.isAttribute {
+                // An attribute annotates the value that follows it at the same depth: that value is still to come.
+                attributeFrames -= 1
+                return
+            }
+        }
+        let byteCount = messageBytes
+        messageBytes = 0
+        handler.messageEnd(byteCount: byteCount)
+    }
+
+    private mutating func appendToScratch(_ source: UnsafeRawPointer, _ count: Int) {
+        let room = scratchCapacity - scratchCount
+        let n = min(room, count)
+        guard n > 0 else { return }
+        scratch.withUnsafeMutableBytes { buffer in
+            guard let dst = buffer.baseAddress else { return }
+            (dst + scratchCount).copyMemory(from: source, byteCount: n)
+        }
+        scratchCount += n
+    }
+
+    /// Parses a RESP length or integer line: optional sign, 1...19 digits, no overflow.
+    static func parseInteger(_ content: UnsafeRawBufferPointer) -> Int64? {
+        var index = 0
+        var negative = false
+        if let first = content.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < content.count, content.count - index <= 19 else { return nil }
+        var value: Int64 = 0
+        while index < content.count {
+            let digit = content[index] &- UInt8(ascii: "0")
+            guard digit <= 9 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(digit))
+            guard !o1 && !o2 else { return nil }
+            value = a
+            index += 1
+        }
+        return negative ? -value : value
+    }
+}

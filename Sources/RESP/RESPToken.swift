@@ -1,0 +1,95 @@
+/// The RESP2/RESP3 value kinds, named after the protocol spec.
+public enum RESPKind: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    case simpleString, simpleError, integer, bulkString, array
+    case null, boolean, double, bigNumber, bulkError, verbatimString, map, set, attribute, push
+    /// RESP2 `$-1`.
+    case nullBulkString
+    /// RESP2 `*-1`.
+    case nullArray
+
+    /// The type byte that introduces this kind on the wire.
+    public var typeByte: UInt8 {
+        switch self {
+        case .simpleString: return UInt8(ascii: "+")
+        case .simpleError: return UInt8(ascii: "-")
+        case .integer: return UInt8(ascii: ":")
+        case .bulkString, .nullBulkString: return UInt8(ascii: "$")
+        case .array, .nullArray: return UInt8(ascii: "*")
+        case .null: return UInt8(ascii: "_")
+        case .boolean: return UInt8(ascii: "#")
+        case .double: return UInt8(ascii: ",")
+        case .bigNumber: return UInt8(ascii: "(")
+        case .bulkError: return UInt8(ascii: "!")
+        case .verbatimString: return UInt8(ascii: "=")
+        case .map: return UInt8(ascii: "%")
+        case .set: return UInt8(ascii: "~")
+        case .attribute: return UInt8(ascii: "|")
+        case .push: return UInt8(ascii: ">")
+        }
+    }
+
+    public var isAggregate: Bool {
+        switch self {
+        case .array, .map, .set, .attribute, .push: return true
+        default: return false
+        }
+    }
+
+    public var isError: Bool { self == .simpleError || self == .bulkError }
+
+    public var isNull: Bool { self == .null || self == .nullBulkString || self == .nullArray }
+
+    public var description: String {
+        switch self {
+        case .simpleString: return "simple-string"
+        case .simpleError: return "error"
+        case .integer: return "integer"
+        case .bulkString: return "bulk-string"
+        case .array: return "array"
+        case .null: return "null"
+        case .boolean: return "boolean"
+        case .double: return "double"
+        case .bigNumber: return "big-number"
+        case .bulkError: return "bulk-error"
+        case .verbatimString: return "verbatim-string"
+        case .map: return "map"
+        case .set: return "set"
+        case .attribute: return "attribute"
+        case .push: return "push"
+        case .nullBulkString: return "null-bulk"
+        case .nullArray: return "null-array"
+        }
+    }
+}
+
+/// One decoded RESP value header or scalar, handed to a `RESPTokenHandler`.
+///
+/// `content` is BORROWED: it points into the chunk being decoded or into the decoder's scratch buffer and is valid
+/// only during the `token(_:)` call. It holds at most `RESPLimits.keptPrefix` bytes of a string-like value;
+/// `length` is the full length on the wire.
+public struct RESPToken {
+    public var kind: RESPKind
+    /// 0 for the top-level value of a message, 1 for its elements, ...
+    public var depth: Int
+    /// Aggregates: number of child values (a map of n pairs has 2n; an attribute's children are its pairs).
+    /// String-like values: full content length in bytes. Integers, booleans, nulls: 0.
+    public var length: Int
+    /// Integer value of `:` and `#` (1 for `#t`), and of aggregate/bulk lengths.
+    public var integer: Int64
+    /// Kept prefix of a string-like value (simple, error, bulk, verbatim, double, big number); empty otherwise.
+    public var content: UnsafeRawBufferPointer
+    /// True for tokens that belong to a RESP3 attribute (metadata, not part of the reply).
+    public var insideAttribute: Bool
+
+    /// True when `content` holds the whole value (it was not cut at `keptPrefix`).
+    public var isComplete: Bool { content.count == length }
+}
+
+/// Receives the tokens of a RESP stream in wire order.
+public protocol RESPTokenHandler {
+    mutating func token(_ token: RESPToken)
+    /// A complete top-level message (one request or one reply/push) ended; `byteCount` is its size on the wire.
+    mutating func messageEnd(byteCount: Int)
+    /// The stream is not valid RESP here. The decoder then skips bytes until a plausible message start.
+    mutating func protocolError(_ error: RESPProtocolError)
+}

@@ -72,14 +72,21 @@ public struct RESPDecoder {
     }
 
     /// Forgets any partial message and skips input until a plausible message start, e.g. after bytes were lost.
-    /// `atMessageStart` says the next byte is known to begin a message (e.g. nothing was partial).
-    public mutating func resynchronize(atMessageStart: Bool = false) {
+    /// `atLineStart` says the next byte may itself begin a message (a stream seen from the middle whose first
+    /// segment may start a message); otherwise the decoder first skips to the next line feed.
+    public mutating func resynchronize(atLineStart: Bool = false) {
         stack.removeAll(keepingCapacity: true)
         attributeFrames = 0
         messageBytes = 0
         scratchCount = 0
         inlineBuffer.removeAll(keepingCapacity: true)
-        state = atMessageStart ? .start : .resync(afterLineFeed: false)
+        state = .resync(afterLineFeed: atLineStart)
+    }
+
+    /// True while skipping bytes to find a message start.
+    public var isResynchronizing: Bool {
+        if case .resync = state { return true }
+        return false
     }
 
     /// Decodes `bytes`, calling `handler` for every token, message end and protocol error found.

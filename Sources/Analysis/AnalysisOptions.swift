@@ -1,0 +1,17 @@
+import RESP
+import RedisSemantics
+import TCPReassembly
+
+/// What to analyse and within which bounds. Every limit is named, has a documented default and a CLI option.
+public struct AnalysisOptions: Sendable {
+    /// TCP ports on which Redis servers listen; a connection with one end on one of them is Redis.
+    public var serverPorts: Set<UInt16> = [6379]
+    /// A BPF expression applied (through libpcap) before anything else.
+    public var filter: String?
+    public var reassembly = ReassemblyLimits()
+    public var session = SessionLimits()
+    /// Distinct unknown command names tracked before they are lumped under `(other)`.
+    public var maxUnknownCommandNames = 1000
+
+    public init() {}
+}

@@ -1,0 +1,134 @@
+/// Everything respcap learned from a capture, in the shape of the JSON report (`"schema": "respcap.report/1"`).
+///
+/// Field names are a contract with other tools: add fields freely, never rename these.
+public struct AnalysisReport: Codable, Sendable {
+    public var schema = "respcap.report/1"
+    public var generator = Generator()
+    public var capture = CaptureSummary()
+    public var totals = Totals()
+    public var commands: [CommandSummary] = []
+    public var errorsByPrefix: [String: Int] = [:]
+    public var connections = ConnectionSummary()
+    public var pushes = PushSummary()
+    public var quality = QualitySummary()
+    public var warnings: [String] = []
+
+    public init() {}
+
+    public struct Generator: Codable, Sendable {
+        public var name = "respcap"
+        public var version = RespcapVersion.string
+        public var commandTable = ""
+    }
+
+    public struct CaptureSummary: Codable, Sendable {
+        public var files: [String] = []
+        public var formats: [String] = []
+        public var linkTypes: [String] = []
+        public var packets = 0
+        /// Bytes of the capture files read.
+        public var bytes: Int64 = 0
+        /// ISO 8601 capture times of the first and last packet (UTC), nil when there were none.
+        public var firstTimestamp: String?
+        public var lastTimestamp: String?
+        public var firstTimestampNanos: Int64?
+        public var lastTimestampNanos: Int64?
+        public var durationSeconds: Double = 0
+        public var ports: [Int] = []
+        public var filter: String?
+        public var servers: [String] = []
+    }
+
+    public struct Totals: Codable, Sendable {
+        public var commands = 0
+        public var errorReplies = 0
+        /// TCP payload bytes to the server, each byte counted once (retransmissions and overlaps excluded).
+        public var clientBytes: Int64 = 0
+        /// TCP payload bytes from the server, each byte counted once.
+        public var serverBytes: Int64 = 0
+        public var commandsPerSecond: Double = 0
+        public var replies = 0
+    }
+
+    public struct Latency: Codable, Sendable, Equatable {
+        public var count = 0
+        public var p50: Double = 0
+        public var p90: Double = 0
+        public var p99: Double = 0
+        public var p999: Double = 0
+        public var max: Double = 0
+        public var mean: Double = 0
+    }
+
+    public struct CommandSummary: Codable, Sendable {
+        public var name: String
+        public var calls = 0
+        public var errors = 0
+        public var requestBytes: Int64 = 0
+        public var replyBytes: Int64 = 0
+        /// Service time: reply's first byte minus request's last byte, in microseconds. For blocking commands
+        /// (BRPOP...) this is waiting time and is reported under `blockingWaitMicros` instead.
+        public var latencyMicros = Latency()
+        public var blockingWaitMicros: Latency?
+        public var known = true
+        public var blocking = false
+        public var flags: [String] = []
+        public var unanswered = 0
+        public var noReply = 0
+        public var lostInGap = 0
+        public var queuedInTransaction = 0
+        public init(name: String) { self.name = name }
+    }
+
+    public struct ConnectionSummary: Codable, Sendable {
+        public var total = 0
+        public var withHandshake = 0
+        public var withoutHandshake = 0
+        public var closedByFin = 0
+        public var closedByReset = 0
+        public var closedByIdle = 0
+        public var evicted = 0
+        public var openAtEnd = 0
+        public var closedByClient = 0
+        public var closedByServer = 0
+        public var clients = 0
+        public var resp3 = 0
+    }
+
+    public struct PushSummary: Codable, Sendable {
+        public var total = 0
+        public var byKind: [String: Int] = [:]
+        public var bytes: Int64 = 0
+    }
+
+    public struct QualitySummary: Codable, Sendable {
+        /// Packets not analysed, by reason (`notRedisPort`, `notTCP`, `ipFragment`, `truncatedIPHeader`...).
+        public var packetsSkipped: [String: Int] = [:]
+        public var tcpSegments = 0
+        public var outOfOrderSegments = 0
+        public var retransmittedSegments = 0
+        public var duplicateBytes: Int64 = 0
+        public var gaps = 0
+        public var bytesLostInGaps: Int64 = 0
+        public var snaplenCutBytes: Int64 = 0
+        public var unpairedReplies = 0
+        public var unansweredCommands = 0
+        public var commandsLostInGaps = 0
+        public var parseErrors = 0
+        public var parseErrorsByCode: [String: Int] = [:]
+        public var resyncSkippedBytes: Int64 = 0
+        public var truncated = false
+        public var truncationMessage: String?
+        public var connectionsEvicted = 0
+        public var bufferLimitDrops = 0
+        public var pendingOverflows = 0
+        /// Connections whose traffic did not look like RESP (TLS, another protocol): no commands were taken from them.
+        public var notRedisConnections = 0
+        /// One-line verdict: `complete`, or what makes the numbers partial.
+        public var verdict = "complete"
+    }
+}
+
+public enum RespcapVersion {
+    public static let string = "0.1.0"
+}

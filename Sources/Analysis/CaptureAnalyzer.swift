@@ -1,0 +1,64 @@
+import Capture
+
+/// Runs a `TrafficAnalyzer` over capture files read in order as one capture (e.g. `tcpdump -C`/`-G` rotations).
+public struct CaptureAnalyzer {
+    /// Progress of a run, for a progress bar: bytes of the current file consumed and its size when known.
+    public struct Progress: Sendable {
+        public var fileIndex: Int
+        public var fileCount: Int
+        public var path: String
+        public var bytesConsumed: Int64
+        public var fileSize: Int64?
+        public var packets: Int
+    }
+
+    public let options: AnalysisOptions
+    public var progressInterval = 65_536
+
+    public init(options: AnalysisOptions) { self.options = options }
+
+    /// Analyses `paths` ("-" is standard input). A file that cannot be opened at all is an error; a file that ends
+    /// mid-record still contributes what was read and marks the report truncated (with a warning).
+    public func analyze(paths: [String], progress: ((Progress) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
+        let analyzer = try TrafficAnalyzer(options: options)
+        var formats: [String] = []
+        var totalBytes: Int64 = 0
+        var truncation: String?
+        var warnings: [String] = []
+        for (index, path) in paths.enumerated() {
+            let reader = try CaptureFileReader(path: path)
+            formats.append(reader.format.rawValue)
+            var count = 0
+            do {
+                while let packet = try reader.next() {
+                    analyzer.process(packet)
+                    count += 1
+                    if let progress, count % progressInterval == 0 {
+                        progress(Progress(fileIndex: index, fileCount: paths.count, path: path,
+                                          bytesConsumed: reader.bytesConsumed, fileSize: reader.fileSize,
+                                          packets: analyzer.packets))
+                    }
+                }
+            } catch {
+                if error.kind == .truncated || error.kind == .corrupt || error.kind == .io {
+                    truncation = error.message
+                    warnings.append("\(error.message); the report covers the \(count) packets read before it")
+                } else {
+                    throw error
+                }
+            }
+            totalBytes += reader.bytesConsumed
+        }
+        var report = analyzer.finish()
+        report.capture.files = paths
+        report.capture.formats = formats
+        report.capture.bytes = totalBytes
+        if let truncation {
+            report.quality.truncated = true
+            report.quality.truncationMessage = truncation
+        }
+        report.warnings += warnings
+        report.quality.verdict = QualityVerdict.verdict(for: report)
+        return report
+    }
+}

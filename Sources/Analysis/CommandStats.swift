@@ -1,0 +1,100 @@
+import RedisSemantics
+
+/// Per-command calls, errors, bytes and latency; errors by code; totals. Memory: one accumulator per distinct
+/// command name (bounded by the command table plus `maxUnknownCommandNames`).
+public final class CommandStats: TrafficAnalysis {
+    struct Accumulator {
+        var calls = 0
+        var errors = 0
+        var requestBytes: Int64 = 0
+        var replyBytes: Int64 = 0
+        var unanswered = 0
+        var noReply = 0
+        var lostInGap = 0
+        var queued = 0
+        var blockingCalls = 0
+        var latency: LatencyHistogram?
+        var blockingWait: LatencyHistogram?
+    }
+
+    private var accumulators: [Accumulator] = []
+    private var errorsByPrefix: [String: Int] = [:]
+    private var replies = 0
+
+    public init() {}
+
+    public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        let index = Int(record.command.rawValue)
+        if index >= accumulators.count {
+            accumulators.append(contentsOf: repeatElement(Accumulator(), count: index + 1 - accumulators.count))
+        }
+        accumulators[index].calls += 1
+        accumulators[index].requestBytes += Int64(record.requestBytes)
+        accumulators[index].replyBytes += Int64(record.replyBytes)
+        switch record.outcome {
+        case .replied:
+            replies += 1
+            if let prefix = record.errorPrefix {
+                accumulators[index].errors += 1
+                errorsByPrefix[prefix, default: 0] += 1
+            }
+            if let latency = record.latencyNanos {
+                if record.isBlocking {
+                    accumulators[index].blockingCalls += 1
+                    if accumulators[index].blockingWait == nil { accumulators[index].blockingWait = LatencyHistogram() }
+                    accumulators[index].blockingWait?.record(nanos: latency)
+                } else if !record.isQueuedInTransaction {
+                    if accumulators[index].latency == nil { accumulators[index].latency = LatencyHistogram() }
+                    accumulators[index].latency?.record(nanos: latency)
+                }
+            }
+        case .noReplyExpected: accumulators[index].noReply += 1
+        case .unanswered, .overflowed: accumulators[index].unanswered += 1
+        case .lostInGap: accumulators[index].lostInGap += 1
+        }
+        if record.isQueuedInTransaction { accumulators[index].queued += 1 }
+    }
+
+    public func transactionError(command: CommandID, errorPrefix: String, on connection: ConnectionInfo) {
+        let index = Int(command.rawValue)
+        if index < accumulators.count { accumulators[index].errors += 1 }
+        errorsByPrefix[errorPrefix, default: 0] += 1
+    }
+
+    public func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo) {
+        if let prefix = reply.errorPrefix { errorsByPrefix[prefix, default: 0] += 1 }
+    }
+
+    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        var summaries: [AnalysisReport.CommandSummary] = []
+        var total = 0
+        for (index, acc) in accumulators.enumerated() where acc.calls > 0 {
+            let id = CommandID(rawValue: Int32(index))
+            let entry = context.registry[id]
+            var summary = AnalysisReport.CommandSummary(name: entry.name)
+            summary.calls = acc.calls
+            summary.errors = acc.errors
+            summary.requestBytes = acc.requestBytes
+            summary.replyBytes = acc.replyBytes
+            summary.latencyMicros = acc.latency?.summaryMicros ?? AnalysisReport.Latency()
+            summary.blockingWaitMicros = acc.blockingWait?.summaryMicros
+            summary.known = entry.tableIndex != nil
+            summary.blocking = entry.flags.contains(.blocking)
+            summary.flags = entry.flags.names
+            summary.unanswered = acc.unanswered
+            summary.noReply = acc.noReply
+            summary.lostInGap = acc.lostInGap
+            summary.queuedInTransaction = acc.queued
+            summaries.append(summary)
+            total += acc.calls
+        }
+        summaries.sort { ($0.calls, $1.name) > ($1.calls, $0.name) }
+        report.commands = summaries
+        report.errorsByPrefix = errorsByPrefix
+        report.totals.commands = total
+        report.totals.errorReplies = errorsByPrefix.values.reduce(0, +)
+        report.totals.replies = replies
+        let duration = context.durationSeconds
+        report.totals.commandsPerSecond = duration > 0 ? (Double(total) / duration * 10).rounded() / 10 : 0
+    }
+}

@@ -1,0 +1,36 @@
+import Histogram
+
+/// A latency distribution in nanoseconds, 2 significant digits (1% resolution), from 1 ns to 1 hour, resized as
+/// needed. About 30 KB each, so one per command (not per call) is cheap.
+public struct LatencyHistogram: Sendable {
+    public private(set) var histogram: Histogram<UInt64>
+
+    public init() {
+        histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000,
+                                      numberOfSignificantValueDigits: .two)
+        histogram.autoResize = true
+    }
+
+    public mutating func record(nanos: Int64) {
+        let value = UInt64(clamping: max(1, nanos))
+        _ = histogram.record(min(value, 3_600_000_000_000))
+    }
+
+    public mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
+
+    public var count: Int { Int(histogram.totalCount) }
+
+    /// Percentiles and max in microseconds.
+    public var summaryMicros: AnalysisReport.Latency {
+        guard histogram.totalCount > 0 else { return AnalysisReport.Latency() }
+        func micros(_ v: UInt64) -> Double { (Double(v) / 100).rounded() / 10 }
+        return AnalysisReport.Latency(
+            count: Int(histogram.totalCount),
+            p50: micros(histogram.valueAtPercentile(50)),
+            p90: micros(histogram.valueAtPercentile(90)),
+            p99: micros(histogram.valueAtPercentile(99)),
+            p999: micros(histogram.valueAtPercentile(99.9)),
+            max: micros(histogram.max),
+            mean: (histogram.mean / 100).rounded() / 10)
+    }
+}

@@ -1,0 +1,36 @@
+import RedisSemantics
+
+/// One analysis over the paired command stream and connection events. Adding an analysis touches its own file
+/// and one registration in `TrafficAnalyzer.init`. Calls arrive in capture order per connection.
+public protocol TrafficAnalysis: AnyObject {
+    func connectionOpened(_ connection: ConnectionInfo)
+    func command(_ record: CommandRecord, on connection: ConnectionInfo)
+    func push(_ record: PushRecord, on connection: ConnectionInfo)
+    func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo)
+    /// An error nested in an EXEC result, attributed to the queued command that caused it.
+    func transactionError(command: CommandID, errorPrefix: String, on connection: ConnectionInfo)
+    func connectionClosed(_ connection: ConnectionInfo)
+    /// Writes this analysis's results into the report.
+    func finish(into report: inout AnalysisReport, context: AnalysisContext)
+}
+
+extension TrafficAnalysis {
+    public func connectionOpened(_ connection: ConnectionInfo) {}
+    public func command(_ record: CommandRecord, on connection: ConnectionInfo) {}
+    public func push(_ record: PushRecord, on connection: ConnectionInfo) {}
+    public func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo) {}
+    public func transactionError(command: CommandID, errorPrefix: String, on connection: ConnectionInfo) {}
+    public func connectionClosed(_ connection: ConnectionInfo) {}
+}
+
+/// What every analysis may consult when it writes its results.
+public struct AnalysisContext {
+    public let registry: CommandRegistry
+    public let firstTimestampNanos: Int64?
+    public let lastTimestampNanos: Int64?
+
+    public var durationSeconds: Double {
+        guard let first = firstTimestampNanos, let last = lastTimestampNanos, last > first else { return 0 }
+        return Double(last - first) / 1e9
+    }
+}

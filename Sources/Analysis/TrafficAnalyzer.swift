@@ -1,0 +1,224 @@
+import Capture
+import Packets
+import RESP
+import RedisSemantics
+import TCPReassembly
+
+/// The pipeline from captured packets to a report: link/IP/TCP decoding, reassembly, RESP decoding and pairing
+/// per connection, then every registered analysis.
+///
+/// Feed packets in capture order with `process(_:)`, then call `finish()` once. Time is capture time throughout
+/// (idle connections are flushed by it). Memory is bounded by `AnalysisOptions`' limits, not by capture length.
+public final class TrafficAnalyzer {
+    public let options: AnalysisOptions
+    public let registry: CommandRegistry
+    private let decoder = PacketDecoder()
+    private let reassembler: TCPReassembler
+    private let filter: PacketFilter?
+    private var connections: [ConnectionID: ConnectionInfo] = [:]
+    private var analyses: [any TrafficAnalysis]
+    private var lastConnection: ConnectionInfo?
+
+    // Capture-level counters.
+    public private(set) var packets = 0
+    private var skipped: [SkipReason: Int] = [:]
+    private var filteredOut = 0
+    private var firstTimestamp: Int64?
+    private var lastTimestamp: Int64?
+    private var linkTypes = Set<UInt32>()
+    private var clientBytes: Int64 = 0
+    private var serverBytes: Int64 = 0
+    private var unpairedReplies = 0
+    private var unansweredCommands = 0
+    private var lostInGaps = 0
+    private var overflowed = 0
+    private var parseErrorsByCode: [String: Int] = [:]
+    private var resyncSkipped: Int64 = 0
+    private var notRedisConnections = 0
+
+    public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = []) throws(CaptureError) {
+        self.options = options
+        self.registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
+        self.reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
+        self.filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
+        self.analyses = [CommandStats(), ConnectionStats(), PushStats()] + extra
+    }
+
+    /// Analyses one packet. Its bytes are only borrowed for the call.
+    public func process(_ packet: CapturedPacket) {
+        packets += 1
+        if firstTimestamp == nil { firstTimestamp = packet.timestampNanos }
+        if let last = lastTimestamp {
+            if packet.timestampNanos > last { lastTimestamp = packet.timestampNanos }
+        } else {
+            lastTimestamp = packet.timestampNanos
+        }
+        if !linkTypes.contains(packet.linkType.rawValue) { linkTypes.insert(packet.linkType.rawValue) }
+        if let filter, !filter.matches(packet) {
+            filteredOut += 1
+            return
+        }
+        switch decoder.decode(packet) {
+        case .skipped(let reason):
+            skipped[reason, default: 0] += 1
+        case .tcp(let segment):
+            var router = StreamEventRouter(analyzer: self)
+            reassembler.process(segment, handler: &router)
+        }
+    }
+
+    /// Ends the analysis: open connections are closed as `endOfCapture`, and every analysis writes its results.
+    public func finish() -> AnalysisReport {
+        var router = StreamEventRouter(analyzer: self)
+        reassembler.finish(timestampNanos: lastTimestamp ?? 0, handler: &router)
+        var report = AnalysisReport()
+        report.generator.commandTable = "redis \(CommandTable.redisVersion)"
+        report.capture.packets = packets
+        report.capture.firstTimestampNanos = firstTimestamp
+        report.capture.lastTimestampNanos = lastTimestamp
+        report.capture.firstTimestamp = firstTimestamp.map(Timestamp.iso8601)
+        report.capture.lastTimestamp = lastTimestamp.map(Timestamp.iso8601)
+        if let first = firstTimestamp, let last = lastTimestamp {
+            report.capture.durationSeconds = (Double(last - first) / 1e6).rounded() / 1e3
+        }
+        report.capture.linkTypes = linkTypes.sorted().map { LinkType(rawValue: $0).description }
+        report.capture.ports = options.serverPorts.sorted().map(Int.init)
+        report.capture.filter = options.filter
+        report.totals.clientBytes = clientBytes
+        report.totals.serverBytes = serverBytes
+
+        let context = AnalysisContext(registry: registry, firstTimestampNanos: firstTimestamp, lastTimestampNanos: lastTimestamp)
+        for analysis in analyses { analysis.finish(into: &report, context: context) }
+
+        var quality = report.quality
+        let stats = reassembler.stats
+        for (reason, count) in skipped { quality.packetsSkipped[reason.rawValue] = count }
+        if stats.segmentsNotRedisPort > 0 { quality.packetsSkipped["notRedisPort"] = stats.segmentsNotRedisPort }
+        if filteredOut > 0 { quality.packetsSkipped["filteredOut"] = filteredOut }
+        quality.tcpSegments = stats.segments
+        quality.outOfOrderSegments = stats.outOfOrderSegments
+        quality.retransmittedSegments = stats.retransmittedSegments
+        quality.duplicateBytes = stats.duplicateBytes
+        quality.gaps = stats.gaps
+        quality.bytesLostInGaps = stats.gapBytes
+        quality.snaplenCutBytes = stats.snaplenCutBytes
+        quality.connectionsEvicted = stats.connectionsEvicted
+        quality.bufferLimitDrops = stats.bufferLimitDrops
+        quality.unpairedReplies = unpairedReplies
+        quality.unansweredCommands = unansweredCommands
+        quality.commandsLostInGaps = lostInGaps
+        quality.pendingOverflows = overflowed
+        quality.parseErrorsByCode = parseErrorsByCode
+        quality.parseErrors = parseErrorsByCode.values.reduce(0, +)
+        quality.resyncSkippedBytes = resyncSkipped
+        quality.notRedisConnections = notRedisConnections
+        report.quality = quality
+        return report
+    }
+
+    // MARK: - Stream events
+
+    fileprivate func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
+        let session = ConnectionSession(connection: id.rawValue, registry: registry, limits: options.session,
+                                        midStream: !handshakeSeen)
+        let info = ConnectionInfo(id: id, client: client, server: server, handshakeSeen: handshakeSeen,
+                                  openedNanos: time, session: session)
+        connections[id] = info
+        for analysis in analyses { analysis.connectionOpened(info) }
+    }
+
+    fileprivate func data(_ id: ConnectionID, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
+        guard let info = connection(id) else { return }
+        info.lastActivityNanos = time
+        if direction == .toServer {
+            clientBytes += Int64(bytes.count)
+            info.clientBytes += Int64(bytes.count)
+            info.session.feedRequest(bytes, timestampNanos: time)
+        } else {
+            serverBytes += Int64(bytes.count)
+            info.serverBytes += Int64(bytes.count)
+            info.session.feedReply(bytes, timestampNanos: time)
+        }
+        drain(info)
+    }
+
+    fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, at time: Int64) {
+        guard let info = connection(id) else { return }
+        info.session.gap(fromClient: direction == .toServer, timestampNanos: time)
+        drain(info)
+    }
+
+    fileprivate func closed(_ id: ConnectionID, reason: CloseReason, by: StreamDirection?, at time: Int64) {
+        guard let info = connection(id) else { return }
+        info.session.close(timestampNanos: time)
+        drain(info)
+        info.closedNanos = time
+        info.closeReason = reason
+        info.closedBy = by
+        resyncSkipped += info.session.requestDecoder.skippedBytes + info.session.replyDecoder.skippedBytes
+        if info.looksLikeNotRedis { notRedisConnections += 1 }
+        for analysis in analyses { analysis.connectionClosed(info) }
+        connections[id] = nil
+        if lastConnection === info { lastConnection = nil }
+    }
+
+    private func connection(_ id: ConnectionID) -> ConnectionInfo? {
+        if let last = lastConnection, last.id == id { return last }
+        let info = connections[id]
+        lastConnection = info
+        return info
+    }
+
+    private func drain(_ info: ConnectionInfo) {
+        let session = info.session
+        guard !session.events.isEmpty else { return }
+        for event in session.events {
+            switch event {
+            case .command(let record):
+                info.commands += 1
+                switch record.outcome {
+                case .unanswered: unansweredCommands += 1
+                case .lostInGap: lostInGaps += 1
+                case .overflowed: overflowed += 1
+                default: break
+                }
+                for analysis in analyses { analysis.command(record, on: info) }
+            case .push(let push):
+                for analysis in analyses { analysis.push(push, on: info) }
+            case .unpairedReply(let reply):
+                unpairedReplies += 1
+                for analysis in analyses { analysis.unpairedReply(reply, on: info) }
+            case .transactionError(_, let command, let prefix):
+                for analysis in analyses { analysis.transactionError(command: command, errorPrefix: prefix, on: info) }
+            case .protocolError(_, let fromClient, let error):
+                info.parseErrors += 1
+                parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
+            }
+        }
+        session.events.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Routes reassembler callbacks to the analyzer without allocating.
+private struct StreamEventRouter: TCPStreamHandler {
+    unowned let analyzer: TrafficAnalyzer
+
+    mutating func connectionOpened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool,
+                                   timestampNanos: Int64) {
+        analyzer.opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: timestampNanos)
+    }
+
+    mutating func streamData(_ id: ConnectionID, direction: StreamDirection, bytes: UnsafeRawBufferPointer,
+                             timestampNanos: Int64) {
+        analyzer.data(id, direction, bytes, at: timestampNanos)
+    }
+
+    mutating func streamGap(_ id: ConnectionID, direction: StreamDirection, byteCount: Int, timestampNanos: Int64) {
+        analyzer.gap(id, direction, at: timestampNanos)
+    }
+
+    mutating func connectionClosed(_ id: ConnectionID, reason: CloseReason, closedBy: StreamDirection?,
+                                   timestampNanos: Int64) {
+        analyzer.closed(id, reason: reason, by: closedBy, at: timestampNanos)
+    }
+}

@@ -1,0 +1,81 @@
+import RESP
+
+/// What became of a command.
+public enum CommandOutcome: UInt8, Sendable, Codable {
+    /// A reply was paired with it.
+    case replied
+    /// The client asked for no reply (CLIENT REPLY OFF / SKIP).
+    case noReplyExpected
+    /// The connection closed, or the capture ended, before its reply.
+    case unanswered
+    /// Its reply was lost in a gap of the capture (or it was pending when bytes went missing).
+    case lostInGap
+    /// Dropped because the connection had more commands in flight than `SessionLimits.maxPendingCommands`.
+    case overflowed
+}
+
+/// One request and, where there was one, its reply. Produced in request order per connection.
+public struct CommandRecord: Sendable {
+    public var connection: UInt64
+    public var command: CommandID
+    /// Arguments including the command name (RESP array length).
+    public var argumentCount: Int
+    public var requestBytes: Int
+    /// Capture time of the request's first and last byte.
+    public var requestStartNanos: Int64
+    public var requestEndNanos: Int64
+    /// Total bytes of the reply messages (several for SUBSCRIBE a b c); 0 when there was none.
+    public var replyBytes: Int = 0
+    /// Capture time of the reply's first and last byte; 0 when there was no reply.
+    public var replyStartNanos: Int64 = 0
+    public var replyEndNanos: Int64 = 0
+    public var replyKind: RESPKind? = nil
+    /// The error code of an error reply (`ERR`, `WRONGTYPE`...), as INFO errorstats names it.
+    public var errorPrefix: String? = nil
+    public var outcome: CommandOutcome = .unanswered
+    /// Commands of this connection awaiting replies when this one was sent, itself included.
+    public var pipelineDepth: Int = 1
+    /// The command blocks by design (BRPOP, BLPOP, XREAD BLOCK, WAIT...): its reply time is waiting, not service.
+    public var isBlocking: Bool = false
+    /// Sent between MULTI and EXEC/DISCARD (its immediate reply is +QUEUED).
+    public var isQueuedInTransaction: Bool = false
+    /// Top-level element count of an aggregate reply (-1 for a null array / bulk), integer value of an integer reply.
+    public var replyCount: Int64 = 0
+    /// Request arguments kept for analyses (at most `SessionLimits.keptArguments`, each a bounded prefix).
+    public var arguments: KeptArguments = KeptArguments()
+
+    /// Service latency in nanoseconds: reply's first byte minus request's last byte.
+    public var latencyNanos: Int64? {
+        guard outcome == .replied, replyStartNanos >= requestEndNanos else { return nil }
+        return replyStartNanos - requestEndNanos
+    }
+}
+
+/// A server message that is not a reply: a RESP3 push, a RESP2 pub/sub message, MONITOR output.
+public struct PushRecord: Sendable {
+    public enum Kind: String, Sendable, Codable {
+        case message, pmessage, smessage, subscription, invalidate, monitor, other
+    }
+    public var connection: UInt64
+    public var kind: Kind
+    public var bytes: Int
+    public var timestampNanos: Int64
+}
+
+/// A reply with no command to pair it with (capture started mid-connection, or the request was lost).
+public struct UnpairedReply: Sendable {
+    public var connection: UInt64
+    public var kind: RESPKind
+    public var bytes: Int
+    public var errorPrefix: String?
+    public var timestampNanos: Int64
+}
+
+public enum SessionEvent: Sendable {
+    case command(CommandRecord)
+    case push(PushRecord)
+    case unpairedReply(UnpairedReply)
+    /// An error reply nested in an EXEC result, attributed to the queued command that caused it.
+    case transactionError(connection: UInt64, command: CommandID, errorPrefix: String)
+    case protocolError(connection: UInt64, fromClient: Bool, error: RESPProtocolError)
+}

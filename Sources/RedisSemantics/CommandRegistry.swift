@@ -1,0 +1,78 @@
+/// A compact id for a command name, as `INFO commandstats` names it (`get`, `client|setname`, or an unknown
+/// command's lowercase name). Ids are dense, so per-command statistics can live in arrays.
+public struct CommandID: Hashable, Sendable, Comparable {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+    public static func < (a: CommandID, b: CommandID) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Names commands from the raw bytes of a request's first two arguments, without allocating for known commands.
+///
+/// Known commands (and subcommands of container commands) get the id of their command-table entry. Unknown
+/// names are interned on first sight, up to `maxUnknownNames`; past that they all share the id of `(other)`.
+public final class CommandRegistry {
+    public struct Entry: Sendable {
+        public let name: String
+        /// Index into `CommandTable`, nil for unknown commands.
+        public let tableIndex: Int?
+        public let flags: CommandFlags
+        public let isContainer: Bool
+    }
+
+    public private(set) var entries: [Entry]
+    private var unknownIDs: [String: CommandID] = [:]
+    public let maxUnknownNames: Int
+    /// Unknown names that could not be interned because `maxUnknownNames` was reached.
+    public private(set) var unknownNamesDropped = 0
+    public let otherID: CommandID
+
+    public init(maxUnknownNames: Int = 1000) {
+        self.maxUnknownNames = maxUnknownNames
+        var entries: [Entry] = []
+        entries.reserveCapacity(CommandTable.count + 16)
+        for index in 0..<CommandTable.count {
+            let spec = CommandTable.spec(at: index)
+            entries.append(Entry(name: spec.name, tableIndex: index, flags: spec.flags, isContainer: !spec.subcommands.isEmpty))
+        }
+        otherID = CommandID(rawValue: Int32(entries.count))
+        entries.append(Entry(name: "(other)", tableIndex: nil, flags: [], isContainer: false))
+        self.entries = entries
+    }
+
+    public subscript(id: CommandID) -> Entry { entries[Int(id.rawValue)] }
+
+    public func name(of id: CommandID) -> String { entries[Int(id.rawValue)].name }
+
+    /// The id for a command whose first argument is `name`. Container commands resolve to the parent here; call
+    /// `resolveSubcommand` with the second argument.
+    public func id(forName name: UnsafeRawBufferPointer) -> CommandID {
+        if let index = CommandTable.lookup(name) { return CommandID(rawValue: Int32(index)) }
+        return unknown(name, prefix: nil)
+    }
+
+    /// For a container command (`client`, `config`, ...): the `parent|sub` id, or an unknown `parent|sub` name.
+    public func resolveSubcommand(parent: CommandID, _ sub: UnsafeRawBufferPointer) -> CommandID {
+        let entry = entries[Int(parent.rawValue)]
+        guard let parentIndex = entry.tableIndex, entry.isContainer else { return parent }
+        if let index = CommandTable.lookupSubcommand(parent: parentIndex, sub) {
+            return CommandID(rawValue: Int32(index))
+        }
+        return unknown(sub, prefix: entry.name)
+    }
+
+    private func unknown(_ bytes: UnsafeRawBufferPointer, prefix: String?) -> CommandID {
+        var name = String(decoding: bytes.prefix(64), as: UTF8.self).lowercased()
+        if let prefix { name = prefix + "|" + name }
+        if let id = unknownIDs[name] { return id }
+        guard unknownIDs.count < maxUnknownNames else {
+            unknownNamesDropped += 1
+            return otherID
+        }
+        let id = CommandID(rawValue: Int32(entries.count))
+        entries.append(Entry(name: name, tableIndex: nil, flags: [], isContainer: false))
+        unknownIDs[name] = id
+        return id
+    }
+
+    public func isKnown(_ id: CommandID) -> Bool { entries[Int(id.rawValue)].tableIndex != nil }
+}

@@ -1,0 +1,373 @@
+import RESP
+
+/// Named bounds on one connection's pairing state.
+public struct SessionLimits: Sendable, Codable, Hashable {
+    /// Commands awaiting replies on one connection; past it the oldest is given up (`.overflowed`).
+    public var maxPendingCommands = 100_000
+    /// Commands remembered between MULTI and EXEC to attribute EXEC's nested errors.
+    public var maxQueuedInTransaction = 100_000
+    public var resp = RESPLimits()
+    public init() {}
+}
+
+/// Decodes both directions of one Redis connection and pairs every command with its reply.
+///
+/// Pairing follows redis-server: replies come in request order; CLIENT REPLY OFF/SKIP suppress them; RESP3
+/// pushes, RESP2 pub/sub messages and MONITOR output are not replies; SUBSCRIBE-family commands are answered by
+/// one confirmation per channel; MULTI queues commands (+QUEUED) and EXEC's array carries their results.
+/// A reply whose first byte was captured before its candidate request's last byte cannot be that request's
+/// reply and is counted as unpaired (this keeps mid-stream starts and gaps from misattributing replies).
+///
+/// Output: `events`, appended in order; the owner drains it (`removeAll(keepingCapacity:)`) after each call.
+public final class ConnectionSession {
+    public let connection: UInt64
+    public let registry: CommandRegistry
+    public let limits: SessionLimits
+    public private(set) var protocolVersion = 2
+    public var events: [SessionEvent] = []
+    public private(set) var requestDecoder: RESPDecoder
+    public private(set) var replyDecoder: RESPDecoder
+
+    private enum ReplyMode { case on, off, skipNext }
+
+    private struct Pending {
+        var record: CommandRecord
+        /// SUBSCRIBE-family: confirmations still expected; 1 for everything else.
+        var repliesExpected: Int
+        var subscriptionKind: SubscriptionKind?
+    }
+
+    private var pending: PendingQueue<Pending>
+    private var replyMode = ReplyMode.on
+    private var inTransaction = false
+    private var queued: [CommandID] = []
+    private var subscriptions = 0
+    private var monitoring = false
+    private var currentTime: Int64 = 0
+
+    // Request being assembled.
+    private var request = CommandRecord(connection: 0, command: CommandID(rawValue: 0), argumentCount: 0,
+                                        requestBytes: 0, requestStartNanos: 0, requestEndNanos: 0)
+    private var requestArgumentIndex = 0
+    private var requestStarted = false
+    private var requestStartTime: Int64?
+    private var requestSawBlockKeyword = false
+
+    // Reply being assembled.
+    private var reply = ReplyBuilder()
+    private var replyStartTime: Int64?
+
+    public init(connection: UInt64, registry: CommandRegistry, limits: SessionLimits = SessionLimits(),
+                midStream: Bool = false) {
+        self.connection = connection
+        self.registry = registry
+        self.limits = limits
+        self.requestDecoder = RESPDecoder(side: .client, limits: limits.resp)
+        self.replyDecoder = RESPDecoder(side: .server, limits: limits.resp)
+        self.pending = PendingQueue(maxCount: limits.maxPendingCommands)
+        if midStream {
+            // The first bytes may be the middle of a message: start at the first plausible message boundary.
+            requestDecoder.resynchronize(atLineStart: true)
+            replyDecoder.resynchronize(atLineStart: true)
+        }
+    }
+
+    /// Commands awaiting a reply.
+    public var pendingCount: Int { pending.count }
+
+    // MARK: - Input
+
+    /// Client-to-server bytes, in order. `bytes` is borrowed for the call.
+    public func feedRequest(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
+        currentTime = timestampNanos
+        var handler = RequestHandler(session: self)
+        requestDecoder.feed(bytes, handler: &handler)
+        if requestStartTime == nil && !requestDecoder.isAtMessageBoundary && !requestDecoder.isResynchronizing {
+            requestStartTime = timestampNanos
+        }
+    }
+
+    /// Server-to-client bytes, in order. `bytes` is borrowed for the call.
+    public func feedReply(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
+        currentTime = timestampNanos
+        var handler = ReplyHandler(session: self)
+        replyDecoder.feed(bytes, handler: &handler)
+        if replyStartTime == nil && !replyDecoder.isAtMessageBoundary && !replyDecoder.isResynchronizing {
+            replyStartTime = timestampNanos
+        }
+    }
+
+    /// Bytes of one direction were lost. Replies can no longer be matched to what is pending, so pending commands
+    /// are given up (`.lostInGap`) and the direction's decoder resynchronises on the next message boundary.
+    public func gap(fromClient: Bool, timestampNanos: Int64) {
+        currentTime = timestampNanos
+        if fromClient {
+            requestDecoder.resynchronize()
+            requestStarted = false
+            requestStartTime = nil
+        } else {
+            replyDecoder.resynchronize()
+            reply = ReplyBuilder()
+            replyStartTime = nil
+        }
+        while let lost = pending.popFirst() {
+            var record = lost.record
+            record.outcome = .lostInGap
+            events.append(.command(record))
+        }
+    }
+
+    /// The connection ended: commands still pending are unanswered.
+    public func close(timestampNanos: Int64) {
+        currentTime = timestampNanos
+        while let open = pending.popFirst() {
+            var record = open.record
+            if record.replyBytes > 0 {
+                // A SUBSCRIBE whose confirmations were partly seen still got its reply.
+                record.outcome = .replied
+            } else {
+                record.outcome = .unanswered
+            }
+            events.append(.command(record))
+        }
+    }
+
+    // MARK: - Requests
+
+    fileprivate func requestToken(_ token: RESPToken) {
+        if token.depth == 0 {
+            requestStarted = true
+            requestArgumentIndex = 0
+            requestSawBlockKeyword = false
+            request = CommandRecord(connection: connection, command: registry.otherID, argumentCount: token.length,
+                                    requestBytes: 0, requestStartNanos: requestStartTime ?? currentTime,
+                                    requestEndNanos: 0)
+            request.arguments.reset()
+            return
+        }
+        guard requestStarted else { return }
+        let index = requestArgumentIndex
+        requestArgumentIndex += 1
+        if index == 0 {
+            request.command = registry.id(forName: token.content)
+            return
+        }
+        if index == 1 && registry[request.command].isContainer {
+            request.command = registry.resolveSubcommand(parent: request.command, token.content)
+        }
+        if index <= 3 {
+            request.arguments.keep(slot: index - 1, argumentIndex: index, content: token.content, fullLength: token.length)
+        } else if index == request.argumentCount - 1 {
+            request.arguments.keep(slot: 3, argumentIndex: index, content: token.content, fullLength: token.length)
+        }
+        if token.length == 5 && token.content.count == 5 && Self.equalsLowercase(token.content, "block") {
+            requestSawBlockKeyword = true
+        }
+    }
+
+    fileprivate func requestEnded(byteCount: Int) {
+        defer {
+            requestStarted = false
+            requestStartTime = nil
+        }
+        guard requestStarted, requestArgumentIndex > 0 else { return }
+        var record = request
+        record.requestBytes = byteCount
+        record.requestEndNanos = currentTime
+        if record.requestStartNanos > currentTime { record.requestStartNanos = currentTime }
+        let entry = registry[record.command]
+        let name = entry.name
+        if entry.flags.contains(.blocking) {
+            // XREAD and XREADGROUP block only with the BLOCK option.
+            record.isBlocking = (name == "xread" || name == "xreadgroup") ? requestSawBlockKeyword : true
+        }
+
+        // Reply expectations, in request order as redis-server applies them.
+        var expectsReply: Bool
+        switch replyMode {
+        case .on: expectsReply = true
+        case .off: expectsReply = false
+        case .skipNext:
+            expectsReply = false
+            replyMode = .on
+        }
+        switch name {
+        case "client|reply":
+            if record.arguments.argument(2, equalsLowercase: "off") {
+                replyMode = .off
+                expectsReply = false
+            } else if record.arguments.argument(2, equalsLowercase: "skip") {
+                replyMode = .skipNext
+                expectsReply = false
+            } else if record.arguments.argument(2, equalsLowercase: "on") {
+                replyMode = .on
+                expectsReply = true
+            }
+        case "reset":
+            replyMode = .on
+            expectsReply = true
+        case "hello":
+            if let version = record.arguments.string(ofArgument: 1), let v = Int(version), v == 2 || v == 3 {
+                protocolVersion = v
+            }
+        default:
+            break
+        }
+        if inTransaction && !Self.transactionControl.contains(name) {
+            record.isQueuedInTransaction = true
+        }
+        switch name {
+        case "multi": inTransaction = true; queued.removeAll(keepingCapacity: true)
+        case "exec", "discard", "reset": inTransaction = false
+        default: break
+        }
+
+        record.pipelineDepth = pending.count + 1
+        guard expectsReply else {
+            record.outcome = .noReplyExpected
+            events.append(.command(record))
+            return
+        }
+        var repliesExpected = 1
+        let subscription = SubscriptionKind(commandName: name)
+        if let subscription, !record.isQueuedInTransaction {
+            let channels = record.argumentCount - 1
+            if channels > 0 {
+                repliesExpected = channels
+            } else if subscription.isUnsubscribe {
+                // UNSUBSCRIBE with no channel confirms each current subscription, or once with none.
+                repliesExpected = max(1, subscriptions)
+            }
+        }
+        if let dropped = pending.append(Pending(record: record, repliesExpected: repliesExpected,
+                                                subscriptionKind: record.isQueuedInTransaction ? nil : subscription)) {
+            var lost = dropped.record
+            lost.outcome = .overflowed
+            events.append(.command(lost))
+        }
+    }
+
+    private static let transactionControl: Set<String> = ["multi", "exec", "discard", "watch", "unwatch", "reset"]
+
+    // MARK: - Replies
+
+    fileprivate func replyToken(_ token: RESPToken) {
+        if replyStartTime == nil { replyStartTime = currentTime }
+        reply.observe(token)
+    }
+
+    fileprivate func replyEnded(byteCount: Int) {
+        let summary = reply
+        let start = replyStartTime ?? currentTime
+        reply = ReplyBuilder()
+        replyStartTime = nil
+        classify(summary, bytes: byteCount, start: start)
+    }
+
+    private func classify(_ summary: ReplyBuilder, bytes: Int, start: Int64) {
+        let kind = summary.kind ?? .null
+        // Pub/sub messages and confirmations: RESP3 pushes, or RESP2 arrays while subscribed.
+        let pubsubHead = summary.pubsubHead
+        let isPush = kind == .push
+        if isPush || (kind == .array && pubsubHead != nil && (subscriptions > 0 || pendingSubscriptionHead)) {
+            if let head = pubsubHead, let confirmation = SubscriptionKind(messageName: head) {
+                if let count = summary.lastInteger { subscriptions = Int(clamping: count) }
+                if var first = pending.first, first.subscriptionKind == confirmation, start >= first.record.requestEndNanos {
+                    if first.record.replyBytes == 0 {
+                        first.record.replyStartNanos = start
+                        first.record.replyKind = kind
+                    }
+                    first.record.replyBytes += bytes
+                    first.record.replyEndNanos = currentTime
+                    first.repliesExpected -= 1
+                    if first.repliesExpected <= 0 {
+                        _ = pending.popFirst()
+                        first.record.outcome = .replied
+                        events.append(.command(first.record))
+                    } else {
+                        pending.replaceFirst(first)
+                    }
+                    return
+                }
+                events.append(.push(PushRecord(connection: connection, kind: .subscription, bytes: bytes, timestampNanos: start)))
+                return
+            }
+            if isPush || pubsubHead != nil {
+                events.append(.push(PushRecord(connection: connection, kind: summary.pushKind, bytes: bytes, timestampNanos: start)))
+                return
+            }
+        }
+        if monitoring && kind == .simpleString && pending.isEmpty {
+            events.append(.push(PushRecord(connection: connection, kind: .monitor, bytes: bytes, timestampNanos: start)))
+            return
+        }
+        guard var first = pending.first, start >= first.record.requestEndNanos else {
+            events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
+                                                       errorPrefix: summary.errorPrefix, timestampNanos: start)))
+            return
+        }
+        _ = pending.popFirst()
+        first.record.replyBytes += bytes
+        first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
+        first.record.replyEndNanos = currentTime
+        first.record.replyKind = kind
+        first.record.errorPrefix = summary.errorPrefix
+        first.record.replyCount = summary.count
+        first.record.outcome = .replied
+        let name = registry[first.record.command].name
+        if first.record.isQueuedInTransaction, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
+            queued.append(first.record.command)
+        }
+        if name == "exec" {
+            for (index, prefix) in summary.elementErrors where index < queued.count {
+                events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix))
+            }
+            queued.removeAll(keepingCapacity: true)
+        } else if name == "monitor" && kind == .simpleString {
+            monitoring = true
+        } else if name == "reset" {
+            monitoring = false
+            subscriptions = 0
+        }
+        events.append(.command(first.record))
+    }
+
+    /// A SUBSCRIBE-family command is waiting for its first confirmation (so a RESP2 array naming one is not a reply).
+    private var pendingSubscriptionHead: Bool { pending.first?.subscriptionKind != nil }
+
+    fileprivate func protocolError(_ error: RESPProtocolError, fromClient: Bool) {
+        events.append(.protocolError(connection: connection, fromClient: fromClient, error: error))
+        if fromClient {
+            requestStarted = false
+            requestStartTime = nil
+        } else {
+            reply = ReplyBuilder()
+            replyStartTime = nil
+        }
+    }
+
+    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        for i in 0..<bytes.count {
+            var b = bytes[i]
+            if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") { b |= 0x20 }
+            if b != w[i] { return false }
+        }
+        return true
+    }
+}
+
+private struct RequestHandler: RESPTokenHandler {
+    unowned let session: ConnectionSession
+    mutating func token(_ token: RESPToken) { session.requestToken(token) }
+    mutating func messageEnd(byteCount: Int) { session.requestEnded(byteCount: byteCount) }
+    mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: true) }
+}
+
+private struct ReplyHandler: RESPTokenHandler {
+    unowned let session: ConnectionSession
+    mutating func token(_ token: RESPToken) { session.replyToken(token) }
+    mutating func messageEnd(byteCount: Int) { session.replyEnded(byteCount: byteCount) }
+    mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: false) }
+}

@@ -1,0 +1,75 @@
+/// Bounded, inline copies of a few request arguments: the three after the command name and the last one.
+///
+/// Analyses need little of a request (a key, a subcommand, a timeout), and keeping it inline means no allocation
+/// per command. Each kept argument holds at most `KeptArguments.maxBytes` bytes; `fullLength` tells if it was cut.
+public struct KeptArguments: Sendable {
+    public static let maxBytes = 120
+    public static let slots = 4
+
+    public struct Slot: Sendable {
+        public var argumentIndex: Int32 = -1
+        public var fullLength: Int32 = 0
+        public var keptLength: UInt8 = 0
+    }
+
+    private var storage = InlineArray<480, UInt8>(repeating: 0)
+    private var slotInfo = InlineArray<4, Slot>(repeating: Slot())
+
+    public init() {}
+
+    /// Keeps argument `index` (1-based after the command name) in `slot` (0...3).
+    mutating func keep(slot: Int, argumentIndex: Int, content: UnsafeRawBufferPointer, fullLength: Int) {
+        guard slot >= 0 && slot < Self.slots else { return }
+        let n = min(content.count, Self.maxBytes)
+        let base = slot * Self.maxBytes
+        for i in 0..<n { storage[base + i] = content[i] }
+        slotInfo[slot] = Slot(argumentIndex: Int32(clamping: argumentIndex), fullLength: Int32(clamping: fullLength),
+                              keptLength: UInt8(n))
+    }
+
+    mutating func reset() {
+        for i in 0..<Self.slots { slotInfo[i] = Slot() }
+    }
+
+    /// The kept bytes of argument `index` (0 = command name is never kept), or nil when it was not kept.
+    public func bytes(ofArgument index: Int) -> [UInt8]? {
+        for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
+            let info = slotInfo[slot]
+            let base = slot * Self.maxBytes
+            return (0..<Int(info.keptLength)).map { storage[base + $0] }
+        }
+        return nil
+    }
+
+    /// Argument `index` as text (lossy UTF-8), nil when not kept.
+    public func string(ofArgument index: Int) -> String? {
+        bytes(ofArgument: index).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Full length on the wire of argument `index`, nil when not kept.
+    public func fullLength(ofArgument index: Int) -> Int? {
+        for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
+            return Int(slotInfo[slot].fullLength)
+        }
+        return nil
+    }
+
+    /// Case-insensitive ASCII comparison of argument `index` with `word` (lowercase), without allocating.
+    public func argument(_ index: Int, equalsLowercase word: StaticString) -> Bool {
+        for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
+            let info = slotInfo[slot]
+            guard Int(info.fullLength) == word.utf8CodeUnitCount, Int(info.keptLength) == word.utf8CodeUnitCount else {
+                return false
+            }
+            let base = slot * Self.maxBytes
+            let w = word.utf8Start
+            for i in 0..<Int(info.keptLength) {
+                var b = storage[base + i]
+                if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") { b |= 0x20 }
+                if b != w[i] { return false }
+            }
+            return true
+        }
+        return false
+    }
+}

@@ -1,0 +1,50 @@
+/// A FIFO ring buffer of commands awaiting replies. Grows by doubling up to `maxCount`; storage is reused, so a
+/// connection in steady state allocates nothing per command.
+struct PendingQueue<Element> {
+    private var storage: [Element?] = []
+    private var head = 0
+    private(set) var count = 0
+    let maxCount: Int
+
+    init(maxCount: Int) { self.maxCount = max(1, maxCount) }
+
+    var isEmpty: Bool { count == 0 }
+
+    var first: Element? { count == 0 ? nil : storage[head] }
+
+    /// Appends; when full at `maxCount`, drops and returns the oldest element.
+    mutating func append(_ element: Element) -> Element? {
+        var dropped: Element?
+        if count == maxCount {
+            dropped = popFirst()
+        }
+        if count == storage.count { grow() }
+        storage[(head + count) & (storage.count - 1)] = element
+        count += 1
+        return dropped
+    }
+
+    mutating func popFirst() -> Element? {
+        guard count > 0 else { return nil }
+        let element = storage[head]
+        storage[head] = nil
+        head = (head + 1) & (storage.count - 1)
+        count -= 1
+        return element
+    }
+
+    mutating func replaceFirst(_ element: Element) {
+        guard count > 0 else { return }
+        storage[head] = element
+    }
+
+    private mutating func grow() {
+        let newCapacity = max(8, storage.count * 2)
+        var newStorage = [Element?](repeating: nil, count: newCapacity)
+        for i in 0..<count {
+            newStorage[i] = storage[(head + i) & (storage.count - 1)]
+        }
+        storage = newStorage
+        head = 0
+    }
+}

@@ -1,0 +1,62 @@
+import RESP
+
+/// Collects what pairing and analyses need from one reply's tokens: its kind, size, error code, the head of a
+/// pub/sub message, and errors nested one level down (EXEC results). Keeps no value bytes beyond that.
+struct ReplyBuilder {
+    private(set) var kind: RESPKind?
+    /// Aggregate element count, bulk length, or integer value of the top-level reply.
+    private(set) var count: Int64 = 0
+    private(set) var errorPrefix: String?
+    private(set) var pubsubHead: PubSubHead?
+    /// The last integer among the top-level elements (a subscription count in confirmations).
+    private(set) var lastInteger: Int64?
+    /// Errors among the elements of a top-level array: (element index, error code). Bounded.
+    private(set) var elementErrors: [(Int, String)] = []
+    private var elementIndex = -1
+
+    static let maxElementErrors = 10_000
+
+    mutating func observe(_ token: RESPToken) {
+        guard !token.insideAttribute, token.kind != .attribute else { return }
+        if token.depth == 0 {
+            kind = token.kind
+            switch token.kind {
+            case .integer, .boolean: count = token.integer
+            case .nullArray, .nullBulkString, .null: count = -1
+            default: count = Int64(token.length)
+            }
+            if token.kind.isError { errorPrefix = Self.errorCode(token.content) }
+            return
+        }
+        guard token.depth == 1 else { return }
+        elementIndex += 1
+        if elementIndex == 0, kind == .array || kind == .push, token.kind == .bulkString || token.kind == .simpleString {
+            pubsubHead = PubSubHead(token.content)
+        }
+        if token.kind == .integer { lastInteger = token.integer }
+        if token.kind.isError && elementErrors.count < Self.maxElementErrors {
+            elementErrors.append((elementIndex, Self.errorCode(token.content)))
+        }
+    }
+
+    var pushKind: PushRecord.Kind {
+        switch pubsubHead {
+        case .message: return .message
+        case .pmessage: return .pmessage
+        case .smessage: return .smessage
+        case .invalidate: return .invalidate
+        case .subscribe, .psubscribe, .ssubscribe, .unsubscribe, .punsubscribe, .sunsubscribe: return .subscription
+        case nil: return .other
+        }
+    }
+
+    /// The error code as redis-server's INFO errorstats counts it: the first word, when a space occurs within the
+    /// first 32 bytes of the reply (the `-` included), otherwise `ERR`.
+    static func errorCode(_ content: UnsafeRawBufferPointer) -> String {
+        let limit = min(content.count, 31)
+        for i in 0..<limit where content[i] == UInt8(ascii: " ") {
+            return String(decoding: UnsafeRawBufferPointer(rebasing: content[0..<i]), as: UTF8.self)
+        }
+        return "ERR"
+    }
+}

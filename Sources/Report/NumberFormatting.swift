@@ -1,0 +1,69 @@
+/// Human-friendly numbers for reports, without Foundation's locale machinery (stable golden files).
+enum NumberFormatting {
+    /// 1488310 -> "1,488,310".
+    static func grouped<T: BinaryInteger>(_ value: T) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
+    /// Fixed decimals, rounded half away from zero.
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        guard value.isFinite else { return "-" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let integer = Int64(scaled / scale)
+        var fraction = Int64(scaled) - integer * Int64(scale)
+        var text = grouped(integer)
+        if decimals > 0 {
+            var f = ""
+            for _ in 0..<decimals {
+                f = String(fraction % 10) + f
+                fraction /= 10
+            }
+            text += "." + f
+        }
+        return (value < 0 && scaled != 0 ? "-" : "") + text
+    }
+
+    /// Bytes with binary-free SI units, as operators read them: "812 B", "1.2 kB", "145.2 MB".
+    static func bytes(_ value: Int64) -> String {
+        let v = Double(value)
+        if value < 1000 { return "\(value) B" }
+        if v < 1e6 { return fixed(v / 1e3, 1) + " kB" }
+        if v < 1e9 { return fixed(v / 1e6, 1) + " MB" }
+        return fixed(v / 1e9, 2) + " GB"
+    }
+
+    /// A duration given in microseconds: "38 µs", "2.1 ms", "1.25 s".
+    static func micros(_ value: Double) -> String {
+        if value < 10 { return fixed(value, 1) + " µs" }
+        if value < 1000 { return fixed(value, 0) + " µs" }
+        if value < 1_000_000 { return fixed(value / 1000, value < 10_000 ? 2 : 1) + " ms" }
+        return fixed(value / 1_000_000, 2) + " s"
+    }
+
+    static func seconds(_ value: Double) -> String {
+        if value < 1 { return fixed(value * 1000, 1) + " ms" }
+        if value < 120 { return fixed(value, value < 10 ? 2 : 1) + " s" }
+        return fixed(value / 60, 1) + " min"
+    }
+
+    static func percent(_ part: Int, of whole: Int) -> String {
+        guard whole > 0 else { return "0%" }
+        let p = Double(part) * 100 / Double(whole)
+        return (p < 10 ? fixed(p, 1) : fixed(p, 0)) + "%"
+    }
+
+    /// 49600 -> "49.6k".
+    static func rate(_ value: Double) -> String {
+        if value < 1000 { return fixed(value, value < 10 ? 1 : 0) }
+        if value < 1e6 { return fixed(value / 1e3, 1) + "k" }
+        return fixed(value / 1e6, 2) + "M"
+    }
+}

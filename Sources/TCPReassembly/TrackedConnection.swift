@@ -1,0 +1,31 @@
+import Packets
+
+/// Per-connection state in the reassembler's table. A class: it has identity in the recency list and is mutated
+/// in place through the table.
+final class TrackedConnection {
+    let id: ConnectionID
+    let key: FlowKey
+    let client: Endpoint
+    let server: Endpoint
+    let handshakeSeen: Bool
+    var toServer = HalfStream()
+    var toClient = HalfStream()
+    /// The side whose FIN was seen first.
+    var firstFinSender: StreamDirection?
+    /// Capture time of the last segment (the reassembler's clock, so it never goes backwards).
+    var lastSeenNanos: Int64
+    /// Links of `ConnectionRecencyList`; cleared when the connection leaves it.
+    var newer: TrackedConnection?
+    var older: TrackedConnection?
+
+    init(id: ConnectionID, key: FlowKey, client: Endpoint, server: Endpoint, handshakeSeen: Bool, now: Int64) {
+        self.id = id
+        self.key = key
+        self.client = client
+        self.server = server
+        self.handshakeSeen = handshakeSeen
+        self.lastSeenNanos = now
+    }
+
+    var bufferedCost: Int { toServer.bufferedCost &+ toClient.bufferedCost }
+}

@@ -1,0 +1,54 @@
+import Analysis
+import ArgumentParser
+import Capture
+import Report
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension RespcapCommand {
+    struct Analyze: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Analyse capture files (pcap or pcapng; '-' reads standard input).",
+            discussion: """
+                Several files are read in order as one capture (tcpdump -C / -G rotations), so a connection \
+                split across them stays one connection.
+
+                Examples:
+                  respcap analyze redis.pcap
+                  respcap analyze --format json -o report.json redis.pcap
+                  respcap analyze --port 7000,7001,7002 --filter 'host 10.0.0.5' cluster.pcapng
+                  tcpdump -i eth0 -s 0 -w - 'tcp port 6379' | respcap analyze -
+                """
+        )
+
+        @OptionGroup var common: CommonOptions
+
+        @Argument(help: ArgumentHelp("Capture files; '-' is standard input.", valueName: "file"))
+        var files: [String] = []
+
+        func validate() throws {
+            if files.isEmpty && isatty(0) != 0 {
+                throw ValidationError("no capture given: name a pcap/pcapng file, or pipe one in with '-'")
+            }
+        }
+
+        func run() throws {
+            let paths = files.isEmpty ? ["-"] : files
+            let options = try common.analysisOptions()
+            let progress = ProgressReporter(enabled: !common.quiet)
+            let report: AnalysisReport
+            do {
+                report = try CaptureAnalyzer(options: options).analyze(paths: paths, progress: progress.update)
+            } catch {
+                progress.clear()
+                Diagnostics.error(error.message)
+                throw ExitStatus.inputError
+            }
+            progress.clear()
+            try ReportOutput.write(report, format: common.format, to: common.output)
+            for warning in report.warnings { Diagnostics.warning(warning) }
+            if report.quality.truncated { throw ExitStatus.partialInput }
+        }
+    }
+}

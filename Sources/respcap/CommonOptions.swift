@@ -1,0 +1,97 @@
+import Analysis
+import ArgumentParser
+
+/// Options shared by `analyze` and `live`: what is Redis, how to report, and the memory limits.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Redis server ports, comma-separated.", valueName: "port[,port...]"))
+    var port: String = "6379"
+
+    @Option(name: .long, help: "Report format.")
+    var format: ReportFormat = .markdown
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "FILE"))
+    var output: String?
+
+    @Option(name: .long, help: ArgumentHelp("BPF filter applied before analysis (libpcap syntax).", valueName: "expression"))
+    var filter: String?
+
+    @Flag(name: [.short, .long], help: "No progress output on stderr.")
+    var quiet = false
+
+    @Option(name: .customLong("max-connections"), help: "Connections tracked at once; the least recently active is evicted past it.")
+    var maxConnections = 1_000_000
+
+    @Option(name: .customLong("max-buffered-bytes"), help: "Out-of-order bytes held per connection.")
+    var maxBufferedBytes = 4 << 20
+
+    @Option(name: .customLong("max-buffered-total"), help: "Out-of-order bytes held across all connections.")
+    var maxBufferedTotal = 256 << 20
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds of capture time after which a silent connection is closed.")
+    var idleTimeout = 600.0
+
+    @Option(name: .customLong("kept-prefix"), help: "Bytes kept of each RESP string (keys, names); the rest is counted and skipped.")
+    var keptPrefix = 256
+
+    @Option(name: .customLong("max-pending"), help: "Commands awaiting replies per connection.")
+    var maxPending = 100_000
+
+    @Option(name: .customLong("max-depth"), help: "Deepest RESP aggregate nesting accepted.")
+    var maxDepth = 64
+
+    @Option(name: .customLong("max-inline"), help: "Longest inline request line, in bytes.")
+    var maxInline = 64 << 10
+
+    @Option(name: .customLong("max-elements"), help: "Most elements in one RESP aggregate.")
+    var maxElements = 16 << 20
+
+    @Option(name: .customLong("max-bulk"), help: "Largest RESP bulk string accepted, in bytes.")
+    var maxBulk = 512 << 20
+
+    func validate() throws {
+        _ = try ports()
+        for (name, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending), ("--max-depth", maxDepth),
+                              ("--max-inline", maxInline), ("--max-elements", maxElements), ("--max-bulk", maxBulk)]
+        where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        if keptPrefix < 16 { throw ValidationError("--kept-prefix must be at least 16") }
+        if maxBufferedBytes < 0 || maxBufferedTotal < 0 { throw ValidationError("buffer limits cannot be negative") }
+        if !(idleTimeout > 0) { throw ValidationError("--idle-timeout must be positive") }
+    }
+
+    func ports() throws -> Set<UInt16> {
+        var result = Set<UInt16>()
+        for part in port.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = part.trimmingCharacters(in: " ")
+            guard let value = UInt16(text), value > 0 else {
+                throw ValidationError("--port: '\(text)' is not a TCP port (1-65535); use e.g. --port 6379,7000")
+            }
+            result.insert(value)
+        }
+        return result
+    }
+
+    func analysisOptions() throws -> AnalysisOptions {
+        var options = AnalysisOptions()
+        options.serverPorts = try ports()
+        options.filter = filter
+        options.reassembly.maxConnections = maxConnections
+        options.reassembly.maxBufferedBytesPerConnection = maxBufferedBytes
+        options.reassembly.maxBufferedBytesTotal = maxBufferedTotal
+        options.reassembly.idleTimeoutNanos = Int64(idleTimeout * 1e9)
+        options.session.maxPendingCommands = maxPending
+        options.session.resp.keptPrefix = keptPrefix
+        options.session.resp.maxDepth = maxDepth
+        options.session.resp.maxInlineLength = maxInline
+        options.session.resp.maxAggregateElements = maxElements
+        options.session.resp.maxBulkLength = maxBulk
+        return options
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        String(drop(while: { $0 == set }).reversed().drop(while: { $0 == set }).reversed())
+    }
+}

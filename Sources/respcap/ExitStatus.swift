@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// respcap's documented exit codes (also in the README and `--help`).
+enum ExitStatus {
+    static let success = ExitCode(0)
+    /// The input cannot be used at all: missing file, not a capture, unsupported format, bad filter.
+    static let inputError = ExitCode(2)
+    /// A report was written, but the capture was truncated or damaged (it covers what was read).
+    static let partialInput = ExitCode(3)
+    /// Writing the report failed.
+    static let outputError = ExitCode(4)
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
+    case markdown, json, ndjson
+}

@@ -1,0 +1,27 @@
+import Analysis
+import ArgumentParser
+
+@main
+struct RespcapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "respcap",
+        abstract: "See what clients really do to Redis, from packet captures.",
+        discussion: """
+            respcap reads pcap/pcapng captures (or a live interface), reassembles the TCP streams to Redis, \
+            decodes RESP2/RESP3, pairs every command with its reply and writes a Markdown (or JSON) report.
+
+            Examples:
+              tcpdump -i any -s 0 -w redis.pcap 'tcp port 6379'     # capture 30 s on the Redis host, then ^C
+              respcap redis.pcap                                   # Markdown report on stdout
+              respcap analyze --format json -o report.json redis.pcap
+              respcap analyze --port 6379,7000 rot-*.pcap          # rotated files read as one capture
+              tcpdump -i lo -w - 'tcp port 6379' | respcap analyze -
+
+            Exit codes: 0 report written; 2 input unusable (cannot open, not a capture, bad filter); \
+            3 report written from a truncated or damaged capture; 64 usage error.
+            """,
+        version: RespcapVersion.string,
+        subcommands: [Analyze.self, Live.self, Diff.self, Merge.self],
+        defaultSubcommand: Analyze.self
+    )
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// Runs the built `respcap` binary as a user would and checks stdout, stderr and the exit code.
+@Suite struct EndToEndTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var binary: URL {
+        // The test bundle sits in the build products directory next to the executable.
+        let products = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidates = [products.appendingPathComponent("respcap"),
+                          Bundle.main.bundleURL.appendingPathComponent("respcap")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static let fixture = "fixtures/unpipelined.pcap"
+
+    @Test func markdownReportOnStdout() throws {
+        let r = try Self.run(["analyze", Self.fixture])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("# respcap report — unpipelined.pcap"))
+        #expect(r.stdout.contains("## Commands"))
+        #expect(r.stdout.contains("| `get`"))
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func analyzeIsTheDefaultSubcommand() throws {
+        let a = try Self.run([Self.fixture])
+        let b = try Self.run(["analyze", Self.fixture])
+        #expect(a.status == 0 && a.stdout == b.stdout)
+    }
+
+    @Test func jsonReportHasTheContractFields() throws {
+        let r = try Self.run(["analyze", "--format", "json", Self.fixture])
+        #expect(r.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["schema"] as? String == "respcap.report/1")
+        let capture = try #require(json["capture"] as? [String: Any])
+        for key in ["files", "packets", "bytes", "firstTimestamp", "lastTimestamp", "durationSeconds"] {
+            #expect(capture[key] != nil, "capture.\(key)")
+        }
+        let totals = try #require(json["totals"] as? [String: Any])
+        for key in ["commands", "errorReplies", "clientBytes", "serverBytes"] { #expect(totals[key] != nil, "totals.\(key)") }
+        let commands = try #require(json["commands"] as? [[String: Any]])
+        let first = try #require(commands.first)
+        for key in ["name", "calls", "errors", "requestBytes", "replyBytes", "latencyMicros"] { #expect(first[key] != nil, "\(key)") }
+        let latency = try #require(first["latencyMicros"] as? [String: Any])
+        for key in ["p50", "p90", "p99", "max"] { #expect(latency[key] != nil, "latencyMicros.\(key)") }
+        #expect(json["errorsByPrefix"] is [String: Any])
+        let connections = try #require(json["connections"] as? [String: Any])
+        for key in ["total", "withHandshake", "withoutHandshake", "closedByFin", "closedByReset", "openAtEnd"] {
+            #expect(connections[key] != nil, "connections.\(key)")
+        }
+        #expect(json["quality"] is [String: Any])
+    }
+
+    @Test func stdinAndOutputFile() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent(Self.fixture))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("respcap-e2e-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let r = try Self.run(["analyze", "--format", "json", "-o", output.path, "-"], stdin: data)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let written = try String(contentsOf: output, encoding: .utf8)
+        #expect(written.contains("\"schema\" : \"respcap.report/1\""))
+    }
+
+    @Test func missingFileIsAClearErrorWithExitCode2() throws {
+        let r = try Self.run(["analyze", "does-not-exist.pcap"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("does-not-exist.pcap"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func notACaptureIsExitCode2() throws {
+        let r = try Self.run(["analyze", "Package.swift"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("respcap: error:"))
+    }
+
+    @Test func truncatedCaptureGivesPartialReportAndExitCode3() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent(Self.fixture))
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("respcap-cut-\(getpid()).pcap")
+        defer { try? FileManager.default.removeItem(at: cut) }
+        try data.prefix(data.count / 2 + 7).write(to: cut)
+        let r = try Self.run(["analyze", cut.path])
+        #expect(r.status == 3)
+        #expect(r.stdout.contains("## Commands"))
+        #expect(r.stderr.contains("warning"))
+        #expect(r.stdout.contains("truncated"))
+    }
+
+    @Test func badPortIsAUsageError() throws {
+        let r = try Self.run(["analyze", "--port", "6379,notaport", Self.fixture])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("--port"))
+    }
+}

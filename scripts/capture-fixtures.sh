@@ -9,5 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 for tool in redis-server redis-benchmark tcpdump tshark; do
     command -v "$tool" >/dev/null || { echo "capture-fixtures: $tool not found" >&2; exit 1; }
 done
-/usr/bin/python3 -c 'import redis' 2>/dev/null || { echo "capture-fixtures: /usr/bin/python3 lacks redis-py (apt install python3-redis)" >&2; exit 1; }
+/usr/bin/python3 -c "import redis" 2>/dev/null || {
+    echo "capture-fixtures: /usr/bin/python3 lacks redis-py (apt install python3-redis)" >&2; exit 1; }
 exec /usr/bin/python3 "$here/fixtures/capture.py" "$@"

@@ -124,6 +124,8 @@ public struct AnalysisReport: Codable, Sendable {
         public var pendingOverflows = 0
         /// Connections whose traffic did not look like RESP (TLS, another protocol): no commands were taken from them.
         public var notRedisConnections = 0
+        /// Server messages on such connections, not counted as replies.
+        public var notRedisServerMessages = 0
         /// One-line verdict: `complete`, or what makes the numbers partial.
         public var verdict = "complete"
     }

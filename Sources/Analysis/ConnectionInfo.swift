@@ -19,6 +19,9 @@ public final class ConnectionInfo {
     public internal(set) var clientBytes: Int64 = 0
     public internal(set) var serverBytes: Int64 = 0
     let session: ConnectionSession
+    /// Replies seen before the connection proved to carry Redis requests (see `TrafficAnalyzer`). Bounded.
+    var heldReplies: [UnpairedReply] = []
+    var heldRepliesDropped = 0
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
          session: ConnectionSession) {
@@ -33,6 +36,12 @@ public final class ConnectionInfo {
 
     public var protocolVersion: Int { session.protocolVersion }
 
-    /// Traffic on the port that did not decode as RESP: protocol errors and no command at all.
-    public var looksLikeNotRedis: Bool { parseErrors > 0 && commands == 0 }
+    /// Bytes skipped by the decoders while looking for a message boundary.
+    public var resyncSkippedBytes: Int64 { session.requestDecoder.skippedBytes + session.replyDecoder.skippedBytes }
+
+    /// Traffic on the port that did not decode as RESP: no command at all, and either protocol errors or bytes
+    /// in which no message boundary could be found (and no reply either).
+    public var looksLikeNotRedis: Bool {
+        commands == 0 && (parseErrors > 0 || (resyncSkippedBytes > 0 && heldReplies.isEmpty && heldRepliesDropped == 0))
+    }
 }

@@ -7,12 +7,15 @@ public enum QualityVerdict {
         if q.gaps > 0 { problems.append("\(q.gaps) gaps (\(q.bytesLostInGaps) bytes lost)") }
         if q.snaplenCutBytes > 0 { problems.append("\(q.snaplenCutBytes) bytes cut by snaplen") }
         if q.parseErrors > 0 { problems.append("\(q.parseErrors) parse errors") }
-        if q.notRedisConnections > 0 { problems.append("\(q.notRedisConnections) connections not RESP") }
+        if q.notRedisConnections > 0 {
+            problems.append("\(q.notRedisConnections) " + (q.notRedisConnections == 1 ? "connection" : "connections") + " not RESP")
+        }
         if q.unpairedReplies > 0 { problems.append("\(q.unpairedReplies) unpaired replies") }
         if q.commandsLostInGaps > 0 { problems.append("\(q.commandsLostInGaps) commands lost in gaps") }
         if q.connectionsEvicted > 0 { problems.append("\(q.connectionsEvicted) connections evicted at the limit") }
         if report.connections.withoutHandshake > 0 {
-            problems.append("\(report.connections.withoutHandshake) connections joined mid-stream")
+            let n = report.connections.withoutHandshake
+            problems.append("\(n) " + (n == 1 ? "connection" : "connections") + " joined mid-stream")
         }
         return problems.isEmpty ? "complete" : "partial: " + problems.joined(separator: ", ")
     }

@@ -35,6 +35,7 @@ public final class TrafficAnalyzer {
     private var parseErrorsByCode: [String: Int] = [:]
     private var resyncSkipped: Int64 = 0
     private var notRedisConnections = 0
+    private var notRedisServerMessages = 0
 
     public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = []) throws(CaptureError) {
         self.options = options
@@ -112,6 +113,7 @@ public final class TrafficAnalyzer {
         quality.parseErrors = parseErrorsByCode.values.reduce(0, +)
         quality.resyncSkippedBytes = resyncSkipped
         quality.notRedisConnections = notRedisConnections
+        quality.notRedisServerMessages = notRedisServerMessages
         report.quality = quality
         return report
     }
@@ -155,11 +157,33 @@ public final class TrafficAnalyzer {
         info.closedNanos = time
         info.closeReason = reason
         info.closedBy = by
-        resyncSkipped += info.session.requestDecoder.skippedBytes + info.session.replyDecoder.skippedBytes
-        if info.looksLikeNotRedis { notRedisConnections += 1 }
+        resyncSkipped += info.resyncSkippedBytes
+        if info.looksLikeNotRedis {
+            // No request ever decoded and the client side was not RESP: what the server side sent is not counted
+            // as Redis replies (TLS, another protocol, fuzzed bytes).
+            notRedisConnections += 1
+            notRedisServerMessages += info.heldReplies.count + info.heldRepliesDropped
+            info.heldReplies.removeAll()
+        } else if !info.heldReplies.isEmpty {
+            releaseHeldReplies(info)
+        }
         for analysis in analyses { analysis.connectionClosed(info) }
         connections[id] = nil
         if lastConnection === info { lastConnection = nil }
+    }
+
+    static let maxHeldReplies = 1000
+
+    private func unpaired(_ reply: UnpairedReply, on info: ConnectionInfo) {
+        unpairedReplies += 1
+        for analysis in analyses { analysis.unpairedReply(reply, on: info) }
+    }
+
+    private func releaseHeldReplies(_ info: ConnectionInfo) {
+        for reply in info.heldReplies { unpaired(reply, on: info) }
+        unpairedReplies += info.heldRepliesDropped
+        info.heldReplies.removeAll()
+        info.heldRepliesDropped = 0
     }
 
     private func connection(_ id: ConnectionID) -> ConnectionInfo? {
@@ -176,6 +200,7 @@ public final class TrafficAnalyzer {
             switch event {
             case .command(let record):
                 info.commands += 1
+                if !info.heldReplies.isEmpty { releaseHeldReplies(info) }
                 switch record.outcome {
                 case .unanswered: unansweredCommands += 1
                 case .lostInGap: lostInGaps += 1
@@ -186,8 +211,16 @@ public final class TrafficAnalyzer {
             case .push(let push):
                 for analysis in analyses { analysis.push(push, on: info) }
             case .unpairedReply(let reply):
-                unpairedReplies += 1
-                for analysis in analyses { analysis.unpairedReply(reply, on: info) }
+                if info.commands == 0 {
+                    // Until the client side shows a Redis request, server bytes may be another protocol: hold them.
+                    if info.heldReplies.count < Self.maxHeldReplies {
+                        info.heldReplies.append(reply)
+                    } else {
+                        info.heldRepliesDropped += 1
+                    }
+                } else {
+                    unpaired(reply, on: info)
+                }
             case .transactionError(_, let command, let prefix):
                 for analysis in analyses { analysis.transactionError(command: command, errorPrefix: prefix, on: info) }
             case .protocolError(_, let fromClient, let error):

@@ -408,11 +408,12 @@ public struct RESPDecoder {
         if ranges.isEmpty { return nil }  // an empty line is no request
         guard Self.isPlausibleCommandName(inlineArguments, ranges[0]) else { return .implausibleInlineCommand }
         inlineArguments.withUnsafeBytes { args in
-            emit(.array, length: ranges.count, integer: Int64(ranges.count), content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+            emit(.array, length: ranges.count, integer: Int64(ranges.count), content: UnsafeRawBufferPointer(start: nil, count: 0),
+                 inline: true, &handler)
             stack.append(Frame(remaining: ranges.count, isAttribute: false))
             for range in ranges {
                 let content = UnsafeRawBufferPointer(rebasing: args[range.start..<(range.start + min(range.count, limits.keptPrefix))])
-                emit(.bulkString, length: range.count, integer: Int64(range.count), content: content, &handler)
+                emit(.bulkString, length: range.count, integer: Int64(range.count), content: content, inline: true, &handler)
             }
             stack.removeAll(keepingCapacity: true)
         }
@@ -575,10 +576,11 @@ public struct RESPDecoder {
     }
 
     private mutating func emit<H: RESPTokenHandler>(
-        _ kind: RESPKind, length: Int, integer: Int64, content: UnsafeRawBufferPointer, _ handler: inout H
+        _ kind: RESPKind, length: Int, integer: Int64, content: UnsafeRawBufferPointer, inline: Bool = false,
+        _ handler: inout H
     ) {
         handler.token(RESPToken(kind: kind, depth: stack.count, length: length, integer: integer, content: content,
-                                insideAttribute: attributeFrames > 0))
+                                insideAttribute: attributeFrames > 0, isInline: inline))
     }
 
     /// A value ended: close every aggregate it completes; a finished top-level value ends the message.

@@ -80,6 +80,8 @@ public struct RESPToken {
     public var content: UnsafeRawBufferPointer
     /// True for tokens that belong to a RESP3 attribute (metadata, not part of the reply).
     public var insideAttribute: Bool
+    /// True for the tokens of an inline (telnet-style) request rather than a RESP array.
+    public var isInline: Bool = false
 
     /// True when `content` holds the whole value (it was not cut at `keptPrefix`).
     public var isComplete: Bool { content.count == length }

@@ -52,6 +52,7 @@ public final class ConnectionSession {
     private var requestStarted = false
     private var requestStartTime: Int64?
     private var requestSawBlockKeyword = false
+    private var requestIsInline = false
 
     // Reply being assembled.
     private var reply = ReplyBuilder()
@@ -139,6 +140,7 @@ public final class ConnectionSession {
             requestStarted = true
             requestArgumentIndex = 0
             requestSawBlockKeyword = false
+            requestIsInline = token.isInline
             request = CommandRecord(connection: connection, command: registry.otherID, argumentCount: token.length,
                                     requestBytes: 0, requestStartNanos: requestStartTime ?? currentTime,
                                     requestEndNanos: 0)
@@ -171,6 +173,13 @@ public final class ConnectionSession {
             requestStartTime = nil
         }
         guard requestStarted, requestArgumentIndex > 0 else { return }
+        if requestIsInline && !registry.isKnown(request.command) {
+            // A text line naming no known command is far more likely another protocol on the port (or noise) than
+            // a human typing a module command: do not invent a command from it.
+            events.append(.protocolError(connection: connection, fromClient: true,
+                                         error: RESPProtocolError(.implausibleInlineCommand, at: requestDecoder.streamOffset)))
+            return
+        }
         var record = request
         record.requestBytes = byteCount
         record.requestEndNanos = currentTime

@@ -40,8 +40,8 @@ public enum MarkdownReportRenderer {
             second.append("\(servers.count) servers")
         }
         let conn = report.connections
-        second.append("\(NumberFormatting.grouped(conn.total)) client connections from \(NumberFormatting.grouped(conn.clients)) "
-                      + (conn.clients == 1 ? "host" : "hosts"))
+        second.append("\(NumberFormatting.grouped(conn.total)) client " + (conn.total == 1 ? "connection" : "connections")
+                      + " from \(NumberFormatting.grouped(conn.clients)) " + (conn.clients == 1 ? "host" : "hosts"))
         second.append("\(NumberFormatting.grouped(report.totals.commands)) commands (\(NumberFormatting.rate(report.totals.commandsPerSecond))/s)")
         out.line(second.joined(separator: " · "))
         let q = report.quality
@@ -123,7 +123,7 @@ public enum MarkdownReportRenderer {
         let c = report.connections
         out.line("## Connections")
         out.blank()
-        out.line("\(NumberFormatting.grouped(c.total)) connections (\(NumberFormatting.grouped(c.withHandshake)) opened in the capture, "
+        out.line("\(NumberFormatting.grouped(c.total)) " + (c.total == 1 ? "connection" : "connections") + " (\(NumberFormatting.grouped(c.withHandshake)) opened in the capture, "
                  + "\(NumberFormatting.grouped(c.withoutHandshake)) already open when it started) · closed: "
                  + "\(NumberFormatting.grouped(c.closedByFin)) FIN, \(NumberFormatting.grouped(c.closedByReset)) RST"
                  + (c.closedByIdle > 0 ? ", \(NumberFormatting.grouped(c.closedByIdle)) idle" : "")

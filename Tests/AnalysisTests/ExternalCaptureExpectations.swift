@@ -8,8 +8,10 @@
 // Conventions behind the numbers:
 // - `commands` uses INFO commandstats names: lowercase first argument, `parent|sub` for container commands.
 // - An empty inline line and a `*0`/`*-1` header are not requests (redis-server skips them).
-// - SUBSCRIBE-family commands get no ordinary reply: their confirmations are pub/sub frames, counted in `pushes`
-//   together with `message`/`pmessage` arrays (RESP2, subscribed connection) and every RESP3 `>` frame.
+// - SUBSCRIBE-family commands are answered by their confirmations (one per channel, RESP2 array or RESP3 push):
+//   respcap pairs those with the command, as redis-server sends them in its place (Zeek logs such commands
+//   without a reply and counts the confirmations as published data). `pushes` counts the rest: `message`/
+//   `pmessage` arrays on a subscribed connection and every other RESP3 `>` frame.
 // - CLIENT REPLY OFF and SKIP get no reply; commands while OFF and the one after SKIP get none either.
 // - `errorReplies` counts top-level `-` and `!` replies; `errorsByPrefix` keys are the first word of the message.
 // - Traffic that is not Redis (TLS, fuzzed bytes) yields no commands and no replies.
@@ -95,12 +97,13 @@ enum ExternalCaptures {
         ExternalCaptureExpectation(
             directory: "spicy-redis-pubsub", file: "pubsub.pcap", ports: [6379],
             commands: ["subscribe": 1, "publish": 1], totalCommands: 2,
-            errorReplies: 0, errorsByPrefix: [:], pushes: 2, unpairedReplies: 0, connections: 3,
+            errorReplies: 0, errorsByPrefix: [:], pushes: 1, unpairedReplies: 0, connections: 3,
             notRedis: false, truncatedFile: false,
             why: """
                 baseline/tests.pubsub/redis.log: SUBSCRIBE (no reply), PUBLISH, and a command-less row for the \
-                `message` frame. Wire: subscriber gets `subscribe my_channel 1` and `message my_channel hello :)` \
-                (2 pushes), publisher gets `:1`. Third connection: handshake only.
+                `message` frame. Wire: subscriber gets `subscribe my_channel 1` (SUBSCRIBE's confirmation, paired \
+                with it) and `message my_channel hello :)` (1 push), publisher gets `:1`. Third connection: \
+                handshake only.
                 """),
         ExternalCaptureExpectation(
             directory: "spicy-redis-start-with-server", file: "start-with-server.pcap", ports: [6379],
@@ -326,23 +329,23 @@ enum ExternalCaptures {
                 "hello": 2, "command|docs": 2, "subscribe": 1, "psubscribe": 1, "set": 1, "ping": 1, "publish": 2,
             ],
             totalCommands: 10,
-            errorReplies: 0, errorsByPrefix: [:], pushes: 5, unpairedReplies: 0, connections: 2,
+            errorReplies: 0, errorsByPrefix: [:], pushes: 3, unpairedReplies: 0, connections: 2,
             notRedis: false, truncatedFile: false,
             why: """
                 baseline output: 5 `Got published data!` (subscribe, psubscribe, message, pmessage, pmessage), \
-                all RESP3 `>` pushes. Wire: A = HELLO 3, COMMAND DOCS, SUBSCRIBE, PSUBSCRIBE, SET, PING (4 \
+                all RESP3 `>` pushes; the subscribe and psubscribe confirmations answer their commands, so 3 pushes. Wire: A = HELLO 3, COMMAND DOCS, SUBSCRIBE, PSUBSCRIBE, SET, PING (4 \
                 replies); B = HELLO 3, COMMAND DOCS, PUBLISH x2 (4 replies). No FIN; nothing pending at the end.
                 """),
         ExternalCaptureExpectation(
             directory: "zeek-pubsub", file: "pubsub.pcap", ports: [6379],
             commands: ["subscribe": 1, "psubscribe": 1, "reset": 1, "get": 1, "publish": 2, "set": 1],
             totalCommands: 7,
-            errorReplies: 0, errorsByPrefix: [:], pushes: 5, unpairedReplies: 0, connections: 4,
+            errorReplies: 0, errorsByPrefix: [:], pushes: 3, unpairedReplies: 0, connections: 4,
             notRedis: false, truncatedFile: false,
             why: """
                 baseline redis.log: PUBLISH (2), PUBLISH (1), SET OK, SUBSCRIBE (-), PSUBSCRIBE (-), RESET, \
                 GET you_are_sane; output: 5 published-data arrays (subscribe, psubscribe confirmations, message, \
-                pmessage x2) = RESP2 pub/sub frames, counted as pushes. Subscriber conn has no handshake.
+                pmessage x2); the two confirmations answer SUBSCRIBE and PSUBSCRIBE, leaving 3 pushes. Subscriber conn has no handshake.
                 """),
         ExternalCaptureExpectation(
             directory: "zeek-reply-off-on-2conn", file: "reply-off-on-2conn.pcap", ports: [6379],

@@ -3,8 +3,8 @@ import Packets
 import TCPReassembly
 import Testing
 
-/// Reads a classic little-endian pcap (NULL/loopback, Linux SLL or Ethernet; IPv4/TCP) into test segments. Test
-/// scaffolding only, so this layer's test does not depend on Capture; untrusted lengths are checked before reads.
+/// Reads a little-endian pcap or pcapng (NULL/loopback, Linux SLL or Ethernet; IPv4/TCP) into test segments.
+/// Test scaffolding only, so this layer's tests do not depend on Capture; lengths are checked before reads.
 private func readSegments(_ path: String) throws -> [Seg] {
     let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
     func u16be(_ at: Int) -> Int { Int(data[at]) << 8 | Int(data[at + 1]) }
@@ -12,40 +12,66 @@ private func readSegments(_ path: String) throws -> [Seg] {
     func u32le(_ at: Int) -> Int {
         Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
     }
-    guard data.count >= 24, u32le(0) == 0xA1B2_C3D4 else { throw CocoaError(.fileReadCorruptFile) }
-    let linkType = u32le(20)
+    // (capture time, link type, record bytes) of every packet.
+    var records: [(time: Int64, linkType: Int, range: Range<Int>)] = []
+    guard data.count >= 24 else { throw CocoaError(.fileReadCorruptFile) }
+    if u32le(0) == 0xA1B2_C3D4 {
+        var offset = 24
+        while offset + 16 <= data.count {
+            let time = Int64(u32le(offset)) * second + Int64(u32le(offset + 4)) * 1000
+            let record = offset + 16
+            offset = record + u32le(offset + 8)
+            guard offset <= data.count else { break }
+            records.append((time, u32le(20), record..<offset))
+        }
+    } else if u32le(0) == 0x0A0D_0D0A, u32le(8) == 0x1A2B_3C4D {
+        var linkTypes: [Int] = []
+        var offset = 0
+        while offset + 12 <= data.count {
+            let type = u32le(offset)
+            let length = u32le(offset + 4)
+            guard length >= 12, offset + length <= data.count else { break }
+            if type == 1 {
+                linkTypes.append(Int(data[offset + 8]) | Int(data[offset + 9]) << 8)
+            } else if type == 6, length >= 32 {
+                let interface = u32le(offset + 8)
+                let micros = Int64(u32le(offset + 12)) << 32 | Int64(u32le(offset + 16))
+                let record = offset + 28
+                let end = record + u32le(offset + 20)
+                if interface < linkTypes.count, end <= offset + length {
+                    records.append((micros * 1000, linkTypes[interface], record..<end))
+                }
+            }
+            offset += length
+        }
+    } else {
+        throw CocoaError(.fileReadCorruptFile)
+    }
+
     var segments: [Seg] = []
-    var offset = 24
-    while offset + 16 <= data.count {
-        let time = Int64(u32le(offset)) * second + Int64(u32le(offset + 4)) * 1000
-        let captured = u32le(offset + 8)
-        let record = offset + 16
-        offset = record + captured
-        guard offset <= data.count else { break }
+    for (time, linkType, range) in records {
         let ip: Int
         switch linkType {
-        case 0: ip = record + 4  // NULL: 4-byte address family
-        case 113: ip = record + 16  // Linux cooked (SLL)
-        case 1: ip = record + 14  // Ethernet
+        case 0: ip = range.lowerBound + 4  // NULL: 4-byte address family
+        case 113: ip = range.lowerBound + 16  // Linux cooked (SLL)
+        case 1: ip = range.lowerBound + 14  // Ethernet
         default: throw CocoaError(.fileReadCorruptFile)
         }
-        guard ip + 20 <= offset, data[ip] >> 4 == 4, data[ip + 9] == 6 else { continue }
-        let ipHeader = Int(data[ip] & 0x0F) * 4
+        let end = range.upperBound
+        guard ip + 20 <= end, data[ip] >> 4 == 4, data[ip + 9] == 6 else { continue }
         let ipTotal = u16be(ip + 2)
-        let tcp = ip + ipHeader
-        guard tcp + 20 <= offset else { continue }
-        let tcpHeader = Int(data[tcp + 12] >> 4) * 4
-        let payloadStart = tcp + tcpHeader
-        let payloadEnd = min(ip + ipTotal, offset)
+        let tcp = ip + Int(data[ip] & 0x0F) * 4
+        guard tcp + 20 <= end else { continue }
+        let payloadStart = tcp + Int(data[tcp + 12] >> 4) * 4
+        let payloadEnd = min(ip + ipTotal, end)
         guard payloadStart <= payloadEnd else { continue }
-        let source = Endpoint(address: IPAddress(ipv4: u32be(ip + 12)), port: UInt16(u16be(tcp)))
-        let destination = Endpoint(address: IPAddress(ipv4: u32be(ip + 16)), port: UInt16(u16be(tcp + 2)))
+        let flags = TCPFlags(rawValue: data[tcp + 13])
         segments.append(
             Seg(
-                from: source, to: destination, seq: u32be(tcp + 4), ack: nil,
-                flags: TCPFlags(rawValue: data[tcp + 13]), data: Array(data[payloadStart..<payloadEnd]),
-                cut: max(0, ip + ipTotal - payloadEnd), time: time))
-        if data[tcp + 13] & 0x10 != 0 { segments[segments.count - 1].ack = u32be(tcp + 8) }
+                from: Endpoint(address: IPAddress(ipv4: u32be(ip + 12)), port: UInt16(u16be(tcp))),
+                to: Endpoint(address: IPAddress(ipv4: u32be(ip + 16)), port: UInt16(u16be(tcp + 2))),
+                seq: u32be(tcp + 4), ack: flags.contains(.ack) ? u32be(tcp + 8) : nil, flags: flags,
+                data: Array(data[payloadStart..<payloadEnd]), cut: max(0, ip + ipTotal - payloadEnd), time: time))
     }
     return segments
 }
@@ -78,6 +104,23 @@ struct RealCaptureTests {
         let finCloses = recorder.events.filter { if case .closed(_, .fin, .some, _) = $0 { true } else { false } }
         #expect(finCloses.count == connections)
         #expect(recorder.lifecycle.filter { $0.hasSuffix("open handshake") }.count == connections)
+    }
+
+    /// pcapng from Django's cache client: one long connection left open, and one picked up mid-stream on a TCP
+    /// keep-alive probe (seq one below the stream, answered by an ACK one above) that must not read as a lost byte.
+    @Test func keepAliveProbeIsNotAGap() throws {
+        let path = capturePath("spicy-redis-django-cache/django-cache.pcap")
+        try #require(FileManager.default.fileExists(atPath: path), "missing capture \(path)")
+        let (recorder, reassembler) = run(try readSegments(path))
+        #expect(recorder.violations == [])
+        // tshark -q -z follow,tcp,raw,0 (stream 1 carries no payload).
+        #expect(recorder.byteCounts[.toServer] == 79_710)
+        #expect(recorder.byteCounts[.toClient] == 1686)
+        #expect(reassembler.stats.gaps == 0)
+        #expect(
+            recorder.lifecycle == [
+                "#1 open handshake", "#2 open mid-stream", "#1 closed endOfCapture", "#2 closed endOfCapture",
+            ])
     }
 
     /// The same capture with its segments shuffled within windows of 8 (a reordering network) gives identical bytes.

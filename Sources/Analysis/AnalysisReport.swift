@@ -126,6 +126,8 @@ public struct AnalysisReport: Codable, Sendable {
         public var notRedisConnections = 0
         /// Server messages on such connections, not counted as replies.
         public var notRedisServerMessages = 0
+        /// Text lines on such connections that would have named unknown commands; not counted as commands.
+        public var notRedisCommandLines = 0
         /// One-line verdict: `complete`, or what makes the numbers partial.
         public var verdict = "complete"
     }

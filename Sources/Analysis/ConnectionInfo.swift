@@ -16,12 +16,18 @@ public final class ConnectionInfo {
     public internal(set) var closedBy: StreamDirection?
     public internal(set) var commands = 0
     public internal(set) var parseErrors = 0
+    public internal(set) var serverParseErrors = 0
     public internal(set) var clientBytes: Int64 = 0
     public internal(set) var serverBytes: Int64 = 0
     let session: ConnectionSession
-    /// Replies seen before the connection proved to carry Redis requests (see `TrafficAnalyzer`). Bounded.
+    /// Until a connection shows a real Redis request (a known command, or any RESP array), text lines naming
+    /// unknown commands and the server's replies are held rather than counted: they may be another protocol on
+    /// the port. A client-side protocol error before that proof marks the connection not-Redis and drops them.
+    var confirmedRedis = false
+    var notRedis = false
+    var heldCommands: [CommandRecord] = []
     var heldReplies: [UnpairedReply] = []
-    var heldRepliesDropped = 0
+    var heldDropped = 0
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
          session: ConnectionSession) {
@@ -39,9 +45,9 @@ public final class ConnectionInfo {
     /// Bytes skipped by the decoders while looking for a message boundary.
     public var resyncSkippedBytes: Int64 { session.requestDecoder.skippedBytes + session.replyDecoder.skippedBytes }
 
-    /// Traffic on the port that did not decode as RESP: no command at all, and either protocol errors or bytes
-    /// in which no message boundary could be found (and no reply either).
+    /// Traffic on the port that did not decode as RESP: flagged by a client protocol error before any real
+    /// request, or no message at all and bytes in which no message boundary could be found.
     public var looksLikeNotRedis: Bool {
-        commands == 0 && (parseErrors > 0 || (resyncSkippedBytes > 0 && heldReplies.isEmpty && heldRepliesDropped == 0))
+        notRedis || (commands == 0 && heldCommands.isEmpty && heldReplies.isEmpty && heldDropped == 0 && resyncSkippedBytes > 0)
     }
 }

@@ -36,6 +36,7 @@ public final class TrafficAnalyzer {
     private var resyncSkipped: Int64 = 0
     private var notRedisConnections = 0
     private var notRedisServerMessages = 0
+    private var discardedCommands = 0
 
     public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = []) throws(CaptureError) {
         self.options = options
@@ -114,6 +115,7 @@ public final class TrafficAnalyzer {
         quality.resyncSkippedBytes = resyncSkipped
         quality.notRedisConnections = notRedisConnections
         quality.notRedisServerMessages = notRedisServerMessages
+        quality.notRedisCommandLines = discardedCommands
         report.quality = quality
         return report
     }
@@ -158,32 +160,58 @@ public final class TrafficAnalyzer {
         info.closeReason = reason
         info.closedBy = by
         resyncSkipped += info.resyncSkippedBytes
-        if info.looksLikeNotRedis {
-            // No request ever decoded and the client side was not RESP: what the server side sent is not counted
-            // as Redis replies (TLS, another protocol, fuzzed bytes).
-            notRedisConnections += 1
-            notRedisServerMessages += info.heldReplies.count + info.heldRepliesDropped
-            info.heldReplies.removeAll()
-        } else if !info.heldReplies.isEmpty {
-            releaseHeldReplies(info)
+        if !info.confirmedRedis {
+            if info.notRedis && info.serverParseErrors > 0 {
+                // Neither side spoke RESP (TLS, another protocol): the server's bytes are not Redis replies.
+                notRedisServerMessages += info.heldReplies.count + info.heldDropped
+                info.heldReplies.removeAll()
+                info.heldDropped = 0
+            }
+            // Otherwise a real server answered (e.g. errors to garbage requests): its replies count, unpaired.
+            releaseHeld(info)
         }
+        if info.looksLikeNotRedis { notRedisConnections += 1 }
         for analysis in analyses { analysis.connectionClosed(info) }
         connections[id] = nil
         if lastConnection === info { lastConnection = nil }
     }
 
-    static let maxHeldReplies = 1000
+    static let maxHeld = 1000
+
+    private func count(_ record: CommandRecord, on info: ConnectionInfo) {
+        info.commands += 1
+        switch record.outcome {
+        case .unanswered: unansweredCommands += 1
+        case .lostInGap: lostInGaps += 1
+        case .overflowed: overflowed += 1
+        default: break
+        }
+        for analysis in analyses { analysis.command(record, on: info) }
+    }
+
+    /// A text line that was not a Redis request: not a command. A reply the server sent to it is still a reply
+    /// on the wire, now without a request.
+    private func discard(_ record: CommandRecord, on info: ConnectionInfo) {
+        discardedCommands += 1
+        guard record.outcome == .replied, let kind = record.replyKind else { return }
+        let reply = UnpairedReply(connection: record.connection, kind: kind, bytes: record.replyBytes,
+                                  errorPrefix: record.errorPrefix, timestampNanos: record.replyStartNanos)
+        if info.heldReplies.count < Self.maxHeld { info.heldReplies.append(reply) } else { info.heldDropped += 1 }
+    }
 
     private func unpaired(_ reply: UnpairedReply, on info: ConnectionInfo) {
         unpairedReplies += 1
         for analysis in analyses { analysis.unpairedReply(reply, on: info) }
     }
 
-    private func releaseHeldReplies(_ info: ConnectionInfo) {
+    /// The connection proved to be Redis (or ended without proof either way): count what was held.
+    private func releaseHeld(_ info: ConnectionInfo) {
+        for record in info.heldCommands { count(record, on: info) }
         for reply in info.heldReplies { unpaired(reply, on: info) }
-        unpairedReplies += info.heldRepliesDropped
+        unpairedReplies += info.heldDropped
+        info.heldCommands.removeAll()
         info.heldReplies.removeAll()
-        info.heldRepliesDropped = 0
+        info.heldDropped = 0
     }
 
     private func connection(_ id: ConnectionID) -> ConnectionInfo? {
@@ -199,32 +227,41 @@ public final class TrafficAnalyzer {
         for event in session.events {
             switch event {
             case .command(let record):
-                info.commands += 1
-                if !info.heldReplies.isEmpty { releaseHeldReplies(info) }
-                switch record.outcome {
-                case .unanswered: unansweredCommands += 1
-                case .lostInGap: lostInGaps += 1
-                case .overflowed: overflowed += 1
-                default: break
+                if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
+                    if info.notRedis {
+                        discard(record, on: info)
+                    } else if info.heldCommands.count < Self.maxHeld {
+                        info.heldCommands.append(record)
+                    } else {
+                        info.heldDropped += 1
+                    }
+                    continue
                 }
-                for analysis in analyses { analysis.command(record, on: info) }
+                if !info.confirmedRedis {
+                    info.confirmedRedis = true
+                    releaseHeld(info)
+                }
+                count(record, on: info)
             case .push(let push):
                 for analysis in analyses { analysis.push(push, on: info) }
             case .unpairedReply(let reply):
-                if info.commands == 0 {
-                    // Until the client side shows a Redis request, server bytes may be another protocol: hold them.
-                    if info.heldReplies.count < Self.maxHeldReplies {
-                        info.heldReplies.append(reply)
-                    } else {
-                        info.heldRepliesDropped += 1
-                    }
-                } else {
+                if info.confirmedRedis {
                     unpaired(reply, on: info)
+                } else if info.heldReplies.count < Self.maxHeld {
+                    info.heldReplies.append(reply)
+                } else {
+                    info.heldDropped += 1
                 }
             case .transactionError(_, let command, let prefix):
                 for analysis in analyses { analysis.transactionError(command: command, errorPrefix: prefix, on: info) }
             case .protocolError(_, let fromClient, let error):
                 info.parseErrors += 1
+                if !fromClient { info.serverParseErrors += 1 }
+                if fromClient && !info.confirmedRedis && !info.notRedis {
+                    info.notRedis = true
+                    for record in info.heldCommands { discard(record, on: info) }
+                    info.heldCommands.removeAll()
+                }
                 parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
             }
         }

@@ -37,6 +37,8 @@ public struct CommandRecord: Sendable {
     public var pipelineDepth: Int = 1
     /// The command blocks by design (BRPOP, BLPOP, XREAD BLOCK, WAIT...): its reply time is waiting, not service.
     public var isBlocking: Bool = false
+    /// Sent as an inline (telnet-style) line rather than a RESP array.
+    public var isInline: Bool = false
     /// Sent between MULTI and EXEC/DISCARD (its immediate reply is +QUEUED).
     public var isQueuedInTransaction: Bool = false
     /// Top-level element count of an aggregate reply (-1 for a null array / bulk), integer value of an integer reply.
@@ -69,6 +71,14 @@ public struct UnpairedReply: Sendable {
     public var bytes: Int
     public var errorPrefix: String?
     public var timestampNanos: Int64
+
+    public init(connection: UInt64, kind: RESPKind, bytes: Int, errorPrefix: String?, timestampNanos: Int64) {
+        self.connection = connection
+        self.kind = kind
+        self.bytes = bytes
+        self.errorPrefix = errorPrefix
+        self.timestampNanos = timestampNanos
+    }
 }
 
 public enum SessionEvent: Sendable {

@@ -81,6 +81,7 @@ public final class ConnectionSession {
     /// Client-to-server bytes, in order. `bytes` is borrowed for the call.
     public func feedRequest(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         currentTime = timestampNanos
+        // Callbacks run while `requestDecoder` is being modified: they must not touch it (exclusivity).
         var handler = RequestHandler(session: self)
         requestDecoder.feed(bytes, handler: &handler)
         if requestStartTime == nil && !requestDecoder.isAtMessageBoundary && !requestDecoder.isResynchronizing {
@@ -173,15 +174,9 @@ public final class ConnectionSession {
             requestStartTime = nil
         }
         guard requestStarted, requestArgumentIndex > 0 else { return }
-        if requestIsInline && !registry.isKnown(request.command) {
-            // A text line naming no known command is far more likely another protocol on the port (or noise) than
-            // a human typing a module command: do not invent a command from it.
-            events.append(.protocolError(connection: connection, fromClient: true,
-                                         error: RESPProtocolError(.implausibleInlineCommand, at: requestDecoder.streamOffset)))
-            return
-        }
         var record = request
         record.requestBytes = byteCount
+        record.isInline = requestIsInline
         record.requestEndNanos = currentTime
         if record.requestStartNanos > currentTime { record.requestStartNanos = currentTime }
         let entry = registry[record.command]

@@ -78,7 +78,8 @@ public enum MarkdownReportRenderer {
                        NumberFormatting.grouped(c.errors), NumberFormatting.bytes(c.requestBytes),
                        NumberFormatting.bytes(c.replyBytes)]
             if let wait = c.blockingWaitMicros, c.latencyMicros.count == 0 {
-                row += ["(blocking: waited p50 \(NumberFormatting.micros(wait.p50)))", "", NumberFormatting.micros(wait.max)]
+                row += ["wait " + NumberFormatting.micros(wait.p50), "wait " + NumberFormatting.micros(wait.p99),
+                        "wait " + NumberFormatting.micros(wait.max)]
             } else if c.latencyMicros.count > 0 {
                 row += [NumberFormatting.micros(c.latencyMicros.p50), NumberFormatting.micros(c.latencyMicros.p99),
                         NumberFormatting.micros(c.latencyMicros.max)]
@@ -89,6 +90,10 @@ public enum MarkdownReportRenderer {
         }
         out.table(header: ["command", "calls", "share", "errors", "req bytes", "reply bytes", "p50", "p99", "max"],
                   alignRight: [false, true, true, true, true, true, true, true, true], rows: rows)
+        if report.commands.contains(where: { $0.blockingWaitMicros != nil && $0.latencyMicros.count == 0 }) {
+            out.blank()
+            out.line("`wait`: a blocking command (BRPOP, BLPOP, XREAD BLOCK...) waiting for data; that time is not server work.")
+        }
         let unusual = report.commands.filter { $0.noReply > 0 || $0.unanswered > 0 || $0.lostInGap > 0 || $0.queuedInTransaction > 0 }
         if !unusual.isEmpty {
             out.blank()

@@ -14,7 +14,8 @@ public enum CommandOutcome: UInt8, Sendable, Codable {
     case overflowed
 }
 
-/// One request and, where there was one, its reply. Produced in request order per connection.
+/// One request and, where there was one, its reply. Produced when complete: at its reply, when sent if no reply
+/// will come (CLIENT REPLY OFF/SKIP), or when the connection ends.
 public struct CommandRecord: Sendable {
     public var connection: UInt64
     public var command: CommandID

@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "Packets"], swiftSettings: settings),
         .testTarget(name: "RESPTests", dependencies: ["RESP"], swiftSettings: settings),
         .testTarget(name: "RedisSemanticsTests", dependencies: ["RedisSemantics", "RESP"], swiftSettings: settings),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Capture"], swiftSettings: settings),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Capture", "Packets"], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["respcap"], swiftSettings: settings),
     ]
 )

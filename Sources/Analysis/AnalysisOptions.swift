@@ -10,6 +10,8 @@ public struct AnalysisOptions: Sendable {
     public var filter: String?
     public var reassembly = ReassemblyLimits()
     public var session = SessionLimits()
+    /// Packets held to restore timestamp order (captures of per-CPU rings store some packets late).
+    public var reorderWindow = 64
     /// Distinct unknown command names tracked before they are lumped under `(other)`.
     public var maxUnknownCommandNames = 1000
 

@@ -105,6 +105,10 @@ public struct AnalysisReport: Codable, Sendable {
         /// Packets not analysed, by reason (`notRedisPort`, `notTCP`, `ipFragment`, `truncatedIPHeader`...).
         public var packetsSkipped: [String: Int] = [:]
         public var tcpSegments = 0
+        /// Packets stored in the file after a later-timestamped one; put back in order (`--reorder-window`).
+        public var packetsOutOfTimestampOrder = 0
+        /// Of those, packets later than the reorder window could repair.
+        public var packetsLateBeyondReorderWindow = 0
         public var outOfOrderSegments = 0
         public var retransmittedSegments = 0
         public var duplicateBytes: Int64 = 0

@@ -18,6 +18,7 @@ public final class TrafficAnalyzer {
     private var connections: [ConnectionID: ConnectionInfo] = [:]
     private var analyses: [any TrafficAnalysis]
     private var lastConnection: ConnectionInfo?
+    private var reorderBuffer: PacketReorderBuffer
 
     // Capture-level counters.
     public private(set) var packets = 0
@@ -42,6 +43,7 @@ public final class TrafficAnalyzer {
         self.options = options
         self.registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
         self.reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
+        self.reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         self.filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
         self.analyses = [CommandStats(), ConnectionStats(), PushStats()] + extra
     }
@@ -60,6 +62,10 @@ public final class TrafficAnalyzer {
             filteredOut += 1
             return
         }
+        reorderBuffer.insert(packet) { processInOrder($0) }
+    }
+
+    private func processInOrder(_ packet: CapturedPacket) {
         switch decoder.decode(packet) {
         case .skipped(let reason):
             skipped[reason, default: 0] += 1
@@ -71,6 +77,7 @@ public final class TrafficAnalyzer {
 
     /// Ends the analysis: open connections are closed as `endOfCapture`, and every analysis writes its results.
     public func finish() -> AnalysisReport {
+        reorderBuffer.drain { processInOrder($0) }
         var router = StreamEventRouter(analyzer: self)
         reassembler.finish(timestampNanos: lastTimestamp ?? 0, handler: &router)
         var report = AnalysisReport()
@@ -97,7 +104,9 @@ public final class TrafficAnalyzer {
         for (reason, count) in skipped { quality.packetsSkipped[reason.rawValue] = count }
         if stats.segmentsNotRedisPort > 0 { quality.packetsSkipped["notRedisPort"] = stats.segmentsNotRedisPort }
         if filteredOut > 0 { quality.packetsSkipped["filteredOut"] = filteredOut }
-        quality.tcpSegments = stats.segments
+        quality.tcpSegments = stats.segments - stats.segmentsNotRedisPort
+        quality.packetsOutOfTimestampOrder = reorderBuffer.outOfOrderPackets
+        quality.packetsLateBeyondReorderWindow = reorderBuffer.lateByMoreThanWindow
         quality.outOfOrderSegments = stats.outOfOrderSegments
         quality.retransmittedSegments = stats.retransmittedSegments
         quality.duplicateBytes = stats.duplicateBytes

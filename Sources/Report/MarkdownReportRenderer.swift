@@ -157,6 +157,7 @@ public enum MarkdownReportRenderer {
         out.blank()
         var rows: [[String]] = [
             ["TCP segments on Redis ports", NumberFormatting.grouped(q.tcpSegments)],
+            ["packets stored out of timestamp order (put back in order)", NumberFormatting.grouped(q.packetsOutOfTimestampOrder)],
             ["out-of-order segments (reordered, then used)", NumberFormatting.grouped(q.outOfOrderSegments)],
             ["retransmitted segments / duplicate bytes (counted once)",
              "\(NumberFormatting.grouped(q.retransmittedSegments)) / \(NumberFormatting.grouped(q.duplicateBytes))"],
@@ -169,6 +170,9 @@ public enum MarkdownReportRenderer {
             ["bytes skipped to resynchronise", NumberFormatting.grouped(q.resyncSkippedBytes)],
             ["connections that are not RESP", NumberFormatting.grouped(q.notRedisConnections)],
         ]
+        if q.packetsLateBeyondReorderWindow > 0 {
+            rows.append(["packets too late to reorder (raise --reorder-window)", NumberFormatting.grouped(q.packetsLateBeyondReorderWindow)])
+        }
         if q.connectionsEvicted > 0 { rows.append(["connections evicted (tracking limit)", NumberFormatting.grouped(q.connectionsEvicted)]) }
         if q.pendingOverflows > 0 { rows.append(["commands dropped (pending limit)", NumberFormatting.grouped(q.pendingOverflows)]) }
         for (reason, count) in q.packetsSkipped.sorted(by: { $0.key < $1.key }) {

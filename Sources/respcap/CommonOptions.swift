@@ -48,9 +48,12 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("max-bulk"), help: "Largest RESP bulk string accepted, in bytes.")
     var maxBulk = 512 << 20
 
+    @Option(name: .customLong("reorder-window"), help: "Packets held to put a capture back in timestamp order.")
+    var reorderWindow = 64
+
     func validate() throws {
         _ = try ports()
-        for (name, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending), ("--max-depth", maxDepth),
+        for (name, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending), ("--max-depth", maxDepth), ("--reorder-window", reorderWindow),
                               ("--max-inline", maxInline), ("--max-elements", maxElements), ("--max-bulk", maxBulk)]
         where value < 1 {
             throw ValidationError("\(name) must be at least 1")
@@ -81,6 +84,7 @@ struct CommonOptions: ParsableArguments {
         options.reassembly.maxBufferedBytesTotal = maxBufferedTotal
         options.reassembly.idleTimeoutNanos = Int64(idleTimeout * 1e9)
         options.session.maxPendingCommands = maxPending
+        options.reorderWindow = reorderWindow
         options.session.resp.keptPrefix = keptPrefix
         options.session.resp.maxDepth = maxDepth
         options.session.resp.maxInlineLength = maxInline

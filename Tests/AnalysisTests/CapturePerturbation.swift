@@ -1,0 +1,111 @@
+import Capture
+import Foundation
+import Packets
+
+/// Rewrites a capture deterministically from a seed, to test how respcap copes with what real captures suffer:
+/// reordering within a window, duplicated packets, and rotation into several files.
+struct CapturePerturbation {
+    struct Packet {
+        var timestampNanos: Int64
+        var linkType: UInt32
+        var originalLength: Int
+        var bytes: [UInt8]
+    }
+
+    static func read(_ path: String) throws -> [Packet] {
+        let reader = try CaptureFileReader(path: path)
+        var packets: [Packet] = []
+        while let p = try reader.next() {
+            packets.append(Packet(timestampNanos: p.timestampNanos, linkType: p.linkType.rawValue,
+                                  originalLength: p.originalLength, bytes: Array(p.bytes)))
+        }
+        return packets
+    }
+
+    /// A nanosecond-resolution pcap (all packets must share one link type).
+    static func pcap(_ packets: [Packet]) -> [UInt8] {
+        var out: [UInt8] = []
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        u32(0xA1B2_3C4D); u16(2); u16(4); u32(0); u32(0); u32(262_144); u32(packets.first?.linkType ?? 1)
+        for p in packets {
+            u32(UInt32(truncatingIfNeeded: p.timestampNanos / 1_000_000_000))
+            u32(UInt32(truncatingIfNeeded: p.timestampNanos % 1_000_000_000))
+            u32(UInt32(p.bytes.count)); u32(UInt32(p.originalLength))
+            out += p.bytes
+        }
+        return out
+    }
+
+    /// Shuffles packets inside consecutive windows of `window` packets. Timestamps travel with their packets,
+    /// as when a multi-queue capture interleaves per-CPU rings.
+    static func reorder(_ packets: [Packet], window: Int, seed: UInt64) -> [Packet] {
+        var generator = SeededGenerator(seed: seed)
+        var out: [Packet] = []
+        var index = 0
+        while index < packets.count {
+            out += packets[index..<min(packets.count, index + window)].shuffled(using: &generator)
+            index += window
+        }
+        return out
+    }
+
+    /// Swaps adjacent data segments of the same direction of a connection, keeping the timestamps where they were:
+    /// what a network that reorders segments looks like at a capture point. TCP reassembly must put them back.
+    static func swapAdjacentDataSegments(_ packets: [Packet], every n: Int) -> [Packet] {
+        func flow(_ p: Packet) -> (Endpoint, Endpoint, Int)? {
+            p.bytes.withUnsafeBytes { buffer in
+                let decoded = PacketDecoder().decode(CapturedPacket(timestampNanos: p.timestampNanos,
+                    linkType: LinkType(rawValue: p.linkType), originalLength: p.originalLength, bytes: buffer))
+                if case .tcp(let s) = decoded { return (s.source, s.destination, s.payload.count) }
+                return nil
+            }
+        }
+        var out = packets
+        var i = 0
+        var swaps = 0
+        while i + 1 < out.count {
+            if let a = flow(out[i]), let b = flow(out[i + 1]), a.0 == b.0, a.1 == b.1, a.2 > 0, b.2 > 0 {
+                swaps += 1
+                if swaps % n == 0 {
+                    let (t0, t1) = (out[i].timestampNanos, out[i + 1].timestampNanos)
+                    out.swapAt(i, i + 1)
+                    out[i].timestampNanos = t0
+                    out[i + 1].timestampNanos = t1
+                    i += 2
+                    continue
+                }
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// Repeats a share of the packets right after themselves (retransmissions seen twice, or span duplicates).
+    static func duplicate(_ packets: [Packet], every n: Int) -> [Packet] {
+        var out: [Packet] = []
+        for (i, p) in packets.enumerated() {
+            out.append(p)
+            if i % n == 0 { out.append(p) }
+        }
+        return out
+    }
+
+    static func write(_ bytes: [UInt8], name: String) -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("respcap-\(name)-\(getpid()).pcap").path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+}
+
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

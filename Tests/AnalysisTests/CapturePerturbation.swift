@@ -81,6 +81,43 @@ struct CapturePerturbation {
         return out
     }
 
+    /// Splits every TCP payload of an Ethernet/IPv4 capture into segments of `sizes` bytes (cycled), rewriting the
+    /// IP length and TCP sequence number of each piece: the same byte streams, cut differently.
+    static func resegment(_ packets: [Packet], sizes: [Int]) -> [Packet] {
+        var out: [Packet] = []
+        var cycle = 0
+        for p in packets {
+            guard p.linkType == 1, p.bytes.count >= 54, p.bytes[12] == 0x08, p.bytes[13] == 0x00 else { out.append(p); continue }
+            let ipHeader = Int(p.bytes[14] & 0x0F) * 4
+            let tcpStart = 14 + ipHeader
+            guard p.bytes.count >= tcpStart + 20 else { out.append(p); continue }
+            let tcpHeader = Int(p.bytes[tcpStart + 12] >> 4) * 4
+            let payloadStart = tcpStart + tcpHeader
+            let payload = Array(p.bytes[min(payloadStart, p.bytes.count)...])
+            guard payload.count > 1 else { out.append(p); continue }
+            let flags = p.bytes[tcpStart + 13]
+            let seq = UInt32(p.bytes[tcpStart + 4]) << 24 | UInt32(p.bytes[tcpStart + 5]) << 16
+                | UInt32(p.bytes[tcpStart + 6]) << 8 | UInt32(p.bytes[tcpStart + 7])
+            var offset = 0
+            while offset < payload.count {
+                let size = max(1, sizes[cycle % sizes.count])
+                cycle += 1
+                let end = min(payload.count, offset + size)
+                var piece = Array(p.bytes[..<payloadStart]) + payload[offset..<end]
+                let ipLength = piece.count - 14
+                piece[16] = UInt8(ipLength >> 8); piece[17] = UInt8(ipLength & 0xFF)
+                let pieceSeq = seq &+ UInt32(offset)
+                piece[tcpStart + 4] = UInt8(pieceSeq >> 24); piece[tcpStart + 5] = UInt8(pieceSeq >> 16 & 0xFF)
+                piece[tcpStart + 6] = UInt8(pieceSeq >> 8 & 0xFF); piece[tcpStart + 7] = UInt8(pieceSeq & 0xFF)
+                // A FIN belongs to the last piece only.
+                if end < payload.count { piece[tcpStart + 13] = flags & ~0x01 }
+                out.append(Packet(timestampNanos: p.timestampNanos, linkType: p.linkType, originalLength: piece.count, bytes: piece))
+                offset = end
+            }
+        }
+        return out
+    }
+
     /// Repeats a share of the packets right after themselves (retransmissions seen twice, or span duplicates).
     static func duplicate(_ packets: [Packet], every n: Int) -> [Packet] {
         var out: [Packet] = []

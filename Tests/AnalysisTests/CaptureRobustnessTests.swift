@@ -68,6 +68,26 @@ import Testing
         #expect(report.quality.gaps == 0)
     }
 
+    /// Any segmentation of the same byte streams gives the same results: byte by byte, and in uneven pieces.
+    @Test(arguments: ["inline", "resp3", "multi-exec", "pubsub", "errors", "client-reply", "mid-stream", "mixed", "pipelined"])
+    func resegmentedStreamsGiveTheSameResults(name: String) throws {
+        let truth = try FixtureTruth.load(name)
+        let path = TestPaths.fixtures.appendingPathComponent(name + ".pcap").path
+        let clean = try Self.analyze([path], port: truth.port)
+        let packets = try CapturePerturbation.read(path)
+        let cuts: [[Int]] = name == "pipelined" || name == "mixed" ? [[7, 1, 1448, 3]] : [[1], [7, 1, 1448, 3]]
+        for sizes in cuts {
+            let file = CapturePerturbation.write(CapturePerturbation.pcap(CapturePerturbation.resegment(packets, sizes: sizes)),
+                                                 name: "\(name)-reseg")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let report = try Self.analyze([file], port: truth.port)
+            #expect(Self.numbers(report) == Self.numbers(clean), "\(name) cut in \(sizes)")
+            #expect(report.commands.map(\.latencyMicros) == clean.commands.map(\.latencyMicros), "\(name) cut in \(sizes)")
+            #expect(report.quality.parseErrors == clean.quality.parseErrors)
+            #expect(report.quality.tcpSegments > clean.quality.tcpSegments)
+        }
+    }
+
     @Test(arguments: ["mixed", "pipelined"])
     func rotatedFilesReadTogetherAreOneCapture(name: String) throws {
         let truth = try FixtureTruth.load(name)

@@ -17,6 +17,9 @@ public struct CaptureAnalyzer {
 
     public init(options: AnalysisOptions) { self.options = options }
 
+    static let supportedLinkTypeNames: Set<String> = Set(
+        [LinkType.null, .ethernet, .raw, .loop, .linuxSLL, .ipv4, .ipv6, .linuxSLL2].map(\.description))
+
     /// Analyses `paths` ("-" is standard input). A file that cannot be opened at all is an error; a file that ends
     /// mid-record still contributes what was read and marks the report truncated (with a warning).
     public func analyze(paths: [String], progress: ((Progress) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
@@ -50,6 +53,15 @@ public struct CaptureAnalyzer {
             totalBytes += reader.bytesConsumed
         }
         var report = analyzer.finish()
+        if let unsupported = report.quality.packetsSkipped["unsupportedLinkType"], unsupported > 0 {
+            let names = report.capture.linkTypes.filter { !Self.supportedLinkTypeNames.contains($0) }
+            let message = "unsupported link type \(names.joined(separator: ", ")) (\(unsupported) packets); respcap reads "
+                + "Ethernet, Linux cooked (SLL, SLL2), NULL/LOOP and raw IP captures"
+            if report.quality.tcpSegments == 0 && report.capture.packets == unsupported {
+                throw CaptureError(.unsupported, "\(paths.joined(separator: ", ")): \(message)")
+            }
+            warnings.append(message)
+        }
         report.capture.files = paths
         report.capture.formats = formats
         report.capture.bytes = totalBytes

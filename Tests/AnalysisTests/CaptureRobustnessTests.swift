@@ -1,4 +1,5 @@
 import Analysis
+import Capture
 import Foundation
 import Testing
 
@@ -115,6 +116,20 @@ import Testing
         #expect(none.totals.commands == 0)
         #expect(none.quality.packetsSkipped["filteredOut"] == all.capture.packets)
         #expect(throws: (any Error).self) { try Self.analyze([path], port: truth.port, filter: "tcp port nonsense(") }
+    }
+
+    @Test func unsupportedLinkTypeIsAClearError() throws {
+        let packets = try CapturePerturbation.read(TestPaths.fixtures.appendingPathComponent("inline.pcap").path)
+        let retyped = packets.map { p -> CapturePerturbation.Packet in var q = p; q.linkType = 147; return q }
+        let file = CapturePerturbation.write(CapturePerturbation.pcap(retyped), name: "linktype147")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            _ = try Self.analyze([file], port: 6379)
+            Issue.record("a capture of an unsupported link type must be an error")
+        } catch let error as CaptureError {
+            #expect(error.kind == .unsupported)
+            #expect(error.message.contains("LINKTYPE 147"))
+        }
     }
 
     @Test func truncatedFileGivesAPartialReport() throws {

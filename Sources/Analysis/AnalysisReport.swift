@@ -10,6 +10,17 @@ public struct AnalysisReport: Codable, Sendable {
     public var errorsByPrefix: [String: Int] = [:]
     public var connections = ConnectionSummary()
     public var pushes = PushSummary()
+    /// BRPOP, BLPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN/MAX, BLMPOP, BZMPOP (nil when the capture has none).
+    public var blockingPops: BlockingPopSummary?
+    /// Lists and streams used as queues, sorted by `elementsPushed`, and grouped by key prefix.
+    public var queues: [QueueSummary]?
+    public var queuePrefixes: [QueuePrefixSummary]?
+    /// Keys and prefixes, full-keyspace commands, big values.
+    public var keys: KeySummary?
+    /// Latency detail, pipelining, slowest commands.
+    public var latency: LatencySummary?
+    /// Per-second timeline of commands, bytes, errors, connections and p99.
+    public var timeline: TimelineSummary?
     public var quality = QualitySummary()
     public var warnings: [String] = []
 
@@ -93,6 +104,20 @@ public struct AnalysisReport: Codable, Sendable {
         public var closedByServer = 0
         public var clients = 0
         public var resp3 = 0
+        // Churn (ConnectionChurn analysis).
+        public var opened = 0
+        public var closed = 0
+        public var peakConcurrent = 0
+        public var averageConcurrent: Double = 0
+        /// Connections opened in each second of the capture (index 0 = its first second).
+        public var openedPerSecond: [Int] = []
+        public var closedPerSecond: [Int] = []
+        public var lifetimeSeconds: Percentiles?
+        public var commandsPerConnection: Percentiles?
+        public var shortLived: ShortLivedConnections?
+        public var setupCommands: SetupCommands?
+        public var byClient: [ClientConnections] = []
+        public var utilisation: ConnectionUtilisation?
     }
 
     public struct PushSummary: Codable, Sendable {

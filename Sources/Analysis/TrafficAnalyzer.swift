@@ -163,11 +163,13 @@ public final class TrafficAnalyzer {
 
     fileprivate func closed(_ id: ConnectionID, reason: CloseReason, by: StreamDirection?, at time: Int64) {
         guard let info = connection(id) else { return }
-        info.session.close(timestampNanos: time)
-        drain(info)
+        // Set first: analyses see how the connection ended when its last commands arrive (e.g. pending at the
+        // end of the capture versus abandoned by a client that went away).
         info.closedNanos = time
         info.closeReason = reason
         info.closedBy = by
+        info.session.close(timestampNanos: time)
+        drain(info)
         resyncSkipped += info.resyncSkippedBytes
         if !info.confirmedRedis {
             if info.notRedis && info.serverParseErrors > 0 {

@@ -44,6 +44,10 @@ public struct CommandRecord: Sendable {
     public var isQueuedInTransaction: Bool = false
     /// Top-level element count of an aggregate reply (-1 for a null array / bulk), integer value of an integer reply.
     public var replyCount: Int64 = 0
+    /// The reply's first top-level element when it is a string (the key that served a BRPOP/BLPOP/BZPOPMIN/BLMPOP).
+    public var replyFirstElement = KeptBytes()
+    /// Element count of the reply's second top-level element when it is an aggregate (LMPOP/BLMPOP/BZMPOP), else -1.
+    public var replySecondElementCount: Int64 = -1
     /// Request arguments kept for analyses (at most `SessionLimits.keptArguments`, each a bounded prefix).
     public var arguments: KeptArguments = KeptArguments()
 

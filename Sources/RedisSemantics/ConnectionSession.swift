@@ -317,6 +317,8 @@ public final class ConnectionSession {
         first.record.replyKind = kind
         first.record.errorPrefix = summary.errorPrefix
         first.record.replyCount = summary.count
+        first.record.replyFirstElement = summary.firstElement
+        first.record.replySecondElementCount = summary.secondElementCount
         first.record.outcome = .replied
         let name = registry[first.record.command].name
         if first.record.isQueuedInTransaction, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {

@@ -12,6 +12,10 @@ struct ReplyBuilder {
     private(set) var lastInteger: Int64?
     /// Errors among the elements of a top-level array: (element index, error code). Bounded.
     private(set) var elementErrors: [(Int, String)] = []
+    /// The first top-level element when it is a string (BRPOP's served key, BZPOPMIN's key, LMPOP's key).
+    private(set) var firstElement = KeptBytes()
+    /// Element count of the second top-level element when it is an aggregate (LMPOP/BLMPOP/ZMPOP results).
+    private(set) var secondElementCount: Int64 = -1
     private var elementIndex = -1
 
     static let maxElementErrors = 10_000
@@ -33,6 +37,10 @@ struct ReplyBuilder {
         if elementIndex == 0, kind == .array || kind == .push, token.kind == .bulkString || token.kind == .simpleString {
             pubsubHead = PubSubHead(token.content)
         }
+        if elementIndex == 0 && (token.kind == .bulkString || token.kind == .simpleString) {
+            firstElement.set(token.content, fullLength: token.length)
+        }
+        if elementIndex == 1 && token.kind.isAggregate { secondElementCount = Int64(token.length) }
         if token.kind == .integer { lastInteger = token.integer }
         if token.kind.isError && elementErrors.count < Self.maxElementErrors {
             elementErrors.append((elementIndex, Self.errorCode(token.content)))

@@ -1,0 +1,5 @@
+// Placeholder: the ConnectionChurn analysis is being written (issue: workload analyses).
+public struct ShortLivedConnections: Codable, Sendable {}
+public struct SetupCommands: Codable, Sendable {}
+public struct ClientConnections: Codable, Sendable {}
+public struct ConnectionUtilisation: Codable, Sendable {}

@@ -1,0 +1,3 @@
+// Placeholder: the LatencyStats and Timeline analyses are being written (issue: workload analyses).
+public struct LatencySummary: Codable, Sendable {}
+public struct TimelineSummary: Codable, Sendable {}

@@ -1,0 +1,22 @@
+/// A bounded inline copy of one value (a key, an element): no allocation per command.
+public struct KeptBytes: Sendable {
+    public static let capacity = 120
+    private var storage = InlineArray<120, UInt8>(repeating: 0)
+    public private(set) var count = 0
+    /// Length on the wire; greater than `count` when the value was cut.
+    public private(set) var fullLength = 0
+    public private(set) var isSet = false
+
+    public init() {}
+
+    public mutating func set(_ content: UnsafeRawBufferPointer, fullLength: Int) {
+        let n = min(content.count, Self.capacity)
+        for i in 0..<n { storage[i] = content[i] }
+        count = n
+        self.fullLength = fullLength
+        isSet = true
+    }
+
+    public var bytes: [UInt8] { (0..<count).map { storage[$0] } }
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+}

@@ -45,7 +45,9 @@ public final class TrafficAnalyzer {
         self.reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
         self.reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         self.filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
-        self.analyses = [CommandStats(), ConnectionStats(), PushStats()] + extra
+        // Order matters where analyses share a report object: ConnectionStats writes `connections`, ConnectionChurn adds to it.
+        self.analyses = [CommandStats(), ConnectionStats(), PushStats(), BlockingPopStats(), QueueStats(), ConnectionChurn(),
+                         KeyStats(), LatencyStats()] + extra
     }
 
     /// Analyses one packet. Its bytes are only borrowed for the call.

@@ -9,7 +9,12 @@ public enum MarkdownReportRenderer {
         warnings(report, into: &out)
         commands(report, into: &out)
         errors(report, into: &out)
+        sectionBlockingPops(report, into: &out)
+        sectionQueues(report, into: &out)
         connections(report, into: &out)
+        sectionConnections(report, into: &out)
+        sectionKeys(report, into: &out)
+        sectionLatency(report, into: &out)
         pushes(report, into: &out)
         quality(report, into: &out)
         return out.text

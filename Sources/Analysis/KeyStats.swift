@@ -1,7 +1,266 @@
-// Placeholder: the KeyStats analysis is being written (issue: workload analyses).
-public struct KeySummary: Codable, Sendable {}
+import RedisSemantics
 
+/// How keys are grouped into prefixes: split on `delimiters`; the prefix is what precedes the last segment that
+/// looks like an id (digits, hex of 8+ characters, a UUID); a key without such a segment is its own prefix.
+public struct KeyPrefixRule: Sendable {
+    public var delimiters: Set<UInt8> = [UInt8(ascii: ":")]
+
+    public init(delimiters: String = ":") {
+        self.delimiters = Set(delimiters.utf8)
+    }
+
+    /// The prefix of `key`, e.g. `uuid:5b2e76cc-06ac-11e9-92c7-0242ac110002` -> `uuid:`,
+    /// `user:1234:profile` -> `user:`, `resque:gitlab:queue:web_hook` -> itself.
+    public func prefix(of key: [UInt8]) -> [UInt8] {
+        var segmentEnd = key.count
+        var index = key.count - 1
+        var cut: Int?
+        while index >= -1 {
+            if index == -1 || delimiters.contains(key[index]) {
+                let segment = key[(index + 1)..<segmentEnd]
+                if Self.looksLikeID(segment) && index >= 0 { cut = index + 1 }
+                if cut != nil { break }
+                segmentEnd = index
+            }
+            index -= 1
+        }
+        if let cut { return Array(key[..<cut]) }
+        return key
+    }
+
+    static func looksLikeID(_ segment: ArraySlice<UInt8>) -> Bool {
+        guard !segment.isEmpty else { return false }
+        var digits = 0, hex = 0, dashes = 0
+        for b in segment {
+            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") { digits += 1; hex += 1 }
+            else if (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "f")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "F")) { hex += 1 }
+            else if b == UInt8(ascii: "-") { dashes += 1 }
+            else { return false }
+        }
+        if digits == segment.count { return true }                      // 1234
+        if hex + dashes == segment.count && hex >= 8 && digits > 0 { return true }  // hex ids, UUIDs
+        return false
+    }
+}
+
+/// Top keys and prefixes by calls and bytes (overall and per command), a distinct-key estimate, full-keyspace
+/// commands (SCAN, KEYS, SMEMBERS, HGETALL...) and the biggest requests and replies.
+///
+/// Memory: two bounded counters (`maxTrackedKeys` each), one small counter per command seen, a 16 KiB
+/// HyperLogLog and a top-N list. Only the first key of each command is tracked (multi-key commands count once, under
+/// their first key).
 public final class KeyStats: TrafficAnalysis {
-    public init() {}
-    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {}
+    public let maxTrackedKeys: Int
+    public let topN: Int
+    public let prefixRule: KeyPrefixRule
+    public let redactor: KeyRedactor?
+
+    private var keys: BoundedCounter
+    private var prefixes: BoundedCounter
+    private var perCommandKeys: [Int32: BoundedCounter] = [:]
+    private var distinct = HyperLogLog()
+    private var keyedCommands = 0
+    private var fullKeyspace: [Int32: Int] = [:]
+    private var fullKeyspaceConnections = Set<UInt64>()
+    private var biggest: [BigValue] = []
+    private var firstKeyIndex: [Int32: Int] = [:]
+
+    public init(maxTrackedKeys: Int = 10_000, topN: Int = 20, prefixRule: KeyPrefixRule = KeyPrefixRule(),
+                redactor: KeyRedactor? = nil) {
+        self.maxTrackedKeys = maxTrackedKeys
+        self.topN = topN
+        self.prefixRule = prefixRule
+        self.redactor = redactor
+        keys = BoundedCounter(capacity: maxTrackedKeys)
+        prefixes = BoundedCounter(capacity: maxTrackedKeys)
+    }
+
+    /// Commands that read or walk a whole collection or the keyspace: costly when called per request.
+    static let fullKeyspaceNames: Set<String> = ["keys", "scan", "smembers", "hgetall", "hkeys", "hvals", "sscan", "hscan",
+                                                 "zscan", "sunion", "sinter", "sdiff", "lrange", "zrange", "flushdb", "flushall", "dbsize"]
+
+    public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        let id = record.command.rawValue
+        let entry = connection.session.registry[record.command]
+        if let tableIndex = entry.tableIndex {
+            let position = firstKeyPosition(id: id, tableIndex: tableIndex)
+            if position > 0, position < record.argumentCount, let key = record.arguments.bytes(ofArgument: position) {
+                count(key: key, command: id, bytes: record.requestBytes + record.replyBytes)
+            }
+            if isFullKeyspace(id: id, name: entry.name) {
+                fullKeyspace[id, default: 0] += 1
+                if fullKeyspaceConnections.count < 100_000 { fullKeyspaceConnections.insert(record.connection) }
+            }
+        }
+        noteSize(record, name: entry.name, connection: connection)
+    }
+
+    private var fullKeyspaceByID: [Int32: Bool] = [:]
+
+    private func isFullKeyspace(id: Int32, name: String) -> Bool {
+        if let known = fullKeyspaceByID[id] { return known }
+        let value = Self.fullKeyspaceNames.contains(name)
+        fullKeyspaceByID[id] = value
+        return value
+    }
+
+    private func firstKeyPosition(id: Int32, tableIndex: Int) -> Int {
+        if let cached = firstKeyIndex[id] { return cached }
+        let spec = CommandTable.spec(at: tableIndex)
+        var position = spec.firstKey
+        if position <= 0, let first = spec.keySpecs.first, case .index(let index) = first.beginSearch {
+            position = index
+        }
+        // Movable keys (EVAL numkeys, XREAD STREAMS...): the first key sits after the count; kept when within 1...3.
+        if spec.flags.contains(.movableKeys) {
+            switch spec.name {
+            case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro": position = 3
+            default: position = spec.firstKey > 0 ? spec.firstKey : 0
+            }
+        }
+        firstKeyIndex[id] = position
+        return position
+    }
+
+    private func count(key: [UInt8], command id: Int32, bytes: Int) {
+        keyedCommands += 1
+        let hash = key.withUnsafeBytes { keyHash($0) }
+        distinct.add(hash: hash)
+        keys.add(hash: hash, bytes: bytes) { display(key) }
+        let prefix = prefixRule.prefix(of: key)
+        let prefixHash = prefix.withUnsafeBytes { keyHash($0, seed: 1) }
+        prefixes.add(hash: prefixHash, bytes: bytes) { display(prefix, isPrefix: prefix.count < key.count) }
+        if perCommandKeys[id] == nil { perCommandKeys[id] = BoundedCounter(capacity: max(10, maxTrackedKeys / 10)) }
+        perCommandKeys[id]!.add(hash: hash, bytes: bytes) { display(key) }
+    }
+
+    private func display(_ bytes: [UInt8], isPrefix: Bool = false) -> String {
+        let text = KeyText.printable(bytes)
+        guard let redactor else { return isPrefix ? text + "*" : text }
+        return redactor.redact(bytes, keepTrailingDelimiter: isPrefix)
+    }
+
+    private func noteSize(_ record: CommandRecord, name: String, connection: ConnectionInfo) {
+        let size = max(record.requestBytes, record.replyBytes)
+        guard biggest.count < topN || size > (biggest.last?.bytes ?? 0) else { return }
+        let big = BigValue(command: name, bytes: size, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
+                           client: connection.client.description, timestamp: Timestamp.iso8601(record.requestEndNanos),
+                           key: record.arguments.bytes(ofArgument: 1).map { display($0) })
+        biggest.append(big)
+        biggest.sort { $0.bytes > $1.bytes }
+        if biggest.count > topN { biggest.removeLast() }
+    }
+
+    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        var summary = KeySummary()
+        summary.commandsWithKeys = keyedCommands
+        summary.distinctKeysEstimate = distinct.estimate
+        summary.topKeysByCalls = keys.top(topN).map(KeyCount.init)
+        summary.topKeysByBytes = keys.top(topN, byBytes: true).map(KeyCount.init)
+        summary.topPrefixesByCalls = prefixes.top(topN).map(KeyCount.init)
+        summary.topPrefixesByBytes = prefixes.top(topN, byBytes: true).map(KeyCount.init)
+        summary.topKeysByCommand = perCommandKeys.sorted { $0.value.total > $1.value.total }.prefix(topN).map {
+            CommandKeys(command: context.registry.name(of: CommandID(rawValue: $0.key)), calls: $0.value.total,
+                        topKeys: $0.value.top(5).map(KeyCount.init))
+        }
+        summary.trackingLimitHit = keys.pruned || prefixes.pruned
+        summary.maxTrackedKeys = maxTrackedKeys
+        let duration = context.durationSeconds
+        summary.fullKeyspaceCommands = fullKeyspace.sorted { $0.value > $1.value }.map {
+            FullKeyspaceCommand(command: context.registry.name(of: CommandID(rawValue: $0.key)), calls: $0.value,
+                                perSecond: duration > 0 ? (Double($0.value) / duration * 10).rounded() / 10 : 0)
+        }
+        summary.fullKeyspaceConnections = fullKeyspaceConnections.count
+        summary.biggest = biggest
+        summary.redacted = redactor != nil
+        report.keys = summary
+    }
+}
+
+public struct KeyCount: Codable, Sendable {
+    public var key: String
+    public var calls: Int
+    public var bytes: Int64
+    /// Upper bound of the overestimate of `calls` once the tracking limit was hit (0 = exact).
+    public var error: Int
+
+    init(_ entry: BoundedCounter.Entry) {
+        key = entry.item
+        calls = entry.count
+        bytes = entry.bytes
+        error = entry.error
+    }
+}
+
+public struct CommandKeys: Codable, Sendable {
+    public var command: String
+    public var calls: Int
+    public var topKeys: [KeyCount]
+}
+
+public struct FullKeyspaceCommand: Codable, Sendable {
+    public var command: String
+    public var calls: Int
+    public var perSecond: Double
+}
+
+public struct BigValue: Codable, Sendable {
+    public var command: String
+    /// The larger of request and reply.
+    public var bytes: Int
+    public var requestBytes: Int
+    public var replyBytes: Int
+    public var client: String
+    public var timestamp: String
+    public var key: String?
+}
+
+public struct KeySummary: Codable, Sendable {
+    public var commandsWithKeys = 0
+    /// HyperLogLog estimate (±1%) of distinct first keys.
+    public var distinctKeysEstimate = 0
+    public var topKeysByCalls: [KeyCount] = []
+    public var topKeysByBytes: [KeyCount] = []
+    public var topPrefixesByCalls: [KeyCount] = []
+    public var topPrefixesByBytes: [KeyCount] = []
+    public var topKeysByCommand: [CommandKeys] = []
+    public var fullKeyspaceCommands: [FullKeyspaceCommand] = []
+    /// Connections that sent at least one full-keyspace command.
+    public var fullKeyspaceConnections = 0
+    /// Largest requests/replies, with their command.
+    public var biggest: [BigValue] = []
+    public var trackingLimitHit = false
+    public var maxTrackedKeys = 0
+    public var redacted = false
+}
+
+/// Key bytes as text for a report: UTF-8 where valid and printable; other bytes as `\xHH`.
+enum KeyText {
+    static func printable(_ bytes: [UInt8]) -> String {
+        var out = ""
+        var valid = true
+        for b in bytes where b < 0x20 || b == 0x7F { valid = false; break }
+        if valid, let text = String(validating: bytes, as: UTF8.self) { return text }
+        for b in bytes {
+            if b >= 0x20 && b < 0x7F && b != UInt8(ascii: "\\") { out.append(Character(UnicodeScalar(b))) } else {
+                let hex = String(b, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+}
+
+/// Replaces keys by a stable hash (`--redact-keys`): the same key gives the same token within a run, and
+/// prefixes keep their shape (`user:*` stays recognisable as a prefix, its text hashed).
+public struct KeyRedactor: Sendable {
+    let seed: UInt64
+
+    public init(seed: UInt64 = UInt64.random(in: 1...UInt64.max)) { self.seed = seed }
+
+    public func redact(_ bytes: [UInt8], keepTrailingDelimiter: Bool = false) -> String {
+        let hash = bytes.withUnsafeBytes { keyHash($0, seed: seed) }
+        let token = String(hash >> 32, radix: 16)
+        return keepTrailingDelimiter ? "key#\(token):*" : "key#\(token)"
+    }
 }

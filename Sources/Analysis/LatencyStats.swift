@@ -1,8 +1,256 @@
-// Placeholder: the LatencyStats and Timeline analyses are being written (issue: workload analyses).
-public struct LatencySummary: Codable, Sendable {}
-public struct TimelineSummary: Codable, Sendable {}
+import RedisSemantics
 
+/// Latency beyond the per-command table: a log-bucket histogram (pt-query-digest style), reads versus writes, the
+/// slowest commands, pipeline depth and round trips; and a timeline of the capture, second by second.
+///
+/// Memory: fixed histograms, a top-N list, and at most `maxTimelineBuckets` timeline buckets (the bucket width
+/// doubles when a long capture would need more).
 public final class LatencyStats: TrafficAnalysis {
-    public init() {}
-    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {}
+    public let slowestN: Int
+    public let maxTimelineBuckets: Int
+
+    private var all = LatencyHistogram()
+    private var reads = LatencyHistogram()
+    private var writes = LatencyHistogram()
+    private var logBuckets = [Int](repeating: 0, count: LatencyStats.bucketBounds.count + 1)
+    private var slowest: [SlowCommand] = []
+    private var slowestThreshold: Int64 = 0
+    private var depthBuckets = [Int](repeating: 0, count: LatencyStats.depthBounds.count + 1)
+    private var roundTrips = 0
+    private var maxDepth = 0
+    private var timeline: TimelineAccumulator
+
+    /// Upper bounds (µs) of the log buckets; the last bucket is everything above.
+    static let bucketBounds: [Int64] = [10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
+    static let depthBounds: [Int] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]
+
+    public init(slowestN: Int = 10, maxTimelineBuckets: Int = 3600) {
+        self.slowestN = slowestN
+        self.maxTimelineBuckets = maxTimelineBuckets
+        timeline = TimelineAccumulator(maxBuckets: maxTimelineBuckets)
+    }
+
+    public func connectionOpened(_ connection: ConnectionInfo) {
+        if connection.handshakeSeen { timeline.connectionOpened(at: connection.openedNanos) }
+    }
+
+    public func connectionClosed(_ connection: ConnectionInfo) {
+        if let reason = connection.closeReason, reason == .fin || reason == .reset, let at = connection.closedNanos {
+            timeline.connectionClosed(at: at)
+        }
+    }
+
+    public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        let depth = record.pipelineDepth
+        if depth == 1 { roundTrips += 1 }
+        maxDepth = max(maxDepth, depth)
+        depthBuckets[Self.depthBounds.firstIndex { depth <= $0 } ?? Self.depthBounds.count] += 1
+        var latency: Int64?
+        if !record.isBlocking && !record.isQueuedInTransaction, let l = record.latencyNanos {
+            latency = l
+            all.record(nanos: l)
+            let flags = connection.session.registry[record.command].flags
+            if flags.contains(.write) { writes.record(nanos: l) } else if flags.contains(.readonly) { reads.record(nanos: l) }
+            let micros = l / 1000
+            logBuckets[Self.bucketBounds.firstIndex { micros < $0 } ?? Self.bucketBounds.count] += 1
+            if slowest.count < slowestN || l > slowestThreshold { noteSlow(record, latency: l, connection: connection) }
+        }
+        timeline.command(at: record.requestEndNanos, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
+                         isError: record.errorPrefix != nil, latencyNanos: latency)
+    }
+
+    private func noteSlow(_ record: CommandRecord, latency: Int64, connection: ConnectionInfo) {
+        slowest.append(SlowCommand(command: connection.session.registry.name(of: record.command),
+                                   latencyMicros: Double(latency / 100) / 10,
+                                   client: connection.client.description, connection: connection.id.rawValue,
+                                   timestamp: Timestamp.iso8601(record.requestEndNanos),
+                                   requestBytes: record.requestBytes, replyBytes: record.replyBytes,
+                                   pipelineDepth: record.pipelineDepth))
+        slowest.sort { $0.latencyMicros > $1.latencyMicros }
+        if slowest.count > slowestN { slowest.removeLast() }
+        slowestThreshold = slowest.count == slowestN ? Int64((slowest.last?.latencyMicros ?? 0) * 1000) : 0
+    }
+
+    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        var summary = LatencySummary()
+        summary.allMicros = all.summaryMicros
+        summary.readsMicros = reads.summaryMicros
+        summary.writesMicros = writes.summaryMicros
+        var lower: Int64 = 0
+        for (index, count) in logBuckets.enumerated() {
+            let upper = index < Self.bucketBounds.count ? Self.bucketBounds[index] : nil
+            summary.histogram.append(LatencyBucket(fromMicros: lower, toMicros: upper, count: count))
+            lower = upper ?? lower
+        }
+        summary.slowest = slowest
+        for (index, count) in depthBuckets.enumerated() {
+            let from = index == 0 ? 1 : Self.depthBounds[index - 1] + 1
+            let to: Int? = index < Self.depthBounds.count ? Self.depthBounds[index] : nil
+            if count > 0 { summary.pipelineDepth.append(DepthBucket(fromDepth: from, toDepth: to, commands: count)) }
+        }
+        summary.maxPipelineDepth = maxDepth
+        summary.roundTrips = roundTrips
+        let duration = context.durationSeconds
+        summary.roundTripsPerSecond = duration > 0 ? (Double(roundTrips) / duration * 10).rounded() / 10 : 0
+        report.latency = summary
+        report.timeline = timeline.summary(start: context.firstTimestampNanos)
+    }
+}
+
+public struct LatencyBucket: Codable, Sendable {
+    public var fromMicros: Int64
+    /// nil for the last, open bucket.
+    public var toMicros: Int64?
+    public var count: Int
+}
+
+public struct DepthBucket: Codable, Sendable {
+    public var fromDepth: Int
+    public var toDepth: Int?
+    public var commands: Int
+}
+
+public struct SlowCommand: Codable, Sendable {
+    public var command: String
+    public var latencyMicros: Double
+    public var client: String
+    public var connection: UInt64
+    public var timestamp: String
+    public var requestBytes: Int
+    public var replyBytes: Int
+    public var pipelineDepth: Int
+}
+
+public struct LatencySummary: Codable, Sendable {
+    /// Service latency of every non-blocking command (µs).
+    public var allMicros = AnalysisReport.Latency()
+    /// Commands flagged `readonly` / `write` in the command table.
+    public var readsMicros = AnalysisReport.Latency()
+    public var writesMicros = AnalysisReport.Latency()
+    public var histogram: [LatencyBucket] = []
+    public var slowest: [SlowCommand] = []
+    /// Commands by how many commands of their connection were awaiting replies when they were sent (themselves included).
+    public var pipelineDepth: [DepthBucket] = []
+    public var maxPipelineDepth = 0
+    /// Commands sent with nothing else outstanding on their connection: one network round trip each.
+    public var roundTrips = 0
+    public var roundTripsPerSecond: Double = 0
+}
+
+public struct TimelineBucket: Codable, Sendable {
+    /// Seconds from the start of the capture.
+    public var offsetSeconds: Double
+    public var commands: Int
+    public var errors: Int
+    public var requestBytes: Int64
+    public var replyBytes: Int64
+    public var connectionsOpened: Int
+    public var connectionsClosed: Int
+    /// Approximate p99 service latency in the bucket (log buckets, within ~10%), µs; nil without replies.
+    public var p99Micros: Double?
+}
+
+public struct TimelineSummary: Codable, Sendable {
+    public var bucketSeconds: Double
+    public var buckets: [TimelineBucket]
+}
+
+/// Per-interval counters with a coarse latency histogram each (64 log buckets): bounded whatever the length.
+struct TimelineAccumulator {
+    struct Bucket {
+        var commands = 0, errors = 0, opened = 0, closed = 0
+        var requestBytes: Int64 = 0, replyBytes: Int64 = 0
+        var latency = [UInt32](repeating: 0, count: 64)
+    }
+
+    let maxBuckets: Int
+    private var start: Int64?
+    private var width: Int64 = 1_000_000_000
+    private var buckets: [Bucket] = []
+
+    init(maxBuckets: Int) { self.maxBuckets = max(2, maxBuckets) }
+
+    private mutating func bucket(at time: Int64) -> Int {
+        if start == nil { start = time }
+        let offset = max(0, time - (start ?? time))
+        var index = Int(offset / width)
+        while index >= maxBuckets {
+            merge()
+            index = Int(offset / width)
+        }
+        if index >= buckets.count { buckets.append(contentsOf: repeatElement(Bucket(), count: index + 1 - buckets.count)) }
+        return index
+    }
+
+    /// Doubles the width: pairs of buckets become one.
+    private mutating func merge() {
+        var merged: [Bucket] = []
+        var i = 0
+        while i < buckets.count {
+            var b = buckets[i]
+            if i + 1 < buckets.count {
+                let o = buckets[i + 1]
+                b.commands += o.commands; b.errors += o.errors; b.opened += o.opened; b.closed += o.closed
+                b.requestBytes += o.requestBytes; b.replyBytes += o.replyBytes
+                for k in 0..<64 { b.latency[k] += o.latency[k] }
+            }
+            merged.append(b)
+            i += 2
+        }
+        buckets = merged
+        width *= 2
+    }
+
+    /// Log bucket of a latency: 4 buckets per power of two from 1 µs.
+    static func latencyBucket(_ nanos: Int64) -> Int {
+        let micros = max(1, Double(nanos) / 1000)
+        return min(63, max(0, Int(micros.exponentBitPattern(quarters: true))))
+    }
+
+    static func latencyValue(_ bucket: Int) -> Double {
+        var v = 1.0
+        for _ in 0..<bucket { v *= 1.189_207_115 }  // 2^(1/4)
+        return v
+    }
+
+    mutating func command(at time: Int64, requestBytes: Int, replyBytes: Int, isError: Bool, latencyNanos: Int64?) {
+        let i = bucket(at: time)
+        buckets[i].commands += 1
+        if isError { buckets[i].errors += 1 }
+        buckets[i].requestBytes += Int64(requestBytes)
+        buckets[i].replyBytes += Int64(replyBytes)
+        if let latencyNanos { buckets[i].latency[Self.latencyBucket(latencyNanos)] &+= 1 }
+    }
+
+    mutating func connectionOpened(at time: Int64) { buckets[bucket(at: time)].opened += 1 }
+    mutating func connectionClosed(at time: Int64) { buckets[bucket(at: time)].closed += 1 }
+
+    func summary(start captureStart: Int64?) -> TimelineSummary {
+        let origin = captureStart ?? start ?? 0
+        let shift = (start ?? origin) - origin
+        return TimelineSummary(bucketSeconds: Double(width) / 1e9, buckets: buckets.enumerated().map { index, b in
+            let total = b.latency.reduce(0) { $0 + Int($1) }
+            var p99: Double?
+            if total > 0 {
+                var seen = 0
+                for k in 0..<64 {
+                    seen += Int(b.latency[k])
+                    if Double(seen) >= 0.99 * Double(total) { p99 = (Self.latencyValue(k + 1) * 10).rounded() / 10; break }
+                }
+            }
+            return TimelineBucket(offsetSeconds: Double(Int64(index) * width + shift) / 1e9, commands: b.commands, errors: b.errors,
+                                  requestBytes: b.requestBytes, replyBytes: b.replyBytes, connectionsOpened: b.opened,
+                                  connectionsClosed: b.closed, p99Micros: p99)
+        })
+    }
+}
+
+private extension Double {
+    /// floor(4 * log2(self)) for self >= 1, without a math library.
+    func exponentBitPattern(quarters: Bool) -> Int {
+        let e = Int(exponent)
+        let s = significand  // [1, 2)
+        let q = s < 1.189_207_115 ? 0 : s < 1.414_213_562 ? 1 : s < 1.681_792_831 ? 2 : 3
+        return e * 4 + q
+    }
 }

@@ -1,6 +1,52 @@
 import Analysis
 
 extension MarkdownReportRenderer {
-    // Placeholder: section being written (issue: workload analyses).
-    static func sectionKeys(_ report: AnalysisReport, into out: inout MarkdownWriter) {}
+    /// Keys and prefixes: where the traffic goes, full-keyspace commands, the biggest values.
+    static func sectionKeys(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+        guard let k = report.keys, k.commandsWithKeys > 0 else { return }
+        out.line("## Keys and prefixes")
+        out.blank()
+        var intro = "\(NumberFormatting.grouped(k.commandsWithKeys)) commands named a key; about "
+            + "\(NumberFormatting.grouped(k.distinctKeysEstimate)) distinct keys (HyperLogLog estimate, first key of each command)."
+        if k.redacted { intro += " Keys are shown hashed (--redact-keys)." }
+        if k.trackingLimitHit {
+            intro += " More than \(NumberFormatting.grouped(k.maxTrackedKeys)) keys: the counts below are top-k estimates (`±` bounds)."
+        }
+        out.line(intro)
+        out.blank()
+        if !k.fullKeyspaceCommands.isEmpty {
+            let parts = k.fullKeyspaceCommands.map {
+                "`\($0.command)` \(NumberFormatting.grouped($0.calls)) (\(NumberFormatting.rate($0.perSecond))/s)"
+            }
+            out.line("Commands that walk a collection or the keyspace: " + parts.joined(separator: ", ")
+                     + " — from \(NumberFormatting.grouped(k.fullKeyspaceConnections)) connections.")
+            out.blank()
+        }
+        func rows(_ counts: [KeyCount], total: Int) -> [[String]] {
+            counts.prefix(10).map {
+                ["`\(MarkdownWriter.escapeCode($0.key))`", NumberFormatting.grouped($0.calls) + ($0.error > 0 ? " ±\($0.error)" : ""),
+                 NumberFormatting.percent($0.calls, of: total), NumberFormatting.bytes($0.bytes)]
+            }
+        }
+        out.line("Top prefixes by calls:")
+        out.blank()
+        out.table(header: ["prefix", "calls", "share", "bytes"], alignRight: [false, true, true, true],
+                  rows: rows(k.topPrefixesByCalls, total: k.commandsWithKeys))
+        out.blank()
+        out.line("Top keys by calls:")
+        out.blank()
+        out.table(header: ["key", "calls", "share", "bytes"], alignRight: [false, true, true, true],
+                  rows: rows(k.topKeysByCalls, total: k.commandsWithKeys))
+        out.blank()
+        if let big = k.biggest.first, big.bytes >= 10_000 {
+            out.line("Biggest requests and replies:")
+            out.blank()
+            out.table(header: ["command", "request", "reply", "client", "key"], alignRight: [false, true, true, false, false],
+                      rows: k.biggest.prefix(5).map {
+                          ["`\($0.command)`", NumberFormatting.bytes(Int64($0.requestBytes)), NumberFormatting.bytes(Int64($0.replyBytes)),
+                           $0.client, $0.key.map { "`\(MarkdownWriter.escapeCode($0))`" } ?? ""]
+                      })
+            out.blank()
+        }
+    }
 }

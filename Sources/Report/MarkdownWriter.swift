@@ -27,6 +27,11 @@ struct MarkdownWriter {
         for row in rows { line(format(row)) }
     }
 
+    /// Text from the capture inside a code span: backticks and line breaks cannot end it early.
+    static func escapeCode(_ s: String) -> String {
+        String(s.map { $0 == "`" ? "'" : ($0 == "\n" || $0 == "\r" || $0 == "|" ? "?" : $0) })
+    }
+
     /// Escapes text that comes from the capture so it cannot break the Markdown around it.
     static func escape(_ s: String) -> String {
         var out = ""

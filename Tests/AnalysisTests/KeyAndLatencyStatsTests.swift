@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import Analysis
+
+/// Key, prefix and pipelining figures checked against what the clients are documented to send: redis-benchmark
+/// names its keys `key:<n>` (SET/GET), `counter:<n>` (INCR), `mylist`, `myset`, `myhash`, sends `-P` commands per
+/// write, and opens one extra connection that sends `CONFIG GET save` and `CONFIG GET appendonly` together.
+@Suite struct KeyAndLatencyStatsTests {
+    static func report(_ name: String) throws -> AnalysisReport {
+        let truth = try FixtureTruth.load(name)
+        var options = AnalysisOptions()
+        options.serverPorts = [UInt16(truth.port)]
+        return try CaptureAnalyzer(options: options).analyze(paths: [TestPaths.fixtures.appendingPathComponent(name + ".pcap").path])
+    }
+
+    @Test func prefixesOfRedisBenchmarkKeys() throws {
+        // unpipelined: -n 300 for each of set, get, incr, lpush, rpop, sadd, hset.
+        let keys = try #require(try Self.report("unpipelined").keys)
+        let prefixes = Dictionary(uniqueKeysWithValues: keys.topPrefixesByCalls.map { ($0.key, $0.calls) })
+        #expect(prefixes == ["key:*": 600, "counter:*": 300, "mylist": 600, "myset": 300, "myhash": 300])
+        #expect(keys.commandsWithKeys == 2100)
+        #expect(keys.topKeysByCalls.first?.key == "mylist")
+        #expect(keys.fullKeyspaceCommands.isEmpty)
+        #expect(!keys.trackingLimitHit)
+    }
+
+    @Test func pipelineDepthFollowsTheClientsBatches() throws {
+        // pipelined: -P 16; set, get, lpush -n 2000 (125 batches each), lrange_100 -n 256 (16 batches of LPUSH to
+        // fill the list, 16 of LRANGE); two CONFIG GET pairs (one per redis-benchmark run) sent together.
+        let latency = try #require(try Self.report("pipelined").latency)
+        #expect(latency.roundTrips == 125 * 3 + 16 * 2 + 2)
+        #expect(latency.maxPipelineDepth == 16)
+        let byDepth = Dictionary(uniqueKeysWithValues: latency.pipelineDepth.map { ($0.toDepth ?? -1, $0.commands) })
+        #expect(byDepth[1] == 409 && byDepth[2] == 409 && byDepth[4] == 407 * 2 && byDepth[8] == 407 * 4 && byDepth[16] == 407 * 8)
+        let unpipelined = try #require(try Self.report("unpipelined").latency)
+        #expect(unpipelined.roundTrips == 2100 + 1)
+        #expect(unpipelined.maxPipelineDepth == 2)
+    }
+
+    @Test func readsAndWritesAreSplitByCommandFlags() throws {
+        let latency = try #require(try Self.report("unpipelined").latency)
+        // Reads: GET (300); config|get is neither readonly nor write. Writes: SET, INCR, LPUSH, RPOP, SADD, HSET.
+        #expect(latency.readsMicros.count == 300)
+        #expect(latency.writesMicros.count == 6 * 300)
+        #expect(latency.histogram.reduce(0) { $0 + $1.count } == 2102)
+        #expect(latency.slowest.count == 10)
+        #expect(latency.slowest.map(\.latencyMicros) == latency.slowest.map(\.latencyMicros).sorted(by: >))
+    }
+
+    @Test func timelineAddsUpToTheTotals() throws {
+        let report = try Self.report("short-connections")
+        let timeline = try #require(report.timeline)
+        #expect(timeline.buckets.reduce(0) { $0 + $1.commands } == report.totals.commands)
+        #expect(timeline.buckets.reduce(0) { $0 + $1.connectionsOpened } == report.connections.withHandshake)
+        #expect(timeline.buckets.reduce(0) { $0 + $1.connectionsClosed } == report.connections.closedByFin + report.connections.closedByReset)
+        #expect(timeline.buckets.reduce(Int64(0)) { $0 + $1.requestBytes } == report.commands.reduce(Int64(0)) { $0 + $1.requestBytes })
+    }
+
+    @Test func timelineStaysBoundedOnLongCaptures() {
+        var t = TimelineAccumulator(maxBuckets: 16)
+        for second in 0..<1000 { t.command(at: Int64(second) * 1_000_000_000, requestBytes: 1, replyBytes: 1, isError: false, latencyNanos: 50_000) }
+        let summary = t.summary(start: 0)
+        #expect(summary.buckets.count <= 16)
+        #expect(summary.buckets.reduce(0) { $0 + $1.commands } == 1000)
+        #expect(summary.bucketSeconds == 64)
+    }
+
+    @Test func hyperLogLogEstimatesDistinctKeys() {
+        var hll = HyperLogLog()
+        for i in 0..<100_000 { Array("user:\(i)".utf8).withUnsafeBytes { hll.add(hash: keyHash($0)) } }
+        #expect(abs(hll.estimate - 100_000) < 2_500)
+        var small = HyperLogLog()
+        for i in 0..<50 { Array("k\(i % 10)".utf8).withUnsafeBytes { small.add(hash: keyHash($0)) } }
+        #expect(small.estimate == 10)
+    }
+
+    @Test func boundedCounterKeepsTheHeavyHitters() {
+        var counter = BoundedCounter(capacity: 100)
+        for i in 0..<100_000 {
+            let key = i % 10 == 0 ? "hot:\(i % 30)" : "cold:\(i)"
+            Array(key.utf8).withUnsafeBytes { counter.add(hash: keyHash($0), bytes: 1) { key } }
+        }
+        #expect(counter.pruned)
+        #expect(counter.distinctTracked <= 200)
+        let top = counter.top(3).map(\.item)
+        #expect(Set(top) == ["hot:0", "hot:10", "hot:20"])
+        #expect(counter.top(3).allSatisfy { $0.count >= 3_333 })
+    }
+
+    @Test func prefixRule() {
+        let rule = KeyPrefixRule()
+        func p(_ s: String) -> String { String(decoding: rule.prefix(of: Array(s.utf8)), as: UTF8.self) }
+        #expect(p("uuid:5b2e76cc-06ac-11e9-92c7-0242ac110002") == "uuid:")
+        #expect(p("user:1234:profile") == "user:")
+        #expect(p("resque:gitlab:queue:web_hook") == "resque:gitlab:queue:web_hook")
+        #expect(p("session:abcdef0123456789") == "session:")
+        #expect(p("plain") == "plain")
+        #expect(String(decoding: KeyPrefixRule(delimiters: "/").prefix(of: Array("a/b/42".utf8)), as: UTF8.self) == "a/b/")
+    }
+
+    @Test func redactedKeysAreStableAndHidden() {
+        let r = KeyRedactor(seed: 42)
+        #expect(r.redact(Array("secret:1".utf8)) == r.redact(Array("secret:1".utf8)))
+        #expect(r.redact(Array("secret:1".utf8)) != r.redact(Array("secret:2".utf8)))
+        #expect(!r.redact(Array("secret:1".utf8)).contains("secret"))
+    }
+}

@@ -15,5 +15,12 @@ public struct AnalysisOptions: Sendable {
     /// Distinct unknown command names tracked before they are lumped under `(other)`.
     public var maxUnknownCommandNames = 1000
 
+    /// Thresholds of the finding rules.
+    public var thresholds = FindingThresholds()
+    /// Replace keys by stable hashes in every output (`--redact-keys`).
+    public var redactKeys = false
+    /// Characters that separate the parts of a key, for prefixes.
+    public var keyDelimiters = ":"
+
     public init() {}
 }

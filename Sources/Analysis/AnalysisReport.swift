@@ -5,6 +5,8 @@ public struct AnalysisReport: Codable, Sendable {
     public var schema = "respcap.report/1"
     public var generator = Generator()
     public var capture = CaptureSummary()
+    /// What is wrong, most severe first (see `FindingRules`); empty when nothing crossed a threshold.
+    public var findings: [Finding] = []
     public var totals = Totals()
     public var commands: [CommandSummary] = []
     public var errorsByPrefix: [String: Int] = [:]

@@ -71,6 +71,7 @@ public struct CaptureAnalyzer {
         }
         report.warnings += warnings
         report.quality.verdict = QualityVerdict.verdict(for: report)
+        report.findings = FindingRules.evaluate(report, thresholds: options.thresholds)
         return report
     }
 }

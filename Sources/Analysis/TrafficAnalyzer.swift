@@ -47,7 +47,9 @@ public final class TrafficAnalyzer {
         self.filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
         // Order matters where analyses share a report object: ConnectionStats writes `connections`, ConnectionChurn adds to it.
         self.analyses = [CommandStats(), ConnectionStats(), PushStats(), BlockingPopStats(), QueueStats(), ConnectionChurn(),
-                         KeyStats(), LatencyStats()] + extra
+                         KeyStats(prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters),
+                                  redactor: options.redactKeys ? KeyRedactor() : nil),
+                         LatencyStats()] + extra
     }
 
     /// Analyses one packet. Its bytes are only borrowed for the call.

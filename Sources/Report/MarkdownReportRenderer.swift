@@ -7,6 +7,7 @@ public enum MarkdownReportRenderer {
         var out = MarkdownWriter()
         header(report, title: title, into: &out)
         warnings(report, into: &out)
+        findings(report, into: &out)
         commands(report, into: &out)
         errors(report, into: &out)
         sectionBlockingPops(report, into: &out)

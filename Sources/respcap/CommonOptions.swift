@@ -51,7 +51,20 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("reorder-window"), help: "Packets held to put a capture back in timestamp order.")
     var reorderWindow = 64
 
+    @Option(name: .customLong("threshold"), help: ArgumentHelp("Change a finding threshold (repeatable), e.g. blockingPopKeysWarning=50.", valueName: "name=value"))
+    var thresholds: [String] = []
+
+    @Flag(name: .customLong("redact-keys"), help: "Show keys as stable hashes (key#1f3a9c2e) in every output.")
+    var redactKeys = false
+
+    @Option(name: .customLong("key-delimiters"), help: "Characters that separate the parts of a key, for prefixes.")
+    var keyDelimiters = ":"
+
     func validate() throws {
+        var t = FindingThresholds()
+        for assignment in thresholds {
+            do { try t.set(assignment) } catch { throw ValidationError(error.description) }
+        }
         _ = try ports()
         for (name, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending), ("--max-depth", maxDepth), ("--reorder-window", reorderWindow),
                               ("--max-inline", maxInline), ("--max-elements", maxElements), ("--max-bulk", maxBulk)]
@@ -85,6 +98,9 @@ struct CommonOptions: ParsableArguments {
         options.reassembly.idleTimeoutNanos = Int64(idleTimeout * 1e9)
         options.session.maxPendingCommands = maxPending
         options.reorderWindow = reorderWindow
+        options.redactKeys = redactKeys
+        options.keyDelimiters = keyDelimiters
+        for assignment in thresholds { try options.thresholds.set(assignment) }
         options.session.resp.keptPrefix = keptPrefix
         options.session.resp.maxDepth = maxDepth
         options.session.resp.maxInlineLength = maxInline

@@ -1,0 +1,64 @@
+/// Every threshold a finding rule uses, with its default. Each can be changed with `--threshold NAME=VALUE`.
+public struct FindingThresholds: Sendable, Codable, Equatable {
+    /// blocking-pop-many-keys: keys named by one blocking pop call (warning / critical).
+    public var blockingPopKeysWarning = 20.0
+    public var blockingPopKeysCritical = 100.0
+    /// slow-writes: write p50 latency over read p50 latency, and the least write p50 (µs) worth reporting.
+    public var slowWritesRatio = 5.0
+    public var slowWritesMinMicros = 500.0
+    /// keyspace-scan-in-request-path: full-keyspace commands per second (SCAN, KEYS, SMEMBERS, HGETALL...).
+    public var keyspaceScansPerSecond = 5.0
+    /// error-rate: share of replies that are errors (percent), and the least number of errors.
+    public var errorRatePercent = 1.0
+    public var errorRateMinErrors = 10.0
+    /// big-values: largest request or reply (bytes).
+    public var bigValueBytes = 1_000_000.0
+    /// hot-key: one key's share of keyed commands (percent), with at least this many keyed commands.
+    public var hotKeySharePercent = 50.0
+    public var hotKeyMinCommands = 1000.0
+    /// unpipelined-round-trips: share of commands sent alone (percent) with at least this many round trips/s.
+    public var roundTripSharePercent = 90.0
+    public var roundTripsPerSecond = 1000.0
+    /// connection-churn: connections opened per 100 commands; share of short-lived connections (percent).
+    public var churnConnectionsPer100Commands = 10.0
+    public var churnShortLivedPercent = 50.0
+    public var churnMinConnections = 20.0
+    /// connection-growth: concurrent connections at the end over the start of the capture.
+    public var growthRatio = 2.0
+    public var growthMinConnections = 10.0
+    /// pool-saturation: share of time connections of a client have a command outstanding (percent).
+    public var poolBusyPercent = 80.0
+    public var poolMinCommands = 1000.0
+    /// capture-quality: share of commands lost or unpaired (percent) before the report warns about trust.
+    public var captureLossPercent = 1.0
+
+    public init() {}
+
+    /// Applies `name=value` (names as the properties above).
+    public mutating func set(_ assignment: String) throws(FindingThresholdError) {
+        let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let value = Double(parts[1]) else { throw FindingThresholdError(assignment) }
+        guard let path = Self.paths[parts[0]] else { throw FindingThresholdError(assignment) }
+        self[keyPath: path] = value
+    }
+
+    public static var paths: [String: WritableKeyPath<FindingThresholds, Double>] { [
+        "blockingPopKeysWarning": \.blockingPopKeysWarning, "blockingPopKeysCritical": \.blockingPopKeysCritical,
+        "slowWritesRatio": \.slowWritesRatio, "slowWritesMinMicros": \.slowWritesMinMicros,
+        "keyspaceScansPerSecond": \.keyspaceScansPerSecond, "errorRatePercent": \.errorRatePercent,
+        "errorRateMinErrors": \.errorRateMinErrors, "bigValueBytes": \.bigValueBytes,
+        "hotKeySharePercent": \.hotKeySharePercent, "hotKeyMinCommands": \.hotKeyMinCommands,
+        "roundTripSharePercent": \.roundTripSharePercent, "roundTripsPerSecond": \.roundTripsPerSecond,
+        "churnConnectionsPer100Commands": \.churnConnectionsPer100Commands, "churnShortLivedPercent": \.churnShortLivedPercent,
+        "churnMinConnections": \.churnMinConnections, "growthRatio": \.growthRatio, "growthMinConnections": \.growthMinConnections,
+        "poolBusyPercent": \.poolBusyPercent, "poolMinCommands": \.poolMinCommands, "captureLossPercent": \.captureLossPercent,
+    ] }
+}
+
+public struct FindingThresholdError: Error, CustomStringConvertible, Sendable {
+    public let assignment: String
+    init(_ assignment: String) { self.assignment = assignment }
+    public var description: String {
+        "--threshold \(assignment): expected NAME=NUMBER with NAME one of \(FindingThresholds.paths.keys.sorted().joined(separator: ", "))"
+    }
+}

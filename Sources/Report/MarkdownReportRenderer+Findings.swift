@@ -1,0 +1,21 @@
+import Analysis
+
+extension MarkdownReportRenderer {
+    /// The diagnosis first: each finding with its evidence and what to do.
+    static func findings(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+        out.line("## Findings")
+        out.blank()
+        guard !report.findings.isEmpty else {
+            out.line("No findings: nothing in this capture crossed a rule's threshold (connection churn, pool saturation, "
+                     + "blocking pops, round trips, slow writes, keyspace scans, errors, big values, hot keys).")
+            out.blank()
+            return
+        }
+        for finding in report.findings {
+            out.line("**\(finding.severity.rawValue.uppercased()) \(finding.id) — \(MarkdownWriter.escape(finding.title))**")
+            for line in finding.evidence { out.line("- \(line)") }
+            out.line("- Recommendation: \(finding.recommendation)")
+            out.blank()
+        }
+    }
+}

@@ -43,7 +43,7 @@ let package = Package(
             swiftSettings: settings
         ),
         // Layer 7: Markdown / JSON renderers of analysis summaries.
-        .target(name: "Report", dependencies: ["Analysis"], swiftSettings: settings),
+        .target(name: "Report", dependencies: ["Analysis", "RedisSemantics"], swiftSettings: settings),
         // Layer 8: the command line.
         .executableTarget(
             name: "respcap",

@@ -22,8 +22,10 @@ public struct CaptureAnalyzer {
 
     /// Analyses `paths` ("-" is standard input). A file that cannot be opened at all is an error; a file that ends
     /// mid-record still contributes what was read and marks the report truncated (with a warning).
-    public func analyze(paths: [String], progress: ((Progress) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
-        let analyzer = try TrafficAnalyzer(options: options)
+    /// `extraAnalyses` observe the same stream (e.g. an NDJSON event writer).
+    public func analyze(paths: [String], extraAnalyses: [any TrafficAnalysis] = [],
+                        progress: ((Progress) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
+        let analyzer = try TrafficAnalyzer(options: options, analyses: extraAnalyses)
         var formats: [String] = []
         var totalBytes: Int64 = 0
         var truncation: String?

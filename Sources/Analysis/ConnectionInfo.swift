@@ -41,6 +41,8 @@ public final class ConnectionInfo {
     }
 
     public var protocolVersion: Int { session.protocolVersion }
+    /// Names of the command ids in this connection's records.
+    public var registry: CommandRegistry { session.registry }
 
     /// Bytes skipped by the decoders while looking for a message boundary.
     public var resyncSkippedBytes: Int64 { session.requestDecoder.skippedBytes + session.replyDecoder.skippedBytes }

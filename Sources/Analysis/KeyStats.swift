@@ -82,17 +82,20 @@ public final class KeyStats: TrafficAnalysis {
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         let id = record.command.rawValue
         let entry = connection.session.registry[record.command]
+        var key: [UInt8]?
         if let tableIndex = entry.tableIndex {
             let position = firstKeyPosition(id: id, tableIndex: tableIndex)
-            if position > 0, position < record.argumentCount, let key = record.arguments.bytes(ofArgument: position) {
-                count(key: key, command: id, bytes: record.requestBytes + record.replyBytes)
+            // Only arguments the command table says are keys: other arguments may be values or passwords.
+            if position > 0, position < record.argumentCount, let bytes = record.arguments.bytes(ofArgument: position) {
+                key = bytes
+                count(key: bytes, command: id, bytes: record.requestBytes + record.replyBytes)
             }
             if isFullKeyspace(id: id, name: entry.name) {
                 fullKeyspace[id, default: 0] += 1
                 if fullKeyspaceConnections.count < 100_000 { fullKeyspaceConnections.insert(record.connection) }
             }
         }
-        noteSize(record, name: entry.name, connection: connection)
+        noteSize(record, name: entry.name, key: key, connection: connection)
     }
 
     private var fullKeyspaceByID: [Int32: Bool] = [:]
@@ -140,12 +143,12 @@ public final class KeyStats: TrafficAnalysis {
         return redactor.redact(bytes, keepTrailingDelimiter: isPrefix)
     }
 
-    private func noteSize(_ record: CommandRecord, name: String, connection: ConnectionInfo) {
+    private func noteSize(_ record: CommandRecord, name: String, key: [UInt8]?, connection: ConnectionInfo) {
         let size = max(record.requestBytes, record.replyBytes)
         guard biggest.count < topN || size > (biggest.last?.bytes ?? 0) else { return }
         let big = BigValue(command: name, bytes: size, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
                            client: connection.client.description, timestamp: Timestamp.iso8601(record.requestEndNanos),
-                           key: record.arguments.bytes(ofArgument: 1).map { display($0) })
+                           key: key.map { display($0) })
         biggest.append(big)
         biggest.sort { $0.bytes > $1.bytes }
         if biggest.count > topN { biggest.removeLast() }
@@ -235,8 +238,8 @@ public struct KeySummary: Codable, Sendable {
 }
 
 /// Key bytes as text for a report: UTF-8 where valid and printable; other bytes as `\xHH`.
-enum KeyText {
-    static func printable(_ bytes: [UInt8]) -> String {
+public enum KeyText {
+    public static func printable(_ bytes: [UInt8]) -> String {
         var out = ""
         var valid = true
         for b in bytes where b < 0x20 || b == 0x7F { valid = false; break }

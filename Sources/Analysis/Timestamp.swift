@@ -1,6 +1,6 @@
 /// Formats capture timestamps without Foundation (civil-from-days, proleptic Gregorian, UTC).
-enum Timestamp {
-    static func iso8601(_ nanos: Int64) -> String {
+public enum Timestamp {
+    public static func iso8601(_ nanos: Int64) -> String {
         let seconds = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
         let fraction = nanos - seconds * 1_000_000_000
         var days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400

@@ -37,16 +37,21 @@ extension RespcapCommand {
             let paths = files.isEmpty ? ["-"] : files
             let options = try common.analysisOptions()
             let progress = ProgressReporter(enabled: !common.quiet)
+            let events = try EventOutput.open(common: common)
             let report: AnalysisReport
             do {
-                report = try CaptureAnalyzer(options: options).analyze(paths: paths, progress: progress.update)
+                report = try CaptureAnalyzer(options: options).analyze(paths: paths, extraAnalyses: events.map { [$0.writer] } ?? [],
+                                                                       progress: progress.update)
             } catch {
                 progress.clear()
                 Diagnostics.error(error.message)
                 throw ExitStatus.inputError
             }
             progress.clear()
-            try ReportOutput.write(report, format: common.format, to: common.output)
+            events?.close()
+            if common.format != .ndjson {
+                try ReportOutput.write(report, format: common.format, to: common.output)
+            }
             for warning in report.warnings { Diagnostics.warning(warning) }
             if report.quality.truncated { throw ExitStatus.partialInput }
         }

@@ -12,6 +12,9 @@ struct CommonOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "FILE"))
     var output: String?
 
+    @Option(name: .customLong("events"), help: ArgumentHelp("Also write one JSON object per command to FILE (NDJSON).", valueName: "FILE"))
+    var events: String?
+
     @Option(name: .long, help: ArgumentHelp("BPF filter applied before analysis (libpcap syntax).", valueName: "expression"))
     var filter: String?
 

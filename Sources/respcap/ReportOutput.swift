@@ -9,8 +9,8 @@ enum ReportOutput {
         case .markdown: return MarkdownReportRenderer.render(report)
         case .json: return try JSONReportRenderer.render(report)
         case .ndjson:
-            Diagnostics.error("--format ndjson (one event per command) is not available yet; use markdown or json")
-            throw ExitStatus.inputError
+            // Events are streamed while the capture is read (EventOutput); there is no report document.
+            return ""
         }
     }
 
@@ -27,5 +27,37 @@ enum ReportOutput {
             Diagnostics.error("cannot write the report to \(path ?? "stdout"): \(error.localizedDescription)")
             throw ExitStatus.outputError
         }
+    }
+}
+
+/// Where per-command events go: stdout or -o with `--format ndjson`, or the file named by `--events`.
+struct EventOutput {
+    let writer: NDJSONEventWriter
+    let handle: FileHandle
+    let ownsHandle: Bool
+
+    static func open(common: CommonOptions) throws -> EventOutput? {
+        let path: String?
+        if common.format == .ndjson {
+            path = common.output
+        } else if let events = common.events {
+            path = events
+        } else {
+            return nil
+        }
+        guard let path, path != "-" else {
+            return EventOutput(writer: NDJSONEventWriter(handle: .standardOutput, redactKeys: common.redactKeys),
+                               handle: .standardOutput, ownsHandle: false)
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            Diagnostics.error("cannot write events to \(path)")
+            throw ExitStatus.outputError
+        }
+        return EventOutput(writer: NDJSONEventWriter(handle: handle, redactKeys: common.redactKeys), handle: handle, ownsHandle: true)
+    }
+
+    func close() {
+        writer.flush()
+        if ownsHandle { try? handle.close() }
     }
 }

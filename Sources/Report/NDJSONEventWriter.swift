@@ -1,0 +1,113 @@
+import Analysis
+import Foundation
+import RedisSemantics
+
+/// Writes one JSON object per command (`--format ndjson` / `--events FILE`), for SQL engines such as DuckDB:
+/// `SELECT command, count(*), quantile_cont(latencyMicros, 0.99) FROM read_json_auto('events.ndjson') GROUP BY 1`.
+///
+/// Fields: ts (capture time of the request's last byte, ISO 8601), tsMicros, client, server, connection, command,
+/// keys (number of keys named), key (first key; hashed with --redact-keys), requestBytes, replyBytes, replyType,
+/// error (error code), latencyMicros (null without a reply), outcome, pipelineDepth, blocking.
+/// Argument values are never written, so passwords (AUTH, HELLO, MIGRATE, CONFIG SET) cannot appear.
+public final class NDJSONEventWriter: TrafficAnalysis {
+    private let handle: FileHandle
+    private var buffer = Data()
+    private let redactor: KeyRedactor?
+    private var firstKeyPosition: [Int32: (position: Int, keys: (Int) -> Int)] = [:]
+    public private(set) var eventsWritten = 0
+
+    public init(handle: FileHandle, redactKeys: Bool) {
+        self.handle = handle
+        self.redactor = redactKeys ? KeyRedactor() : nil
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        let registry = connection.registry
+        let entry = registry[record.command]
+        let (position, keyCount) = keyLayout(record.command, tableIndex: entry.tableIndex, argumentCount: record.argumentCount, record: record)
+        var line = "{\"ts\":\"\(Timestamp.iso8601(record.requestEndNanos))\",\"tsMicros\":\(record.requestEndNanos / 1000)"
+        line += ",\"client\":\"\(connection.client)\",\"server\":\"\(connection.server)\",\"connection\":\(connection.id.rawValue)"
+        line += ",\"command\":" + Self.quote(entry.name)
+        line += ",\"keys\":\(keyCount)"
+        if position > 0, let key = record.arguments.bytes(ofArgument: position) {
+            line += ",\"key\":" + Self.quote(redactor.map { $0.redact(key) } ?? KeyText.printable(key))
+        } else {
+            line += ",\"key\":null"
+        }
+        line += ",\"requestBytes\":\(record.requestBytes),\"replyBytes\":\(record.replyBytes)"
+        line += ",\"replyType\":" + (record.replyKind.map { Self.quote($0.description) } ?? "null")
+        line += ",\"error\":" + (record.errorPrefix.map(Self.quote) ?? "null")
+        line += ",\"latencyMicros\":" + (record.latencyNanos.map { String(Double($0 / 100) / 10) } ?? "null")
+        line += ",\"outcome\":\"\(record.outcome.rawName)\",\"pipelineDepth\":\(record.pipelineDepth),\"blocking\":\(record.isBlocking)}\n"
+        buffer.append(contentsOf: line.utf8)
+        eventsWritten += 1
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        flush()
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Position of the first key and the number of keys, from the command table's key layout.
+    private func keyLayout(_ id: CommandID, tableIndex: Int?, argumentCount: Int, record: CommandRecord) -> (Int, Int) {
+        guard let tableIndex else { return (0, 0) }
+        let spec = CommandTable.spec(at: tableIndex)
+        if spec.flags.contains(.movableKeys) {
+            switch spec.name {
+            case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+                let n = record.arguments.string(ofArgument: 2).flatMap { Int($0) } ?? 0
+                return (n > 0 ? 3 : 0, max(0, min(n, argumentCount - 3)))
+            case "blmpop", "bzmpop", "lmpop", "zmpop", "sintercard", "zintercard":
+                let n = record.arguments.string(ofArgument: spec.name.hasPrefix("b") ? 2 : 1).flatMap { Int($0) } ?? 0
+                return (spec.name.hasPrefix("b") ? 3 : 2, max(0, n))
+            default:
+                break
+            }
+        }
+        guard spec.firstKey > 0, argumentCount > spec.firstKey else { return (0, 0) }
+        let last = spec.lastKey >= 0 ? min(spec.lastKey, argumentCount - 1) : argumentCount + spec.lastKey
+        let step = max(1, spec.keyStep)
+        let count = last >= spec.firstKey ? (last - spec.firstKey) / step + 1 : 0
+        return (spec.firstKey, count)
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension CommandOutcome {
+    var rawName: String {
+        switch self {
+        case .replied: return "replied"
+        case .noReplyExpected: return "noReply"
+        case .unanswered: return "unanswered"
+        case .lostInGap: return "lostInGap"
+        case .overflowed: return "overflowed"
+        }
+    }
+}

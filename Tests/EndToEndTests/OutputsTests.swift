@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Secrets, redaction and the per-command event stream, checked on the built binary's real outputs.
+@Suite struct OutputsTests {
+    static func temporary(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("respcap-\(name)-\(getpid())-\(UUID().uuidString)")
+    }
+
+    /// fixtures/secrets.pcap holds AUTH, HELLO AUTH, ACL SETUSER, CONFIG SET requirepass/masterauth and MIGRATE
+    /// AUTH/AUTH2, every password containing SECRET (scripts/fixtures/scenarios_secrets.py).
+    @Test func noOutputContainsAPassword() throws {
+        var outputs: [String] = []
+        for format in ["markdown", "json", "ndjson"] {
+            for extra in [[], ["--redact-keys"]] {
+                let r = try EndToEndTests.run(["analyze", "--format", format] + extra + ["fixtures/secrets.pcap"])
+                #expect(r.status == 0, "\(format): \(r.stderr)")
+                outputs += [r.stdout, r.stderr]
+            }
+        }
+        let events = Self.temporary("events.ndjson")
+        let file = Self.temporary("report.json")
+        defer { try? FileManager.default.removeItem(at: events); try? FileManager.default.removeItem(at: file) }
+        let r = try EndToEndTests.run(["analyze", "--format", "json", "-o", file.path, "--events", events.path, "fixtures/secrets.pcap"])
+        #expect(r.status == 0)
+        outputs += [r.stdout, r.stderr, try String(contentsOf: events, encoding: .utf8), try String(contentsOf: file, encoding: .utf8)]
+        // Truncated and corrupted variants exercise the warning and error paths too.
+        let data = try Data(contentsOf: EndToEndTests.root.appendingPathComponent("fixtures/secrets.pcap"))
+        let cut = Self.temporary("cut.pcap")
+        defer { try? FileManager.default.removeItem(at: cut) }
+        try data.prefix(data.count - 40).write(to: cut)
+        let truncated = try EndToEndTests.run(["analyze", cut.path])
+        outputs += [truncated.stdout, truncated.stderr]
+        #expect(outputs.count == 18)
+        for (index, output) in outputs.enumerated() {
+            #expect(!output.contains("SECRET"), "output \(index) contains a password")
+        }
+        // The commands themselves are reported.
+        #expect(outputs[0].contains("`auth`") && outputs[0].contains("`acl|setuser`") && outputs[0].contains("`migrate`"))
+    }
+
+    @Test func redactedKeysDoNotAppear() throws {
+        let plain = try EndToEndTests.run(["analyze", "fixtures/unpipelined.pcap"])
+        let redacted = try EndToEndTests.run(["analyze", "--redact-keys", "fixtures/unpipelined.pcap"])
+        #expect(plain.stdout.contains("mylist"))
+        #expect(!redacted.stdout.contains("mylist"))
+        #expect(!redacted.stdout.contains("counter:"))
+        #expect(redacted.stdout.contains("key#"))
+        let events = try EndToEndTests.run(["analyze", "--format", "ndjson", "--redact-keys", "fixtures/unpipelined.pcap"])
+        #expect(!events.stdout.contains("mylist"))
+    }
+
+    /// The event stream loads in DuckDB and agrees with the report.
+    @Test func eventsLoadInDuckDB() throws {
+        let events = Self.temporary("events.ndjson")
+        defer { try? FileManager.default.removeItem(at: events) }
+        let r = try EndToEndTests.run(["analyze", "--format", "json", "--events", events.path, "fixtures/pipelined.pcap"])
+        #expect(r.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let commands = try #require(report["commands"] as? [[String: Any]])
+        var expected: [String: Int] = [:]
+        for c in commands { expected[c["name"] as! String] = c["calls"] as? Int }
+        let script = """
+            import duckdb, json, sys
+            rows = duckdb.sql("select command, count(*), sum(requestBytes) from read_json_auto('\(events.path)') group by 1").fetchall()
+            print(json.dumps({r[0]: [r[1], int(r[2])] for r in rows}))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "python3 with duckdb (pip install duckdb) is needed: \(errText)")
+        let sql = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [Int]])
+        #expect(sql.mapValues { $0[0] } == expected)
+        for c in commands {
+            #expect(sql[c["name"] as! String]?[1] == c["requestBytes"] as? Int)
+        }
+    }
+}

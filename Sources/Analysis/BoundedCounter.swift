@@ -36,7 +36,7 @@ public struct BoundedCounter {
     }
 
     private mutating func prune() {
-        let kept = entries.sorted { $0.value.count > $1.value.count }.prefix(capacity)
+        let kept = entries.sorted { ($0.value.count, $1.value.item) > ($1.value.count, $0.value.item) }.prefix(capacity)
         floor = kept.last?.value.count ?? floor
         entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
         pruned = true

@@ -162,14 +162,14 @@ public final class KeyStats: TrafficAnalysis {
         summary.topKeysByBytes = keys.top(topN, byBytes: true).map(KeyCount.init)
         summary.topPrefixesByCalls = prefixes.top(topN).map(KeyCount.init)
         summary.topPrefixesByBytes = prefixes.top(topN, byBytes: true).map(KeyCount.init)
-        summary.topKeysByCommand = perCommandKeys.sorted { $0.value.total > $1.value.total }.prefix(topN).map {
+        summary.topKeysByCommand = perCommandKeys.sorted { ($0.value.total, $1.key) > ($1.value.total, $0.key) }.prefix(topN).map {
             CommandKeys(command: context.registry.name(of: CommandID(rawValue: $0.key)), calls: $0.value.total,
                         topKeys: $0.value.top(5).map(KeyCount.init))
         }
         summary.trackingLimitHit = keys.pruned || prefixes.pruned
         summary.maxTrackedKeys = maxTrackedKeys
         let duration = context.durationSeconds
-        summary.fullKeyspaceCommands = fullKeyspace.sorted { $0.value > $1.value }.map {
+        summary.fullKeyspaceCommands = fullKeyspace.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
             FullKeyspaceCommand(command: context.registry.name(of: CommandID(rawValue: $0.key)), calls: $0.value,
                                 perSecond: duration > 0 ? (Double($0.value) / duration * 10).rounded() / 10 : 0)
         }

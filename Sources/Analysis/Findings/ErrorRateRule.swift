@@ -23,8 +23,8 @@ public struct ErrorRateRule: FindingRule {
         let replies = max(report.totals.replies, 1)
         let share = Double(errors) * 100 / Double(replies)
         guard Double(errors) >= t.errorRateMinErrors, share >= t.errorRatePercent else { return nil }
-        let top = report.errorsByPrefix.sorted { $0.value > $1.value }
-        let byCommand = report.commands.filter { $0.errors > 0 }.sorted { $0.errors > $1.errors }.prefix(3)
+        let top = report.errorsByPrefix.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        let byCommand = report.commands.filter { $0.errors > 0 }.sorted { ($0.errors, $1.name) > ($1.errors, $0.name) }.prefix(3)
             .map { "\($0.name.uppercased()) \(FindingText.count($0.errors))" }
         var evidence = ["\(FindingText.count(errors)) error replies of \(FindingText.count(replies)) (\(FindingText.percent(Double(errors), of: Double(replies))); "
                         + "threshold \(FindingText.decimal(t.errorRatePercent, 1))%): "

@@ -83,6 +83,9 @@ public struct AnalysisReport: Codable, Sendable {
         /// (BRPOP...) this is waiting time and is reported under `blockingWaitMicros` instead.
         public var latencyMicros = Latency()
         public var blockingWaitMicros: Latency?
+        /// Mergeable distributions behind the percentiles: [nanoseconds, count] pairs.
+        public var latencyHistogram: [[UInt64]]?
+        public var blockingWaitHistogram: [[UInt64]]?
         public var known = true
         public var blocking = false
         public var flags: [String] = []

@@ -78,6 +78,8 @@ public final class CommandStats: TrafficAnalysis {
             summary.replyBytes = acc.replyBytes
             summary.latencyMicros = acc.latency?.summaryMicros ?? AnalysisReport.Latency()
             summary.blockingWaitMicros = acc.blockingWait?.summaryMicros
+            summary.latencyHistogram = acc.latency?.buckets
+            summary.blockingWaitHistogram = acc.blockingWait?.buckets
             summary.known = entry.tableIndex != nil
             summary.blocking = entry.flags.contains(.blocking)
             summary.flags = entry.flags.names

@@ -20,6 +20,23 @@ public struct LatencyHistogram: Sendable {
 
     public var count: Int { Int(histogram.totalCount) }
 
+    /// The recorded distribution as [value in ns, count] pairs (one per non-empty HDR bucket): enough to merge
+    /// reports exactly (`respcap merge`) at the histogram's precision.
+    public var buckets: [[UInt64]] {
+        var pairs: [[UInt64]] = []
+        for value in histogram.recordedValues() {
+            pairs.append([value.value, UInt64(value.count)])
+        }
+        return pairs
+    }
+
+    public init(buckets: [[UInt64]]) {
+        self.init()
+        for pair in buckets where pair.count == 2 && pair[1] > 0 {
+            _ = histogram.record(min(pair[0], 3_600_000_000_000), count: pair[1])
+        }
+    }
+
     /// Percentiles and max in microseconds.
     public var summaryMicros: AnalysisReport.Latency {
         guard histogram.totalCount > 0 else { return AnalysisReport.Latency() }

@@ -118,6 +118,89 @@ struct CapturePerturbation {
         return out
     }
 
+    /// Drops every packet whose seeded draw falls under `percent` (loss between the wire and the capture).
+    static func drop(_ packets: [Packet], percent: Double, seed: UInt64) -> [Packet] {
+        var generator = SeededGenerator(seed: seed)
+        return packets.filter { _ in Double(generator.next() % 10_000) / 100 >= percent }
+    }
+
+    /// Cuts every packet to `snaplen` bytes (`tcpdump -s N`).
+    static func snaplen(_ packets: [Packet], _ snaplen: Int) -> [Packet] {
+        packets.map { p in
+            var q = p
+            if q.bytes.count > snaplen { q.bytes = Array(q.bytes.prefix(snaplen)) }
+            return q
+        }
+    }
+
+    /// Drops the first `k` packets of every connection (a capture started while connections were busy).
+    static func midStream(_ packets: [Packet], firstPackets k: Int) -> [Packet] {
+        var seen: [String: Int] = [:]
+        return packets.filter { p in
+            guard let flow = flowKey(p) else { return true }
+            seen[flow, default: 0] += 1
+            return seen[flow]! > k
+        }
+    }
+
+    /// XORs one byte of the TCP payload of every `n`th data packet with 0xFF.
+    static func flipBytes(_ packets: [Packet], every n: Int, seed: UInt64) -> [Packet] {
+        var generator = SeededGenerator(seed: seed)
+        var dataPackets = 0
+        return packets.map { p in
+            guard let (start, count) = payloadRange(p), count > 0 else { return p }
+            dataPackets += 1
+            guard dataPackets % n == 0 else { return p }
+            var q = p
+            q.bytes[start + Int(generator.next() % UInt64(count))] ^= 0xFF
+            return q
+        }
+    }
+
+    /// Adds `count` connections of random bytes to the server port, interleaved with the capture's packets.
+    static func injectGarbage(_ packets: [Packet], connections count: Int, serverPort: UInt16, seed: UInt64) -> [Packet] {
+        guard let template = packets.first(where: { payloadRange($0) != nil }) else { return packets }
+        var generator = SeededGenerator(seed: seed)
+        var out = packets
+        for c in 0..<count {
+            let clientPort = UInt16(40_000 + c)
+            var seq: UInt32 = 1000
+            for k in 0..<5 {
+                let payload = (0..<200).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+                var bytes = Array(template.bytes.prefix(14 + 20 + 20))
+                bytes[14] = 0x45
+                let ipLength = 20 + 20 + payload.count
+                bytes[16] = UInt8(ipLength >> 8); bytes[17] = UInt8(ipLength & 0xFF)
+                bytes[34] = UInt8(clientPort >> 8); bytes[35] = UInt8(clientPort & 0xFF)
+                bytes[36] = UInt8(serverPort >> 8); bytes[37] = UInt8(serverPort & 0xFF)
+                bytes[38] = UInt8(seq >> 24); bytes[39] = UInt8(seq >> 16 & 0xFF); bytes[40] = UInt8(seq >> 8 & 0xFF); bytes[41] = UInt8(seq & 0xFF)
+                bytes[46] = 0x50; bytes[47] = 0x18
+                bytes += payload
+                seq &+= UInt32(payload.count)
+                let at = min(out.count, (c * 7 + k * 13) % max(1, out.count))
+                let time = out.isEmpty ? 0 : out[max(0, at - 1)].timestampNanos
+                out.insert(Packet(timestampNanos: time, linkType: 1, originalLength: bytes.count, bytes: bytes), at: at)
+            }
+        }
+        return out
+    }
+
+    static func payloadRange(_ p: Packet) -> (Int, Int)? {
+        guard p.linkType == 1, p.bytes.count >= 54, p.bytes[12] == 0x08, p.bytes[13] == 0x00, p.bytes[23] == 6 else { return nil }
+        let tcpStart = 14 + Int(p.bytes[14] & 0x0F) * 4
+        guard p.bytes.count >= tcpStart + 20 else { return nil }
+        let start = tcpStart + Int(p.bytes[tcpStart + 12] >> 4) * 4
+        return start <= p.bytes.count ? (start, p.bytes.count - start) : nil
+    }
+
+    static func flowKey(_ p: Packet) -> String? {
+        guard payloadRange(p) != nil else { return nil }
+        let tcpStart = 14 + Int(p.bytes[14] & 0x0F) * 4
+        let a = Array(p.bytes[26..<30]) + Array(p.bytes[tcpStart..<(tcpStart + 2)])
+        let b = Array(p.bytes[30..<34]) + Array(p.bytes[(tcpStart + 2)..<(tcpStart + 4)])
+        return a.lexicographicallyPrecedes(b) ? "\(a)-\(b)" : "\(b)-\(a)"
+    }
+
     /// Repeats a share of the packets right after themselves (retransmissions seen twice, or span duplicates).
     static func duplicate(_ packets: [Packet], every n: Int) -> [Packet] {
         var out: [Packet] = []

@@ -117,11 +117,20 @@ public struct AnalysisReport: Codable, Sendable {
         /// Connections opened in each second of the capture (index 0 = its first second).
         public var openedPerSecond: [Int] = []
         public var closedPerSecond: [Int] = []
+        /// Most connections open at once in each second: growth of a pool shows here.
+        public var concurrentPerSecond: [Int] = []
+        public var openedPerSecondAverage: Double = 0
+        /// Connections whose whole life is in the capture (handshake and close seen): the base of lifetimes.
+        public var completeConnections = 0
         public var lifetimeSeconds: Percentiles?
         public var commandsPerConnection: Percentiles?
         public var shortLived: ShortLivedConnections?
         public var setupCommands: SetupCommands?
         public var byClient: [ClientConnections] = []
+        /// Connections per server (each node of a cluster).
+        public var byServer: [ClientConnections] = []
+        /// Connections from client addresses beyond `--max-tracked-clients` (counted only in totals).
+        public var clientsUntracked: Int?
         public var utilisation: ConnectionUtilisation?
     }
 

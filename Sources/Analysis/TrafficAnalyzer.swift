@@ -46,9 +46,14 @@ public final class TrafficAnalyzer {
         self.reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         self.filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
         // Order matters where analyses share a report object: ConnectionStats writes `connections`, ConnectionChurn adds to it.
-        self.analyses = [CommandStats(), ConnectionStats(), PushStats(), BlockingPopStats(), QueueStats(), ConnectionChurn(),
-                         KeyStats(prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters),
-                                  redactor: options.redactKeys ? KeyRedactor() : nil),
+        // One redactor for every analysis, so a key gets the same token wherever it appears.
+        let redactor = options.redactKeys ? KeyRedactor() : nil
+        let prefixRule = KeyPrefixRule(delimiters: options.keyDelimiters)
+        self.analyses = [CommandStats(), ConnectionStats(), PushStats(),
+                         BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, redactor: redactor),
+                         QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor),
+                         ConnectionChurn(maxTrackedClients: options.maxTrackedClients),
+                         KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor),
                          LatencyStats()] + extra
     }
 

@@ -42,11 +42,11 @@ public struct LatencyHistogram: Sendable {
         }
     }
 
-    /// Percentiles of the recorded values multiplied by `scale` (e.g. 1e-9 for nanoseconds as seconds), 3 significant
-    /// decimals.
+    /// Percentiles of the recorded values multiplied by `scale` (e.g. 1e-9 for nanoseconds as seconds), to
+    /// six decimals.
     public func percentiles(scale: Double) -> Percentiles {
         guard histogram.totalCount > 0 else { return Percentiles() }
-        func v(_ x: Double) -> Double { (x * scale * 1000).rounded() / 1000 }
+        func v(_ x: Double) -> Double { (x * scale * 1_000_000).rounded() / 1_000_000 }
         return Percentiles(count: Int(histogram.totalCount), p50: v(Double(histogram.valueAtPercentile(50))),
                            p90: v(Double(histogram.valueAtPercentile(90))), p99: v(Double(histogram.valueAtPercentile(99))),
                            max: v(Double(histogram.max)), mean: v(histogram.mean))

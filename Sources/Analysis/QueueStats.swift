@@ -34,9 +34,17 @@ public final class QueueStats: TrafficAnalysis {
         var emptyPops = 0
         var elementsPopped = 0
         var lastLength: Int64?
+        var lastLengthNanos: Int64 = 0
         var isStream = false
 
         init(text: String) { self.text = text }
+
+        /// Keeps the length from the latest reply (replies of several connections arrive interleaved).
+        mutating func noteLength(_ length: Int64, at nanos: Int64) {
+            guard nanos >= lastLengthNanos else { return }
+            lastLength = length
+            lastLengthNanos = nanos
+        }
     }
 
     struct QueuedPush {
@@ -121,7 +129,7 @@ public final class QueueStats: TrafficAnalysis {
                 update(key) { q in
                     q.pushCommands += 1
                     q.elementsPushed += elements
-                    if inserted { q.lastLength = record.replyCount }
+                    if inserted { q.noteLength(record.replyCount, at: record.replyStartNanos) }
                 }
             }
         case .streamAdd:
@@ -155,7 +163,7 @@ public final class QueueStats: TrafficAnalysis {
             // Only for keys already seen as queues: LLEN on other lists is not queue traffic.
             _ = record.arguments.withArgument(1) { key in
                 let hash = keyHash(key)
-                if queues[hash] != nil { queues[hash]!.lastLength = record.replyCount }
+                queues[hash]?.noteLength(record.replyCount, at: record.replyStartNanos)
             }
         case .none:
             break

@@ -134,6 +134,19 @@ public struct AnalysisReport: Codable, Sendable {
         public var utilisation: ConnectionUtilisation?
     }
 
+    /// One hole in a connection's byte stream.
+    public struct GapDetail: Codable, Sendable, Equatable {
+        public var connection: UInt64
+        public var client: String
+        public var server: String
+        /// `request` (client to server) or `reply`.
+        public var direction: String
+        public var timestamp: String
+        public var bytesLost: Int
+        /// Commands of the connection completed before the gap.
+        public var commandsBefore: Int
+    }
+
     public struct PushSummary: Codable, Sendable {
         public var total = 0
         public var byKind: [String: Int] = [:]
@@ -153,6 +166,10 @@ public struct AnalysisReport: Codable, Sendable {
         public var duplicateBytes: Int64 = 0
         public var gaps = 0
         public var bytesLostInGaps: Int64 = 0
+        /// Connections with at least one gap: the others' numbers are exact.
+        public var connectionsWithGaps = 0
+        /// Where the first gaps were (at most 20).
+        public var gapDetails: [GapDetail] = []
         public var snaplenCutBytes: Int64 = 0
         public var unpairedReplies = 0
         public var unansweredCommands = 0

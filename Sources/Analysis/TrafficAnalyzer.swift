@@ -38,6 +38,9 @@ public final class TrafficAnalyzer {
     private var notRedisConnections = 0
     private var notRedisServerMessages = 0
     private var discardedCommands = 0
+    private var connectionsWithGaps = 0
+    private var gapDetails: [AnalysisReport.GapDetail] = []
+    static let maxGapDetails = 20
 
     public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = []) throws(CaptureError) {
         self.options = options
@@ -121,6 +124,8 @@ public final class TrafficAnalyzer {
         quality.duplicateBytes = stats.duplicateBytes
         quality.gaps = stats.gaps
         quality.bytesLostInGaps = stats.gapBytes
+        quality.connectionsWithGaps = connectionsWithGaps
+        quality.gapDetails = gapDetails
         quality.snaplenCutBytes = stats.snaplenCutBytes
         quality.connectionsEvicted = stats.connectionsEvicted
         quality.bufferLimitDrops = stats.bufferLimitDrops
@@ -164,8 +169,17 @@ public final class TrafficAnalyzer {
         drain(info)
     }
 
-    fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, at time: Int64) {
+    fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, bytes: Int, at time: Int64) {
         guard let info = connection(id) else { return }
+        if info.gaps == 0 { connectionsWithGaps += 1 }
+        info.gaps += 1
+        info.gapBytes += Int64(bytes)
+        if gapDetails.count < Self.maxGapDetails {
+            gapDetails.append(AnalysisReport.GapDetail(
+                connection: id.rawValue, client: info.client.description, server: info.server.description,
+                direction: direction == .toServer ? "request" : "reply", timestamp: Timestamp.iso8601(time),
+                bytesLost: bytes, commandsBefore: info.commands))
+        }
         info.session.gap(fromClient: direction == .toServer, timestampNanos: time)
         drain(info)
     }
@@ -304,7 +318,7 @@ private struct StreamEventRouter: TCPStreamHandler {
     }
 
     mutating func streamGap(_ id: ConnectionID, direction: StreamDirection, byteCount: Int, timestampNanos: Int64) {
-        analyzer.gap(id, direction, at: timestampNanos)
+        analyzer.gap(id, direction, bytes: byteCount, at: timestampNanos)
     }
 
     mutating func connectionClosed(_ id: ConnectionID, reason: CloseReason, closedBy: StreamDirection?,

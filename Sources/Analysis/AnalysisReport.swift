@@ -134,6 +134,16 @@ public struct AnalysisReport: Codable, Sendable {
         public var utilisation: ConnectionUtilisation?
     }
 
+    /// A parse error or a limit hit, and the connection it happened on.
+    public struct QualityEvent: Codable, Sendable, Equatable {
+        public var kind: String
+        public var connection: UInt64
+        public var client: String
+        public var server: String
+        public var timestamp: String
+        public var detail: String
+    }
+
     /// One hole in a connection's byte stream.
     public struct GapDetail: Codable, Sendable, Equatable {
         public var connection: UInt64
@@ -170,6 +180,10 @@ public struct AnalysisReport: Codable, Sendable {
         public var connectionsWithGaps = 0
         /// Where the first gaps were (at most 20).
         public var gapDetails: [GapDetail] = []
+        /// Where the first parse errors and limits hit happened (`parseError`, `pendingLimit`, `connectionLimit`,
+        /// `bufferLimit`, `notRedis`), at most 20; `eventsNotListed` counts the rest.
+        public var events: [QualityEvent] = []
+        public var eventsNotListed = 0
         public var snaplenCutBytes: Int64 = 0
         public var unpairedReplies = 0
         public var unansweredCommands = 0

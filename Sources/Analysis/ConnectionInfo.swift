@@ -31,6 +31,7 @@ public final class ConnectionInfo {
     var heldCommands: [CommandRecord] = []
     var heldReplies: [UnpairedReply] = []
     var heldDropped = 0
+    var pendingLimitNoted = false
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
          session: ConnectionSession) {

@@ -41,6 +41,16 @@ public final class TrafficAnalyzer {
     private var connectionsWithGaps = 0
     private var gapDetails: [AnalysisReport.GapDetail] = []
     static let maxGapDetails = 20
+    private var problems: [AnalysisReport.QualityEvent] = []
+    private var problemsNotListed = 0
+
+    /// Records where a parse error or a limit hit happened (the first `maxGapDetails`; the rest are counted).
+    private func noteProblem(on info: ConnectionInfo, kind: String, detail: String) {
+        guard problems.count < Self.maxGapDetails else { problemsNotListed += 1; return }
+        problems.append(AnalysisReport.QualityEvent(kind: kind, connection: info.id.rawValue, client: info.client.description,
+                                                    server: info.server.description, timestamp: Timestamp.iso8601(info.lastActivityNanos),
+                                                    detail: detail))
+    }
 
     public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = []) throws(CaptureError) {
         self.options = options
@@ -126,6 +136,8 @@ public final class TrafficAnalyzer {
         quality.bytesLostInGaps = stats.gapBytes
         quality.connectionsWithGaps = connectionsWithGaps
         quality.gapDetails = gapDetails
+        quality.events = problems
+        quality.eventsNotListed = problemsNotListed
         quality.snaplenCutBytes = stats.snaplenCutBytes
         quality.connectionsEvicted = stats.connectionsEvicted
         quality.bufferLimitDrops = stats.bufferLimitDrops
@@ -204,7 +216,14 @@ public final class TrafficAnalyzer {
             // Otherwise a real server answered (e.g. errors to garbage requests): its replies count, unpaired.
             releaseHeld(info)
         }
-        if info.looksLikeNotRedis { notRedisConnections += 1 }
+        if info.looksLikeNotRedis {
+            notRedisConnections += 1
+            noteProblem(on: info, kind: "notRedis", detail: "the traffic does not decode as RESP; no commands taken from it")
+        }
+        if reason == .evicted {
+            noteProblem(on: info, kind: "connectionLimit",
+                        detail: "evicted (least recently active) to stay within \(options.reassembly.maxConnections) tracked connections")
+        }
         for analysis in analyses { analysis.connectionClosed(info) }
         connections[id] = nil
         if lastConnection === info { lastConnection = nil }
@@ -217,7 +236,13 @@ public final class TrafficAnalyzer {
         switch record.outcome {
         case .unanswered: unansweredCommands += 1
         case .lostInGap: lostInGaps += 1
-        case .overflowed: overflowed += 1
+        case .overflowed:
+            overflowed += 1
+            if !info.pendingLimitNoted {
+                info.pendingLimitNoted = true
+                noteProblem(on: info, kind: "pendingLimit",
+                            detail: "more than \(options.session.maxPendingCommands) commands awaiting replies; the excess is counted, not paired")
+            }
         default: break
         }
         for analysis in analyses { analysis.command(record, on: info) }
@@ -297,6 +322,8 @@ public final class TrafficAnalyzer {
                     info.heldCommands.removeAll()
                 }
                 parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
+                noteProblem(on: info, kind: "parseError",
+                            detail: "\(fromClient ? "request" : "reply") stream: \(error.code.rawValue) at byte \(error.streamOffset)")
             }
         }
         session.events.removeAll(keepingCapacity: true)

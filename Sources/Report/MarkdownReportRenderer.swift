@@ -203,6 +203,15 @@ public enum MarkdownReportRenderer {
                       })
             out.blank()
         }
+        if !q.events.isEmpty {
+            out.line("Parse errors and limits hit" + (q.eventsNotListed > 0 ? " (first \(q.events.count); \(NumberFormatting.grouped(q.eventsNotListed)) more)" : "") + ":")
+            out.blank()
+            out.table(header: ["at", "connection", "what", "detail"], alignRight: [false, false, false, false],
+                      rows: q.events.prefix(10).map {
+                          [displayTime($0.timestamp), "\($0.client) → \($0.server)", $0.kind, MarkdownWriter.escape($0.detail)]
+                      })
+            out.blank()
+        }
         out.line("<sub>respcap \(report.generator.version) · command table from \(report.generator.commandTable)</sub>")
     }
 

@@ -61,6 +61,7 @@ import Testing
         #expect(t.roundTripsPerSecond == 1_000_000)
         #expect(throws: FindingThresholdError.self) { try t.set("noSuchThreshold=1") }
         #expect(throws: FindingThresholdError.self) { try t.set("roundTripsPerSecond=abc") }
+        try t.set("roundTripChainLength=100")
         var options = AnalysisOptions()
         options.thresholds = t
         let truth = try FixtureTruth.load("unpipelined")

@@ -28,6 +28,8 @@ public final class ConnectionChurn: TrafficAnalysis {
     private var firstSecond: Int64?
     private var openedPerSecond: [Int] = []
     private var closedPerSecond: [Int] = []
+    private var resetPerSecond: [Int] = []
+    private var closeKinds: [String: Int] = [:]
     private var concurrentPerSecond: [Int] = []
     private var lifetimes = LatencyHistogram()
     private var commandsPerConnection = LatencyHistogram()
@@ -146,7 +148,12 @@ public final class ConnectionChurn: TrafficAnalysis {
         let endedInCapture = connection.closeReason == .fin || connection.closeReason == .reset
         if endedInCapture {
             closed += 1
-            closedPerSecond[second(end)] += 1
+            let index = second(end)
+            closedPerSecond[index] += 1
+            let isReset = connection.closeReason == .reset
+            if isReset { resetPerSecond[index] += 1 }
+            let side = connection.closedBy == .toServer ? "client" : connection.closedBy == .toClient ? "server" : "unknown"
+            closeKinds[(isReset ? "reset" : "fin") + "By" + side.prefix(1).uppercased() + side.dropFirst(), default: 0] += 1
         }
         commandsPerConnection.record(value: state.commands)
         var isShort = false
@@ -198,6 +205,7 @@ public final class ConnectionChurn: TrafficAnalysis {
             let carried = concurrentPerSecond.last.map { _ in current } ?? 0
             openedPerSecond += repeatElement(0, count: grow)
             closedPerSecond += repeatElement(0, count: grow)
+            resetPerSecond += repeatElement(0, count: grow)
             concurrentPerSecond += repeatElement(carried, count: grow)
         }
         return index
@@ -230,6 +238,8 @@ public final class ConnectionChurn: TrafficAnalysis {
         summary.openedPerSecond = Array(repeating: 0, count: lead) + openedPerSecond
         summary.closedPerSecond = Array(repeating: 0, count: lead) + closedPerSecond
         summary.concurrentPerSecond = Array(repeating: 0, count: lead) + concurrentPerSecond
+        summary.resetPerSecond = Array(repeating: 0, count: lead) + resetPerSecond
+        summary.closes = closeKinds
         if duration > 0 { summary.openedPerSecondAverage = (Double(opened) / duration * 100).rounded() / 100 }
         summary.completeConnections = complete
         if lifetimes.count > 0 { summary.lifetimeSeconds = lifetimes.percentiles(scale: 1e-9) }

@@ -76,7 +76,7 @@ public final class BlockingPopStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
-        let shape = shape(of: record.command, registry: connection.session.registry)
+        let shape = shape(of: record.command, registry: connection.registry)
         if case .notBlockingPop = shape { return }
         calls += 1
         byCommand[record.command.rawValue, default: 0] += 1

@@ -110,7 +110,7 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         allCommands += 1
-        let isSetup = isSetupCommand(record.command, registry: connection.session.registry)
+        let isSetup = isSetupCommand(record.command, registry: connection.registry)
         if isSetup {
             setupTotal += 1
             setupByCommand[record.command.rawValue, default: 0] += 1

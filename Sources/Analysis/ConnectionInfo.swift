@@ -22,7 +22,11 @@ public final class ConnectionInfo {
     /// Holes in either direction (lost packets, snaplen cuts) and their bytes: this connection's numbers are partial.
     public internal(set) var gaps = 0
     public internal(set) var gapBytes: Int64 = 0
-    let session: ConnectionSession
+    /// Names of the command ids in this connection's records.
+    public let registry: CommandRegistry
+    private let sessionLimits: SessionLimits
+    /// Created with the first bytes: a connection that never carries data (a SYN flood) costs no decoders.
+    private var storedSession: ConnectionSession?
     /// Until a connection shows a real Redis request (a known command, or any RESP array), text lines naming
     /// unknown commands and the server's replies are held rather than counted: they may be another protocol on
     /// the port. A client-side protocol error before that proof marks the connection not-Redis and drops them.
@@ -34,22 +38,35 @@ public final class ConnectionInfo {
     var pendingLimitNoted = false
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
-         session: ConnectionSession) {
+         registry: CommandRegistry, sessionLimits: SessionLimits) {
         self.id = id
         self.client = client
         self.server = server
         self.handshakeSeen = handshakeSeen
         self.openedNanos = openedNanos
         self.lastActivityNanos = openedNanos
-        self.session = session
+        self.registry = registry
+        self.sessionLimits = sessionLimits
     }
 
-    public var protocolVersion: Int { session.protocolVersion }
-    /// Names of the command ids in this connection's records.
-    public var registry: CommandRegistry { session.registry }
+    /// The pairing session, created on first use.
+    var session: ConnectionSession {
+        if let existing = storedSession { return existing }
+        let created = ConnectionSession(connection: id.rawValue, registry: registry, limits: sessionLimits, midStream: !handshakeSeen)
+        storedSession = created
+        return created
+    }
+
+    /// The session if the connection carried any bytes.
+    var existingSession: ConnectionSession? { storedSession }
+
+    public var protocolVersion: Int { storedSession?.protocolVersion ?? 2 }
 
     /// Bytes skipped by the decoders while looking for a message boundary.
-    public var resyncSkippedBytes: Int64 { session.requestDecoder.skippedBytes + session.replyDecoder.skippedBytes }
+    public var resyncSkippedBytes: Int64 {
+        guard let session = storedSession else { return 0 }
+        return session.requestDecoder.skippedBytes + session.replyDecoder.skippedBytes
+    }
 
     /// Traffic on the port that did not decode as RESP: flagged by a client protocol error before any real
     /// request, or no message at all and bytes in which no message boundary could be found.

@@ -81,7 +81,7 @@ public final class KeyStats: TrafficAnalysis {
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         let id = record.command.rawValue
-        let entry = connection.session.registry[record.command]
+        let entry = connection.registry[record.command]
         var key: [UInt8]?
         if let tableIndex = entry.tableIndex {
             let position = firstKeyPosition(id: id, tableIndex: tableIndex)

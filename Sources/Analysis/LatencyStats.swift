@@ -84,7 +84,7 @@ public final class LatencyStats: TrafficAnalysis {
         if !record.isBlocking && !record.isQueuedInTransaction, let l = record.latencyNanos {
             latency = l
             all.record(nanos: l)
-            let flags = connection.session.registry[record.command].flags
+            let flags = connection.registry[record.command].flags
             if flags.contains(.write) { writes.record(nanos: l) } else if flags.contains(.readonly) { reads.record(nanos: l) }
             let micros = l / 1000
             logBuckets[Self.bucketBounds.firstIndex { micros < $0 } ?? Self.bucketBounds.count] += 1
@@ -95,7 +95,7 @@ public final class LatencyStats: TrafficAnalysis {
     }
 
     private func noteSlow(_ record: CommandRecord, latency: Int64, connection: ConnectionInfo) {
-        slowest.append(SlowCommand(command: connection.session.registry.name(of: record.command),
+        slowest.append(SlowCommand(command: connection.registry.name(of: record.command),
                                    latencyMicros: Double(latency / 100) / 10,
                                    client: connection.client.description, connection: connection.id.rawValue,
                                    timestamp: Timestamp.iso8601(record.requestEndNanos),

@@ -108,7 +108,7 @@ public final class QueueStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
-        let registry = connection.session.registry
+        let registry = connection.registry
         let operation = operation(of: record.command, registry: registry)
         if case .none = operation {
             if record.outcome == .replied, record.isQueuedInTransaction == false { transactionControl(record, registry: registry) }

@@ -158,10 +158,8 @@ public final class TrafficAnalyzer {
     // MARK: - Stream events
 
     fileprivate func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
-        let session = ConnectionSession(connection: id.rawValue, registry: registry, limits: options.session,
-                                        midStream: !handshakeSeen)
         let info = ConnectionInfo(id: id, client: client, server: server, handshakeSeen: handshakeSeen,
-                                  openedNanos: time, session: session)
+                                  openedNanos: time, registry: registry, sessionLimits: options.session)
         connections[id] = info
         for analysis in analyses { analysis.connectionOpened(info) }
     }
@@ -203,7 +201,7 @@ public final class TrafficAnalyzer {
         info.closedNanos = time
         info.closeReason = reason
         info.closedBy = by
-        info.session.close(timestampNanos: time)
+        info.existingSession?.close(timestampNanos: time)
         drain(info)
         resyncSkipped += info.resyncSkippedBytes
         if !info.confirmedRedis {
@@ -281,8 +279,7 @@ public final class TrafficAnalyzer {
     }
 
     private func drain(_ info: ConnectionInfo) {
-        let session = info.session
-        guard !session.events.isEmpty else { return }
+        guard let session = info.existingSession, !session.events.isEmpty else { return }
         for event in session.events {
             switch event {
             case .command(let record):

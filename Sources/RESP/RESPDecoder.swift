@@ -61,8 +61,9 @@ public struct RESPDecoder {
         self.limits = limits
         // Length lines need up to 21 bytes; keep room for that whatever the configured prefix.
         self.scratchCapacity = max(limits.keptPrefix, 32)
-        self.scratch = [UInt8](repeating: 0, count: scratchCapacity)
-        self.stack.reserveCapacity(min(limits.maxDepth, 64))
+        // Both grow on first use: most connections never split a line across segments or nest deeply, and a flood
+        // of connections must not cost a buffer each.
+        self.scratch = []
     }
 
     /// True between messages (no partial message buffered or pending).
@@ -607,6 +608,7 @@ public struct RESPDecoder {
         let room = scratchCapacity - scratchCount
         let n = min(room, count)
         guard n > 0 else { return }
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: scratchCapacity) }
         scratch.withUnsafeMutableBytes { buffer in
             guard let dst = buffer.baseAddress else { return }
             (dst + scratchCount).copyMemory(from: source, byteCount: n)

@@ -18,6 +18,9 @@ extension CommandTable {
     /// Top-level commands sorted by name; subcommands (`client|setname`) hang off their container.
     public static let all: [CommandSpec] = makeAll()
 
+    // Built once at startup; not optimised: the optimiser's cost on one 4,000-line function is minutes of
+    // release build time for nothing.
+    @_optimize(none)
     private static func makeAll() -> [CommandSpec] {
         var commands: [CommandSpec] = []
         commands.reserveCapacity(240)

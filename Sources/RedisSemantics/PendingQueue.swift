@@ -39,7 +39,8 @@ struct PendingQueue<Element> {
     }
 
     private mutating func grow() {
-        let newCapacity = max(8, storage.count * 2)
+        // From one slot: an element is a whole CommandRecord (~850 bytes) and most connections have one in flight.
+        let newCapacity = max(1, storage.count * 2)
         var newStorage = [Element?](repeating: nil, count: newCapacity)
         for i in 0..<count {
             newStorage[i] = storage[(head + i) & (storage.count - 1)]

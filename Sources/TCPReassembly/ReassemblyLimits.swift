@@ -8,7 +8,7 @@ public struct ReassemblyLimits: Sendable, Hashable, Codable {
     /// Out-of-order bytes held by all connections together; handled like the per-connection limit.
     public var maxBufferedBytesTotal: Int = 256 << 20
     /// Connections tracked at once; the least recently active is evicted (`CloseReason.evicted`).
-    public var maxConnections: Int = 1_000_000
+    public var maxConnections: Int = 100_000
     /// Connections with no segment for this long, by capture time, are closed (`CloseReason.idle`).
     public var idleTimeoutNanos: Int64 = 600 * 1_000_000_000
     /// 4-tuples closed by FIN or RST remembered at most, so stragglers (final ACKs, retransmissions) do not open

@@ -22,7 +22,7 @@ struct CommonOptions: ParsableArguments {
     var quiet = false
 
     @Option(name: .customLong("max-connections"), help: "Connections tracked at once; the least recently active is evicted past it.")
-    var maxConnections = 1_000_000
+    var maxConnections = 100_000
 
     @Option(name: .customLong("max-buffered-bytes"), help: "Out-of-order bytes held per connection.")
     var maxBufferedBytes = 4 << 20

@@ -39,6 +39,18 @@ import Testing
         #expect(outputs[0].contains("`auth`") && outputs[0].contains("`acl|setuser`") && outputs[0].contains("`migrate`"))
     }
 
+    /// fixtures/sentinel-churn.pcap: 300 connections each sending AUTH with a password containing SECRET.
+    @Test func sentinelChurnPasswordsStayOut() throws {
+        let capture = try Data(contentsOf: EndToEndTests.root.appendingPathComponent("fixtures/sentinel-churn.pcap"))
+        #expect(capture.range(of: Data("SECRET".utf8)) != nil, "the fixture carries the password on the wire")
+        for format in ["markdown", "json", "ndjson"] {
+            let r = try EndToEndTests.run(["analyze", "--port", "6379,26379", "--format", format, "fixtures/sentinel-churn.pcap"])
+            #expect(r.status == 0)
+            #expect(!r.stdout.contains("SECRET") && !r.stderr.contains("SECRET"), "\(format)")
+            #expect(r.stdout.contains("auth"), "\(format)")
+        }
+    }
+
     @Test func redactedKeysDoNotAppear() throws {
         let plain = try EndToEndTests.run(["analyze", "fixtures/unpipelined.pcap"])
         let redacted = try EndToEndTests.run(["analyze", "--redact-keys", "fixtures/unpipelined.pcap"])

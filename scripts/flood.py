@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""Writes hostile captures for measuring respcap's memory bounds (issue: hostile input).
+
+  flood.py syn OUT [N]        N SYNs (default 1,000,000) from distinct source address/port pairs to :6379
+  flood.py open OUT [N]       N connections that complete the handshake, send one PING each and never close
+
+Then, e.g.:  /usr/bin/time -v respcap analyze -q --format json -o /dev/null OUT
+"""
+
+import struct
+import sys
+
+
+def frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    total = 20 + 20 + len(payload)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 6, 0, src, dst)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, flags, 0xFFFF, 0, 0)
+    return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + tcp + payload
+
+
+def write(out, packets):
+    with open(out, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        for i, data in enumerate(packets):
+            sec, usec = divmod(i, 1_000_000)
+            f.write(struct.pack("<IIII", 1_700_000_000 + sec, usec, len(data), len(data)))
+            f.write(data)
+
+
+def client(i):
+    """A distinct (address, port) for connection i: 10.x.y.z, ports 1024-60999."""
+    port = 1024 + i % 60000
+    host = i // 60000
+    return bytes([10, (host >> 16) & 0xFF, (host >> 8) & 0xFF, host & 0xFF]), port
+
+
+SERVER = bytes([10, 255, 255, 1])
+
+
+def syn_flood(n):
+    for i in range(n):
+        addr, port = client(i)
+        yield frame(addr, SERVER, port, 6379, i, 0, 0x02)
+
+
+def open_connections(n):
+    ping = b"*1\r\n$4\r\nPING\r\n"
+    for i in range(n):
+        addr, port = client(i)
+        yield frame(addr, SERVER, port, 6379, 100, 0, 0x02)
+        yield frame(SERVER, addr, 6379, port, 500, 101, 0x12)
+        yield frame(addr, SERVER, port, 6379, 101, 501, 0x10)
+        yield frame(addr, SERVER, port, 6379, 101, 501, 0x18, ping)
+        yield frame(SERVER, addr, 6379, port, 501, 101 + len(ping), 0x18, b"+PONG\r\n")
+
+
+def main(argv):
+    if len(argv) < 2 or argv[0] not in ("syn", "open"):
+        print(__doc__, file=sys.stderr)
+        return 64
+    n = int(argv[2]) if len(argv) > 2 else 1_000_000
+    write(argv[1], syn_flood(n) if argv[0] == "syn" else open_connections(n))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

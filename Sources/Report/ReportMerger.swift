@@ -56,8 +56,9 @@ public struct ReportMerger: Sendable {
         merged.quality.verdict = QualityVerdict.verdict(for: merged)
         merged.findings = FindingRules.evaluate(merged, thresholds: thresholds)
         var warnings: [String] = []
-        warnings.append("merged from \(documents.count) reports (\(documents.map(\.label).joined(separator: ", ")))"
-                        + (notes.approximate.isEmpty ? "" : "; approximate after merging: " + notes.approximate.joined(separator: "; ")))
+        warnings.append("merged from \(documents.count) " + (documents.count == 1 ? "report" : "reports")
+                        + " (\(documents.map(\.label).joined(separator: ", ")))")
+        warnings += notes.approximate.map { "approximate after merging: \($0)" }
         warnings += notes.other
         for document in documents {
             warnings += document.report.warnings.map { "\(document.label): \($0)" }

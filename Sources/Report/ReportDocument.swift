@@ -25,7 +25,9 @@ public struct ReportDocument: Sendable {
         do {
             tree = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw ReportLoadError(.invalidJSON, label, "not valid JSON (\(Self.describe(error)))")
+            let last = data.last { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }
+            let hint = last == UInt8(ascii: "}") ? Self.describe(error) : "it is cut short: it does not end with '}'"
+            throw ReportLoadError(.invalidJSON, label, "not valid JSON (\(hint))")
         }
         guard case .object = tree else {
             throw ReportLoadError(.notAReport, label, "not a respcap report: the JSON document is not an object")

@@ -297,8 +297,9 @@ extension ReportDiff.Metric {
         }
     }
 
-    /// ×0.10, ×2.5, ×340.
+    /// ×0.0031, ×0.10, ×2.50, ×34.0, ×340.
     public static func formatRatio(_ ratio: Double) -> String {
+        if ratio < 0.01 { return "×" + NumberFormatting.fixed(ratio, 4) }
         if ratio < 10 { return "×" + NumberFormatting.fixed(ratio, 2) }
         if ratio < 100 { return "×" + NumberFormatting.fixed(ratio, 1) }
         return "×" + NumberFormatting.fixed(ratio, 0)

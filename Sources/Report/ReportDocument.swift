@@ -43,12 +43,53 @@ public struct ReportDocument: Sendable {
             throw ReportLoadError(.unsupportedSchema, label, "report schema \"\(schema)\" is not supported by respcap \(RespcapVersion.string) (it reads \"respcap.report/1\")")
         }
         do {
-            report = try JSONDecoder().decode(AnalysisReport.self, from: data)
+            report = try Self.decodeReport(tree).report
         } catch {
             throw ReportLoadError(.notAReport, label, "not a complete respcap report: \(Self.describe(error))")
         }
         json = tree
         self.label = label
+    }
+
+    /// Sections that other analyses own and that `diff` and `merge` read by field name: when one does not decode
+    /// with this build's type (a report from another version), the report still loads without it in `report`,
+    /// and the section stays in `json`.
+    static let sectionsReadByName: [[String]] = [
+        ["blockingPops"], ["queues"], ["queuePrefixes"],
+        ["connections", "shortLived"], ["connections", "setupCommands"], ["connections", "byClient"], ["connections", "utilisation"],
+    ]
+
+    /// Decodes the typed report from a tree, leaving out the `sectionsReadByName` that do not decode.
+    static func decodeReport(_ tree: JSONValue) throws -> (report: AnalysisReport, leftOut: [String]) {
+        var tree = tree
+        var leftOut: [String] = []
+        while true {
+            do {
+                return (try tree.decode(AnalysisReport.self), leftOut)
+            } catch let error as DecodingError {
+                let context: DecodingError.Context
+                switch error {
+                case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): context = c
+                @unknown default: throw error
+                }
+                let path = context.codingPath.map(\.stringValue)
+                guard let section = sectionsReadByName.first(where: { path.starts(with: $0) }), !leftOut.contains(section.joined(separator: ".")),
+                      let without = Self.removing(section, from: tree) else { throw error }
+                leftOut.append(section.joined(separator: "."))
+                tree = without
+            }
+        }
+    }
+
+    static func removing(_ path: [String], from tree: JSONValue) -> JSONValue? {
+        guard let key = path.first, case .object(var fields) = tree, let child = fields[key] else { return nil }
+        if path.count == 1 {
+            fields.removeValue(forKey: key)
+        } else {
+            guard let inner = removing(Array(path.dropFirst()), from: child) else { return nil }
+            fields[key] = inner
+        }
+        return .object(fields)
     }
 
     /// True when the bytes look like a JSON document rather than a capture file: the first non-blank byte is `{`.

@@ -1,14 +1,9 @@
 import Analysis
 
 extension ReportMerger {
-    /// Sections whose Swift types belong to other analyses, merged by field name on the JSON tree so that every
-    /// field a report holds is merged, whatever this build's type names (`JSONValue`).
-    static let sectionsByName: [[String]] = [
-        ["blockingPops"], ["queues"], ["queuePrefixes"],
-        ["connections", "shortLived"], ["connections", "setupCommands"], ["connections", "byClient"], ["connections", "utilisation"],
-    ]
-
-    /// Merges the sections in `sectionsByName` into `merged` (through its JSON tree). Rules, by field name: counts
+    /// Merges the sections whose Swift types belong to other analyses (`ReportDocument.sectionsReadByName`) into
+    /// `merged` by field name on the JSON tree, so that every field a report holds is merged, whatever this build's
+    /// type names (through its JSON tree). Rules, by field name: counts
     /// add; `max*`/`peak*` take the max; `last*` take the latest capture's; rates (`perSecond`), shares, averages
     /// and percentiles without a histogram are averaged (approximate); `*Histogram` bucket lists merge exactly and
     /// their `*Micros` summaries are recomputed; lists of objects merge by their identity field (`key`, `prefix`,
@@ -23,7 +18,7 @@ extension ReportMerger {
         }.map(\.element)
         guard var tree = try? JSONValue(encoding: merged) else { return merged }
         var mergedSections: [String] = []
-        for path in Self.sectionsByName {
+        for path in ReportDocument.sectionsReadByName {
             let values = ordered.compactMap { document -> JSONValue? in
                 var value: JSONValue? = document.json
                 for key in path { value = value?[key] }
@@ -42,10 +37,13 @@ extension ReportMerger {
                               + "top entries, shares and percentiles without histograms are averaged)")
         }
         do {
-            return try tree.decode(AnalysisReport.self)
+            let (report, leftOut) = try ReportDocument.decodeReport(tree)
+            if !leftOut.isEmpty {
+                notes.other.append("left out of the merged report (their fields do not match this version): \(leftOut.joined(separator: ", "))")
+            }
+            return report
         } catch {
-            notes.other.append("could not merge \(Self.sectionsByName.map { $0.joined(separator: ".") }.joined(separator: ", ")): "
-                               + ReportDocument.describe(error))
+            notes.other.append("could not merge the blocking-pop, queue and connection-churn sections: " + ReportDocument.describe(error))
             return merged
         }
     }

@@ -290,6 +290,21 @@ import Testing
 
     // MARK: - Reading reports
 
+    /// A section another version shapes differently does not stop a report from loading: it is left out of the
+    /// typed report and still read by name from the tree.
+    @Test func aSectionThisVersionCannotDecodeIsReadByName() throws {
+        var tree = try JSONValue(encoding: Self.analyze("errors"))
+        tree = ReportMerger.setting(tree, ["blockingPops"], to: .array([.integer(1)]))
+        tree = ReportMerger.setting(tree, ["queues"], to: .string("not a list"))
+        let document = try ReportDocument(jsonData: JSONEncoder().encode(tree), label: "other-version.json")
+        #expect(document.report.queues == nil)
+        #expect(document.json["blockingPops"] == .array([.integer(1)]))
+        #expect(document.report.totals.commands > 0)
+        let merged = try ReportMerger().merge([document, document])
+        #expect(merged.totals.commands == 2 * document.report.totals.commands)
+        #expect(merged.warnings.contains { $0.contains("left out of the merged report") })
+    }
+
     @Test func unusableJSONIsAClearError() throws {
         func code(_ text: String) -> ReportLoadError? {
             do {

@@ -39,17 +39,14 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        // Candidate cuts: a SYN (no ACK) nearest the middle; keep the first where neither half is cut mid-connection.
-        let syns = packets.indices.filter { i in
-            guard CapturePerturbation.payloadRange(packets[i]) != nil else { return false }
-            let tcpStart = 14 + Int(packets[i].bytes[14] & 0x0F) * 4
-            return packets[i].bytes[tcpStart + 13] & 0x12 == 0x02
-        }.sorted { abs($0 - packets.count / 2) < abs($1 - packets.count / 2) }
+        // Candidate cuts: a connection's SYN nearest the middle; keep the first where neither half is cut mid-connection.
+        let syns = CapturePerturbation.connectionStarts(packets)
         var halves: (AnalysisReport, AnalysisReport)?
         for cut in syns.prefix(40) where cut > 0 {
             let first = directory.appendingPathComponent("first.pcap"), second = directory.appendingPathComponent("second.pcap")
-            try Data(CapturePerturbation.pcap(Array(packets[..<cut]))).write(to: first)
-            try Data(CapturePerturbation.pcap(Array(packets[cut...]))).write(to: second)
+            let (before, after) = CapturePerturbation.split(packets, at: cut)
+            try Data(CapturePerturbation.pcap(before)).write(to: first)
+            try Data(CapturePerturbation.pcap(after)).write(to: second)
             let a = try Self.analyze(path: first.path, port: port, label: "first")
             let b = try Self.analyze(path: second.path, port: port, label: "second")
             if a.connections.openAtEnd == 0 && b.connections.withoutHandshake == 0 && a.quality.unansweredCommands == 0

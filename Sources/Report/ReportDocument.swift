@@ -56,7 +56,8 @@ public struct ReportDocument: Sendable {
     /// and the section stays in `json`.
     static let sectionsReadByName: [[String]] = [
         ["blockingPops"], ["queues"], ["queuePrefixes"],
-        ["connections", "shortLived"], ["connections", "setupCommands"], ["connections", "byClient"], ["connections", "utilisation"],
+        ["connections", "shortLived"], ["connections", "setupCommands"], ["connections", "byClient"], ["connections", "byServer"],
+        ["connections", "clientsUntracked"], ["connections", "utilisation"],
     ]
 
     /// Decodes the typed report from a tree, leaving out the `sectionsReadByName` that do not decode.

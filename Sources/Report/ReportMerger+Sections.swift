@@ -29,6 +29,13 @@ extension ReportMerger {
             var approximate = false
             var value = Self.mergeValues(values, name: path.last ?? "", approximate: &approximate)
             if path == ["blockingPops"] { value = Self.recomputeBlockingPops(value, duration: duration) }
+            if path == ["connections", "shortLived"] { value = Self.recomputeShares(value, base: "ofConnections", parts: ["count": "share", "fewCommands": "fewCommandsShare"]) }
+            if path == ["connections", "setupCommands"] {
+                value = Self.recomputeShares(value, total: Double(merged.totals.commands), parts: ["total": "share"])
+                if let total = value["total"]?.double, value["perConnection"] != nil, merged.connections.total > 0 {
+                    value = Self.setting(value, ["perConnection"], to: .number((total / Double(merged.connections.total) * 100).rounded() / 100))
+                }
+            }
             if values.count > 1 && approximate { mergedSections.append(path.joined(separator: ".")) }
             tree = Self.setting(tree, path, to: value)
         }
@@ -64,7 +71,7 @@ extension ReportMerger {
     static func isMax(_ name: String) -> Bool { name.hasPrefix("max") || name.hasPrefix("peak") }
     static func isLast(_ name: String) -> Bool { name.hasPrefix("last") }
     /// Settings that describe an entry rather than count in it.
-    static func isSetting(_ name: String) -> Bool { name == "thresholdSeconds" || name == "type" }
+    static func isSetting(_ name: String) -> Bool { name.lowercased().contains("threshold") || name == "type" }
     static func isRatio(_ name: String) -> Bool {
         let lower = name.lowercased()
         return ["persecond", "share", "percall", "perconnection", "average", "mean", "ratio"].contains { lower.contains($0) }
@@ -181,6 +188,17 @@ extension ReportMerger {
         }
         approximate = true
         return .array(arrays.max { $0.count < $1.count } ?? [])
+    }
+
+    /// Shares (3 decimals) of merged counts: `parts` maps a count field to its share field; the base is the field
+    /// `base` of the same object, or `total`.
+    static func recomputeShares(_ section: JSONValue, base: String? = nil, total: Double? = nil, parts: [String: String]) -> JSONValue {
+        guard case .object(var f) = section, let whole = base.flatMap({ f[$0]?.double }) ?? total else { return section }
+        for (count, share) in parts {
+            guard let n = f[count]?.double, f[share] != nil else { continue }
+            f[share] = .number(whole > 0 ? (n / whole * 1000).rounded() / 1000 : 0)
+        }
+        return .object(f)
     }
 
     /// Blocking-pop rates and ratios from the merged counts (as `BlockingPopStats` computes them).

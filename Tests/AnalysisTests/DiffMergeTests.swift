@@ -184,6 +184,17 @@ import Testing
         let figures = try #require(BlockingPopFigures(merged))
         #expect(figures.keysScannedPerCall == keysScanned / 150)
 
+        // Shares are recomputed from the merged counts; thresholds are settings, not counts.
+        func shortLived(_ count: Int, of: Int) -> JSONValue {
+            .object(["count": .integer(Int64(count)), "share": .number(Double(count) / Double(of)), "thresholdSeconds": .number(1),
+                     "ofConnections": .integer(Int64(of))])
+        }
+        let churn = ReportMerger.recomputeShares(
+            ReportMerger.mergeValues([shortLived(2, of: 4), shortLived(1, of: 10)], name: "shortLived", approximate: &approximate),
+            base: "ofConnections", parts: ["count": "share"])
+        #expect(churn["share"]?.double == 0.214)
+        #expect(churn["thresholdSeconds"]?.double == 1)
+
         // Top lists keyed by `key` add and rank again; `last*` comes from the latest report.
         let q1: JSONValue = .array([.object(["key": .string("q:a"), "elementsPushed": .integer(5), "lastLength": .integer(1)]),
                                     .object(["key": .string("q:b"), "elementsPushed": .integer(3), "lastLength": .integer(2)])])

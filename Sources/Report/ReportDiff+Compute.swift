@@ -118,7 +118,7 @@ extension ReportDiff {
         let pb = BlockingPopFigures(before.json["blockingPops"]), pa = BlockingPopFigures(after.json["blockingPops"])
         if pb != nil || pa != nil {
             let commandNames = Set((pb?.byCommand.keys).map(Array.init) ?? []).union((pa?.byCommand.keys).map(Array.init) ?? [])
-            let who = commandNames.count == 1 ? commandNames.first!.uppercased() : "blocking-pop"
+            let who = commandNames.count == 1 ? (commandNames.first?.uppercased() ?? "blocking-pop") : "blocking-pop"
             let zero = BlockingPopFigures()
             let fb = pb ?? zero, fa = pa ?? zero
             blockingPops = [

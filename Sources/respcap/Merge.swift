@@ -38,6 +38,12 @@ extension RespcapCommand {
         func run() throws {
             let options = try common.analysisOptions()
             let documents = try ReportInputs.load(reports, options: options, quiet: common.quiet)
+            if common.redactKeys, let plain = documents.first(where: { $0.report.keys.map { !$0.redacted } ?? false }) {
+                // Keys in a JSON report are already text: hashing them now would not hide them from that report.
+                Diagnostics.error("\(plain.label): its keys are not hashed (it was made without --redact-keys); "
+                                  + "analyse the capture again with --redact-keys")
+                throw ExitStatus.inputError
+            }
             let merged: AnalysisReport
             do {
                 merged = try ReportMerger(thresholds: options.thresholds).merge(documents)

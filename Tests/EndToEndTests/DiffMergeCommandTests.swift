@@ -114,6 +114,18 @@ import Testing
         #expect(m.stderr.contains("a diff cannot be compared or merged"), "\(m.stderr)")
     }
 
+    @Test func mergeWithRedactKeysRefusesReportsWithPlainKeys() throws {
+        let reports = try Reports()
+        defer { reports.remove() }
+        let r = try Self.run(["merge", "--redact-keys", reports.unpipelined])
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("keys are not hashed"), "\(r.stderr)")
+        let fromCapture = try Self.run(["merge", "--redact-keys", "fixtures/unpipelined.pcap"])
+        #expect(fromCapture.status == 0)
+        #expect(!fromCapture.stdout.contains("`mylist`") && fromCapture.stdout.contains("key#"))
+    }
+
     @Test func missingOrUnusableInputsExitWith2() throws {
         let missing = try Self.run(["diff", "fixtures/nope.pcap", "fixtures/pipelined.pcap"])
         #expect(missing.status == 2)

@@ -21,6 +21,11 @@ public struct AnalysisOptions: Sendable {
     public var redactKeys = false
     /// Characters that separate the parts of a key, for prefixes.
     public var keyDelimiters = ":"
+    /// Distinct keys each key analysis (keys, queues, blocking pops) tracks; past it counts become approximate
+    /// (top-k) and the report says so.
+    public var maxTrackedKeys = 10_000
+    /// Distinct client addresses tracked by the connection analyses.
+    public var maxTrackedClients = 10_000
 
     public init() {}
 }

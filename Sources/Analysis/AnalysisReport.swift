@@ -117,12 +117,44 @@ public struct AnalysisReport: Codable, Sendable {
         /// Connections opened in each second of the capture (index 0 = its first second).
         public var openedPerSecond: [Int] = []
         public var closedPerSecond: [Int] = []
+        /// Most connections open at once in each second: growth of a pool shows here.
+        public var concurrentPerSecond: [Int] = []
+        public var openedPerSecondAverage: Double = 0
+        /// Connections whose whole life is in the capture (handshake and close seen): the base of lifetimes.
+        public var completeConnections = 0
         public var lifetimeSeconds: Percentiles?
         public var commandsPerConnection: Percentiles?
         public var shortLived: ShortLivedConnections?
         public var setupCommands: SetupCommands?
         public var byClient: [ClientConnections] = []
+        /// Connections per server (each node of a cluster).
+        public var byServer: [ClientConnections] = []
+        /// Connections from client addresses beyond `--max-tracked-clients` (counted only in totals).
+        public var clientsUntracked: Int?
         public var utilisation: ConnectionUtilisation?
+    }
+
+    /// A parse error or a limit hit, and the connection it happened on.
+    public struct QualityEvent: Codable, Sendable, Equatable {
+        public var kind: String
+        public var connection: UInt64
+        public var client: String
+        public var server: String
+        public var timestamp: String
+        public var detail: String
+    }
+
+    /// One hole in a connection's byte stream.
+    public struct GapDetail: Codable, Sendable, Equatable {
+        public var connection: UInt64
+        public var client: String
+        public var server: String
+        /// `request` (client to server) or `reply`.
+        public var direction: String
+        public var timestamp: String
+        public var bytesLost: Int
+        /// Commands of the connection completed before the gap.
+        public var commandsBefore: Int
     }
 
     public struct PushSummary: Codable, Sendable {
@@ -144,6 +176,14 @@ public struct AnalysisReport: Codable, Sendable {
         public var duplicateBytes: Int64 = 0
         public var gaps = 0
         public var bytesLostInGaps: Int64 = 0
+        /// Connections with at least one gap: the others' numbers are exact.
+        public var connectionsWithGaps = 0
+        /// Where the first gaps were (at most 20).
+        public var gapDetails: [GapDetail] = []
+        /// Where the first parse errors and limits hit happened (`parseError`, `pendingLimit`, `connectionLimit`,
+        /// `bufferLimit`, `notRedis`), at most 20; `eventsNotListed` counts the rest.
+        public var events: [QualityEvent] = []
+        public var eventsNotListed = 0
         public var snaplenCutBytes: Int64 = 0
         public var unpairedReplies = 0
         public var unansweredCommands = 0

@@ -1,7 +1,275 @@
-// Placeholder: the BlockingPopStats analysis is being written (issue: workload analyses).
-public struct BlockingPopSummary: Codable, Sendable {}
+import RedisSemantics
 
+/// Blocking pops (BRPOP, BLPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN/MAX, BLMPOP, BZMPOP): how many keys each call names,
+/// how the calls end (served, timed out, still blocked), how long they wait, and which keys serve them.
+///
+/// The key count per call matters because Redis checks every named key on each call and registers the client
+/// on each of them when it blocks: the CPU cost grows with keys × calls (GitLab's 234-queue BRPOPs). The sum over
+/// calls of keys named is reported as `keysScanned`.
+///
+/// Memory: one small counter per distinct key count and array length (at most `maxDistributionBuckets`), a set of
+/// connection ids per key count (at most `maxClientsPerBucket`), a bounded counter of serving keys
+/// (`maxTrackedKeys`), two histograms.
 public final class BlockingPopStats: TrafficAnalysis {
-    public init() {}
-    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {}
+    public let maxTrackedKeys: Int
+    public let maxDistributionBuckets: Int
+    public let maxClientsPerBucket: Int
+    public let redactor: KeyRedactor?
+
+    private var calls = 0
+    private var byCommand: [Int32: Int] = [:]
+    private var keyCounts: [Int: KeyCountAccumulator] = [:]
+    private var arrayLengths: [Int: Int] = [:]
+    private var timeouts: [Double: Int] = [:]
+    private var distributionOverflow = 0
+    private var served = 0, timedOut = 0, pendingAtEnd = 0, abandoned = 0, errors = 0, inTransaction = 0, lost = 0
+    private var keysScanned: Int64 = 0
+    private var keysScannedByTimedOut: Int64 = 0
+    private var maxKeys = 0
+    private var servedByKey: BoundedCounter
+    private var wait = LatencyHistogram()
+    private var timedOutWait = LatencyHistogram()
+    private var connections = Set<UInt64>()
+    /// Command id -> shape of the command (cached from its name).
+    private var shapes: [Int32: Shape] = [:]
+
+    struct KeyCountAccumulator {
+        var calls = 0
+        var clients = Set<UInt64>()
+        var clientsCapped = false
+    }
+
+    /// Where a blocking pop names its keys and its timeout.
+    enum Shape {
+        /// BRPOP/BLPOP/BZPOPMIN/BZPOPMAX key [key ...] timeout: reply [key, element...].
+        case keysThenTimeout
+        /// BRPOPLPUSH/BLMOVE source destination ... timeout: waits on the source only; reply is the element.
+        case sourceThenTimeout
+        /// BLMPOP/BZMPOP timeout numkeys key [key ...] ...: reply [key, [elements]].
+        case timeoutNumkeysKeys
+        case notBlockingPop
+    }
+
+    public init(maxTrackedKeys: Int = 10_000, maxDistributionBuckets: Int = 4096, maxClientsPerBucket: Int = 100_000,
+                redactor: KeyRedactor? = nil) {
+        self.maxTrackedKeys = maxTrackedKeys
+        self.maxDistributionBuckets = maxDistributionBuckets
+        self.maxClientsPerBucket = maxClientsPerBucket
+        self.redactor = redactor
+        servedByKey = BoundedCounter(capacity: maxTrackedKeys)
+    }
+
+    static func shape(of name: String) -> Shape {
+        switch name {
+        case "brpop", "blpop", "bzpopmin", "bzpopmax": .keysThenTimeout
+        case "brpoplpush", "blmove": .sourceThenTimeout
+        case "blmpop", "bzmpop": .timeoutNumkeysKeys
+        default: .notBlockingPop
+        }
+    }
+
+    private func shape(of id: CommandID, registry: CommandRegistry) -> Shape {
+        if let known = shapes[id.rawValue] { return known }
+        let value = Self.shape(of: registry.name(of: id))
+        shapes[id.rawValue] = value
+        return value
+    }
+
+    public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        let shape = shape(of: record.command, registry: connection.session.registry)
+        if case .notBlockingPop = shape { return }
+        calls += 1
+        byCommand[record.command.rawValue, default: 0] += 1
+        if connections.count < maxClientsPerBucket { connections.insert(record.connection) }
+
+        let argc = record.argumentCount
+        let keys: Int
+        let timeout: Double?
+        switch shape {
+        case .keysThenTimeout:
+            keys = max(0, argc - 2)
+            timeout = record.arguments.number(ofArgument: argc - 1)
+        case .sourceThenTimeout:
+            keys = argc >= 3 ? 1 : 0
+            timeout = record.arguments.number(ofArgument: argc - 1)
+        case .timeoutNumkeysKeys:
+            let declared = record.arguments.number(ofArgument: 2).map { Int(clamping: Int64($0)) } ?? 0
+            keys = max(0, min(declared, argc - 3))
+            timeout = record.arguments.number(ofArgument: 1)
+        case .notBlockingPop:
+            return
+        }
+        keysScanned += Int64(keys)
+        maxKeys = max(maxKeys, keys)
+        noteDistribution(keys: keys, arrayLength: argc, timeout: timeout, connection: record.connection)
+
+        if record.isQueuedInTransaction {
+            // Inside MULTI a blocking pop does not block: it runs at EXEC like its non-blocking twin.
+            inTransaction += 1
+            return
+        }
+        switch record.outcome {
+        case .replied:
+            if record.errorPrefix != nil {
+                errors += 1
+            } else if record.repliedNull {
+                timedOut += 1
+                keysScannedByTimedOut += Int64(keys)
+                if let l = record.latencyNanos { timedOutWait.record(nanos: l) }
+            } else {
+                served += 1
+                if let l = record.latencyNanos { wait.record(nanos: l) }
+                noteServingKey(record, shape: shape)
+            }
+        case .unanswered, .overflowed:
+            if connection.closeReason == .endOfCapture || connection.closeReason == nil { pendingAtEnd += 1 } else { abandoned += 1 }
+        case .lostInGap:
+            lost += 1
+        case .noReplyExpected:
+            break
+        }
+    }
+
+    private func noteDistribution(keys: Int, arrayLength: Int, timeout: Double?, connection: UInt64) {
+        if keyCounts[keys] != nil || keyCounts.count < maxDistributionBuckets {
+            keyCounts[keys, default: KeyCountAccumulator()].calls += 1
+            if keyCounts[keys]!.clients.count < maxClientsPerBucket {
+                keyCounts[keys]!.clients.insert(connection)
+            } else if !keyCounts[keys]!.clients.contains(connection) {
+                keyCounts[keys]!.clientsCapped = true
+            }
+        } else {
+            distributionOverflow += 1
+        }
+        if arrayLengths[arrayLength] != nil || arrayLengths.count < maxDistributionBuckets {
+            arrayLengths[arrayLength, default: 0] += 1
+        }
+        if let timeout, timeouts[timeout] != nil || timeouts.count < maxDistributionBuckets {
+            timeouts[timeout, default: 0] += 1
+        }
+    }
+
+    private func noteServingKey(_ record: CommandRecord, shape: Shape) {
+        let add: (UnsafeRawBufferPointer) -> Void = { key in
+            let hash = keyHash(key)
+            self.servedByKey.add(hash: hash, bytes: 1) { KeyText.display(Array(key), redactor: self.redactor) }
+        }
+        switch shape {
+        case .keysThenTimeout, .timeoutNumkeysKeys:
+            if record.replyFirstElement.isSet { record.replyFirstElement.withUnsafeBytes(add) }
+        case .sourceThenTimeout:
+            _ = record.arguments.withArgument(1, add)
+        case .notBlockingPop:
+            break
+        }
+    }
+
+    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        guard calls > 0 else { return }
+        var summary = BlockingPopSummary()
+        summary.calls = calls
+        summary.byCommand = Dictionary(uniqueKeysWithValues: byCommand.map { (context.registry.name(of: CommandID(rawValue: $0.key)), $0.value) })
+        summary.keyCountDistribution = keyCounts.sorted { $0.key < $1.key }.map {
+            BlockingPopSummary.KeyCountBucket(keys: $0.key, calls: $0.value.calls, clients: $0.value.clients.count,
+                                              clientsCapped: $0.value.clientsCapped ? true : nil)
+        }
+        summary.arrayLengthDistribution = arrayLengths.sorted { $0.key < $1.key }.map {
+            BlockingPopSummary.ArrayLengthBucket(length: $0.key, calls: $0.value)
+        }
+        summary.timeoutDistribution = timeouts.sorted { $0.key < $1.key }.map {
+            BlockingPopSummary.TimeoutBucket(timeoutSeconds: $0.key, calls: $0.value)
+        }
+        summary.served = served
+        summary.timedOut = timedOut
+        summary.pendingAtEnd = pendingAtEnd
+        summary.abandoned = abandoned
+        summary.errors = errors
+        summary.inTransaction = inTransaction
+        summary.lostInGap = lost
+        summary.keysScanned = keysScanned
+        summary.keysScannedByTimedOut = keysScannedByTimedOut
+        summary.keysPerCall = (Double(keysScanned) / Double(calls) * 10).rounded() / 10
+        summary.maxKeysPerCall = maxKeys
+        summary.clients = connections.count
+        let duration = context.durationSeconds
+        if duration > 0 {
+            summary.callsPerSecond = (Double(calls) / duration * 10).rounded() / 10
+            summary.keysScannedPerSecond = (Double(keysScanned) / duration).rounded()
+        }
+        let decided = served + timedOut
+        summary.timedOutShare = decided > 0 ? (Double(timedOut) / Double(decided) * 1000).rounded() / 1000 : 0
+        summary.waitMicros = wait.summaryMicros
+        summary.waitHistogram = wait.buckets
+        summary.timedOutWaitMicros = timedOutWait.count > 0 ? timedOutWait.summaryMicros : nil
+        var byKey: [String: Int] = [:]
+        for entry in servedByKey.top(maxTrackedKeys) { byKey[entry.item] = entry.count }
+        summary.servedByKey = byKey
+        summary.servedByKeyApproximate = servedByKey.pruned
+        summary.distributionLimitHit = distributionOverflow > 0
+        report.blockingPops = summary
+    }
+}
+
+/// The `blockingPops` section of the JSON report.
+public struct BlockingPopSummary: Codable, Sendable {
+    public struct KeyCountBucket: Codable, Sendable, Equatable {
+        /// Keys waited on per call (BRPOP a b c 5 -> 3; BLMOVE -> 1, its source).
+        public var keys: Int
+        public var calls: Int
+        /// Distinct connections that made such calls.
+        public var clients: Int
+        /// Set when `clients` stopped counting at the limit.
+        public var clientsCapped: Bool?
+    }
+
+    public struct ArrayLengthBucket: Codable, Sendable, Equatable {
+        /// RESP array length of the request (`*236` on the wire for BRPOP with 234 keys).
+        public var length: Int
+        public var calls: Int
+    }
+
+    public struct TimeoutBucket: Codable, Sendable, Equatable {
+        public var timeoutSeconds: Double
+        public var calls: Int
+    }
+
+    public var calls = 0
+    public var byCommand: [String: Int] = [:]
+    public var keyCountDistribution: [KeyCountBucket] = []
+    public var arrayLengthDistribution: [ArrayLengthBucket] = []
+    public var timeoutDistribution: [TimeoutBucket] = []
+    /// Replied with an element.
+    public var served = 0
+    /// Replied with a null: the timeout expired on empty keys.
+    public var timedOut = 0
+    /// Still blocked when the capture ended.
+    public var pendingAtEnd = 0
+    /// Unanswered when their connection closed (client gone, or killed).
+    public var abandoned = 0
+    public var errors = 0
+    /// Sent inside MULTI (they do not block there).
+    public var inTransaction = 0
+    public var lostInGap = 0
+    /// Sum over calls of keys named: the quantity whose CPU cost grows with the number of queues.
+    public var keysScanned: Int64 = 0
+    /// Of those, keys named by calls that then timed out (work that found nothing).
+    public var keysScannedByTimedOut: Int64 = 0
+    public var keysPerCall: Double = 0
+    public var maxKeysPerCall = 0
+    public var callsPerSecond: Double = 0
+    public var keysScannedPerSecond: Double = 0
+    /// Share of decided calls (served + timed out) that timed out.
+    public var timedOutShare: Double = 0
+    /// Distinct connections making blocking pops.
+    public var clients = 0
+    /// Wait of served calls (request's end to reply), microseconds.
+    public var waitMicros = AnalysisReport.Latency()
+    public var waitHistogram: [[UInt64]] = []
+    public var timedOutWaitMicros: AnalysisReport.Latency?
+    /// Pops served per key (the key in the reply, or the source of BLMOVE/BRPOPLPUSH).
+    public var servedByKey: [String: Int] = [:]
+    /// Set when more keys served pops than are tracked: counts of the tracked ones may be overestimates.
+    public var servedByKeyApproximate = false
+    /// Set when more distinct key counts were seen than are tracked.
+    public var distributionLimitHit = false
 }

@@ -1,10 +1,296 @@
-// Placeholder: the ConnectionChurn analysis is being written (issue: workload analyses).
-public struct ShortLivedConnections: Codable, Sendable {}
-public struct SetupCommands: Codable, Sendable {}
-public struct ClientConnections: Codable, Sendable {}
-public struct ConnectionUtilisation: Codable, Sendable {}
+import Packets
+import RedisSemantics
 
+/// Connection churn and pool behaviour: connections opened and closed per second, concurrency over time,
+/// lifetimes, commands per connection, short-lived connections, setup commands (AUTH, HELLO, SELECT, CLIENT
+/// SETNAME...) and their share of all traffic, per client address and per server, and per connection utilisation
+/// (share of its life with a command outstanding) with the idle gap between a reply and the client's next command.
+///
+/// Memory: per open connection a few counters (dropped at close); per second of capture four integers (at most
+/// `maxSeconds`, the rest folded into the last); per client address and server one accumulator (at most
+/// `maxTrackedClients`, the rest counted as untracked); fixed histograms.
 public final class ConnectionChurn: TrafficAnalysis {
-    public init() {}
-    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {}
+    public let maxTrackedClients: Int
+    public let topN: Int
+    public let maxSeconds: Int
+    /// A connection shorter than this is short-lived.
+    public let shortLivedNanos: Int64
+    /// A connection with at most this many commands besides setup ones is short-lived too.
+    public let shortLivedMaxCommands: Int
+
+    private var live: [UInt64: ConnectionState] = [:]
+    private var opened = 0, closed = 0, complete = 0
+    private var current = 0, peak = 0
+    private var connectionNanos: Double = 0
+    private var firstSecond: Int64?
+    private var openedPerSecond: [Int] = []
+    private var closedPerSecond: [Int] = []
+    private var concurrentPerSecond: [Int] = []
+    private var lifetimes = LatencyHistogram()
+    private var commandsPerConnection = LatencyHistogram()
+    private var shortLived = 0, fewCommands = 0
+    private var setupByCommand: [Int32: Int] = [:]
+    private var setupTotal = 0
+    private var allCommands = 0
+    private var clients: [IPAddress: ClientAccumulator] = [:]
+    private var servers: [Endpoint: ClientAccumulator] = [:]
+    private var untrackedClients = 0
+    private var idleGaps = LatencyHistogram()
+    private var utilisation = LatencyHistogram()
+    private var busyNanosTotal: Double = 0
+    private var observedNanosTotal: Double = 0
+    private var setupIDs: [Int32: Bool] = [:]
+
+    struct ConnectionState {
+        var busyNanos: Int64 = 0
+        var busyUntil: Int64 = 0
+        var lastReplyEnd: Int64 = 0
+        var firstRequest: Int64 = 0
+        var commands = 0
+        var setupCommands = 0
+        var blocking = false
+    }
+
+    struct ClientAccumulator {
+        var opened = 0
+        var connections = 0
+        var commands = 0
+        var current = 0
+        var peak = 0
+        var shortLived = 0
+    }
+
+    /// Commands a client sends to set a connection up (or to check it), not to do work.
+    static let setupCommandNames: Set<String> = [
+        "auth", "hello", "select", "client|setname", "client|setinfo", "client|id", "client|tracking", "ping",
+        "script|load", "function|load", "readonly", "readwrite", "cluster|slots", "cluster|shards", "cluster|nodes",
+        "cluster|info", "command", "command|docs", "command|count", "command|info", "info", "echo",
+    ]
+
+    public init(maxTrackedClients: Int = 10_000, topN: Int = 20, maxSeconds: Int = 86_400,
+                shortLivedNanos: Int64 = 1_000_000_000, shortLivedMaxCommands: Int = 3) {
+        self.maxTrackedClients = maxTrackedClients
+        self.topN = topN
+        self.maxSeconds = maxSeconds
+        self.shortLivedNanos = shortLivedNanos
+        self.shortLivedMaxCommands = shortLivedMaxCommands
+    }
+
+    // MARK: events
+
+    public func connectionOpened(_ connection: ConnectionInfo) {
+        live[connection.id.rawValue] = ConnectionState()
+        let second = self.second(connection.openedNanos)
+        if connection.handshakeSeen {
+            opened += 1
+            openedPerSecond[second] += 1
+        }
+        current += 1
+        peak = max(peak, current)
+        concurrentPerSecond[second] = max(concurrentPerSecond[second], current)
+        updateGroup(client: connection.client.address, server: connection.server) { g in
+            if connection.handshakeSeen { g.opened += 1 }
+            g.connections += 1
+            g.current += 1
+            g.peak = max(g.peak, g.current)
+        }
+    }
+
+    public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        allCommands += 1
+        let isSetup = isSetupCommand(record.command, registry: connection.session.registry)
+        if isSetup {
+            setupTotal += 1
+            setupByCommand[record.command.rawValue, default: 0] += 1
+        }
+        guard var state = live[record.connection] else { return }
+        state.commands += 1
+        if isSetup { state.setupCommands += 1 }
+        if record.isBlocking { state.blocking = true }
+        let start = record.requestStartNanos
+        let end = record.outcome == .replied ? record.replyEndNanos : record.requestEndNanos
+        if state.commands == 1 { state.firstRequest = start }
+        // Idle gap: the client had its previous reply and waited this long before asking again (pipelined requests
+        // sent before the previous reply have no gap).
+        if state.lastReplyEnd > 0 && start >= state.lastReplyEnd {
+            idleGaps.record(nanos: start - state.lastReplyEnd)
+        }
+        if record.outcome == .replied { state.lastReplyEnd = max(state.lastReplyEnd, record.replyEndNanos) }
+        // Busy time is the union of [request start, reply end] intervals; records come in request order.
+        if end > state.busyUntil {
+            state.busyNanos += end - max(start, state.busyUntil)
+            state.busyUntil = end
+        }
+        live[record.connection] = state
+    }
+
+    public func connectionClosed(_ connection: ConnectionInfo) {
+        let state = live.removeValue(forKey: connection.id.rawValue) ?? ConnectionState()
+        let end = connection.closedNanos ?? connection.lastActivityNanos
+        let observed = max(0, end - connection.openedNanos)
+        connectionNanos += Double(observed)
+        current -= 1
+        let endedInCapture = connection.closeReason == .fin || connection.closeReason == .reset
+        if endedInCapture {
+            closed += 1
+            closedPerSecond[second(end)] += 1
+        }
+        commandsPerConnection.record(value: state.commands)
+        var isShort = false
+        if endedInCapture && connection.handshakeSeen {
+            complete += 1
+            lifetimes.record(nanos: observed)
+            if observed < shortLivedNanos { shortLived += 1; isShort = true }
+            if state.commands - state.setupCommands <= shortLivedMaxCommands { fewCommands += 1 }
+        }
+        if !state.blocking && state.commands > 0 && observed > 0 {
+            // Per mille of the connection's observed life with a command outstanding.
+            utilisation.record(value: Int((Double(state.busyNanos) / Double(observed) * 1000).rounded()))
+            busyNanosTotal += Double(state.busyNanos)
+            observedNanosTotal += Double(observed)
+        }
+        updateGroup(client: connection.client.address, server: connection.server) { g in
+            g.current -= 1
+            g.commands += state.commands
+            if isShort { g.shortLived += 1 }
+        }
+    }
+
+    // MARK: helpers
+
+    private func isSetupCommand(_ id: CommandID, registry: CommandRegistry) -> Bool {
+        if let known = setupIDs[id.rawValue] { return known }
+        let value = Self.setupCommandNames.contains(registry.name(of: id))
+        setupIDs[id.rawValue] = value
+        return value
+    }
+
+    /// Index of the second containing `nanos` in the per-second arrays (grown as needed, the last one absorbing
+    /// everything past `maxSeconds`).
+    private func second(_ nanos: Int64) -> Int {
+        let absolute = nanos / 1_000_000_000
+        if firstSecond == nil { firstSecond = absolute }
+        var index = Int(max(0, absolute - firstSecond!))
+        index = min(index, maxSeconds - 1)
+        if index >= openedPerSecond.count {
+            let grow = index + 1 - openedPerSecond.count
+            let carried = concurrentPerSecond.last.map { _ in current } ?? 0
+            openedPerSecond += repeatElement(0, count: grow)
+            closedPerSecond += repeatElement(0, count: grow)
+            concurrentPerSecond += repeatElement(carried, count: grow)
+        }
+        return index
+    }
+
+    private func updateGroup(client: IPAddress, server: Endpoint, _ body: (inout ClientAccumulator) -> Void) {
+        if clients[client] != nil || clients.count < maxTrackedClients {
+            body(&clients[client, default: ClientAccumulator()])
+        } else {
+            untrackedClients += 1
+        }
+        if servers[server] != nil || servers.count < maxTrackedClients {
+            body(&servers[server, default: ClientAccumulator()])
+        }
+    }
+
+    // MARK: report
+
+    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        var summary = report.connections
+        summary.opened = opened
+        summary.closed = closed
+        summary.peakConcurrent = peak
+        let duration = context.durationSeconds
+        summary.averageConcurrent = duration > 0 ? (connectionNanos / 1e9 / duration * 10).rounded() / 10 : Double(peak)
+        // Align the per-second arrays on the capture's first second.
+        let lead = firstSecond.map { first in
+            Int(max(0, first - (context.firstTimestampNanos ?? first * 1_000_000_000) / 1_000_000_000))
+        } ?? 0
+        summary.openedPerSecond = Array(repeating: 0, count: lead) + openedPerSecond
+        summary.closedPerSecond = Array(repeating: 0, count: lead) + closedPerSecond
+        summary.concurrentPerSecond = Array(repeating: 0, count: lead) + concurrentPerSecond
+        if duration > 0 { summary.openedPerSecondAverage = (Double(opened) / duration * 100).rounded() / 100 }
+        summary.completeConnections = complete
+        if lifetimes.count > 0 { summary.lifetimeSeconds = lifetimes.percentiles(scale: 1e-9) }
+        if commandsPerConnection.count > 0 { summary.commandsPerConnection = commandsPerConnection.percentiles(scale: 1) }
+        summary.shortLived = ShortLivedConnections(
+            count: shortLived, share: complete > 0 ? Self.round3(Double(shortLived) / Double(complete)) : 0,
+            thresholdSeconds: Double(shortLivedNanos) / 1e9, fewCommands: fewCommands,
+            fewCommandsShare: complete > 0 ? Self.round3(Double(fewCommands) / Double(complete)) : 0,
+            maxCommands: shortLivedMaxCommands, ofConnections: complete)
+        var byCommand: [String: Int] = [:]
+        for (id, count) in setupByCommand { byCommand[context.registry.name(of: CommandID(rawValue: id))] = count }
+        let connectionsSeen = summary.total
+        summary.setupCommands = SetupCommands(
+            total: setupTotal, share: allCommands > 0 ? Self.round3(Double(setupTotal) / Double(allCommands)) : 0,
+            perConnection: connectionsSeen > 0 ? (Double(setupTotal) / Double(connectionsSeen) * 100).rounded() / 100 : 0,
+            byCommand: byCommand)
+        summary.byClient = Self.top(clients.map { ($0.key.description, $0.value) }, topN)
+        summary.byServer = Self.top(servers.map { ($0.key.description, $0.value) }, topN)
+        summary.clientsUntracked = untrackedClients > 0 ? untrackedClients : nil
+        if utilisation.count > 0 || idleGaps.count > 0 {
+            summary.utilisation = ConnectionUtilisation(
+                connections: utilisation.count,
+                busyShare: observedNanosTotal > 0 ? Self.round3(busyNanosTotal / observedNanosTotal) : 0,
+                perConnection: utilisation.count > 0 ? utilisation.percentiles(scale: 0.001) : nil,
+                idleGapMicros: idleGaps.count > 0 ? idleGaps.summaryMicros : nil)
+        }
+        report.connections = summary
+    }
+
+    static func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+
+    private static func top(_ groups: [(String, ClientAccumulator)], _ n: Int) -> [ClientConnections] {
+        groups.sorted { ($0.1.connections, $0.1.commands, $1.0) > ($1.1.connections, $1.1.commands, $0.0) }
+            .prefix(n)
+            .map { ClientConnections(address: $0.0, opened: $0.1.opened, connections: $0.1.connections,
+                                     commands: $0.1.commands, peakConcurrent: $0.1.peak, shortLived: $0.1.shortLived) }
+    }
+}
+
+public struct ShortLivedConnections: Codable, Sendable, Equatable {
+    /// Connections (opened and closed in the capture) that lasted less than `thresholdSeconds`.
+    public var count: Int
+    public var share: Double
+    public var thresholdSeconds: Double
+    /// Connections that sent at most `maxCommands` commands besides setup ones.
+    public var fewCommands: Int
+    public var fewCommandsShare: Double
+    public var maxCommands: Int
+    /// Connections whose whole life is in the capture (handshake and close seen): the base of the shares.
+    public var ofConnections: Int
+}
+
+public struct SetupCommands: Codable, Sendable, Equatable {
+    /// AUTH, HELLO, SELECT, CLIENT SETNAME/SETINFO, PING, SCRIPT LOAD, READONLY, CLUSTER SLOTS...: commands that
+    /// set a connection up or check it rather than do work.
+    public var total: Int
+    /// Share of all commands.
+    public var share: Double
+    public var perConnection: Double
+    public var byCommand: [String: Int]
+}
+
+public struct ClientConnections: Codable, Sendable, Equatable {
+    /// Client IP address (in `byClient`) or server address and port (in `byServer`).
+    public var address: String
+    /// Connections opened in the capture (handshake seen).
+    public var opened: Int
+    /// Connections seen, including those already open when the capture started.
+    public var connections: Int
+    public var commands: Int
+    public var peakConcurrent: Int
+    public var shortLived: Int
+}
+
+public struct ConnectionUtilisation: Codable, Sendable, Equatable {
+    /// Connections measured (those with commands and no blocking command).
+    public var connections: Int
+    /// Time with a command outstanding over time observed, all measured connections together.
+    public var busyShare: Double
+    /// Distribution over connections of their busy share (0...1).
+    public var perConnection: Percentiles?
+    /// Between a reply's last byte and the same connection's next request: the client's think time, or its wait
+    /// for work; near zero on every connection when a pool is saturated.
+    public var idleGapMicros: AnalysisReport.Latency?
 }

@@ -19,6 +19,9 @@ public final class ConnectionInfo {
     public internal(set) var serverParseErrors = 0
     public internal(set) var clientBytes: Int64 = 0
     public internal(set) var serverBytes: Int64 = 0
+    /// Holes in either direction (lost packets, snaplen cuts) and their bytes: this connection's numbers are partial.
+    public internal(set) var gaps = 0
+    public internal(set) var gapBytes: Int64 = 0
     let session: ConnectionSession
     /// Until a connection shows a real Redis request (a known command, or any RESP array), text lines naming
     /// unknown commands and the server's replies are held rather than counted: they may be another protocol on
@@ -28,6 +31,7 @@ public final class ConnectionInfo {
     var heldCommands: [CommandRecord] = []
     var heldReplies: [UnpairedReply] = []
     var heldDropped = 0
+    var pendingLimitNoted = false
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
          session: ConnectionSession) {

@@ -16,6 +16,11 @@ public struct LatencyHistogram: Sendable {
         _ = histogram.record(min(value, 3_600_000_000_000))
     }
 
+    /// Records a count or a ratio (zero allowed), not a duration.
+    public mutating func record(value: Int) {
+        _ = histogram.record(UInt64(clamping: min(max(0, value), 3_600_000_000_000)))
+    }
+
     public mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
 
     public var count: Int { Int(histogram.totalCount) }
@@ -44,6 +49,16 @@ public struct LatencyHistogram: Sendable {
         for pair in buckets where pair.count == 2 && pair[1] > 0 {
             _ = histogram.record(min(pair[0], 3_600_000_000_000), count: pair[1])
         }
+    }
+
+    /// Percentiles of the recorded values multiplied by `scale` (e.g. 1e-9 for nanoseconds as seconds), to
+    /// six decimals.
+    public func percentiles(scale: Double) -> Percentiles {
+        guard histogram.totalCount > 0 else { return Percentiles() }
+        func v(_ x: Double) -> Double { (x * scale * 1_000_000).rounded() / 1_000_000 }
+        return Percentiles(count: Int(histogram.totalCount), p50: v(Double(histogram.valueAtPercentile(50))),
+                           p90: v(Double(histogram.valueAtPercentile(90))), p99: v(Double(histogram.valueAtPercentile(99))),
+                           max: v(Double(histogram.max)), mean: v(histogram.mean))
     }
 
     /// Percentiles and max in microseconds.

@@ -38,6 +38,19 @@ public final class TrafficAnalyzer {
     private var notRedisConnections = 0
     private var notRedisServerMessages = 0
     private var discardedCommands = 0
+    private var connectionsWithGaps = 0
+    private var gapDetails: [AnalysisReport.GapDetail] = []
+    static let maxGapDetails = 20
+    private var problems: [AnalysisReport.QualityEvent] = []
+    private var problemsNotListed = 0
+
+    /// Records where a parse error or a limit hit happened (the first `maxGapDetails`; the rest are counted).
+    private func noteProblem(on info: ConnectionInfo, kind: String, detail: String) {
+        guard problems.count < Self.maxGapDetails else { problemsNotListed += 1; return }
+        problems.append(AnalysisReport.QualityEvent(kind: kind, connection: info.id.rawValue, client: info.client.description,
+                                                    server: info.server.description, timestamp: Timestamp.iso8601(info.lastActivityNanos),
+                                                    detail: detail))
+    }
 
     public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = []) throws(CaptureError) {
         self.options = options
@@ -46,9 +59,14 @@ public final class TrafficAnalyzer {
         self.reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         self.filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
         // Order matters where analyses share a report object: ConnectionStats writes `connections`, ConnectionChurn adds to it.
-        self.analyses = [CommandStats(), ConnectionStats(), PushStats(), BlockingPopStats(), QueueStats(), ConnectionChurn(),
-                         KeyStats(prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters),
-                                  redactor: options.redactKeys ? KeyRedactor() : nil),
+        // One redactor for every analysis, so a key gets the same token wherever it appears.
+        let redactor = options.redactKeys ? KeyRedactor() : nil
+        let prefixRule = KeyPrefixRule(delimiters: options.keyDelimiters)
+        self.analyses = [CommandStats(), ConnectionStats(), PushStats(),
+                         BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, redactor: redactor),
+                         QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor),
+                         ConnectionChurn(maxTrackedClients: options.maxTrackedClients),
+                         KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor),
                          LatencyStats()] + extra
     }
 
@@ -116,6 +134,10 @@ public final class TrafficAnalyzer {
         quality.duplicateBytes = stats.duplicateBytes
         quality.gaps = stats.gaps
         quality.bytesLostInGaps = stats.gapBytes
+        quality.connectionsWithGaps = connectionsWithGaps
+        quality.gapDetails = gapDetails
+        quality.events = problems
+        quality.eventsNotListed = problemsNotListed
         quality.snaplenCutBytes = stats.snaplenCutBytes
         quality.connectionsEvicted = stats.connectionsEvicted
         quality.bufferLimitDrops = stats.bufferLimitDrops
@@ -159,8 +181,17 @@ public final class TrafficAnalyzer {
         drain(info)
     }
 
-    fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, at time: Int64) {
+    fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, bytes: Int, at time: Int64) {
         guard let info = connection(id) else { return }
+        if info.gaps == 0 { connectionsWithGaps += 1 }
+        info.gaps += 1
+        info.gapBytes += Int64(bytes)
+        if gapDetails.count < Self.maxGapDetails {
+            gapDetails.append(AnalysisReport.GapDetail(
+                connection: id.rawValue, client: info.client.description, server: info.server.description,
+                direction: direction == .toServer ? "request" : "reply", timestamp: Timestamp.iso8601(time),
+                bytesLost: bytes, commandsBefore: info.commands))
+        }
         info.session.gap(fromClient: direction == .toServer, timestampNanos: time)
         drain(info)
     }
@@ -185,7 +216,14 @@ public final class TrafficAnalyzer {
             // Otherwise a real server answered (e.g. errors to garbage requests): its replies count, unpaired.
             releaseHeld(info)
         }
-        if info.looksLikeNotRedis { notRedisConnections += 1 }
+        if info.looksLikeNotRedis {
+            notRedisConnections += 1
+            noteProblem(on: info, kind: "notRedis", detail: "the traffic does not decode as RESP; no commands taken from it")
+        }
+        if reason == .evicted {
+            noteProblem(on: info, kind: "connectionLimit",
+                        detail: "evicted (least recently active) to stay within \(options.reassembly.maxConnections) tracked connections")
+        }
         for analysis in analyses { analysis.connectionClosed(info) }
         connections[id] = nil
         if lastConnection === info { lastConnection = nil }
@@ -198,7 +236,13 @@ public final class TrafficAnalyzer {
         switch record.outcome {
         case .unanswered: unansweredCommands += 1
         case .lostInGap: lostInGaps += 1
-        case .overflowed: overflowed += 1
+        case .overflowed:
+            overflowed += 1
+            if !info.pendingLimitNoted {
+                info.pendingLimitNoted = true
+                noteProblem(on: info, kind: "pendingLimit",
+                            detail: "more than \(options.session.maxPendingCommands) commands awaiting replies; the excess is counted, not paired")
+            }
         default: break
         }
         for analysis in analyses { analysis.command(record, on: info) }
@@ -278,6 +322,8 @@ public final class TrafficAnalyzer {
                     info.heldCommands.removeAll()
                 }
                 parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
+                noteProblem(on: info, kind: "parseError",
+                            detail: "\(fromClient ? "request" : "reply") stream: \(error.code.rawValue) at byte \(error.streamOffset)")
             }
         }
         session.events.removeAll(keepingCapacity: true)
@@ -299,7 +345,7 @@ private struct StreamEventRouter: TCPStreamHandler {
     }
 
     mutating func streamGap(_ id: ConnectionID, direction: StreamDirection, byteCount: Int, timestampNanos: Int64) {
-        analyzer.gap(id, direction, at: timestampNanos)
+        analyzer.gap(id, direction, bytes: byteCount, at: timestampNanos)
     }
 
     mutating func connectionClosed(_ id: ConnectionID, reason: CloseReason, closedBy: StreamDirection?,

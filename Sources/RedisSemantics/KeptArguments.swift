@@ -41,6 +41,24 @@ public struct KeptArguments: Sendable {
         return nil
     }
 
+    /// The kept bytes of argument `index`, borrowed for the call (no copy); nil when not kept.
+    public func withArgument<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
+            let base = slot * Self.maxBytes
+            let n = Int(slotInfo[slot].keptLength)
+            return storage.span.withUnsafeBytes { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)])) }
+        }
+        return nil
+    }
+
+    /// Argument `index` parsed as a decimal number (timeouts, counts), nil when not kept or not a number.
+    public func number(ofArgument index: Int) -> Double? {
+        withArgument(index) { bytes -> Double? in
+            guard !bytes.isEmpty, bytes.count <= 32 else { return nil }
+            return Double(String(decoding: bytes, as: UTF8.self))
+        } ?? nil
+    }
+
     /// Argument `index` as text (lossy UTF-8), nil when not kept.
     public func string(ofArgument index: Int) -> String? {
         bytes(ofArgument: index).map { String(decoding: $0, as: UTF8.self) }

@@ -18,5 +18,10 @@ public struct KeptBytes: Sendable {
     }
 
     public var bytes: [UInt8] { (0..<count).map { storage[$0] } }
+
+    /// The kept bytes, borrowed for the call (no copy).
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        storage.span.withUnsafeBytes { all in body(UnsafeRawBufferPointer(rebasing: all[0..<count])) }
+    }
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -1,6 +1,92 @@
 import Analysis
 
 extension MarkdownReportRenderer {
-    // Placeholder: section being written (issue: workload analyses).
-    static func sectionConnections(_ report: AnalysisReport, into out: inout MarkdownWriter) {}
+    /// Churn and pools: opened per second against commands per second, lifetimes, setup overhead, concurrency over
+    /// time, per client and per server, and how busy each connection was.
+    static func sectionConnections(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+        let c = report.connections
+        guard c.total > 0 else { return }
+        var lines: [String] = []
+        let commandsPerSecond = report.totals.commandsPerSecond
+        if c.opened > 0 {
+            lines.append("Opened: \(NumberFormatting.grouped(c.opened)) (\(NumberFormatting.rate(c.openedPerSecondAverage))/s against "
+                         + "\(NumberFormatting.rate(commandsPerSecond)) commands/s); closed in the capture: \(NumberFormatting.grouped(c.closed)).")
+        }
+        lines.append("Concurrent connections: peak \(NumberFormatting.grouped(c.peakConcurrent)), average \(NumberFormatting.fixed(c.averageConcurrent, 1)).")
+        if let life = c.lifetimeSeconds, life.count > 0 {
+            lines.append("Lifetime of the \(NumberFormatting.grouped(life.count)) connections opened and closed in the capture: p50 "
+                         + "\(seconds(life.p50)), p90 \(seconds(life.p90)), max \(seconds(life.max)).")
+        }
+        if let per = c.commandsPerConnection, per.count > 0 {
+            lines.append("Commands per connection: p50 \(NumberFormatting.trimmed(per.p50)), p90 \(NumberFormatting.trimmed(per.p90)), "
+                         + "max \(NumberFormatting.trimmed(per.max)).")
+        }
+        if let s = c.shortLived, s.ofConnections > 0, s.count + s.fewCommands > 0 {
+            lines.append("Short-lived: \(NumberFormatting.grouped(s.count)) of \(NumberFormatting.grouped(s.ofConnections)) lasted under "
+                         + "\(NumberFormatting.trimmed(s.thresholdSeconds)) s; \(NumberFormatting.grouped(s.fewCommands)) sent at most "
+                         + "\(s.maxCommands) commands besides setup.")
+        }
+        if let setup = c.setupCommands, setup.total > 0 {
+            let names = setup.byCommand.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                .map { "`\($0.key)` \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
+            lines.append("Setup and check commands: \(NumberFormatting.grouped(setup.total)) (\(NumberFormatting.fixed(setup.share * 100, 1))% of "
+                         + "all commands, \(NumberFormatting.fixed(setup.perConnection, 1)) per connection): \(names).")
+        }
+        if let u = c.utilisation, u.connections > 0 {
+            var text = "Utilisation (time with a command outstanding, \(NumberFormatting.grouped(u.connections)) connections without "
+                + "blocking commands): \(NumberFormatting.fixed(u.busyShare * 100, 1))% overall"
+            if let per = u.perConnection { text += ", per connection p50 \(NumberFormatting.fixed(per.p50 * 100, 0))%, max \(NumberFormatting.fixed(per.max * 100, 0))%" }
+            if let gap = u.idleGapMicros, gap.count > 0 {
+                text += "; idle gap between a reply and the next request p50 \(NumberFormatting.micros(gap.p50)), p99 \(NumberFormatting.micros(gap.p99))"
+            }
+            lines.append(text + ".")
+        }
+        for line in lines { out.line("- " + line) }
+        out.blank()
+        concurrencyChart(c, into: &out)
+        if c.byClient.count > 1 || c.byServer.count > 1 {
+            var rows: [[String]] = []
+            for group in c.byServer where c.byServer.count > 1 { rows.append(["server " + group.address] + groupCells(group)) }
+            for group in c.byClient.prefix(10) where c.byClient.count > 1 { rows.append(["client " + group.address] + groupCells(group)) }
+            out.table(header: ["", "connections", "opened", "commands", "peak concurrent", "short-lived"],
+                      alignRight: [false, true, true, true, true, true], rows: rows)
+            out.blank()
+        }
+    }
+
+    private static func groupCells(_ g: ClientConnections) -> [String] {
+        [NumberFormatting.grouped(g.connections), NumberFormatting.grouped(g.opened), NumberFormatting.grouped(g.commands),
+         NumberFormatting.grouped(g.peakConcurrent), NumberFormatting.grouped(g.shortLived)]
+    }
+
+    private static func seconds(_ s: Double) -> String {
+        s < 1 ? NumberFormatting.micros(s * 1e6) : NumberFormatting.seconds(s)
+    }
+
+    /// Concurrent connections and connections opened, per second (at most ~60 points).
+    private static func concurrencyChart(_ c: AnalysisReport.ConnectionSummary, into out: inout MarkdownWriter) {
+        let seconds = c.concurrentPerSecond.count
+        guard seconds >= 3, c.opened > 0 else { return }
+        let group = max(1, (seconds + 59) / 60)
+        var xs: [String] = [], concurrent: [String] = [], opened: [String] = []
+        var index = 0
+        while index < seconds {
+            let end = min(seconds, index + group)
+            xs.append(String(index))
+            concurrent.append(String(c.concurrentPerSecond[index..<end].max() ?? 0))
+            let openedInGroup = c.openedPerSecond.count >= end ? c.openedPerSecond[index..<end].reduce(0, +) : 0
+            opened.append(NumberFormatting.fixed(Double(openedInGroup) / Double(end - index), 0).replacingOccurrences(of: ",", with: ""))
+            index = end
+        }
+        out.line("Connections over the capture (\(group) s steps): bars = opened per second, line = most open at once.")
+        out.blank()
+        out.line("```mermaid")
+        out.line("xychart-beta")
+        out.line("    x-axis \"seconds\" [\(xs.joined(separator: ", "))]")
+        out.line("    y-axis \"connections\"")
+        out.line("    bar [\(opened.joined(separator: ", "))]")
+        out.line("    line [\(concurrent.joined(separator: ", "))]")
+        out.line("```")
+        out.blank()
+    }
 }

@@ -1,6 +1,35 @@
 import Analysis
 
 extension MarkdownReportRenderer {
-    // Placeholder: section being written (issue: workload analyses).
-    static func sectionQueues(_ report: AnalysisReport, into out: inout MarkdownWriter) {}
+    /// Lists and streams used as queues: pushed versus popped per key and per prefix.
+    static func sectionQueues(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+        guard let queues = report.queues, !queues.isEmpty else { return }
+        out.line("## Queues")
+        out.blank()
+        out.line("Lists and streams written with LPUSH/RPUSH/LINSERT/XADD or read with (B)LPOP/(B)RPOP/(B)LMPOP/(B)LMOVE. "
+                 + "Elements count what the server's replies say really moved; pushes inside MULTI count when EXEC ran them.")
+        out.blank()
+        func row(_ name: String, pushCommands: Int, pushed: Int, popCommands: Int, emptyPops: Int, popped: Int, length: Int64?) -> [String] {
+            [name, NumberFormatting.grouped(pushCommands), NumberFormatting.grouped(pushed), NumberFormatting.grouped(popCommands),
+             NumberFormatting.grouped(emptyPops), NumberFormatting.grouped(popped), length.map { NumberFormatting.grouped($0) } ?? "-"]
+        }
+        let header = ["push cmds", "pushed", "pop cmds", "empty pops", "popped", "last length"]
+        if let prefixes = report.queuePrefixes, prefixes.count > 1 || (prefixes.first?.keys ?? 0) > 1 {
+            out.table(header: ["prefix", "keys"] + header, alignRight: [false] + Array(repeating: true, count: 7),
+                      rows: prefixes.prefix(10).map {
+                          [ "`\(MarkdownWriter.escapeCode($0.prefix))`", NumberFormatting.grouped($0.keys)]
+                              + row("", pushCommands: $0.pushCommands, pushed: $0.elementsPushed, popCommands: $0.popCommands,
+                                    emptyPops: $0.emptyPops, popped: $0.elementsPopped, length: $0.lastLength).dropFirst()
+                      })
+            out.blank()
+        }
+        out.table(header: ["key"] + header, alignRight: [false] + Array(repeating: true, count: 6),
+                  rows: queues.prefix(15).map {
+                      row("`\(MarkdownWriter.escapeCode($0.key))`" + ($0.type == "stream" ? " (stream)" : ""),
+                          pushCommands: $0.pushCommands, pushed: $0.elementsPushed, popCommands: $0.popCommands,
+                          emptyPops: $0.emptyPops, popped: $0.elementsPopped, length: $0.lastLength)
+                  })
+        if queues.count > 15 { out.line("… and \(queues.count - 15) more keys in the JSON report.") }
+        out.blank()
+    }
 }

@@ -191,6 +191,27 @@ public enum MarkdownReportRenderer {
         if q.truncated { rows.append(["capture file truncated", MarkdownWriter.escape(q.truncationMessage ?? "yes")]) }
         out.table(header: ["what", "count"], alignRight: [false, true], rows: rows)
         out.blank()
+        if !q.gapDetails.isEmpty {
+            out.line("\(NumberFormatting.grouped(q.connectionsWithGaps)) of \(NumberFormatting.grouped(report.connections.total)) connections "
+                     + "have gaps; the others' numbers are exact. " + (q.gaps > q.gapDetails.count ? "First gaps:" : "Gaps:"))
+            out.blank()
+            out.table(header: ["at", "connection", "direction", "bytes lost", "after commands"],
+                      alignRight: [false, false, false, true, true],
+                      rows: q.gapDetails.prefix(10).map {
+                          [displayTime($0.timestamp), "\($0.client) → \($0.server)", $0.direction,
+                           NumberFormatting.grouped($0.bytesLost), NumberFormatting.grouped($0.commandsBefore)]
+                      })
+            out.blank()
+        }
+        if !q.events.isEmpty {
+            out.line("Parse errors and limits hit" + (q.eventsNotListed > 0 ? " (first \(q.events.count); \(NumberFormatting.grouped(q.eventsNotListed)) more)" : "") + ":")
+            out.blank()
+            out.table(header: ["at", "connection", "what", "detail"], alignRight: [false, false, false, false],
+                      rows: q.events.prefix(10).map {
+                          [displayTime($0.timestamp), "\($0.client) → \($0.server)", $0.kind, MarkdownWriter.escape($0.detail)]
+                      })
+            out.blank()
+        }
         out.line("<sub>respcap \(report.generator.version) · command table from \(report.generator.commandTable)</sub>")
     }
 

@@ -31,6 +31,15 @@ enum NumberFormatting {
         return (value < 0 && scaled != 0 ? "-" : "") + text
     }
 
+    /// A number with the decimals it needs (at most 3): 2 -> "2", 0.5 -> "0.5".
+    static func trimmed(_ value: Double) -> String {
+        var text = fixed(value, 3)
+        guard text.contains(".") else { return text }
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     /// Bytes with binary-free SI units, as operators read them: "812 B", "1.2 kB", "145.2 MB".
     static func bytes(_ value: Int64) -> String {
         let v = Double(value)

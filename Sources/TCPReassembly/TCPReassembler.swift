@@ -116,12 +116,24 @@ public final class TCPReassembler {
         let direction: StreamDirection = segment.source == connection.client ? .toServer : .toClient
         let flags = segment.flags
         let timestamp = segment.timestampNanos
+        let sequence = SequenceNumber(segment.sequence)
+        let acknowledgment = SequenceNumber(segment.acknowledgment)
         if flags.contains(.rst) {
+            // A RST carries its sender's next sequence number and, with ACK, what it received: bytes before either
+            // that the capture never saw were lost to the capture, not unsent. Report them before closing.
+            if flags.contains(.ack) {
+                let sink = HalfStreamSink(id: connection.id, direction: direction.opposite, timestampNanos: timestamp)
+                withHalf(connection, direction.opposite) {
+                    $0.acknowledge(acknowledgment, sink: sink, handler: &handler, stats: &stats, pool: &pool)
+                }
+            }
+            let sink = HalfStreamSink(id: connection.id, direction: direction, timestampNanos: timestamp)
+            withHalf(connection, direction) {
+                $0.acknowledge(sequence, sink: sink, handler: &handler, stats: &stats, pool: &pool)
+            }
             close(connection, reason: .reset, closedBy: direction, at: timestamp, handler: &handler)
             return
         }
-        let sequence = SequenceNumber(segment.sequence)
-        let acknowledgment = SequenceNumber(segment.acknowledgment)
         var dataStart = sequence
         if flags.contains(.syn) {
             dataStart = sequence.advanced(by: 1)

@@ -63,6 +63,12 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("key-delimiters"), help: "Characters that separate the parts of a key, for prefixes.")
     var keyDelimiters = ":"
 
+    @Option(name: .customLong("max-tracked-keys"), help: "Distinct keys each key analysis tracks (top-k past it).")
+    var maxTrackedKeys = 10_000
+
+    @Option(name: .customLong("max-tracked-clients"), help: "Distinct client addresses tracked by the connection analyses.")
+    var maxTrackedClients = 10_000
+
     func validate() throws {
         var t = FindingThresholds()
         for assignment in thresholds {
@@ -103,6 +109,8 @@ struct CommonOptions: ParsableArguments {
         options.reorderWindow = reorderWindow
         options.redactKeys = redactKeys
         options.keyDelimiters = keyDelimiters
+        options.maxTrackedKeys = max(1, maxTrackedKeys)
+        options.maxTrackedClients = max(1, maxTrackedClients)
         for assignment in thresholds { try options.thresholds.set(assignment) }
         options.session.resp.keptPrefix = keptPrefix
         options.session.resp.maxDepth = maxDepth

@@ -1,7 +1,8 @@
 /// The registered finding rules, most specific first. Findings are sorted by severity, then in this order.
 public enum FindingRules {
     public static let all: [any FindingRule] = [
-        SlowWritesRule(), KeyspaceScanRule(), UnpipelinedRoundTripsRule(), ErrorRateRule(), BigValuesRule(), HotKeyRule(),
+        ConnectionChurnRule(), ConnectionGrowthRule(), PoolSaturationRule(), BlockingPopManyKeysRule(), SlowWritesRule(),
+        KeyspaceScanRule(), UnpipelinedRoundTripsRule(), ErrorRateRule(), BigValuesRule(), HotKeyRule(),
         CaptureQualityRule(),
     ]
 

@@ -1,0 +1,115 @@
+import Analysis
+import Foundation
+import Testing
+
+/// Hostile RESP and floods through the whole pipeline: the bad connection gets a parse error (or a limit event) in
+/// the quality section, naming it; every other connection is analysed exactly; memory stays within the limits.
+@Suite struct HostileInputTests {
+    /// A capture with one healthy connection before and after one hostile connection.
+    static func sandwich(_ hostile: (inout SyntheticCapture, inout SyntheticCapture.Connection) -> Void) -> SyntheticCapture {
+        var capture = SyntheticCapture()
+        var before = SyntheticCapture.Connection(clientPort: 40001, serverPort: 6379)
+        var bad = SyntheticCapture.Connection(clientPort: 40002, serverPort: 6379)
+        var after = SyntheticCapture.Connection(clientPort: 40003, serverPort: 6379)
+        capture.handshake(&before)
+        capture.exchange(&before, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n")
+        capture.handshake(&bad)
+        hostile(&capture, &bad)
+        capture.handshake(&after)
+        capture.exchange(&after, "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "$1\r\nv\r\n")
+        capture.exchange(&before, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", "+OK\r\n")
+        capture.close(&bad)
+        capture.close(&before)
+        capture.close(&after)
+        return capture
+    }
+
+    static func analyze(_ capture: SyntheticCapture, configure: (inout AnalysisOptions) -> Void = { _ in }) throws -> AnalysisReport {
+        let path = capture.write(name: "hostile")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = AnalysisOptions()
+        configure(&options)
+        return try CaptureAnalyzer(options: options).analyze(paths: [path])
+    }
+
+    /// `hostilePings`: PINGs the hostile connection sends after its bad bytes (counted once the decoder resynchronises).
+    static func expectHealthyConnectionsExact(_ report: AnalysisReport, _ context: String, hostilePings: Int = 0) {
+        let calls = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.calls) })
+        #expect(calls["ping"] == 1 + hostilePings, "\(context)")
+        #expect(calls["get"] == 1, "\(context)")
+        #expect(calls["set"] == 1, "\(context)")
+        #expect(report.connections.total == 3, "\(context)")
+    }
+
+    /// Name, bytes, expected parse error code (prefix), PINGs a resynchronised decoder finds after the bad part.
+    static let hostileRequests: [(String, [UInt8], String, Int)] = [
+        ("absurd array length", Array("*2147483647\r\n$4\r\nPING\r\n".utf8), "client:lengthLimitExceeded", 0),
+        ("absurd bulk length", Array("*2\r\n$3\r\nGET\r\n$9223372036854775807\r\nxx\r\n".utf8), "client:lengthLimitExceeded", 0),
+        ("negative bulk length", Array("*2\r\n$3\r\nGET\r\n$-7\r\nxx\r\n".utf8), "client:invalidLength", 0),
+        ("overflowing length", Array("*1\r\n$99999999999999999999999\r\n".utf8), "client:invalidLength", 0),
+        ("non-numeric length", Array("*1\r\n$4x\r\nPING\r\n".utf8), "client:invalidLength", 0),
+        ("attribute on the client side", Array("|1\r\n+a\r\n+b\r\n*1\r\n$4\r\nPING\r\n".utf8), "client:", 1),
+        ("nesting 1,000,000 deep", Array(String(repeating: "*1\r\n", count: 1_000_000).utf8), "client:", 0),
+        ("100 MB inline line", [UInt8](repeating: UInt8(ascii: "a"), count: 100 << 20), "client:", 0),
+    ]
+
+    @Test(arguments: hostileRequests.indices)
+    func hostileRequestIsAParseErrorOnItsConnectionOnly(index: Int) throws {
+        let (name, bytes, code, pings) = Self.hostileRequests[index]
+        let capture = Self.sandwich { capture, bad in
+            capture.send(&bad, fromClient: true, bytes, mss: 65_000)
+            capture.send(&bad, fromClient: false, "-ERR Protocol error\r\n")
+        }
+        let report = try Self.analyze(capture)
+        Self.expectHealthyConnectionsExact(report, name, hostilePings: pings)
+        #expect(report.quality.parseErrors >= 1, "\(name)")
+        #expect(report.quality.parseErrorsByCode.keys.contains { $0.hasPrefix(code) }, "\(name): \(report.quality.parseErrorsByCode)")
+        let event = report.quality.events.first { $0.kind == "parseError" || $0.kind == "notRedis" }
+        #expect(event?.client == "10.0.0.1:40002", "\(name): the event names the hostile connection")
+        #expect(report.quality.verdict != "complete", "\(name)")
+    }
+
+    @Test func hostileRepliesDoNotBreakPairingElsewhere() throws {
+        for reply in ["*2147483647\r\n", "$9223372036854775807\r\n", "$-7\r\n", "%-3\r\n", ":notanumber\r\n"] {
+            let capture = Self.sandwich { capture, bad in
+                capture.exchange(&bad, "*1\r\n$4\r\nPING\r\n", reply)
+            }
+            let report = try Self.analyze(capture)
+            let calls = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.calls) })
+            #expect(calls["ping"] == 2, "\(reply.debugDescription)")
+            #expect(calls["get"] == 1 && calls["set"] == 1, "\(reply.debugDescription)")
+            #expect(report.quality.parseErrorsByCode.keys.contains { $0.hasPrefix("server:") }, "\(reply.debugDescription)")
+        }
+    }
+
+    @Test func pendingLimitIsReportedWithItsConnection() throws {
+        let capture = Self.sandwich { capture, bad in
+            capture.send(&bad, fromClient: true, Array(String(repeating: "*1\r\n$4\r\nPING\r\n", count: 50).utf8))
+        }
+        let report = try Self.analyze(capture) { $0.session.maxPendingCommands = 10 }
+        Self.expectHealthyConnectionsExact(report, "pending", hostilePings: 50)
+        #expect(report.quality.pendingOverflows == 40)
+        let event = try #require(report.quality.events.first { $0.kind == "pendingLimit" })
+        #expect(event.client == "10.0.0.1:40002")
+    }
+
+    @Test func floodOfSYNsStaysWithinTheConnectionLimit() throws {
+        // 100,000 SYNs from distinct ports with nothing after them, tracking at most 1,000 connections.
+        var capture = SyntheticCapture()
+        for i in 0..<100_000 {
+            let c = SyntheticCapture.Connection(clientPort: UInt16(1024 + i % 64_000), serverPort: 6379,
+                                                clientSeq: UInt32(i), serverSeq: 0)
+            capture.append(c, fromClient: true, flags: 0x02, payload: [])
+            if i % 64_000 == 63_999 { _ = capture.tick(700_000_000_000) }  // past the idle timeout before ports repeat
+        }
+        var healthy = SyntheticCapture.Connection(clientPort: 65_000, serverPort: 6379)
+        capture.handshake(&healthy)
+        capture.exchange(&healthy, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n")
+        let report = try Self.analyze(capture) { $0.reassembly.maxConnections = 1_000 }
+        #expect(report.connections.total == 100_001)
+        #expect(report.quality.connectionsEvicted >= 98_000)
+        #expect(report.quality.events.contains { $0.kind == "connectionLimit" })
+        #expect(report.commands.map(\.name) == ["ping"])
+        #expect(report.commands.first?.calls == 1)
+    }
+}

@@ -226,7 +226,10 @@ extension ReportDiff {
             }
             return max(share(beforeReport), share(afterReport)) >= headlineCommandShare
         }
-        var candidates: [Metric] = diff.blockingPops.filter { $0.id != "blockingPops.keysScanned" }
+        // Blocking pops that appear or vanish are told by their key-scan cost; their calls by the command lines.
+        var candidates: [Metric] = diff.blockingPops.filter { m in
+            m.id != "blockingPops.keysScanned" && !(m.id == "blockingPops.callsPerSecond" && (m.before == 0 || m.after == 0))
+        }
         candidates += diff.summary.filter { $0.id == "commandsPerSecond" || $0.id == "requestBytesPerCommand" }
         candidates += diff.latency.filter { $0.id != "latency.max" }
         candidates += diff.connections.filter { $0.id == "connections.openedPerSecond" || $0.id == "connections.commandsPerConnection"
@@ -252,7 +255,8 @@ extension ReportDiff {
 
         let threshold = log(headlineFactor)
         func score(_ m: Metric) -> Double? {
-            guard m.changed else { return nil }
+            // A figure one side cannot have (no latency measured, no blocking pops) is not news; its count is.
+            guard m.changed, m.before != nil, m.after != nil else { return nil }
             if let ratio = m.ratio {
                 guard ratio > 0 else { return 5 }
                 let s = abs(log(ratio))

@@ -117,7 +117,7 @@ extension ReportMerger {
             if isMax(name) { return present.max { ($0.double ?? 0) < ($1.double ?? 0) } ?? first }
             if isRatio(name) {
                 approximate = true
-                return .number(numbers.reduce(0, +) / Double(numbers.count))
+                return .number((numbers.reduce(0, +) / Double(numbers.count) * 1e6).rounded() / 1e6)
             }
             if present.allSatisfy({ if case .integer = $0 { return true } else { return false } }) {
                 return .integer(present.reduce(Int64(0)) { $0 &+ ($1.int ?? 0) })

@@ -236,10 +236,13 @@ public struct ReportMerger: Sendable {
             c.resp3 += x.resp3
             c.opened += x.opened
             c.closed += x.closed
+            c.completeConnections += x.completeConnections
             concurrentSeconds += x.averageConcurrent * r.capture.durationSeconds
             let offset = Self.secondOffset(r, origin: origin)
             Self.addAligned(x.openedPerSecond, at: offset, into: &c.openedPerSecond)
             Self.addAligned(x.closedPerSecond, at: offset, into: &c.closedPerSecond)
+            // Peaks of different reports in the same second add (an upper bound when hosts overlap).
+            Self.addAligned(x.concurrentPerSecond, at: offset, into: &c.concurrentPerSecond)
         }
         if reports.count > 1 && c.clients > 0 {
             notes.approximate("connections.clients adds each report's distinct hosts (a host in several reports counts more than once)")
@@ -255,6 +258,7 @@ public struct ReportMerger: Sendable {
             c.peakConcurrent = peaks.max() ?? 0
         }
         c.averageConcurrent = duration > 0 ? (concurrentSeconds / duration * 10).rounded() / 10 : 0
+        c.openedPerSecondAverage = duration > 0 ? (Double(c.opened) / duration * 100).rounded() / 100 : 0
         let lifetimes = reports.compactMap(\.connections.lifetimeSeconds)
         if !lifetimes.isEmpty {
             c.lifetimeSeconds = Self.approximate(lifetimes)
@@ -306,6 +310,8 @@ public struct ReportMerger: Sendable {
             q.duplicateBytes += x.duplicateBytes
             q.gaps += x.gaps
             q.bytesLostInGaps += x.bytesLostInGaps
+            q.connectionsWithGaps += x.connectionsWithGaps
+            q.eventsNotListed += x.eventsNotListed
             q.snaplenCutBytes += x.snaplenCutBytes
             q.unpairedReplies += x.unpairedReplies
             q.unansweredCommands += x.unansweredCommands
@@ -322,6 +328,14 @@ public struct ReportMerger: Sendable {
             q.notRedisServerMessages += x.notRedisServerMessages
             q.notRedisCommandLines += x.notRedisCommandLines
         }
+        // Where problems happened: the first ones of each report, as many as one report lists; the rest are counted.
+        let gapLimit = reports.map(\.quality.gapDetails.count).max() ?? 0
+        let allGaps = reports.flatMap(\.quality.gapDetails)
+        q.gapDetails = Array(allGaps.prefix(gapLimit))
+        let eventLimit = reports.map(\.quality.events.count).max() ?? 0
+        let allEvents = reports.flatMap(\.quality.events)
+        q.events = Array(allEvents.prefix(eventLimit))
+        q.eventsNotListed += allEvents.count - q.events.count
         merged.quality = q
     }
 

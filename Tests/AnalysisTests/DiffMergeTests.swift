@@ -79,6 +79,7 @@ import Testing
         let mergedCounts: [Int] = [c.total, c.withHandshake, c.withoutHandshake, c.closedByFin, c.closedByReset, c.openAtEnd]
         let wholeCounts: [Int] = [w.total, w.withHandshake, w.withoutHandshake, w.closedByFin, w.closedByReset, w.openAtEnd]
         #expect(mergedCounts == wholeCounts)
+        #expect(c.opened == w.opened && c.closed == w.closed && c.completeConnections == w.completeConnections)
         let ml = try #require(merged.latency), wl = try #require(whole.latency)
         #expect(ml.allMicros == wl.allMicros)
         #expect(ml.readsMicros == wl.readsMicros)

@@ -130,6 +130,29 @@ import Testing
         #expect(abs(merged.capture.durationSeconds - covered) < 0.01)
     }
 
+    /// The Sidekiq capture (BRPOP on 234 queues) merged with itself, as two hosts captured at the same time would be.
+    @Test func blockingPopsOfTwoHostsAdd() throws {
+        let report = try Self.analyze("sidekiq-brpop-many-queues")
+        let pops = try #require(report.blockingPops)
+        let merged = try ReportMerger().merge([Self.document(report), Self.document(report)])
+        let m = try #require(merged.blockingPops)
+        #expect(m.calls == 2 * pops.calls)
+        #expect(m.keysScanned == 2 * pops.keysScanned)
+        #expect(m.keysPerCall == pops.keysPerCall)
+        #expect(m.served == 2 * pops.served && m.timedOut == 2 * pops.timedOut)
+        #expect(m.timedOutShare == pops.timedOutShare)
+        #expect(m.keyCountDistribution.map(\.keys) == pops.keyCountDistribution.map(\.keys))
+        #expect(m.keyCountDistribution.map(\.calls) == pops.keyCountDistribution.map { 2 * $0.calls })
+        #expect(m.waitMicros.count == 2 * pops.waitMicros.count)
+        #expect(m.waitMicros.p99 == pops.waitMicros.p99)
+        // The same window twice: rates double, as for two hosts at once.
+        #expect(abs(m.callsPerSecond - 2 * pops.callsPerSecond) <= 0.1)
+        #expect(merged.findings.contains { $0.id == "blocking-pop-many-keys" })
+        let diff = ReportDiff(before: try Self.document(report), after: try Self.document(merged))
+        #expect(diff.blockingPops.first { $0.id == "blockingPops.keysScannedPerCall" }?.changed == false)
+        #expect(diff.blockingPops.first { $0.id == "blockingPops.callsPerSecond" }?.ratio.map { abs($0 - 2) < 0.05 } == true)
+    }
+
     @Test func mergingOneReportKeepsItsFigures() throws {
         let report = try Self.analyze("mixed")
         let merged = try ReportMerger().merge([Self.document(report)])

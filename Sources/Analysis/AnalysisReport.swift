@@ -117,6 +117,11 @@ public struct AnalysisReport: Codable, Sendable {
         /// Connections opened in each second of the capture (index 0 = its first second).
         public var openedPerSecond: [Int] = []
         public var closedPerSecond: [Int] = []
+        /// Of `closedPerSecond`, those ended by a RST.
+        public var resetPerSecond: [Int] = []
+        /// Closes in the capture by how and by which side: `finByClient`, `finByServer`, `resetByClient`,
+        /// `resetByServer` (`...ByUnknown` when the side could not be told).
+        public var closes: [String: Int] = [:]
         /// Most connections open at once in each second: growth of a pool shows here.
         public var concurrentPerSecond: [Int] = []
         public var openedPerSecondAverage: Double = 0

@@ -17,6 +17,9 @@ public final class ConnectionChurn: TrafficAnalysis {
     public let shortLivedNanos: Int64
     /// A connection with at most this many commands besides setup ones is short-lived too.
     public let shortLivedMaxCommands: Int
+    /// A pause between a reply and the connection's next request longer than this is idle time: the client had no
+    /// work for the connection. Shorter turnarounds are the client handing the connection to its next request.
+    public let idlePauseNanos: Int64
 
     private var live: [UInt64: ConnectionState] = [:]
     private var opened = 0, closed = 0, complete = 0
@@ -25,6 +28,8 @@ public final class ConnectionChurn: TrafficAnalysis {
     private var firstSecond: Int64?
     private var openedPerSecond: [Int] = []
     private var closedPerSecond: [Int] = []
+    private var resetPerSecond: [Int] = []
+    private var closeKinds: [String: Int] = [:]
     private var concurrentPerSecond: [Int] = []
     private var lifetimes = LatencyHistogram()
     private var commandsPerConnection = LatencyHistogram()
@@ -39,6 +44,9 @@ public final class ConnectionChurn: TrafficAnalysis {
     private var utilisation = LatencyHistogram()
     private var busyNanosTotal: Double = 0
     private var observedNanosTotal: Double = 0
+    private var occupancy = LatencyHistogram()
+    private var inUseNanosTotal: Double = 0
+    private var spanNanosTotal: Double = 0
     private var setupIDs: [Int32: Bool] = [:]
 
     struct ConnectionState {
@@ -49,6 +57,9 @@ public final class ConnectionChurn: TrafficAnalysis {
         var commands = 0
         var setupCommands = 0
         var blocking = false
+        /// Pauses longer than `idlePauseNanos` between a reply and the next request.
+        var pausedNanos: Int64 = 0
+        var lastEnd: Int64 = 0
     }
 
     struct ClientAccumulator {
@@ -68,7 +79,8 @@ public final class ConnectionChurn: TrafficAnalysis {
     ]
 
     public init(maxTrackedClients: Int = 10_000, topN: Int = 20, maxSeconds: Int = 86_400,
-                shortLivedNanos: Int64 = 1_000_000_000, shortLivedMaxCommands: Int = 3) {
+                shortLivedNanos: Int64 = 1_000_000_000, shortLivedMaxCommands: Int = 3, idlePauseNanos: Int64 = 50_000_000) {
+        self.idlePauseNanos = idlePauseNanos
         self.maxTrackedClients = maxTrackedClients
         self.topN = topN
         self.maxSeconds = maxSeconds
@@ -113,8 +125,11 @@ public final class ConnectionChurn: TrafficAnalysis {
         // Idle gap: the client had its previous reply and waited this long before asking again (pipelined requests
         // sent before the previous reply have no gap).
         if state.lastReplyEnd > 0 && start >= state.lastReplyEnd {
-            idleGaps.record(nanos: start - state.lastReplyEnd)
+            let gap = start - state.lastReplyEnd
+            idleGaps.record(nanos: gap)
+            if gap > idlePauseNanos { state.pausedNanos += gap }
         }
+        state.lastEnd = max(state.lastEnd, end)
         if record.outcome == .replied { state.lastReplyEnd = max(state.lastReplyEnd, record.replyEndNanos) }
         // Busy time is the union of [request start, reply end] intervals; records come in request order.
         if end > state.busyUntil {
@@ -133,7 +148,12 @@ public final class ConnectionChurn: TrafficAnalysis {
         let endedInCapture = connection.closeReason == .fin || connection.closeReason == .reset
         if endedInCapture {
             closed += 1
-            closedPerSecond[second(end)] += 1
+            let index = second(end)
+            closedPerSecond[index] += 1
+            let isReset = connection.closeReason == .reset
+            if isReset { resetPerSecond[index] += 1 }
+            let side = connection.closedBy == .toServer ? "client" : connection.closedBy == .toClient ? "server" : "unknown"
+            closeKinds[(isReset ? "reset" : "fin") + "By" + side.prefix(1).uppercased() + side.dropFirst(), default: 0] += 1
         }
         commandsPerConnection.record(value: state.commands)
         var isShort = false
@@ -148,6 +168,14 @@ public final class ConnectionChurn: TrafficAnalysis {
             utilisation.record(value: Int((Double(state.busyNanos) / Double(observed) * 1000).rounded()))
             busyNanosTotal += Double(state.busyNanos)
             observedNanosTotal += Double(observed)
+            // In use: from its first request to its last reply, less the pauses.
+            let span = state.lastEnd - state.firstRequest
+            if state.commands >= 2 && span > 0 {
+                let inUse = max(0, span - state.pausedNanos)
+                occupancy.record(value: Int((Double(inUse) / Double(span) * 1000).rounded()))
+                inUseNanosTotal += Double(inUse)
+                spanNanosTotal += Double(span)
+            }
         }
         updateGroup(client: connection.client.address, server: connection.server) { g in
             g.current -= 1
@@ -177,6 +205,7 @@ public final class ConnectionChurn: TrafficAnalysis {
             let carried = concurrentPerSecond.last.map { _ in current } ?? 0
             openedPerSecond += repeatElement(0, count: grow)
             closedPerSecond += repeatElement(0, count: grow)
+            resetPerSecond += repeatElement(0, count: grow)
             concurrentPerSecond += repeatElement(carried, count: grow)
         }
         return index
@@ -209,6 +238,8 @@ public final class ConnectionChurn: TrafficAnalysis {
         summary.openedPerSecond = Array(repeating: 0, count: lead) + openedPerSecond
         summary.closedPerSecond = Array(repeating: 0, count: lead) + closedPerSecond
         summary.concurrentPerSecond = Array(repeating: 0, count: lead) + concurrentPerSecond
+        summary.resetPerSecond = Array(repeating: 0, count: lead) + resetPerSecond
+        summary.closes = closeKinds
         if duration > 0 { summary.openedPerSecondAverage = (Double(opened) / duration * 100).rounded() / 100 }
         summary.completeConnections = complete
         if lifetimes.count > 0 { summary.lifetimeSeconds = lifetimes.percentiles(scale: 1e-9) }
@@ -233,7 +264,10 @@ public final class ConnectionChurn: TrafficAnalysis {
                 connections: utilisation.count,
                 busyShare: observedNanosTotal > 0 ? Self.round3(busyNanosTotal / observedNanosTotal) : 0,
                 perConnection: utilisation.count > 0 ? utilisation.percentiles(scale: 0.001) : nil,
-                idleGapMicros: idleGaps.count > 0 ? idleGaps.summaryMicros : nil)
+                idleGapMicros: idleGaps.count > 0 ? idleGaps.summaryMicros : nil,
+                inUseShare: spanNanosTotal > 0 ? Self.round3(inUseNanosTotal / spanNanosTotal) : 0,
+                inUsePerConnection: occupancy.count > 0 ? occupancy.percentiles(scale: 0.001) : nil,
+                pauseThresholdMillis: Double(idlePauseNanos) / 1e6)
         }
         report.connections = summary
     }
@@ -293,4 +327,9 @@ public struct ConnectionUtilisation: Codable, Sendable, Equatable {
     /// Between a reply's last byte and the same connection's next request: the client's think time, or its wait
     /// for work; near zero on every connection when a pool is saturated.
     public var idleGapMicros: AnalysisReport.Latency?
+    /// Share of the time from a connection's first request to its last reply not spent in pauses longer than
+    /// `pauseThresholdMillis`: near 1 when the client always had a next request waiting for the connection.
+    public var inUseShare: Double = 0
+    public var inUsePerConnection: Percentiles?
+    public var pauseThresholdMillis: Double = 0
 }

@@ -259,7 +259,11 @@ public enum KeyText {
 public struct KeyRedactor: Sendable {
     let seed: UInt64
 
-    public init(seed: UInt64 = UInt64.random(in: 1...UInt64.max)) { self.seed = seed }
+    /// One random seed per process: every redactor of a run (report, events) gives a key the same token, and no
+    /// token can be matched across runs.
+    public static let runSeed = UInt64.random(in: 1...UInt64.max)
+
+    public init(seed: UInt64 = KeyRedactor.runSeed) { self.seed = seed }
 
     public func redact(_ bytes: [UInt8], keepTrailingDelimiter: Bool = false) -> String {
         let hash = bytes.withUnsafeBytes { keyHash($0, seed: seed) }

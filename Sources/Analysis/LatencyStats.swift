@@ -34,15 +34,50 @@ public final class LatencyStats: TrafficAnalysis {
         if connection.handshakeSeen { timeline.connectionOpened(at: connection.openedNanos) }
     }
 
+    /// Per open connection: when its last reply ended and how long its current chain of round trips is.
+    private var chainState: [UInt64: (lastReplyEnd: Int64, length: Int)] = [:]
+    private var chainedRoundTrips = 0
+    private var chains = 0
+    private var chainedInChains = 0
+    private var longestChain = 0
+    /// A request sent this soon after the previous reply on its connection, alone, continues a chain of round trips.
+    public let chainGapNanos: Int64 = 2_000_000
+
     public func connectionClosed(_ connection: ConnectionInfo) {
+        if let state = chainState.removeValue(forKey: connection.id.rawValue) { endChain(state.length) }
         if let reason = connection.closeReason, reason == .fin || reason == .reset, let at = connection.closedNanos {
             timeline.connectionClosed(at: at)
         }
     }
 
+    private func endChain(_ length: Int) {
+        guard length >= 2 else { return }
+        chains += 1
+        chainedInChains += length
+        longestChain = max(longestChain, length)
+    }
+
+    /// Chains of round trips: commands sent one at a time, each right after the previous reply — what a loop of
+    /// single commands looks like where a pipeline or MGET would send them together.
+    private func noteChain(_ record: CommandRecord) {
+        guard !record.isBlocking, record.outcome == .replied else { return }
+        var state = chainState[record.connection] ?? (lastReplyEnd: 0, length: 0)
+        let gap = record.requestStartNanos - state.lastReplyEnd
+        if record.pipelineDepth == 1, state.lastReplyEnd > 0, gap >= 0, gap <= chainGapNanos {
+            chainedRoundTrips += 1
+            state.length += 1
+        } else {
+            endChain(state.length)
+            state.length = record.pipelineDepth == 1 ? 1 : 0
+        }
+        state.lastReplyEnd = record.replyEndNanos
+        chainState[record.connection] = state
+    }
+
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         let depth = record.pipelineDepth
         if depth == 1 { roundTrips += 1 }
+        noteChain(record)
         maxDepth = max(maxDepth, depth)
         depthBuckets[Self.depthBounds.firstIndex { depth <= $0 } ?? Self.depthBounds.count] += 1
         var latency: Int64?
@@ -92,6 +127,13 @@ public final class LatencyStats: TrafficAnalysis {
         summary.roundTrips = roundTrips
         let duration = context.durationSeconds
         summary.roundTripsPerSecond = duration > 0 ? (Double(roundTrips) / duration * 10).rounded() / 10 : 0
+        for (_, state) in chainState { endChain(state.length) }
+        chainState.removeAll()
+        summary.chainedRoundTrips = chainedRoundTrips
+        summary.roundTripChains = chains
+        summary.longestRoundTripChain = longestChain
+        summary.meanRoundTripChain = chains > 0 ? (Double(chainedInChains) / Double(chains) * 10).rounded() / 10 : 0
+        summary.chainGapMicros = Double(chainGapNanos / 1000)
         report.latency = summary
         report.timeline = timeline.summary(start: context.firstTimestampNanos)
     }
@@ -135,6 +177,14 @@ public struct LatencySummary: Codable, Sendable {
     /// Commands sent with nothing else outstanding on their connection: one network round trip each.
     public var roundTrips = 0
     public var roundTripsPerSecond: Double = 0
+    /// Commands sent alone within `chainGapMicros` of the previous reply on their connection: the next step of a
+    /// loop of single commands.
+    public var chainedRoundTrips = 0
+    /// Runs of at least two such commands, their mean and longest length.
+    public var roundTripChains = 0
+    public var meanRoundTripChain: Double = 0
+    public var longestRoundTripChain = 0
+    public var chainGapMicros: Double = 0
 }
 
 public struct TimelineBucket: Codable, Sendable {

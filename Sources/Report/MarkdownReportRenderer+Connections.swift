@@ -10,7 +10,9 @@ extension MarkdownReportRenderer {
         let commandsPerSecond = report.totals.commandsPerSecond
         if c.opened > 0 {
             lines.append("Opened: \(NumberFormatting.grouped(c.opened)) (\(NumberFormatting.rate(c.openedPerSecondAverage))/s against "
-                         + "\(NumberFormatting.rate(commandsPerSecond)) commands/s); closed in the capture: \(NumberFormatting.grouped(c.closed)).")
+                         + "\(NumberFormatting.rate(commandsPerSecond)) commands/s); closed in the capture: \(NumberFormatting.grouped(c.closed))"
+                         + (c.closes.isEmpty ? "" : " (" + c.closes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                             .map { "\(Self.closeKindText($0.key)) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ") + ")") + ".")
         }
         lines.append("Concurrent connections: peak \(NumberFormatting.grouped(c.peakConcurrent)), average \(NumberFormatting.fixed(c.averageConcurrent, 1)).")
         if let life = c.lifetimeSeconds, life.count > 0 {
@@ -52,6 +54,13 @@ extension MarkdownReportRenderer {
                       alignRight: [false, true, true, true, true, true], rows: rows)
             out.blank()
         }
+    }
+
+    /// `finByClient` -> "FIN by client".
+    static func closeKindText(_ kind: String) -> String {
+        let how = kind.hasPrefix("reset") ? "RST" : "FIN"
+        let side = kind.components(separatedBy: "By").last?.lowercased() ?? ""
+        return "\(how) by \(side)"
     }
 
     private static func groupCells(_ g: ClientConnections) -> [String] {

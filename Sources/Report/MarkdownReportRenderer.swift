@@ -96,6 +96,7 @@ public enum MarkdownReportRenderer {
         }
         out.table(header: ["command", "calls", "share", "errors", "req bytes", "reply bytes", "p50", "p99", "max"],
                   alignRight: [false, true, true, true, true, true, true, true, true], rows: rows)
+        commandMixChart(report, into: &out)
         if report.commands.contains(where: { $0.blockingWaitMicros != nil && $0.latencyMicros.count == 0 }) {
             out.blank()
             out.line("`wait`: a blocking command (BRPOP, BLPOP, XREAD BLOCK...) waiting for data; that time is not server work.")
@@ -113,6 +114,20 @@ public enum MarkdownReportRenderer {
             }
         }
         out.blank()
+    }
+
+    /// The command mix as a bar chart (top 10), when there is more than one command.
+    static func commandMixChart(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+        let top = report.commands.prefix(10)
+        guard top.count >= 2 else { return }
+        out.blank()
+        out.line("```mermaid")
+        out.line("xychart-beta")
+        out.line("    title \"Command mix (calls)\"")
+        out.line("    x-axis [\(top.map { "\"\($0.name)\"" }.joined(separator: ", "))]")
+        out.line("    y-axis \"calls\"")
+        out.line("    bar [\(top.map { String($0.calls) }.joined(separator: ", "))]")
+        out.line("```")
     }
 
     static func errors(_ report: AnalysisReport, into out: inout MarkdownWriter) {

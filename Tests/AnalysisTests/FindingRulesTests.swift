@@ -61,12 +61,44 @@ import Testing
         #expect(t.roundTripsPerSecond == 1_000_000)
         #expect(throws: FindingThresholdError.self) { try t.set("noSuchThreshold=1") }
         #expect(throws: FindingThresholdError.self) { try t.set("roundTripsPerSecond=abc") }
+        try t.set("roundTripChainLength=100")
         var options = AnalysisOptions()
         options.thresholds = t
         let truth = try FixtureTruth.load("unpipelined")
         options.serverPorts = [UInt16(truth.port)]
         let report = try CaptureAnalyzer(options: options).analyze(paths: [TestPaths.fixtures.appendingPathComponent("unpipelined.pcap").path])
         #expect(report.findings.isEmpty)
+    }
+
+    static func report(_ name: String, thresholds: [String]) throws -> AnalysisReport {
+        let truth = try FixtureTruth.load(name)
+        var options = AnalysisOptions()
+        options.serverPorts = [UInt16(truth.port)]
+        for t in thresholds { try options.thresholds.set(t) }
+        return try CaptureAnalyzer(options: options).analyze(paths: [TestPaths.fixtures.appendingPathComponent(name + ".pcap").path])
+    }
+
+    /// The rules no seed fixture triggers at their defaults, on real fixtures with lowered thresholds.
+    @Test func errorRateOnTheErrorsFixture() throws {
+        // errors: 12 commands, 7 error replies (ERR 4, WRONGTYPE 2, NOSCRIPT 1 — errorstats); below the default
+        // minimum of 10 errors, so silent by default.
+        #expect(try Self.report("errors").findings.isEmpty)
+        let finding = try #require(try Self.report("errors", thresholds: ["errorRateMinErrors=5"]).findings.first { $0.id == "error-rate" })
+        #expect(finding.severity == .critical)
+        #expect(finding.recommendation.hasPrefix("ERR") || finding.title.contains("ERR"))
+    }
+
+    @Test func bigValuesOnTheLargeValueFixture() throws {
+        // large-value: one SET of a 614,400-byte value (614,433 bytes on the wire).
+        let finding = try #require(try Self.report("large-value", thresholds: ["bigValueBytes=500000"]).findings.first { $0.id == "big-values" })
+        #expect(finding.evidence.first?.hasPrefix("SET `big`") == true)
+        #expect(finding.metrics.values.contains(614_433))
+    }
+
+    @Test func hotKeyOnThePipelinedFixture() throws {
+        // pipelined: 2,256 LPUSH + 256 LRANGE on `mylist` of 6,516 keyed commands (39%).
+        let finding = try #require(try Self.report("pipelined", thresholds: ["hotKeySharePercent=30"]).findings.first { $0.id == "hot-key" })
+        #expect(finding.title.contains("mylist"))
     }
 
     @Test func damagedCaptureIsFlagged() throws {

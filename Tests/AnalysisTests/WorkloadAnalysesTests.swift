@@ -84,6 +84,10 @@ import Testing
         #expect(c.opened == truth.server.totalConnectionsReceived)
         #expect(c.closed == truth.server.totalConnectionsReceived)
         #expect(c.closedByReset == 50)
+        // The client resets its 50 (SO_LINGER 0); after QUIT either side may send the first FIN (a race).
+        #expect(c.closes["resetByClient"] == 50)
+        #expect((c.closes["finByClient"] ?? 0) + (c.closes["finByServer"] ?? 0) == 101)
+        #expect(c.resetPerSecond.reduce(0, +) == 50)
         #expect(c.peakConcurrent <= 2)
         #expect(c.openedPerSecond.reduce(0, +) == c.opened)
         #expect(c.closedPerSecond.reduce(0, +) == c.closed)
@@ -160,14 +164,27 @@ import Testing
         var report = AnalysisReport()
         report.totals.commands = 50_000
         report.connections.peakConcurrent = 4
+        report.connections.opened = 4
         report.connections.utilisation = ConnectionUtilisation(
-            connections: 4, busyShare: 0.95, perConnection: Percentiles(count: 4, p50: 0.95, p90: 0.97, p99: 0.97, max: 0.97, mean: 0.95),
-            idleGapMicros: AnalysisReport.Latency(count: 49_000, p50: 40, p90: 60, p99: 200, p999: 400, max: 900, mean: 45))
+            connections: 4, busyShare: 0.3, perConnection: Percentiles(count: 4, p50: 0.3, p90: 0.35, p99: 0.35, max: 0.35, mean: 0.3),
+            idleGapMicros: AnalysisReport.Latency(count: 49_000, p50: 40, p90: 60, p99: 200, p999: 400, max: 900, mean: 45),
+            inUseShare: 0.97, inUsePerConnection: Percentiles(count: 4, p50: 0.97, p90: 0.99, p99: 0.99, max: 0.99, mean: 0.97),
+            pauseThresholdMillis: 50)
         var latency = LatencySummary()
         latency.allMicros = AnalysisReport.Latency(count: 50_000, p50: 30, p90: 50, p99: 90, p999: 200, max: 900, mean: 35)
+        latency.roundTrips = 50_000
         report.latency = latency
         #expect(PoolSaturationRule().evaluate(report, FindingThresholds())?.id == "pool-saturation")
-        report.connections.utilisation?.busyShare = 0.3
+        // Connections with pauses (the client had no work for them): not saturated.
+        report.connections.utilisation?.inUseShare = 0.4
+        #expect(PoolSaturationRule().evaluate(report, FindingThresholds()) == nil)
+        report.connections.utilisation?.inUseShare = 0.97
+        // Slow server: Redis, not the pool, is the bottleneck.
+        report.latency?.allMicros.p50 = 5_000
+        #expect(PoolSaturationRule().evaluate(report, FindingThresholds()) == nil)
+        report.latency?.allMicros.p50 = 30
+        // A connection per request is churn, not a saturated pool.
+        report.connections.opened = 400
         #expect(PoolSaturationRule().evaluate(report, FindingThresholds()) == nil)
     }
 }

@@ -5,7 +5,7 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     public var blockingPopKeysCritical = 100.0
     /// slow-writes: write p50 latency over read p50 latency, and the least write p50 (µs) worth reporting.
     public var slowWritesRatio = 5.0
-    public var slowWritesMinMicros = 500.0
+    public var slowWritesMinMicros = 200.0
     /// keyspace-scan-in-request-path: full-keyspace commands per second (SCAN, KEYS, SMEMBERS, HGETALL...).
     public var keyspaceScansPerSecond = 5.0
     /// error-rate: share of replies that are errors (percent), and the least number of errors.
@@ -19,6 +19,9 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     /// unpipelined-round-trips: share of commands sent alone (percent) with at least this many round trips/s.
     public var roundTripSharePercent = 90.0
     public var roundTripsPerSecond = 1000.0
+    /// ... or this share of commands (percent) chained one after another's reply, in chains of at least this length.
+    public var chainedRoundTripPercent = 50.0
+    public var roundTripChainLength = 5.0
     /// connection-churn: connections opened per 100 commands; share of short-lived connections (percent).
     public var churnConnectionsPer100Commands = 10.0
     public var churnShortLivedPercent = 50.0
@@ -26,9 +29,11 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     /// connection-growth: concurrent connections at the end over the start of the capture.
     public var growthRatio = 2.0
     public var growthMinConnections = 10.0
-    /// pool-saturation: share of time connections of a client have a command outstanding (percent).
+    /// pool-saturation: share of their time pooled connections are in use (percent), least commands, and the
+    /// highest median service time (µs) at which the pool rather than Redis is the bottleneck.
     public var poolBusyPercent = 80.0
     public var poolMinCommands = 1000.0
+    public var poolMaxServiceMicros = 1000.0
     /// capture-quality: share of commands lost or unpaired (percent) before the report warns about trust.
     public var captureLossPercent = 1.0
 
@@ -49,9 +54,10 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
         "errorRateMinErrors": \.errorRateMinErrors, "bigValueBytes": \.bigValueBytes,
         "hotKeySharePercent": \.hotKeySharePercent, "hotKeyMinCommands": \.hotKeyMinCommands,
         "roundTripSharePercent": \.roundTripSharePercent, "roundTripsPerSecond": \.roundTripsPerSecond,
+        "chainedRoundTripPercent": \.chainedRoundTripPercent, "roundTripChainLength": \.roundTripChainLength,
         "churnConnectionsPer100Commands": \.churnConnectionsPer100Commands, "churnShortLivedPercent": \.churnShortLivedPercent,
         "churnMinConnections": \.churnMinConnections, "growthRatio": \.growthRatio, "growthMinConnections": \.growthMinConnections,
-        "poolBusyPercent": \.poolBusyPercent, "poolMinCommands": \.poolMinCommands, "captureLossPercent": \.captureLossPercent,
+        "poolBusyPercent": \.poolBusyPercent, "poolMaxServiceMicros": \.poolMaxServiceMicros, "poolMinCommands": \.poolMinCommands, "captureLossPercent": \.captureLossPercent,
     ] }
 }
 

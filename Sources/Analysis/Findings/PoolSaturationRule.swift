@@ -1,35 +1,48 @@
-/// Every connection busy back to back while the server answers quickly: the bottleneck is the client's pool, where
-/// requests wait for a free connection (redis-py BlockingConnectionPool under gevent).
+/// Every connection of a fixed pool in use back to back while the server answers quickly: the bottleneck is the
+/// client's pool, where requests wait for a free connection (redis-py BlockingConnectionPool under gevent).
+///
+/// On the wire: a steady set of at least two connections (not opened per request, not growing), each sending its
+/// next request as soon as it has its reply, with no pauses longer than the pause threshold (the client always had
+/// work waiting), one command at a time, while Redis's service time stays low.
 public struct PoolSaturationRule: FindingRule {
     public static let id = "pool-saturation"
     public init() {}
 
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
         let c = report.connections
-        guard let u = c.utilisation, let per = u.perConnection, u.connections >= 1,
-              Double(report.totals.commands) >= t.poolMinCommands else { return nil }
-        let busy = u.busyShare * 100
-        guard busy >= t.poolBusyPercent, per.p50 * 100 >= t.poolBusyPercent else { return nil }
-        let service = report.latency?.allMicros ?? AnalysisReport.Latency()
+        guard let u = c.utilisation, let inUse = u.inUsePerConnection, u.connections >= 2,
+              Double(report.totals.commands) >= t.poolMinCommands, let latency = report.latency else { return nil }
+        let share = u.inUseShare * 100
+        guard share >= t.poolBusyPercent, inUse.p50 * 100 >= t.poolBusyPercent else { return nil }
+        // One command at a time per connection: a pipelining client does not queue per command.
+        guard Double(latency.roundTrips) >= 0.9 * Double(report.totals.commands) else { return nil }
+        guard latency.allMicros.p50 <= t.poolMaxServiceMicros else { return nil }
+        // A steady pool: connections are not opened per request, nor growing (those are other findings).
+        guard c.opened <= 2 * c.peakConcurrent + 1,
+              ConnectionGrowthRule().evaluate(report, t) == nil else { return nil }
+        let service = latency.allMicros
         var evidence = [
-            "\(u.connections) connections had a command outstanding \(FindingText.decimal(busy, 0))% of the time "
-                + "(median connection \(FindingText.decimal(per.p50 * 100, 0))%; threshold \(FindingText.decimal(t.poolBusyPercent, 0))%)",
-            "server service time stays low: p50 \(FindingText.micros(service.p50)), p99 \(FindingText.micros(service.p99))",
+            "\(u.connections) connections were in use \(FindingText.decimal(share, 0))% of the time from their first request to "
+                + "their last reply (median connection \(FindingText.decimal(inUse.p50 * 100, 0))%; no pause over "
+                + "\(FindingText.decimal(u.pauseThresholdMillis, 0)) ms counts as use; threshold \(FindingText.decimal(t.poolBusyPercent, 0))%)",
+            "server service time stays low: p50 \(FindingText.micros(service.p50)), p99 \(FindingText.micros(service.p99)) "
+                + "(threshold p50 ≤ \(FindingText.micros(t.poolMaxServiceMicros)))",
         ]
         if let gap = u.idleGapMicros, gap.count > 0 {
-            evidence.append("a connection's next request follows its previous reply after \(FindingText.micros(gap.p50)) (p50): "
-                            + "requests are queued in the client, waiting for a connection")
+            evidence.append("between a reply and the connection's next request: p50 \(FindingText.micros(gap.p50)), p99 "
+                            + "\(FindingText.micros(gap.p99)) — time spent in the client handing the connection on, not in Redis")
         }
-        evidence.append("peak \(FindingText.count(c.peakConcurrent)) connections at once, "
-                        + "\(FindingText.decimal(report.totals.commandsPerSecond, 0)) commands/s")
+        evidence.append("never more than \(FindingText.count(c.peakConcurrent)) connections at once; "
+                        + "\(FindingText.decimal(report.totals.commandsPerSecond, 0)) commands/s, one at a time per connection")
         return Finding(
             id: Self.id, severity: .warning,
-            title: "Client connection pool saturated: all \(c.peakConcurrent) connections busy back to back while Redis answers in "
+            title: "Connection pool saturated: \(c.peakConcurrent) connections in use back to back while Redis answers in "
                 + FindingText.micros(service.p50),
             evidence: evidence,
             recommendation: "Requests wait in the client for a free connection, not in Redis. Raise the pool size (max_connections) "
-                + "or lower the client's concurrency; pipeline the commands of one request; with gevent, use a pool whose queue "
-                + "is gevent-aware (redis-py BlockingConnectionPool(queue_class=gevent.queue.LifoQueue)).",
-            metrics: ["busyPercent": busy, "medianConnectionBusyPercent": per.p50 * 100, "serviceP50Micros": service.p50])
+                + "or lower the client's concurrency; pipeline the commands of one request; with gevent, give redis-py's "
+                + "BlockingConnectionPool a gevent queue (queue_class=gevent.queue.LifoQueue) so waiting greenlets wake promptly.",
+            metrics: ["inUsePercent": share, "medianConnectionInUsePercent": inUse.p50 * 100, "serviceP50Micros": service.p50,
+                      "connections": Double(u.connections)])
     }
 }

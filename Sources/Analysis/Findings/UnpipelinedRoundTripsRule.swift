@@ -1,26 +1,42 @@
-/// Commands sent one network round trip at a time at a high rate: the client waits a round trip per command where
-/// a pipeline, MGET/MSET or a script would send them together.
+/// Commands sent one network round trip at a time: the client waits a round trip per command where a pipeline,
+/// MGET/MSET or a script would send them together. Seen either as a high rate of lone commands, or as chains of
+/// them: each sent right after the previous reply on the same connection (a loop of single commands per request).
 public struct UnpipelinedRoundTripsRule: FindingRule {
     public static let id = "unpipelined-round-trips"
     public init() {}
 
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
         guard let latency = report.latency, report.totals.commands >= 100 else { return nil }
-        let share = Double(latency.roundTrips) * 100 / Double(report.totals.commands)
-        guard share >= t.roundTripSharePercent, latency.roundTripsPerSecond >= t.roundTripsPerSecond else { return nil }
+        let commands = Double(report.totals.commands)
+        let share = Double(latency.roundTrips) * 100 / commands
+        let chainedShare = Double(latency.chainedRoundTrips) * 100 / commands
+        let byRate = share >= t.roundTripSharePercent && latency.roundTripsPerSecond >= t.roundTripsPerSecond
+        let byChains = chainedShare >= t.chainedRoundTripPercent && latency.meanRoundTripChain >= t.roundTripChainLength
+        guard byRate || byChains else { return nil }
         let p50 = latency.allMicros.p50
+        var evidence = [
+            "\(FindingText.count(latency.roundTrips)) of \(FindingText.count(report.totals.commands)) commands were sent with nothing else "
+                + "in flight on their connection (\(FindingText.count(Int(latency.roundTripsPerSecond)))/s; threshold "
+                + "\(FindingText.decimal(t.roundTripSharePercent, 0))% at ≥ \(FindingText.count(Int(t.roundTripsPerSecond)))/s); "
+                + "deepest pipeline \(latency.maxPipelineDepth)",
+        ]
+        if latency.roundTripChains > 0 {
+            evidence.append("\(FindingText.count(latency.chainedRoundTrips)) commands (\(FindingText.decimal(chainedShare, 0))%) were each sent "
+                            + "within \(FindingText.micros(latency.chainGapMicros)) of the previous reply on their connection, in "
+                            + "\(FindingText.count(latency.roundTripChains)) chains of \(FindingText.decimal(latency.meanRoundTripChain, 1)) "
+                            + "on average (longest \(FindingText.count(latency.longestRoundTripChain)); threshold "
+                            + "\(FindingText.decimal(t.chainedRoundTripPercent, 0))% in chains of ≥ \(FindingText.decimal(t.roundTripChainLength, 0)))")
+        }
+        evidence.append("each costs at least a network round trip plus \(FindingText.micros(p50)) (median service time seen here)")
+        let title = byChains
+            ? "Commands sent one round trip at a time in chains of \(FindingText.decimal(latency.meanRoundTripChain, 0)) (no pipelining)"
+            : "\(FindingText.percent(Double(latency.roundTrips), of: commands)) of commands wait a full round trip each "
+                + "(\(FindingText.count(Int(latency.roundTripsPerSecond)))/s, no pipelining)"
         return Finding(
-            id: Self.id, severity: .warning,
-            title: "\(FindingText.percent(Double(latency.roundTrips), of: Double(report.totals.commands))) of commands wait a full round trip each "
-                + "(\(FindingText.count(Int(latency.roundTripsPerSecond)))/s, no pipelining)",
-            evidence: [
-                "\(FindingText.count(latency.roundTrips)) of \(FindingText.count(report.totals.commands)) commands were sent with nothing else "
-                    + "in flight on their connection (threshold \(FindingText.decimal(t.roundTripSharePercent, 0))% at ≥ "
-                    + "\(FindingText.count(Int(t.roundTripsPerSecond)))/s); deepest pipeline \(latency.maxPipelineDepth)",
-                "each costs at least a network round trip plus \(FindingText.micros(p50)) (median service time seen here)",
-            ],
+            id: Self.id, severity: .warning, title: title, evidence: evidence,
             recommendation: "Batch the commands of one request: a pipeline (redis-py `pipeline(transaction=False)`), MGET/MSET/HMGET, "
                 + "or a Lua script; in a cluster, group keys by hash tag so a batch stays on one node.",
-            metrics: ["roundTripSharePercent": share, "roundTripsPerSecond": latency.roundTripsPerSecond])
+            metrics: ["roundTripSharePercent": share, "roundTripsPerSecond": latency.roundTripsPerSecond,
+                      "chainedRoundTripPercent": chainedShare, "meanRoundTripChain": latency.meanRoundTripChain])
     }
 }

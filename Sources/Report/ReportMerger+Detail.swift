@@ -142,6 +142,12 @@ extension ReportMerger {
         m.maxPipelineDepth = parts.map(\.maxPipelineDepth).max() ?? 0
         m.roundTrips = parts.reduce(0) { $0 + $1.roundTrips }
         m.roundTripsPerSecond = Self.rate(m.roundTrips, duration)
+        // Chains of single round trips: counts add; the mean is weighted by chains (each mean is rounded to 0.1).
+        m.chainedRoundTrips = parts.reduce(0) { $0 + $1.chainedRoundTrips }
+        m.roundTripChains = parts.reduce(0) { $0 + $1.roundTripChains }
+        m.longestRoundTripChain = parts.map(\.longestRoundTripChain).max() ?? 0
+        let chained = parts.reduce(0.0) { $0 + $1.meanRoundTripChain * Double($1.roundTripChains) }
+        m.meanRoundTripChain = m.roundTripChains > 0 ? (chained / Double(m.roundTripChains) * 10).rounded() / 10 : 0
         return m
     }
 

@@ -243,6 +243,8 @@ public struct ReportMerger: Sendable {
             Self.addAligned(x.closedPerSecond, at: offset, into: &c.closedPerSecond)
             // Peaks of different reports in the same second add (an upper bound when hosts overlap).
             Self.addAligned(x.concurrentPerSecond, at: offset, into: &c.concurrentPerSecond)
+            Self.addAligned(x.resetPerSecond, at: offset, into: &c.resetPerSecond)
+            for (how, count) in x.closes { c.closes[how, default: 0] += count }
         }
         if reports.count > 1 && c.clients > 0 {
             notes.approximate("connections.clients adds each report's distinct hosts (a host in several reports counts more than once)")

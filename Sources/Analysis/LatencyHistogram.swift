@@ -26,11 +26,20 @@ public struct LatencyHistogram: Sendable {
     public var count: Int { Int(histogram.totalCount) }
 
     /// The recorded distribution as [value in ns, count] pairs (one per non-empty HDR bucket): enough to merge
-    /// reports exactly (`respcap merge`) at the histogram's precision.
+    /// reports exactly (`respcap merge`) at the histogram's precision. The first and last pairs hold the exact
+    /// smallest and largest values recorded (in their buckets), because percentiles are clamped to those.
     public var buckets: [[UInt64]] {
         var pairs: [[UInt64]] = []
         for value in histogram.recordedValues() {
             pairs.append([value.value, UInt64(value.count)])
+        }
+        guard let last = pairs.indices.last else { return pairs }
+        let (low, high) = (histogram.min, histogram.maxRecorded)
+        if last == 0 && pairs[0][1] > 1 && low != high {
+            pairs = [[low, 1], [high, pairs[0][1] - 1]]
+        } else {
+            pairs[0][0] = low
+            pairs[last][0] = high
         }
         return pairs
     }

@@ -1,16 +1,53 @@
+import Analysis
 import ArgumentParser
+import Report
 
 extension RespcapCommand {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compare two captures or JSON reports (not available in this version).")
+            abstract: "Show what changed between two captures or JSON reports (before and after a fix, two hosts, two days).",
+            discussion: """
+                Each side is a JSON report (from 'respcap analyze --format json' or 'respcap merge --format json'; \
+                recognised by its content starting with '{') or a capture, analysed with the same options as \
+                'analyze' (--port, --filter...). The diff starts with the biggest changes — findings raised or \
+                cleared, then the largest ratios — and then compares commands/s by command, latency percentiles, \
+                connections opened, blocking-pop keys scanned per call and errors, with ratios (after ÷ before). \
+                Rates are per second of each capture, so captures of different lengths compare.
 
-        @Argument var before: String
-        @Argument var after: String
+                Examples:
+                  respcap diff before.pcap after.pcap
+                  respcap diff --format json -o diff.json before.json after.json
+                  respcap diff --port 7000 monday.json tuesday.pcap
+
+                Exit codes: 0 diff written; 2 an input is unusable (not a report or a capture, bad JSON); \
+                3 diff written but a capture was truncated; 4 the diff could not be written; 64 usage error.
+                """
+        )
+
+        @OptionGroup var common: CommonOptions
+
+        @Argument(help: ArgumentHelp("The baseline: a capture or a JSON report.", valueName: "before"))
+        var before: String
+
+        @Argument(help: ArgumentHelp("The capture or JSON report to compare with it.", valueName: "after"))
+        var after: String
+
+        func validate() throws {
+            try common.validateReportOnly(subcommand: "diff")
+            if before == "-" && after == "-" { throw ValidationError("only one side can be read from standard input") }
+        }
 
         func run() throws {
-            Diagnostics.error("diff is not available in this version yet")
-            throw ExitStatus.inputError
+            let options = try common.analysisOptions()
+            let documents = try ReportInputs.load([before, after], options: options, quiet: common.quiet)
+            let diff = ReportDiff(before: documents[0], after: documents[1])
+            let text: String
+            switch common.format {
+            case .json: text = try JSONReportRenderer.render(diff)
+            case .markdown, .ndjson: text = MarkdownDiffRenderer.render(diff)
+            }
+            try ReportOutput.write(text: text, to: common.output)
+            if documents.contains(where: { $0.report.quality.truncated }) { throw ExitStatus.partialInput }
         }
     }
 }

@@ -16,7 +16,11 @@ enum ReportOutput {
 
     /// Writes the report to `path` (atomically) or to stdout.
     static func write(_ report: AnalysisReport, format: ReportFormat, to path: String?) throws {
-        let text = try render(report, format: format)
+        try write(text: try render(report, format: format), to: path)
+    }
+
+    /// Writes a rendered document to `path` (atomically) or to stdout.
+    static func write(text: String, to path: String?) throws {
         do {
             if let path, path != "-" {
                 try text.write(toFile: path, atomically: true, encoding: .utf8)

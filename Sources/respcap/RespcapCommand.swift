@@ -16,6 +16,8 @@ struct RespcapCommand: ParsableCommand {
               respcap analyze --format json -o report.json redis.pcap
               respcap analyze --port 6379,7000 rot-*.pcap          # rotated files read as one capture
               tcpdump -i lo -w - 'tcp port 6379' | respcap analyze -
+              respcap diff before.pcap after.pcap                  # what changed (captures or JSON reports)
+              respcap merge host1.json host2.json                  # one report from several hosts or windows
 
             Exit codes: 0 report written; 2 input unusable (cannot open, not a capture, bad filter); \
             3 report written from a truncated or damaged capture; 64 usage error.

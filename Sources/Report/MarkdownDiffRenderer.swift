@@ -1,0 +1,124 @@
+import Analysis
+
+/// The human diff: the biggest changes first (findings raised or cleared, then the largest ratios), then the tables
+/// with every figure on both sides. Rates are per second of each capture, so captures of different lengths compare.
+public enum MarkdownDiffRenderer {
+    public static func render(_ diff: ReportDiff) -> String {
+        var out = MarkdownWriter()
+        out.line("# respcap diff — \(MarkdownWriter.escape(diff.before.label)) → \(MarkdownWriter.escape(diff.after.label))")
+        out.blank()
+        side("Before", diff.before, into: &out)
+        side("After", diff.after, into: &out)
+        out.blank()
+        if diff.before.verdict != "complete" || diff.after.verdict != "complete" {
+            out.line("> **Note:** a capture is partial (see its quality verdict above); figures cover what was captured.")
+            out.blank()
+        }
+
+        out.line("## Biggest changes")
+        out.blank()
+        if diff.unchanged {
+            out.line("No changes: every figure and finding is the same in both reports.")
+        } else if diff.headlines.isEmpty {
+            out.line("No change beyond ×\(NumberFormatting.fixed(ReportDiff.headlineFactor, 1)) either way; the tables below hold the small ones.")
+        } else {
+            for headline in diff.headlines {
+                let text = MarkdownWriter.escape(headline.text)
+                out.line(headline.kind.hasPrefix("finding") ? "- **\(text)**" : "- \(text)")
+            }
+        }
+        out.blank()
+
+        findings(diff.findings, into: &out)
+        metricTable("Throughput", diff.summary, into: &out)
+        commands(diff, into: &out)
+        metricTable("Latency and pipelining", diff.latency, into: &out)
+        metricTable("Connections", diff.connections, into: &out)
+        if !diff.blockingPops.isEmpty {
+            metricTable("Blocking pops (key-scan cost)", diff.blockingPops, into: &out,
+                        note: "Redis checks every key a blocking pop names on each call: keys scanned per call is its CPU cost.")
+        }
+        metricTable("Errors", diff.errors, into: &out)
+        metricTable("Capture quality", diff.quality, into: &out)
+        out.line("<sub>\(diff.generator) · ratios are after ÷ before; rates are per second of each capture</sub>")
+        return out.text
+    }
+
+    static func side(_ name: String, _ s: ReportDiff.Side, into out: inout MarkdownWriter) {
+        var parts = ["\(NumberFormatting.seconds(s.durationSeconds)) captured"]
+        if let start = s.firstTimestamp, let end = s.lastTimestamp {
+            parts.append("\(MarkdownReportRenderer.displayTime(start))–"
+                         + "\(MarkdownReportRenderer.displayTime(end, timeOnly: start.prefix(10) == end.prefix(10))) UTC")
+        }
+        parts.append("\(NumberFormatting.grouped(s.commands)) commands (\(NumberFormatting.rate(s.commandsPerSecond))/s)")
+        parts.append("\(NumberFormatting.grouped(s.connections)) " + (s.connections == 1 ? "connection" : "connections"))
+        parts.append("quality: \(MarkdownWriter.escape(s.verdict))")
+        out.line("**\(name):** `\(MarkdownWriter.escapeCode(s.label))` — " + parts.joined(separator: " · ") + "  ")
+    }
+
+    static func findings(_ f: ReportDiff.FindingChanges, into out: inout MarkdownWriter) {
+        out.line("## Findings")
+        out.blank()
+        if f.raised.isEmpty && f.cleared.isEmpty && f.persisting.isEmpty {
+            out.line("Neither report has findings.")
+            out.blank()
+            return
+        }
+        var rows: [[String]] = []
+        for r in f.raised { rows.append(["raised", "`\(r.id)`", "–", r.severity, MarkdownWriter.escape(r.title)]) }
+        for r in f.cleared { rows.append(["cleared", "`\(r.id)`", r.severity, "–", MarkdownWriter.escape(r.title)]) }
+        for p in f.persisting {
+            rows.append([p.before.severity == p.after.severity ? "still present" : "severity changed", "`\(p.id)`",
+                         p.before.severity, p.after.severity, MarkdownWriter.escape(p.after.title)])
+        }
+        out.table(header: ["", "finding", "before", "after", "title (after, or before when cleared)"],
+                  alignRight: [false, false, false, false, false], rows: rows)
+        out.blank()
+    }
+
+    static func commands(_ diff: ReportDiff, into out: inout MarkdownWriter) {
+        out.line("## Commands")
+        out.blank()
+        guard !diff.commands.isEmpty else {
+            out.line("No commands in either report.")
+            out.blank()
+            return
+        }
+        let rows = diff.commands.map { c -> [String] in
+            var name = "`\(MarkdownWriter.escapeCode(c.name))`"
+            if c.blocking { name += " (wait)" }
+            return [name, value(c.calls.before, c.calls), value(c.calls.after, c.calls),
+                    value(c.perSecond.before, c.perSecond), value(c.perSecond.after, c.perSecond), ratio(c.perSecond),
+                    value(c.p50.before, c.p50), value(c.p50.after, c.p50),
+                    value(c.p99.before, c.p99), value(c.p99.after, c.p99), ratio(c.p99),
+                    value(c.errors.before, c.errors), value(c.errors.after, c.errors)]
+        }
+        out.table(header: ["command", "calls before", "calls after", "/s before", "/s after", "/s ratio",
+                           "p50 before", "p50 after", "p99 before", "p99 after", "p99 ratio", "errors before", "errors after"],
+                  alignRight: [false] + Array(repeating: true, count: 12), rows: rows)
+        out.blank()
+    }
+
+    static func metricTable(_ title: String, _ metrics: [ReportDiff.Metric], into out: inout MarkdownWriter, note: String? = nil) {
+        guard !metrics.isEmpty else { return }
+        out.line("## \(title)")
+        out.blank()
+        if let note {
+            out.line(note)
+            out.blank()
+        }
+        let rows = metrics.map { m in
+            [MarkdownWriter.escape(m.label), value(m.before, m), value(m.after, m), ratio(m)]
+        }
+        out.table(header: ["what", "before", "after", "ratio"], alignRight: [false, true, true, true], rows: rows)
+        out.blank()
+    }
+
+    static func value(_ v: Double?, _ m: ReportDiff.Metric) -> String { v.map { m.format($0) } ?? "–" }
+
+    static func ratio(_ m: ReportDiff.Metric) -> String {
+        if let r = m.ratio, r > 0 { return m.changed ? ReportDiff.Metric.formatRatio(r) : "=" }
+        if !m.changed { return (m.before == nil && m.after == nil) ? "" : "=" }
+        return (m.before ?? 0) == 0 ? "new" : "gone"
+    }
+}

@@ -1,0 +1,31 @@
+import Analysis
+import Foundation
+
+extension ReportDocument {
+    /// Reads `path` as a JSON report when its content starts with `{` (after blanks), otherwise analyses it as a
+    /// capture with `options` (as `respcap analyze` would). "-" is standard input, read as a capture.
+    public static func load(path: String, options: AnalysisOptions,
+                            progress: ((CaptureAnalyzer.Progress) -> Void)? = nil) throws(ReportLoadError) -> ReportDocument {
+        if path != "-" {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                let exists = FileManager.default.fileExists(atPath: path)
+                throw ReportLoadError(.unreadable, path, exists ? "cannot read the file" : "no such file")
+            }
+            let prefix = (try? handle.read(upToCount: 64)) ?? Data()
+            try? handle.close()
+            if looksLikeJSON(prefix) {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ReportLoadError(.unreadable, path, "cannot read the file")
+                }
+                return try ReportDocument(jsonData: data, label: path)
+            }
+        }
+        let report: AnalysisReport
+        do {
+            report = try CaptureAnalyzer(options: options).analyze(paths: [path], progress: progress)
+        } catch {
+            throw ReportLoadError(.capture, path, "\(error) (and it is not a JSON report: those start with '{')")
+        }
+        return try ReportDocument(report: report, label: path)
+    }
+}

@@ -13,8 +13,12 @@ public struct LiveCaptureOptions: Sendable {
     public var snapLength = 262_144
     /// Kernel ring buffer, in bytes (`-B`, tcpdump's option, is in KiB); nil keeps libpcap's default (2 MiB).
     public var bufferBytes: Int? = 32 << 20
-    /// Deliver each packet as it arrives rather than in blocks (lower latency for the status line and stops).
-    public var immediate = true
+    /// Deliver each packet as it arrives. Off by default: on Linux, immediate mode means TPACKET_V2, one ring frame
+    /// per packet sized for the MTU (64 KiB on `lo`), so the buffer holds few packets; blocks (TPACKET_V3) pack
+    /// small packets densely and are handed over at most `blockTimeoutMillis` late.
+    public var immediate = false
+    /// How long the kernel holds a partly filled block (and `pcap_next_ex` waits) before handing it over.
+    public var blockTimeoutMillis = 100
     public var promiscuous = false
     /// BPF expression compiled by libpcap for the interface's link type and applied in the kernel.
     public var filter: String?
@@ -70,7 +74,7 @@ public final class LiveCapture: @unchecked Sendable {
         self.handle = handle
         pcap_set_snaplen(handle, Int32(clamping: options.snapLength > 0 ? options.snapLength : 262_144))
         pcap_set_promisc(handle, options.promiscuous ? 1 : 0)
-        pcap_set_timeout(handle, 100)
+        pcap_set_timeout(handle, Int32(clamping: max(options.blockTimeoutMillis, 1)))
         pcap_set_immediate_mode(handle, options.immediate ? 1 : 0)
         if let size = options.bufferBytes { pcap_set_buffer_size(handle, Int32(clamping: size)) }
         let nano = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO)) == 0
@@ -122,11 +126,12 @@ public final class LiveCapture: @unchecked Sendable {
     /// Reads packets until `stop()`, `maxPackets` packets, or an error, handing each to `body` (bytes BORROWED for
     /// the call). After a stop, packets the kernel already holds are still delivered.
     public func run(maxPackets: Int? = nil, _ body: (CapturedPacket) -> Void) throws(CaptureError) {
-        var draining = false
+        var drainDeadline: Double?
         while maxPackets.map({ packetsCaptured < $0 }) ?? true {
-            if !draining && isStopRequested {
-                // Deliver what is already in the ring, without waiting for more.
-                draining = true
+            if drainDeadline == nil && isStopRequested {
+                // Deliver what the kernel already holds without waiting for new traffic. A partly filled block is
+                // handed over when its timeout expires, so keep polling for a little longer than that.
+                drainDeadline = Self.now() + Double(options.blockTimeoutMillis) * 2.5 / 1000
                 var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
                 pcap_setnonblock(handle, 1, &errbuf)
             }
@@ -136,7 +141,10 @@ public final class LiveCapture: @unchecked Sendable {
             if status == 1, let header, let data {
                 deliver(header, data, body)
             } else if status == 0 {
-                if draining { break }
+                if let deadline = drainDeadline {
+                    if options.immediate || Self.now() >= deadline { break }
+                    usleep(5_000)
+                }
             } else if status == PCAP_ERROR_BREAK {
                 continue
             } else {
@@ -162,6 +170,12 @@ public final class LiveCapture: @unchecked Sendable {
         body(CapturedPacket(timestampNanos: nanos, linkType: linkType,
                             originalLength: max(Int(header.pointee.len), caplen),
                             bytes: UnsafeRawBufferPointer(start: data, count: caplen)))
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     private func flush() {

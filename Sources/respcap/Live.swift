@@ -43,8 +43,8 @@ extension RespcapCommand {
         @Option(name: [.customShort("B"), .customLong("buffer-size")], help: "Kernel capture buffer in KiB (as tcpdump -B).")
         var bufferKiB = 32_768
 
-        @Flag(name: .long, inversion: .prefixedNo, help: "Deliver packets as they arrive rather than in blocks.")
-        var immediate = true
+        @Flag(name: .long, help: "Deliver each packet as it arrives rather than in blocks of up to 100 ms (on Linux this holds fewer packets per buffer).")
+        var immediate = false
 
         @Flag(name: .long, help: "Put the interface in promiscuous mode (off by default).")
         var promiscuous = false

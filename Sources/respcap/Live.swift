@@ -187,6 +187,12 @@ final class SignalStopper: @unchecked Sendable {
     private let queue = DispatchQueue(label: "respcap.signals")
 
     init(capture: LiveCapture) {
+        // A parent may have started us with these blocked (the mask is inherited); they must reach us.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)

@@ -55,8 +55,8 @@ import Glibc
         let live = try LiveProcess.start(["live", "-i", "lo", "--port", "\(server.port)", "--format", "json",
                                           "-o", reportPath, "--write", pcapPath])
         // Not pipelined (one request per round trip, 50 connections), then pipelined 16 deep.
-        try Shell.run("redis-benchmark", ["-p", "\(server.port)", "-n", "12000", "-c", "50", "-q", "-t", "set,get,incr,lpush,lpop"])
-        try Shell.run("redis-benchmark", ["-p", "\(server.port)", "-n", "40000", "-c", "20", "-P", "16", "-q", "-t", "set,get,hset"])
+        try Shell.run("redis-benchmark", ["-p", "\(server.port)", "-n", "4000", "-c", "50", "-q", "-t", "set,get,incr,lpush,lpop"])
+        try Shell.run("redis-benchmark", ["-p", "\(server.port)", "-n", "10000", "-c", "20", "-P", "16", "-q", "-t", "set,get,hset"])
         try Shell.run(LiveEnvironment.python ?? "python3", ["-c", LiveEnvironment.pythonWorkload, "\(server.port)"])
         let after = try server.commandstats()
         usleep(200_000)
@@ -77,7 +77,7 @@ import Glibc
         }
         let counted = Self.calls(report)
         #expect(counted == expected)
-        #expect(expected.values.reduce(0, +) > 50_000, "the workload ran: \(expected)")
+        #expect(expected.values.reduce(0, +) > 40_000, "the workload ran: \(expected)")
         #expect((expected["exec"] ?? 0) > 0 && (expected["hgetall"] ?? 0) > 0, "the Python client ran: \(expected)")
 
         // The saved packets give the same numbers offline.
@@ -110,9 +110,12 @@ import Glibc
         let live = try LiveProcess.start(["live", "-i", "lo", "--port", "\(server.port)", "--commands", "100", "--format", "json"])
         let client = Process()
         client.executableURL = URL(fileURLWithPath: "/bin/sh")
-        client.arguments = ["-c", "redis-benchmark -p \(server.port) -n 1000000 -c 2 -q -t ping >/dev/null 2>&1"]
+        client.arguments = ["-c", "exec redis-benchmark -p \(server.port) -n 1000000 -c 2 -q -t ping >/dev/null 2>&1"]
         try client.run()
-        defer { client.terminate() }
+        defer {
+            kill(client.processIdentifier, SIGKILL)
+            client.waitUntilExit()
+        }
         let result = try live.wait(seconds: 20)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -286,11 +289,13 @@ final class RedisServer {
         return result
     }
 
+    /// SHUTDOWN rather than SIGTERM: a child of the test runner may inherit a mask that blocks SIGTERM.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        _ = try? Shell.run("redis-cli", ["-p", "\(port)", "shutdown", "nosave"])
+        for _ in 0..<100 where process.isRunning { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }
 
@@ -323,7 +328,7 @@ final class LiveProcess {
     /// Sends SIGINT (^C) and waits for the report.
     func stop() throws -> EndToEndTests.Result {
         process.interrupt()
-        return try wait(seconds: 30)
+        return try wait(seconds: 90)
     }
 
     func wait(seconds: Double) throws -> EndToEndTests.Result {
@@ -342,6 +347,7 @@ final class LiveProcess {
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
             throw ShellError(message: "respcap live did not stop within \(seconds) s")
         }
         group.wait()

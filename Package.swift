@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "respcap",
             dependencies: [
-                "Capture", "Analysis", "Report",
+                "Capture", "Analysis", "Report", "RedisSemantics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings

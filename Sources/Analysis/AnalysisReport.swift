@@ -207,6 +207,12 @@ public struct AnalysisReport: Codable, Sendable {
         public var notRedisServerMessages = 0
         /// Text lines on such connections that would have named unknown commands; not counted as commands.
         public var notRedisCommandLines = 0
+        /// Live capture only (nil for files): packets dropped because the kernel's capture buffer was full, and by
+        /// the interface or its driver, as `pcap_stats` counted them.
+        public var captureDropsKernel: Int?
+        public var captureDropsInterface: Int?
+        /// Live capture only: packets captured but not analysed because analysis fell behind (its queue was full).
+        public var packetsNotAnalysed: Int?
         /// One-line verdict: `complete`, or what makes the numbers partial.
         public var verdict = "complete"
     }

@@ -9,4 +9,6 @@ enum ExitStatus {
     static let partialInput = ExitCode(3)
     /// Writing the report failed.
     static let outputError = ExitCode(4)
+    /// `live`: a report was written, but packets were dropped (by the kernel, the interface, or not analysed).
+    static let captureDrops = ExitCode(5)
 }

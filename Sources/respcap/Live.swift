@@ -1,18 +1,214 @@
+import Analysis
 import ArgumentParser
+import Capture
+import Dispatch
+import Report
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension RespcapCommand {
     struct Live: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Analyse traffic on a network interface as it happens (not available in this version).")
+            abstract: "Analyse traffic on a network interface as it happens (needs root or CAP_NET_RAW).",
+            discussion: """
+                Captures through libpcap (whole packets, promiscuous off, kernel BPF filter on --port plus --filter) \
+                until --duration, --count, --commands, or ^C / SIGTERM, then writes the same report as \
+                'respcap analyze'. While it runs, a status line on stderr shows commands/s, top commands, \
+                connections, p99 and drops. Capture and analysis run on separate threads; if analysis falls \
+                behind, packets are counted as not analysed rather than slowing the capture.
 
-        @Option(name: .short, help: "Interface to capture on (e.g. eth0, lo, any).")
+                Examples:
+                  sudo respcap live -i lo --port 6379
+                  sudo respcap live -i any --duration 60 --format json -o report.json
+                  sudo respcap live -i eth0 --write redis.pcap      # keep the packets for 'respcap analyze'
+                  respcap live --list
+
+                Exit codes as for analyze, and 5: report written, but packets were dropped (kernel, \
+                interface, or not analysed).
+                """
+        )
+
+        @Option(name: [.short, .customLong("interface")], help: "Interface to capture on (e.g. eth0, lo, any).")
         var interface: String?
+
+        @Flag(name: .long, help: "List the interfaces you can capture on, and exit.")
+        var list = false
+
+        @Option(name: [.short, .customLong("snaplen")], help: "Bytes kept of each packet; 0 keeps whole packets.")
+        var snaplen = 0
+
+        @Option(name: [.customShort("B"), .customLong("buffer-size")], help: "Kernel capture buffer in KiB (as tcpdump -B).")
+        var bufferKiB = 32_768
+
+        @Flag(name: .long, help: "Deliver each packet as it arrives rather than in blocks of up to 100 ms (on Linux this holds fewer packets per buffer).")
+        var immediate = false
+
+        @Flag(name: .long, help: "Put the interface in promiscuous mode (off by default).")
+        var promiscuous = false
+
+        @Option(name: .long, help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+        var duration: Double?
+
+        @Option(name: [.short, .customLong("count")], help: ArgumentHelp("Stop after this many packets.", valueName: "packets"))
+        var count: Int?
+
+        @Option(name: .customLong("commands"), help: ArgumentHelp("Stop after this many commands.", valueName: "commands"))
+        var commands: Int?
+
+        @Option(name: .customLong("write"), help: ArgumentHelp("Also save the captured packets to FILE (pcap) for 'respcap analyze'.", valueName: "FILE"))
+        var write: String?
+
+        @Option(name: .long, help: ArgumentHelp("Seconds between status lines on stderr.", valueName: "seconds"))
+        var interval = 2.0
+
+        @Flag(name: .long, inversion: .prefixedNo, help: "Show the status line even when stderr is not a terminal (default: only on a terminal).")
+        var status: Bool?
+
+        @Option(name: .customLong("queue-size"), help: "MiB of packets held between the capture and analysis threads.")
+        var queueMiB = 64
 
         @OptionGroup var common: CommonOptions
 
-        func run() throws {
-            Diagnostics.error("live capture is not available in this version yet; capture with tcpdump and run 'respcap analyze FILE'")
-            throw ExitStatus.inputError
+        func validate() throws {
+            if list { return }
+            guard let interface, !interface.isEmpty else {
+                throw ValidationError("name an interface with -i (e.g. -i lo, -i eth0, -i any); 'respcap live --list' lists them")
+            }
+            if snaplen < 0 { throw ValidationError("--snaplen cannot be negative") }
+            if bufferKiB < 1 { throw ValidationError("-B must be at least 1 KiB") }
+            if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+            if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+            if let commands, commands < 1 { throw ValidationError("--commands must be at least 1") }
+            if !(interval > 0) { throw ValidationError("--interval must be positive") }
+            if queueMiB < 1 { throw ValidationError("--queue-size must be at least 1 MiB") }
         }
+
+        /// The kernel filter: TCP on the Redis ports, and the user's expression when given.
+        static func bpfExpression(ports: Set<UInt16>, filter: String?) -> String {
+            let portClause = ports.sorted().map { "port \($0)" }.joined(separator: " or ")
+            let base = ports.count == 1 ? "tcp \(portClause)" : "tcp and (\(portClause))"
+            guard let filter, filter.contains(where: { $0 != " " }) else { return base }
+            return "(\(base)) and (\(filter))"
+        }
+
+        func run() throws {
+            if list { return try listInterfaces() }
+            guard let interface else { throw ExitStatus.inputError }
+            var analysisOptions = try common.analysisOptions()
+            // The kernel applies the filter; the analyzer need not test every packet again.
+            analysisOptions.filter = nil
+            let expression = Self.bpfExpression(ports: analysisOptions.serverPorts, filter: common.filter)
+
+            var captureOptions = LiveCaptureOptions(interface: interface)
+            captureOptions.snapLength = snaplen == 0 ? 262_144 : snaplen
+            captureOptions.bufferBytes = bufferKiB * 1024
+            captureOptions.immediate = immediate
+            captureOptions.promiscuous = promiscuous
+            captureOptions.filter = expression
+            let capture: LiveCapture
+            do {
+                capture = try LiveCapture(options: captureOptions)
+                if let write { try capture.save(to: write) }
+            } catch {
+                Diagnostics.error(error.message)
+                throw ExitStatus.inputError
+            }
+
+            let events = try EventOutput.open(common: common)
+            let showStatus = !common.quiet && (status ?? (isatty(2) != 0))
+            let summary = LiveSummary(interface: interface, inPlace: isatty(2) != 0)
+            var analyzer = LiveAnalyzer(options: analysisOptions,
+                                        stop: .init(durationSeconds: duration, packets: count, commands: commands))
+            analyzer.queueBytes = queueMiB << 20
+            analyzer.queuePackets = max(queueMiB << 20 / 128, 1024)
+
+            let signals = SignalStopper(capture: capture)
+            if !common.quiet {
+                Diagnostics.write("respcap: capturing on \(interface) (\(capture.linkType.description), filter '\(expression)'); "
+                                  + "^C stops and writes the report\n")
+            }
+            let report: AnalysisReport
+            do {
+                var extra: [any TrafficAnalysis] = showStatus ? [summary] : []
+                if let events { extra.append(events.writer) }
+                report = try analyzer.run(capture: capture, extraAnalyses: extra, statusInterval: showStatus ? interval : nil) { status, registry in
+                    summary.refresh(status, registry: registry)
+                }
+            } catch {
+                summary.clear()
+                Diagnostics.error(error.message)
+                throw ExitStatus.inputError
+            }
+            signals.cancel()
+            summary.clear()
+            events?.close()
+            var finished = report
+            finished.capture.filter = expression
+            if common.format != .ndjson {
+                try ReportOutput.write(finished, format: common.format, to: common.output)
+            }
+            for warning in finished.warnings { Diagnostics.warning(warning) }
+            if finished.quality.truncated { throw ExitStatus.partialInput }
+            let q = finished.quality
+            if (q.captureDropsKernel ?? 0) + (q.captureDropsInterface ?? 0) + (q.packetsNotAnalysed ?? 0) > 0 {
+                throw ExitStatus.captureDrops
+            }
+        }
+
+        private func listInterfaces() throws {
+            let interfaces: [NetworkInterface]
+            do { interfaces = try LiveCapture.interfaces() } catch {
+                Diagnostics.error(error.message)
+                throw ExitStatus.inputError
+            }
+            var text = ""
+            for entry in interfaces {
+                var flags: [String] = []
+                if entry.isUp { flags.append("up") }
+                if entry.isRunning { flags.append("running") }
+                if entry.isLoopback { flags.append("loopback") }
+                var line = entry.name
+                if !flags.isEmpty { line += " [" + flags.joined(separator: ", ") + "]" }
+                if !entry.addresses.isEmpty { line += " " + entry.addresses.joined(separator: " ") }
+                if let description = entry.description { line += " — " + description }
+                text += line + "\n"
+            }
+            print(text, terminator: "")
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into `LiveCapture.stop()` so the report is still written; a second signal exits at once.
+final class SignalStopper: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "respcap.signals")
+
+    init(capture: LiveCapture) {
+        // A parent may have started us with these blocked (the mask is inherited); they must reach us.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [capture] in
+                if capture.isStopRequested {
+                    Diagnostics.write("\nrespcap: stopped without a report\n")
+                    _exit(130)
+                }
+                capture.stop()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
     }
 }

@@ -20,7 +20,7 @@ struct RespcapCommand: ParsableCommand {
               respcap merge host1.json host2.json                  # one report from several hosts or windows
 
             Exit codes: 0 report written; 2 input unusable (cannot open, not a capture, bad filter); \
-            3 report written from a truncated or damaged capture; 64 usage error.
+            3 report written from a truncated or damaged capture; 5 live report written but packets dropped; 64 usage error.
             """,
         version: RespcapVersion.string,
         subcommands: [Analyze.self, Live.self, Diff.self, Merge.self],

@@ -1,0 +1,170 @@
+import Capture
+import RedisSemantics
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs a `TrafficAnalyzer` over a live capture: the capture reads packets on its own thread into a bounded
+/// `PacketQueue`, and the calling thread analyses them. When analysis falls behind, the queue drops packets
+/// (counted as `packetsNotAnalysed`) instead of stalling the capture, so the kernel does not drop them unseen.
+///
+/// The run ends on `stop()` of the capture (a signal), the duration, the packet count, or the command count;
+/// packets already queued are analysed before the report is built.
+public struct LiveAnalyzer {
+    /// When to end the capture; nil means no limit.
+    public struct StopConditions: Sendable {
+        public var durationSeconds: Double?
+        public var packets: Int?
+        public var commands: Int?
+        public init(durationSeconds: Double? = nil, packets: Int? = nil, commands: Int? = nil) {
+            self.durationSeconds = durationSeconds
+            self.packets = packets
+            self.commands = commands
+        }
+    }
+
+    /// A snapshot for a status line, taken on the analysis thread.
+    public struct Status: Sendable {
+        public var elapsedSeconds: Double
+        public var packetsAnalysed: Int
+        public var packetsNotAnalysed: Int
+        public var commands: Int
+        public var capture: LiveCaptureStatistics
+    }
+
+    public let options: AnalysisOptions
+    public var stop: StopConditions
+    /// Bounds of the queue between the capture and analysis threads.
+    public var queueBytes = 64 << 20
+    public var queuePackets = 1 << 20
+
+    public init(options: AnalysisOptions, stop: StopConditions = StopConditions()) {
+        self.options = options
+        self.stop = stop
+    }
+
+    /// Captures and analyses until a stop condition, then returns the full report. `status` is called on the
+    /// calling thread every `statusInterval` seconds with the analyzer's registry (for command names).
+    public func run(capture: LiveCapture, extraAnalyses: [any TrafficAnalysis] = [], statusInterval: Double? = nil,
+                    status: ((Status, CommandRegistry) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
+        let counter = CommandCounter()
+        let analyzer = try TrafficAnalyzer(options: options, analyses: [counter] + extraAnalyses)
+        let queue = PacketQueue(maxBytes: queueBytes, maxPackets: queuePackets)
+        let outcome = CaptureOutcome()
+        let packetLimit = stop.packets
+        let thread = try CaptureThread.start {
+            do throws(CaptureError) {
+                try capture.run(maxPackets: packetLimit) { packet in queue.push(packet) }
+            } catch {
+                outcome.error = error
+            }
+            outcome.statistics = capture.statistics()
+            queue.close()
+        }
+
+        let started = Self.now()
+        var nextStatus = started + (statusInterval ?? .infinity)
+        var analysed = 0
+        while queue.consume(timeoutNanos: 100_000_000, { packet in
+            analyzer.process(packet)
+            analysed += 1
+        }) {
+            let t = Self.now()
+            if let limit = stop.durationSeconds, t - started >= limit, !capture.isStopRequested { capture.stop() }
+            if let limit = stop.commands, counter.commands >= limit, !capture.isStopRequested { capture.stop() }
+            if let status, let interval = statusInterval, t >= nextStatus {
+                nextStatus = t + interval
+                status(Status(elapsedSeconds: t - started, packetsAnalysed: analysed, packetsNotAnalysed: queue.dropped,
+                              commands: counter.commands, capture: capture.statistics()), analyzer.registry)
+            }
+        }
+        thread.join()
+
+        var report = analyzer.finish()
+        let statistics = outcome.statistics ?? LiveCaptureStatistics()
+        report.capture.files = ["live:\(capture.options.interface)"]
+        report.capture.formats = ["live"]
+        report.capture.bytes = capture.bytesCaptured
+        report.quality.captureDropsKernel = statistics.droppedByKernel
+        report.quality.captureDropsInterface = statistics.droppedByInterface
+        report.quality.packetsNotAnalysed = queue.dropped
+        // Also under the skipped-packet reasons, which every renderer lists and the capture-quality finding reads.
+        if statistics.droppedByKernel > 0 { report.quality.packetsSkipped["droppedByKernel"] = statistics.droppedByKernel }
+        if statistics.droppedByInterface > 0 { report.quality.packetsSkipped["droppedByInterface"] = statistics.droppedByInterface }
+        if queue.dropped > 0 { report.quality.packetsSkipped["notAnalysedQueueFull"] = queue.dropped }
+        if let error = outcome.error {
+            report.quality.truncated = true
+            report.quality.truncationMessage = error.message
+            report.warnings.append("\(error.message); the report covers the \(analysed) packets analysed before it")
+        }
+        if !CaptureAnalyzer.supportedLinkTypeNames.contains(capture.linkType.description) {
+            report.warnings.append("unsupported link type \(capture.linkType.description) on \(capture.options.interface); respcap "
+                                   + "reads Ethernet, Linux cooked (SLL, SLL2), NULL/LOOP and raw IP")
+        }
+        if statistics.droppedByKernel > 0 {
+            report.warnings.append("the kernel dropped \(statistics.droppedByKernel) packets: raise the buffer (-B) or narrow the filter")
+        }
+        if queue.dropped > 0 {
+            report.warnings.append("analysis fell behind: \(queue.dropped) captured packets were not analysed (raise --queue-size)")
+        }
+        report.quality.verdict = QualityVerdict.verdict(for: report)
+        report.findings = FindingRules.evaluate(report, thresholds: options.thresholds)
+        return report
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// What the capture thread leaves for the analysis thread; read only after the queue is closed.
+private final class CaptureOutcome: @unchecked Sendable {
+    var error: CaptureError?
+    var statistics: LiveCaptureStatistics?
+}
+
+/// Counts commands as the analyses see them, for `--count` on commands and the status line.
+private final class CommandCounter: TrafficAnalysis {
+    var commands = 0
+    func command(_ record: CommandRecord, on connection: ConnectionInfo) { commands += 1 }
+    func finish(into report: inout AnalysisReport, context: AnalysisContext) {}
+}
+
+/// A joinable POSIX thread running one closure.
+private struct CaptureThread {
+    private final class Body {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+
+    private var thread: pthread_t
+
+    static func start(_ body: @escaping @Sendable () -> Void) throws(CaptureError) -> CaptureThread {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        #if canImport(Glibc)
+        var thread = pthread_t()
+        #else
+        var thread: pthread_t?
+        #endif
+        let status = pthread_create(&thread, nil, { argument in
+            guard let argument else { return nil }
+            Unmanaged<Body>.fromOpaque(argument).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard status == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            throw CaptureError(.live, "cannot start the capture thread: \(String(cString: strerror(status)))")
+        }
+        #if canImport(Glibc)
+        return CaptureThread(thread: thread)
+        #else
+        return CaptureThread(thread: thread!)
+        #endif
+    }
+
+    func join() { pthread_join(thread, nil) }
+}

@@ -47,3 +47,9 @@ let testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt = { data, 
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc: argc, argv: argv, testOneInput)
 }
+
+/// libFuzzer's runtime references this symbol even when the driver is started through `LLVMFuzzerRunDriver`.
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    testOneInput(data, size)
+}

@@ -67,3 +67,9 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
     atexit { unlink(tempPath) }
     return runFuzzer(argc: argc, argv: argv, testOneInput)
 }
+
+/// libFuzzer's runtime references this symbol even when the driver is started through `LLVMFuzzerRunDriver`.
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    testOneInput(data, size)
+}

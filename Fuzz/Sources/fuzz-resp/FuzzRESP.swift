@@ -117,14 +117,14 @@ func checkDecoder(_ input: UnsafeRawBufferPointer) {
     }
 }
 
-let registry = CommandRegistry(maxUnknownNames: 8)
-
 func checkSession(_ input: UnsafeRawBufferPointer) {
     guard let first = input.first else { return }
     var limits = SessionLimits()
     limits.maxPendingCommands = 16
     limits.maxQueuedInTransaction = 8
     if first & 0x80 != 0 { limits.resp = tightLimits }
+    // A fresh registry per input: interned unknown names must not carry over between inputs.
+    let registry = CommandRegistry(maxUnknownNames: 8)
     let session = ConnectionSession(connection: 1, registry: registry, limits: limits, midStream: first & 0x40 != 0)
     // Chunks of 1 + (seed % 32) bytes, direction and gaps chosen from the following bytes.
     var offset = 1
@@ -162,4 +162,10 @@ let testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt = { data, 
 @_cdecl("fuzz_resp_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc: argc, argv: argv, testOneInput)
+}
+
+/// libFuzzer's runtime references this symbol even when the driver is started through `LLVMFuzzerRunDriver`.
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    testOneInput(data, size)
 }

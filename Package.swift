@@ -11,6 +11,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "respcap", targets: ["respcap"]),
+        // The layers as libraries, for packages that build on them by path (Fuzz/, benchmarks).
+        .library(name: "RespcapLibraries",
+                 targets: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Analysis", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -11,6 +11,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "respcap", targets: ["respcap"]),
+        // For Benchmarks/ (micro-benchmarks of the layers); not a supported API.
+        .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "TCPReassembly", targets: ["TCPReassembly", "Packets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

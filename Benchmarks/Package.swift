@@ -1,0 +1,22 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Micro-benchmarks for the RESP decoder and TCP reassembly, with malloc counts. Outside the test build:
+//   swift run -c release --package-path Benchmarks respcap-microbench
+let package = Package(
+    name: "respcap-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [.package(name: "respcap", path: "..")],
+    targets: [
+        // Counts this process's heap allocations per thread (malloc & co. interposed, forwarded to glibc).
+        .target(name: "MallocCount"),
+        .executableTarget(
+            name: "respcap-microbench",
+            dependencies: [
+                "MallocCount",
+                .product(name: "RESP", package: "respcap"),
+                .product(name: "TCPReassembly", package: "respcap"),
+            ]
+        ),
+    ]
+)

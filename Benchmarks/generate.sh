@@ -51,12 +51,13 @@ brpop_round() {
     local keys=""
     for i in $(seq 234); do keys="$keys queue:$i"; done
     redis-benchmark -p "$port" -c 10 -n 20000 -r 234 -q lpush queue:__rand_int__ job >/dev/null &
+    local producer=$!
     redis-benchmark -p "$port" -c 40 -n 40000 -q brpop $keys 0.01
-    wait
+    wait $producer
 }
 
 # 100,000 short connections: one PING each (keep-alive off).
-churn_round() { redis-benchmark -p "$port" -c 20 -n 100000 -k 0 -q ping_inline -t ping; }
+churn_round() { redis-benchmark -p "$port" -c 20 -n 100000 -k 0 -q -t ping_mbulk; }
 
 start_server
 for input in "${@:-small mix brpop churn mix1g}"; do
@@ -68,7 +69,7 @@ for input in "${@:-small mix brpop churn mix1g}"; do
             keys10k) KEYSPACE=10000 capture keys10k $((200 << 20)) mix_round ;;
             keys1m) KEYSPACE=1000000 capture keys1m $((200 << 20)) mix_round ;;
             brpop) capture brpop234 $((50 << 20)) brpop_round ;;
-            churn) redis-cli -p "$port" config set maxclients 20000 >/dev/null; capture churn100k 1 churn_round ;;
+            churn) redis-cli -p "$port" config set maxclients 20000 >/dev/null; capture churn100k $((1 << 20)) churn_round ;;
             *) echo "generate: unknown input $one" >&2; exit 2 ;;
         esac
     done

@@ -80,6 +80,7 @@ func report(_ name: String, bytes: Int, seconds: Double, mallocs: Int, segments:
 }
 
 func benchDecoder(_ name: String, input: [UInt8], segment: Int, passes: Int = 3) {
+    if let only, !name.contains(only) { return }
     input.withUnsafeBytes { all in
         func pass() -> (Double, Int, Int) {
             var decoder = RESPDecoder(side: .client)
@@ -122,6 +123,8 @@ struct SinkHandler: TCPStreamHandler {
 /// One long connection: requests and replies of `segmentSize` bytes alternating; `swapEvery` > 0 swaps each
 /// n-th pair of client segments (out of order, buffered by the reassembler).
 func benchReassembly(_ name: String, totalBytes: Int, segmentSize: Int, swapEvery: Int, connections: Int = 1) {
+    if let only, !name.contains(only) { return }
+    let totalBytes = totalBytes * megabytes / 32
     let client = (0..<connections).map { Endpoint(address: IPAddress(ipv4: 0x0A00_0001 + UInt32($0)), port: 50_000) }
     let server = Endpoint(address: IPAddress(ipv4: 0x0A00_00FF), port: 6379)
     let payload = [UInt8](repeating: UInt8(ascii: "x"), count: segmentSize)
@@ -180,12 +183,15 @@ func benchReassembly(_ name: String, totalBytes: Int, segmentSize: Int, swapEver
     }
 }
 
-let small = pipelinedSmallCommands(bytes: 32 << 20)
-let blocking = brpops(bytes: 32 << 20)
+// MICROBENCH_MB scales the inputs down (e.g. 1 under valgrind); MICROBENCH_ONLY runs the benchmarks whose name contains it.
+let megabytes = getenv("MICROBENCH_MB").flatMap { Int(String(cString: $0)) } ?? 32
+let only = getenv("MICROBENCH_ONLY").map { String(cString: $0) }
+let small = pipelinedSmallCommands(bytes: megabytes << 20)
+let blocking = brpops(bytes: megabytes << 20)
 benchDecoder("RESP pipelined small commands, 1448-byte", input: small, segment: 1448)
-benchDecoder("RESP pipelined small commands, 1-byte", input: Array(small.prefix(4 << 20)), segment: 1)
+benchDecoder("RESP pipelined small commands, 1-byte", input: Array(small.prefix(megabytes << 17)), segment: 1)
 benchDecoder("RESP BRPOP 234 keys, 1448-byte", input: blocking, segment: 1448)
-benchDecoder("RESP BRPOP 234 keys, 1-byte", input: Array(blocking.prefix(4 << 20)), segment: 1)
+benchDecoder("RESP BRPOP 234 keys, 1-byte", input: Array(blocking.prefix(megabytes << 17)), segment: 1)
 benchReassembly("reassembly in order, 1448-byte segments", totalBytes: 256 << 20, segmentSize: 1448, swapEvery: 0)
 benchReassembly("reassembly in order, 100-byte segments", totalBytes: 64 << 20, segmentSize: 100, swapEvery: 0)
 benchReassembly("reassembly 1 in 8 client pairs swapped", totalBytes: 256 << 20, segmentSize: 1448, swapEvery: 8)

@@ -21,6 +21,7 @@ let package = Package(
         // For Benchmarks/ (micro-benchmarks of the layers); not a supported API.
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "TCPReassembly", targets: ["TCPReassembly", "Packets"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,9 +41,9 @@ let package = Package(
         // Layer 3: TCP segments -> ordered byte chunks per half-connection, gaps marked.
         .target(name: "TCPReassembly", dependencies: ["Packets"], swiftSettings: hotPathSettings),
         // Layer 4: RESP2/RESP3 decoding; standard library only.
-        .target(name: "RESP", swiftSettings: settings),
+        .target(name: "RESP", swiftSettings: hotPathSettings),
         // Layer 5: command table, command naming, request <-> reply pairing.
-        .target(name: "RedisSemantics", dependencies: ["RESP"], swiftSettings: settings),
+        .target(name: "RedisSemantics", dependencies: ["RESP"], swiftSettings: hotPathSettings),
         // Layer 6: the pipeline and the analyses over paired commands and connection events.
         .target(
             name: "Analysis",
@@ -50,7 +51,7 @@ let package = Package(
                 "Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: settings
+            swiftSettings: hotPathSettings
         ),
         // Layer 7: Markdown / JSON renderers of analysis summaries.
         .target(name: "Report", dependencies: ["Analysis", "RedisSemantics"], swiftSettings: settings),

@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Micro-benchmarks for the RESP decoder and TCP reassembly, with malloc counts. Outside the test build:
-//   swift run -c release --package-path Benchmarks respcap-microbench
+//   swift build -c release --package-path Benchmarks -Xswiftc -enforce-exclusivity=unchecked
+//   Benchmarks/.build/release/respcap-microbench --markdown
+// (the flag matches the root package's release settings, which SwiftPM drops for a dependency.)
 let package = Package(
     name: "respcap-benchmarks",
     platforms: [.macOS(.v14)],
@@ -16,6 +18,7 @@ let package = Package(
                 "MallocCount",
                 .product(name: "RESP", package: "respcap"),
                 .product(name: "TCPReassembly", package: "respcap"),
+                .product(name: "Analysis", package: "respcap"),
             ]
         ),
     ]

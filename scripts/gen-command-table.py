@@ -301,6 +301,8 @@ def render(version, commands, command_count):
         "    /// Top-level commands sorted by name; subcommands (`client|setname`) hang off their container.",
         "    public static let all: [CommandSpec] = makeAll()",
         "",
+        "    // Built once at startup: optimising this one long function costs minutes of compile time and saves nothing.",
+        "    @_optimize(none)",
         "    private static func makeAll() -> [CommandSpec] {",
         "        var commands: [CommandSpec] = []",
         "        commands.reserveCapacity(%d)" % len(commands),

@@ -196,8 +196,9 @@ benchReassembly("reassembly in order, 1448-byte segments", totalBytes: 256 << 20
 benchReassembly("reassembly in order, 100-byte segments", totalBytes: 64 << 20, segmentSize: 100, swapEvery: 0)
 benchReassembly("reassembly 1 in 8 client pairs swapped", totalBytes: 256 << 20, segmentSize: 1448, swapEvery: 8)
 benchReassembly("reassembly 1000 connections, 100-byte", totalBytes: 64 << 20, segmentSize: 100, swapEvery: 0, connections: 1000)
+benchPipeline()
 
 if CommandLine.arguments.contains("--markdown") {
-    print("\n| micro-benchmark | MB/s | mallocs per segment |\n|---|---:|---:|")
+    print("\n| micro-benchmark | MB/s | mallocs per segment (pipeline: per packet) |\n|---|---:|---:|")
     for r in results { print("| \(r.name) | \(fixed(r.mbPerSecond, 0)) | \(fixed(r.mallocsPerSegment, 4)) |") }
 }

@@ -26,9 +26,9 @@ public struct BoundedCounter {
     /// Adds one occurrence of `bytes` (the item), with `weight` bytes. `text` makes the item's text when new.
     public mutating func add(hash: UInt64, bytes weight: Int, text: () -> String) {
         total += 1
-        if entries[hash] != nil {
-            entries[hash]!.count += 1
-            entries[hash]!.bytes += Int64(weight)
+        if let index = entries.index(forKey: hash) {
+            entries.values[index].count += 1
+            entries.values[index].bytes += Int64(weight)
             return
         }
         entries[hash] = Entry(item: text(), count: floor + 1, bytes: Int64(weight), error: floor)

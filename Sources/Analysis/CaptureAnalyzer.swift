@@ -14,6 +14,11 @@ public struct CaptureAnalyzer {
 
     public let options: AnalysisOptions
     public var progressInterval = 65_536
+    /// Threads: 1 reads and analyses on the calling thread; 2 (or more) reads the files on a second thread
+    /// (`CaptureReadAhead`). The report is the same either way.
+    public var threads = 1
+    /// Bytes of packets per hand-over batch with `threads` > 1 (four batches are in flight at most).
+    public var readAheadBatchBytes = 1 << 20
 
     public init(options: AnalysisOptions) { self.options = options }
 
@@ -30,29 +35,13 @@ public struct CaptureAnalyzer {
         var totalBytes: Int64 = 0
         var truncation: String?
         var warnings: [String] = []
-        for (index, path) in paths.enumerated() {
-            let reader = try CaptureFileReader(path: path)
-            formats.append(reader.format.rawValue)
-            var count = 0
-            do {
-                while let packet = try reader.next() {
-                    analyzer.process(packet)
-                    count += 1
-                    if let progress, count % progressInterval == 0 {
-                        progress(Progress(fileIndex: index, fileCount: paths.count, path: path,
-                                          bytesConsumed: reader.bytesConsumed, fileSize: reader.fileSize,
-                                          packets: analyzer.packets))
-                    }
-                }
-            } catch {
-                if error.kind == .truncated || error.kind == .corrupt || error.kind == .io {
-                    truncation = error.message
-                    warnings.append("\(error.message); the report covers the \(count) packets read before it")
-                } else {
-                    throw error
-                }
-            }
-            totalBytes += reader.bytesConsumed
+        let readAhead = threads > 1 ? CaptureReadAhead(paths: paths, batchBytes: readAheadBatchBytes) : nil
+        if let readAhead, readAhead.start() {
+            try analyzeReadAhead(readAhead, paths: paths, analyzer: analyzer, formats: &formats, totalBytes: &totalBytes,
+                                 truncation: &truncation, warnings: &warnings, progress: progress)
+        } else {
+            try analyzeInline(paths: paths, analyzer: analyzer, formats: &formats, totalBytes: &totalBytes,
+                              truncation: &truncation, warnings: &warnings, progress: progress)
         }
         var report = analyzer.finish()
         if let unsupported = report.quality.packetsSkipped["unsupportedLinkType"], unsupported > 0 {
@@ -75,5 +64,76 @@ public struct CaptureAnalyzer {
         report.quality.verdict = QualityVerdict.verdict(for: report)
         report.findings = FindingRules.evaluate(report, thresholds: options.thresholds)
         return report
+    }
+
+    private func analyzeInline(paths: [String], analyzer: TrafficAnalyzer, formats: inout [String], totalBytes: inout Int64,
+                               truncation: inout String?, warnings: inout [String],
+                               progress: ((Progress) -> Void)?) throws(CaptureError) {
+        for (index, path) in paths.enumerated() {
+            let reader = try CaptureFileReader(path: path)
+            formats.append(reader.format.rawValue)
+            var count = 0
+            do {
+                while let packet = try reader.next() {
+                    analyzer.process(packet)
+                    count += 1
+                    if let progress, count % progressInterval == 0 {
+                        progress(Progress(fileIndex: index, fileCount: paths.count, path: path,
+                                          bytesConsumed: reader.bytesConsumed, fileSize: reader.fileSize,
+                                          packets: analyzer.packets))
+                    }
+                }
+            } catch {
+                try Self.noteReadFailure(error, count: count, truncation: &truncation, warnings: &warnings)
+            }
+            totalBytes += reader.bytesConsumed
+        }
+    }
+
+    /// The same as `analyzeInline`, with the files read on a second thread.
+    private func analyzeReadAhead(_ readAhead: CaptureReadAhead, paths: [String], analyzer: TrafficAnalyzer,
+                                  formats: inout [String], totalBytes: inout Int64, truncation: inout String?,
+                                  warnings: inout [String], progress: ((Progress) -> Void)?) throws(CaptureError) {
+        var count = 0
+        var nextProgress = progressInterval
+        while true {
+            let batch = readAhead.next()
+            for index in 0..<batch.records.count { analyzer.process(batch.packet(index)) }
+            count += batch.records.count
+            if let progress, count >= nextProgress, batch.fileIndex < paths.count {
+                nextProgress = (count / progressInterval + 1) * progressInterval
+                progress(Progress(fileIndex: batch.fileIndex, fileCount: paths.count, path: paths[batch.fileIndex],
+                                  bytesConsumed: batch.bytesConsumed, fileSize: batch.fileSize, packets: analyzer.packets))
+            }
+            let end = batch.end
+            readAhead.recycle(batch)
+            switch end {
+            case .none:
+                continue
+            case .fileOpened(_, let format):
+                formats.append(format.rawValue)
+                count = 0
+                nextProgress = progressInterval
+            case .fileEnded(_, let bytesConsumed, let failure):
+                if let failure {
+                    try Self.noteReadFailure(failure, count: count, truncation: &truncation, warnings: &warnings)
+                }
+                totalBytes += bytesConsumed
+            case .openFailed(let error):
+                throw error
+            case .finished:
+                return
+            }
+        }
+    }
+
+    private static func noteReadFailure(_ error: CaptureError, count: Int, truncation: inout String?,
+                                        warnings: inout [String]) throws(CaptureError) {
+        if error.kind == .truncated || error.kind == .corrupt || error.kind == .io {
+            truncation = error.message
+            warnings.append("\(error.message); the report covers the \(count) packets read before it")
+        } else {
+            throw error
+        }
     }
 }

@@ -3,32 +3,59 @@ import RedisSemantics
 /// How keys are grouped into prefixes: split on `delimiters`; the prefix is what precedes the last segment that
 /// looks like an id (digits, hex of 8+ characters, a UUID); a key without such a segment is its own prefix.
 public struct KeyPrefixRule: Sendable {
-    public var delimiters: Set<UInt8> = [UInt8(ascii: ":")]
+    public var delimiters: Set<UInt8> = [UInt8(ascii: ":")] {
+        didSet { table = Self.table(delimiters) }
+    }
+    /// `delimiters` as a 256-bit set: tested per key byte on the hot path.
+    private var table: (UInt64, UInt64, UInt64, UInt64) = Self.table([UInt8(ascii: ":")])
 
     public init(delimiters: String = ":") {
         self.delimiters = Set(delimiters.utf8)
+        table = Self.table(self.delimiters)
+    }
+
+    private static func table(_ set: Set<UInt8>) -> (UInt64, UInt64, UInt64, UInt64) {
+        var words: [UInt64] = [0, 0, 0, 0]
+        for b in set { words[Int(b >> 6)] |= 1 << UInt64(b & 63) }
+        return (words[0], words[1], words[2], words[3])
+    }
+
+    @inline(__always)
+    func isDelimiter(_ b: UInt8) -> Bool {
+        let word: UInt64
+        switch b >> 6 {
+        case 0: word = table.0
+        case 1: word = table.1
+        case 2: word = table.2
+        default: word = table.3
+        }
+        return word & (1 << UInt64(b & 63)) != 0
     }
 
     /// The prefix of `key`, e.g. `uuid:5b2e76cc-06ac-11e9-92c7-0242ac110002` -> `uuid:`,
     /// `user:1234:profile` -> `user:`, `resque:gitlab:queue:web_hook` -> itself.
     public func prefix(of key: [UInt8]) -> [UInt8] {
+        let n = key.withUnsafeBytes { prefixLength(of: $0) }
+        return n == key.count ? key : Array(key[..<n])
+    }
+
+    /// The length of the prefix of `key` (its whole length when it has no id-like part). Allocates nothing.
+    public func prefixLength(of key: UnsafeRawBufferPointer) -> Int {
         var segmentEnd = key.count
         var index = key.count - 1
-        var cut: Int?
         while index >= -1 {
-            if index == -1 || delimiters.contains(key[index]) {
-                let segment = key[(index + 1)..<segmentEnd]
-                if Self.looksLikeID(segment) && index >= 0 { cut = index + 1 }
-                if cut != nil { break }
+            if index == -1 || isDelimiter(key[index]) {
+                if index >= 0 && Self.looksLikeID(UnsafeRawBufferPointer(rebasing: key[(index + 1)..<segmentEnd])) {
+                    return index + 1
+                }
                 segmentEnd = index
             }
             index -= 1
         }
-        if let cut { return Array(key[..<cut]) }
-        return key
+        return key.count
     }
 
-    static func looksLikeID(_ segment: ArraySlice<UInt8>) -> Bool {
+    static func looksLikeID(_ segment: UnsafeRawBufferPointer) -> Bool {
         guard !segment.isEmpty else { return false }
         var digits = 0, hex = 0, dashes = 0
         for b in segment {
@@ -63,7 +90,8 @@ public final class KeyStats: TrafficAnalysis {
     private var fullKeyspace: [Int32: Int] = [:]
     private var fullKeyspaceConnections = Set<UInt64>()
     private var biggest: [BigValue] = []
-    private var firstKeyIndex: [Int32: Int] = [:]
+    /// First key position per command id (dense ids: an array, not a dictionary, on the per-command path).
+    private var firstKeyIndex: [Int?] = []
 
     public init(maxTrackedKeys: Int = 10_000, topN: Int = 20, prefixRule: KeyPrefixRule = KeyPrefixRule(),
                 redactor: KeyRedactor? = nil) {
@@ -81,34 +109,40 @@ public final class KeyStats: TrafficAnalysis {
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         let id = record.command.rawValue
-        let entry = connection.registry[record.command]
-        var key: [UInt8]?
-        if let tableIndex = entry.tableIndex {
+        let registry = connection.registry
+        var keyPosition: Int?
+        if let tableIndex = registry[record.command].tableIndex {
             let position = firstKeyPosition(id: id, tableIndex: tableIndex)
             // Only arguments the command table says are keys: other arguments may be values or passwords.
-            if position > 0, position < record.argumentCount, let bytes = record.arguments.bytes(ofArgument: position) {
-                key = bytes
-                count(key: bytes, command: id, bytes: record.requestBytes + record.replyBytes)
+            if position > 0, position < record.argumentCount {
+                let bytes = record.requestBytes + record.replyBytes
+                if record.arguments.withArgument(position, { count(key: $0, command: id, bytes: bytes) }) != nil {
+                    keyPosition = position
+                }
             }
-            if isFullKeyspace(id: id, name: entry.name) {
+            if isFullKeyspace(id: id, registry: registry, command: record.command) {
                 fullKeyspace[id, default: 0] += 1
                 if fullKeyspaceConnections.count < 100_000 { fullKeyspaceConnections.insert(record.connection) }
             }
         }
-        noteSize(record, name: entry.name, key: key, connection: connection)
+        noteSize(record, keyPosition: keyPosition, connection: connection)
     }
 
-    private var fullKeyspaceByID: [Int32: Bool] = [:]
+    /// Per command id: 0 unknown yet, 1 no, 2 yes (an array: ids are dense, and this runs per command).
+    private var fullKeyspaceByID: [UInt8] = []
 
-    private func isFullKeyspace(id: Int32, name: String) -> Bool {
-        if let known = fullKeyspaceByID[id] { return known }
-        let value = Self.fullKeyspaceNames.contains(name)
-        fullKeyspaceByID[id] = value
+    private func isFullKeyspace(id: Int32, registry: CommandRegistry, command: CommandID) -> Bool {
+        let index = Int(id)
+        if index < fullKeyspaceByID.count, fullKeyspaceByID[index] != 0 { return fullKeyspaceByID[index] == 2 }
+        let value = Self.fullKeyspaceNames.contains(registry.name(of: command))
+        if index >= fullKeyspaceByID.count { fullKeyspaceByID += repeatElement(0, count: index + 1 - fullKeyspaceByID.count) }
+        fullKeyspaceByID[index] = value ? 2 : 1
         return value
     }
 
     private func firstKeyPosition(id: Int32, tableIndex: Int) -> Int {
-        if let cached = firstKeyIndex[id] { return cached }
+        let slot = Int(id)
+        if slot < firstKeyIndex.count, let cached = firstKeyIndex[slot] { return cached }
         let spec = CommandTable.spec(at: tableIndex)
         var position = spec.firstKey
         if position <= 0, let first = spec.keySpecs.first, case .index(let index) = first.beginSearch {
@@ -121,20 +155,22 @@ public final class KeyStats: TrafficAnalysis {
             default: position = spec.firstKey > 0 ? spec.firstKey : 0
             }
         }
-        firstKeyIndex[id] = position
+        if slot >= firstKeyIndex.count { firstKeyIndex += repeatElement(nil, count: slot + 1 - firstKeyIndex.count) }
+        firstKeyIndex[slot] = position
         return position
     }
 
-    private func count(key: [UInt8], command id: Int32, bytes: Int) {
+    /// Counts one use of `key` (borrowed); allocates only when a key or prefix is first tracked.
+    private func count(key: UnsafeRawBufferPointer, command id: Int32, bytes: Int) {
         keyedCommands += 1
-        let hash = key.withUnsafeBytes { keyHash($0) }
+        let hash = keyHash(key)
         distinct.add(hash: hash)
-        keys.add(hash: hash, bytes: bytes) { display(key) }
-        let prefix = prefixRule.prefix(of: key)
-        let prefixHash = prefix.withUnsafeBytes { keyHash($0, seed: 1) }
-        prefixes.add(hash: prefixHash, bytes: bytes) { display(prefix, isPrefix: prefix.count < key.count) }
+        keys.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        let prefix = UnsafeRawBufferPointer(rebasing: key[..<prefixRule.prefixLength(of: key)])
+        let prefixHash = keyHash(prefix, seed: 1)
+        prefixes.add(hash: prefixHash, bytes: bytes) { display(Array(prefix), isPrefix: prefix.count < key.count) }
         if perCommandKeys[id] == nil { perCommandKeys[id] = BoundedCounter(capacity: max(10, maxTrackedKeys / 10)) }
-        perCommandKeys[id]!.add(hash: hash, bytes: bytes) { display(key) }
+        perCommandKeys[id]!.add(hash: hash, bytes: bytes) { display(Array(key)) }
     }
 
     private func display(_ bytes: [UInt8], isPrefix: Bool = false) -> String {
@@ -143,10 +179,11 @@ public final class KeyStats: TrafficAnalysis {
         return redactor.redact(bytes, keepTrailingDelimiter: isPrefix)
     }
 
-    private func noteSize(_ record: CommandRecord, name: String, key: [UInt8]?, connection: ConnectionInfo) {
+    private func noteSize(_ record: CommandRecord, keyPosition: Int?, connection: ConnectionInfo) {
         let size = max(record.requestBytes, record.replyBytes)
         guard biggest.count < topN || size > (biggest.last?.bytes ?? 0) else { return }
-        let big = BigValue(command: name, bytes: size, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
+        let key = keyPosition.flatMap { record.arguments.bytes(ofArgument: $0) }
+        let big = BigValue(command: connection.registry.name(of: record.command), bytes: size, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
                            client: connection.client.description, timestamp: Timestamp.iso8601(record.requestEndNanos),
                            key: key.map { display($0) })
         biggest.append(big)

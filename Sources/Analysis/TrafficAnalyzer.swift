@@ -27,6 +27,8 @@ public final class TrafficAnalyzer {
     private var firstTimestamp: Int64?
     private var lastTimestamp: Int64?
     private var linkTypes = Set<UInt32>()
+    /// The previous packet's link type: the set is only consulted when it changes.
+    private var lastLinkType: UInt32?
     private var clientBytes: Int64 = 0
     private var serverBytes: Int64 = 0
     private var unpairedReplies = 0
@@ -79,7 +81,10 @@ public final class TrafficAnalyzer {
         } else {
             lastTimestamp = packet.timestampNanos
         }
-        if !linkTypes.contains(packet.linkType.rawValue) { linkTypes.insert(packet.linkType.rawValue) }
+        if packet.linkType.rawValue != lastLinkType {
+            lastLinkType = packet.linkType.rawValue
+            linkTypes.insert(packet.linkType.rawValue)
+        }
         if let filter, !filter.matches(packet) {
             filteredOut += 1
             return

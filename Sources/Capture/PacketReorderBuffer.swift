@@ -48,8 +48,8 @@ public struct PacketReorderBuffer {
         // Insert keeping order; new packets usually belong at the end.
         var position = order.count
         while position > 0 {
-            let other = slots[order[position - 1]]
-            if other.timestampNanos <= packet.timestampNanos { break }
+            // Read the field in place: copying the slot would retain and release its buffer per packet.
+            if slots[order[position - 1]].timestampNanos <= packet.timestampNanos { break }
             position -= 1
         }
         order.insert(index, at: position)
@@ -81,12 +81,12 @@ public struct PacketReorderBuffer {
 
     private mutating func releaseEarliest(_ body: (CapturedPacket) -> Void) {
         let index = order.removeFirst()
-        let slot = slots[index]
-        latestReleased = max(latestReleased, slot.timestampNanos)
-        slot.bytes.withUnsafeBytes { buffer in
-            body(CapturedPacket(timestampNanos: slot.timestampNanos, linkType: slot.linkType,
-                                originalLength: slot.originalLength,
-                                bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<slot.count])))
+        let timestamp = slots[index].timestampNanos, linkType = slots[index].linkType
+        let originalLength = slots[index].originalLength, count = slots[index].count
+        latestReleased = max(latestReleased, timestamp)
+        slots[index].bytes.withUnsafeBytes { buffer in
+            body(CapturedPacket(timestampNanos: timestamp, linkType: linkType, originalLength: originalLength,
+                                bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<count])))
         }
         free.append(index)
     }

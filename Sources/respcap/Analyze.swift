@@ -27,7 +27,11 @@ extension RespcapCommand {
         @Argument(help: ArgumentHelp("Capture files; '-' is standard input.", valueName: "file"))
         var files: [String] = []
 
+        @Option(name: .long, help: "Threads: 1 reads and analyses on one thread; 2 reads the files on a second thread (same report).")
+        var threads = 2
+
         func validate() throws {
+            if threads < 1 { throw ValidationError("--threads must be at least 1") }
             if files.isEmpty && isatty(0) != 0 {
                 throw ValidationError("no capture given: name a pcap/pcapng file, or pipe one in with '-'")
             }
@@ -40,7 +44,9 @@ extension RespcapCommand {
             let events = try EventOutput.open(common: common)
             let report: AnalysisReport
             do {
-                report = try CaptureAnalyzer(options: options).analyze(paths: paths, extraAnalyses: events.map { [$0.writer] } ?? [],
+                var analyzer = CaptureAnalyzer(options: options)
+                analyzer.threads = threads
+                report = try analyzer.analyze(paths: paths, extraAnalyses: events.map { [$0.writer] } ?? [],
                                                                        progress: progress.update)
             } catch {
                 progress.clear()

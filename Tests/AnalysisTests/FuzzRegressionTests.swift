@@ -17,12 +17,14 @@ struct FuzzRegressionTests {
     @Test(arguments: inputs())
     func replay(name: String) throws {
         let path = Self.directory.appendingPathComponent(name).path
+        let report: AnalysisReport
         do {
-            let report = try CaptureAnalyzer(options: AnalysisOptions()).analyze(paths: [path])
-            #expect(!MarkdownReportRenderer.render(report).isEmpty)
-            #expect(try !JSONReportRenderer.render(report).isEmpty)
+            report = try CaptureAnalyzer(options: AnalysisOptions()).analyze(paths: [path])
         } catch {
             #expect(!error.message.isEmpty)
+            return
         }
+        #expect(!MarkdownReportRenderer.render(report).isEmpty)
+        #expect(try !JSONReportRenderer.render(report).isEmpty)
     }
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Measures respcap against the read floor (tcpdump -r FILE -w /dev/null) and tshark's RESP decode on the
+same files in the same run, and writes a Markdown table (Benchmarks/RESULTS.md by default).
+
+Usage: Benchmarks/run.py [--respcap PATH] [--runs N] [--no-tshark] [--tshark-max-mb N] [--out FILE] [--port P]
+                         [--extra-args '...'] FILE...
+Wall time is the median of N runs; peak RSS is the largest seen. Packets and commands come from respcap's own
+JSON report (capture.packets, totals.commands)."""
+import argparse, json, os, shlex, statistics, subprocess, sys, time, platform
+
+def run(cmd, stdout=subprocess.DEVNULL):
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 3):
+        sys.exit(f"bench: {' '.join(cmd)} exited {os.waitstatus_to_exitcode(status)}")
+    return wall, usage.ru_maxrss / 1024.0  # MiB
+
+def measure(cmd, runs):
+    walls, rss = [], 0.0
+    for _ in range(runs):
+        wall, peak = run(cmd)
+        walls.append(wall); rss = max(rss, peak)
+    return statistics.median(walls), rss
+
+def machine():
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip(); break
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = argparse.ArgumentParser()
+    p.add_argument("files", nargs="+")
+    p.add_argument("--respcap", default=os.path.join(here, "..", ".build", "release", "respcap"))
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--no-tshark", action="store_true")
+    p.add_argument("--tshark-max-mb", type=float, default=300)
+    p.add_argument("--port", default="16379")
+    p.add_argument("--extra-args", default="")
+    p.add_argument("--out", default=os.path.join(here, "RESULTS.md"))
+    a = p.parse_args()
+    rows = []
+    for path in a.files:
+        size_mb = os.path.getsize(path) / 1e6
+        report = subprocess.run([a.respcap, "analyze", "-q", "--port", a.port, "--format", "json", path]
+                                + shlex.split(a.extra_args), capture_output=True, check=False).stdout
+        r = json.loads(report)
+        packets = r["capture"]["packets"]
+        commands = r["totals"]["commands"]
+        name = os.path.basename(path)
+        tools = [("respcap (json)", [a.respcap, "analyze", "-q", "--port", a.port, "--format", "json", path] + shlex.split(a.extra_args)),
+                 ("respcap (markdown)", [a.respcap, "analyze", "-q", "--port", a.port, "--format", "markdown", path] + shlex.split(a.extra_args)),
+                 ("tcpdump -r -w /dev/null", ["tcpdump", "-r", path, "-w", "/dev/null"])]
+        if not a.no_tshark and size_mb <= a.tshark_max_mb:
+            tools.append(("tshark RESP decode", ["tshark", "-r", path, "-d", f"tcp.port=={a.port},resp", "-T", "fields", "-e", "resp.bulk_string.value"]))
+        results = {}
+        for label, cmd in tools:
+            runs = 1 if label.startswith("tshark") else a.runs
+            wall, rss = measure(cmd, runs)
+            results[label] = (wall, rss)
+            print(f"{name:16} {label:24} {wall:8.2f} s {size_mb / wall:8.1f} MB/s {packets / wall / 1e6:6.2f} Mpkt/s "
+                  f"{commands / wall / 1e6:6.2f} Mcmd/s {rss:7.1f} MiB", flush=True)
+        rows.append((name, size_mb, packets, commands, results))
+    lines = [f"# Benchmark results", "", f"Machine: {machine()}. Median of {a.runs} runs (tshark: 1 run); "
+             f"peak RSS is the maximum. respcap: release build, all analyses on.", "",
+             "| capture | MB | packets | commands | tool | wall s | MB/s | packets/s | commands/s | peak RSS MiB |",
+             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+    ratios = []
+    for name, size_mb, packets, commands, results in rows:
+        for label, (wall, rss) in results.items():
+            lines.append(f"| {name} | {size_mb:.0f} | {packets:,} | {commands:,} | {label} | {wall:.2f} | {size_mb / wall:.0f} | "
+                         f"{packets / wall:,.0f} | {commands / wall:,.0f} | {rss:.1f} |")
+        rc, td = results["respcap (json)"][0], results["tcpdump -r -w /dev/null"][0]
+        line = f"- {name}: respcap runs at {td / rc:.2f}× the speed of tcpdump (respcap ÷ tcpdump time = {rc / td:.2f})"
+        if "tshark RESP decode" in results:
+            line += f"; tshark ÷ respcap time = {results['tshark RESP decode'][0] / rc:.1f}"
+        ratios.append(line)
+    lines += ["", "Ratios (JSON output):", ""] + ratios + [""]
+    with open(a.out, "w") as f:
+        f.write("\n".join(lines))
+    print("\n".join(ratios))
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+import Analysis
+import Capture
+import MallocCounting
+import Testing
+
+/// The in-order path allocates nothing per packet or per command once warm: the same connection keeps sending
+/// pipelined and unpipelined commands on a few keys, and the second half of the capture is counted.
+/// Heap calls are counted per thread (`MallocCounting` interposes malloc in the test process), so tests running
+/// in parallel do not disturb the count; the test is synchronous to stay on one thread.
+@Suite struct SteadyStateAllocationTests {
+    static func workload(rounds: Int) -> [CapturePerturbation.Packet] {
+        var capture = SyntheticCapture()
+        var connection = SyntheticCapture.Connection(clientPort: 50_000, serverPort: 6379)
+        capture.handshake(&connection)
+        for round in 0..<rounds {
+            let key = "user:\(round % 16)"
+            let k = "$\(key.utf8.count)\r\n\(key)\r\n"
+            capture.exchange(&connection, "*3\r\n$3\r\nSET\r\n\(k)$5\r\nvalue\r\n", "+OK\r\n")
+            capture.exchange(&connection, "*2\r\n$3\r\nGET\r\n\(k)", "$5\r\nvalue\r\n")
+            capture.exchange(&connection, "*2\r\n$4\r\nINCR\r\n$7\r\ncounter\r\n", ":\(round + 1)\r\n")
+            // A pipeline of eight in one segment, answered in one segment.
+            let pipeline = String(repeating: "*3\r\n$5\r\nLPUSH\r\n$5\r\nqueue\r\n$3\r\njob\r\n*2\r\n$4\r\nRPOP\r\n$5\r\nqueue\r\n", count: 4)
+            capture.exchange(&connection, pipeline, String(repeating: ":1\r\n$3\r\njob\r\n", count: 4))
+            capture.exchange(&connection, "*4\r\n$4\r\nHSET\r\n$4\r\nhash\r\n\(k)$1\r\n1\r\n", ":0\r\n")
+            capture.exchange(&connection, "*4\r\n$4\r\nZADD\r\n$4\r\nzset\r\n$1\r\n1\r\n\(k)", ":0\r\n")
+        }
+        capture.close(&connection)
+        return capture.packets
+    }
+
+    @Test func inOrderPathAllocatesNothingPerPacketOnceWarm() throws {
+        guard malloc_count_thread() >= 0 else { return }  // counting is Linux-only
+        let packets = Self.workload(rounds: 4000)
+        let analyzer = try TrafficAnalyzer(options: AnalysisOptions())
+        let warm = packets.count / 2
+        func feed(_ packet: CapturePerturbation.Packet) {
+            packet.bytes.withUnsafeBytes { bytes in
+                analyzer.process(CapturedPacket(timestampNanos: packet.timestampNanos, linkType: LinkType(rawValue: packet.linkType),
+                                                originalLength: packet.originalLength, bytes: bytes))
+            }
+        }
+        for packet in packets[..<warm] { feed(packet) }
+        let counted = packets.count - 3 - warm  // the closing FIN/ACK are not steady state
+        let before = malloc_count_thread()
+        for packet in packets[warm..<(packets.count - 3)] { feed(packet) }
+        let allocations = malloc_count_thread() - before
+        let report = analyzer.finish()
+        #expect(report.totals.commands == 4000 * 13)
+        #expect(allocations == 0, "\(allocations) heap allocations in \(counted) packets")
+    }
+}

@@ -82,23 +82,8 @@ public final class BlockingPopStats: TrafficAnalysis {
         byCommand[record.command.rawValue, default: 0] += 1
         if connections.count < maxClientsPerBucket { connections.insert(record.connection) }
 
+        guard let (keys, timeout) = Self.keysAndTimeout(of: record, shape: shape) else { return }
         let argc = record.argumentCount
-        let keys: Int
-        let timeout: Double?
-        switch shape {
-        case .keysThenTimeout:
-            keys = max(0, argc - 2)
-            timeout = record.arguments.number(ofArgument: argc - 1)
-        case .sourceThenTimeout:
-            keys = argc >= 3 ? 1 : 0
-            timeout = record.arguments.number(ofArgument: argc - 1)
-        case .timeoutNumkeysKeys:
-            let declared = record.arguments.number(ofArgument: 2).map { Int(clamping: Int64($0)) } ?? 0
-            keys = max(0, min(declared, argc - 3))
-            timeout = record.arguments.number(ofArgument: 1)
-        case .notBlockingPop:
-            return
-        }
         keysScanned += Int64(keys)
         maxKeys = max(maxKeys, keys)
         noteDistribution(keys: keys, arrayLength: argc, timeout: timeout, connection: record.connection)

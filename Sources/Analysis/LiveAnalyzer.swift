@@ -30,6 +30,8 @@ public struct LiveAnalyzer {
         public var elapsedSeconds: Double
         public var packetsAnalysed: Int
         public var packetsNotAnalysed: Int
+        /// Captured bytes of the packets analysed.
+        public var bytesAnalysed: Int64
         public var commands: Int
         public var capture: LiveCaptureStatistics
     }
@@ -46,9 +48,11 @@ public struct LiveAnalyzer {
     }
 
     /// Captures and analyses until a stop condition, then returns the full report. `status` is called on the
-    /// calling thread every `statusInterval` seconds with the analyzer's registry (for command names).
+    /// calling thread every `statusInterval` seconds with the analyzer's registry (for command names); `tick`, when
+    /// given, about every half second and once at the end (it feeds a metrics endpoint).
     public func run(capture: LiveCapture, extraAnalyses: [any TrafficAnalysis] = [], statusInterval: Double? = nil,
-                    status: ((Status, CommandRegistry) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
+                    status: ((Status, CommandRegistry) -> Void)? = nil,
+                    tick: ((Status) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
         let counter = CommandCounter()
         let analyzer = try TrafficAnalyzer(options: options, analyses: [counter] + extraAnalyses)
         let queue = PacketQueue(maxBytes: queueBytes, maxPackets: queuePackets)
@@ -66,21 +70,39 @@ public struct LiveAnalyzer {
 
         let started = Self.now()
         var nextStatus = started + (statusInterval ?? .infinity)
+        var nextTick = started
         var analysed = 0
+        var bytesAnalysed: Int64 = 0
+        func currentStatus(at t: Double) -> Status {
+            Status(elapsedSeconds: t - started, packetsAnalysed: analysed, packetsNotAnalysed: queue.dropped,
+                   bytesAnalysed: bytesAnalysed, commands: counter.commands, capture: capture.statistics())
+        }
         while queue.consume(timeoutNanos: 100_000_000, { packet in
             analyzer.process(packet)
             analysed += 1
+            bytesAnalysed += Int64(packet.bytes.count)
         }) {
+            // Packets captured over 250 ms ago can no longer be overtaken (capture blocks are handed over within
+            // 100 ms): analyse them even if traffic has paused, so the status line and metrics stay current.
+            analyzer.releaseBuffered(capturedUpTo: Self.wallClockNanos() - 250_000_000)
             let t = Self.now()
             if let limit = stop.durationSeconds, t - started >= limit, !capture.isStopRequested { capture.stop() }
             if let limit = stop.commands, counter.commands >= limit, !capture.isStopRequested { capture.stop() }
             if let status, let interval = statusInterval, t >= nextStatus {
                 nextStatus = t + interval
-                status(Status(elapsedSeconds: t - started, packetsAnalysed: analysed, packetsNotAnalysed: queue.dropped,
-                              commands: counter.commands, capture: capture.statistics()), analyzer.registry)
+                status(currentStatus(at: t), analyzer.registry)
+            }
+            if let tick, t >= nextTick {
+                nextTick = t + 0.5
+                tick(currentStatus(at: t))
             }
         }
         thread.join()
+        if let tick {
+            var last = currentStatus(at: Self.now())
+            last.capture = outcome.statistics ?? last.capture
+            tick(last)
+        }
 
         var report = analyzer.finish()
         let statistics = outcome.statistics ?? LiveCaptureStatistics()
@@ -112,6 +134,12 @@ public struct LiveAnalyzer {
         report.quality.verdict = QualityVerdict.verdict(for: report)
         report.findings = FindingRules.evaluate(report, thresholds: options.thresholds)
         return report
+    }
+
+    static func wallClockNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     static func now() -> Double {

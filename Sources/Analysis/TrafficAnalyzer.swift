@@ -102,6 +102,12 @@ public final class TrafficAnalyzer {
         }
     }
 
+    /// Analyses the packets held for reordering that were captured at or before `timestampNanos` (live capture:
+    /// packets older than the capture's own delivery delay cannot be overtaken any more).
+    public func releaseBuffered(capturedUpTo timestampNanos: Int64) {
+        reorderBuffer.release(upTo: timestampNanos) { processInOrder($0) }
+    }
+
     /// Ends the analysis: open connections are closed as `endOfCapture`, and every analysis writes its results.
     public func finish() -> AnalysisReport {
         reorderBuffer.drain { processInOrder($0) }

@@ -60,6 +60,12 @@ public struct PacketReorderBuffer {
         while !order.isEmpty { releaseEarliest(body) }
     }
 
+    /// Hands over the buffered packets captured at or before `timestampNanos`, in order: a live capture uses it so
+    /// that when traffic pauses, the last packets are not held back until more arrive.
+    public mutating func release(upTo timestampNanos: Int64, _ body: (CapturedPacket) -> Void) {
+        while let first = order.first, slots[first].timestampNanos <= timestampNanos { releaseEarliest(body) }
+    }
+
     public var isEmpty: Bool { order.isEmpty }
 
     private mutating func store(_ packet: CapturedPacket, in index: Int) {

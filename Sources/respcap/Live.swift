@@ -24,6 +24,7 @@ extension RespcapCommand {
                   sudo respcap live -i lo --port 6379
                   sudo respcap live -i any --duration 60 --format json -o report.json
                   sudo respcap live -i eth0 --write redis.pcap      # keep the packets for 'respcap analyze'
+                  sudo respcap live -i eth0 --metrics 127.0.0.1:9187 # for Prometheus/Grafana while it runs
                   respcap live --list
 
                 Exit codes as for analyze, and 5: report written, but packets were dropped (kernel, \
@@ -69,6 +70,11 @@ extension RespcapCommand {
 
         @Option(name: .customLong("queue-size"), help: "MiB of packets held between the capture and analysis threads.")
         var queueMiB = 64
+
+        @Option(name: .customLong("metrics"),
+                help: ArgumentHelp("Serve Prometheus/OpenMetrics metrics at http://ADDRESS/metrics while capturing (HOST:PORT; "
+                                   + "a bare :PORT binds 127.0.0.1).", valueName: "address"))
+        var metricsAddress: String?
 
         @OptionGroup var common: CommonOptions
 
@@ -125,18 +131,35 @@ extension RespcapCommand {
             analyzer.queueBytes = queueMiB << 20
             analyzer.queuePackets = max(queueMiB << 20 / 128, 1024)
 
+            let metrics = metricsAddress == nil ? nil : MetricsRecorder()
+            var server: MetricsServer?
+            if let metricsAddress, let metrics {
+                do {
+                    server = try MetricsServer(address: metricsAddress) { openMetrics in
+                        let format: MetricsExposition.Format = openMetrics ? .openMetrics : .prometheus
+                        return (MetricsExposition.render(metrics.snapshot(), format: format), format.contentType)
+                    }
+                } catch {
+                    Diagnostics.error(error.description)
+                    throw ExitStatus.inputError
+                }
+            }
+            defer { server?.stop() }
+
             let signals = SignalStopper(capture: capture)
             if !common.quiet {
                 Diagnostics.write("respcap: capturing on \(interface) (\(capture.linkType.description), filter '\(expression)'); "
                                   + "^C stops and writes the report\n")
+                if let server { Diagnostics.write("respcap: metrics at http://\(server.boundAddress)/metrics\n") }
             }
             let report: AnalysisReport
             do {
                 var extra: [any TrafficAnalysis] = showStatus ? [summary] : []
                 if let events { extra.append(events.writer) }
-                report = try analyzer.run(capture: capture, extraAnalyses: extra, statusInterval: showStatus ? interval : nil) { status, registry in
-                    summary.refresh(status, registry: registry)
-                }
+                if let metrics { extra.append(metrics) }
+                report = try analyzer.run(capture: capture, extraAnalyses: extra, statusInterval: showStatus ? interval : nil,
+                                          status: { status, registry in summary.refresh(status, registry: registry) },
+                                          tick: metrics.map { metrics in { status in metrics.update(from: status) } })
             } catch {
                 summary.clear()
                 Diagnostics.error(error.message)

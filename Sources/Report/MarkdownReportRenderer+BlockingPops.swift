@@ -50,15 +50,8 @@ extension MarkdownReportRenderer {
         out.table(header: ["keys", "array", "calls", "share", "connections", "keys scanned"],
                   alignRight: [true, true, true, true, true, true], rows: rows)
         out.blank()
-        if b.keyCountDistribution.count >= 2 {
-            let buckets = b.keyCountDistribution.sorted { $0.keys < $1.keys }.suffix(20)
-            out.line("```mermaid")
-            out.line("xychart-beta")
-            out.line("    title \"Blocking pop calls by keys per call\"")
-            out.line("    x-axis \"keys per call\" [\(buckets.map { "\"\($0.keys)\"" }.joined(separator: ", "))]")
-            out.line("    y-axis \"calls\"")
-            out.line("    bar [\(buckets.map { String($0.calls) }.joined(separator: ", "))]")
-            out.line("```")
+        if let chart = ReportChart.blockingPopKeys(report) {
+            out.line(chart.mermaid)
             out.blank()
         }
         if !b.servedByKey.isEmpty {

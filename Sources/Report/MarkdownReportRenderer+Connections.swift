@@ -45,7 +45,7 @@ extension MarkdownReportRenderer {
         }
         for line in lines { out.line("- " + line) }
         out.blank()
-        concurrencyChart(c, into: &out)
+        concurrencyChart(report, into: &out)
         if c.byClient.count > 1 || c.byServer.count > 1 {
             var rows: [[String]] = []
             for group in c.byServer where c.byServer.count > 1 { rows.append(["server " + group.address] + groupCells(group)) }
@@ -73,29 +73,11 @@ extension MarkdownReportRenderer {
     }
 
     /// Concurrent connections and connections opened, per second (at most ~60 points).
-    private static func concurrencyChart(_ c: AnalysisReport.ConnectionSummary, into out: inout MarkdownWriter) {
-        let seconds = c.concurrentPerSecond.count
-        guard seconds >= 3, c.opened > 0 else { return }
-        let group = max(1, (seconds + 59) / 60)
-        var xs: [String] = [], concurrent: [String] = [], opened: [String] = []
-        var index = 0
-        while index < seconds {
-            let end = min(seconds, index + group)
-            xs.append(String(index))
-            concurrent.append(String(c.concurrentPerSecond[index..<end].max() ?? 0))
-            let openedInGroup = c.openedPerSecond.count >= end ? c.openedPerSecond[index..<end].reduce(0, +) : 0
-            opened.append(NumberFormatting.fixed(Double(openedInGroup) / Double(end - index), 0).replacingOccurrences(of: ",", with: ""))
-            index = end
-        }
-        out.line("Connections over the capture (\(group) s steps): bars = opened per second, line = most open at once.")
+    private static func concurrencyChart(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+        guard let chart = ReportChart.connections(report) else { return }
+        out.line(chart.caption ?? "")
         out.blank()
-        out.line("```mermaid")
-        out.line("xychart-beta")
-        out.line("    x-axis \"seconds\" [\(xs.joined(separator: ", "))]")
-        out.line("    y-axis \"connections\"")
-        out.line("    bar [\(opened.joined(separator: ", "))]")
-        out.line("    line [\(concurrent.joined(separator: ", "))]")
-        out.line("```")
+        out.line(chart.mermaid)
         out.blank()
     }
 }

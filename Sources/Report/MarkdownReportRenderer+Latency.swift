@@ -49,43 +49,11 @@ extension MarkdownReportRenderer {
     }
 
     static func timeline(_ report: AnalysisReport, into out: inout MarkdownWriter) {
-        guard let t = report.timeline, t.buckets.count >= 2 else { return }
-        // At most ~60 points: group buckets for the chart.
-        let group = max(1, (t.buckets.count + 59) / 60)
-        var xs: [String] = []
-        var rates: [String] = []
-        var p99s: [String] = []
-        var index = 0
-        while index < t.buckets.count {
-            let slice = t.buckets[index..<min(t.buckets.count, index + group)]
-            let commands = slice.reduce(0) { $0 + $1.commands }
-            let seconds = t.bucketSeconds * Double(slice.count)
-            xs.append(NumberFormatting.fixed(slice.first?.offsetSeconds ?? 0, 0))
-            rates.append(NumberFormatting.fixed(Double(commands) / seconds, 0).replacingOccurrences(of: ",", with: ""))
-            // The worst p99 of the grouped buckets (0 where nothing was answered).
-            let p99 = slice.compactMap(\.p99Micros).max() ?? 0
-            p99s.append(NumberFormatting.fixed(p99, 0).replacingOccurrences(of: ",", with: ""))
-            index += group
+        for chart in [ReportChart.commandsPerSecond(report), ReportChart.p99(report)].compactMap({ $0 }) {
+            out.line(chart.caption ?? "")
+            out.blank()
+            out.line(chart.mermaid)
+            out.blank()
         }
-        let step = NumberFormatting.fixed(t.bucketSeconds * Double(group), t.bucketSeconds * Double(group) < 10 ? 1 : 0)
-        out.line("Commands per second over the capture (\(step) s steps):")
-        out.blank()
-        out.line("```mermaid")
-        out.line("xychart-beta")
-        out.line("    x-axis \"seconds\" [\(xs.joined(separator: ", "))]")
-        out.line("    y-axis \"commands/s\"")
-        out.line("    line [\(rates.joined(separator: ", "))]")
-        out.line("```")
-        out.blank()
-        guard p99s.contains(where: { $0 != "0" }) else { return }
-        out.line("Service latency p99 over the capture (µs, \(step) s steps):")
-        out.blank()
-        out.line("```mermaid")
-        out.line("xychart-beta")
-        out.line("    x-axis \"seconds\" [\(xs.joined(separator: ", "))]")
-        out.line("    y-axis \"p99 µs\"")
-        out.line("    line [\(p99s.joined(separator: ", "))]")
-        out.line("```")
-        out.blank()
     }
 }

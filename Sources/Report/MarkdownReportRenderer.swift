@@ -118,16 +118,9 @@ public enum MarkdownReportRenderer {
 
     /// The command mix as a bar chart (top 10), when there is more than one command.
     static func commandMixChart(_ report: AnalysisReport, into out: inout MarkdownWriter) {
-        let top = report.commands.prefix(10)
-        guard top.count >= 2 else { return }
+        guard let chart = ReportChart.commandMix(report) else { return }
         out.blank()
-        out.line("```mermaid")
-        out.line("xychart-beta")
-        out.line("    title \"Command mix (calls)\"")
-        out.line("    x-axis [\(top.map { "\"\($0.name)\"" }.joined(separator: ", "))]")
-        out.line("    y-axis \"calls\"")
-        out.line("    bar [\(top.map { String($0.calls) }.joined(separator: ", "))]")
-        out.line("```")
+        out.line(chart.mermaid)
     }
 
     static func errors(_ report: AnalysisReport, into out: inout MarkdownWriter) {

@@ -58,6 +58,7 @@ extension RespcapCommand {
             if common.format != .ndjson {
                 try ReportOutput.write(report, format: common.format, to: common.output)
             }
+            try ReportOutput.writeCharts(report, common: common)
             for warning in report.warnings { Diagnostics.warning(warning) }
             if report.quality.truncated { throw ExitStatus.partialInput }
         }

@@ -12,6 +12,9 @@ struct CommonOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "FILE"))
     var output: String?
 
+    @Option(name: .customLong("svg"), help: ArgumentHelp("Also write the report's charts as standalone SVG files into DIR.", valueName: "DIR"))
+    var svgDirectory: String?
+
     @Option(name: .customLong("events"), help: ArgumentHelp("Also write one JSON object per command to FILE (NDJSON).", valueName: "FILE"))
     var events: String?
 

@@ -173,6 +173,7 @@ extension RespcapCommand {
             if common.format != .ndjson {
                 try ReportOutput.write(finished, format: common.format, to: common.output)
             }
+            try ReportOutput.writeCharts(finished, common: common)
             for warning in finished.warnings { Diagnostics.warning(warning) }
             if finished.quality.truncated { throw ExitStatus.partialInput }
             let q = finished.quality

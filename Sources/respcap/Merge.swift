@@ -52,6 +52,7 @@ extension RespcapCommand {
                 throw ExitStatus.inputError
             }
             try ReportOutput.write(merged, format: common.format, to: common.output)
+            try ReportOutput.writeCharts(merged, common: common)
             if documents.contains(where: { $0.report.quality.truncated }) { throw ExitStatus.partialInput }
         }
     }

@@ -19,6 +19,26 @@ enum ReportOutput {
         try write(text: try render(report, format: format), to: path)
     }
 
+    /// Writes the report's charts as `DIR/<chart>.svg` when `--svg DIR` was given (the directory is created).
+    static func writeCharts(_ report: AnalysisReport, common: CommonOptions) throws {
+        guard let directory = common.svgDirectory else { return }
+        let charts = ReportChart.all(for: report)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for chart in charts {
+                let path = (directory as NSString).appendingPathComponent(chart.name + ".svg")
+                try SVGChartRenderer.render(chart).write(toFile: path, atomically: true, encoding: .utf8)
+            }
+        } catch {
+            Diagnostics.error("cannot write charts to \(directory): \(error.localizedDescription)")
+            throw ExitStatus.outputError
+        }
+        if !common.quiet {
+            Diagnostics.write(charts.isEmpty ? "respcap: no charts for this capture (too short or a single command)\n"
+                              : "respcap: charts in \(directory): \(charts.map { $0.name + ".svg" }.joined(separator: ", "))\n")
+        }
+    }
+
     /// Writes a rendered document to `path` (atomically) or to stdout.
     static func write(text: String, to path: String?) throws {
         do {

@@ -94,4 +94,22 @@ import Testing
             #expect(sql[c["name"] as! String]?[1] == c["requestBytes"] as? Int)
         }
     }
+
+    /// `--svg DIR` writes one standalone SVG per chart of the report, next to the report itself.
+    @Test func svgChartsAreWrittenWithTheReport() throws {
+        let directory = Self.temporary("svg")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let r = try EndToEndTests.run(["analyze", "--port", "7000", "--svg", directory.path, "fixtures/cluster-unpipelined.pcap"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("```mermaid"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(files == ["command-mix.svg", "commands-per-second.svg", "connections.svg", "latency-p99.svg"])
+        let mix = try String(contentsOf: directory.appendingPathComponent("command-mix.svg"), encoding: .utf8)
+        #expect(mix.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") && mix.contains("<title>get: "))
+        #expect(r.stderr.contains("charts in \(directory.path)"))
+
+        let diff = try EndToEndTests.run(["diff", "--svg", directory.path, "fixtures/unpipelined.pcap", "fixtures/pipelined.pcap"])
+        #expect(diff.status == 64)
+        #expect(diff.stderr.contains("--svg is for"))
+    }
 }

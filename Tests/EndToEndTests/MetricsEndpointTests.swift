@@ -5,10 +5,9 @@ import Glibc
 #endif
 
 /// `respcap live --metrics`: a scrape during a live run against a real redis-server must show the same per-command
-/// counts as the server's INFO commandstats delta, in Prometheus text and in OpenMetrics.
-@Suite(.serialized) struct MetricsEndpointTests {
-    static let unavailable = LiveCaptureTests.unavailable
-
+/// counts as the server's INFO commandstats delta, in Prometheus text and in OpenMetrics. Part of the serialized
+/// live suite: two captures analysed at once on a loaded machine could fall behind.
+extension LiveCaptureTests {
     @Test(.enabled(if: unavailable == nil, Comment(rawValue: "live capture test skipped: \(unavailable ?? "")")),
           .timeLimit(.minutes(2)))
     func scrapeDuringCaptureMatchesCommandstats() throws {
@@ -34,7 +33,7 @@ import Glibc
         var samples: [String: Double] = [:]
         var counted: [String: Int] = [:]
         for _ in 0..<40 {
-            samples = Self.samples(try Self.get(port: metricsPort, path: "/metrics").body)
+            samples = Self.metricSamples(try Self.httpGet(port: metricsPort, path: "/metrics").body)
             counted = Self.commandCounts(samples)
             if counted == expected { break }
             usleep(250_000)
@@ -54,23 +53,23 @@ import Glibc
         }
         #expect((samples["respcap_connections_opened_total"] ?? 0) >= 32)
 
-        let prometheus = try Self.get(port: metricsPort, path: "/metrics")
+        let prometheus = try Self.httpGet(port: metricsPort, path: "/metrics")
         #expect(prometheus.head.contains("text/plain; version=0.0.4"))
         #expect(prometheus.body.contains("# TYPE respcap_commands_total counter"))
         #expect(!prometheus.body.contains("# EOF"))
-        let openMetrics = try Self.get(port: metricsPort, path: "/metrics", accept: "application/openmetrics-text;version=1.0.0")
+        let openMetrics = try Self.httpGet(port: metricsPort, path: "/metrics", accept: "application/openmetrics-text;version=1.0.0")
         #expect(openMetrics.head.contains("application/openmetrics-text"))
         #expect(openMetrics.body.contains("# TYPE respcap_commands counter"))
         #expect(openMetrics.body.contains("# UNIT respcap_command_duration_seconds seconds"))
         #expect(openMetrics.body.hasSuffix("# EOF\n"))
-        #expect(try Self.get(port: metricsPort, path: "/nothing").head.hasPrefix("HTTP/1.1 404"))
+        #expect(try Self.httpGet(port: metricsPort, path: "/nothing").head.hasPrefix("HTTP/1.1 404"))
 
         let result = try live.stop()
         stopped = true
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("metrics at http://127.0.0.1:\(metricsPort)/metrics"))
         // Loopback by default, and closed with the capture.
-        #expect((try? Self.get(port: metricsPort, path: "/metrics")) == nil)
+        #expect((try? Self.httpGet(port: metricsPort, path: "/metrics")) == nil)
     }
 
     @Test(.enabled(if: unavailable == nil, Comment(rawValue: "live capture test skipped: \(unavailable ?? "")")))
@@ -94,7 +93,7 @@ import Glibc
     }
 
     /// Sample lines as "name{labels}" -> value.
-    static func samples(_ text: String) -> [String: Double] {
+    static func metricSamples(_ text: String) -> [String: Double] {
         var result: [String: Double] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
@@ -104,7 +103,7 @@ import Glibc
     }
 
     /// A plain HTTP/1.1 GET on loopback (no URLSession: FoundationNetworking is not needed for this).
-    static func get(port: Int, path: String, accept: String? = nil) throws -> (head: String, body: String) {
+    static func httpGet(port: Int, path: String, accept: String? = nil) throws -> (head: String, body: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ShellError(message: "socket failed") }
         defer { close(fd) }

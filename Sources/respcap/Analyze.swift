@@ -17,8 +17,10 @@ extension RespcapCommand {
                 Examples:
                   respcap analyze redis.pcap
                   respcap analyze --format json -o report.json redis.pcap
-                  respcap analyze --port 7000,7001,7002 --filter 'host 10.0.0.5' cluster.pcapng
+                  respcap analyze --port 7000,7001,7002 --filter 'host 10.0.0.5' c.pcapng
                   tcpdump -i eth0 -s 0 -w - 'tcp port 6379' | respcap analyze -
+                  respcap analyze --format ndjson -o events.ndjson redis.pcap  # for SQL
+                  respcap analyze --svg charts/ -o report.md redis.pcap
                 """
         )
 

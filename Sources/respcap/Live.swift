@@ -23,8 +23,8 @@ extension RespcapCommand {
                 Examples:
                   sudo respcap live -i lo --port 6379
                   sudo respcap live -i any --duration 60 --format json -o report.json
-                  sudo respcap live -i eth0 --write redis.pcap      # keep the packets for 'respcap analyze'
-                  sudo respcap live -i eth0 --metrics 127.0.0.1:9187 # for Prometheus/Grafana while it runs
+                  sudo respcap live -i eth0 --write redis.pcap   # keep the packets too
+                  sudo respcap live -i eth0 --metrics :9187      # for Prometheus
                   respcap live --list
 
                 Exit codes as for analyze, and 5: report written, but packets were dropped (kernel, \

@@ -11,13 +11,15 @@ struct RespcapCommand: ParsableCommand {
             decodes RESP2/RESP3, pairs every command with its reply and writes a Markdown (or JSON) report.
 
             Examples:
-              tcpdump -i any -s 0 -w redis.pcap 'tcp port 6379'     # capture 30 s on the Redis host, then ^C
-              respcap redis.pcap                                   # Markdown report on stdout
+              # capture 30 s on the Redis host (whole packets), then ^C
+              tcpdump -i any -s 0 -w redis.pcap 'tcp port 6379'
+              respcap redis.pcap                    # Markdown report on stdout
               respcap analyze --format json -o report.json redis.pcap
-              respcap analyze --port 6379,7000 rot-*.pcap          # rotated files read as one capture
+              respcap analyze --port 6379,7000 rot-*.pcap  # rotations as one
               tcpdump -i lo -w - 'tcp port 6379' | respcap analyze -
-              respcap diff before.pcap after.pcap                  # what changed (captures or JSON reports)
-              respcap merge host1.json host2.json                  # one report from several hosts or windows
+              sudo respcap live -i eth0 --duration 60      # live, then report
+              respcap diff before.pcap after.pcap   # what changed after a fix
+              respcap merge host1.json host2.json   # one report, many hosts
 
             Exit codes: 0 report written; 2 input unusable (cannot open, not a capture, bad filter); \
             3 report written from a truncated or damaged capture; 5 live report written but packets dropped; 64 usage error.

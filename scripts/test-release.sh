@@ -89,7 +89,7 @@ for f in /usr/bin/respcap /usr/share/bash-completion/completions/respcap /usr/sh
     [ -s "$root$f" ] || die ".deb: $f not installed"
 done
 gzip -t "$root/usr/share/man/man1/respcap.1.gz" || die ".deb: the man page is not valid gzip"
-zcat "$root/usr/share/man/man1/respcap.1.gz" | grep -q '^\.TH' || die ".deb: the man page has no .TH header"
+zcat "$root/usr/share/man/man1/respcap.1.gz" | grep -Eq '^\.(TH|Dt) ' || die ".deb: the man page has no .TH/.Dt header"
 grep -q '_respcap' "$root/usr/share/bash-completion/completions/respcap" || die ".deb: the bash completion looks wrong"
 deb_version=$(in_root respcap --version) || die ".deb: respcap --version failed"
 [ "$deb_version" = "$version" ] || die ".deb: --version '$deb_version' differs from the binary's '$version'"

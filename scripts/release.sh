@@ -92,6 +92,9 @@ version_line=$("$dist/respcap" --version) || die "dist/respcap --version failed"
 version=$(echo "$version_line" | awk '{print $2}')
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || die "cannot read a version from '$version_line'"
 log "$version_line"
+# BuildInfoPlugin records the revision; make sure the artefact says what is being released.
+expected_rev=$(git describe --always --dirty --abbrev=7 2>/dev/null || echo unknown)
+[[ $version_line == *"(git $expected_rev)" ]] || die "binary reports '$version_line' but the checkout is $expected_rev"
 
 # --- runtime dependencies: only system libraries may remain -----------------------------------------------------
 ldd "$dist/respcap" > "$dist/ldd.txt"

@@ -133,8 +133,9 @@ shlibs_dir=$(mktemp -d)
 trap 'rm -rf "$shlibs_dir"' EXIT
 mkdir "$shlibs_dir/debian"
 printf 'Source: respcap\n\nPackage: respcap\nArchitecture: amd64\n' > "$shlibs_dir/debian/control"
-depends=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$root/usr/bin/respcap" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-[ -n "$depends" ] || die "dpkg-shlibdeps computed no dependencies for respcap"
+depends=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$root/usr/bin/respcap" 2> "$shlibs_dir/log" | sed -n 's/^shlibs:Depends=//p') \
+    || die "dpkg-shlibdeps failed: $(cat "$shlibs_dir/log")"
+[ -n "$depends" ] || die "dpkg-shlibdeps computed no dependencies for respcap: $(cat "$shlibs_dir/log")"
 
 mkdir -p "$root/DEBIAN"
 cat > "$root/DEBIAN/control" <<EOF

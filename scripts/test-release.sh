@@ -61,10 +61,28 @@ check_report() { # $1: report file, $2: label
 mkdir -p "$root/srv/respcap"
 cp "$fixture" "$root/srv/respcap/"
 
+# The package's Depends that the root lacks, installed with apt as an operator would (network: the mirror).
+install_missing_depends() {
+    local missing=() pkg
+    for pkg in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g'); do
+        in_root dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    log "installing the runtime dependencies the root lacks: ${missing[*]}"
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    in_root apt-get update -qq >&2 && in_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+        || die "cannot install ${missing[*]} in the test root"
+}
+
 # --- 1. the bare binary, copied to the host --------------------------------------------------------------------
 cp "$bin" "$root/usr/local/bin/respcap"
 log "bare binary: ldd inside the root"
-in_root ldd /usr/local/bin/respcap >&2 || true
+bare_ldd=$(in_root ldd /usr/local/bin/respcap 2>&1 || true)
+echo "$bare_ldd" >&2
+if [[ $bare_ldd == *"not found"* ]]; then
+    # A binary linked with a dynamic libpcap needs it on the host (README, "Install"); a static one needs nothing.
+    install_missing_depends
+fi
 version=$(in_root /usr/local/bin/respcap --version) || die "bare binary: respcap --version failed"
 [[ $version =~ ^respcap\ [0-9]+\.[0-9]+\.[0-9]+.*\(git\ [^\)]+\)$ ]] || die "bare binary: unexpected --version '$version'"
 log "bare binary: $version"
@@ -76,13 +94,8 @@ rm "$root/usr/local/bin/respcap"
 # --- 2. the .deb, installed with dpkg ----------------------------------------------------------------------------
 cp "$deb" "$root/srv/respcap/respcap.deb"
 log "installing $(basename "$deb") with dpkg"
-if ! in_root dpkg -i /srv/respcap/respcap.deb >&2; then
-    # A dynamically linked libpcap is a declared Depends: fetch it as an operator's apt would.
-    log "dpkg reports missing dependencies; resolving them with apt-get"
-    cp /etc/resolv.conf "$root/etc/resolv.conf"
-    in_root apt-get update -qq >&2 && in_root apt-get install -f -y -qq --no-install-recommends >&2 \
-        || die "the .deb's dependencies cannot be installed"
-fi
+install_missing_depends
+in_root dpkg -i /srv/respcap/respcap.deb >&2 || die ".deb: dpkg -i failed"
 in_root dpkg -s respcap | grep -q '^Status: install ok installed' || die ".deb: respcap is not installed"
 for f in /usr/bin/respcap /usr/share/bash-completion/completions/respcap /usr/share/zsh/vendor-completions/_respcap \
          /usr/share/fish/vendor_completions.d/respcap.fish /usr/share/man/man1/respcap.1.gz; do

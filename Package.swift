@@ -61,8 +61,11 @@ let package = Package(
                 "Capture", "Analysis", "Report", "RedisSemantics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: settings
+            swiftSettings: settings,
+            plugins: ["BuildInfoPlugin"]
         ),
+        // Generates BuildInfo.swift (git revision for `respcap --version`) on every build; "unknown" without git.
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .testTarget(name: "CaptureTests", dependencies: ["Capture"], swiftSettings: settings),
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "Capture"], swiftSettings: settings),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "Packets"], swiftSettings: settings),

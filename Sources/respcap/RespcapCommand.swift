@@ -24,7 +24,8 @@ struct RespcapCommand: ParsableCommand {
             Exit codes: 0 report written; 2 input unusable (cannot open, not a capture, bad filter); \
             3 report written from a truncated or damaged capture; 5 live report written but packets dropped; 64 usage error.
             """,
-        version: RespcapVersion.string,
+        // BuildInfo.swift is generated at build time by BuildInfoPlugin (Plugins/).
+        version: "respcap \(RespcapVersion.string) (git \(BuildInfo.gitRevision))",
         subcommands: [Analyze.self, Live.self, Diff.self, Merge.self],
         defaultSubcommand: Analyze.self
     )

@@ -74,7 +74,7 @@ let package = Package(
         // Counts heap allocations per thread in the test process (interposes malloc; Linux only).
         .target(name: "MallocCounting", path: "Tests/MallocCounting"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Capture", "Packets", "MallocCounting"],
-                    swiftSettings: settings),
+                    exclude: ["EXTERNAL-CAPTURES.md"], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["respcap"], swiftSettings: settings),
     ]
 )

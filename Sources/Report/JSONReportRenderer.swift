@@ -1,5 +1,9 @@
 import Analysis
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The machine-readable report: `AnalysisReport` as JSON, keys sorted so output is stable and diffable.
 public enum JSONReportRenderer {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Any JSON document, as a tree. `respcap diff` and `respcap merge` read report sections by field name through it
 /// when the Swift type of a section is owned by another analysis and may gain fields (blocking pops, queues,

@@ -1,5 +1,9 @@
 import Analysis
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import RedisSemantics
 
 /// Writes one JSON object per command (`--format ndjson` / `--events FILE`), for SQL engines such as DuckDB:
@@ -10,14 +14,14 @@ import RedisSemantics
 /// error (error code), latencyMicros (null without a reply), outcome, pipelineDepth, blocking.
 /// Argument values are never written, so passwords (AUTH, HELLO, MIGRATE, CONFIG SET) cannot appear.
 public final class NDJSONEventWriter: TrafficAnalysis {
-    private let handle: FileHandle
-    private var buffer = Data()
+    private let output: FileDescriptorOutput
+    private var buffer: [UInt8] = []
     private let redactor: KeyRedactor?
     private var firstKeyPosition: [Int32: (position: Int, keys: (Int) -> Int)] = [:]
     public private(set) var eventsWritten = 0
 
-    public init(handle: FileHandle, redactKeys: Bool) {
-        self.handle = handle
+    public init(output: FileDescriptorOutput, redactKeys: Bool) {
+        self.output = output
         self.redactor = redactKeys ? KeyRedactor() : nil
         buffer.reserveCapacity(1 << 16)
     }
@@ -51,7 +55,7 @@ public final class NDJSONEventWriter: TrafficAnalysis {
 
     public func flush() {
         guard !buffer.isEmpty else { return }
-        handle.write(buffer)
+        output.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -1,5 +1,14 @@
 import Analysis
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ReportDiff {
     /// Most headlines shown; the tables below them hold every figure.

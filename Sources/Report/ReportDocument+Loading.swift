@@ -1,5 +1,14 @@
 import Analysis
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ReportDocument {
     /// Reads `path` as a JSON report when its content starts with `{` (after blanks), otherwise analyses it as a
@@ -7,13 +16,14 @@ extension ReportDocument {
     public static func load(path: String, options: AnalysisOptions,
                             progress: ((CaptureAnalyzer.Progress) -> Void)? = nil) throws(ReportLoadError) -> ReportDocument {
         if path != "-" {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
+            guard let file = fopen(path, "rb") else {
                 let exists = FileManager.default.fileExists(atPath: path)
                 throw ReportLoadError(.unreadable, path, exists ? "cannot read the file" : "no such file")
             }
-            let prefix = (try? handle.read(upToCount: 64)) ?? Data()
-            try? handle.close()
-            if looksLikeJSON(prefix) {
+            var prefix = [UInt8](repeating: 0, count: 64)
+            let count = fread(&prefix, 1, prefix.count, file)
+            fclose(file)
+            if looksLikeJSON(Data(prefix[..<count])) {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw ReportLoadError(.unreadable, path, "cannot read the file")
                 }

@@ -1,5 +1,9 @@
 import Analysis
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A respcap report with its JSON tree: the typed `AnalysisReport` for what this build knows, and the tree for
 /// sections read by field name (see `JSONValue`). Made from a report file's bytes or from a fresh analysis.
@@ -121,8 +125,7 @@ public struct ReportDocument: Sendable {
             return "field \"\(path(context.codingPath))\" has the wrong type"
         case .dataCorrupted(let context):
             let at = path(context.codingPath)
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return (underlying ?? context.debugDescription) + (at.isEmpty ? "" : " at \"\(at)\"")
+            return context.debugDescription + (at.isEmpty ? "" : " at \"\(at)\"")
         @unknown default:
             return "\(error)"
         }

@@ -56,7 +56,7 @@ extension RespcapCommand {
                 throw ExitStatus.inputError
             }
             progress.clear()
-            events?.close()
+            try events?.close()
             if common.format != .ndjson {
                 try ReportOutput.write(report, format: common.format, to: common.output)
             }

@@ -167,7 +167,7 @@ extension RespcapCommand {
             }
             signals.cancel()
             summary.clear()
-            events?.close()
+            try events?.close()
             var finished = report
             finished.capture.filter = expression
             if common.format != .ndjson {

@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -53,12 +54,11 @@ final class MetricsServer: @unchecked Sendable {
         listenFD = fd
         boundAddress = Self.localAddress(of: fd) ?? "\(host):\(port)"
         self.render = render
-        let thread = Thread { [self] in
+        // One long-lived worker: requests are rare and answered in microseconds.
+        DispatchQueue(label: "respcap.metrics").async { [self] in
             serve()
             done.signal()
         }
-        thread.name = "respcap-metrics"
-        thread.start()
     }
 
     /// Stops accepting and waits for the serving thread.
@@ -142,8 +142,9 @@ final class MetricsServer: @unchecked Sendable {
             let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress! + used, $0.count - used, 0) }
             if n <= 0 { return nil }
             used += n
-            if let text = String(bytes: buffer[..<used], encoding: .utf8), let end = text.range(of: "\r\n\r\n") {
-                return String(text[..<end.lowerBound])
+            // The head ends at the first blank line.
+            if used >= 4, let end = (3..<used).first(where: { buffer[$0 - 3] == 13 && buffer[$0 - 2] == 10 && buffer[$0 - 1] == 13 && buffer[$0] == 10 }) {
+                return String(decoding: buffer[..<(end - 3)], as: UTF8.self)
             }
         }
         return nil
@@ -187,9 +188,8 @@ final class MetricsServer: @unchecked Sendable {
 }
 
 /// A flag set once from one thread and read from another.
-private final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+private final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

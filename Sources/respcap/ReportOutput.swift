@@ -1,7 +1,16 @@
 import Analysis
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Report
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 enum ReportOutput {
     static func render(_ report: AnalysisReport, format: ReportFormat) throws -> String {
@@ -25,13 +34,16 @@ enum ReportOutput {
         let charts = ReportChart.all(for: report)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for chart in charts {
-                let path = (directory as NSString).appendingPathComponent(chart.name + ".svg")
-                try SVGChartRenderer.render(chart).write(toFile: path, atomically: true, encoding: .utf8)
-            }
         } catch {
-            Diagnostics.error("cannot write charts to \(directory): \(error.localizedDescription)")
+            Diagnostics.error("cannot create the chart directory \(directory)")
             throw ExitStatus.outputError
+        }
+        for chart in charts {
+            let path = directory.hasSuffix("/") ? directory + chart.name + ".svg" : directory + "/" + chart.name + ".svg"
+            if let failure = writeAtomically(SVGChartRenderer.render(chart), to: path) {
+                Diagnostics.error("cannot write the chart \(path): \(failure)")
+                throw ExitStatus.outputError
+            }
         }
         if !common.quiet {
             Diagnostics.write(charts.isEmpty ? "respcap: no charts for this capture (too short or a single command)\n"
@@ -41,24 +53,48 @@ enum ReportOutput {
 
     /// Writes a rendered document to `path` (atomically) or to stdout.
     static func write(text: String, to path: String?) throws {
-        do {
-            if let path, path != "-" {
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-            } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
-            }
-        } catch {
-            Diagnostics.error("cannot write the report to \(path ?? "stdout"): \(error.localizedDescription)")
+        let failure: String?
+        if let path, path != "-" {
+            failure = writeAtomically(text, to: path)
+        } else {
+            let output = FileDescriptorOutput.standardOutput()
+            output.write(text)
+            failure = output.failure
+        }
+        if let failure {
+            Diagnostics.error("cannot write the report to \(path ?? "stdout"): \(failure)")
             throw ExitStatus.outputError
         }
+    }
+
+    /// Writes `text` to a temporary file beside `path`, then renames it over `path`, so a reader never sees half a
+    /// report. Returns why it failed, or nil.
+    static func writeAtomically(_ text: String, to path: String) -> String? {
+        let temporary = path + ".respcap-\(getpid()).tmp"
+        let output: FileDescriptorOutput
+        switch FileDescriptorOutput.create(path: temporary) {
+        case .success(let created): output = created
+        case .failure(let error): return error.reason
+        }
+        output.write(text)
+        output.close()
+        if let failure = output.failure {
+            unlink(temporary)
+            return failure
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            return reason
+        }
+        return nil
     }
 }
 
 /// Where per-command events go: stdout or -o with `--format ndjson`, or the file named by `--events`.
 struct EventOutput {
     let writer: NDJSONEventWriter
-    let handle: FileHandle
-    let ownsHandle: Bool
+    let output: FileDescriptorOutput
 
     static func open(common: CommonOptions) throws -> EventOutput? {
         let path: String?
@@ -70,18 +106,25 @@ struct EventOutput {
             return nil
         }
         guard let path, path != "-" else {
-            return EventOutput(writer: NDJSONEventWriter(handle: .standardOutput, redactKeys: common.redactKeys),
-                               handle: .standardOutput, ownsHandle: false)
+            let output = FileDescriptorOutput.standardOutput()
+            return EventOutput(writer: NDJSONEventWriter(output: output, redactKeys: common.redactKeys), output: output)
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            Diagnostics.error("cannot write events to \(path)")
+        switch FileDescriptorOutput.create(path: path) {
+        case .success(let output):
+            return EventOutput(writer: NDJSONEventWriter(output: output, redactKeys: common.redactKeys), output: output)
+        case .failure(let error):
+            Diagnostics.error("cannot write events to \(path): \(error.reason)")
             throw ExitStatus.outputError
         }
-        return EventOutput(writer: NDJSONEventWriter(handle: handle, redactKeys: common.redactKeys), handle: handle, ownsHandle: true)
     }
 
-    func close() {
+    /// Flushes and closes; a write error (disk full...) is reported, and the run ends with the output error status.
+    func close() throws {
         writer.flush()
-        if ownsHandle { try? handle.close() }
+        output.close()
+        if let failure = output.failure {
+            Diagnostics.error("cannot write the events: \(failure)")
+            throw ExitStatus.outputError
+        }
     }
 }

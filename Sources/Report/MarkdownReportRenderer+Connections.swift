@@ -59,7 +59,7 @@ extension MarkdownReportRenderer {
     /// `finByClient` -> "FIN by client".
     static func closeKindText(_ kind: String) -> String {
         let how = kind.hasPrefix("reset") ? "RST" : "FIN"
-        let side = kind.components(separatedBy: "By").last?.lowercased() ?? ""
+        let side = kind.split(separator: "By").last.map { $0.lowercased() } ?? ""
         return "\(how) by \(side)"
     }
 

@@ -105,11 +105,11 @@ public struct ReportChart: Sendable, Equatable {
     /// The chart as a fenced Mermaid block.
     public var mermaid: String {
         func values(_ series: [Double]) -> String {
-            series.map { NumberFormatting.fixed($0, 0).replacingOccurrences(of: ",", with: "") }.joined(separator: ", ")
+            series.map { String(NumberFormatting.fixed($0, 0).filter { $0 != "," }) }.joined(separator: ", ")
         }
         var lines = ["```mermaid", "xychart-beta"]
         if let title { lines.append("    title \"\(title)\"") }
-        let labels = xLabels.map { quoteLabels ? "\"\($0.replacingOccurrences(of: "\"", with: "'"))\"" : $0 }.joined(separator: ", ")
+        let labels = xLabels.map { quoteLabels ? "\"" + String($0.map { $0 == "\"" ? "'" : $0 }) + "\"" : $0 }.joined(separator: ", ")
         lines.append("    x-axis " + (xTitle.map { "\"\($0)\" " } ?? "") + "[\(labels)]")
         lines.append("    y-axis \"\(yTitle)\"")
         if let bars { lines.append("    bar [\(values(bars))]") }

@@ -118,5 +118,5 @@ public enum SVGChartRenderer {
         return out
     }
 
-    private static func f(_ value: Double) -> String { NumberFormatting.fixed(value, 1).replacingOccurrences(of: ",", with: "") }
+    private static func f(_ value: Double) -> String { String(NumberFormatting.fixed(value, 1).filter { $0 != "," }) }
 }

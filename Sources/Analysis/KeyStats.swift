@@ -84,7 +84,8 @@ public final class KeyStats: TrafficAnalysis {
 
     private var keys: BoundedCounter
     private var prefixes: BoundedCounter
-    private var perCommandKeys: [Int32: BoundedCounter] = [:]
+    /// Per command id (dense ids: an array, not a dictionary, on the per-command path).
+    private var perCommandKeys: [BoundedCounter?] = []
     private var distinct = HyperLogLog()
     private var keyedCommands = 0
     private var fullKeyspace: [Int32: Int] = [:]
@@ -169,8 +170,10 @@ public final class KeyStats: TrafficAnalysis {
         let prefix = UnsafeRawBufferPointer(rebasing: key[..<prefixRule.prefixLength(of: key)])
         let prefixHash = keyHash(prefix, seed: 1)
         prefixes.add(hash: prefixHash, bytes: bytes) { display(Array(prefix), isPrefix: prefix.count < key.count) }
-        if perCommandKeys[id] == nil { perCommandKeys[id] = BoundedCounter(capacity: max(10, maxTrackedKeys / 10)) }
-        perCommandKeys[id]!.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        let slot = Int(id)
+        if slot >= perCommandKeys.count { perCommandKeys += repeatElement(nil, count: slot + 1 - perCommandKeys.count) }
+        if perCommandKeys[slot] == nil { perCommandKeys[slot] = BoundedCounter(capacity: max(10, maxTrackedKeys / 10)) }
+        perCommandKeys[slot]!.add(hash: hash, bytes: bytes) { display(Array(key)) }
     }
 
     private func display(_ bytes: [UInt8], isPrefix: Bool = false) -> String {
@@ -181,7 +184,8 @@ public final class KeyStats: TrafficAnalysis {
 
     private func noteSize(_ record: CommandRecord, keyPosition: Int?, connection: ConnectionInfo) {
         let size = max(record.requestBytes, record.replyBytes)
-        guard biggest.count < topN || size > (biggest.last?.bytes ?? 0) else { return }
+        // Indexed, not `biggest.last`: generic collection accessors allocate in unoptimised builds.
+        guard biggest.count < topN || size > (biggest.isEmpty ? 0 : biggest[biggest.count - 1].bytes) else { return }
         let key = keyPosition.flatMap { record.arguments.bytes(ofArgument: $0) }
         let big = BigValue(command: connection.registry.name(of: record.command), bytes: size, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
                            client: connection.client.description, timestamp: Timestamp.iso8601(record.requestEndNanos),
@@ -199,7 +203,8 @@ public final class KeyStats: TrafficAnalysis {
         summary.topKeysByBytes = keys.top(topN, byBytes: true).map(KeyCount.init)
         summary.topPrefixesByCalls = prefixes.top(topN).map(KeyCount.init)
         summary.topPrefixesByBytes = prefixes.top(topN, byBytes: true).map(KeyCount.init)
-        summary.topKeysByCommand = perCommandKeys.sorted { ($0.value.total, $1.key) > ($1.value.total, $0.key) }.prefix(topN).map {
+        let commandCounters = perCommandKeys.enumerated().compactMap { slot, counter in counter.map { (key: Int32(slot), value: $0) } }
+        summary.topKeysByCommand = commandCounters.sorted { ($0.value.total, $1.key) > ($1.value.total, $0.key) }.prefix(topN).map {
             CommandKeys(command: context.registry.name(of: CommandID(rawValue: $0.key)), calls: $0.value.total,
                         topKeys: $0.value.top(5).map(KeyCount.init))
         }

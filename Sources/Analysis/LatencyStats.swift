@@ -79,7 +79,7 @@ public final class LatencyStats: TrafficAnalysis {
         if depth == 1 { roundTrips += 1 }
         noteChain(record)
         maxDepth = max(maxDepth, depth)
-        depthBuckets[Self.depthBounds.firstIndex { depth <= $0 } ?? Self.depthBounds.count] += 1
+        depthBuckets[Self.bucket(of: depth, bounds: Self.depthBounds) { $0 <= $1 }] += 1
         var latency: Int64?
         if !record.isBlocking && !record.isQueuedInTransaction, let l = record.latencyNanos {
             latency = l
@@ -87,11 +87,20 @@ public final class LatencyStats: TrafficAnalysis {
             let flags = connection.registry[record.command].flags
             if flags.contains(.write) { writes.record(nanos: l) } else if flags.contains(.readonly) { reads.record(nanos: l) }
             let micros = l / 1000
-            logBuckets[Self.bucketBounds.firstIndex { micros < $0 } ?? Self.bucketBounds.count] += 1
+            logBuckets[Self.bucket(of: micros, bounds: Self.bucketBounds) { $0 < $1 }] += 1
             if slowest.count < slowestN || l > slowestThreshold { noteSlow(record, latency: l, connection: connection) }
         }
         timeline.command(at: record.requestEndNanos, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
                          isError: record.errorPrefix != nil, latencyNanos: latency)
+    }
+
+    /// The index of the first bound `value` fits under, or `bounds.count`. A plain loop rather than `firstIndex`:
+    /// generic collection algorithms allocate a coroutine frame per element in unoptimised builds.
+    @inline(__always)
+    private static func bucket<T>(of value: T, bounds: [T], _ fits: (T, T) -> Bool) -> Int {
+        var index = 0
+        while index < bounds.count && !fits(value, bounds[index]) { index += 1 }
+        return index
     }
 
     private func noteSlow(_ record: CommandRecord, latency: Int64, connection: ConnectionInfo) {

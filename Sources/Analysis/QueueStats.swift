@@ -232,25 +232,29 @@ public final class QueueStats: TrafficAnalysis {
 
     private func update(_ key: UnsafeRawBufferPointer, _ body: (inout QueueAccumulator) -> Void) {
         let hash = keyHash(key)
-        if queues[hash] == nil {
-            if queues.count >= maxTrackedKeys {
-                untrackedKeys += 1
-                body(&untracked)
-                return
-            }
-            queues[hash] = QueueAccumulator(text: KeyText.display(Array(key), redactor: redactor))
-            let prefix = queuePrefix(of: Array(key))
-            let prefixHash = prefix.withUnsafeBytes { keyHash($0, seed: 1) }
-            if prefixes[prefixHash] == nil && prefixes.count < maxTrackedKeys {
-                prefixes[prefixHash] = QueueAccumulator(text: KeyText.display(prefix, redactor: redactor,
-                                                                              asPrefix: prefix.count < key.count))
-            }
-            if prefixes[prefixHash] != nil {
-                prefixes[prefixHash]!.keys += 1
-                prefixHashes[hash] = prefixHash
-            }
+        // Through the index: `queues[hash]!` in place is a dictionary coroutine that allocates in unoptimised builds.
+        if let index = queues.index(forKey: hash) {
+            body(&queues.values[index])
+            return
         }
-        body(&queues[hash]!)
+        if queues.count >= maxTrackedKeys {
+            untrackedKeys += 1
+            body(&untracked)
+            return
+        }
+        var queue = QueueAccumulator(text: KeyText.display(Array(key), redactor: redactor))
+        body(&queue)
+        queues[hash] = queue
+        let prefix = queuePrefix(of: Array(key))
+        let prefixHash = prefix.withUnsafeBytes { keyHash($0, seed: 1) }
+        if prefixes[prefixHash] == nil && prefixes.count < maxTrackedKeys {
+            prefixes[prefixHash] = QueueAccumulator(text: KeyText.display(prefix, redactor: redactor,
+                                                                          asPrefix: prefix.count < key.count))
+        }
+        if prefixes[prefixHash] != nil {
+            prefixes[prefixHash]!.keys += 1
+            prefixHashes[hash] = prefixHash
+        }
     }
 
     /// The group of a queue key: the prefix rule's, or, for a key with no id-like part, what precedes its last

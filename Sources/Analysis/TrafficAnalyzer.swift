@@ -166,7 +166,7 @@ public final class TrafficAnalyzer {
         let info = ConnectionInfo(id: id, client: client, server: server, handshakeSeen: handshakeSeen,
                                   openedNanos: time, registry: registry, sessionLimits: options.session)
         connections[id] = info
-        for analysis in analyses { analysis.connectionOpened(info) }
+        forEachAnalysis { $0.connectionOpened(info) }
     }
 
     fileprivate func data(_ id: ConnectionID, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
@@ -227,7 +227,7 @@ public final class TrafficAnalyzer {
             noteProblem(on: info, kind: "connectionLimit",
                         detail: "evicted (least recently active) to stay within \(options.reassembly.maxConnections) tracked connections")
         }
-        for analysis in analyses { analysis.connectionClosed(info) }
+        forEachAnalysis { $0.connectionClosed(info) }
         connections[id] = nil
         if lastConnection === info { lastConnection = nil }
     }
@@ -248,7 +248,7 @@ public final class TrafficAnalyzer {
             }
         default: break
         }
-        for analysis in analyses { analysis.command(record, on: info) }
+        forEachAnalysis { $0.command(record, on: info) }
     }
 
     /// A text line that was not a Redis request: not a command. A reply the server sent to it is still a reply
@@ -263,7 +263,7 @@ public final class TrafficAnalyzer {
 
     private func unpaired(_ reply: UnpairedReply, on info: ConnectionInfo) {
         unpairedReplies += 1
-        for analysis in analyses { analysis.unpairedReply(reply, on: info) }
+        forEachAnalysis { $0.unpairedReply(reply, on: info) }
     }
 
     /// The connection proved to be Redis (or ended without proof either way): count what was held.
@@ -276,6 +276,17 @@ public final class TrafficAnalyzer {
         info.heldDropped = 0
     }
 
+    /// Calls `body` with every analysis in registration order. An indexed loop: `for in` over an array goes through
+    /// generic iterator accessors that allocate a coroutine frame per element in unoptimised (test) builds.
+    @inline(__always)
+    private func forEachAnalysis(_ body: (any TrafficAnalysis) -> Void) {
+        var index = 0
+        while index < analyses.count {
+            body(analyses[index])
+            index += 1
+        }
+    }
+
     private func connection(_ id: ConnectionID) -> ConnectionInfo? {
         if let last = lastConnection, last.id == id { return last }
         let info = connections[id]
@@ -285,50 +296,61 @@ public final class TrafficAnalyzer {
 
     private func drain(_ info: ConnectionInfo) {
         guard let session = info.existingSession, !session.events.isEmpty else { return }
-        for event in session.events {
-            switch event {
-            case .command(let record):
-                if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
-                    if info.notRedis {
-                        discard(record, on: info)
-                    } else if info.heldCommands.count < Self.maxHeld {
-                        info.heldCommands.append(record)
-                    } else {
-                        info.heldDropped += 1
-                    }
-                    continue
-                }
-                if !info.confirmedRedis {
-                    info.confirmedRedis = true
-                    releaseHeld(info)
-                }
-                count(record, on: info)
-            case .push(let push):
-                for analysis in analyses { analysis.push(push, on: info) }
-            case .unpairedReply(let reply):
-                if info.confirmedRedis {
-                    unpaired(reply, on: info)
-                } else if info.heldReplies.count < Self.maxHeld {
-                    info.heldReplies.append(reply)
-                } else {
-                    info.heldDropped += 1
-                }
-            case .transactionError(_, let command, let prefix):
-                for analysis in analyses { analysis.transactionError(command: command, errorPrefix: prefix, on: info) }
-            case .protocolError(_, let fromClient, let error):
-                info.parseErrors += 1
-                if !fromClient { info.serverParseErrors += 1 }
-                if fromClient && !info.confirmedRedis && !info.notRedis {
-                    info.notRedis = true
-                    for record in info.heldCommands { discard(record, on: info) }
-                    info.heldCommands.removeAll()
-                }
-                parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
-                noteProblem(on: info, kind: "parseError",
-                            detail: "\(fromClient ? "request" : "reply") stream: \(error.code.rawValue) at byte \(error.streamOffset)")
+        do {
+            // Indexed for the same reason as `forEachAnalysis`; the copy ends with this scope so that clearing the
+            // session's buffer below does not copy it.
+            let events = session.events
+            var index = 0
+            while index < events.count {
+                handle(events[index], on: info)
+                index += 1
             }
         }
         session.events.removeAll(keepingCapacity: true)
+    }
+
+    private func handle(_ event: SessionEvent, on info: ConnectionInfo) {
+        switch event {
+        case .command(let record):
+            if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
+                if info.notRedis {
+                    discard(record, on: info)
+                } else if info.heldCommands.count < Self.maxHeld {
+                    info.heldCommands.append(record)
+                } else {
+                    info.heldDropped += 1
+                }
+                return
+            }
+            if !info.confirmedRedis {
+                info.confirmedRedis = true
+                releaseHeld(info)
+            }
+            count(record, on: info)
+        case .push(let push):
+            forEachAnalysis { $0.push(push, on: info) }
+        case .unpairedReply(let reply):
+            if info.confirmedRedis {
+                unpaired(reply, on: info)
+            } else if info.heldReplies.count < Self.maxHeld {
+                info.heldReplies.append(reply)
+            } else {
+                info.heldDropped += 1
+            }
+        case .transactionError(_, let command, let prefix):
+            forEachAnalysis { $0.transactionError(command: command, errorPrefix: prefix, on: info) }
+        case .protocolError(_, let fromClient, let error):
+            info.parseErrors += 1
+            if !fromClient { info.serverParseErrors += 1 }
+            if fromClient && !info.confirmedRedis && !info.notRedis {
+                info.notRedis = true
+                for record in info.heldCommands { discard(record, on: info) }
+                info.heldCommands.removeAll()
+            }
+            parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
+            noteProblem(on: info, kind: "parseError",
+                        detail: "\(fromClient ? "request" : "reply") stream: \(error.code.rawValue) at byte \(error.streamOffset)")
+        }
     }
 }
 

@@ -87,6 +87,45 @@ import Testing
         #expect(counter.top(3).allSatisfy { $0.count >= 3_333 })
     }
 
+    /// The pruning counter keeps exactly what the plain algorithm keeps (sort everything by count, then item; keep
+    /// `capacity`): items tied at the cut, long, non-ASCII and prefix-sharing ones included.
+    @Test func boundedCounterPrunesLikeAFullSort() {
+        struct Reference {
+            let capacity: Int
+            var entries: [UInt64: BoundedCounter.Entry] = [:]
+            var floor = 0
+            mutating func add(hash: UInt64, text: String) {
+                if entries[hash] != nil { entries[hash]!.count += 1; return }
+                entries[hash] = BoundedCounter.Entry(item: text, count: floor + 1, bytes: 1, error: floor)
+                if entries.count >= 2 * capacity {
+                    let kept = entries.sorted { ($0.value.count, $1.value.item) > ($1.value.count, $0.value.item) }.prefix(capacity)
+                    floor = kept.last?.value.count ?? floor
+                    entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+                }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let shapes = ["key:%", "key:00000000%", "k%", "é:%", "key:0000000000000000:%", "Z%", "a%", "user:%:profile", "%"]
+        for capacity in [1, 7, 50] {
+            var counter = BoundedCounter(capacity: capacity)
+            var reference = Reference(capacity: capacity)
+            for _ in 0..<20_000 {
+                let hot = Int.random(in: 0..<10, using: &generator) < 3
+                let n = hot ? Int.random(in: 0..<20, using: &generator) : Int.random(in: 0..<5_000, using: &generator)
+                let shape = shapes[n % shapes.count]
+                let key = shape.replacingOccurrences(of: "%", with: "\(n)")
+                let hash = Array(key.utf8).withUnsafeBytes { keyHash($0) }
+                counter.add(hash: hash, bytes: 1) { key }
+                reference.add(hash: hash, text: key)
+            }
+            let expected = reference.entries.values.sorted { ($0.count, $1.item) > ($1.count, $0.item) }
+            let actual = counter.top(Int.max)
+            #expect(actual.map(\.item) == expected.map(\.item), "capacity \(capacity)")
+            #expect(actual.map(\.count) == expected.map(\.count), "capacity \(capacity)")
+            #expect(actual.map(\.error) == expected.map(\.error), "capacity \(capacity)")
+        }
+    }
+
     @Test func prefixRule() {
         let rule = KeyPrefixRule()
         func p(_ s: String) -> String { String(decoding: rule.prefix(of: Array(s.utf8)), as: UTF8.self) }

@@ -14,12 +14,16 @@ public struct BoundedCounter {
     }
 
     public let capacity: Int
-    private var entries: [UInt64: Entry] = [:]
-    /// Per entry, a cheap stand-in for its item in comparisons (`ItemOrder`), made once when the item enters.
-    private var orders: [UInt64: ItemOrder] = [:]
+    private var entries: [UInt64: Tracked] = [:]
     private var floor = 0
     public private(set) var pruned = false
     public private(set) var total = 0
+
+    /// An entry and a cheap stand-in for its item in comparisons, made once when the item enters.
+    private struct Tracked {
+        var entry: Entry
+        let order: ItemOrder
+    }
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -29,13 +33,13 @@ public struct BoundedCounter {
     public mutating func add(hash: UInt64, bytes weight: Int, text: () -> String) {
         total += 1
         if let index = entries.index(forKey: hash) {
-            entries.values[index].count += 1
-            entries.values[index].bytes += Int64(weight)
+            entries.values[index].entry.count += 1
+            entries.values[index].entry.bytes += Int64(weight)
             return
         }
         let item = text()
-        entries[hash] = Entry(item: item, count: floor + 1, bytes: Int64(weight), error: floor)
-        orders[hash] = ItemOrder(item)
+        entries[hash] = Tracked(entry: Entry(item: item, count: floor + 1, bytes: Int64(weight), error: floor),
+                                order: ItemOrder(item, hash: hash))
         if entries.count >= 2 * capacity { prune() }
     }
 
@@ -43,40 +47,36 @@ public struct BoundedCounter {
     /// A selection rather than a sort: this runs every `capacity` new items once the table is full (on every
     /// command when keys are mostly distinct), and only entries tied at the cut need their items compared.
     private mutating func prune() {
-        var counts = entries.values.map(\.count)
-        counts.sort(by: >)
-        let cut = counts[capacity - 1]
-        let above = counts.prefix { $0 > cut }.count
-        var tied: [(order: ItemOrder, hash: UInt64)] = []
-        var kept: [UInt64: Entry] = [:]
-        var keptOrders: [UInt64: ItemOrder] = [:]
+        var counts = entries.values.map(\.entry.count)
+        counts.sort()
+        let cut = counts[counts.count - capacity]
+        var above = 0
+        var tied: [Tracked] = []
+        var kept: [UInt64: Tracked] = [:]
         kept.reserveCapacity(capacity)
-        keptOrders.reserveCapacity(capacity)
-        for (hash, entry) in entries {
-            if entry.count > cut {
-                kept[hash] = entry
-                keptOrders[hash] = orders[hash]
-            } else if entry.count == cut {
-                tied.append((orders[hash]!, hash))
+        for (hash, tracked) in entries {
+            if tracked.entry.count > cut {
+                kept[hash] = tracked
+                above += 1
+            } else if tracked.entry.count == cut {
+                tied.append(tracked)
             }
         }
         let room = capacity - above
         if tied.count > room {
-            tied.sort { a, b in a.order.precedes(b.order) { entries[a.hash]!.item < entries[b.hash]!.item } }
+            tied.sort { a, b in a.order.precedes(b.order) { a.entry.item < b.entry.item } }
         }
-        for (order, hash) in tied.prefix(room) {
-            kept[hash] = entries[hash]
-            keptOrders[hash] = order
+        for tracked in tied.prefix(room) {
+            kept[tracked.order.hash] = tracked
         }
         floor = cut
         entries = kept
-        orders = keptOrders
         pruned = true
     }
 
     /// The `n` largest by count (ties by item), or by bytes.
     public func top(_ n: Int, byBytes: Bool = false) -> [Entry] {
-        let values = Array(entries.values)
+        let values = entries.values.map(\.entry)
         let sorted = byBytes
             ? values.sorted { ($0.bytes, $1.item) > ($1.bytes, $0.item) }
             : values.sorted { ($0.count, $1.item) > ($1.count, $0.item) }
@@ -86,35 +86,52 @@ public struct BoundedCounter {
     public var distinctTracked: Int { entries.count }
 }
 
-/// An item's first 16 UTF-8 bytes as two big-endian integers, so most comparisons of two items are two integer
+/// An item's first 32 UTF-8 bytes as four big-endian integers, so most comparisons of two items are integer
 /// comparisons instead of a `String` comparison. Only ASCII items use them: for ASCII, `String`'s order (Unicode
 /// scalar values) is byte order; anything else falls back to comparing the strings.
 struct ItemOrder {
-    var high: UInt64 = 0
-    var low: UInt64 = 0
-    var length: Int
-    var isASCII = true
+    static let width = 32
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var length = 0
+    private var isASCII = true
+    /// The entry's key in the counter (kept here so a pruned table is rebuilt without another lookup).
+    let hash: UInt64
 
-    init(_ item: String) {
-        length = item.utf8.count
-        var index = 0
-        for byte in item.utf8 {
-            if byte >= 0x80 { isASCII = false; break }
-            if index < 8 { high |= UInt64(byte) << (56 - 8 * UInt64(index)) }
-            else if index < 16 { low |= UInt64(byte) << (56 - 8 * UInt64(index - 8)) }
-            else { break }
-            index += 1
+    init(_ item: String, hash: UInt64) {
+        self.hash = hash
+        var item = item
+        item.withUTF8 { bytes in
+            length = bytes.count
+            var packed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            for index in 0..<min(bytes.count, Self.width) {
+                let byte = bytes[index]
+                if byte >= 0x80 { isASCII = false; return }
+                let shifted = UInt64(byte) << (56 - 8 * UInt64(index & 7))
+                switch index >> 3 {
+                case 0: packed.0 |= shifted
+                case 1: packed.1 |= shifted
+                case 2: packed.2 |= shifted
+                default: packed.3 |= shifted
+                }
+            }
+            for index in Self.width..<max(bytes.count, Self.width) where bytes[index] >= 0x80 {
+                isASCII = false
+                return
+            }
+            words = packed
         }
     }
 
-    /// Whether this item sorts before `other`; `fallback` compares the items themselves when the keys cannot tell.
+    /// Whether this item sorts before `other`; `fallback` compares the items themselves when the words cannot tell.
     @inline(__always)
     func precedes(_ other: ItemOrder, fallback: () -> Bool) -> Bool {
         if isASCII && other.isASCII {
-            if high != other.high { return high < other.high }
-            if low != other.low { return low < other.low }
-            // Zero padding sorts a proper prefix first, as in byte order; within 16 bytes that decides.
-            if length <= 16 && other.length <= 16 { return length < other.length }
+            if words.0 != other.words.0 { return words.0 < other.words.0 }
+            if words.1 != other.words.1 { return words.1 < other.words.1 }
+            if words.2 != other.words.2 { return words.2 < other.words.2 }
+            if words.3 != other.words.3 { return words.3 < other.words.3 }
+            // Zero padding sorts a proper prefix first, as byte order does; within the width that decides.
+            if length <= Self.width && other.length <= Self.width { return length < other.length }
         }
         return fallback()
     }

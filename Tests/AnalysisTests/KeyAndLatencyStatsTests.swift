@@ -105,7 +105,9 @@ import Testing
             }
         }
         var generator = SystemRandomNumberGenerator()
-        let shapes = ["key:%", "key:00000000%", "k%", "é:%", "key:0000000000000000:%", "Z%", "a%", "user:%:profile", "%"]
+        let shapes = ["key:%", "key:00000000%", "k%", "é:%", "key:0000000000000000:%", "Z%", "a%", "user:%:profile", "%",
+                      "resque:gitlab:queue:web_hook_worker:%", "resque:gitlab:queue:web_hook_worker:e\u{301}%",
+                      "resque:gitlab:queue:web_hook_workere\u{301}%", "resque:gitlab:queue:web_hook_workerf%"]
         for capacity in [1, 7, 50] {
             var counter = BoundedCounter(capacity: capacity)
             var reference = Reference(capacity: capacity)

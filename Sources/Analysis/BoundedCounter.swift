@@ -14,7 +14,7 @@ public struct BoundedCounter {
     }
 
     public let capacity: Int
-    private var entries: [UInt64: Tracked] = [:]
+    private var entries: [PrehashedKey: Tracked] = [:]
     private var floor = 0
     public private(set) var pruned = false
     public private(set) var total = 0
@@ -32,13 +32,13 @@ public struct BoundedCounter {
     /// Adds one occurrence of `bytes` (the item), with `weight` bytes. `text` makes the item's text when new.
     public mutating func add(hash: UInt64, bytes weight: Int, text: () -> String) {
         total += 1
-        if let index = entries.index(forKey: hash) {
+        if let index = entries.index(forKey: PrehashedKey(hash)) {
             entries.values[index].entry.count += 1
             entries.values[index].entry.bytes += Int64(weight)
             return
         }
         let item = text()
-        entries[hash] = Tracked(entry: Entry(item: item, count: floor + 1, bytes: Int64(weight), error: floor),
+        entries[PrehashedKey(hash)] = Tracked(entry: Entry(item: item, count: floor + 1, bytes: Int64(weight), error: floor),
                                 order: ItemOrder(item, hash: hash))
         if entries.count >= 2 * capacity { prune() }
     }
@@ -52,7 +52,7 @@ public struct BoundedCounter {
         let cut = counts[counts.count - capacity]
         var above = 0
         var tied: [Tracked] = []
-        var kept: [UInt64: Tracked] = [:]
+        var kept: [PrehashedKey: Tracked] = [:]
         kept.reserveCapacity(capacity)
         for (hash, tracked) in entries {
             if tracked.entry.count > cut {
@@ -67,7 +67,7 @@ public struct BoundedCounter {
             tied.sort { a, b in a.order.precedes(b.order) { a.entry.item < b.entry.item } }
         }
         for tracked in tied.prefix(room) {
-            kept[tracked.order.hash] = tracked
+            kept[PrehashedKey(tracked.order.hash)] = tracked
         }
         floor = cut
         entries = kept

@@ -23,7 +23,8 @@ public final class QueueStats: TrafficAnalysis {
     /// Key hash -> its prefix's hash.
     private var prefixHashes: [UInt64: UInt64] = [:]
     private var transactions: [UInt64: [QueuedPush]] = [:]
-    private var operations: [Int32: Operation] = [:]
+    /// Per command id, cached from its name (dense ids: an array).
+    private var operations: [Operation?] = []
 
     struct QueueAccumulator {
         var text: String
@@ -100,10 +101,11 @@ public final class QueueStats: TrafficAnalysis {
     }
 
     private func operation(of id: CommandID, registry: CommandRegistry) -> Operation {
-        if let known = operations[id.rawValue] { return known }
-        let name = registry.name(of: id)
-        let value = Self.operation(of: name)
-        operations[id.rawValue] = value
+        let index = Int(id.rawValue)
+        if index < operations.count, let known = operations[index] { return known }
+        let value = Self.operation(of: registry.name(of: id))
+        if index >= operations.count { operations += repeatElement(nil, count: index + 1 - operations.count) }
+        operations[index] = value
         return value
     }
 
@@ -201,7 +203,7 @@ public final class QueueStats: TrafficAnalysis {
     }
 
     private func transactionControl(_ record: CommandRecord, registry: CommandRegistry) {
-        guard transactions[record.connection] != nil else { return }
+        guard !transactions.isEmpty, transactions[record.connection] != nil else { return }
         switch registry.name(of: record.command) {
         case "exec":
             // An array: the transaction ran. Null (WATCH) or an error (EXECABORT): nothing ran.

@@ -284,7 +284,14 @@ public enum KeyText {
     public static func printable(_ bytes: [UInt8]) -> String {
         var out = ""
         var valid = true
-        for b in bytes where b < 0x20 || b == 0x7F { valid = false; break }
+        var ascii = true
+        for b in bytes {
+            if b < 0x20 || b == 0x7F { valid = false; break }
+            if b >= 0x80 { ascii = false }
+        }
+        // Printable ASCII is valid UTF-8 as it stands: the non-generic decoding path, not the general validation
+        // (this runs for every key a counter sees first, i.e. per command when keys are mostly distinct).
+        if valid && ascii { return String(decoding: bytes, as: UTF8.self) }
         if valid, let text = String(validating: bytes, as: UTF8.self) { return text }
         for b in bytes {
             if b >= 0x20 && b < 0x7F && b != UInt8(ascii: "\\") { out.append(Character(UnicodeScalar(b))) } else {

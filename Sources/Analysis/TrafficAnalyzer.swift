@@ -296,10 +296,9 @@ public final class TrafficAnalyzer {
 
     private func drain(_ info: ConnectionInfo) {
         guard let session = info.existingSession, !session.events.isEmpty else { return }
-        do {
-            // Indexed for the same reason as `forEachAnalysis`; the copy ends with this scope so that clearing the
-            // session's buffer below does not copy it.
-            let events = session.events
+        // Borrowed in place (an event holds a whole record, ~850 bytes) and indexed for the same reason as
+        // `forEachAnalysis`. Nothing below touches the session's events.
+        session.events.withUnsafeBufferPointer { events in
             var index = 0
             while index < events.count {
                 handle(events[index], on: info)

@@ -142,10 +142,8 @@ public final class ConnectionSession {
             requestArgumentIndex = 0
             requestSawBlockKeyword = false
             requestIsInline = token.isInline
-            request = CommandRecord(connection: connection, command: registry.otherID, argumentCount: token.length,
-                                    requestBytes: 0, requestStartNanos: requestStartTime ?? currentTime,
-                                    requestEndNanos: 0)
-            request.arguments.reset()
+            request.restart(connection: connection, command: registry.otherID, argumentCount: token.length,
+                            requestStartNanos: requestStartTime ?? currentTime)
             return
         }
         guard requestStarted else { return }
@@ -174,16 +172,16 @@ public final class ConnectionSession {
             requestStartTime = nil
         }
         guard requestStarted, requestArgumentIndex > 0 else { return }
-        var record = request
-        record.requestBytes = byteCount
-        record.isInline = requestIsInline
-        record.requestEndNanos = currentTime
-        if record.requestStartNanos > currentTime { record.requestStartNanos = currentTime }
-        let entry = registry[record.command]
+        // Finished in place (it is restarted by the next request): one copy, into the pending queue.
+        request.requestBytes = byteCount
+        request.isInline = requestIsInline
+        request.requestEndNanos = currentTime
+        if request.requestStartNanos > currentTime { request.requestStartNanos = currentTime }
+        let entry = registry[request.command]
         let name = entry.name
         if entry.flags.contains(.blocking) {
             // XREAD and XREADGROUP block only with the BLOCK option.
-            record.isBlocking = (name == "xread" || name == "xreadgroup") ? requestSawBlockKeyword : true
+            request.isBlocking = (name == "xread" || name == "xreadgroup") ? requestSawBlockKeyword : true
         }
 
         // Reply expectations, in request order as redis-server applies them.
@@ -197,13 +195,13 @@ public final class ConnectionSession {
         }
         switch name {
         case "client|reply":
-            if record.arguments.argument(2, equalsLowercase: "off") {
+            if request.arguments.argument(2, equalsLowercase: "off") {
                 replyMode = .off
                 expectsReply = false
-            } else if record.arguments.argument(2, equalsLowercase: "skip") {
+            } else if request.arguments.argument(2, equalsLowercase: "skip") {
                 replyMode = .skipNext
                 expectsReply = false
-            } else if record.arguments.argument(2, equalsLowercase: "on") {
+            } else if request.arguments.argument(2, equalsLowercase: "on") {
                 replyMode = .on
                 expectsReply = true
             }
@@ -211,14 +209,14 @@ public final class ConnectionSession {
             replyMode = .on
             expectsReply = true
         case "hello":
-            if let version = record.arguments.string(ofArgument: 1), let v = Int(version), v == 2 || v == 3 {
+            if let version = request.arguments.string(ofArgument: 1), let v = Int(version), v == 2 || v == 3 {
                 protocolVersion = v
             }
         default:
             break
         }
         if inTransaction && !Self.transactionControl.contains(name) {
-            record.isQueuedInTransaction = true
+            request.isQueuedInTransaction = true
         }
         switch name {
         case "multi": inTransaction = true; queued.removeAll(keepingCapacity: true)
@@ -226,16 +224,16 @@ public final class ConnectionSession {
         default: break
         }
 
-        record.pipelineDepth = pending.count + 1
+        request.pipelineDepth = pending.count + 1
         guard expectsReply else {
-            record.outcome = .noReplyExpected
-            events.append(.command(record))
+            request.outcome = .noReplyExpected
+            events.append(.command(request))
             return
         }
         var repliesExpected = 1
         let subscription = SubscriptionKind(commandName: name)
-        if let subscription, !record.isQueuedInTransaction {
-            let channels = record.argumentCount - 1
+        if let subscription, !request.isQueuedInTransaction {
+            let channels = request.argumentCount - 1
             if channels > 0 {
                 repliesExpected = channels
             } else if subscription.isUnsubscribe {
@@ -243,8 +241,8 @@ public final class ConnectionSession {
                 repliesExpected = max(1, subscriptions)
             }
         }
-        if let dropped = pending.append(Pending(record: record, repliesExpected: repliesExpected,
-                                                subscriptionKind: record.isQueuedInTransaction ? nil : subscription)) {
+        if let dropped = pending.append(Pending(record: request, repliesExpected: repliesExpected,
+                                                subscriptionKind: request.isQueuedInTransaction ? nil : subscription)) {
             var lost = dropped.record
             lost.outcome = .overflowed
             events.append(.command(lost))
@@ -305,12 +303,13 @@ public final class ConnectionSession {
             events.append(.push(PushRecord(connection: connection, kind: .monitor, bytes: bytes, timestampNanos: start)))
             return
         }
-        guard var first = pending.first, start >= first.record.requestEndNanos else {
+        // Checked in place, then moved out: the pending entry is a whole record.
+        guard let requestEnd = pending.withFirst({ $0.record.requestEndNanos }), start >= requestEnd,
+              var first = pending.popFirst() else {
             events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
                                                        errorPrefix: summary.errorPrefix, timestampNanos: start)))
             return
         }
-        _ = pending.popFirst()
         first.record.replyBytes += bytes
         first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
         first.record.replyEndNanos = currentTime
@@ -339,7 +338,7 @@ public final class ConnectionSession {
     }
 
     /// A SUBSCRIBE-family command is waiting for its first confirmation (so a RESP2 array naming one is not a reply).
-    private var pendingSubscriptionHead: Bool { pending.first?.subscriptionKind != nil }
+    private var pendingSubscriptionHead: Bool { pending.withFirst { $0.subscriptionKind != nil } ?? false }
 
     fileprivate func protocolError(_ error: RESPProtocolError, fromClient: Bool) {
         events.append(.protocolError(connection: connection, fromClient: fromClient, error: error))

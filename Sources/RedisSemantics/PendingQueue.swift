@@ -12,6 +12,12 @@ struct PendingQueue<Element> {
 
     var first: Element? { count == 0 ? nil : storage[head] }
 
+    /// Reads or changes the oldest element in place (an element is a whole record: copying it costs).
+    mutating func withFirst<R>(_ body: (inout Element) -> R) -> R? {
+        guard count > 0 else { return nil }
+        return body(&storage[head]!)
+    }
+
     /// Appends; when full at `maxCount`, drops and returns the oldest element.
     mutating func append(_ element: Element) -> Element? {
         var dropped: Element?
@@ -26,8 +32,7 @@ struct PendingQueue<Element> {
 
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
-        let element = storage[head]
-        storage[head] = nil
+        let element = storage[head].take()
         head = (head + 1) & (storage.count - 1)
         count -= 1
         return element

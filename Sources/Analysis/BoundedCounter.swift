@@ -45,32 +45,34 @@ public struct BoundedCounter {
 
     /// Keeps the `capacity` largest by count, ties by item (the same entries a full sort by (count, item) keeps).
     /// A selection rather than a sort: this runs every `capacity` new items once the table is full (on every
-    /// command when keys are mostly distinct), and only entries tied at the cut need their items compared.
+    /// command when keys are mostly distinct), and only entries tied at the cut need their items compared. The
+    /// dropped half is removed in place, so kept entries are neither copied nor retained.
     private mutating func prune() {
         var counts = entries.values.map(\.entry.count)
         counts.sort()
         let cut = counts[counts.count - capacity]
         var above = 0
-        var tied: [Tracked] = []
-        var kept: [PrehashedKey: Tracked] = [:]
-        kept.reserveCapacity(capacity)
-        for (hash, tracked) in entries {
+        var dropped: [PrehashedKey] = []
+        var tied: [ItemOrder] = []
+        dropped.reserveCapacity(entries.count - capacity)
+        for (key, tracked) in entries {
             if tracked.entry.count > cut {
-                kept[hash] = tracked
                 above += 1
             } else if tracked.entry.count == cut {
-                tied.append(tracked)
+                tied.append(tracked.order)
+            } else {
+                dropped.append(key)
             }
         }
         let room = capacity - above
         if tied.count > room {
-            tied.sort { a, b in a.order.precedes(b.order) { a.entry.item < b.entry.item } }
+            tied.sort { a, b in
+                a.precedes(b) { entries[PrehashedKey(a.hash)]!.entry.item < entries[PrehashedKey(b.hash)]!.entry.item }
+            }
+            for order in tied[room...] { dropped.append(PrehashedKey(order.hash)) }
         }
-        for tracked in tied.prefix(room) {
-            kept[PrehashedKey(tracked.order.hash)] = tracked
-        }
+        for key in dropped { entries.removeValue(forKey: key) }
         floor = cut
-        entries = kept
         pruned = true
     }
 

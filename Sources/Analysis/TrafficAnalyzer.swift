@@ -353,9 +353,10 @@ public final class TrafficAnalyzer {
     }
 }
 
-/// Routes reassembler callbacks to the analyzer without allocating.
+/// Routes reassembler callbacks to the analyzer without allocating. Lives for one call of the analyzer's, so the
+/// reference is not counted.
 private struct StreamEventRouter: TCPStreamHandler {
-    unowned let analyzer: TrafficAnalyzer
+    unowned(unsafe) let analyzer: TrafficAnalyzer
 
     mutating func connectionOpened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool,
                                    timestampNanos: Int64) {

@@ -363,15 +363,18 @@ public final class ConnectionSession {
     }
 }
 
+/// Lives only for one `feed` call of its session, so the reference needs no counting: `unowned(unsafe)` saves a
+/// strong retain and release of the session per token.
 private struct RequestHandler: RESPTokenHandler {
-    unowned let session: ConnectionSession
+    unowned(unsafe) let session: ConnectionSession
     mutating func token(_ token: RESPToken) { session.requestToken(token) }
     mutating func messageEnd(byteCount: Int) { session.requestEnded(byteCount: byteCount) }
     mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: true) }
 }
 
+/// As `RequestHandler`, for the server's side.
 private struct ReplyHandler: RESPTokenHandler {
-    unowned let session: ConnectionSession
+    unowned(unsafe) let session: ConnectionSession
     mutating func token(_ token: RESPToken) { session.replyToken(token) }
     mutating func messageEnd(byteCount: Int) { session.replyEnded(byteCount: byteCount) }
     mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: false) }

@@ -66,14 +66,45 @@ public struct BoundedCounter {
         }
         let room = capacity - above
         if tied.count > room {
-            tied.sort { a, b in
+            // Which of the tied are the `room` smallest items matters, not their order: a selection.
+            Self.selectSmallest(&tied, room) { a, b in
                 a.precedes(b) { entries[PrehashedKey(a.hash)]!.entry.item < entries[PrehashedKey(b.hash)]!.entry.item }
             }
-            for order in tied[room...] { dropped.append(PrehashedKey(order.hash)) }
+            var index = room
+            while index < tied.count {
+                dropped.append(PrehashedKey(tied[index].hash))
+                index += 1
+            }
         }
         for key in dropped { entries.removeValue(forKey: key) }
         floor = cut
         pruned = true
+    }
+
+    /// Reorders `items` so that the first `k` are the `k` smallest by `less`, in no particular order (quickselect,
+    /// median-of-three pivots: linear on average where a sort is n log n).
+    static func selectSmallest<T>(_ items: inout [T], _ k: Int, by less: (T, T) -> Bool) {
+        guard k > 0 && k < items.count else { return }
+        var low = 0, high = items.count - 1
+        while low < high {
+            let mid = low + (high - low) / 2
+            if less(items[mid], items[low]) { items.swapAt(mid, low) }
+            if less(items[high], items[low]) { items.swapAt(high, low) }
+            if less(items[high], items[mid]) { items.swapAt(high, mid) }
+            let pivot = items[mid]
+            var i = low, j = high
+            while i <= j {
+                while less(items[i], pivot) { i += 1 }
+                while less(pivot, items[j]) { j -= 1 }
+                if i <= j {
+                    items.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            // Now items[low...j] <= pivot <= items[i...high], and anything between equals the pivot.
+            if k - 1 <= j { high = j } else if k - 1 >= i { low = i } else { return }
+        }
     }
 
     /// The `n` largest by count (ties by item), or by bytes.

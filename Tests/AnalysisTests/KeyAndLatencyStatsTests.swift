@@ -128,6 +128,18 @@ import Testing
         }
     }
 
+    @Test func selectionFindsTheSmallest() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [1, 2, 3, 10, 100, 1000] {
+            for k in Set([1, count / 2, count - 1, count]) where k > 0 {
+                var items = (0..<count).map { _ in Int.random(in: 0..<(count / 3 + 1), using: &generator) }
+                let expected = items.sorted().prefix(k)
+                BoundedCounter.selectSmallest(&items, k, by: <)
+                #expect(items.prefix(k).sorted() == Array(expected), "count \(count), k \(k)")
+            }
+        }
+    }
+
     @Test func prefixRule() {
         let rule = KeyPrefixRule()
         func p(_ s: String) -> String { String(decoding: rule.prefix(of: Array(s.utf8)), as: UTF8.self) }

@@ -178,10 +178,10 @@ public final class ConnectionSession {
         request.requestEndNanos = currentTime
         if request.requestStartNanos > currentTime { request.requestStartNanos = currentTime }
         let entry = registry[request.command]
-        let name = entry.name
+        let role = entry.role
         if entry.flags.contains(.blocking) {
             // XREAD and XREADGROUP block only with the BLOCK option.
-            request.isBlocking = (name == "xread" || name == "xreadgroup") ? requestSawBlockKeyword : true
+            request.isBlocking = role == .streamRead ? requestSawBlockKeyword : true
         }
 
         // Reply expectations, in request order as redis-server applies them.
@@ -193,8 +193,8 @@ public final class ConnectionSession {
             expectsReply = false
             replyMode = .on
         }
-        switch name {
-        case "client|reply":
+        switch role {
+        case .clientReply:
             if request.arguments.argument(2, equalsLowercase: "off") {
                 replyMode = .off
                 expectsReply = false
@@ -205,22 +205,22 @@ public final class ConnectionSession {
                 replyMode = .on
                 expectsReply = true
             }
-        case "reset":
+        case .reset:
             replyMode = .on
             expectsReply = true
-        case "hello":
+        case .hello:
             if let version = request.arguments.string(ofArgument: 1), let v = Int(version), v == 2 || v == 3 {
                 protocolVersion = v
             }
         default:
             break
         }
-        if inTransaction && !Self.transactionControl.contains(name) {
+        if inTransaction && !role.isTransactionControl {
             request.isQueuedInTransaction = true
         }
-        switch name {
-        case "multi": inTransaction = true; queued.removeAll(keepingCapacity: true)
-        case "exec", "discard", "reset": inTransaction = false
+        switch role {
+        case .multi: inTransaction = true; queued.removeAll(keepingCapacity: true)
+        case .exec, .discard, .reset: inTransaction = false
         default: break
         }
 
@@ -231,7 +231,7 @@ public final class ConnectionSession {
             return
         }
         var repliesExpected = 1
-        let subscription = SubscriptionKind(commandName: name)
+        let subscription = role.subscription
         if let subscription, !request.isQueuedInTransaction {
             let channels = request.argumentCount - 1
             if channels > 0 {
@@ -249,7 +249,6 @@ public final class ConnectionSession {
         }
     }
 
-    private static let transactionControl: Set<String> = ["multi", "exec", "discard", "watch", "unwatch", "reset"]
 
     // MARK: - Replies
 
@@ -319,18 +318,18 @@ public final class ConnectionSession {
         first.record.replyFirstElement = summary.firstElement
         first.record.replySecondElementCount = summary.secondElementCount
         first.record.outcome = .replied
-        let name = registry[first.record.command].name
+        let role = registry[first.record.command].role
         if first.record.isQueuedInTransaction, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
             queued.append(first.record.command)
         }
-        if name == "exec" {
+        if role == .exec {
             for (index, prefix) in summary.elementErrors where index < queued.count {
                 events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix))
             }
             queued.removeAll(keepingCapacity: true)
-        } else if name == "monitor" && kind == .simpleString {
+        } else if role == .monitor && kind == .simpleString {
             monitoring = true
-        } else if name == "reset" {
+        } else if role == .reset {
             monitoring = false
             subscriptions = 0
         }

@@ -17,6 +17,17 @@ public final class TrafficAnalyzer {
     private let filter: PacketFilter?
     private var connections: [ConnectionID: ConnectionInfo] = [:]
     private var analyses: [any TrafficAnalysis]
+    /// The built-in analyses again, by type, for the per-command call: direct calls, no existential retain and
+    /// release per analysis. `analyses` (built-ins first, in this order, then the extra ones) serves everything else.
+    private let commandStats: CommandStats
+    private let connectionStats: ConnectionStats
+    private let pushStats: PushStats
+    private let blockingPopStats: BlockingPopStats
+    private let queueStats: QueueStats
+    private let connectionChurn: ConnectionChurn
+    private let keyStats: KeyStats
+    private let latencyStats: LatencyStats
+    private let extraAnalyses: [any TrafficAnalysis]
     private var lastConnection: ConnectionInfo?
     private var reorderBuffer: PacketReorderBuffer
 
@@ -64,12 +75,17 @@ public final class TrafficAnalyzer {
         // One redactor for every analysis, so a key gets the same token wherever it appears.
         let redactor = options.redactKeys ? KeyRedactor() : nil
         let prefixRule = KeyPrefixRule(delimiters: options.keyDelimiters)
-        self.analyses = [CommandStats(), ConnectionStats(), PushStats(),
-                         BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, redactor: redactor),
-                         QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor),
-                         ConnectionChurn(maxTrackedClients: options.maxTrackedClients),
-                         KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor),
-                         LatencyStats()] + extra
+        commandStats = CommandStats()
+        connectionStats = ConnectionStats()
+        pushStats = PushStats()
+        blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, redactor: redactor)
+        queueStats = QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
+        connectionChurn = ConnectionChurn(maxTrackedClients: options.maxTrackedClients)
+        keyStats = KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
+        latencyStats = LatencyStats()
+        extraAnalyses = extra
+        self.analyses = [commandStats, connectionStats, pushStats, blockingPopStats, queueStats, connectionChurn, keyStats,
+                         latencyStats] + extra
     }
 
     /// Analyses one packet. Its bytes are only borrowed for the call.
@@ -248,7 +264,20 @@ public final class TrafficAnalyzer {
             }
         default: break
         }
-        forEachAnalysis { $0.command(record, on: info) }
+        // The same order as `analyses`.
+        commandStats.command(record, on: info)
+        connectionStats.command(record, on: info)
+        pushStats.command(record, on: info)
+        blockingPopStats.command(record, on: info)
+        queueStats.command(record, on: info)
+        connectionChurn.command(record, on: info)
+        keyStats.command(record, on: info)
+        latencyStats.command(record, on: info)
+        var index = 0
+        while index < extraAnalyses.count {
+            extraAnalyses[index].command(record, on: info)
+            index += 1
+        }
     }
 
     /// A text line that was not a Redis request: not a command. A reply the server sent to it is still a reply

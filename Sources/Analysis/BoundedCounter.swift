@@ -19,10 +19,16 @@ public struct BoundedCounter {
     public private(set) var pruned = false
     public private(set) var total = 0
 
-    /// An entry and a cheap stand-in for its item in comparisons, made once when the item enters.
+    /// An entry, its text when it is not held in `order`, and a cheap stand-in for the text in comparisons.
     private struct Tracked {
-        var entry: Entry
+        var count: Int
+        var bytes: Int64
+        let error: Int
+        /// nil when `order` holds the whole text (short printable ASCII, made into a `String` only for `top`).
+        let text: String?
         let order: ItemOrder
+
+        var item: String { text ?? order.text }
     }
 
     public init(capacity: Int) {
@@ -31,15 +37,35 @@ public struct BoundedCounter {
 
     /// Adds one occurrence of `bytes` (the item), with `weight` bytes. `text` makes the item's text when new.
     public mutating func add(hash: UInt64, bytes weight: Int, text: () -> String) {
-        total += 1
-        if let index = entries.index(forKey: PrehashedKey(hash)) {
-            entries.values[index].entry.count += 1
-            entries.values[index].entry.bytes += Int64(weight)
-            return
-        }
+        if countExisting(hash: hash, weight: weight) { return }
         let item = text()
-        entries[PrehashedKey(hash)] = Tracked(entry: Entry(item: item, count: floor + 1, bytes: Int64(weight), error: floor),
-                                order: ItemOrder(item, hash: hash))
+        insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash))
+    }
+
+    /// As `add(hash:bytes:text:)`, for an item whose text is `printable` followed by `suffix` when that text is
+    /// short printable ASCII (the usual key): then no `String` is made unless the item reaches a report, so a new
+    /// item allocates nothing. Otherwise `text` makes it.
+    mutating func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?,
+                      text: () -> String) {
+        if countExisting(hash: hash, weight: weight) { return }
+        if let order = ItemOrder(printableASCII: printable, suffix: suffix, hash: hash) {
+            insert(hash: hash, weight: weight, text: nil, order: order)
+        } else {
+            let item = text()
+            insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash))
+        }
+    }
+
+    private mutating func countExisting(hash: UInt64, weight: Int) -> Bool {
+        total += 1
+        guard let index = entries.index(forKey: PrehashedKey(hash)) else { return false }
+        entries.values[index].count += 1
+        entries.values[index].bytes += Int64(weight)
+        return true
+    }
+
+    private mutating func insert(hash: UInt64, weight: Int, text: String?, order: ItemOrder) {
+        entries[PrehashedKey(hash)] = Tracked(count: floor + 1, bytes: Int64(weight), error: floor, text: text, order: order)
         if entries.count >= 2 * capacity { prune() }
     }
 
@@ -48,7 +74,7 @@ public struct BoundedCounter {
     /// command when keys are mostly distinct), and only entries tied at the cut need their items compared. The
     /// dropped half is removed in place, so kept entries are neither copied nor retained.
     private mutating func prune() {
-        var counts = entries.values.map(\.entry.count)
+        var counts = entries.values.map(\.count)
         counts.sort()
         let cut = counts[counts.count - capacity]
         var above = 0
@@ -56,9 +82,9 @@ public struct BoundedCounter {
         var tied: [ItemOrder] = []
         dropped.reserveCapacity(entries.count - capacity)
         for (key, tracked) in entries {
-            if tracked.entry.count > cut {
+            if tracked.count > cut {
                 above += 1
-            } else if tracked.entry.count == cut {
+            } else if tracked.count == cut {
                 tied.append(tracked.order)
             } else {
                 dropped.append(key)
@@ -68,7 +94,7 @@ public struct BoundedCounter {
         if tied.count > room {
             // Which of the tied are the `room` smallest items matters, not their order: a selection.
             Self.selectSmallest(&tied, room) { a, b in
-                a.precedes(b) { entries[PrehashedKey(a.hash)]!.entry.item < entries[PrehashedKey(b.hash)]!.entry.item }
+                a.precedes(b) { entries[PrehashedKey(a.hash)]!.item < entries[PrehashedKey(b.hash)]!.item }
             }
             var index = room
             while index < tied.count {
@@ -109,7 +135,7 @@ public struct BoundedCounter {
 
     /// The `n` largest by count (ties by item), or by bytes.
     public func top(_ n: Int, byBytes: Bool = false) -> [Entry] {
-        let values = entries.values.map(\.entry)
+        let values = entries.values.map { Entry(item: $0.item, count: $0.count, bytes: $0.bytes, error: $0.error) }
         let sorted = byBytes
             ? values.sorted { ($0.bytes, $1.item) > ($1.bytes, $0.item) }
             : values.sorted { ($0.count, $1.item) > ($1.count, $0.item) }
@@ -152,6 +178,37 @@ struct ItemOrder {
                 return
             }
             words = packed
+        }
+    }
+
+    /// The order of a text that is `printable` then `suffix`, when that text is at most `width` bytes of printable
+    /// ASCII (0x20...0x7E): then the words hold the whole text. nil otherwise.
+    init?(printableASCII printable: UnsafeRawBufferPointer, suffix: UInt8?, hash: UInt64) {
+        let length = printable.count + (suffix == nil ? 0 : 1)
+        guard length <= Self.width else { return nil }
+        self.hash = hash
+        self.length = length
+        var packed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for index in 0..<length {
+            let byte = index < printable.count ? printable[index] : suffix!
+            guard byte >= 0x20 && byte < 0x7F else { return nil }
+            let shifted = UInt64(byte) << (56 - 8 * UInt64(index & 7))
+            switch index >> 3 {
+            case 0: packed.0 |= shifted
+            case 1: packed.1 |= shifted
+            case 2: packed.2 |= shifted
+            default: packed.3 |= shifted
+            }
+        }
+        words = packed
+    }
+
+    /// The text, when the words hold all of it (see `init?(printableASCII:suffix:hash:)`).
+    var text: String {
+        String(unsafeUninitializedCapacity: length) { buffer in
+            let all = [words.0, words.1, words.2, words.3]
+            for index in 0..<length { buffer[index] = UInt8(truncatingIfNeeded: all[index >> 3] >> (56 - 8 * UInt64(index & 7))) }
+            return length
         }
     }
 

@@ -166,14 +166,32 @@ public final class KeyStats: TrafficAnalysis {
         keyedCommands += 1
         let hash = keyHash(key)
         distinct.add(hash: hash)
-        keys.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        // Without redaction a short printable key is its own text: the counters keep it without making a string.
+        let plain = redactor == nil
+        let star = UInt8(ascii: "*")
+        if plain {
+            keys.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
+        } else {
+            keys.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        }
         let prefix = UnsafeRawBufferPointer(rebasing: key[..<prefixRule.prefixLength(of: key)])
         let prefixHash = keyHash(prefix, seed: 1)
-        prefixes.add(hash: prefixHash, bytes: bytes) { display(Array(prefix), isPrefix: prefix.count < key.count) }
+        let isPrefix = prefix.count < key.count
+        if plain {
+            prefixes.add(hash: prefixHash, bytes: bytes, printable: prefix, suffix: isPrefix ? star : nil) {
+                display(Array(prefix), isPrefix: isPrefix)
+            }
+        } else {
+            prefixes.add(hash: prefixHash, bytes: bytes) { display(Array(prefix), isPrefix: isPrefix) }
+        }
         let slot = Int(id)
         if slot >= perCommandKeys.count { perCommandKeys += repeatElement(nil, count: slot + 1 - perCommandKeys.count) }
         if perCommandKeys[slot] == nil { perCommandKeys[slot] = BoundedCounter(capacity: max(10, maxTrackedKeys / 10)) }
-        perCommandKeys[slot]!.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        if plain {
+            perCommandKeys[slot]!.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
+        } else {
+            perCommandKeys[slot]!.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        }
     }
 
     private func display(_ bytes: [UInt8], isPrefix: Bool = false) -> String {

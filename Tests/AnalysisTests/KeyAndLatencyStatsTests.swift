@@ -116,9 +116,18 @@ import Testing
                 let n = hot ? Int.random(in: 0..<20, using: &generator) : Int.random(in: 0..<5_000, using: &generator)
                 let shape = shapes[n % shapes.count]
                 let key = shape.replacingOccurrences(of: "%", with: "\(n)")
-                let hash = Array(key.utf8).withUnsafeBytes { keyHash($0) }
-                counter.add(hash: hash, bytes: 1) { key }
-                reference.add(hash: hash, text: key)
+                // Odd numbers as prefixes (a trailing `*`), through the path that keeps short ASCII text inline.
+                let asPrefix = n % 2 == 1
+                let text = asPrefix ? key + "*" : key
+                let hash = Array(key.utf8).withUnsafeBytes { keyHash($0, seed: asPrefix ? 1 : 0) }
+                if n % 3 == 0 {
+                    counter.add(hash: hash, bytes: 1) { text }
+                } else {
+                    Array(key.utf8).withUnsafeBytes { bytes in
+                        counter.add(hash: hash, bytes: 1, printable: bytes, suffix: asPrefix ? UInt8(ascii: "*") : nil) { text }
+                    }
+                }
+                reference.add(hash: hash, text: text)
             }
             let expected = reference.entries.values.sorted { ($0.count, $1.item) > ($1.count, $0.item) }
             let actual = counter.top(Int.max)

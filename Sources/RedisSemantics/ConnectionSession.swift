@@ -258,21 +258,22 @@ public final class ConnectionSession {
     }
 
     fileprivate func replyEnded(byteCount: Int) {
-        let summary = reply
         let start = replyStartTime ?? currentTime
-        reply = ReplyBuilder()
         replyStartTime = nil
-        classify(summary, bytes: byteCount, start: start)
+        // Classified from `reply` in place, then reset in place: the builder holds an inline element copy, and
+        // copying it out and re-initialising it per reply showed in profiles.
+        classify(bytes: byteCount, start: start)
+        reply.reset()
     }
 
-    private func classify(_ summary: ReplyBuilder, bytes: Int, start: Int64) {
-        let kind = summary.kind ?? .null
+    private func classify(bytes: Int, start: Int64) {
+        let kind = reply.kind ?? .null
         // Pub/sub messages and confirmations: RESP3 pushes, or RESP2 arrays while subscribed.
-        let pubsubHead = summary.pubsubHead
+        let pubsubHead = reply.pubsubHead
         let isPush = kind == .push
         if isPush || (kind == .array && pubsubHead != nil && (subscriptions > 0 || pendingSubscriptionHead)) {
             if let head = pubsubHead, let confirmation = SubscriptionKind(messageName: head) {
-                if let count = summary.lastInteger { subscriptions = Int(clamping: count) }
+                if let count = reply.lastInteger { subscriptions = Int(clamping: count) }
                 if var first = pending.first, first.subscriptionKind == confirmation, start >= first.record.requestEndNanos {
                     if first.record.replyBytes == 0 {
                         first.record.replyStartNanos = start
@@ -294,7 +295,7 @@ public final class ConnectionSession {
                 return
             }
             if isPush || pubsubHead != nil {
-                events.append(.push(PushRecord(connection: connection, kind: summary.pushKind, bytes: bytes, timestampNanos: start)))
+                events.append(.push(PushRecord(connection: connection, kind: reply.pushKind, bytes: bytes, timestampNanos: start)))
                 return
             }
         }
@@ -306,24 +307,24 @@ public final class ConnectionSession {
         guard let requestEnd = pending.withFirst({ $0.record.requestEndNanos }), start >= requestEnd,
               var first = pending.popFirst() else {
             events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
-                                                       errorPrefix: summary.errorPrefix, timestampNanos: start)))
+                                                       errorPrefix: reply.errorPrefix, timestampNanos: start)))
             return
         }
         first.record.replyBytes += bytes
         first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
         first.record.replyEndNanos = currentTime
         first.record.replyKind = kind
-        first.record.errorPrefix = summary.errorPrefix
-        first.record.replyCount = summary.count
-        first.record.replyFirstElement = summary.firstElement
-        first.record.replySecondElementCount = summary.secondElementCount
+        first.record.errorPrefix = reply.errorPrefix
+        first.record.replyCount = reply.count
+        first.record.replyFirstElement = reply.firstElement
+        first.record.replySecondElementCount = reply.secondElementCount
         first.record.outcome = .replied
         let role = registry[first.record.command].role
         if first.record.isQueuedInTransaction, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
             queued.append(first.record.command)
         }
         if role == .exec {
-            for (index, prefix) in summary.elementErrors where index < queued.count {
+            for (index, prefix) in reply.elementErrors where index < queued.count {
                 events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix))
             }
             queued.removeAll(keepingCapacity: true)

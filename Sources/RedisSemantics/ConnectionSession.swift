@@ -303,25 +303,28 @@ public final class ConnectionSession {
             events.append(.push(PushRecord(connection: connection, kind: .monitor, bytes: bytes, timestampNanos: start)))
             return
         }
-        // Checked in place, then moved out: the pending entry is a whole record.
-        guard let requestEnd = pending.withFirst({ $0.record.requestEndNanos }), start >= requestEnd,
-              var first = pending.popFirst() else {
+        // Completed where it lies in the pending queue, then handed straight to `events`: the entry is a whole
+        // record, and each copy of it showed in profiles.
+        guard let requestEnd = pending.withFirst({ $0.record.requestEndNanos }), start >= requestEnd else {
             events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
                                                        errorPrefix: reply.errorPrefix, timestampNanos: start)))
             return
         }
-        first.record.replyBytes += bytes
-        first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
-        first.record.replyEndNanos = currentTime
-        first.record.replyKind = kind
-        first.record.errorPrefix = reply.errorPrefix
-        first.record.replyCount = reply.count
-        first.record.replyFirstElement = reply.firstElement
-        first.record.replySecondElementCount = reply.secondElementCount
-        first.record.outcome = .replied
-        let role = registry[first.record.command].role
-        if first.record.isQueuedInTransaction, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
-            queued.append(first.record.command)
+        let currentTime = currentTime
+        let (role, command, isQueued) = pending.withFirst { first -> (PairingRole, CommandID, Bool) in
+            first.record.replyBytes += bytes
+            first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
+            first.record.replyEndNanos = currentTime
+            first.record.replyKind = kind
+            first.record.errorPrefix = reply.errorPrefix
+            first.record.replyCount = reply.count
+            first.record.replyFirstElement = reply.firstElement
+            first.record.replySecondElementCount = reply.secondElementCount
+            first.record.outcome = .replied
+            return (registry[first.record.command].role, first.record.command, first.record.isQueuedInTransaction)
+        }!
+        if isQueued, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
+            queued.append(command)
         }
         if role == .exec {
             for (index, prefix) in reply.elementErrors where index < queued.count {
@@ -334,7 +337,7 @@ public final class ConnectionSession {
             monitoring = false
             subscriptions = 0
         }
-        events.append(.command(first.record))
+        pending.removeFirst { first in events.append(.command(first.record)) }
     }
 
     /// A SUBSCRIBE-family command is waiting for its first confirmation (so a RESP2 array naming one is not a reply).

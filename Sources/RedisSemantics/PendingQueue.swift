@@ -30,6 +30,15 @@ struct PendingQueue<Element> {
         return dropped
     }
 
+    /// Hands the oldest element to `body` where it lies, then removes it (no copy out of the queue).
+    mutating func removeFirst(handing body: (inout Element) -> Void) {
+        guard count > 0 else { return }
+        body(&storage[head]!)
+        storage[head] = nil
+        head = (head + 1) & (storage.count - 1)
+        count -= 1
+    }
+
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
         let element = storage[head].take()

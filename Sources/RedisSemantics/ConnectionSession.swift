@@ -241,8 +241,10 @@ public final class ConnectionSession {
                 repliesExpected = max(1, subscriptions)
             }
         }
-        if let dropped = pending.append(Pending(record: request, repliesExpected: repliesExpected,
-                                                subscriptionKind: request.isQueuedInTransaction ? nil : subscription)) {
+        let pendingSubscription = request.isQueuedInTransaction ? nil : subscription
+        if let dropped = pending.append(making: {
+            Pending(record: request, repliesExpected: repliesExpected, subscriptionKind: pendingSubscription)
+        }) {
             var lost = dropped.record
             lost.outcome = .overflowed
             events.append(.command(lost))

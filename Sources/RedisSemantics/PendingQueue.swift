@@ -39,6 +39,20 @@ struct PendingQueue<Element> {
         count -= 1
     }
 
+    /// Appends the element `make` returns, written straight into its slot; when full at `maxCount`, drops and
+    /// returns the oldest element.
+    @inline(__always)
+    mutating func append(making make: () -> Element) -> Element? {
+        var dropped: Element?
+        if count == maxCount {
+            dropped = popFirst()
+        }
+        if count == storage.count { grow() }
+        storage[(head + count) & (storage.count - 1)] = make()
+        count += 1
+        return dropped
+    }
+
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
         let element = storage[head].take()

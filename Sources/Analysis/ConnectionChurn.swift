@@ -153,8 +153,17 @@ public final class ConnectionChurn: TrafficAnalysis {
             closedPerSecond[index] += 1
             let isReset = connection.closeReason == .reset
             if isReset { resetPerSecond[index] += 1 }
-            let side = connection.closedBy == .toServer ? "client" : connection.closedBy == .toClient ? "server" : "unknown"
-            closeKinds[(isReset ? "reset" : "fin") + "By" + side.prefix(1).uppercased() + side.dropFirst(), default: 0] += 1
+            // Literal names: building them per close cost string allocations on every connection.
+            let kind: String
+            switch (isReset, connection.closedBy) {
+            case (false, .toServer): kind = "finByClient"
+            case (false, .toClient): kind = "finByServer"
+            case (false, nil): kind = "finByUnknown"
+            case (true, .toServer): kind = "resetByClient"
+            case (true, .toClient): kind = "resetByServer"
+            case (true, nil): kind = "resetByUnknown"
+            }
+            closeKinds[kind, default: 0] += 1
         }
         commandsPerConnection.record(value: state.commands)
         var isShort = false
@@ -215,13 +224,22 @@ public final class ConnectionChurn: TrafficAnalysis {
     }
 
     private func updateGroup(client: IPAddress, server: Endpoint, _ body: (inout ClientAccumulator) -> Void) {
-        if clients[client] != nil || clients.count < maxTrackedClients {
-            body(&clients[client, default: ClientAccumulator()])
+        // One lookup for a known group (through its index), two only for a new one.
+        if let index = clients.index(forKey: client) {
+            body(&clients.values[index])
+        } else if clients.count < maxTrackedClients {
+            var group = ClientAccumulator()
+            body(&group)
+            clients[client] = group
         } else {
             untrackedClients += 1
         }
-        if servers[server] != nil || servers.count < maxTrackedClients {
-            body(&servers[server, default: ClientAccumulator()])
+        if let index = servers.index(forKey: server) {
+            body(&servers.values[index])
+        } else if servers.count < maxTrackedClients {
+            var group = ClientAccumulator()
+            body(&group)
+            servers[server] = group
         }
     }
 

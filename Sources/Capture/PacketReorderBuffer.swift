@@ -74,6 +74,12 @@ public struct PacketReorderBuffer {
         while orderCount > 0 { releaseEarliest(body) }
     }
 
+    /// Hands over the buffered packets captured at or before `timestampNanos`, in order: a live capture uses it so
+    /// that when traffic pauses, the last packets are not held back until more arrive. (As on main, for the ring.)
+    public mutating func release(upTo timestampNanos: Int64, _ body: (CapturedPacket) -> Void) {
+        while orderCount > 0, slots[order[orderHead]].timestampNanos <= timestampNanos { releaseEarliest(body) }
+    }
+
     public var isEmpty: Bool { orderCount == 0 }
 
     private mutating func store(_ packet: CapturedPacket, in index: Int) {

@@ -31,7 +31,7 @@ public final class BlockingPopStats: TrafficAnalysis {
     private var timedOutWait = LatencyHistogram()
     private var connections = Set<UInt64>()
     /// Command id -> shape of the command (cached from its name).
-    private var shapes: [Int32: Shape] = [:]
+    private var shapes: [Shape?] = []
 
     struct KeyCountAccumulator {
         var calls = 0
@@ -69,9 +69,11 @@ public final class BlockingPopStats: TrafficAnalysis {
     }
 
     private func shape(of id: CommandID, registry: CommandRegistry) -> Shape {
-        if let known = shapes[id.rawValue] { return known }
+        let index = Int(id.rawValue)
+        if index < shapes.count, let known = shapes[index] { return known }
         let value = Self.shape(of: registry.name(of: id))
-        shapes[id.rawValue] = value
+        if index >= shapes.count { shapes += repeatElement(nil, count: index + 1 - shapes.count) }
+        shapes[index] = value
         return value
     }
 

@@ -14,10 +14,22 @@ public struct BoundedCounter {
     }
 
     public let capacity: Int
-    private var entries: [UInt64: Entry] = [:]
+    private var entries: [PrehashedKey: Tracked] = [:]
     private var floor = 0
     public private(set) var pruned = false
     public private(set) var total = 0
+
+    /// An entry, its text when it is not held in `order`, and a cheap stand-in for the text in comparisons.
+    private struct Tracked {
+        var count: Int
+        var bytes: Int64
+        let error: Int
+        /// nil when `order` holds the whole text (short printable ASCII, made into a `String` only for `top`).
+        let text: String?
+        let order: ItemOrder
+
+        var item: String { text ?? order.text }
+    }
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -25,26 +37,105 @@ public struct BoundedCounter {
 
     /// Adds one occurrence of `bytes` (the item), with `weight` bytes. `text` makes the item's text when new.
     public mutating func add(hash: UInt64, bytes weight: Int, text: () -> String) {
-        total += 1
-        if let index = entries.index(forKey: hash) {
-            entries.values[index].count += 1
-            entries.values[index].bytes += Int64(weight)
-            return
+        if countExisting(hash: hash, weight: weight) { return }
+        let item = text()
+        insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash))
+    }
+
+    /// As `add(hash:bytes:text:)`, for an item whose text is `printable` followed by `suffix` when that text is
+    /// short printable ASCII (the usual key): then no `String` is made unless the item reaches a report, so a new
+    /// item allocates nothing. Otherwise `text` makes it.
+    mutating func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?,
+                      text: () -> String) {
+        if countExisting(hash: hash, weight: weight) { return }
+        if let order = ItemOrder(printableASCII: printable, suffix: suffix, hash: hash) {
+            insert(hash: hash, weight: weight, text: nil, order: order)
+        } else {
+            let item = text()
+            insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash))
         }
-        entries[hash] = Entry(item: text(), count: floor + 1, bytes: Int64(weight), error: floor)
+    }
+
+    private mutating func countExisting(hash: UInt64, weight: Int) -> Bool {
+        total += 1
+        guard let index = entries.index(forKey: PrehashedKey(hash)) else { return false }
+        entries.values[index].count += 1
+        entries.values[index].bytes += Int64(weight)
+        return true
+    }
+
+    private mutating func insert(hash: UInt64, weight: Int, text: String?, order: ItemOrder) {
+        entries[PrehashedKey(hash)] = Tracked(count: floor + 1, bytes: Int64(weight), error: floor, text: text, order: order)
         if entries.count >= 2 * capacity { prune() }
     }
 
+    /// Keeps the `capacity` largest by count, ties by item (the same entries a full sort by (count, item) keeps).
+    /// A selection rather than a sort: this runs every `capacity` new items once the table is full (on every
+    /// command when keys are mostly distinct), and only entries tied at the cut need their items compared. The
+    /// dropped half is removed in place, so kept entries are neither copied nor retained.
     private mutating func prune() {
-        let kept = entries.sorted { ($0.value.count, $1.value.item) > ($1.value.count, $0.value.item) }.prefix(capacity)
-        floor = kept.last?.value.count ?? floor
-        entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+        var counts = entries.values.map(\.count)
+        counts.sort()
+        let cut = counts[counts.count - capacity]
+        var above = 0
+        var dropped: [PrehashedKey] = []
+        var tied: [ItemOrder] = []
+        dropped.reserveCapacity(entries.count - capacity)
+        for (key, tracked) in entries {
+            if tracked.count > cut {
+                above += 1
+            } else if tracked.count == cut {
+                tied.append(tracked.order)
+            } else {
+                dropped.append(key)
+            }
+        }
+        let room = capacity - above
+        if tied.count > room {
+            // Which of the tied are the `room` smallest items matters, not their order: a selection.
+            Self.selectSmallest(&tied, room) { a, b in
+                a.precedes(b) { entries[PrehashedKey(a.hash)]!.item < entries[PrehashedKey(b.hash)]!.item }
+            }
+            var index = room
+            while index < tied.count {
+                dropped.append(PrehashedKey(tied[index].hash))
+                index += 1
+            }
+        }
+        for key in dropped { entries.removeValue(forKey: key) }
+        floor = cut
         pruned = true
+    }
+
+    /// Reorders `items` so that the first `k` are the `k` smallest by `less`, in no particular order (quickselect,
+    /// median-of-three pivots: linear on average where a sort is n log n).
+    static func selectSmallest<T>(_ items: inout [T], _ k: Int, by less: (T, T) -> Bool) {
+        guard k > 0 && k < items.count else { return }
+        var low = 0, high = items.count - 1
+        while low < high {
+            let mid = low + (high - low) / 2
+            if less(items[mid], items[low]) { items.swapAt(mid, low) }
+            if less(items[high], items[low]) { items.swapAt(high, low) }
+            if less(items[high], items[mid]) { items.swapAt(high, mid) }
+            let pivot = items[mid]
+            var i = low, j = high
+            while i <= j {
+                while less(items[i], pivot) { i += 1 }
+                while less(pivot, items[j]) { j -= 1 }
+                if i <= j {
+                    items.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            // Now items[low...j] <= pivot <= items[i...high], and anything between equals the pivot.
+            if k - 1 <= j { high = j } else if k - 1 >= i { low = i } else { return }
+        }
     }
 
     /// The `n` largest by count (ties by item), or by bytes.
     public func top(_ n: Int, byBytes: Bool = false) -> [Entry] {
-        let values = Array(entries.values)
+        let values = entries.values.map { Entry(item: $0.item, count: $0.count, bytes: $0.bytes, error: $0.error) }
         let sorted = byBytes
             ? values.sorted { ($0.bytes, $1.item) > ($1.bytes, $0.item) }
             : values.sorted { ($0.count, $1.item) > ($1.count, $0.item) }
@@ -52,6 +143,88 @@ public struct BoundedCounter {
     }
 
     public var distinctTracked: Int { entries.count }
+}
+
+/// An item's first 32 UTF-8 bytes as four big-endian integers, so most comparisons of two items are integer
+/// comparisons instead of a `String` comparison. Only ASCII items use them: for ASCII, `String`'s order (Unicode
+/// scalar values) is byte order; anything else falls back to comparing the strings.
+struct ItemOrder {
+    static let width = 32
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var length = 0
+    private var isASCII = true
+    /// The entry's key in the counter (kept here so a pruned table is rebuilt without another lookup).
+    let hash: UInt64
+
+    init(_ item: String, hash: UInt64) {
+        self.hash = hash
+        var item = item
+        item.withUTF8 { bytes in
+            length = bytes.count
+            var packed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            for index in 0..<min(bytes.count, Self.width) {
+                let byte = bytes[index]
+                if byte >= 0x80 { isASCII = false; return }
+                let shifted = UInt64(byte) << (56 - 8 * UInt64(index & 7))
+                switch index >> 3 {
+                case 0: packed.0 |= shifted
+                case 1: packed.1 |= shifted
+                case 2: packed.2 |= shifted
+                default: packed.3 |= shifted
+                }
+            }
+            for index in Self.width..<max(bytes.count, Self.width) where bytes[index] >= 0x80 {
+                isASCII = false
+                return
+            }
+            words = packed
+        }
+    }
+
+    /// The order of a text that is `printable` then `suffix`, when that text is at most `width` bytes of printable
+    /// ASCII (0x20...0x7E): then the words hold the whole text. nil otherwise.
+    init?(printableASCII printable: UnsafeRawBufferPointer, suffix: UInt8?, hash: UInt64) {
+        let length = printable.count + (suffix == nil ? 0 : 1)
+        guard length <= Self.width else { return nil }
+        self.hash = hash
+        self.length = length
+        var packed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for index in 0..<length {
+            let byte = index < printable.count ? printable[index] : suffix!
+            guard byte >= 0x20 && byte < 0x7F else { return nil }
+            let shifted = UInt64(byte) << (56 - 8 * UInt64(index & 7))
+            switch index >> 3 {
+            case 0: packed.0 |= shifted
+            case 1: packed.1 |= shifted
+            case 2: packed.2 |= shifted
+            default: packed.3 |= shifted
+            }
+        }
+        words = packed
+    }
+
+    /// The text, when the words hold all of it (see `init?(printableASCII:suffix:hash:)`).
+    var text: String {
+        String(unsafeUninitializedCapacity: length) { buffer in
+            let all = [words.0, words.1, words.2, words.3]
+            for index in 0..<length { buffer[index] = UInt8(truncatingIfNeeded: all[index >> 3] >> (56 - 8 * UInt64(index & 7))) }
+            return length
+        }
+    }
+
+    /// Whether this item sorts before `other`; `fallback` compares the items themselves when the words cannot tell.
+    @inline(__always)
+    func precedes(_ other: ItemOrder, fallback: () -> Bool) -> Bool {
+        if isASCII && other.isASCII {
+            if words.0 != other.words.0 { return words.0 < other.words.0 }
+            if words.1 != other.words.1 { return words.1 < other.words.1 }
+            if words.2 != other.words.2 { return words.2 < other.words.2 }
+            if words.3 != other.words.3 { return words.3 < other.words.3 }
+            // Zero padding sorts a proper prefix first, as byte order does; within the width that decides.
+            if length <= Self.width && other.length <= Self.width { return length < other.length }
+        }
+        return fallback()
+    }
 }
 
 /// FNV-1a over bytes, finished with a 64-bit mixer so the low and high bits are both usable (HyperLogLog).

@@ -21,7 +21,6 @@ public final class ConnectionChurn: TrafficAnalysis {
     /// work for the connection. Shorter turnarounds are the client handing the connection to its next request.
     public let idlePauseNanos: Int64
 
-    private var live: [UInt64: ConnectionState] = [:]
     private var opened = 0, closed = 0, complete = 0
     private var current = 0, peak = 0
     private var connectionNanos: Double = 0
@@ -47,7 +46,8 @@ public final class ConnectionChurn: TrafficAnalysis {
     private var occupancy = LatencyHistogram()
     private var inUseNanosTotal: Double = 0
     private var spanNanosTotal: Double = 0
-    private var setupIDs: [Int32: Bool] = [:]
+    /// Per command id: 0 not looked up yet, 1 not a setup command, 2 a setup command (dense ids: an array).
+    private var setupIDs: [UInt8] = []
 
     struct ConnectionState {
         var busyNanos: Int64 = 0
@@ -91,7 +91,7 @@ public final class ConnectionChurn: TrafficAnalysis {
     // MARK: events
 
     public func connectionOpened(_ connection: ConnectionInfo) {
-        live[connection.id.rawValue] = ConnectionState()
+        connection.churn = ConnectionState()
         let second = self.second(connection.openedNanos)
         if connection.handshakeSeen {
             opened += 1
@@ -115,7 +115,7 @@ public final class ConnectionChurn: TrafficAnalysis {
             setupTotal += 1
             setupByCommand[record.command.rawValue, default: 0] += 1
         }
-        guard var state = live[record.connection] else { return }
+        var state = connection.churn
         state.commands += 1
         if isSetup { state.setupCommands += 1 }
         if record.isBlocking { state.blocking = true }
@@ -136,11 +136,12 @@ public final class ConnectionChurn: TrafficAnalysis {
             state.busyNanos += end - max(start, state.busyUntil)
             state.busyUntil = end
         }
-        live[record.connection] = state
+        connection.churn = state
     }
 
     public func connectionClosed(_ connection: ConnectionInfo) {
-        let state = live.removeValue(forKey: connection.id.rawValue) ?? ConnectionState()
+        let state = connection.churn
+        connection.churn = ConnectionState()
         let end = connection.closedNanos ?? connection.lastActivityNanos
         let observed = max(0, end - connection.openedNanos)
         connectionNanos += Double(observed)
@@ -152,8 +153,17 @@ public final class ConnectionChurn: TrafficAnalysis {
             closedPerSecond[index] += 1
             let isReset = connection.closeReason == .reset
             if isReset { resetPerSecond[index] += 1 }
-            let side = connection.closedBy == .toServer ? "client" : connection.closedBy == .toClient ? "server" : "unknown"
-            closeKinds[(isReset ? "reset" : "fin") + "By" + side.prefix(1).uppercased() + side.dropFirst(), default: 0] += 1
+            // Literal names: building them per close cost string allocations on every connection.
+            let kind: String
+            switch (isReset, connection.closedBy) {
+            case (false, .toServer): kind = "finByClient"
+            case (false, .toClient): kind = "finByServer"
+            case (false, nil): kind = "finByUnknown"
+            case (true, .toServer): kind = "resetByClient"
+            case (true, .toClient): kind = "resetByServer"
+            case (true, nil): kind = "resetByUnknown"
+            }
+            closeKinds[kind, default: 0] += 1
         }
         commandsPerConnection.record(value: state.commands)
         var isShort = false
@@ -187,9 +197,11 @@ public final class ConnectionChurn: TrafficAnalysis {
     // MARK: helpers
 
     private func isSetupCommand(_ id: CommandID, registry: CommandRegistry) -> Bool {
-        if let known = setupIDs[id.rawValue] { return known }
+        let index = Int(id.rawValue)
+        if index < setupIDs.count, setupIDs[index] != 0 { return setupIDs[index] == 2 }
         let value = Self.setupCommandNames.contains(registry.name(of: id))
-        setupIDs[id.rawValue] = value
+        if index >= setupIDs.count { setupIDs += repeatElement(0, count: index + 1 - setupIDs.count) }
+        setupIDs[index] = value ? 2 : 1
         return value
     }
 
@@ -212,13 +224,22 @@ public final class ConnectionChurn: TrafficAnalysis {
     }
 
     private func updateGroup(client: IPAddress, server: Endpoint, _ body: (inout ClientAccumulator) -> Void) {
-        if clients[client] != nil || clients.count < maxTrackedClients {
-            body(&clients[client, default: ClientAccumulator()])
+        // One lookup for a known group (through its index), two only for a new one.
+        if let index = clients.index(forKey: client) {
+            body(&clients.values[index])
+        } else if clients.count < maxTrackedClients {
+            var group = ClientAccumulator()
+            body(&group)
+            clients[client] = group
         } else {
             untrackedClients += 1
         }
-        if servers[server] != nil || servers.count < maxTrackedClients {
-            body(&servers[server, default: ClientAccumulator()])
+        if let index = servers.index(forKey: server) {
+            body(&servers.values[index])
+        } else if servers.count < maxTrackedClients {
+            var group = ClientAccumulator()
+            body(&group)
+            servers[server] = group
         }
     }
 

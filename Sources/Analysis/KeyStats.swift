@@ -84,7 +84,8 @@ public final class KeyStats: TrafficAnalysis {
 
     private var keys: BoundedCounter
     private var prefixes: BoundedCounter
-    private var perCommandKeys: [Int32: BoundedCounter] = [:]
+    /// Per command id (dense ids: an array, not a dictionary, on the per-command path).
+    private var perCommandKeys: [BoundedCounter?] = []
     private var distinct = HyperLogLog()
     private var keyedCommands = 0
     private var fullKeyspace: [Int32: Int] = [:]
@@ -165,12 +166,32 @@ public final class KeyStats: TrafficAnalysis {
         keyedCommands += 1
         let hash = keyHash(key)
         distinct.add(hash: hash)
-        keys.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        // Without redaction a short printable key is its own text: the counters keep it without making a string.
+        let plain = redactor == nil
+        let star = UInt8(ascii: "*")
+        if plain {
+            keys.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
+        } else {
+            keys.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        }
         let prefix = UnsafeRawBufferPointer(rebasing: key[..<prefixRule.prefixLength(of: key)])
         let prefixHash = keyHash(prefix, seed: 1)
-        prefixes.add(hash: prefixHash, bytes: bytes) { display(Array(prefix), isPrefix: prefix.count < key.count) }
-        if perCommandKeys[id] == nil { perCommandKeys[id] = BoundedCounter(capacity: max(10, maxTrackedKeys / 10)) }
-        perCommandKeys[id]!.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        let isPrefix = prefix.count < key.count
+        if plain {
+            prefixes.add(hash: prefixHash, bytes: bytes, printable: prefix, suffix: isPrefix ? star : nil) {
+                display(Array(prefix), isPrefix: isPrefix)
+            }
+        } else {
+            prefixes.add(hash: prefixHash, bytes: bytes) { display(Array(prefix), isPrefix: isPrefix) }
+        }
+        let slot = Int(id)
+        if slot >= perCommandKeys.count { perCommandKeys += repeatElement(nil, count: slot + 1 - perCommandKeys.count) }
+        if perCommandKeys[slot] == nil { perCommandKeys[slot] = BoundedCounter(capacity: max(10, maxTrackedKeys / 10)) }
+        if plain {
+            perCommandKeys[slot]!.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
+        } else {
+            perCommandKeys[slot]!.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        }
     }
 
     private func display(_ bytes: [UInt8], isPrefix: Bool = false) -> String {
@@ -181,7 +202,8 @@ public final class KeyStats: TrafficAnalysis {
 
     private func noteSize(_ record: CommandRecord, keyPosition: Int?, connection: ConnectionInfo) {
         let size = max(record.requestBytes, record.replyBytes)
-        guard biggest.count < topN || size > (biggest.last?.bytes ?? 0) else { return }
+        // Indexed, not `biggest.last`: generic collection accessors allocate in unoptimised builds.
+        guard biggest.count < topN || size > (biggest.isEmpty ? 0 : biggest[biggest.count - 1].bytes) else { return }
         let key = keyPosition.flatMap { record.arguments.bytes(ofArgument: $0) }
         let big = BigValue(command: connection.registry.name(of: record.command), bytes: size, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
                            client: connection.client.description, timestamp: Timestamp.iso8601(record.requestEndNanos),
@@ -199,7 +221,8 @@ public final class KeyStats: TrafficAnalysis {
         summary.topKeysByBytes = keys.top(topN, byBytes: true).map(KeyCount.init)
         summary.topPrefixesByCalls = prefixes.top(topN).map(KeyCount.init)
         summary.topPrefixesByBytes = prefixes.top(topN, byBytes: true).map(KeyCount.init)
-        summary.topKeysByCommand = perCommandKeys.sorted { ($0.value.total, $1.key) > ($1.value.total, $0.key) }.prefix(topN).map {
+        let commandCounters = perCommandKeys.enumerated().compactMap { slot, counter in counter.map { (key: Int32(slot), value: $0) } }
+        summary.topKeysByCommand = commandCounters.sorted { ($0.value.total, $1.key) > ($1.value.total, $0.key) }.prefix(topN).map {
             CommandKeys(command: context.registry.name(of: CommandID(rawValue: $0.key)), calls: $0.value.total,
                         topKeys: $0.value.top(5).map(KeyCount.init))
         }
@@ -279,7 +302,14 @@ public enum KeyText {
     public static func printable(_ bytes: [UInt8]) -> String {
         var out = ""
         var valid = true
-        for b in bytes where b < 0x20 || b == 0x7F { valid = false; break }
+        var ascii = true
+        for b in bytes {
+            if b < 0x20 || b == 0x7F { valid = false; break }
+            if b >= 0x80 { ascii = false }
+        }
+        // Printable ASCII is valid UTF-8 as it stands: the non-generic decoding path, not the general validation
+        // (this runs for every key a counter sees first, i.e. per command when keys are mostly distinct).
+        if valid && ascii { return String(decoding: bytes, as: UTF8.self) }
         if valid, let text = String(validating: bytes, as: UTF8.self) { return text }
         for b in bytes {
             if b >= 0x20 && b < 0x7F && b != UInt8(ascii: "\\") { out.append(Character(UnicodeScalar(b))) } else {

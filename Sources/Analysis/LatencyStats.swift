@@ -34,8 +34,12 @@ public final class LatencyStats: TrafficAnalysis {
         if connection.handshakeSeen { timeline.connectionOpened(at: connection.openedNanos) }
     }
 
-    /// Per open connection: when its last reply ended and how long its current chain of round trips is.
-    private var chainState: [UInt64: (lastReplyEnd: Int64, length: Int)] = [:]
+    /// Per open connection (kept in `ConnectionInfo.roundTripChain`): when its last reply ended and how long its
+    /// current chain of round trips is.
+    struct RoundTripChain {
+        var lastReplyEnd: Int64 = 0
+        var length = 0
+    }
     private var chainedRoundTrips = 0
     private var chains = 0
     private var chainedInChains = 0
@@ -44,7 +48,8 @@ public final class LatencyStats: TrafficAnalysis {
     public let chainGapNanos: Int64 = 2_000_000
 
     public func connectionClosed(_ connection: ConnectionInfo) {
-        if let state = chainState.removeValue(forKey: connection.id.rawValue) { endChain(state.length) }
+        endChain(connection.roundTripChain.length)
+        connection.roundTripChain = RoundTripChain()
         if let reason = connection.closeReason, reason == .fin || reason == .reset, let at = connection.closedNanos {
             timeline.connectionClosed(at: at)
         }
@@ -59,9 +64,9 @@ public final class LatencyStats: TrafficAnalysis {
 
     /// Chains of round trips: commands sent one at a time, each right after the previous reply — what a loop of
     /// single commands looks like where a pipeline or MGET would send them together.
-    private func noteChain(_ record: CommandRecord) {
+    private func noteChain(_ record: CommandRecord, on connection: ConnectionInfo) {
         guard !record.isBlocking, record.outcome == .replied else { return }
-        var state = chainState[record.connection] ?? (lastReplyEnd: 0, length: 0)
+        var state = connection.roundTripChain
         let gap = record.requestStartNanos - state.lastReplyEnd
         if record.pipelineDepth == 1, state.lastReplyEnd > 0, gap >= 0, gap <= chainGapNanos {
             chainedRoundTrips += 1
@@ -71,15 +76,15 @@ public final class LatencyStats: TrafficAnalysis {
             state.length = record.pipelineDepth == 1 ? 1 : 0
         }
         state.lastReplyEnd = record.replyEndNanos
-        chainState[record.connection] = state
+        connection.roundTripChain = state
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         let depth = record.pipelineDepth
         if depth == 1 { roundTrips += 1 }
-        noteChain(record)
+        noteChain(record, on: connection)
         maxDepth = max(maxDepth, depth)
-        depthBuckets[Self.depthBounds.firstIndex { depth <= $0 } ?? Self.depthBounds.count] += 1
+        depthBuckets[Self.bucket(of: depth, bounds: Self.depthBounds) { $0 <= $1 }] += 1
         var latency: Int64?
         if !record.isBlocking && !record.isQueuedInTransaction, let l = record.latencyNanos {
             latency = l
@@ -87,11 +92,20 @@ public final class LatencyStats: TrafficAnalysis {
             let flags = connection.registry[record.command].flags
             if flags.contains(.write) { writes.record(nanos: l) } else if flags.contains(.readonly) { reads.record(nanos: l) }
             let micros = l / 1000
-            logBuckets[Self.bucketBounds.firstIndex { micros < $0 } ?? Self.bucketBounds.count] += 1
+            logBuckets[Self.bucket(of: micros, bounds: Self.bucketBounds) { $0 < $1 }] += 1
             if slowest.count < slowestN || l > slowestThreshold { noteSlow(record, latency: l, connection: connection) }
         }
         timeline.command(at: record.requestEndNanos, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
                          isError: record.errorPrefix != nil, latencyNanos: latency)
+    }
+
+    /// The index of the first bound `value` fits under, or `bounds.count`. A plain loop rather than `firstIndex`:
+    /// generic collection algorithms allocate a coroutine frame per element in unoptimised builds.
+    @inline(__always)
+    private static func bucket<T>(of value: T, bounds: [T], _ fits: (T, T) -> Bool) -> Int {
+        var index = 0
+        while index < bounds.count && !fits(value, bounds[index]) { index += 1 }
+        return index
     }
 
     private func noteSlow(_ record: CommandRecord, latency: Int64, connection: ConnectionInfo) {
@@ -127,8 +141,6 @@ public final class LatencyStats: TrafficAnalysis {
         summary.roundTrips = roundTrips
         let duration = context.durationSeconds
         summary.roundTripsPerSecond = duration > 0 ? (Double(roundTrips) / duration * 10).rounded() / 10 : 0
-        for (_, state) in chainState { endChain(state.length) }
-        chainState.removeAll()
         summary.chainedRoundTrips = chainedRoundTrips
         summary.roundTripChains = chains
         summary.longestRoundTripChain = longestChain

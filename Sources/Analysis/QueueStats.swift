@@ -23,7 +23,8 @@ public final class QueueStats: TrafficAnalysis {
     /// Key hash -> its prefix's hash.
     private var prefixHashes: [UInt64: UInt64] = [:]
     private var transactions: [UInt64: [QueuedPush]] = [:]
-    private var operations: [Int32: Operation] = [:]
+    /// Per command id, cached from its name (dense ids: an array).
+    private var operations: [Operation?] = []
 
     struct QueueAccumulator {
         var text: String
@@ -100,10 +101,11 @@ public final class QueueStats: TrafficAnalysis {
     }
 
     private func operation(of id: CommandID, registry: CommandRegistry) -> Operation {
-        if let known = operations[id.rawValue] { return known }
-        let name = registry.name(of: id)
-        let value = Self.operation(of: name)
-        operations[id.rawValue] = value
+        let index = Int(id.rawValue)
+        if index < operations.count, let known = operations[index] { return known }
+        let value = Self.operation(of: registry.name(of: id))
+        if index >= operations.count { operations += repeatElement(nil, count: index + 1 - operations.count) }
+        operations[index] = value
         return value
     }
 
@@ -201,7 +203,7 @@ public final class QueueStats: TrafficAnalysis {
     }
 
     private func transactionControl(_ record: CommandRecord, registry: CommandRegistry) {
-        guard transactions[record.connection] != nil else { return }
+        guard !transactions.isEmpty, transactions[record.connection] != nil else { return }
         switch registry.name(of: record.command) {
         case "exec":
             // An array: the transaction ran. Null (WATCH) or an error (EXECABORT): nothing ran.
@@ -232,25 +234,29 @@ public final class QueueStats: TrafficAnalysis {
 
     private func update(_ key: UnsafeRawBufferPointer, _ body: (inout QueueAccumulator) -> Void) {
         let hash = keyHash(key)
-        if queues[hash] == nil {
-            if queues.count >= maxTrackedKeys {
-                untrackedKeys += 1
-                body(&untracked)
-                return
-            }
-            queues[hash] = QueueAccumulator(text: KeyText.display(Array(key), redactor: redactor))
-            let prefix = queuePrefix(of: Array(key))
-            let prefixHash = prefix.withUnsafeBytes { keyHash($0, seed: 1) }
-            if prefixes[prefixHash] == nil && prefixes.count < maxTrackedKeys {
-                prefixes[prefixHash] = QueueAccumulator(text: KeyText.display(prefix, redactor: redactor,
-                                                                              asPrefix: prefix.count < key.count))
-            }
-            if prefixes[prefixHash] != nil {
-                prefixes[prefixHash]!.keys += 1
-                prefixHashes[hash] = prefixHash
-            }
+        // Through the index: `queues[hash]!` in place is a dictionary coroutine that allocates in unoptimised builds.
+        if let index = queues.index(forKey: hash) {
+            body(&queues.values[index])
+            return
         }
-        body(&queues[hash]!)
+        if queues.count >= maxTrackedKeys {
+            untrackedKeys += 1
+            body(&untracked)
+            return
+        }
+        var queue = QueueAccumulator(text: KeyText.display(Array(key), redactor: redactor))
+        body(&queue)
+        queues[hash] = queue
+        let prefix = queuePrefix(of: Array(key))
+        let prefixHash = prefix.withUnsafeBytes { keyHash($0, seed: 1) }
+        if prefixes[prefixHash] == nil && prefixes.count < maxTrackedKeys {
+            prefixes[prefixHash] = QueueAccumulator(text: KeyText.display(prefix, redactor: redactor,
+                                                                          asPrefix: prefix.count < key.count))
+        }
+        if prefixes[prefixHash] != nil {
+            prefixes[prefixHash]!.keys += 1
+            prefixHashes[hash] = prefixHash
+        }
     }
 
     /// The group of a queue key: the prefix rule's, or, for a key with no id-like part, what precedes its last

@@ -17,6 +17,17 @@ public final class TrafficAnalyzer {
     private let filter: PacketFilter?
     private var connections: [ConnectionID: ConnectionInfo] = [:]
     private var analyses: [any TrafficAnalysis]
+    /// The built-in analyses again, by type, for the per-command call: direct calls, no existential retain and
+    /// release per analysis. `analyses` (built-ins first, in this order, then the extra ones) serves everything else.
+    private let commandStats: CommandStats
+    private let connectionStats: ConnectionStats
+    private let pushStats: PushStats
+    private let blockingPopStats: BlockingPopStats
+    private let queueStats: QueueStats
+    private let connectionChurn: ConnectionChurn
+    private let keyStats: KeyStats
+    private let latencyStats: LatencyStats
+    private let extraAnalyses: [any TrafficAnalysis]
     private var lastConnection: ConnectionInfo?
     private var reorderBuffer: PacketReorderBuffer
 
@@ -64,12 +75,17 @@ public final class TrafficAnalyzer {
         // One redactor for every analysis, so a key gets the same token wherever it appears.
         let redactor = options.redactKeys ? KeyRedactor() : nil
         let prefixRule = KeyPrefixRule(delimiters: options.keyDelimiters)
-        self.analyses = [CommandStats(), ConnectionStats(), PushStats(),
-                         BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, redactor: redactor),
-                         QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor),
-                         ConnectionChurn(maxTrackedClients: options.maxTrackedClients),
-                         KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor),
-                         LatencyStats()] + extra
+        commandStats = CommandStats()
+        connectionStats = ConnectionStats()
+        pushStats = PushStats()
+        blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, redactor: redactor)
+        queueStats = QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
+        connectionChurn = ConnectionChurn(maxTrackedClients: options.maxTrackedClients)
+        keyStats = KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
+        latencyStats = LatencyStats()
+        extraAnalyses = extra
+        self.analyses = [commandStats, connectionStats, pushStats, blockingPopStats, queueStats, connectionChurn, keyStats,
+                         latencyStats] + extra
     }
 
     /// Analyses one packet. Its bytes are only borrowed for the call.
@@ -172,7 +188,7 @@ public final class TrafficAnalyzer {
         let info = ConnectionInfo(id: id, client: client, server: server, handshakeSeen: handshakeSeen,
                                   openedNanos: time, registry: registry, sessionLimits: options.session)
         connections[id] = info
-        for analysis in analyses { analysis.connectionOpened(info) }
+        forEachAnalysis { $0.connectionOpened(info) }
     }
 
     fileprivate func data(_ id: ConnectionID, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
@@ -233,7 +249,7 @@ public final class TrafficAnalyzer {
             noteProblem(on: info, kind: "connectionLimit",
                         detail: "evicted (least recently active) to stay within \(options.reassembly.maxConnections) tracked connections")
         }
-        for analysis in analyses { analysis.connectionClosed(info) }
+        forEachAnalysis { $0.connectionClosed(info) }
         connections[id] = nil
         if lastConnection === info { lastConnection = nil }
     }
@@ -254,7 +270,20 @@ public final class TrafficAnalyzer {
             }
         default: break
         }
-        for analysis in analyses { analysis.command(record, on: info) }
+        // The same order as `analyses`.
+        commandStats.command(record, on: info)
+        connectionStats.command(record, on: info)
+        pushStats.command(record, on: info)
+        blockingPopStats.command(record, on: info)
+        queueStats.command(record, on: info)
+        connectionChurn.command(record, on: info)
+        keyStats.command(record, on: info)
+        latencyStats.command(record, on: info)
+        var index = 0
+        while index < extraAnalyses.count {
+            extraAnalyses[index].command(record, on: info)
+            index += 1
+        }
     }
 
     /// A text line that was not a Redis request: not a command. A reply the server sent to it is still a reply
@@ -269,7 +298,7 @@ public final class TrafficAnalyzer {
 
     private func unpaired(_ reply: UnpairedReply, on info: ConnectionInfo) {
         unpairedReplies += 1
-        for analysis in analyses { analysis.unpairedReply(reply, on: info) }
+        forEachAnalysis { $0.unpairedReply(reply, on: info) }
     }
 
     /// The connection proved to be Redis (or ended without proof either way): count what was held.
@@ -282,6 +311,17 @@ public final class TrafficAnalyzer {
         info.heldDropped = 0
     }
 
+    /// Calls `body` with every analysis in registration order. An indexed loop: `for in` over an array goes through
+    /// generic iterator accessors that allocate a coroutine frame per element in unoptimised (test) builds.
+    @inline(__always)
+    private func forEachAnalysis(_ body: (any TrafficAnalysis) -> Void) {
+        var index = 0
+        while index < analyses.count {
+            body(analyses[index])
+            index += 1
+        }
+    }
+
     private func connection(_ id: ConnectionID) -> ConnectionInfo? {
         if let last = lastConnection, last.id == id { return last }
         let info = connections[id]
@@ -291,56 +331,67 @@ public final class TrafficAnalyzer {
 
     private func drain(_ info: ConnectionInfo) {
         guard let session = info.existingSession, !session.events.isEmpty else { return }
-        for event in session.events {
-            switch event {
-            case .command(let record):
-                if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
-                    if info.notRedis {
-                        discard(record, on: info)
-                    } else if info.heldCommands.count < Self.maxHeld {
-                        info.heldCommands.append(record)
-                    } else {
-                        info.heldDropped += 1
-                    }
-                    continue
-                }
-                if !info.confirmedRedis {
-                    info.confirmedRedis = true
-                    releaseHeld(info)
-                }
-                count(record, on: info)
-            case .push(let push):
-                for analysis in analyses { analysis.push(push, on: info) }
-            case .unpairedReply(let reply):
-                if info.confirmedRedis {
-                    unpaired(reply, on: info)
-                } else if info.heldReplies.count < Self.maxHeld {
-                    info.heldReplies.append(reply)
-                } else {
-                    info.heldDropped += 1
-                }
-            case .transactionError(_, let command, let prefix):
-                for analysis in analyses { analysis.transactionError(command: command, errorPrefix: prefix, on: info) }
-            case .protocolError(_, let fromClient, let error):
-                info.parseErrors += 1
-                if !fromClient { info.serverParseErrors += 1 }
-                if fromClient && !info.confirmedRedis && !info.notRedis {
-                    info.notRedis = true
-                    for record in info.heldCommands { discard(record, on: info) }
-                    info.heldCommands.removeAll()
-                }
-                parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
-                noteProblem(on: info, kind: "parseError",
-                            detail: "\(fromClient ? "request" : "reply") stream: \(error.code.rawValue) at byte \(error.streamOffset)")
+        // Borrowed in place (an event holds a whole record, ~850 bytes) and indexed for the same reason as
+        // `forEachAnalysis`. Nothing below touches the session's events.
+        session.events.withUnsafeBufferPointer { events in
+            var index = 0
+            while index < events.count {
+                handle(events[index], on: info)
+                index += 1
             }
         }
         session.events.removeAll(keepingCapacity: true)
     }
+
+    private func handle(_ event: SessionEvent, on info: ConnectionInfo) {
+        switch event {
+        case .command(let record):
+            if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
+                if info.notRedis {
+                    discard(record, on: info)
+                } else if info.heldCommands.count < Self.maxHeld {
+                    info.heldCommands.append(record)
+                } else {
+                    info.heldDropped += 1
+                }
+                return
+            }
+            if !info.confirmedRedis {
+                info.confirmedRedis = true
+                releaseHeld(info)
+            }
+            count(record, on: info)
+        case .push(let push):
+            forEachAnalysis { $0.push(push, on: info) }
+        case .unpairedReply(let reply):
+            if info.confirmedRedis {
+                unpaired(reply, on: info)
+            } else if info.heldReplies.count < Self.maxHeld {
+                info.heldReplies.append(reply)
+            } else {
+                info.heldDropped += 1
+            }
+        case .transactionError(_, let command, let prefix):
+            forEachAnalysis { $0.transactionError(command: command, errorPrefix: prefix, on: info) }
+        case .protocolError(_, let fromClient, let error):
+            info.parseErrors += 1
+            if !fromClient { info.serverParseErrors += 1 }
+            if fromClient && !info.confirmedRedis && !info.notRedis {
+                info.notRedis = true
+                for record in info.heldCommands { discard(record, on: info) }
+                info.heldCommands.removeAll()
+            }
+            parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
+            noteProblem(on: info, kind: "parseError",
+                        detail: "\(fromClient ? "request" : "reply") stream: \(error.code.rawValue) at byte \(error.streamOffset)")
+        }
+    }
 }
 
-/// Routes reassembler callbacks to the analyzer without allocating.
+/// Routes reassembler callbacks to the analyzer without allocating. Lives for one call of the analyzer's, so the
+/// reference is not counted.
 private struct StreamEventRouter: TCPStreamHandler {
-    unowned let analyzer: TrafficAnalyzer
+    unowned(unsafe) let analyzer: TrafficAnalyzer
 
     mutating func connectionOpened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool,
                                    timestampNanos: Int64) {

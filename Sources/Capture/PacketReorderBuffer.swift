@@ -8,8 +8,12 @@
 public struct PacketReorderBuffer {
     public let capacity: Int
     private var slots: [Slot]
-    /// Indices of occupied slots, kept sorted by (timestamp, arrival).
-    private var order: [Int] = []
+    /// Indices of occupied slots, kept sorted by (timestamp, arrival): a ring of `capacity` entries starting at
+    /// `orderHead`, so releasing the earliest packet moves nothing (and calls no generic collection algorithm,
+    /// which allocates in unoptimised builds).
+    private var order: [Int]
+    private var orderHead = 0
+    private var orderCount = 0
     private var free: [Int]
     private var arrivals: UInt64 = 0
     /// Packets that arrived with a timestamp earlier than one already buffered or released.
@@ -32,7 +36,7 @@ public struct PacketReorderBuffer {
         self.capacity = max(1, capacity)
         slots = Array(repeating: Slot(), count: self.capacity)
         free = Array((0..<self.capacity).reversed())
-        order.reserveCapacity(self.capacity)
+        order = Array(repeating: 0, count: self.capacity)
     }
 
     /// Buffers `packet` (copying its bytes); when the window is full, hands the earliest packet to `body`.
@@ -45,28 +49,38 @@ public struct PacketReorderBuffer {
         let index = free.removeLast()
         arrivals &+= 1
         store(packet, in: index)
-        // Insert keeping order; new packets usually belong at the end.
-        var position = order.count
+        // Insert keeping order; new packets usually belong at the end, so shift from the back.
+        var position = orderCount
         while position > 0 {
+            let earlier = order[ring(position - 1)]
             // Read the field in place: copying the slot would retain and release its buffer per packet.
-            if slots[order[position - 1]].timestampNanos <= packet.timestampNanos { break }
+            if slots[earlier].timestampNanos <= packet.timestampNanos { break }
+            order[ring(position)] = earlier
             position -= 1
         }
-        order.insert(index, at: position)
+        order[ring(position)] = index
+        orderCount += 1
+    }
+
+    /// The ring position of the `offset`-th earliest buffered packet.
+    @inline(__always)
+    private func ring(_ offset: Int) -> Int {
+        let position = orderHead + offset
+        return position < capacity ? position : position - capacity
     }
 
     /// Hands every buffered packet to `body`, in timestamp order (end of input).
     public mutating func drain(_ body: (CapturedPacket) -> Void) {
-        while !order.isEmpty { releaseEarliest(body) }
+        while orderCount > 0 { releaseEarliest(body) }
     }
 
     /// Hands over the buffered packets captured at or before `timestampNanos`, in order: a live capture uses it so
-    /// that when traffic pauses, the last packets are not held back until more arrive.
+    /// that when traffic pauses, the last packets are not held back until more arrive. (As on main, for the ring.)
     public mutating func release(upTo timestampNanos: Int64, _ body: (CapturedPacket) -> Void) {
-        while let first = order.first, slots[first].timestampNanos <= timestampNanos { releaseEarliest(body) }
+        while orderCount > 0, slots[order[orderHead]].timestampNanos <= timestampNanos { releaseEarliest(body) }
     }
 
-    public var isEmpty: Bool { order.isEmpty }
+    public var isEmpty: Bool { orderCount == 0 }
 
     private mutating func store(_ packet: CapturedPacket, in index: Int) {
         let count = packet.bytes.count
@@ -86,7 +100,9 @@ public struct PacketReorderBuffer {
     }
 
     private mutating func releaseEarliest(_ body: (CapturedPacket) -> Void) {
-        let index = order.removeFirst()
+        let index = order[orderHead]
+        orderHead = ring(1)
+        orderCount -= 1
         let timestamp = slots[index].timestampNanos, linkType = slots[index].linkType
         let originalLength = slots[index].originalLength, count = slots[index].count
         latestReleased = max(latestReleased, timestamp)

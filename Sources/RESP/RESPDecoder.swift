@@ -586,7 +586,9 @@ public struct RESPDecoder {
 
     /// A value ended: close every aggregate it completes; a finished top-level value ends the message.
     private mutating func valueCompleted<H: RESPTokenHandler>(_ handler: inout H) {
-        while let top = stack.last {
+        // Indexed, not `stack.last`: generic collection accessors allocate a coroutine frame in unoptimised builds.
+        while !stack.isEmpty {
+            let top = stack[stack.count - 1]
             let remaining = top.remaining - 1
             if remaining > 0 {
                 stack[stack.count - 1].remaining = remaining
@@ -620,8 +622,8 @@ public struct RESPDecoder {
     static func parseInteger(_ content: UnsafeRawBufferPointer) -> Int64? {
         var index = 0
         var negative = false
-        if let first = content.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
-            negative = first == UInt8(ascii: "-")
+        if content.count > 0, content[0] == UInt8(ascii: "-") || content[0] == UInt8(ascii: "+") {
+            negative = content[0] == UInt8(ascii: "-")
             index = 1
         }
         guard index < content.count, content.count - index <= 19 else { return nil }

@@ -51,6 +51,32 @@ public struct CommandRecord: Sendable {
     /// Request arguments kept for analyses (at most `SessionLimits.keptArguments`, each a bounded prefix).
     public var arguments: KeptArguments = KeptArguments()
 
+    /// Becomes a new request, every field as the initialiser sets it, without rewriting the inline argument and
+    /// reply-element storage (about 600 bytes that only their lengths make visible): this runs per command.
+    /// A field added to the record must be reset here too.
+    mutating func restart(connection: UInt64, command: CommandID, argumentCount: Int, requestStartNanos: Int64) {
+        self.connection = connection
+        self.command = command
+        self.argumentCount = argumentCount
+        requestBytes = 0
+        self.requestStartNanos = requestStartNanos
+        requestEndNanos = 0
+        replyBytes = 0
+        replyStartNanos = 0
+        replyEndNanos = 0
+        replyKind = nil
+        errorPrefix = nil
+        outcome = .unanswered
+        pipelineDepth = 1
+        isBlocking = false
+        isInline = false
+        isQueuedInTransaction = false
+        replyCount = 0
+        replyFirstElement.clear()
+        replySecondElementCount = -1
+        arguments.reset()
+    }
+
     /// Service latency in nanoseconds: reply's first byte minus request's last byte.
     public var latencyNanos: Int64? {
         guard outcome == .replied, replyStartNanos >= requestEndNanos else { return nil }

@@ -17,6 +17,16 @@ public final class CommandRegistry {
         public let tableIndex: Int?
         public let flags: CommandFlags
         public let isContainer: Bool
+        /// How pairing treats it (CLIENT REPLY, MULTI/EXEC, SUBSCRIBE...), from its name.
+        let role: PairingRole
+
+        init(name: String, tableIndex: Int?, flags: CommandFlags, isContainer: Bool) {
+            self.name = name
+            self.tableIndex = tableIndex
+            self.flags = flags
+            self.isContainer = isContainer
+            role = PairingRole(name: name)
+        }
     }
 
     public private(set) var entries: [Entry]

@@ -142,10 +142,8 @@ public final class ConnectionSession {
             requestArgumentIndex = 0
             requestSawBlockKeyword = false
             requestIsInline = token.isInline
-            request = CommandRecord(connection: connection, command: registry.otherID, argumentCount: token.length,
-                                    requestBytes: 0, requestStartNanos: requestStartTime ?? currentTime,
-                                    requestEndNanos: 0)
-            request.arguments.reset()
+            request.restart(connection: connection, command: registry.otherID, argumentCount: token.length,
+                            requestStartNanos: requestStartTime ?? currentTime)
             return
         }
         guard requestStarted else { return }
@@ -174,16 +172,16 @@ public final class ConnectionSession {
             requestStartTime = nil
         }
         guard requestStarted, requestArgumentIndex > 0 else { return }
-        var record = request
-        record.requestBytes = byteCount
-        record.isInline = requestIsInline
-        record.requestEndNanos = currentTime
-        if record.requestStartNanos > currentTime { record.requestStartNanos = currentTime }
-        let entry = registry[record.command]
-        let name = entry.name
+        // Finished in place (it is restarted by the next request): one copy, into the pending queue.
+        request.requestBytes = byteCount
+        request.isInline = requestIsInline
+        request.requestEndNanos = currentTime
+        if request.requestStartNanos > currentTime { request.requestStartNanos = currentTime }
+        let entry = registry[request.command]
+        let role = entry.role
         if entry.flags.contains(.blocking) {
             // XREAD and XREADGROUP block only with the BLOCK option.
-            record.isBlocking = (name == "xread" || name == "xreadgroup") ? requestSawBlockKeyword : true
+            request.isBlocking = role == .streamRead ? requestSawBlockKeyword : true
         }
 
         // Reply expectations, in request order as redis-server applies them.
@@ -195,47 +193,47 @@ public final class ConnectionSession {
             expectsReply = false
             replyMode = .on
         }
-        switch name {
-        case "client|reply":
-            if record.arguments.argument(2, equalsLowercase: "off") {
+        switch role {
+        case .clientReply:
+            if request.arguments.argument(2, equalsLowercase: "off") {
                 replyMode = .off
                 expectsReply = false
-            } else if record.arguments.argument(2, equalsLowercase: "skip") {
+            } else if request.arguments.argument(2, equalsLowercase: "skip") {
                 replyMode = .skipNext
                 expectsReply = false
-            } else if record.arguments.argument(2, equalsLowercase: "on") {
+            } else if request.arguments.argument(2, equalsLowercase: "on") {
                 replyMode = .on
                 expectsReply = true
             }
-        case "reset":
+        case .reset:
             replyMode = .on
             expectsReply = true
-        case "hello":
-            if let version = record.arguments.string(ofArgument: 1), let v = Int(version), v == 2 || v == 3 {
+        case .hello:
+            if let version = request.arguments.string(ofArgument: 1), let v = Int(version), v == 2 || v == 3 {
                 protocolVersion = v
             }
         default:
             break
         }
-        if inTransaction && !Self.transactionControl.contains(name) {
-            record.isQueuedInTransaction = true
+        if inTransaction && !role.isTransactionControl {
+            request.isQueuedInTransaction = true
         }
-        switch name {
-        case "multi": inTransaction = true; queued.removeAll(keepingCapacity: true)
-        case "exec", "discard", "reset": inTransaction = false
+        switch role {
+        case .multi: inTransaction = true; queued.removeAll(keepingCapacity: true)
+        case .exec, .discard, .reset: inTransaction = false
         default: break
         }
 
-        record.pipelineDepth = pending.count + 1
+        request.pipelineDepth = pending.count + 1
         guard expectsReply else {
-            record.outcome = .noReplyExpected
-            events.append(.command(record))
+            request.outcome = .noReplyExpected
+            events.append(.command(request))
             return
         }
         var repliesExpected = 1
-        let subscription = SubscriptionKind(commandName: name)
-        if let subscription, !record.isQueuedInTransaction {
-            let channels = record.argumentCount - 1
+        let subscription = role.subscription
+        if let subscription, !request.isQueuedInTransaction {
+            let channels = request.argumentCount - 1
             if channels > 0 {
                 repliesExpected = channels
             } else if subscription.isUnsubscribe {
@@ -243,15 +241,16 @@ public final class ConnectionSession {
                 repliesExpected = max(1, subscriptions)
             }
         }
-        if let dropped = pending.append(Pending(record: record, repliesExpected: repliesExpected,
-                                                subscriptionKind: record.isQueuedInTransaction ? nil : subscription)) {
+        let pendingSubscription = request.isQueuedInTransaction ? nil : subscription
+        if let dropped = pending.append(making: {
+            Pending(record: request, repliesExpected: repliesExpected, subscriptionKind: pendingSubscription)
+        }) {
             var lost = dropped.record
             lost.outcome = .overflowed
             events.append(.command(lost))
         }
     }
 
-    private static let transactionControl: Set<String> = ["multi", "exec", "discard", "watch", "unwatch", "reset"]
 
     // MARK: - Replies
 
@@ -261,21 +260,22 @@ public final class ConnectionSession {
     }
 
     fileprivate func replyEnded(byteCount: Int) {
-        let summary = reply
         let start = replyStartTime ?? currentTime
-        reply = ReplyBuilder()
         replyStartTime = nil
-        classify(summary, bytes: byteCount, start: start)
+        // Classified from `reply` in place, then reset in place: the builder holds an inline element copy, and
+        // copying it out and re-initialising it per reply showed in profiles.
+        classify(bytes: byteCount, start: start)
+        reply.reset()
     }
 
-    private func classify(_ summary: ReplyBuilder, bytes: Int, start: Int64) {
-        let kind = summary.kind ?? .null
+    private func classify(bytes: Int, start: Int64) {
+        let kind = reply.kind ?? .null
         // Pub/sub messages and confirmations: RESP3 pushes, or RESP2 arrays while subscribed.
-        let pubsubHead = summary.pubsubHead
+        let pubsubHead = reply.pubsubHead
         let isPush = kind == .push
         if isPush || (kind == .array && pubsubHead != nil && (subscriptions > 0 || pendingSubscriptionHead)) {
             if let head = pubsubHead, let confirmation = SubscriptionKind(messageName: head) {
-                if let count = summary.lastInteger { subscriptions = Int(clamping: count) }
+                if let count = reply.lastInteger { subscriptions = Int(clamping: count) }
                 if var first = pending.first, first.subscriptionKind == confirmation, start >= first.record.requestEndNanos {
                     if first.record.replyBytes == 0 {
                         first.record.replyStartNanos = start
@@ -297,7 +297,7 @@ public final class ConnectionSession {
                 return
             }
             if isPush || pubsubHead != nil {
-                events.append(.push(PushRecord(connection: connection, kind: summary.pushKind, bytes: bytes, timestampNanos: start)))
+                events.append(.push(PushRecord(connection: connection, kind: reply.pushKind, bytes: bytes, timestampNanos: start)))
                 return
             }
         }
@@ -305,41 +305,45 @@ public final class ConnectionSession {
             events.append(.push(PushRecord(connection: connection, kind: .monitor, bytes: bytes, timestampNanos: start)))
             return
         }
-        guard var first = pending.first, start >= first.record.requestEndNanos else {
+        // Completed where it lies in the pending queue, then handed straight to `events`: the entry is a whole
+        // record, and each copy of it showed in profiles.
+        guard let requestEnd = pending.withFirst({ $0.record.requestEndNanos }), start >= requestEnd else {
             events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
-                                                       errorPrefix: summary.errorPrefix, timestampNanos: start)))
+                                                       errorPrefix: reply.errorPrefix, timestampNanos: start)))
             return
         }
-        _ = pending.popFirst()
-        first.record.replyBytes += bytes
-        first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
-        first.record.replyEndNanos = currentTime
-        first.record.replyKind = kind
-        first.record.errorPrefix = summary.errorPrefix
-        first.record.replyCount = summary.count
-        first.record.replyFirstElement = summary.firstElement
-        first.record.replySecondElementCount = summary.secondElementCount
-        first.record.outcome = .replied
-        let name = registry[first.record.command].name
-        if first.record.isQueuedInTransaction, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
-            queued.append(first.record.command)
+        let currentTime = currentTime
+        let (role, command, isQueued) = pending.withFirst { first -> (PairingRole, CommandID, Bool) in
+            first.record.replyBytes += bytes
+            first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
+            first.record.replyEndNanos = currentTime
+            first.record.replyKind = kind
+            first.record.errorPrefix = reply.errorPrefix
+            first.record.replyCount = reply.count
+            first.record.replyFirstElement = reply.firstElement
+            first.record.replySecondElementCount = reply.secondElementCount
+            first.record.outcome = .replied
+            return (registry[first.record.command].role, first.record.command, first.record.isQueuedInTransaction)
+        }!
+        if isQueued, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
+            queued.append(command)
         }
-        if name == "exec" {
-            for (index, prefix) in summary.elementErrors where index < queued.count {
+        if role == .exec {
+            for (index, prefix) in reply.elementErrors where index < queued.count {
                 events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix))
             }
             queued.removeAll(keepingCapacity: true)
-        } else if name == "monitor" && kind == .simpleString {
+        } else if role == .monitor && kind == .simpleString {
             monitoring = true
-        } else if name == "reset" {
+        } else if role == .reset {
             monitoring = false
             subscriptions = 0
         }
-        events.append(.command(first.record))
+        pending.removeFirst { first in events.append(.command(first.record)) }
     }
 
     /// A SUBSCRIBE-family command is waiting for its first confirmation (so a RESP2 array naming one is not a reply).
-    private var pendingSubscriptionHead: Bool { pending.first?.subscriptionKind != nil }
+    private var pendingSubscriptionHead: Bool { pending.withFirst { $0.subscriptionKind != nil } ?? false }
 
     fileprivate func protocolError(_ error: RESPProtocolError, fromClient: Bool) {
         events.append(.protocolError(connection: connection, fromClient: fromClient, error: error))
@@ -364,15 +368,18 @@ public final class ConnectionSession {
     }
 }
 
+/// Lives only for one `feed` call of its session, so the reference needs no counting: `unowned(unsafe)` saves a
+/// strong retain and release of the session per token.
 private struct RequestHandler: RESPTokenHandler {
-    unowned let session: ConnectionSession
+    unowned(unsafe) let session: ConnectionSession
     mutating func token(_ token: RESPToken) { session.requestToken(token) }
     mutating func messageEnd(byteCount: Int) { session.requestEnded(byteCount: byteCount) }
     mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: true) }
 }
 
+/// As `RequestHandler`, for the server's side.
 private struct ReplyHandler: RESPTokenHandler {
-    unowned let session: ConnectionSession
+    unowned(unsafe) let session: ConnectionSession
     mutating func token(_ token: RESPToken) { session.replyToken(token) }
     mutating func messageEnd(byteCount: Int) { session.replyEnded(byteCount: byteCount) }
     mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: false) }

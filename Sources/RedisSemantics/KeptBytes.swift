@@ -17,6 +17,13 @@ public struct KeptBytes: Sendable {
         isSet = true
     }
 
+    /// Empties it without rewriting the storage (only `count` bytes of it are ever read).
+    public mutating func clear() {
+        count = 0
+        fullLength = 0
+        isSet = false
+    }
+
     public var bytes: [UInt8] { (0..<count).map { storage[$0] } }
 
     /// The kept bytes, borrowed for the call (no copy).

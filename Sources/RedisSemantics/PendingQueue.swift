@@ -12,6 +12,12 @@ struct PendingQueue<Element> {
 
     var first: Element? { count == 0 ? nil : storage[head] }
 
+    /// Reads or changes the oldest element in place (an element is a whole record: copying it costs).
+    mutating func withFirst<R>(_ body: (inout Element) -> R) -> R? {
+        guard count > 0 else { return nil }
+        return body(&storage[head]!)
+    }
+
     /// Appends; when full at `maxCount`, drops and returns the oldest element.
     mutating func append(_ element: Element) -> Element? {
         var dropped: Element?
@@ -24,10 +30,32 @@ struct PendingQueue<Element> {
         return dropped
     }
 
+    /// Hands the oldest element to `body` where it lies, then removes it (no copy out of the queue).
+    mutating func removeFirst(handing body: (inout Element) -> Void) {
+        guard count > 0 else { return }
+        body(&storage[head]!)
+        storage[head] = nil
+        head = (head + 1) & (storage.count - 1)
+        count -= 1
+    }
+
+    /// Appends the element `make` returns, written straight into its slot; when full at `maxCount`, drops and
+    /// returns the oldest element.
+    @inline(__always)
+    mutating func append(making make: () -> Element) -> Element? {
+        var dropped: Element?
+        if count == maxCount {
+            dropped = popFirst()
+        }
+        if count == storage.count { grow() }
+        storage[(head + count) & (storage.count - 1)] = make()
+        count += 1
+        return dropped
+    }
+
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
-        let element = storage[head]
-        storage[head] = nil
+        let element = storage[head].take()
         head = (head + 1) & (storage.count - 1)
         count -= 1
         return element

@@ -20,6 +20,19 @@ struct ReplyBuilder {
 
     static let maxElementErrors = 10_000
 
+    /// Ready for the next reply, as a new builder but keeping the storage of `firstElement` and `elementErrors`.
+    mutating func reset() {
+        kind = nil
+        count = 0
+        errorPrefix = nil
+        pubsubHead = nil
+        lastInteger = nil
+        if !elementErrors.isEmpty { elementErrors.removeAll() }
+        firstElement.clear()
+        secondElementCount = -1
+        elementIndex = -1
+    }
+
     mutating func observe(_ token: RESPToken) {
         guard !token.insideAttribute, token.kind != .attribute else { return }
         if token.depth == 0 {

@@ -87,6 +87,68 @@ import Testing
         #expect(counter.top(3).allSatisfy { $0.count >= 3_333 })
     }
 
+    /// The pruning counter keeps exactly what the plain algorithm keeps (sort everything by count, then item; keep
+    /// `capacity`): items tied at the cut, long, non-ASCII and prefix-sharing ones included.
+    @Test func boundedCounterPrunesLikeAFullSort() {
+        struct Reference {
+            let capacity: Int
+            var entries: [UInt64: BoundedCounter.Entry] = [:]
+            var floor = 0
+            mutating func add(hash: UInt64, text: String) {
+                if entries[hash] != nil { entries[hash]!.count += 1; return }
+                entries[hash] = BoundedCounter.Entry(item: text, count: floor + 1, bytes: 1, error: floor)
+                if entries.count >= 2 * capacity {
+                    let kept = entries.sorted { ($0.value.count, $1.value.item) > ($1.value.count, $0.value.item) }.prefix(capacity)
+                    floor = kept.last?.value.count ?? floor
+                    entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+                }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let shapes = ["key:%", "key:00000000%", "k%", "é:%", "key:0000000000000000:%", "Z%", "a%", "user:%:profile", "%",
+                      "resque:gitlab:queue:web_hook_worker:%", "resque:gitlab:queue:web_hook_worker:e\u{301}%",
+                      "resque:gitlab:queue:web_hook_workere\u{301}%", "resque:gitlab:queue:web_hook_workerf%"]
+        for capacity in [1, 7, 50] {
+            var counter = BoundedCounter(capacity: capacity)
+            var reference = Reference(capacity: capacity)
+            for _ in 0..<20_000 {
+                let hot = Int.random(in: 0..<10, using: &generator) < 3
+                let n = hot ? Int.random(in: 0..<20, using: &generator) : Int.random(in: 0..<5_000, using: &generator)
+                let shape = shapes[n % shapes.count]
+                let key = shape.replacingOccurrences(of: "%", with: "\(n)")
+                // Odd numbers as prefixes (a trailing `*`), through the path that keeps short ASCII text inline.
+                let asPrefix = n % 2 == 1
+                let text = asPrefix ? key + "*" : key
+                let hash = Array(key.utf8).withUnsafeBytes { keyHash($0, seed: asPrefix ? 1 : 0) }
+                if n % 3 == 0 {
+                    counter.add(hash: hash, bytes: 1) { text }
+                } else {
+                    Array(key.utf8).withUnsafeBytes { bytes in
+                        counter.add(hash: hash, bytes: 1, printable: bytes, suffix: asPrefix ? UInt8(ascii: "*") : nil) { text }
+                    }
+                }
+                reference.add(hash: hash, text: text)
+            }
+            let expected = reference.entries.values.sorted { ($0.count, $1.item) > ($1.count, $0.item) }
+            let actual = counter.top(Int.max)
+            #expect(actual.map(\.item) == expected.map(\.item), "capacity \(capacity)")
+            #expect(actual.map(\.count) == expected.map(\.count), "capacity \(capacity)")
+            #expect(actual.map(\.error) == expected.map(\.error), "capacity \(capacity)")
+        }
+    }
+
+    @Test func selectionFindsTheSmallest() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [1, 2, 3, 10, 100, 1000] {
+            for k in Set([1, count / 2, count - 1, count]) where k > 0 {
+                var items = (0..<count).map { _ in Int.random(in: 0..<(count / 3 + 1), using: &generator) }
+                let expected = items.sorted().prefix(k)
+                BoundedCounter.selectSmallest(&items, k, by: <)
+                #expect(items.prefix(k).sorted() == Array(expected), "count \(count), k \(k)")
+            }
+        }
+    }
+
     @Test func prefixRule() {
         let rule = KeyPrefixRule()
         func p(_ s: String) -> String { String(decoding: rule.prefix(of: Array(s.utf8)), as: UTF8.self) }

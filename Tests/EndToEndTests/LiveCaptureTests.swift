@@ -162,14 +162,20 @@ enum LiveEnvironment {
         return nil
     }
 
-    static func freePort() throws -> Int {
+    /// A TCP socket and 127.0.0.1:`port`, for tests that bind or connect on loopback; the caller closes the socket.
+    static func loopbackSocket(port: Int) throws -> (fd: Int32, address: sockaddr_in) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ShellError(message: "socket failed") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
+        return (fd, address)
+    }
+
+    static func freePort() throws -> Int {
+        var (fd, address) = try loopbackSocket(port: 0)
+        defer { close(fd) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in

@@ -104,13 +104,8 @@ extension LiveCaptureTests {
 
     /// A plain HTTP/1.1 GET on loopback (no URLSession: FoundationNetworking is not needed for this).
     static func httpGet(port: Int, path: String, accept: String? = nil) throws -> (head: String, body: String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ShellError(message: "socket failed") }
+        var (fd, address) = try LiveEnvironment.loopbackSocket(port: port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }

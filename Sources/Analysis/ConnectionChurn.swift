@@ -252,9 +252,11 @@ public final class ConnectionChurn: TrafficAnalysis {
         summary.peakConcurrent = peak
         let duration = context.durationSeconds
         summary.averageConcurrent = duration > 0 ? (connectionNanos / 1e9 / duration * 10).rounded() / 10 : Double(peak)
-        // Align the per-second arrays on the capture's first second.
+        // Align the per-second arrays on the capture's first second, within `maxSeconds` in all: a capture whose
+        // first packet is years before its first connection (a forged timestamp) must not pad by years of zeros.
         let lead = firstSecond.map { first in
-            Int(max(0, first - (context.firstTimestampNanos ?? first * 1_000_000_000) / 1_000_000_000))
+            let gap = max(0, first - (context.firstTimestampNanos.map { $0 / 1_000_000_000 } ?? first))
+            return Int(min(gap, Int64(max(0, maxSeconds - openedPerSecond.count))))
         } ?? 0
         summary.openedPerSecond = Array(repeating: 0, count: lead) + openedPerSecond
         summary.closedPerSecond = Array(repeating: 0, count: lead) + closedPerSecond

@@ -181,7 +181,9 @@ public struct PacketDecoder: Sendable {
             acknowledgment: Self.be32(base, start + 8),
             flags: TCPFlags(rawValue: base.load(fromByteOffset: start + 13, as: UInt8.self)),
             payload: payload,
-            missingPayloadBytes: announcedEnd - capturedEnd))
+            // Bytes the IP header announces but the frame lacks are missing only if the capture record says it
+            // cut them (snaplen); otherwise the header lies and what was captured is all there is.
+            missingPayloadBytes: min(announcedEnd - capturedEnd, max(0, packet.originalLength - packet.bytes.count))))
     }
 
     @inline(__always) static func be16(_ base: UnsafeRawPointer, _ offset: Int) -> UInt16 {

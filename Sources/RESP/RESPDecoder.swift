@@ -33,6 +33,9 @@ public struct RESPDecoder {
         case inline
         /// Skipping bytes until a line feed, then looking for a plausible message start.
         case resync(afterLineFeed: Bool)
+        /// Resynchronising on the client side, a `*` at a line start was the chunk's last byte: the next byte
+        /// decides whether it starts a request (so the verdict does not depend on where the stream was cut).
+        case resyncAfterStar
     }
 
     private struct Frame {
@@ -52,6 +55,9 @@ public struct RESPDecoder {
     private var valueLength = 0
     private var bulkRemaining = 0
     private var lastByteWasCR = false
+    /// Stream offset of the current line's first byte (its type byte, or an inline request's first byte): errors
+    /// found while the line is still arriving are reported there, whatever the segmentation.
+    private var lineStart: Int64 = 0
     private var inlineBuffer: [UInt8] = []
     private var inlineArguments: [UInt8] = []
     private var inlineRanges: [(start: Int, count: Int)] = []
@@ -86,8 +92,10 @@ public struct RESPDecoder {
 
     /// True while skipping bytes to find a message start.
     public var isResynchronizing: Bool {
-        if case .resync = state { return true }
-        return false
+        switch state {
+        case .resync, .resyncAfterStar: return true
+        default: return false
+        }
     }
 
     /// Decodes `bytes`, calling `handler` for every token, message end and protocol error found.
@@ -109,6 +117,8 @@ public struct RESPDecoder {
                 i = continueInline(base, i, end, &handler)
             case .resync(let afterLineFeed):
                 i = continueResync(afterLineFeed, base, i, end)
+            case .resyncAfterStar:
+                i = continueAfterStar(base, i)
             }
         }
         streamOffset &+= Int64(end)
@@ -124,6 +134,7 @@ public struct RESPDecoder {
             if stack.isEmpty {
                 if byte != UInt8(ascii: "*") {
                     state = .inline
+                    lineStart = streamOffset &+ Int64(i)
                     inlineBuffer.removeAll(keepingCapacity: true)
                     return i
                 }
@@ -151,12 +162,18 @@ public struct RESPDecoder {
         default:
             return fail(.invalidTypeByte, base, i, end, &handler)
         }
+        lineStart = streamOffset &+ Int64(i)
+        beginLine(kind)
+        return i + 1
+    }
+
+    /// State after a line's type byte.
+    private mutating func beginLine(_ kind: RESPKind) {
         messageBytes &+= 1
         scratchCount = 0
         valueLength = 0
         lastByteWasCR = false
         state = .line(kind)
-        return i + 1
     }
 
     // MARK: - Lines
@@ -171,7 +188,7 @@ public struct RESPDecoder {
         let isNumeric = Self.hasNumericLine(kind)
         if takeCount > 0 {
             if isNumeric && valueLength &+ takeCount > 24 {
-                return fail(.invalidLength, base, i, end, &handler)
+                return fail(.invalidLength, base, i, end, &handler, reportedAt: lineStart)
             }
             if found != nil && valueLength == 0 {
                 // The whole line is in this chunk: read it in place.
@@ -378,7 +395,7 @@ public struct RESPDecoder {
         let takeCount = found.map { UnsafeRawPointer($0) - (base + i) } ?? available
         if inlineBuffer.count + takeCount > limits.maxInlineLength {
             inlineBuffer.removeAll(keepingCapacity: false)
-            return fail(.inlineTooLong, base, i, end, &handler)
+            return fail(.inlineTooLong, base, i, end, &handler, reportedAt: lineStart)
         }
         inlineBuffer.append(contentsOf: UnsafeRawBufferPointer(start: base + i, count: takeCount))
         messageBytes &+= takeCount
@@ -389,7 +406,7 @@ public struct RESPDecoder {
         inlineBuffer.removeAll(keepingCapacity: true)
         if let failure {
             // redis-server replies with a protocol error and closes; what follows is not this request.
-            handler.protocolError(RESPProtocolError(failure, at: streamOffset &+ Int64(i)))
+            handler.protocolError(RESPProtocolError(failure, at: lineStart))
             messageBytes = 0
             state = .start
             return i + takeCount + 1
@@ -518,6 +535,11 @@ public struct RESPDecoder {
         while index < end {
             if atLineStart {
                 let byte = base.load(fromByteOffset: index, as: UInt8.self)
+                if side == .client && byte == UInt8(ascii: "*") && index + 1 == end {
+                    lineStart = streamOffset &+ Int64(index)
+                    state = .resyncAfterStar
+                    return end
+                }
                 if isPlausibleStart(byte, base, index, end) {
                     state = .start
                     messageBytes = 0
@@ -540,12 +562,25 @@ public struct RESPDecoder {
         return end
     }
 
+    /// The byte after a `*` that ended the previous chunk during resynchronisation: a digit makes it a request.
+    private mutating func continueAfterStar(_ base: UnsafeRawPointer, _ i: Int) -> Int {
+        let next = base.load(fromByteOffset: i, as: UInt8.self)
+        if next >= UInt8(ascii: "1") && next <= UInt8(ascii: "9") {
+            messageBytes = 0
+            beginLine(.array)
+        } else {
+            skippedBytes &+= 1  // the `*`
+            state = .resync(afterLineFeed: false)
+        }
+        return i
+    }
+
     private func isPlausibleStart(_ byte: UInt8, _ base: UnsafeRawPointer, _ index: Int, _ end: Int) -> Bool {
         switch side {
         case .client:
             guard byte == UInt8(ascii: "*") else { return false }
-            // `*` then a digit; when the next byte is not in this chunk, accept and let the parser judge.
-            guard index + 1 < end else { return true }
+            // `*` then a digit (a `*` ending the chunk waits for the next one: `.resyncAfterStar`).
+            guard index + 1 < end else { return false }
             let next = base.load(fromByteOffset: index + 1, as: UInt8.self)
             return next >= UInt8(ascii: "1") && next <= UInt8(ascii: "9")
         case .server:
@@ -562,10 +597,12 @@ public struct RESPDecoder {
 
     // MARK: - Helpers
 
+    /// Reports `code` at `reportedAt` (by default the offending byte `i`) and resynchronises from `i`.
     private mutating func fail<H: RESPTokenHandler>(
-        _ code: RESPProtocolError.Code, _ base: UnsafeRawPointer, _ i: Int, _ end: Int, _ handler: inout H
+        _ code: RESPProtocolError.Code, _ base: UnsafeRawPointer, _ i: Int, _ end: Int, _ handler: inout H,
+        reportedAt: Int64? = nil
     ) -> Int {
-        handler.protocolError(RESPProtocolError(code, at: streamOffset &+ Int64(i)))
+        handler.protocolError(RESPProtocolError(code, at: reportedAt ?? streamOffset &+ Int64(i)))
         resynchronize()
         // Skip the offending byte itself so a bad type byte at a line start cannot loop; when it was a line feed,
         // the next byte starts a line and may start a message.

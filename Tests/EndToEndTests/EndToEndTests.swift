@@ -116,6 +116,37 @@ import Testing
         #expect(r.stdout.contains("truncated"))
     }
 
+    /// The CLI side of TruncatedFixtureTests: a cut inside the file header is exit 2 with one error line; any
+    /// other cut gives a JSON report and exit 3, or 0 when it falls on a record boundary.
+    @Test func everyCutOfAFixtureGivesADocumentedExitCode() throws {
+        let data = [UInt8](try Data(contentsOf: Self.root.appendingPathComponent("fixtures/client-reply.pcap")))
+        var boundaries: Set<Int> = [24]
+        var offset = 24
+        while offset + 16 <= data.count {
+            offset += 16 + (Int(data[offset + 8]) | Int(data[offset + 9]) << 8 | Int(data[offset + 10]) << 16)
+            boundaries.insert(offset)
+        }
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("respcap-cuts-\(getpid()).pcap")
+        defer { try? FileManager.default.removeItem(at: cut) }
+        // Every offset of the header and first record, then a stride through the rest, and every boundary.
+        let offsets = Set(Array(0...140) + Array(stride(from: 141, to: data.count, by: 37)) + boundaries).sorted()
+        for length in offsets where length <= data.count {
+            try Data(data[..<length]).write(to: cut)
+            let r = try Self.run(["analyze", "--format", "json", cut.path])
+            let lines = r.stderr.split(separator: "\n")
+            if length < 24 {
+                #expect(r.status == 2, "cut at \(length)")
+                #expect(r.stdout.isEmpty && lines.count == 1 && lines[0].hasPrefix("respcap: error:"), "cut at \(length): \(r.stderr)")
+            } else {
+                let clean = boundaries.contains(length)
+                #expect(r.status == (clean ? 0 : 3), "cut at \(length): \(r.stderr)")
+                #expect(clean ? r.stderr.isEmpty : lines.count == 1 && lines[0].hasPrefix("respcap: warning:"), "cut at \(length)")
+                let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+                #expect(json?["quality"] != nil, "cut at \(length)")
+            }
+        }
+    }
+
     @Test func badPortIsAUsageError() throws {
         let r = try Self.run(["analyze", "--port", "6379,notaport", Self.fixture])
         #expect(r.status == 64)

@@ -50,9 +50,11 @@ func decode(_ bytes: [UInt8], _ link: LinkType, originalLength: Int? = nil) -> D
 }
 
 /// Extracts what a test needs from a decoded segment while its borrowed payload is still valid.
-func segmentSummary(_ bytes: [UInt8], _ link: LinkType) -> (String, String, Int, Int, SkipReason?) {
+/// `originalLength`: the length on the wire when the capture record says the frame was cut (snaplen).
+func segmentSummary(_ bytes: [UInt8], _ link: LinkType, originalLength: Int? = nil) -> (String, String, Int, Int, SkipReason?) {
     bytes.withUnsafeBytes { buffer in
-        switch PacketDecoder().decode(CapturedPacket(timestampNanos: 42, linkType: link, originalLength: bytes.count, bytes: buffer)) {
+        let packet = CapturedPacket(timestampNanos: 42, linkType: link, originalLength: originalLength ?? bytes.count, bytes: buffer)
+        switch PacketDecoder().decode(packet) {
         case .tcp(let s): return (s.source.description, s.destination.description, s.payload.count, s.missingPayloadBytes, nil)
         case .skipped(let reason): return ("", "", 0, 0, reason)
         }
@@ -118,7 +120,7 @@ func segmentSummary(_ bytes: [UInt8], _ link: LinkType) -> (String, String, Int,
     @Test func snaplenCutShowsAsMissingPayload() {
         let full = Frames.ethernet(Frames.ipv4(Frames.tcp()))
         let cut = Array(full.prefix(14 + 20 + 20 + 4))
-        let (_, _, payload, missing, skip) = segmentSummary(cut, .ethernet)
+        let (_, _, payload, missing, skip) = segmentSummary(cut, .ethernet, originalLength: full.count)
         #expect(skip == nil)
         #expect(payload == 4)
         #expect(missing == Self.payloadCount - 4)
@@ -133,7 +135,7 @@ func segmentSummary(_ bytes: [UInt8], _ link: LinkType) -> (String, String, Int,
         ]
         for (frame, link) in frames {
             for length in 0..<frame.count {
-                let (_, _, payload, missing, skip) = segmentSummary(Array(frame.prefix(length)), link)
+                let (_, _, payload, missing, skip) = segmentSummary(Array(frame.prefix(length)), link, originalLength: frame.count)
                 if skip == nil { #expect(payload + missing == Self.payloadCount, "\(link) cut at \(length)") }
             }
         }

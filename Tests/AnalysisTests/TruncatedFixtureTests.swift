@@ -35,12 +35,11 @@ import Testing
         var previousPackets = 0
         for cut in 0...file.count {
             FileManager.default.createFile(atPath: path, contents: Data(file[..<cut]))
-            let report: AnalysisReport
-            do {
-                report = try CaptureAnalyzer(options: options).analyze(paths: [path])
-            } catch let error as CaptureError {
-                #expect(cut < 24, "cut at \(cut): \(error.message)")
-                #expect(error.kind == .notACaptureFile || error.kind == .truncated, "cut at \(cut)")
+            let outcome = Result { try CaptureAnalyzer(options: options).analyze(paths: [path]) }
+            guard case .success(let report) = outcome else {
+                let error = outcome.failureAsCaptureError
+                #expect(cut < 24, "cut at \(cut): \(String(describing: error))")
+                #expect(error?.kind == .notACaptureFile || error?.kind == .truncated, "cut at \(cut)")
                 continue
             }
             #expect(cut >= 24, "cut at \(cut) inside the file header gave a report")
@@ -55,5 +54,12 @@ import Testing
                 #expect(calls == truth.expected.commands)
             }
         }
+    }
+}
+
+extension Result where Success == AnalysisReport {
+    var failureAsCaptureError: CaptureError? {
+        if case .failure(let error) = self { return error as? CaptureError }
+        return nil
     }
 }

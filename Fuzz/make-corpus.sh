@@ -7,7 +7,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/corpus-generated"
-external="${RESPCAP_EXTERNAL_CAPTURES:-/work/shared/external-captures}"
+external="${RESPCAP_EXTERNAL_CAPTURES:-$here/../../shared/external-captures}"
 rm -rf "$out"
 mkdir -p "$out/pcap" "$out/packets" "$out/resp"
 

@@ -149,6 +149,29 @@ public struct AnalysisReport: Codable, Sendable {
         public var detail: String
     }
 
+    /// A configured limit that was reached, and what it cost: past a limit an analysis degrades (counts what it
+    /// no longer tracks one by one), the process does not.
+    public struct LimitHit: Codable, Sendable, Equatable {
+        /// The command-line option that sets it (`--max-tracked-keys`).
+        public var limit: String
+        /// Its value in this run.
+        public var value: Int
+        /// Where it bit: `reassembly`, `requests`, `replies`, `commands`, `keys`, `queues`, `blockingPops`, `clients`.
+        public var scope: String
+        /// How many things went past it (connections evicted, commands dropped, keys not tracked one by one...).
+        public var count: Int
+        /// What that means for the numbers, in one line.
+        public var effect: String
+
+        public init(limit: String, value: Int, scope: String, count: Int, effect: String) {
+            self.limit = limit
+            self.value = value
+            self.scope = scope
+            self.count = count
+            self.effect = effect
+        }
+    }
+
     /// One hole in a connection's byte stream.
     public struct GapDetail: Codable, Sendable, Equatable {
         public var connection: UInt64
@@ -189,6 +212,8 @@ public struct AnalysisReport: Codable, Sendable {
         /// `bufferLimit`, `notRedis`), at most 20; `eventsNotListed` counts the rest.
         public var events: [QualityEvent] = []
         public var eventsNotListed = 0
+        /// Every configured limit reached during the run; absent when none was (and in reports of older versions).
+        public var limitsHit: [LimitHit]?
         public var snaplenCutBytes: Int64 = 0
         public var unpairedReplies = 0
         public var unansweredCommands = 0
@@ -215,6 +240,10 @@ public struct AnalysisReport: Codable, Sendable {
         public var packetsNotAnalysed: Int?
         /// One-line verdict: `complete`, or what makes the numbers partial.
         public var verdict = "complete"
+
+        public mutating func noteLimitHit(_ hit: LimitHit) {
+            limitsHit = (limitsHit ?? []) + [hit]
+        }
     }
 }
 

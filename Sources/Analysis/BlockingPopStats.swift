@@ -193,6 +193,11 @@ public final class BlockingPopStats: TrafficAnalysis {
         summary.servedByKey = byKey
         summary.servedByKeyApproximate = servedByKey.pruned
         summary.distributionLimitHit = distributionOverflow > 0
+        if servedByKey.pruned {
+            report.quality.noteLimitHit(AnalysisReport.LimitHit(
+                limit: "--max-tracked-keys", value: maxTrackedKeys, scope: "blockingPops", count: servedByKey.droppedItems,
+                effect: "pops served per key are approximate (top keys kept)"))
+        }
         report.blockingPops = summary
     }
 }

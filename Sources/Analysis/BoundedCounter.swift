@@ -17,6 +17,8 @@ public struct BoundedCounter {
     private var entries: [PrehashedKey: Tracked] = [:]
     private var floor = 0
     public private(set) var pruned = false
+    /// Items dropped by prunes so far (an item may come back and be dropped again).
+    public private(set) var droppedItems = 0
     public private(set) var total = 0
 
     /// An entry, its text when it is not held in `order`, and a cheap stand-in for the text in comparisons.
@@ -103,6 +105,7 @@ public struct BoundedCounter {
             }
         }
         for key in dropped { entries.removeValue(forKey: key) }
+        droppedItems += dropped.count
         floor = cut
         pruned = true
     }

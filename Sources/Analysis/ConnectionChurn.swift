@@ -100,7 +100,7 @@ public final class ConnectionChurn: TrafficAnalysis {
         current += 1
         peak = max(peak, current)
         concurrentPerSecond[second] = max(concurrentPerSecond[second], current)
-        updateGroup(client: connection.client.address, server: connection.server) { g in
+        updateGroup(client: connection.client.address, server: connection.server, opening: true) { g in
             if connection.handshakeSeen { g.opened += 1 }
             g.connections += 1
             g.current += 1
@@ -223,7 +223,7 @@ public final class ConnectionChurn: TrafficAnalysis {
         return index
     }
 
-    private func updateGroup(client: IPAddress, server: Endpoint, _ body: (inout ClientAccumulator) -> Void) {
+    private func updateGroup(client: IPAddress, server: Endpoint, opening: Bool = false, _ body: (inout ClientAccumulator) -> Void) {
         // One lookup for a known group (through its index), two only for a new one.
         if let index = clients.index(forKey: client) {
             body(&clients.values[index])
@@ -231,8 +231,8 @@ public final class ConnectionChurn: TrafficAnalysis {
             var group = ClientAccumulator()
             body(&group)
             clients[client] = group
-        } else {
-            untrackedClients += 1
+        } else if opening {
+            untrackedClients += 1  // connections, not updates: counted when one opens
         }
         if let index = servers.index(forKey: server) {
             body(&servers.values[index])
@@ -282,6 +282,11 @@ public final class ConnectionChurn: TrafficAnalysis {
         summary.byClient = Self.top(clients.map { ($0.key.description, $0.value) }, topN)
         summary.byServer = Self.top(servers.map { ($0.key.description, $0.value) }, topN)
         summary.clientsUntracked = untrackedClients > 0 ? untrackedClients : nil
+        if untrackedClients > 0 {
+            report.quality.noteLimitHit(AnalysisReport.LimitHit(
+                limit: "--max-tracked-clients", value: maxTrackedClients, scope: "clients", count: untrackedClients,
+                effect: "connections from client addresses past the limit are in the totals, not in the per-client table"))
+        }
         if utilisation.count > 0 || idleGaps.count > 0 {
             summary.utilisation = ConnectionUtilisation(
                 connections: utilisation.count,

@@ -227,6 +227,11 @@ public final class KeyStats: TrafficAnalysis {
                         topKeys: $0.value.top(5).map(KeyCount.init))
         }
         summary.trackingLimitHit = keys.pruned || prefixes.pruned
+        if summary.trackingLimitHit {
+            report.quality.noteLimitHit(AnalysisReport.LimitHit(
+                limit: "--max-tracked-keys", value: maxTrackedKeys, scope: "keys", count: keys.droppedItems + prefixes.droppedItems,
+                effect: "the rarest keys and prefixes were dropped from the top lists; counts of those listed may be overestimated by their error bound"))
+        }
         summary.maxTrackedKeys = maxTrackedKeys
         let duration = context.durationSeconds
         summary.fullKeyspaceCommands = fullKeyspace.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {

@@ -292,6 +292,11 @@ public final class QueueStats: TrafficAnalysis {
         report.queuePrefixes = prefixTotals.values
             .sorted { ($0.elementsPushed, $0.elementsPopped, $1.text) > ($1.elementsPushed, $1.elementsPopped, $0.text) }
             .prefix(topN).map(QueuePrefixSummary.init)
+        if untrackedKeys > 0 {
+            report.quality.noteLimitHit(AnalysisReport.LimitHit(
+                limit: "--max-tracked-keys", value: maxTrackedKeys, scope: "queues", count: untrackedKeys,
+                effect: "pushes and pops on queues past the limit are counted in the totals only"))
+        }
         if untrackedKeys > 0 || queues.count > topN {
             report.warnings.append("queues: \(queues.count) keys tracked (limit \(maxTrackedKeys))"
                 + (untrackedKeys > 0 ? ", \(untrackedKeys) more counted only in totals" : "") + "; the report lists the top \(topN)")

@@ -1,5 +1,9 @@
 /// Formats capture timestamps without Foundation (civil-from-days, proleptic Gregorian, UTC).
 public enum Timestamp {
+    /// Latest capture time analysed (2^62 ns, in the year 2116); earlier than 1970 counts as 1970. Within that range
+    /// the difference of any two timestamps fits in Int64.
+    public static let maxNanos: Int64 = 1 << 62
+
     public static func iso8601(_ nanos: Int64) -> String {
         let seconds = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
         let fraction = nanos - seconds * 1_000_000_000

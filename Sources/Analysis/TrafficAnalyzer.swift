@@ -89,7 +89,11 @@ public final class TrafficAnalyzer {
     }
 
     /// Analyses one packet. Its bytes are only borrowed for the call.
-    public func process(_ packet: CapturedPacket) {
+    public func process(_ captured: CapturedPacket) {
+        // Clamped once here, every later difference of two timestamps fits in Int64 (pcapng ticks and if_tsoffset
+        // can say anything).
+        var packet = captured
+        packet.timestampNanos = min(max(captured.timestampNanos, 0), Timestamp.maxNanos)
         packets += 1
         if firstTimestamp == nil { firstTimestamp = packet.timestampNanos }
         if let last = lastTimestamp {
@@ -178,8 +182,51 @@ public final class TrafficAnalyzer {
         quality.notRedisConnections = notRedisConnections
         quality.notRedisServerMessages = notRedisServerMessages
         quality.notRedisCommandLines = discardedCommands
+        let hits = reassemblyAndSessionLimitsHit(quality) + (quality.limitsHit ?? [])
+        quality.limitsHit = hits.isEmpty ? nil : hits
         report.quality = quality
         return report
+    }
+
+    /// The transport and protocol limits reached (the analyses add their own tracking limits).
+    private func reassemblyAndSessionLimitsHit(_ q: AnalysisReport.QualitySummary) -> [AnalysisReport.LimitHit] {
+        typealias Hit = AnalysisReport.LimitHit
+        var hits: [Hit] = []
+        let reassembly = options.reassembly
+        if q.connectionsEvicted > 0 {
+            hits.append(Hit(limit: "--max-connections", value: reassembly.maxConnections, scope: "reassembly", count: q.connectionsEvicted,
+                            effect: "least recently active connections were closed early; later packets of one start it again mid-stream"))
+        }
+        if q.bufferLimitDrops > 0 {
+            hits.append(Hit(limit: "--max-buffered-bytes", value: reassembly.maxBufferedBytesPerConnection, scope: "reassembly",
+                            count: q.bufferLimitDrops,
+                            effect: "out-of-order data held past the per-connection or total (--max-buffered-total "
+                                + "\(reassembly.maxBufferedBytesTotal)) bound was given up as gaps"))
+        }
+        if q.pendingOverflows > 0 {
+            hits.append(Hit(limit: "--max-pending", value: options.session.maxPendingCommands, scope: "commands", count: q.pendingOverflows,
+                            effect: "commands past the bound on one connection were counted, not paired with replies"))
+        }
+        let resp = options.session.resp
+        for side in ["client", "server"] {
+            let scope = side == "client" ? "requests" : "replies"
+            let counts = { (code: RESPProtocolError.Code) in q.parseErrorsByCode["\(side):\(code.rawValue)"] ?? 0 }
+            if counts(.depthLimitExceeded) > 0 {
+                hits.append(Hit(limit: "--max-depth", value: resp.maxDepth, scope: scope, count: counts(.depthLimitExceeded),
+                                effect: "the message was skipped as a parse error; the decoder resynchronised after it"))
+            }
+            if counts(.lengthLimitExceeded) > 0 {
+                hits.append(Hit(limit: "--max-elements / --max-bulk", value: resp.maxAggregateElements, scope: scope,
+                                count: counts(.lengthLimitExceeded),
+                                effect: "a length above --max-elements (\(resp.maxAggregateElements)) or --max-bulk "
+                                    + "(\(resp.maxBulkLength)) was a parse error; the decoder resynchronised after it"))
+            }
+            if counts(.inlineTooLong) > 0 {
+                hits.append(Hit(limit: "--max-inline", value: resp.maxInlineLength, scope: scope, count: counts(.inlineTooLong),
+                                effect: "the inline line was skipped as a parse error"))
+            }
+        }
+        return hits
     }
 
     // MARK: - Stream events

@@ -211,6 +211,16 @@ public enum MarkdownReportRenderer {
                       })
             out.blank()
         }
+        if let limitsHit = q.limitsHit, !limitsHit.isEmpty {
+            out.line("Limits reached (each is an option; raise it to track more, at the cost of memory):")
+            out.blank()
+            out.table(header: ["limit", "value", "where", "count", "effect"], alignRight: [false, true, false, true, false],
+                      rows: limitsHit.map {
+                          ["`\($0.limit)`", NumberFormatting.grouped($0.value), $0.scope, NumberFormatting.grouped($0.count),
+                           MarkdownWriter.escape($0.effect)]
+                      })
+            out.blank()
+        }
         if !q.events.isEmpty {
             out.line("Parse errors and limits hit" + (q.eventsNotListed > 0 ? " (first \(q.events.count); \(NumberFormatting.grouped(q.eventsNotListed)) more)" : "") + ":")
             out.blank()

@@ -334,6 +334,17 @@ public struct ReportMerger: Sendable {
         let gapLimit = reports.map(\.quality.gapDetails.count).max() ?? 0
         let allGaps = reports.flatMap(\.quality.gapDetails)
         q.gapDetails = Array(allGaps.prefix(gapLimit))
+        // Limits: one row per (limit, scope), counts added; the value is the largest any report ran with.
+        var hits: [AnalysisReport.LimitHit] = []
+        for hit in reports.flatMap({ $0.quality.limitsHit ?? [] }) {
+            if let index = hits.firstIndex(where: { $0.limit == hit.limit && $0.scope == hit.scope }) {
+                hits[index].count += hit.count
+                hits[index].value = max(hits[index].value, hit.value)
+            } else {
+                hits.append(hit)
+            }
+        }
+        q.limitsHit = hits.isEmpty ? nil : hits
         let eventLimit = reports.map(\.quality.events.count).max() ?? 0
         let allEvents = reports.flatMap(\.quality.events)
         q.events = Array(allEvents.prefix(eventLimit))

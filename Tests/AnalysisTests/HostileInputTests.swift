@@ -93,6 +93,78 @@ import Testing
         #expect(event.client == "10.0.0.1:40002")
     }
 
+    /// Every limit reached is listed in `quality.limitsHit` with its option, value, scope and count; those not
+    /// reached are not.
+    @Test func everyLimitReachedIsListedWithWhatItCost() throws {
+        var capture = SyntheticCapture()
+        // 5 clients (addresses), one connection each, on distinct keys, queues and blocking-pop keys.
+        for host in 1...5 {
+            var c = SyntheticCapture.Connection(clientPort: UInt16(40_000 + host), serverPort: 6379, clientHost: UInt8(10 + host))
+            capture.handshake(&c)
+            for i in 0..<10 {
+                let key = "k\(host):\(i)"
+                capture.exchange(&c, "*2\r\n$3\r\nGET\r\n$\(key.utf8.count)\r\n\(key)\r\n", "$-1\r\n")
+                capture.exchange(&c, "*3\r\n$5\r\nLPUSH\r\n$\(key.utf8.count + 1)\r\nq\(key)\r\n$1\r\nv\r\n", ":1\r\n")
+                capture.exchange(&c, "*3\r\n$5\r\nBRPOP\r\n$\(key.utf8.count + 1)\r\nq\(key)\r\n$1\r\n0\r\n",
+                                 "*2\r\n$\(key.utf8.count + 1)\r\nq\(key)\r\n$1\r\nv\r\n")
+            }
+            // Nested deeper than --max-depth, then a healthy PING.
+            capture.send(&c, fromClient: false, String(repeating: "*1\r\n", count: 8) + ":1\r\n")
+            capture.exchange(&c, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n")
+            capture.close(&c)
+        }
+        let report = try Self.analyze(capture) {
+            $0.maxTrackedKeys = 4
+            $0.maxTrackedClients = 2
+            $0.session.resp.maxDepth = 4
+        }
+        let hits = report.quality.limitsHit ?? []
+        func hit(_ limit: String, _ scope: String) -> AnalysisReport.LimitHit? { hits.first { $0.limit == limit && $0.scope == scope } }
+        #expect(hit("--max-tracked-keys", "keys")?.value == 4)
+        #expect((hit("--max-tracked-keys", "keys")?.count ?? 0) > 0)
+        #expect((hit("--max-tracked-keys", "queues")?.count ?? 0) > 0)
+        #expect((hit("--max-tracked-keys", "blockingPops")?.count ?? 0) > 0)
+        #expect(hit("--max-tracked-clients", "clients")?.count == 3, "5 client addresses, 2 tracked")
+        #expect(hit("--max-depth", "replies")?.count == 5)
+        #expect(hit("--max-connections", "reassembly") == nil && hit("--max-pending", "commands") == nil)
+        #expect(hits.allSatisfy { !$0.effect.isEmpty })
+        // The analyses kept counting in the totals.
+        let calls = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.calls) })
+        #expect(calls["get"] == 50 && calls["lpush"] == 50 && calls["brpop"] == 50 && calls["ping"] == 5)
+
+        // Within the defaults nothing is listed.
+        #expect(try Self.analyze(capture).quality.limitsHit == nil)
+    }
+
+    @Test func connectionAndPendingLimitsAreListed() throws {
+        let capture = Self.sandwich { capture, bad in
+            capture.send(&bad, fromClient: true, Array(String(repeating: "*1\r\n$4\r\nPING\r\n", count: 50).utf8))
+        }
+        let report = try Self.analyze(capture) {
+            $0.session.maxPendingCommands = 10
+            $0.reassembly.maxConnections = 2
+        }
+        let hits = report.quality.limitsHit ?? []
+        #expect(hits.first { $0.limit == "--max-pending" }?.count == 40)
+        #expect(hits.first { $0.limit == "--max-connections" }?.count == report.quality.connectionsEvicted)
+        #expect(report.quality.connectionsEvicted > 0)
+    }
+
+    /// fuzz-pcap found both: a first packet stamped 1970 before traffic stamped today padded the per-second
+    /// connection series with 1.7 billion zeros (a 10 GB allocation), and pcapng timestamps at both ends of Int64
+    /// overflowed the duration. Timestamps are clamped to 1970...2116 and the series to `maxSeconds`.
+    @Test func forgedTimestampsCostNoMemoryAndNoOverflow() throws {
+        let capture = Self.sandwich { capture, bad in capture.exchange(&bad, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n") }
+        let arp = CapturePerturbation.Packet(timestampNanos: 0, linkType: 1, originalLength: 42,
+                                             bytes: [UInt8](repeating: 0xFF, count: 12) + [0x08, 0x06] + [UInt8](repeating: 0, count: 28))
+        let path = CapturePerturbation.write(CapturePerturbation.pcap([arp] + capture.packets), name: "forged-time-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let report = try CaptureAnalyzer(options: AnalysisOptions()).analyze(paths: [path])
+        Self.expectHealthyConnectionsExact(report, "1970 first packet", hostilePings: 1)
+        #expect(report.connections.openedPerSecond.count <= 86_400)
+        #expect(report.capture.durationSeconds >= 1.7e9)
+    }
+
     @Test func floodOfSYNsStaysWithinTheConnectionLimit() throws {
         // 100,000 SYNs from distinct ports with nothing after them, tracking at most 1,000 connections.
         var capture = SyntheticCapture()

@@ -6,12 +6,13 @@ struct SyntheticCapture {
     private(set) var packets: [CapturePerturbation.Packet] = []
     private var clock: Int64 = 1_700_000_000_000_000_000
 
-    /// One TCP connection between 10.0.0.1:`clientPort` and 10.0.0.2:`serverPort`.
+    /// One TCP connection between 10.0.0.`clientHost`:`clientPort` and 10.0.0.2:`serverPort`.
     struct Connection {
         var clientPort: UInt16
         var serverPort: UInt16
         var clientSeq: UInt32 = 1000
         var serverSeq: UInt32 = 5000
+        var clientHost: UInt8 = 1
     }
 
     mutating func tick(_ nanos: Int64 = 10_000) -> Int64 {
@@ -68,8 +69,8 @@ struct SyntheticCapture {
         b += fromClient ? [2, 0, 0, 0, 0, 1] : [2, 0, 0, 0, 0, 2]
         b += [0x08, 0x00]
         let total = 20 + 20 + payload.count
-        let src: [UInt8] = fromClient ? [10, 0, 0, 1] : [10, 0, 0, 2]
-        let dst: [UInt8] = fromClient ? [10, 0, 0, 2] : [10, 0, 0, 1]
+        let src: [UInt8] = fromClient ? [10, 0, 0, c.clientHost] : [10, 0, 0, 2]
+        let dst: [UInt8] = fromClient ? [10, 0, 0, 2] : [10, 0, 0, c.clientHost]
         b += [0x45, 0, UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF), 0, 0, 0x40, 0, 64, 6, 0, 0] + src + dst
         let (sport, dport) = fromClient ? (c.clientPort, c.serverPort) : (c.serverPort, c.clientPort)
         let seq = fromClient ? c.clientSeq : c.serverSeq

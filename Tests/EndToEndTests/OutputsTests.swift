@@ -95,6 +95,39 @@ import Testing
         }
     }
 
+    /// respcap writes only where it is told: run from an empty working directory with an empty HOME and TMPDIR,
+    /// it leaves them empty; with `-o` and `--events` it adds exactly those files (the report's temporary sibling,
+    /// used for an atomic replace, is gone).
+    @Test func writesOnlyWhereItIsTold() throws {
+        let base = Self.temporary("sandbox")
+        let (work, home, tmp) = (base.appendingPathComponent("work"), base.appendingPathComponent("home"), base.appendingPathComponent("tmp"))
+        defer { try? FileManager.default.removeItem(at: base) }
+        for directory in [work, home, tmp] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        let fixture = EndToEndTests.root.appendingPathComponent("fixtures/secrets.pcap").path
+        func run(_ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = EndToEndTests.binary
+            process.arguments = arguments
+            process.currentDirectoryURL = work
+            process.environment = ["HOME": home.path, "TMPDIR": tmp.path, "PATH": "/usr/bin:/bin"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        func contents(_ directory: URL) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() }
+        for format in ["markdown", "json", "ndjson"] {
+            #expect(try run(["analyze", "--format", format, fixture]) == 0)
+        }
+        #expect(try run(["diff", fixture, fixture]) == 0)
+        #expect(try run(["analyze", "does-not-exist.pcap"]) == 2)
+        #expect(try contents(work).isEmpty && contents(home).isEmpty && contents(tmp).isEmpty)
+        #expect(try run(["analyze", "--format", "json", "-o", "report.json", "--events", "events.ndjson", fixture]) == 0)
+        #expect(try contents(work) == ["events.ndjson", "report.json"])
+        #expect(try contents(home).isEmpty && contents(tmp).isEmpty)
+    }
+
     /// `--svg DIR` writes one standalone SVG per chart of the report, next to the report itself.
     @Test func svgChartsAreWrittenWithTheReport() throws {
         let directory = Self.temporary("svg")

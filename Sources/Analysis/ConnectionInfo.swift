@@ -25,6 +25,7 @@ public final class ConnectionInfo {
     /// Names of the command ids in this connection's records.
     public let registry: CommandRegistry
     private let sessionLimits: SessionLimits
+    private let eventBuffer: SessionEventBuffer
     /// Created with the first bytes: a connection that never carries data (a SYN flood) costs no decoders.
     private var storedSession: ConnectionSession?
     /// Until a connection shows a real Redis request (a known command, or any RESP array), text lines naming
@@ -42,7 +43,7 @@ public final class ConnectionInfo {
     var roundTripChain = LatencyStats.RoundTripChain()
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
-         registry: CommandRegistry, sessionLimits: SessionLimits) {
+         registry: CommandRegistry, sessionLimits: SessionLimits, eventBuffer: SessionEventBuffer) {
         self.id = id
         self.client = client
         self.server = server
@@ -51,12 +52,14 @@ public final class ConnectionInfo {
         self.lastActivityNanos = openedNanos
         self.registry = registry
         self.sessionLimits = sessionLimits
+        self.eventBuffer = eventBuffer
     }
 
     /// The pairing session, created on first use.
     var session: ConnectionSession {
         if let existing = storedSession { return existing }
-        let created = ConnectionSession(connection: id.rawValue, registry: registry, limits: sessionLimits, midStream: !handshakeSeen)
+        let created = ConnectionSession(connection: id.rawValue, registry: registry, limits: sessionLimits, midStream: !handshakeSeen,
+                                        eventBuffer: eventBuffer)
         storedSession = created
         return created
     }

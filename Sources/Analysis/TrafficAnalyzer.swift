@@ -16,6 +16,8 @@ public final class TrafficAnalyzer {
     private let reassembler: TCPReassembler
     private let filter: PacketFilter?
     private var connections: [ConnectionID: ConnectionInfo] = [:]
+    /// Where every connection's session puts its events; drained after each call into a session.
+    private let sessionEvents = SessionEventBuffer()
     private var analyses: [any TrafficAnalysis]
     /// The built-in analyses again, by type, for the per-command call: direct calls, no existential retain and
     /// release per analysis. `analyses` (built-ins first, in this order, then the extra ones) serves everything else.
@@ -233,7 +235,7 @@ public final class TrafficAnalyzer {
 
     fileprivate func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
         let info = ConnectionInfo(id: id, client: client, server: server, handshakeSeen: handshakeSeen,
-                                  openedNanos: time, registry: registry, sessionLimits: options.session)
+                                  openedNanos: time, registry: registry, sessionLimits: options.session, eventBuffer: sessionEvents)
         connections[id] = info
         forEachAnalysis { $0.connectionOpened(info) }
     }
@@ -376,18 +378,20 @@ public final class TrafficAnalyzer {
         return info
     }
 
+    /// Handles the events `info`'s session just produced (the buffer is shared, and drained after every call into a
+    /// session, so all it holds is theirs).
     private func drain(_ info: ConnectionInfo) {
-        guard let session = info.existingSession, !session.events.isEmpty else { return }
+        guard !sessionEvents.events.isEmpty else { return }
         // Borrowed in place (an event holds a whole record, ~850 bytes) and indexed for the same reason as
-        // `forEachAnalysis`. Nothing below touches the session's events.
-        session.events.withUnsafeBufferPointer { events in
+        // `forEachAnalysis`. Nothing below calls into a session.
+        sessionEvents.events.withUnsafeBufferPointer { events in
             var index = 0
             while index < events.count {
                 handle(events[index], on: info)
                 index += 1
             }
         }
-        session.events.removeAll(keepingCapacity: true)
+        sessionEvents.events.removeAll(keepingCapacity: true)
     }
 
     private func handle(_ event: SessionEvent, on info: ConnectionInfo) {

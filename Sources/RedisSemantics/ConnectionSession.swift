@@ -18,13 +18,20 @@ public struct SessionLimits: Sendable, Codable, Hashable {
 /// A reply whose first byte was captured before its candidate request's last byte cannot be that request's
 /// reply and is counted as unpaired (this keeps mid-stream starts and gaps from misattributing replies).
 ///
-/// Output: `events`, appended in order; the owner drains it (`removeAll(keepingCapacity:)`) after each call.
+/// Output: `events`, appended in order; the owner drains it (`removeAll(keepingCapacity:)`) after each call. An
+/// owner of many sessions gives them one shared `SessionEventBuffer`: an event holds a whole record (~850 bytes),
+/// and a buffer per connection would keep that much per connection for good.
 public final class ConnectionSession {
     public let connection: UInt64
     public let registry: CommandRegistry
     public let limits: SessionLimits
     public private(set) var protocolVersion = 2
-    public var events: [SessionEvent] = []
+    public let eventBuffer: SessionEventBuffer
+    /// The events not drained yet (those of `eventBuffer`, which other sessions may share).
+    public var events: [SessionEvent] {
+        get { eventBuffer.events }
+        _modify { yield &eventBuffer.events }
+    }
     public private(set) var requestDecoder: RESPDecoder
     public private(set) var replyDecoder: RESPDecoder
 
@@ -59,8 +66,9 @@ public final class ConnectionSession {
     private var replyStartTime: Int64?
 
     public init(connection: UInt64, registry: CommandRegistry, limits: SessionLimits = SessionLimits(),
-                midStream: Bool = false) {
+                midStream: Bool = false, eventBuffer: SessionEventBuffer = SessionEventBuffer()) {
         self.connection = connection
+        self.eventBuffer = eventBuffer
         self.registry = registry
         self.limits = limits
         self.requestDecoder = RESPDecoder(side: .client, limits: limits.resp)
@@ -115,7 +123,7 @@ public final class ConnectionSession {
         while let lost = pending.popFirst() {
             var record = lost.record
             record.outcome = .lostInGap
-            events.append(.command(record))
+            eventBuffer.events.append(.command(record))
         }
     }
 
@@ -130,7 +138,7 @@ public final class ConnectionSession {
             } else {
                 record.outcome = .unanswered
             }
-            events.append(.command(record))
+            eventBuffer.events.append(.command(record))
         }
     }
 
@@ -227,7 +235,7 @@ public final class ConnectionSession {
         request.pipelineDepth = pending.count + 1
         guard expectsReply else {
             request.outcome = .noReplyExpected
-            events.append(.command(request))
+            eventBuffer.events.append(.command(request))
             return
         }
         var repliesExpected = 1
@@ -247,7 +255,7 @@ public final class ConnectionSession {
         }) {
             var lost = dropped.record
             lost.outcome = .overflowed
-            events.append(.command(lost))
+            eventBuffer.events.append(.command(lost))
         }
     }
 
@@ -287,28 +295,28 @@ public final class ConnectionSession {
                     if first.repliesExpected <= 0 {
                         _ = pending.popFirst()
                         first.record.outcome = .replied
-                        events.append(.command(first.record))
+                        eventBuffer.events.append(.command(first.record))
                     } else {
                         pending.replaceFirst(first)
                     }
                     return
                 }
-                events.append(.push(PushRecord(connection: connection, kind: .subscription, bytes: bytes, timestampNanos: start)))
+                eventBuffer.events.append(.push(PushRecord(connection: connection, kind: .subscription, bytes: bytes, timestampNanos: start)))
                 return
             }
             if isPush || pubsubHead != nil {
-                events.append(.push(PushRecord(connection: connection, kind: reply.pushKind, bytes: bytes, timestampNanos: start)))
+                eventBuffer.events.append(.push(PushRecord(connection: connection, kind: reply.pushKind, bytes: bytes, timestampNanos: start)))
                 return
             }
         }
         if monitoring && kind == .simpleString && pending.isEmpty {
-            events.append(.push(PushRecord(connection: connection, kind: .monitor, bytes: bytes, timestampNanos: start)))
+            eventBuffer.events.append(.push(PushRecord(connection: connection, kind: .monitor, bytes: bytes, timestampNanos: start)))
             return
         }
         // Completed where it lies in the pending queue, then handed straight to `events`: the entry is a whole
         // record, and each copy of it showed in profiles.
         guard let requestEnd = pending.withFirst({ $0.record.requestEndNanos }), start >= requestEnd else {
-            events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
+            eventBuffer.events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
                                                        errorPrefix: reply.errorPrefix, timestampNanos: start)))
             return
         }
@@ -330,7 +338,7 @@ public final class ConnectionSession {
         }
         if role == .exec {
             for (index, prefix) in reply.elementErrors where index < queued.count {
-                events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix))
+                eventBuffer.events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix))
             }
             queued.removeAll(keepingCapacity: true)
         } else if role == .monitor && kind == .simpleString {
@@ -339,14 +347,14 @@ public final class ConnectionSession {
             monitoring = false
             subscriptions = 0
         }
-        pending.removeFirst { first in events.append(.command(first.record)) }
+        pending.removeFirst { first in eventBuffer.events.append(.command(first.record)) }
     }
 
     /// A SUBSCRIBE-family command is waiting for its first confirmation (so a RESP2 array naming one is not a reply).
     private var pendingSubscriptionHead: Bool { pending.withFirst { $0.subscriptionKind != nil } ?? false }
 
     fileprivate func protocolError(_ error: RESPProtocolError, fromClient: Bool) {
-        events.append(.protocolError(connection: connection, fromClient: fromClient, error: error))
+        eventBuffer.events.append(.protocolError(connection: connection, fromClient: fromClient, error: error))
         if fromClient {
             requestStarted = false
             requestStartTime = nil
@@ -383,4 +391,11 @@ private struct ReplyHandler: RESPTokenHandler {
     mutating func token(_ token: RESPToken) { session.replyToken(token) }
     mutating func messageEnd(byteCount: Int) { session.replyEnded(byteCount: byteCount) }
     mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: false) }
+}
+
+/// Where sessions put their events until their owner drains them; shared by all the sessions of one owner.
+public final class SessionEventBuffer {
+    public var events: [SessionEvent] = []
+
+    public init() {}
 }

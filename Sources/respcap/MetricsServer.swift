@@ -182,8 +182,11 @@ final class MetricsServer: @unchecked Sendable {
             }
         }
         guard status == 0 else { return nil }
-        let h = String(cString: host)
-        return (h.contains(":") ? "[\(h)]" : h) + ":" + String(cString: service)
+        func text(_ chars: [CChar]) -> String {
+            String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        let h = text(host)
+        return (h.contains(":") ? "[\(h)]" : h) + ":" + text(service)
     }
 }
 

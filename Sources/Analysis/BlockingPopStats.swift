@@ -193,6 +193,17 @@ public final class BlockingPopStats: TrafficAnalysis {
         summary.servedByKey = byKey
         summary.servedByKeyApproximate = servedByKey.pruned
         summary.distributionLimitHit = distributionOverflow > 0
+        let cappedBuckets = keyCounts.values.filter(\.clientsCapped).count
+        if distributionOverflow > 0 {
+            report.quality.noteLimitHit(AnalysisReport.LimitHit(
+                limit: "--max-tracked-keys", value: maxDistributionBuckets, scope: "blockingPops", count: distributionOverflow,
+                effect: "calls with a key count past the limit of distinct key counts are in the totals, not in the distribution"))
+        }
+        if cappedBuckets > 0 {
+            report.quality.noteLimitHit(AnalysisReport.LimitHit(
+                limit: "--max-tracked-clients", value: maxClientsPerBucket, scope: "blockingPops", count: cappedBuckets,
+                effect: "distinct connections per key count (x10 the client limit) stopped counting in this many buckets"))
+        }
         if servedByKey.pruned {
             report.quality.noteLimitHit(AnalysisReport.LimitHit(
                 limit: "--max-tracked-keys", value: maxTrackedKeys, scope: "blockingPops", count: servedByKey.droppedItems,

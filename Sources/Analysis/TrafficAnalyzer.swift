@@ -80,7 +80,9 @@ public final class TrafficAnalyzer {
         commandStats = CommandStats()
         connectionStats = ConnectionStats()
         pushStats = PushStats()
-        blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, redactor: redactor)
+        // Key-count buckets follow the key limit; connection ids per bucket, ten times the client limit.
+        blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, maxDistributionBuckets: options.maxTrackedKeys,
+                                            maxClientsPerBucket: options.maxTrackedClients * 10, redactor: redactor)
         queueStats = QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
         connectionChurn = ConnectionChurn(maxTrackedClients: options.maxTrackedClients)
         keyStats = KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
@@ -208,6 +210,11 @@ public final class TrafficAnalyzer {
         if q.pendingOverflows > 0 {
             hits.append(Hit(limit: "--max-pending", value: options.session.maxPendingCommands, scope: "commands", count: q.pendingOverflows,
                             effect: "commands past the bound on one connection were counted, not paired with replies"))
+        }
+        if registry.unknownNamesDropped > 0 {
+            hits.append(Hit(limit: "--max-command-names", value: options.maxUnknownCommandNames, scope: "commands",
+                            count: registry.unknownNamesDropped,
+                            effect: "commands with unknown names past the limit are counted together as (other)"))
         }
         let resp = options.session.resp
         for side in ["client", "server"] {

@@ -66,11 +66,16 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("key-delimiters"), help: "Characters that separate the parts of a key, for prefixes.")
     var keyDelimiters = ":"
 
-    @Option(name: .customLong("max-tracked-keys"), help: "Distinct keys each key analysis tracks (top-k past it).")
+    @Option(name: .customLong("max-tracked-keys"),
+            help: "Distinct keys each key analysis tracks (top-k past it), and distinct blocking-pop key counts.")
     var maxTrackedKeys = 10_000
 
-    @Option(name: .customLong("max-tracked-clients"), help: "Distinct client addresses tracked by the connection analyses.")
+    @Option(name: .customLong("max-tracked-clients"),
+            help: "Distinct client addresses tracked by the connection analyses (x10: connections per blocking-pop key count).")
     var maxTrackedClients = 10_000
+
+    @Option(name: .customLong("max-command-names"), help: "Distinct unknown command names counted apart; the rest count as (other).")
+    var maxCommandNames = 1000
 
     func validate() throws {
         var t = FindingThresholds()
@@ -83,9 +88,15 @@ struct CommonOptions: ParsableArguments {
         where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
+        // Upper bounds where a value sizes an allocation or is converted to nanoseconds: an absurd one is a usage
+        // error, not a crash.
+        for (name, value, most) in [("--reorder-window", reorderWindow, 1_000_000), ("--kept-prefix", keptPrefix, 1 << 20),
+                                    ("--max-depth", maxDepth, 1_000_000)] where value > most {
+            throw ValidationError("\(name) must be at most \(most)")
+        }
         if keptPrefix < 16 { throw ValidationError("--kept-prefix must be at least 16") }
         if maxBufferedBytes < 0 || maxBufferedTotal < 0 { throw ValidationError("buffer limits cannot be negative") }
-        if !(idleTimeout > 0) { throw ValidationError("--idle-timeout must be positive") }
+        if !(idleTimeout > 0) || idleTimeout > 31_536_000 { throw ValidationError("--idle-timeout must be between 0 and 31536000 seconds") }
     }
 
     func ports() throws -> Set<UInt16> {
@@ -112,8 +123,10 @@ struct CommonOptions: ParsableArguments {
         options.reorderWindow = reorderWindow
         options.redactKeys = redactKeys
         options.keyDelimiters = keyDelimiters
-        options.maxTrackedKeys = max(1, maxTrackedKeys)
-        options.maxTrackedClients = max(1, maxTrackedClients)
+        // Clamped: past 2^32 entries memory runs out long before, and products of these must not overflow.
+        options.maxTrackedKeys = min(max(1, maxTrackedKeys), 1 << 32)
+        options.maxTrackedClients = min(max(1, maxTrackedClients), 1 << 32)
+        options.maxUnknownCommandNames = min(max(1, maxCommandNames), 1 << 32)
         for assignment in thresholds { try options.thresholds.set(assignment) }
         options.session.resp.keptPrefix = keptPrefix
         options.session.resp.maxDepth = maxDepth

@@ -83,13 +83,13 @@ extension RespcapCommand {
             guard let interface, !interface.isEmpty else {
                 throw ValidationError("name an interface with -i (e.g. -i lo, -i eth0, -i any); 'respcap live --list' lists them")
             }
-            if snaplen < 0 { throw ValidationError("--snaplen cannot be negative") }
-            if bufferKiB < 1 { throw ValidationError("-B must be at least 1 KiB") }
-            if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+            if snaplen < 0 || snaplen > 262_144 { throw ValidationError("--snaplen must be between 0 (whole packets) and 262144") }
+            if bufferKiB < 1 || bufferKiB > 4 << 20 { throw ValidationError("-B must be between 1 and 4194304 KiB") }
+            if let duration, !(duration > 0) || duration > 31_536_000 { throw ValidationError("--duration must be between 0 and 31536000 seconds") }
             if let count, count < 1 { throw ValidationError("--count must be at least 1") }
             if let commands, commands < 1 { throw ValidationError("--commands must be at least 1") }
-            if !(interval > 0) { throw ValidationError("--interval must be positive") }
-            if queueMiB < 1 { throw ValidationError("--queue-size must be at least 1 MiB") }
+            if !(interval > 0) || interval > 86_400 { throw ValidationError("--interval must be between 0 and 86400 seconds") }
+            if queueMiB < 1 || queueMiB > 16_384 { throw ValidationError("--queue-size must be between 1 and 16384 MiB") }
         }
 
         /// The kernel filter: TCP on the Redis ports, and the user's expression when given.

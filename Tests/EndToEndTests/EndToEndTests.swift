@@ -147,6 +147,36 @@ import Testing
         }
     }
 
+    /// Every limit option at an absurd value: a one-line usage error (64), or a report (0) where the value only
+    /// bounds what is kept; never a crash from an allocation or conversion sized by the value.
+    @Test(arguments: [
+        ["--reorder-window", "4000000000"], ["--kept-prefix", "100000000000"], ["--max-depth", "9000000000000"],
+        ["--idle-timeout", "1e300"], ["--idle-timeout", "nan"], ["--max-connections", "0"], ["--max-pending", "-1"],
+        ["--max-tracked-keys", "9223372036854775807"], ["--max-tracked-clients", "9223372036854775807"],
+        ["--max-command-names", "9223372036854775807"], ["--max-pending", "9223372036854775807"],
+        ["--max-connections", "9223372036854775807"], ["--max-buffered-total", "9223372036854775807"],
+        ["--max-bulk", "9223372036854775807"], ["--max-elements", "9223372036854775807"], ["--max-inline", "9223372036854775807"],
+        ["--max-tracked-keys", "99999999999999999999999"],
+    ])
+    func absurdLimitValuesAreUsageErrorsOrHarmless(option: [String]) throws {
+        let r = try Self.run(["analyze", "-q", "--format", "json"] + option + ["fixtures/mid-stream.pcap"])
+        #expect(r.status == 0 || r.status == 64, "\(option): exit \(r.status) \(r.stderr.prefix(300))")
+        if r.status == 64 {
+            #expect(r.stderr.contains("Error:") || r.stderr.contains("error"), "\(option)")
+            #expect(r.stdout.isEmpty)
+        } else {
+            #expect(r.stdout.contains("\"quality\""), "\(option)")
+        }
+    }
+
+    @Test func absurdLiveOptionValuesAreUsageErrors() throws {
+        for option in [["-B", "9223372036854775807"], ["--queue-size", "9223372036854775807"], ["--duration", "1e300"],
+                       ["--interval", "1e300"], ["--snaplen", "9999999"]] {
+            let r = try Self.run(["live", "-i", "lo"] + option)
+            #expect(r.status == 64, "\(option): exit \(r.status) \(r.stderr.prefix(300))")
+        }
+    }
+
     @Test func badPortIsAUsageError() throws {
         let r = try Self.run(["analyze", "--port", "6379,notaport", Self.fixture])
         #expect(r.status == 64)

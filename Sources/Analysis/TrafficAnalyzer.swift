@@ -82,7 +82,7 @@ public final class TrafficAnalyzer {
         pushStats = PushStats()
         // Key-count buckets follow the key limit; connection ids per bucket, ten times the client limit.
         blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, maxDistributionBuckets: options.maxTrackedKeys,
-                                            maxClientsPerBucket: options.maxTrackedClients * 10, redactor: redactor)
+                                            maxClientsPerBucket: Self.saturatingTimesTen(options.maxTrackedClients), redactor: redactor)
         queueStats = QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
         connectionChurn = ConnectionChurn(maxTrackedClients: options.maxTrackedClients)
         keyStats = KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
@@ -90,6 +90,11 @@ public final class TrafficAnalyzer {
         extraAnalyses = extra
         self.analyses = [commandStats, connectionStats, pushStats, blockingPopStats, queueStats, connectionChurn, keyStats,
                          latencyStats] + extra
+    }
+
+    static func saturatingTimesTen(_ value: Int) -> Int {
+        let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+        return overflow ? Int.max : product
     }
 
     /// Analyses one packet. Its bytes are only borrowed for the call.

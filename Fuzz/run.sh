@@ -30,7 +30,7 @@ for target in "${targets[@]}"; do
     echo "== $target (${FUZZ_RUNS:+$FUZZ_RUNS runs}${FUZZ_RUNS:-$seconds s})" >&2
     # -rss_limit_mb: a pipeline that allocates in proportion to what a header claims is a finding too.
     # shellcheck disable=SC2086
-    "$bin/$target" "${limit[@]}" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 -print_final_stats=1 \
+    "$bin/$target" "${limit[@]}" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=60 -print_final_stats=1 \
         -artifact_prefix="artifacts/$target/" ${FUZZ_ARGS:-} \
         "artifacts/corpus-$kind" "corpus-generated/$kind" "crashers/$kind" || status=$?
     [ "$status" -eq 0 ] || { echo "$target found a failure: see Fuzz/artifacts/$target/" >&2; exit "$status"; }

@@ -397,17 +397,19 @@ public final class TrafficAnalyzer {
         // Borrowed in place (an event holds a whole record, ~850 bytes) and indexed for the same reason as
         // `forEachAnalysis`. Nothing below calls into a session.
         sessionEvents.events.withUnsafeBufferPointer { events in
+            guard let first = events.baseAddress else { return }
             var index = 0
             while index < events.count {
-                handle(events[index], on: info)
+                handle(first + index, on: info)
                 index += 1
             }
         }
         sessionEvents.events.removeAll(keepingCapacity: true)
     }
 
-    private func handle(_ event: SessionEvent, on info: ConnectionInfo) {
-        switch event {
+    /// Takes the event by address: matched where it lies, its record is not copied out of the buffer first.
+    private func handle(_ event: UnsafePointer<SessionEvent>, on info: ConnectionInfo) {
+        switch event.pointee {
         case .command(let record):
             if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
                 if info.notRedis {

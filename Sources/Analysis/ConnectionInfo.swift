@@ -37,6 +37,7 @@ public final class ConnectionInfo {
     var heldReplies: [UnpairedReply] = []
     var heldDropped = 0
     var pendingLimitNoted = false
+    var bufferLimitNoted = false
     /// Per-connection state of the analyses that follow each connection command by command, kept here rather than
     /// in a dictionary by connection id: two hash lookups fewer per command for each.
     var churn = ConnectionChurn.ConnectionState()

@@ -282,6 +282,16 @@ public final class TrafficAnalyzer {
         drain(info)
     }
 
+    fileprivate func bufferLimitReached(_ id: ConnectionID, _ direction: StreamDirection) {
+        guard let info = connection(id), !info.bufferLimitNoted else { return }
+        info.bufferLimitNoted = true
+        let limits = options.reassembly
+        noteProblem(on: info, kind: "bufferLimit",
+                    detail: "\(direction == .toServer ? "request" : "reply") stream: out-of-order bytes past --max-buffered-bytes "
+                        + "(\(limits.maxBufferedBytesPerConnection)) or --max-buffered-total (\(limits.maxBufferedBytesTotal)); "
+                        + "stopped waiting for the missing bytes (a gap)")
+    }
+
     fileprivate func closed(_ id: ConnectionID, reason: CloseReason, by: StreamDirection?, at time: Int64) {
         guard let info = connection(id) else { return }
         // Set first: analyses see how the connection ended when its last commands arrive (e.g. pending at the
@@ -470,6 +480,10 @@ private struct StreamEventRouter: TCPStreamHandler {
 
     mutating func streamGap(_ id: ConnectionID, direction: StreamDirection, byteCount: Int, timestampNanos: Int64) {
         analyzer.gap(id, direction, bytes: byteCount, at: timestampNanos)
+    }
+
+    mutating func bufferLimitReached(_ id: ConnectionID, direction: StreamDirection, timestampNanos: Int64) {
+        analyzer.bufferLimitReached(id, direction)
     }
 
     mutating func connectionClosed(_ id: ConnectionID, reason: CloseReason, closedBy: StreamDirection?,

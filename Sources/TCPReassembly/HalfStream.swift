@@ -115,6 +115,7 @@ struct HalfStream {
         }
         while bufferedCost > maxCost, let first = chunks.first {
             stats.bufferLimitDrops &+= 1
+            handler.bufferLimitReached(sink.id, direction: sink.direction, timestampNanos: sink.timestampNanos)
             skip(through: first.start, sink: sink, handler: &handler, stats: &stats, pool: &pool)
         }
     }

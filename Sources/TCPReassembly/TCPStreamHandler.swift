@@ -20,4 +20,11 @@ public protocol TCPStreamHandler {
     /// connection's last segment.
     mutating func connectionClosed(
         _ id: ConnectionID, reason: CloseReason, closedBy: StreamDirection?, timestampNanos: Int64)
+    /// Out-of-order bytes held for this direction passed the per-connection or total buffer limit: the reassembler
+    /// stops waiting for the missing bytes, and a `streamGap` for them follows.
+    mutating func bufferLimitReached(_ id: ConnectionID, direction: StreamDirection, timestampNanos: Int64)
+}
+
+extension TCPStreamHandler {
+    public mutating func bufferLimitReached(_ id: ConnectionID, direction: StreamDirection, timestampNanos: Int64) {}
 }

@@ -165,6 +165,22 @@ import Testing
         #expect(report.capture.durationSeconds >= 1.7e9)
     }
 
+    @Test func bufferLimitIsReportedWithItsConnection() throws {
+        let capture = Self.sandwich { capture, bad in
+            // A 100-byte hole never filled, then 20 kB behind it: more than the 4 kB the connection may hold.
+            bad.clientSeq &+= 100
+            capture.send(&bad, fromClient: true, Array(String(repeating: "*1\r\n$4\r\nPING\r\n", count: 1_500).utf8))
+        }
+        let report = try Self.analyze(capture) { $0.reassembly.maxBufferedBytesPerConnection = 4096 }
+        Self.expectHealthyConnectionsExact(report, "buffer limit", hostilePings: report.commands.first { $0.name == "ping" }.map { $0.calls - 1 } ?? 0)
+        #expect(report.quality.bufferLimitDrops > 0)
+        let events = report.quality.events.filter { $0.kind == "bufferLimit" }
+        #expect(events.count == 1, "one event per connection")
+        #expect(events.first?.client == "10.0.0.1:40002")
+        #expect(events.first?.detail.contains("--max-buffered-bytes (4096)") == true)
+        #expect(report.quality.limitsHit?.contains { $0.limit == "--max-buffered-bytes" && $0.value == 4096 } == true)
+    }
+
     @Test func floodOfSYNsStaysWithinTheConnectionLimit() throws {
         // 100,000 SYNs from distinct ports with nothing after them, tracking at most 1,000 connections.
         var capture = SyntheticCapture()

@@ -3,6 +3,8 @@
 
   flood.py syn OUT [N]        N SYNs (default 1,000,000) from distinct source address/port pairs to :6379
   flood.py open OUT [N]       N connections that complete the handshake, send one PING each and never close
+  flood.py pipeline OUT [N] [K]  N connections (default 1,000) that each pipeline K PINGs (default 10,000) and
+                              never get a reply: every command stays pending
 
 Then, e.g.:  /usr/bin/time -v respcap analyze -q --format json -o /dev/null OUT
 """
@@ -54,10 +56,30 @@ def open_connections(n):
         yield frame(SERVER, addr, 6379, port, 501, 101 + len(ping), 0x18, b"+PONG\r\n")
 
 
+def unanswered_pipelines(n, k):
+    ping = b"*1\r\n$4\r\nPING\r\n"
+    per_segment = 100
+    for i in range(n):
+        addr, port = client(i)
+        yield frame(addr, SERVER, port, 6379, 100, 0, 0x02)
+        yield frame(SERVER, addr, 6379, port, 500, 101, 0x12)
+        yield frame(addr, SERVER, port, 6379, 101, 501, 0x10)
+        seq = 101
+        for sent in range(0, k, per_segment):
+            payload = ping * min(per_segment, k - sent)
+            yield frame(addr, SERVER, port, 6379, seq, 501, 0x18, payload)
+            seq += len(payload)
+
+
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("syn", "open"):
+    if len(argv) < 2 or argv[0] not in ("syn", "open", "pipeline"):
         print(__doc__, file=sys.stderr)
         return 64
+    if argv[0] == "pipeline":
+        n = int(argv[2]) if len(argv) > 2 else 1_000
+        k = int(argv[3]) if len(argv) > 3 else 10_000
+        write(argv[1], unanswered_pipelines(n, k))
+        return 0
     n = int(argv[2]) if len(argv) > 2 else 1_000_000
     write(argv[1], syn_flood(n) if argv[0] == "syn" else open_connections(n))
     return 0

@@ -26,6 +26,7 @@ public final class ConnectionInfo {
     public let registry: CommandRegistry
     private let sessionLimits: SessionLimits
     private let eventBuffer: SessionEventBuffer
+    private let pendingBudget: PendingBudget
     /// Created with the first bytes: a connection that never carries data (a SYN flood) costs no decoders.
     private var storedSession: ConnectionSession?
     /// Until a connection shows a real Redis request (a known command, or any RESP array), text lines naming
@@ -44,7 +45,7 @@ public final class ConnectionInfo {
     var roundTripChain = LatencyStats.RoundTripChain()
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
-         registry: CommandRegistry, sessionLimits: SessionLimits, eventBuffer: SessionEventBuffer) {
+         registry: CommandRegistry, sessionLimits: SessionLimits, eventBuffer: SessionEventBuffer, pendingBudget: PendingBudget) {
         self.id = id
         self.client = client
         self.server = server
@@ -54,13 +55,14 @@ public final class ConnectionInfo {
         self.registry = registry
         self.sessionLimits = sessionLimits
         self.eventBuffer = eventBuffer
+        self.pendingBudget = pendingBudget
     }
 
     /// The pairing session, created on first use.
     var session: ConnectionSession {
         if let existing = storedSession { return existing }
         let created = ConnectionSession(connection: id.rawValue, registry: registry, limits: sessionLimits, midStream: !handshakeSeen,
-                                        eventBuffer: eventBuffer)
+                                        eventBuffer: eventBuffer, pendingBudget: pendingBudget)
         storedSession = created
         return created
     }

@@ -18,6 +18,8 @@ public final class TrafficAnalyzer {
     private var connections: [ConnectionID: ConnectionInfo] = [:]
     /// Where every connection's session puts its events; drained after each call into a session.
     private let sessionEvents = SessionEventBuffer()
+    /// Commands awaiting replies on all connections together (`SessionLimits.maxPendingTotal`).
+    private let pendingBudget: PendingBudget
     private var analyses: [any TrafficAnalysis]
     /// The built-in analyses again, by type, for the per-command call: direct calls, no existential retain and
     /// release per analysis. `analyses` (built-ins first, in this order, then the extra ones) serves everything else.
@@ -70,6 +72,7 @@ public final class TrafficAnalyzer {
     public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = []) throws(CaptureError) {
         self.options = options
         self.registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
+        self.pendingBudget = PendingBudget(limit: options.session.maxPendingTotal)
         self.reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
         self.reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         self.filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
@@ -212,9 +215,14 @@ public final class TrafficAnalyzer {
                             effect: "out-of-order data held past the per-connection or total (--max-buffered-total "
                                 + "\(reassembly.maxBufferedBytesTotal)) bound was given up as gaps"))
         }
-        if q.pendingOverflows > 0 {
-            hits.append(Hit(limit: "--max-pending", value: options.session.maxPendingCommands, scope: "commands", count: q.pendingOverflows,
+        if q.pendingOverflows - pendingBudget.overflows > 0 {
+            hits.append(Hit(limit: "--max-pending", value: options.session.maxPendingCommands, scope: "commands",
+                            count: q.pendingOverflows - pendingBudget.overflows,
                             effect: "commands past the bound on one connection were counted, not paired with replies"))
+        }
+        if pendingBudget.overflows > 0 {
+            hits.append(Hit(limit: "--max-pending-total", value: pendingBudget.limit, scope: "commands", count: pendingBudget.overflows,
+                            effect: "commands past the bound on all connections together were counted, not paired with replies"))
         }
         if registry.unknownNamesDropped > 0 {
             hits.append(Hit(limit: "--max-command-names", value: options.maxUnknownCommandNames, scope: "commands",
@@ -247,7 +255,8 @@ public final class TrafficAnalyzer {
 
     fileprivate func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
         let info = ConnectionInfo(id: id, client: client, server: server, handshakeSeen: handshakeSeen,
-                                  openedNanos: time, registry: registry, sessionLimits: options.session, eventBuffer: sessionEvents)
+                                  openedNanos: time, registry: registry, sessionLimits: options.session, eventBuffer: sessionEvents,
+                                  pendingBudget: pendingBudget)
         connections[id] = info
         forEachAnalysis { $0.connectionOpened(info) }
     }
@@ -337,7 +346,8 @@ public final class TrafficAnalyzer {
             if !info.pendingLimitNoted {
                 info.pendingLimitNoted = true
                 noteProblem(on: info, kind: "pendingLimit",
-                            detail: "more than \(options.session.maxPendingCommands) commands awaiting replies; the excess is counted, not paired")
+                            detail: "more commands awaiting replies than --max-pending (\(options.session.maxPendingCommands)) on this "
+                                + "connection or --max-pending-total (\(options.session.maxPendingTotal)) on all; the excess is counted, not paired")
             }
         default: break
         }

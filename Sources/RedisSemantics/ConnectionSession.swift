@@ -4,6 +4,10 @@ import RESP
 public struct SessionLimits: Sendable, Codable, Hashable {
     /// Commands awaiting replies on one connection; past it the oldest is given up (`.overflowed`).
     public var maxPendingCommands = 100_000
+    /// Commands awaiting replies on all the connections sharing one `PendingBudget` (an owner's sessions): a pending
+    /// command holds a whole record (~880 bytes), so this bounds the memory of unanswered pipelines however many
+    /// connections carry them.
+    public var maxPendingTotal = 100_000
     /// Commands remembered between MULTI and EXEC to attribute EXEC's nested errors.
     public var maxQueuedInTransaction = 100_000
     public var resp = RESPLimits()
@@ -27,6 +31,10 @@ public final class ConnectionSession {
     public let limits: SessionLimits
     public private(set) var protocolVersion = 2
     public let eventBuffer: SessionEventBuffer
+    /// Shared with the owner's other sessions, or nil: only `limits.maxPendingCommands` bounds this one.
+    public let pendingBudget: PendingBudget?
+    /// This session's commands as last counted in `pendingBudget`.
+    private var pendingCounted = 0
     /// The events not drained yet (those of `eventBuffer`, which other sessions may share).
     public var events: [SessionEvent] {
         get { eventBuffer.events }
@@ -66,9 +74,11 @@ public final class ConnectionSession {
     private var replyStartTime: Int64?
 
     public init(connection: UInt64, registry: CommandRegistry, limits: SessionLimits = SessionLimits(),
-                midStream: Bool = false, eventBuffer: SessionEventBuffer = SessionEventBuffer()) {
+                midStream: Bool = false, eventBuffer: SessionEventBuffer = SessionEventBuffer(),
+                pendingBudget: PendingBudget? = nil) {
         self.connection = connection
         self.eventBuffer = eventBuffer
+        self.pendingBudget = pendingBudget
         self.registry = registry
         self.limits = limits
         self.requestDecoder = RESPDecoder(side: .client, limits: limits.resp)
@@ -95,6 +105,7 @@ public final class ConnectionSession {
         if requestStartTime == nil && !requestDecoder.isAtMessageBoundary && !requestDecoder.isResynchronizing {
             requestStartTime = timestampNanos
         }
+        settlePendingBudget()
     }
 
     /// Server-to-client bytes, in order. `bytes` is borrowed for the call.
@@ -105,6 +116,7 @@ public final class ConnectionSession {
         if replyStartTime == nil && !replyDecoder.isAtMessageBoundary && !replyDecoder.isResynchronizing {
             replyStartTime = timestampNanos
         }
+        settlePendingBudget()
     }
 
     /// Bytes of one direction were lost. Replies can no longer be matched to what is pending, so pending commands
@@ -125,6 +137,7 @@ public final class ConnectionSession {
             record.outcome = .lostInGap
             eventBuffer.events.append(.command(record))
         }
+        settlePendingBudget()
     }
 
     /// The connection ended: commands still pending are unanswered.
@@ -140,6 +153,15 @@ public final class ConnectionSession {
             }
             eventBuffer.events.append(.command(record))
         }
+        settlePendingBudget()
+    }
+
+    /// Brings `pendingBudget` up to date with this session's pending commands (at the end of every call: sessions
+    /// sharing a budget run one at a time).
+    private func settlePendingBudget() {
+        guard let budget = pendingBudget, pendingCounted != pending.count else { return }
+        budget.held += pending.count - pendingCounted
+        pendingCounted = pending.count
     }
 
     // MARK: - Requests
@@ -250,6 +272,20 @@ public final class ConnectionSession {
             }
         }
         let pendingSubscription = request.isQueuedInTransaction ? nil : subscription
+        if let budget = pendingBudget, budget.held - pendingCounted + pending.count >= budget.limit {
+            // All connections together hold as many as they may: this one gives up its oldest command, as at its own
+            // limit; holding none, it cannot hold this one either.
+            budget.overflows += 1
+            if let oldest = pending.popFirst() {
+                var lost = oldest.record
+                lost.outcome = .overflowed
+                eventBuffer.events.append(.command(lost))
+            } else {
+                request.outcome = .overflowed
+                eventBuffer.events.append(.command(request))
+                return
+            }
+        }
         if let dropped = pending.append(making: {
             Pending(record: request, repliesExpected: repliesExpected, subscriptionKind: pendingSubscription)
         }) {
@@ -398,4 +434,17 @@ public final class SessionEventBuffer {
     public var events: [SessionEvent] = []
 
     public init() {}
+}
+
+/// Commands awaiting replies on all the sessions that share it, bounded by `limit`.
+public final class PendingBudget {
+    public let limit: Int
+    /// Pending commands of all sharing sessions, as of the end of each one's last call.
+    public internal(set) var held = 0
+    /// Commands given up because the total reached `limit`.
+    public internal(set) var overflows = 0
+
+    public init(limit: Int) {
+        self.limit = max(1, limit)
+    }
 }

@@ -42,6 +42,9 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("max-pending"), help: "Commands awaiting replies per connection.")
     var maxPending = 100_000
 
+    @Option(name: .customLong("max-pending-total"), help: "Commands awaiting replies on all connections together.")
+    var maxPendingTotal = 100_000
+
     @Option(name: .customLong("max-depth"), help: "Deepest RESP aggregate nesting accepted.")
     var maxDepth = 64
 
@@ -83,7 +86,7 @@ struct CommonOptions: ParsableArguments {
             do { try t.set(assignment) } catch { throw ValidationError(error.description) }
         }
         _ = try ports()
-        for (name, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending), ("--max-depth", maxDepth), ("--reorder-window", reorderWindow),
+        for (name, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending), ("--max-pending-total", maxPendingTotal), ("--max-depth", maxDepth), ("--reorder-window", reorderWindow),
                               ("--max-inline", maxInline), ("--max-elements", maxElements), ("--max-bulk", maxBulk)]
         where value < 1 {
             throw ValidationError("\(name) must be at least 1")
@@ -120,6 +123,7 @@ struct CommonOptions: ParsableArguments {
         options.reassembly.maxBufferedBytesTotal = maxBufferedTotal
         options.reassembly.idleTimeoutNanos = Int64(idleTimeout * 1e9)
         options.session.maxPendingCommands = maxPending
+        options.session.maxPendingTotal = maxPendingTotal
         options.reorderWindow = reorderWindow
         options.redactKeys = redactKeys
         options.keyDelimiters = keyDelimiters

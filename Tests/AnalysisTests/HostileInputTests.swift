@@ -165,6 +165,29 @@ import Testing
         #expect(report.capture.durationSeconds >= 1.7e9)
     }
 
+    /// Unanswered pipelines on many connections: each connection stays under --max-pending, all of them together
+    /// are held to --max-pending-total (a pending command holds a whole record: a 15 MB capture of them asked for
+    /// 1.3 GB before this bound).
+    @Test func pendingCommandsOnAllConnectionsAreBoundedTogether() throws {
+        var capture = SyntheticCapture()
+        for index in 0..<20 {
+            var c = SyntheticCapture.Connection(clientPort: UInt16(41_000 + index), serverPort: 6379)
+            capture.handshake(&c)
+            capture.send(&c, fromClient: true, Array(String(repeating: "*1\r\n$4\r\nPING\r\n", count: 50).utf8))
+        }
+        let report = try Self.analyze(capture) { $0.session.maxPendingTotal = 100 }
+        #expect(report.commands.first { $0.name == "ping" }?.calls == 1_000, "every command is still counted")
+        #expect(report.quality.unansweredCommands == 100, "at most 100 were held to the end")
+        #expect(report.quality.pendingOverflows == 900)
+        let hits = report.quality.limitsHit ?? []
+        #expect(hits.first { $0.limit == "--max-pending-total" }?.count == 900)
+        #expect(hits.first { $0.limit == "--max-pending-total" }?.value == 100)
+        #expect(!hits.contains { $0.limit == "--max-pending" }, "no connection passed its own limit")
+        // Within the default total, every command is held until the end.
+        let unbounded = try Self.analyze(capture)
+        #expect(unbounded.quality.unansweredCommands == 1_000 && unbounded.quality.pendingOverflows == 0)
+    }
+
     @Test func bufferLimitIsReportedWithItsConnection() throws {
         let capture = Self.sandwich { capture, bad in
             // A 100-byte hole never filled, then 20 kB behind it: more than the 4 kB the connection may hold.

@@ -14,6 +14,9 @@ public struct AnalysisOptions: Sendable {
     public var reorderWindow = 64
     /// Distinct unknown command names tracked before they are lumped under `(other)`.
     public var maxUnknownCommandNames = 1000
+    /// Commands and replies held, on all connections together, while their connections are not yet known to carry
+    /// Redis (text lines naming unknown commands); a held command holds a whole record (~850 bytes).
+    public var maxHeldTotal = 10_000
 
     /// Thresholds of the finding rules.
     public var thresholds = FindingThresholds()

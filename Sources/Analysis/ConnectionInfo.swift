@@ -36,7 +36,9 @@ public final class ConnectionInfo {
     var notRedis = false
     var heldCommands: [CommandRecord] = []
     var heldReplies: [UnpairedReply] = []
+    /// Replies and commands not held because a hold limit was reached.
     var heldDropped = 0
+    var heldCommandsDropped = 0
     var pendingLimitNoted = false
     var bufferLimitNoted = false
     /// Per-connection state of the analyses that follow each connection command by command, kept here rather than
@@ -81,6 +83,7 @@ public final class ConnectionInfo {
     /// Traffic on the port that did not decode as RESP: flagged by a client protocol error before any real
     /// request, or no message at all and bytes in which no message boundary could be found.
     public var looksLikeNotRedis: Bool {
-        notRedis || (commands == 0 && heldCommands.isEmpty && heldReplies.isEmpty && heldDropped == 0 && resyncSkippedBytes > 0)
+        notRedis || (commands == 0 && heldCommands.isEmpty && heldReplies.isEmpty && heldDropped == 0 && heldCommandsDropped == 0
+                     && resyncSkippedBytes > 0)
     }
 }

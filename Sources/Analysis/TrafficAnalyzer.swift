@@ -18,6 +18,9 @@ public final class TrafficAnalyzer {
     private var connections: [ConnectionID: ConnectionInfo] = [:]
     /// Where every connection's session puts its events; drained after each call into a session.
     private let sessionEvents = SessionEventBuffer()
+    /// Commands and replies held on all connections (`AnalysisOptions.maxHeldTotal`), and held commands given up.
+    private var heldTotal = 0
+    private var heldCommandsNotAnalysed = 0
     /// Commands awaiting replies on all connections together (`SessionLimits.maxPendingTotal`).
     private let pendingBudget: PendingBudget
     private var analyses: [any TrafficAnalysis]
@@ -224,6 +227,11 @@ public final class TrafficAnalyzer {
             hits.append(Hit(limit: "--max-pending-total", value: pendingBudget.limit, scope: "commands", count: pendingBudget.overflows,
                             effect: "commands past the bound on all connections together were counted, not paired with replies"))
         }
+        if heldCommandsNotAnalysed > 0 {
+            hits.append(Hit(limit: "--max-held", value: options.maxHeldTotal, scope: "commands", count: heldCommandsNotAnalysed,
+                            effect: "inline commands with unknown names, held until their connection proved to carry Redis, "
+                                + "were not analysed past the bound"))
+        }
         if registry.unknownNamesDropped > 0 {
             hits.append(Hit(limit: "--max-command-names", value: options.maxUnknownCommandNames, scope: "commands",
                             count: registry.unknownNamesDropped,
@@ -315,6 +323,7 @@ public final class TrafficAnalyzer {
             if info.notRedis && info.serverParseErrors > 0 {
                 // Neither side spoke RESP (TLS, another protocol): the server's bytes are not Redis replies.
                 notRedisServerMessages += info.heldReplies.count + info.heldDropped
+                heldTotal -= info.heldReplies.count
                 info.heldReplies.removeAll()
                 info.heldDropped = 0
             }
@@ -374,7 +383,7 @@ public final class TrafficAnalyzer {
         guard record.outcome == .replied, let kind = record.replyKind else { return }
         let reply = UnpairedReply(connection: record.connection, kind: kind, bytes: record.replyBytes,
                                   errorPrefix: record.errorPrefix, timestampNanos: record.replyStartNanos)
-        if info.heldReplies.count < Self.maxHeld { info.heldReplies.append(reply) } else { info.heldDropped += 1 }
+        holdReply(reply, on: info)
     }
 
     private func unpaired(_ reply: UnpairedReply, on info: ConnectionInfo) {
@@ -387,9 +396,31 @@ public final class TrafficAnalyzer {
         for record in info.heldCommands { count(record, on: info) }
         for reply in info.heldReplies { unpaired(reply, on: info) }
         unpairedReplies += info.heldDropped
+        heldCommandsNotAnalysed += info.heldCommandsDropped
+        heldTotal -= info.heldCommands.count + info.heldReplies.count
         info.heldCommands.removeAll()
         info.heldReplies.removeAll()
         info.heldDropped = 0
+        info.heldCommandsDropped = 0
+    }
+
+    /// Holds a command until its connection proves to carry Redis, within the per-connection and total bounds.
+    private func holdCommand(_ record: CommandRecord, on info: ConnectionInfo) {
+        if info.heldCommands.count < Self.maxHeld && heldTotal < options.maxHeldTotal {
+            info.heldCommands.append(record)
+            heldTotal += 1
+        } else {
+            info.heldCommandsDropped += 1
+        }
+    }
+
+    private func holdReply(_ reply: UnpairedReply, on info: ConnectionInfo) {
+        if info.heldReplies.count < Self.maxHeld && heldTotal < options.maxHeldTotal {
+            info.heldReplies.append(reply)
+            heldTotal += 1
+        } else {
+            info.heldDropped += 1
+        }
     }
 
     /// Calls `body` with every analysis in registration order. An indexed loop: `for in` over an array goes through
@@ -434,10 +465,8 @@ public final class TrafficAnalyzer {
             if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
                 if info.notRedis {
                     discard(record, on: info)
-                } else if info.heldCommands.count < Self.maxHeld {
-                    info.heldCommands.append(record)
                 } else {
-                    info.heldDropped += 1
+                    holdCommand(record, on: info)
                 }
                 return
             }
@@ -451,10 +480,8 @@ public final class TrafficAnalyzer {
         case .unpairedReply(let reply):
             if info.confirmedRedis {
                 unpaired(reply, on: info)
-            } else if info.heldReplies.count < Self.maxHeld {
-                info.heldReplies.append(reply)
             } else {
-                info.heldDropped += 1
+                holdReply(reply, on: info)
             }
         case .transactionError(_, let command, let prefix):
             forEachAnalysis { $0.transactionError(command: command, errorPrefix: prefix, on: info) }
@@ -463,8 +490,12 @@ public final class TrafficAnalyzer {
             if !fromClient { info.serverParseErrors += 1 }
             if fromClient && !info.confirmedRedis && !info.notRedis {
                 info.notRedis = true
+                heldTotal -= info.heldCommands.count
                 for record in info.heldCommands { discard(record, on: info) }
                 info.heldCommands.removeAll()
+                // Lines not held for lack of room were text lines too.
+                discardedCommands += info.heldCommandsDropped
+                info.heldCommandsDropped = 0
             }
             parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
             noteProblem(on: info, kind: "parseError",

@@ -77,6 +77,10 @@ struct CommonOptions: ParsableArguments {
             help: "Distinct client addresses tracked by the connection analyses (x10: connections per blocking-pop key count).")
     var maxTrackedClients = 10_000
 
+    @Option(name: .customLong("max-held"),
+            help: "Inline commands and replies held, on all connections, until their connection is known to carry Redis.")
+    var maxHeld = 10_000
+
     @Option(name: .customLong("max-command-names"), help: "Distinct unknown command names counted apart; the rest count as (other).")
     var maxCommandNames = 1000
 
@@ -131,6 +135,7 @@ struct CommonOptions: ParsableArguments {
         options.maxTrackedKeys = min(max(1, maxTrackedKeys), 1 << 32)
         options.maxTrackedClients = min(max(1, maxTrackedClients), 1 << 32)
         options.maxUnknownCommandNames = min(max(1, maxCommandNames), 1 << 32)
+        options.maxHeldTotal = max(0, maxHeld)
         for assignment in thresholds { try options.thresholds.set(assignment) }
         options.session.resp.keptPrefix = keptPrefix
         options.session.resp.maxDepth = maxDepth

@@ -188,6 +188,36 @@ import Testing
         #expect(unbounded.quality.unansweredCommands == 1_000 && unbounded.quality.pendingOverflows == 0)
     }
 
+    /// Text lines naming unknown commands are held (a whole record each) until their connection proves to carry
+    /// Redis; on all connections together at most --max-held are (a 12 MB capture of them asked for 800 MB before).
+    @Test func heldLinesOnAllConnectionsAreBoundedTogether() throws {
+        var capture = SyntheticCapture()
+        for index in 0..<30 {
+            var c = SyntheticCapture.Connection(clientPort: UInt16(42_000 + index), serverPort: 6379)
+            capture.handshake(&c)
+            capture.send(&c, fromClient: true, Array(String(repeating: "xyzzy a b\r\n", count: 50).utf8))
+            capture.close(&c)
+        }
+        // Connections close one after another, each releasing what it held: 50 at a time fit in 100.
+        let roomy = try Self.analyze(capture) { $0.maxHeldTotal = 100 }
+        #expect(roomy.quality.limitsHit?.first { $0.limit == "--max-held" } == nil)
+        #expect(roomy.totals.commands == 1_500)
+        // All 30 open at once: together they may hold 100.
+        var interleaved = SyntheticCapture()
+        var connections = (0..<30).map { SyntheticCapture.Connection(clientPort: UInt16(43_000 + $0), serverPort: 6379) }
+        for index in connections.indices { interleaved.handshake(&connections[index]) }
+        for index in connections.indices {
+            // Answered, so each becomes a command at once, held while the connection is not known to carry Redis.
+            for _ in 0..<50 { interleaved.exchange(&connections[index], "xyzzy a b\r\n", "-ERR unknown command 'xyzzy'\r\n") }
+        }
+        for index in connections.indices { interleaved.close(&connections[index]) }
+        let crowded = try Self.analyze(interleaved) { $0.maxHeldTotal = 100 }
+        let crowdedHit = try #require(crowded.quality.limitsHit?.first { $0.limit == "--max-held" })
+        #expect(crowded.totals.commands == 100)
+        #expect(crowdedHit.count == 1_400, "every line is analysed or counted as not analysed")
+        #expect(try Self.analyze(interleaved).totals.commands == 1_500, "within the default bound every line counts")
+    }
+
     @Test func bufferLimitIsReportedWithItsConnection() throws {
         let capture = Self.sandwich { capture, bad in
             // A 100-byte hole never filled, then 20 kB behind it: more than the 4 kB the connection may hold.

@@ -125,7 +125,10 @@ func checkSession(_ input: UnsafeRawBufferPointer) {
     if first & 0x80 != 0 { limits.resp = tightLimits }
     // A fresh registry per input: interned unknown names must not carry over between inputs.
     let registry = CommandRegistry(maxUnknownNames: 8)
-    let session = ConnectionSession(connection: 1, registry: registry, limits: limits, midStream: first & 0x40 != 0)
+    // Sometimes a small shared budget, so the total-pending path runs too; it must balance to zero at close.
+    let budget = first & 0x20 != 0 ? PendingBudget(limit: 4) : nil
+    let session = ConnectionSession(connection: 1, registry: registry, limits: limits, midStream: first & 0x40 != 0,
+                                    pendingBudget: budget)
     // Chunks of 1 + (seed % 32) bytes, direction and gaps chosen from the following bytes.
     var offset = 1
     var time: Int64 = 1_000
@@ -149,7 +152,8 @@ func checkSession(_ input: UnsafeRawBufferPointer) {
         offset += size
     }
     session.close(timestampNanos: time + 1)
-    _ = session.pendingCount
+    if session.pendingCount != 0 { fatalError("\(session.pendingCount) commands still pending after close") }
+    if let budget, budget.held != 0 { fatalError("pending budget holds \(budget.held) after the only session closed") }
 }
 
 let testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt = { data, size in

@@ -404,23 +404,23 @@ public final class TrafficAnalyzer {
         info.heldCommandsDropped = 0
     }
 
-    /// Holds a command until its connection proves to carry Redis, within the per-connection and total bounds.
-    private func holdCommand(_ record: CommandRecord, on info: ConnectionInfo) {
-        if info.heldCommands.count < Self.maxHeld && heldTotal < options.maxHeldTotal {
-            info.heldCommands.append(record)
+    /// Holds a command or reply until its connection proves to carry Redis, within the per-connection and total
+    /// bounds; past them it is only counted in `dropped`.
+    private func hold<Item>(_ item: Item, in held: inout [Item], dropped: inout Int) {
+        if held.count < Self.maxHeld && heldTotal < options.maxHeldTotal {
+            held.append(item)
             heldTotal += 1
         } else {
-            info.heldCommandsDropped += 1
+            dropped += 1
         }
     }
 
+    private func holdCommand(_ record: CommandRecord, on info: ConnectionInfo) {
+        hold(record, in: &info.heldCommands, dropped: &info.heldCommandsDropped)
+    }
+
     private func holdReply(_ reply: UnpairedReply, on info: ConnectionInfo) {
-        if info.heldReplies.count < Self.maxHeld && heldTotal < options.maxHeldTotal {
-            info.heldReplies.append(reply)
-            heldTotal += 1
-        } else {
-            info.heldDropped += 1
-        }
+        hold(reply, in: &info.heldReplies, dropped: &info.heldDropped)
     }
 
     /// Calls `body` with every analysis in registration order. An indexed loop: `for in` over an array goes through

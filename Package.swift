@@ -66,14 +66,18 @@ let package = Package(
         ),
         // Generates BuildInfo.swift (git revision for `respcap --version`) on every build; "unknown" without git.
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture"], swiftSettings: settings),
+        // Finds ../shared/external-captures (or RESPCAP_EXTERNAL_CAPTURES) for the tests that read them in place.
+        .target(name: "ExternalCaptureLocation", path: "Tests/ExternalCaptureLocation"),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "ExternalCaptureLocation"], swiftSettings: settings),
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "Capture"], swiftSettings: settings),
-        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "Packets"], swiftSettings: settings),
+        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "Packets", "ExternalCaptureLocation"],
+                    swiftSettings: settings),
         .testTarget(name: "RESPTests", dependencies: ["RESP"], swiftSettings: settings),
         .testTarget(name: "RedisSemanticsTests", dependencies: ["RedisSemantics", "RESP"], swiftSettings: settings),
         // Counts heap allocations per thread in the test process (interposes malloc; Linux only).
         .target(name: "MallocCounting", path: "Tests/MallocCounting"),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Capture", "Packets", "MallocCounting"],
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Capture", "Packets", "MallocCounting",
+                                                          "ExternalCaptureLocation"],
                     exclude: ["EXTERNAL-CAPTURES.md"], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["respcap"], swiftSettings: settings),
     ]

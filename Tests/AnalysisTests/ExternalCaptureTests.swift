@@ -1,20 +1,22 @@
 import Analysis
+import ExternalCaptureLocation
 import Foundation
 import Testing
 
 /// Captures published by Zeek, spicy-redis, Packetbeat, tcpdump and nDPI, analysed in place. The expectations
 /// come from each project's own expected output (see EXTERNAL-CAPTURES.md), not from respcap.
-@Suite struct ExternalCaptureTests {
+@Suite(.enabled(if: ExternalCaptureLocation.testsEnabled, Comment(rawValue: ExternalCaptureLocation.skipReason)))
+struct ExternalCaptureTests {
     static let available = ExternalCaptures.all.filter {
         FileManager.default.fileExists(atPath: path(of: $0))
     }
 
     static func path(of e: ExternalCaptureExpectation) -> String {
-        TestPaths.externalCaptures.appendingPathComponent(e.directory).appendingPathComponent(e.file).path
+        ExternalCaptureLocation.path("\(e.directory)/\(e.file)")
     }
 
     @Test func sharedCapturesArePresent() {
-        #expect(Self.available.count == ExternalCaptures.all.count, "../shared/external-captures is incomplete")
+        #expect(Self.available.count == ExternalCaptures.all.count, "\(ExternalCaptureLocation.directory.path) is incomplete")
     }
 
     @Test(arguments: available.map(\.directory))

@@ -1,13 +1,12 @@
 import Foundation
 
-/// Paths of the repository's fixtures, golden reports and the shared external captures, found from this file.
+/// Paths of the repository's fixtures and golden reports, found from this file (external captures:
+/// `ExternalCaptureLocation`).
 enum TestPaths {
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = repositoryRoot.appendingPathComponent("fixtures")
     static let reports = repositoryRoot.appendingPathComponent("reports")
-    static let externalCaptures = repositoryRoot.deletingLastPathComponent()
-        .appendingPathComponent("shared/external-captures")
 
     /// Names of the fixtures that have a capture and a truth file (`fixtures/NAME.pcap` + `NAME.truth.json`).
     static func fixtureNames() -> [String] {

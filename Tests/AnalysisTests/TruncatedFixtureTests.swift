@@ -34,7 +34,7 @@ import Testing
         var previousCommands = 0
         var previousPackets = 0
         for cut in 0...file.count {
-            FileManager.default.createFile(atPath: path, contents: Data(file[..<cut]))
+            try Data(file[..<cut]).write(to: URL(fileURLWithPath: path))
             let outcome = Result { try CaptureAnalyzer(options: options).analyze(paths: [path]) }
             guard case .success(let report) = outcome else {
                 let error = outcome.failureAsCaptureError

@@ -1,3 +1,4 @@
+import ExternalCaptureLocation
 import Foundation
 import Testing
 @testable import Capture
@@ -228,16 +229,15 @@ func readAll(_ reader: CaptureFileReader) -> ReadResult {
     }
 
     /// Packet counts of the external captures, as `tcpdump -r FILE | wc -l` reports them (an independent reader).
-    @Test(arguments: [
+    @Test(.enabled(if: ExternalCaptureLocation.testsEnabled, Comment(rawValue: ExternalCaptureLocation.skipReason)),
+          arguments: [
         ("zeek-django-cloud/django-cloud.pcapng", 474), ("zeek-start-with-server/start-with-server.pcapng", 6),
         ("packetbeat-redis-session/redis_session.pcap", 22), ("zeek-pipelining-example/pipelining-example.pcap", 12),
         ("tcpdump-resp-4-infiniteloop/resp_4_infiniteloop.pcapng", 1),
         ("zeek-history-django-cache-trace/django-cache.trace", 1600),
     ])
     func externalCapturePacketCounts(file: String, expected: Int) throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("shared/external-captures/\(file)").path
+        let path = ExternalCaptureLocation.path(file)
         let result = readAll(try CaptureFileReader(path: path))
         #expect(result.error == nil)
         #expect(result.packets.count == expected)

@@ -1,3 +1,4 @@
+import ExternalCaptureLocation
 import Foundation
 import Packets
 import TCPReassembly
@@ -77,12 +78,11 @@ private func readSegments(_ path: String) throws -> [Seg] {
 }
 
 private func capturePath(_ relative: String) -> String {
-    // Tests/TCPReassemblyTests/<this file> -> repository root -> ../shared/external-captures
-    URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("../shared/external-captures/\(relative)").path
+    ExternalCaptureLocation.path(relative)
 }
 
-@Suite("TCPReassembler on real captures")
+@Suite("TCPReassembler on real captures",
+       .enabled(if: ExternalCaptureLocation.testsEnabled, Comment(rawValue: ExternalCaptureLocation.skipReason)))
 struct RealCaptureTests {
     /// Reference byte counts per direction: `tshark -r FILE -q -z follow,tcp,raw,N` (summed over streams), which
     /// agree with the sum of `tcp.len` per direction.

@@ -90,18 +90,18 @@ struct CommonOptions: ParsableArguments {
             do { try t.set(assignment) } catch { throw ValidationError(error.description) }
         }
         _ = try ports()
-        for (name, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending), ("--max-pending-total", maxPendingTotal), ("--max-depth", maxDepth), ("--reorder-window", reorderWindow),
-                              ("--max-inline", maxInline), ("--max-elements", maxElements), ("--max-bulk", maxBulk)]
-        where value < 1 {
-            throw ValidationError("\(name) must be at least 1")
+        // Lower bounds, and upper ones where a value sizes an allocation: an absurd value is a usage error, not a crash.
+        let bounds: [(String, Int, Int, Int)] = [
+            ("--max-connections", maxConnections, 1, .max), ("--max-pending", maxPending, 1, .max),
+            ("--max-pending-total", maxPendingTotal, 1, .max), ("--max-held", maxHeld, 0, .max),
+            ("--max-depth", maxDepth, 1, 1_000_000), ("--reorder-window", reorderWindow, 1, 1_000_000),
+            ("--kept-prefix", keptPrefix, 16, 1 << 20), ("--max-inline", maxInline, 1, .max),
+            ("--max-elements", maxElements, 1, .max), ("--max-bulk", maxBulk, 1, .max),
+        ]
+        for (name, value, least, most) in bounds {
+            if value < least { throw ValidationError("\(name) must be at least \(least)") }
+            if value > most { throw ValidationError("\(name) must be at most \(most)") }
         }
-        // Upper bounds where a value sizes an allocation or is converted to nanoseconds: an absurd one is a usage
-        // error, not a crash.
-        for (name, value, most) in [("--reorder-window", reorderWindow, 1_000_000), ("--kept-prefix", keptPrefix, 1 << 20),
-                                    ("--max-depth", maxDepth, 1_000_000)] where value > most {
-            throw ValidationError("\(name) must be at most \(most)")
-        }
-        if keptPrefix < 16 { throw ValidationError("--kept-prefix must be at least 16") }
         if maxBufferedBytes < 0 || maxBufferedTotal < 0 { throw ValidationError("buffer limits cannot be negative") }
         if !(idleTimeout > 0) || idleTimeout > 31_536_000 { throw ValidationError("--idle-timeout must be between 0 and 31536000 seconds") }
     }
@@ -135,7 +135,7 @@ struct CommonOptions: ParsableArguments {
         options.maxTrackedKeys = min(max(1, maxTrackedKeys), 1 << 32)
         options.maxTrackedClients = min(max(1, maxTrackedClients), 1 << 32)
         options.maxUnknownCommandNames = min(max(1, maxCommandNames), 1 << 32)
-        options.maxHeldTotal = max(0, maxHeld)
+        options.maxHeldTotal = maxHeld
         for assignment in thresholds { try options.thresholds.set(assignment) }
         options.session.resp.keptPrefix = keptPrefix
         options.session.resp.maxDepth = maxDepth

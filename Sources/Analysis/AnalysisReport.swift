@@ -156,7 +156,9 @@ public struct AnalysisReport: Codable, Sendable {
         public var limit: String
         /// Its value in this run.
         public var value: Int
-        /// Where it bit: `reassembly`, `requests`, `replies`, `commands`, `keys`, `queues`, `blockingPops`, `clients`.
+        /// Where it bit: `reassembly`, `requests`, `replies`, `commands`, `keys`, `queues`, `blockingPops` (served per
+        /// key), `blockingPopKeyCounts`, `blockingPopConnections`, `clients`. One entry per (limit, scope): merges add
+        /// counts of the same pair.
         public var scope: String
         /// How many things went past it (connections evicted, commands dropped, keys not tracked one by one...).
         public var count: Int

@@ -196,12 +196,12 @@ public final class BlockingPopStats: TrafficAnalysis {
         let cappedBuckets = keyCounts.values.filter(\.clientsCapped).count
         if distributionOverflow > 0 {
             report.quality.noteLimitHit(AnalysisReport.LimitHit(
-                limit: "--max-tracked-keys", value: maxDistributionBuckets, scope: "blockingPops", count: distributionOverflow,
+                limit: "--max-tracked-keys", value: maxDistributionBuckets, scope: "blockingPopKeyCounts", count: distributionOverflow,
                 effect: "calls with a key count past the limit of distinct key counts are in the totals, not in the distribution"))
         }
         if cappedBuckets > 0 {
             report.quality.noteLimitHit(AnalysisReport.LimitHit(
-                limit: "--max-tracked-clients", value: maxClientsPerBucket, scope: "blockingPops", count: cappedBuckets,
+                limit: "--max-tracked-clients", value: maxClientsPerBucket, scope: "blockingPopConnections", count: cappedBuckets,
                 effect: "distinct connections per key count (x10 the client limit) stopped counting in this many buckets"))
         }
         if servedByKey.pruned {

@@ -105,7 +105,9 @@ import Testing
                 let key = "k\(host):\(i)"
                 capture.exchange(&c, "*2\r\n$3\r\nGET\r\n$\(key.utf8.count)\r\n\(key)\r\n", "$-1\r\n")
                 capture.exchange(&c, "*3\r\n$5\r\nLPUSH\r\n$\(key.utf8.count + 1)\r\nq\(key)\r\n$1\r\nv\r\n", ":1\r\n")
-                capture.exchange(&c, "*3\r\n$5\r\nBRPOP\r\n$\(key.utf8.count + 1)\r\nq\(key)\r\n$1\r\n0\r\n",
+                // 1 to 6 keys: more distinct key counts than --max-tracked-keys 4 allows in the distribution.
+                let extra = (0..<(i % 6)).map { "$\(key.utf8.count + 2)\r\nx\($0)\(key)\r\n" }.joined()
+                capture.exchange(&c, "*\(3 + i % 6)\r\n$5\r\nBRPOP\r\n$\(key.utf8.count + 1)\r\nq\(key)\r\n\(extra)$1\r\n0\r\n",
                                  "*2\r\n$\(key.utf8.count + 1)\r\nq\(key)\r\n$1\r\nv\r\n")
             }
             // Nested deeper than --max-depth, then a healthy PING.
@@ -124,10 +126,12 @@ import Testing
         #expect((hit("--max-tracked-keys", "keys")?.count ?? 0) > 0)
         #expect((hit("--max-tracked-keys", "queues")?.count ?? 0) > 0)
         #expect((hit("--max-tracked-keys", "blockingPops")?.count ?? 0) > 0)
+        #expect((hit("--max-tracked-keys", "blockingPopKeyCounts")?.count ?? 0) > 0)
         #expect(hit("--max-tracked-clients", "clients")?.count == 3, "5 client addresses, 2 tracked")
         #expect(hit("--max-depth", "replies")?.count == 5)
         #expect(hit("--max-connections", "reassembly") == nil && hit("--max-pending", "commands") == nil)
         #expect(hits.allSatisfy { !$0.effect.isEmpty })
+        #expect(Set(hits.map { "\($0.limit) \($0.scope)" }).count == hits.count, "one entry per (limit, scope): merge adds by it")
         // The analyses kept counting in the totals.
         let calls = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.calls) })
         #expect(calls["get"] == 50 && calls["lpush"] == 50 && calls["brpop"] == 50 && calls["ping"] == 5)

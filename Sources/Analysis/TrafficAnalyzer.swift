@@ -218,9 +218,9 @@ public final class TrafficAnalyzer {
                             effect: "out-of-order data held past the per-connection or total (--max-buffered-total "
                                 + "\(reassembly.maxBufferedBytesTotal)) bound was given up as gaps"))
         }
-        if q.pendingOverflows - pendingBudget.overflows > 0 {
+        if pendingBudget.connectionOverflows > 0 {
             hits.append(Hit(limit: "--max-pending", value: options.session.maxPendingCommands, scope: "commands",
-                            count: q.pendingOverflows - pendingBudget.overflows,
+                            count: pendingBudget.connectionOverflows,
                             effect: "commands past the bound on one connection were counted, not paired with replies"))
         }
         if pendingBudget.overflows > 0 {

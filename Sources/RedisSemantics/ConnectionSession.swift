@@ -289,6 +289,7 @@ public final class ConnectionSession {
         if let dropped = pending.append(making: {
             Pending(record: request, repliesExpected: repliesExpected, subscriptionKind: pendingSubscription)
         }) {
+            pendingBudget?.connectionOverflows += 1
             var lost = dropped.record
             lost.outcome = .overflowed
             eventBuffer.events.append(.command(lost))
@@ -436,13 +437,15 @@ public final class SessionEventBuffer {
     public init() {}
 }
 
-/// Commands awaiting replies on all the sessions that share it, bounded by `limit`.
+/// Commands awaiting replies on all the sessions that share it, bounded by `limit`, and what the bounds cost.
 public final class PendingBudget {
     public let limit: Int
     /// Pending commands of all sharing sessions, as of the end of each one's last call.
     public internal(set) var held = 0
     /// Commands given up because the total reached `limit`.
     public internal(set) var overflows = 0
+    /// Commands given up because their own connection reached `SessionLimits.maxPendingCommands`.
+    public internal(set) var connectionOverflows = 0
 
     public init(limit: Int) {
         self.limit = max(1, limit)

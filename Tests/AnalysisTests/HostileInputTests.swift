@@ -169,16 +169,23 @@ import Testing
         #expect(report.capture.durationSeconds >= 1.7e9)
     }
 
+    /// `count` connections one after another, each sending `line` `times` times in one burst, never answered.
+    static func connections(_ count: Int, firstPort: UInt16, eachSending line: String, times: Int, close: Bool) -> SyntheticCapture {
+        var capture = SyntheticCapture()
+        for index in 0..<count {
+            var c = SyntheticCapture.Connection(clientPort: firstPort + UInt16(index), serverPort: 6379)
+            capture.handshake(&c)
+            capture.send(&c, fromClient: true, Array(String(repeating: line, count: times).utf8))
+            if close { capture.close(&c) }
+        }
+        return capture
+    }
+
     /// Unanswered pipelines on many connections: each connection stays under --max-pending, all of them together
     /// are held to --max-pending-total (a pending command holds a whole record: a 15 MB capture of them asked for
     /// 1.3 GB before this bound).
     @Test func pendingCommandsOnAllConnectionsAreBoundedTogether() throws {
-        var capture = SyntheticCapture()
-        for index in 0..<20 {
-            var c = SyntheticCapture.Connection(clientPort: UInt16(41_000 + index), serverPort: 6379)
-            capture.handshake(&c)
-            capture.send(&c, fromClient: true, Array(String(repeating: "*1\r\n$4\r\nPING\r\n", count: 50).utf8))
-        }
+        let capture = Self.connections(20, firstPort: 41_000, eachSending: "*1\r\n$4\r\nPING\r\n", times: 50, close: false)
         let report = try Self.analyze(capture) { $0.session.maxPendingTotal = 100 }
         #expect(report.commands.first { $0.name == "ping" }?.calls == 1_000, "every command is still counted")
         #expect(report.quality.unansweredCommands == 100, "at most 100 were held to the end")
@@ -195,13 +202,7 @@ import Testing
     /// Text lines naming unknown commands are held (a whole record each) until their connection proves to carry
     /// Redis; on all connections together at most --max-held are (a 12 MB capture of them asked for 800 MB before).
     @Test func heldLinesOnAllConnectionsAreBoundedTogether() throws {
-        var capture = SyntheticCapture()
-        for index in 0..<30 {
-            var c = SyntheticCapture.Connection(clientPort: UInt16(42_000 + index), serverPort: 6379)
-            capture.handshake(&c)
-            capture.send(&c, fromClient: true, Array(String(repeating: "xyzzy a b\r\n", count: 50).utf8))
-            capture.close(&c)
-        }
+        let capture = Self.connections(30, firstPort: 42_000, eachSending: "xyzzy a b\r\n", times: 50, close: true)
         // Connections close one after another, each releasing what it held: 50 at a time fit in 100.
         let roomy = try Self.analyze(capture) { $0.maxHeldTotal = 100 }
         #expect(roomy.quality.limitsHit?.first { $0.limit == "--max-held" } == nil)

@@ -14,7 +14,8 @@ public struct CaptureAnalyzer {
 
     public let options: AnalysisOptions
     public var progressInterval = 65_536
-    /// Threads: 1 reads and analyses on the calling thread; 2 (or more) reads the files on a second thread
+    /// Threads: 1 does everything on the calling thread; 2 runs the analyses on a second thread (`AnalysisWorker`)
+    /// while the calling thread reads, reassembles and decodes; 3 (or more) also reads the files on a third
     /// (`CaptureReadAhead`). The report is the same either way.
     public var threads = 1
     /// Bytes of packets per hand-over batch with `threads` > 1 (four batches are in flight at most).
@@ -30,12 +31,12 @@ public struct CaptureAnalyzer {
     /// `extraAnalyses` observe the same stream (e.g. an NDJSON event writer).
     public func analyze(paths: [String], extraAnalyses: [any TrafficAnalysis] = [],
                         progress: ((Progress) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
-        let analyzer = try TrafficAnalyzer(options: options, analyses: extraAnalyses)
+        let analyzer = try TrafficAnalyzer(options: options, analyses: extraAnalyses, analysisThread: threads > 1)
         var formats: [String] = []
         var totalBytes: Int64 = 0
         var truncation: String?
         var warnings: [String] = []
-        let readAhead = threads > 1 ? CaptureReadAhead(paths: paths, batchBytes: readAheadBatchBytes) : nil
+        let readAhead = threads > 2 ? CaptureReadAhead(paths: paths, batchBytes: readAheadBatchBytes) : nil
         if let readAhead, readAhead.start() {
             try analyzeReadAhead(readAhead, paths: paths, analyzer: analyzer, formats: &formats, totalBytes: &totalBytes,
                                  truncation: &truncation, warnings: &warnings, progress: progress)

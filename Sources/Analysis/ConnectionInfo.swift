@@ -24,11 +24,10 @@ public final class ConnectionInfo {
     public internal(set) var gapBytes: Int64 = 0
     /// Names of the command ids in this connection's records.
     public let registry: CommandRegistry
-    private let sessionLimits: SessionLimits
-    private let eventBuffer: SessionEventBuffer
-    private let pendingBudget: PendingBudget
-    /// Created with the first bytes: a connection that never carries data (a SYN flood) costs no decoders.
-    private var storedSession: ConnectionSession?
+    /// The RESP version the connection ended with (HELLO 3 switches it): set when it closes.
+    public internal(set) var protocolVersion = 2
+    /// Bytes skipped by the decoders while looking for a message boundary: set when it closes.
+    public internal(set) var resyncSkippedBytes: Int64 = 0
     /// Until a connection shows a real Redis request (a known command, or any RESP array), text lines naming
     /// unknown commands and the server's replies are held rather than counted: they may be another protocol on
     /// the port. A client-side protocol error before that proof marks the connection not-Redis and drops them.
@@ -46,8 +45,7 @@ public final class ConnectionInfo {
     var churn = ConnectionChurn.ConnectionState()
     var roundTripChain = LatencyStats.RoundTripChain()
 
-    init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
-         registry: CommandRegistry, sessionLimits: SessionLimits, eventBuffer: SessionEventBuffer, pendingBudget: PendingBudget) {
+    init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64, registry: CommandRegistry) {
         self.id = id
         self.client = client
         self.server = server
@@ -55,29 +53,6 @@ public final class ConnectionInfo {
         self.openedNanos = openedNanos
         self.lastActivityNanos = openedNanos
         self.registry = registry
-        self.sessionLimits = sessionLimits
-        self.eventBuffer = eventBuffer
-        self.pendingBudget = pendingBudget
-    }
-
-    /// The pairing session, created on first use.
-    var session: ConnectionSession {
-        if let existing = storedSession { return existing }
-        let created = ConnectionSession(connection: id.rawValue, registry: registry, limits: sessionLimits, midStream: !handshakeSeen,
-                                        eventBuffer: eventBuffer, pendingBudget: pendingBudget)
-        storedSession = created
-        return created
-    }
-
-    /// The session if the connection carried any bytes.
-    var existingSession: ConnectionSession? { storedSession }
-
-    public var protocolVersion: Int { storedSession?.protocolVersion ?? 2 }
-
-    /// Bytes skipped by the decoders while looking for a message boundary.
-    public var resyncSkippedBytes: Int64 {
-        guard let session = storedSession else { return 0 }
-        return session.requestDecoder.skippedBytes + session.replyDecoder.skippedBytes
     }
 
     /// Traffic on the port that did not decode as RESP: flagged by a client protocol error before any real

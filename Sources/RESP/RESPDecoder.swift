@@ -106,7 +106,8 @@ public struct RESPDecoder {
         while i < end {
             switch state {
             case .start:
-                i = startValue(base, i, end, &handler)
+                let next = decodeWholeValues(base, i, end, &handler)
+                i = next == i ? startValue(base, i, end, &handler) : next
             case .line(let kind):
                 i = continueLine(kind, base, i, end, &handler)
             case .bulkBody(let kind):
@@ -122,6 +123,93 @@ public struct RESPDecoder {
             }
         }
         streamOffset &+= Int64(end)
+    }
+
+    // MARK: - Whole values
+
+    /// The fast path: decodes values that lie whole in the chunk and need nothing unusual (bulk strings, arrays,
+    /// integers, simple strings and errors), straight from the bytes, without the state machine's per-line
+    /// bookkeeping. Returns where it stopped: at the end, or at the first value it leaves to the state machine
+    /// (split across chunks, RESP3 types, inline requests, anything invalid or past a limit), which then produces
+    /// exactly the events it would have produced from there. Called in `.start`, and stays in it.
+    @inline(__always)
+    private mutating func decodeWholeValues<H: RESPTokenHandler>(
+        _ base: UnsafeRawPointer, _ start: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        var i = start
+        let client = side == .client
+        while i < end {
+            let byte = base.load(fromByteOffset: i, as: UInt8.self)
+            if byte == UInt8(ascii: "$") {
+                if client && stack.isEmpty { return i }
+                guard let (length, bodyStart) = Self.wholeLengthLine(base, i + 1, end),
+                      length <= limits.maxBulkLength, end - bodyStart >= length + 2,
+                      base.load(fromByteOffset: bodyStart + length, as: UInt8.self) == UInt8(ascii: "\r"),
+                      base.load(fromByteOffset: bodyStart + length + 1, as: UInt8.self) == UInt8(ascii: "\n")
+                else { return i }
+                let next = bodyStart + length + 2
+                messageBytes &+= next - i
+                emit(.bulkString, length: length, integer: Int64(length),
+                     content: UnsafeRawBufferPointer(start: base + bodyStart, count: min(limits.keptPrefix, length)), &handler)
+                valueCompleted(&handler)
+                i = next
+            } else if byte == UInt8(ascii: "*") {
+                if client && !stack.isEmpty { return i }
+                guard let (count, next) = Self.wholeLengthLine(base, i + 1, end), count > 0, count <= limits.maxAggregateElements,
+                      stack.count < limits.maxDepth
+                else { return i }
+                messageBytes &+= next - i
+                emit(.array, length: count, integer: Int64(count), content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+                stack.append(Frame(remaining: count, isAttribute: false))
+                i = next
+            } else if client {
+                return i
+            } else if byte == UInt8(ascii: ":") {
+                var p = i + 1
+                let negative = p < end && base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-")
+                if negative { p += 1 }
+                guard let (magnitude, next) = Self.wholeLengthLine(base, p, end) else { return i }
+                messageBytes &+= next - i
+                emit(.integer, length: 0, integer: negative ? -Int64(magnitude) : Int64(magnitude),
+                     content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
+                valueCompleted(&handler)
+                i = next
+            } else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
+                // Short lines only (+OK, +QUEUED, -ERR ...): scanned byte by byte, longer ones go to memchr.
+                var p = i + 1
+                let limit = min(end, i + 1 + 64)
+                while p < limit && base.load(fromByteOffset: p, as: UInt8.self) != UInt8(ascii: "\n") { p += 1 }
+                guard p < limit, p > i + 1, base.load(fromByteOffset: p - 1, as: UInt8.self) == UInt8(ascii: "\r") else { return i }
+                let contentCount = p - 1 - (i + 1)
+                messageBytes &+= p + 1 - i
+                emit(byte == UInt8(ascii: "+") ? .simpleString : .simpleError, length: contentCount, integer: 0,
+                     content: UnsafeRawBufferPointer(start: base + i + 1, count: min(limits.keptPrefix, contentCount)), &handler)
+                valueCompleted(&handler)
+                i = p + 1
+            } else {
+                return i
+            }
+        }
+        return i
+    }
+
+    /// A length line's digits and CRLF, whole in the chunk from `p`: 1...18 digits (no sign, so no overflow), then
+    /// the value and the index past the line feed. Anything else is nil, for the state machine to judge.
+    @inline(__always)
+    private static func wholeLengthLine(_ base: UnsafeRawPointer, _ p: Int, _ end: Int) -> (Int, Int)? {
+        var q = p
+        var value = 0
+        let limit = min(end, p + 18)
+        while q < limit {
+            let digit = base.load(fromByteOffset: q, as: UInt8.self) &- UInt8(ascii: "0")
+            guard digit <= 9 else { break }
+            value = value &* 10 &+ Int(digit)
+            q += 1
+        }
+        guard q > p, end - q >= 2, base.load(fromByteOffset: q, as: UInt8.self) == UInt8(ascii: "\r"),
+              base.load(fromByteOffset: q + 1, as: UInt8.self) == UInt8(ascii: "\n")
+        else { return nil }
+        return (value, q + 2)
     }
 
     // MARK: - Value start

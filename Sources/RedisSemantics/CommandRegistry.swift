@@ -85,4 +85,14 @@ public final class CommandRegistry {
     }
 
     public func isKnown(_ id: CommandID) -> Bool { entries[Int(id.rawValue)].tableIndex != nil }
+
+    /// Entries so far: ids `0..<count` are given.
+    public var count: Int { entries.count }
+
+    /// Takes over an entry another registry (built with the same table) interned at id `count`: a second thread keeps
+    /// its own registry in step from a stream of these, instead of reading one another thread writes to.
+    public func mirror(_ entry: Entry) {
+        if entry.tableIndex == nil { unknownIDs[entry.name] = CommandID(rawValue: Int32(entries.count)) }
+        entries.append(entry)
+    }
 }

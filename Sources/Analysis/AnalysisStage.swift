@@ -1,0 +1,349 @@
+import Packets
+import RESP
+import RedisSemantics
+import TCPReassembly
+
+/// The second half of `TrafficAnalyzer`: takes the stream stage's batches, in order, and runs every analysis over
+/// them. Owns the connections as analyses see them (`ConnectionInfo`), the holding of lines from connections not yet
+/// shown to carry Redis, and the counts of what was paired, lost or given up.
+final class AnalysisStage {
+    let options: AnalysisOptions
+    /// The stream stage's registry, mirrored from `.commandName` events: analyses read names from it.
+    let registry: CommandRegistry
+    private var connections: [ConnectionID: ConnectionInfo] = [:]
+    private var lastConnection: ConnectionInfo?
+    /// Commands and replies held on all connections (`AnalysisOptions.maxHeldTotal`), and held commands given up.
+    private var heldTotal = 0
+    private(set) var heldCommandsNotAnalysed = 0
+    let analyses: [any TrafficAnalysis]
+    /// The built-in analyses again, by type, for the per-command call: direct calls, no existential retain and
+    /// release per analysis. `analyses` (built-ins first, in this order, then the extra ones) serves everything else.
+    private let commandStats: CommandStats
+    private let connectionStats: ConnectionStats
+    private let pushStats: PushStats
+    private let blockingPopStats: BlockingPopStats
+    private let queueStats: QueueStats
+    private let connectionChurn: ConnectionChurn
+    private let keyStats: KeyStats
+    private let latencyStats: LatencyStats
+    private let extraAnalyses: [any TrafficAnalysis]
+
+    private(set) var unpairedReplies = 0
+    private(set) var unansweredCommands = 0
+    private(set) var lostInGaps = 0
+    private(set) var overflowed = 0
+    private(set) var parseErrorsByCode: [String: Int] = [:]
+    private(set) var resyncSkipped: Int64 = 0
+    private(set) var notRedisConnections = 0
+    private(set) var notRedisServerMessages = 0
+    private(set) var discardedCommands = 0
+    private(set) var connectionsWithGaps = 0
+    private(set) var gapDetails: [AnalysisReport.GapDetail] = []
+    static let maxGapDetails = 20
+    private(set) var problems: [AnalysisReport.QualityEvent] = []
+    private(set) var problemsNotListed = 0
+
+    /// Records where a parse error or a limit hit happened (the first `maxGapDetails`; the rest are counted).
+    private func noteProblem(on info: ConnectionInfo, kind: String, detail: String) {
+        guard problems.count < Self.maxGapDetails else { problemsNotListed += 1; return }
+        problems.append(AnalysisReport.QualityEvent(kind: kind, connection: info.id.rawValue, client: info.client.description,
+                                                    server: info.server.description, timestamp: Timestamp.iso8601(info.lastActivityNanos),
+                                                    detail: detail))
+    }
+
+    init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis]) {
+        self.options = options
+        registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
+        // Order matters where analyses share a report object: ConnectionStats writes `connections`, ConnectionChurn adds to it.
+        // One redactor for every analysis, so a key gets the same token wherever it appears.
+        let redactor = options.redactKeys ? KeyRedactor() : nil
+        let prefixRule = KeyPrefixRule(delimiters: options.keyDelimiters)
+        commandStats = CommandStats()
+        connectionStats = ConnectionStats()
+        pushStats = PushStats()
+        // Key-count buckets follow the key limit; connection ids per bucket, ten times the client limit.
+        blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, maxDistributionBuckets: options.maxTrackedKeys,
+                                            maxClientsPerBucket: Self.saturatingTimesTen(options.maxTrackedClients), redactor: redactor)
+        queueStats = QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
+        connectionChurn = ConnectionChurn(maxTrackedClients: options.maxTrackedClients)
+        keyStats = KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
+        latencyStats = LatencyStats()
+        extraAnalyses = extra
+        analyses = [commandStats, connectionStats, pushStats, blockingPopStats, queueStats, connectionChurn, keyStats,
+                    latencyStats] + extra
+    }
+
+    static func saturatingTimesTen(_ value: Int) -> Int {
+        let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+        return overflow ? Int.max : product
+    }
+
+    /// Handles a batch's events in order. Session events are read where they lie in the batch (an event holds a
+    /// whole record, ~850 bytes); indexed loops and no capturing closures, for the same reason as `forEachAnalysis`.
+    func consume(_ batch: StageBatch) {
+        batch.sessionEvents.withUnsafeBufferPointer { sessionEvents in
+            var next = sessionEvents.baseAddress
+            var index = 0
+            while index < batch.streamEvents.count {
+                switch batch.streamEvents[index] {
+                case .commandName(let entry):
+                    registry.mirror(entry)
+                case .opened(let id, let client, let server, let handshakeSeen, let time):
+                    opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: time)
+                case .data(let id, let toServer, let byteCount, let time, let count):
+                    let info = data(id, toServer: toServer, byteCount: byteCount, at: time)
+                    handle(count, eventsFrom: &next, on: info)
+                case .gap(let id, let toServer, let byteCount, let time, let count):
+                    let info = gap(id, toServer: toServer, bytes: byteCount, at: time)
+                    handle(count, eventsFrom: &next, on: info)
+                case .bufferLimit(let id, let toServer):
+                    bufferLimitReached(id, toServer: toServer)
+                case .closed(let id, let reason, let by, let time, let count, let protocolVersion, let skipped):
+                    let info = closing(id, reason: reason, by: by, at: time, protocolVersion: protocolVersion, resyncSkipped: skipped)
+                    handle(count, eventsFrom: &next, on: info)
+                    if let info { closed(info) }
+                }
+                index += 1
+            }
+        }
+    }
+
+    /// Handles the `count` session events at `next` on `info` (skips them without one) and moves `next` past them.
+    private func handle(_ count: Int, eventsFrom next: inout UnsafePointer<SessionEvent>?, on info: ConnectionInfo?) {
+        guard count > 0, let first = next else { return }
+        if let info {
+            var index = 0
+            while index < count {
+                handle(first + index, on: info)
+                index += 1
+            }
+        }
+        next = first + count
+    }
+
+    // MARK: - Connection events
+
+    private func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
+        let info = ConnectionInfo(id: id, client: client, server: server, handshakeSeen: handshakeSeen, openedNanos: time,
+                                  registry: registry)
+        connections[id] = info
+        forEachAnalysis { $0.connectionOpened(info) }
+    }
+
+    private func data(_ id: ConnectionID, toServer: Bool, byteCount: Int, at time: Int64) -> ConnectionInfo? {
+        guard let info = connection(id) else { return nil }
+        info.lastActivityNanos = time
+        if toServer {
+            info.clientBytes += Int64(byteCount)
+        } else {
+            info.serverBytes += Int64(byteCount)
+        }
+        return info
+    }
+
+    private func gap(_ id: ConnectionID, toServer: Bool, bytes: Int, at time: Int64) -> ConnectionInfo? {
+        guard let info = connection(id) else { return nil }
+        if info.gaps == 0 { connectionsWithGaps += 1 }
+        info.gaps += 1
+        info.gapBytes += Int64(bytes)
+        if gapDetails.count < Self.maxGapDetails {
+            gapDetails.append(AnalysisReport.GapDetail(
+                connection: id.rawValue, client: info.client.description, server: info.server.description,
+                direction: toServer ? "request" : "reply", timestamp: Timestamp.iso8601(time),
+                bytesLost: bytes, commandsBefore: info.commands))
+        }
+        return info
+    }
+
+    private func bufferLimitReached(_ id: ConnectionID, toServer: Bool) {
+        guard let info = connection(id), !info.bufferLimitNoted else { return }
+        info.bufferLimitNoted = true
+        let limits = options.reassembly
+        noteProblem(on: info, kind: "bufferLimit",
+                    detail: "\(toServer ? "request" : "reply") stream: out-of-order bytes past --max-buffered-bytes "
+                        + "(\(limits.maxBufferedBytesPerConnection)) or --max-buffered-total (\(limits.maxBufferedBytesTotal)); "
+                        + "stopped waiting for the missing bytes (a gap)")
+    }
+
+    /// Set before the session's last events are handled: analyses see how the connection ended when its last
+    /// commands arrive (e.g. pending at the end of the capture versus abandoned by a client that went away).
+    private func closing(_ id: ConnectionID, reason: CloseReason, by: StreamDirection?, at time: Int64, protocolVersion: Int,
+                         resyncSkipped skipped: Int64) -> ConnectionInfo? {
+        guard let info = connection(id) else { return nil }
+        info.closedNanos = time
+        info.closeReason = reason
+        info.closedBy = by
+        info.protocolVersion = protocolVersion
+        info.resyncSkippedBytes = skipped
+        return info
+    }
+
+    private func closed(_ info: ConnectionInfo) {
+        resyncSkipped += info.resyncSkippedBytes
+        if !info.confirmedRedis {
+            if info.notRedis && info.serverParseErrors > 0 {
+                // Neither side spoke RESP (TLS, another protocol): the server's bytes are not Redis replies.
+                notRedisServerMessages += info.heldReplies.count + info.heldDropped
+                heldTotal -= info.heldReplies.count
+                info.heldReplies.removeAll()
+                info.heldDropped = 0
+            }
+            // Otherwise a real server answered (e.g. errors to garbage requests): its replies count, unpaired.
+            releaseHeld(info)
+        }
+        if info.looksLikeNotRedis {
+            notRedisConnections += 1
+            noteProblem(on: info, kind: "notRedis", detail: "the traffic does not decode as RESP; no commands taken from it")
+        }
+        if info.closeReason == .evicted {
+            noteProblem(on: info, kind: "connectionLimit",
+                        detail: "evicted (least recently active) to stay within \(options.reassembly.maxConnections) tracked connections")
+        }
+        forEachAnalysis { $0.connectionClosed(info) }
+        connections[info.id] = nil
+        if lastConnection === info { lastConnection = nil }
+    }
+
+    static let maxHeld = 1000
+
+    private func count(_ record: CommandRecord, on info: ConnectionInfo) {
+        info.commands += 1
+        switch record.outcome {
+        case .unanswered: unansweredCommands += 1
+        case .lostInGap: lostInGaps += 1
+        case .overflowed:
+            overflowed += 1
+            if !info.pendingLimitNoted {
+                info.pendingLimitNoted = true
+                noteProblem(on: info, kind: "pendingLimit",
+                            detail: "more commands awaiting replies than --max-pending (\(options.session.maxPendingCommands)) on this "
+                                + "connection or --max-pending-total (\(options.session.maxPendingTotal)) on all; the excess is counted, not paired")
+            }
+        default: break
+        }
+        // The same order as `analyses`.
+        commandStats.command(record, on: info)
+        connectionStats.command(record, on: info)
+        pushStats.command(record, on: info)
+        blockingPopStats.command(record, on: info)
+        queueStats.command(record, on: info)
+        connectionChurn.command(record, on: info)
+        keyStats.command(record, on: info)
+        latencyStats.command(record, on: info)
+        var index = 0
+        while index < extraAnalyses.count {
+            extraAnalyses[index].command(record, on: info)
+            index += 1
+        }
+    }
+
+    /// A text line that was not a Redis request: not a command. A reply the server sent to it is still a reply
+    /// on the wire, now without a request.
+    private func discard(_ record: CommandRecord, on info: ConnectionInfo) {
+        discardedCommands += 1
+        guard record.outcome == .replied, let kind = record.replyKind else { return }
+        let reply = UnpairedReply(connection: record.connection, kind: kind, bytes: record.replyBytes,
+                                  errorPrefix: record.errorPrefix, timestampNanos: record.replyStartNanos)
+        holdReply(reply, on: info)
+    }
+
+    private func unpaired(_ reply: UnpairedReply, on info: ConnectionInfo) {
+        unpairedReplies += 1
+        forEachAnalysis { $0.unpairedReply(reply, on: info) }
+    }
+
+    /// The connection proved to be Redis (or ended without proof either way): count what was held.
+    private func releaseHeld(_ info: ConnectionInfo) {
+        for record in info.heldCommands { count(record, on: info) }
+        for reply in info.heldReplies { unpaired(reply, on: info) }
+        unpairedReplies += info.heldDropped
+        heldCommandsNotAnalysed += info.heldCommandsDropped
+        heldTotal -= info.heldCommands.count + info.heldReplies.count
+        info.heldCommands.removeAll()
+        info.heldReplies.removeAll()
+        info.heldDropped = 0
+        info.heldCommandsDropped = 0
+    }
+
+    /// Holds a command or reply until its connection proves to carry Redis, within the per-connection and total
+    /// bounds; past them it is only counted in `dropped`.
+    private func hold<Item>(_ item: Item, in held: inout [Item], dropped: inout Int) {
+        if held.count < Self.maxHeld && heldTotal < options.maxHeldTotal {
+            held.append(item)
+            heldTotal += 1
+        } else {
+            dropped += 1
+        }
+    }
+
+    private func holdCommand(_ record: CommandRecord, on info: ConnectionInfo) {
+        hold(record, in: &info.heldCommands, dropped: &info.heldCommandsDropped)
+    }
+
+    private func holdReply(_ reply: UnpairedReply, on info: ConnectionInfo) {
+        hold(reply, in: &info.heldReplies, dropped: &info.heldDropped)
+    }
+
+    /// Calls `body` with every analysis in registration order. An indexed loop: `for in` over an array goes through
+    /// generic iterator accessors that allocate a coroutine frame per element in unoptimised (test) builds.
+    @inline(__always)
+    private func forEachAnalysis(_ body: (any TrafficAnalysis) -> Void) {
+        var index = 0
+        while index < analyses.count {
+            body(analyses[index])
+            index += 1
+        }
+    }
+
+    private func connection(_ id: ConnectionID) -> ConnectionInfo? {
+        if let last = lastConnection, last.id == id { return last }
+        let info = connections[id]
+        lastConnection = info
+        return info
+    }
+
+    /// Takes the event by address: matched where it lies, its record is not copied out of the buffer first.
+    private func handle(_ event: UnsafePointer<SessionEvent>, on info: ConnectionInfo) {
+        switch event.pointee {
+        case .command(let record):
+            if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
+                if info.notRedis {
+                    discard(record, on: info)
+                } else {
+                    holdCommand(record, on: info)
+                }
+                return
+            }
+            if !info.confirmedRedis {
+                info.confirmedRedis = true
+                releaseHeld(info)
+            }
+            count(record, on: info)
+        case .push(let push):
+            forEachAnalysis { $0.push(push, on: info) }
+        case .unpairedReply(let reply):
+            if info.confirmedRedis {
+                unpaired(reply, on: info)
+            } else {
+                holdReply(reply, on: info)
+            }
+        case .transactionError(_, let command, let prefix):
+            forEachAnalysis { $0.transactionError(command: command, errorPrefix: prefix, on: info) }
+        case .protocolError(_, let fromClient, let error):
+            info.parseErrors += 1
+            if !fromClient { info.serverParseErrors += 1 }
+            if fromClient && !info.confirmedRedis && !info.notRedis {
+                info.notRedis = true
+                heldTotal -= info.heldCommands.count
+                for record in info.heldCommands { discard(record, on: info) }
+                info.heldCommands.removeAll()
+                // Lines not held for lack of room were text lines too.
+                discardedCommands += info.heldCommandsDropped
+                info.heldCommandsDropped = 0
+            }
+            parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
+            noteProblem(on: info, kind: "parseError",
+                        detail: "\(fromClient ? "request" : "reply") stream: \(error.code.rawValue) at byte \(error.streamOffset)")
+        }
+    }
+}

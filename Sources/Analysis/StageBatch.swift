@@ -1,0 +1,35 @@
+import Packets
+import RedisSemantics
+import TCPReassembly
+
+/// What the stream stage saw of one connection, in order, for the analysis stage. `sessionEvents` counts the
+/// session events the call produced: they are next in the batch's `sessionEvents`, and follow this event.
+enum StreamEvent {
+    /// A command name the stream stage's registry interned (ids are given in order): mirrored before any command
+    /// that uses it.
+    case commandName(CommandRegistry.Entry)
+    case opened(ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, timestampNanos: Int64)
+    case data(ConnectionID, toServer: Bool, byteCount: Int, timestampNanos: Int64, sessionEvents: Int)
+    case gap(ConnectionID, toServer: Bool, byteCount: Int, timestampNanos: Int64, sessionEvents: Int)
+    case bufferLimit(ConnectionID, toServer: Bool)
+    /// The session's last events (commands left unanswered) come with it; the decoders' final state too.
+    case closed(ConnectionID, reason: CloseReason, by: StreamDirection?, timestampNanos: Int64, sessionEvents: Int,
+                protocolVersion: Int, resyncSkippedBytes: Int64)
+}
+
+/// Events handed from the stream stage to the analysis stage in one go. Reused: cleared with its capacity kept,
+/// unless one burst (a long pipeline flushed at once) made it unusually large.
+final class StageBatch {
+    var streamEvents: [StreamEvent] = []
+    var sessionEvents: [SessionEvent] = []
+    /// The stream stage has finished: nothing follows this batch.
+    var isLast = false
+
+    static let keptCapacity = 16_384
+
+    func clear() {
+        streamEvents.removeAll(keepingCapacity: streamEvents.capacity <= Self.keptCapacity)
+        sessionEvents.removeAll(keepingCapacity: sessionEvents.capacity <= Self.keptCapacity)
+        isLast = false
+    }
+}

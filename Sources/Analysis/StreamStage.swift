@@ -1,0 +1,226 @@
+import Capture
+import Packets
+import RESP
+import RedisSemantics
+import TCPReassembly
+
+/// The first half of `TrafficAnalyzer`: link/IP/TCP decoding, reassembly, and RESP decoding and pairing in one
+/// `ConnectionSession` per connection. It writes what happened, in order, into a `StageBatch` for an
+/// `AnalysisStage`, on the same thread or another; nothing here reads what the analyses do.
+final class StreamStage {
+    let options: AnalysisOptions
+    /// Interns command names for the sessions; the analysis stage mirrors it from `.commandName` events.
+    let registry: CommandRegistry
+    /// Commands awaiting replies on all connections together (`SessionLimits.maxPendingTotal`).
+    let pendingBudget: PendingBudget
+    private let decoder = PacketDecoder()
+    let reassembler: TCPReassembler
+    private let filter: PacketFilter?
+    private(set) var reorderBuffer: PacketReorderBuffer
+    /// Where every session puts its events; handed over with the batch (swapped, not copied).
+    private let sessionEvents = SessionEventBuffer()
+    private var streams: [ConnectionID: ConnectionStream] = [:]
+    private var lastStream: ConnectionStream?
+    /// Registry entries already sent as `.commandName` (the analysis stage's registry starts from the same table).
+    private var namesSent: Int
+    /// The batch being written.
+    private(set) var batch: StageBatch
+
+    // Capture-level counters.
+    private(set) var packets = 0
+    private(set) var skipped: [SkipReason: Int] = [:]
+    private(set) var filteredOut = 0
+    private(set) var firstTimestamp: Int64?
+    private(set) var lastTimestamp: Int64?
+    private(set) var linkTypes = Set<UInt32>()
+    /// The previous packet's link type: the set is only consulted when it changes.
+    private var lastLinkType: UInt32?
+    private(set) var clientBytes: Int64 = 0
+    private(set) var serverBytes: Int64 = 0
+
+    /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
+    /// flood) costs no decoders.
+    private final class ConnectionStream {
+        let id: ConnectionID
+        let handshakeSeen: Bool
+        var session: ConnectionSession?
+
+        init(id: ConnectionID, handshakeSeen: Bool) {
+            self.id = id
+            self.handshakeSeen = handshakeSeen
+        }
+    }
+
+    init(options: AnalysisOptions, batch: StageBatch) throws(CaptureError) {
+        self.options = options
+        self.batch = batch
+        registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
+        namesSent = registry.count
+        pendingBudget = PendingBudget(limit: options.session.maxPendingTotal)
+        reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
+        reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
+        filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
+    }
+
+    /// Session events not handed over yet.
+    var pendingSessionEvents: Int { sessionEvents.events.count }
+
+    /// Hands over the batch written so far and goes on writing into `empty` (a cleared batch).
+    func exchangeBatch(_ empty: StageBatch) -> StageBatch {
+        let full = batch
+        // The sessions' buffer holds this batch's session events; the outgoing batch's own array is empty (it was
+        // cleared) and becomes the buffer: no event is copied.
+        swap(&full.sessionEvents, &sessionEvents.events)
+        batch = empty
+        return full
+    }
+
+    func process(_ captured: CapturedPacket) {
+        // Clamped once here, every later difference of two timestamps fits in Int64 (pcapng ticks and if_tsoffset
+        // can say anything).
+        var packet = captured
+        packet.timestampNanos = min(max(captured.timestampNanos, 0), Timestamp.maxNanos)
+        packets += 1
+        if firstTimestamp == nil { firstTimestamp = packet.timestampNanos }
+        if let last = lastTimestamp {
+            if packet.timestampNanos > last { lastTimestamp = packet.timestampNanos }
+        } else {
+            lastTimestamp = packet.timestampNanos
+        }
+        if packet.linkType.rawValue != lastLinkType {
+            lastLinkType = packet.linkType.rawValue
+            linkTypes.insert(packet.linkType.rawValue)
+        }
+        if let filter, !filter.matches(packet) {
+            filteredOut += 1
+            return
+        }
+        reorderBuffer.insert(packet) { processInOrder($0) }
+    }
+
+    private func processInOrder(_ packet: CapturedPacket) {
+        switch decoder.decode(packet) {
+        case .skipped(let reason):
+            skipped[reason, default: 0] += 1
+        case .tcp(let segment):
+            var router = StreamEventRouter(stage: self)
+            reassembler.process(segment, handler: &router)
+        }
+    }
+
+    /// Decodes the packets held for reordering that were captured at or before `timestampNanos`.
+    func releaseBuffered(capturedUpTo timestampNanos: Int64) {
+        reorderBuffer.release(upTo: timestampNanos) { processInOrder($0) }
+    }
+
+    /// The end of the capture: packets held for reordering are decoded and open connections closed (`endOfCapture`).
+    func finish() {
+        reorderBuffer.drain { processInOrder($0) }
+        var router = StreamEventRouter(stage: self)
+        reassembler.finish(timestampNanos: lastTimestamp ?? 0, handler: &router)
+    }
+
+    // MARK: - Stream events
+
+    fileprivate func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
+        streams[id] = ConnectionStream(id: id, handshakeSeen: handshakeSeen)
+        batch.streamEvents.append(.opened(id, client: client, server: server, handshakeSeen: handshakeSeen, timestampNanos: time))
+    }
+
+    fileprivate func data(_ id: ConnectionID, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
+        guard let stream = stream(id) else { return }
+        let before = sessionEvents.events.count
+        let session = self.session(of: stream)
+        let toServer = direction == .toServer
+        if toServer {
+            clientBytes += Int64(bytes.count)
+            session.feedRequest(bytes, timestampNanos: time)
+        } else {
+            serverBytes += Int64(bytes.count)
+            session.feedReply(bytes, timestampNanos: time)
+        }
+        sendNewNames()
+        batch.streamEvents.append(.data(id, toServer: toServer, byteCount: bytes.count, timestampNanos: time,
+                                        sessionEvents: sessionEvents.events.count - before))
+    }
+
+    fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, bytes: Int, at time: Int64) {
+        guard let stream = stream(id) else { return }
+        let before = sessionEvents.events.count
+        session(of: stream).gap(fromClient: direction == .toServer, timestampNanos: time)
+        batch.streamEvents.append(.gap(id, toServer: direction == .toServer, byteCount: bytes, timestampNanos: time,
+                                       sessionEvents: sessionEvents.events.count - before))
+    }
+
+    fileprivate func bufferLimitReached(_ id: ConnectionID, _ direction: StreamDirection) {
+        guard stream(id) != nil else { return }
+        batch.streamEvents.append(.bufferLimit(id, toServer: direction == .toServer))
+    }
+
+    fileprivate func closed(_ id: ConnectionID, reason: CloseReason, by: StreamDirection?, at time: Int64) {
+        guard let stream = stream(id) else { return }
+        let before = sessionEvents.events.count
+        let session = stream.session
+        session?.close(timestampNanos: time)
+        let skipped = session.map { $0.requestDecoder.skippedBytes + $0.replyDecoder.skippedBytes } ?? 0
+        batch.streamEvents.append(.closed(id, reason: reason, by: by, timestampNanos: time,
+                                          sessionEvents: sessionEvents.events.count - before,
+                                          protocolVersion: session?.protocolVersion ?? 2, resyncSkippedBytes: skipped))
+        streams[id] = nil
+        if lastStream === stream { lastStream = nil }
+    }
+
+    private func stream(_ id: ConnectionID) -> ConnectionStream? {
+        if let last = lastStream, last.id == id { return last }
+        let stream = streams[id]
+        lastStream = stream
+        return stream
+    }
+
+    private func session(of stream: ConnectionStream) -> ConnectionSession {
+        if let existing = stream.session { return existing }
+        let created = ConnectionSession(connection: stream.id.rawValue, registry: registry, limits: options.session,
+                                        midStream: !stream.handshakeSeen, eventBuffer: sessionEvents, pendingBudget: pendingBudget)
+        stream.session = created
+        return created
+    }
+
+    /// Names interned by the last session call go ahead of the events that use them.
+    @inline(__always)
+    private func sendNewNames() {
+        guard registry.count > namesSent else { return }
+        while namesSent < registry.count {
+            batch.streamEvents.append(.commandName(registry[CommandID(rawValue: Int32(namesSent))]))
+            namesSent += 1
+        }
+    }
+}
+
+/// Routes reassembler callbacks to the stage without allocating. Lives for one call of the stage's, so the
+/// reference is not counted.
+private struct StreamEventRouter: TCPStreamHandler {
+    unowned(unsafe) let stage: StreamStage
+
+    mutating func connectionOpened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool,
+                                   timestampNanos: Int64) {
+        stage.opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: timestampNanos)
+    }
+
+    mutating func streamData(_ id: ConnectionID, direction: StreamDirection, bytes: UnsafeRawBufferPointer,
+                             timestampNanos: Int64) {
+        stage.data(id, direction, bytes, at: timestampNanos)
+    }
+
+    mutating func streamGap(_ id: ConnectionID, direction: StreamDirection, byteCount: Int, timestampNanos: Int64) {
+        stage.gap(id, direction, bytes: byteCount, at: timestampNanos)
+    }
+
+    mutating func bufferLimitReached(_ id: ConnectionID, direction: StreamDirection, timestampNanos: Int64) {
+        stage.bufferLimitReached(id, direction)
+    }
+
+    mutating func connectionClosed(_ id: ConnectionID, reason: CloseReason, closedBy: StreamDirection?,
+                                   timestampNanos: Int64) {
+        stage.closed(id, reason: reason, by: closedBy, at: timestampNanos)
+    }
+}

@@ -44,7 +44,11 @@ public struct RESPDecoder {
     }
 
     private var state: State = .start
+    /// Open aggregates: `top` is the innermost when `depth` > 0, `stack` holds the ones around it. The innermost is
+    /// counted down once per value, so it lives outside the array (no uniqueness check or bounds check per value).
     private var stack: [Frame] = []
+    private var top = Frame(remaining: 0, isAttribute: false)
+    private var depth = 0
     private var attributeFrames = 0
     private var messageBytes = 0
     /// Scratch for a line or bulk body that spans chunks; holds at most `scratchCapacity` bytes.
@@ -74,7 +78,7 @@ public struct RESPDecoder {
 
     /// True between messages (no partial message buffered or pending).
     public var isAtMessageBoundary: Bool {
-        if case .start = state, stack.isEmpty, messageBytes == 0 { return true }
+        if case .start = state, depth == 0, messageBytes == 0 { return true }
         return false
     }
 
@@ -82,7 +86,7 @@ public struct RESPDecoder {
     /// `atLineStart` says the next byte may itself begin a message (a stream seen from the middle whose first
     /// segment may start a message); otherwise the decoder first skips to the next line feed.
     public mutating func resynchronize(atLineStart: Bool = false) {
-        stack.removeAll(keepingCapacity: true)
+        closeAllFrames()
         attributeFrames = 0
         messageBytes = 0
         scratchCount = 0
@@ -141,7 +145,7 @@ public struct RESPDecoder {
         while i < end {
             let byte = base.load(fromByteOffset: i, as: UInt8.self)
             if byte == UInt8(ascii: "$") {
-                if client && stack.isEmpty { return i }
+                if client && depth == 0 { return i }
                 guard let (length, bodyStart) = Self.wholeLengthLine(base, i + 1, end),
                       length <= limits.maxBulkLength, end - bodyStart >= length + 2,
                       base.load(fromByteOffset: bodyStart + length, as: UInt8.self) == UInt8(ascii: "\r"),
@@ -154,13 +158,13 @@ public struct RESPDecoder {
                 valueCompleted(&handler)
                 i = next
             } else if byte == UInt8(ascii: "*") {
-                if client && !stack.isEmpty { return i }
+                if client && depth > 0 { return i }
                 guard let (count, next) = Self.wholeLengthLine(base, i + 1, end), count > 0, count <= limits.maxAggregateElements,
-                      stack.count < limits.maxDepth
+                      depth < limits.maxDepth
                 else { return i }
                 messageBytes &+= next - i
                 emit(.array, length: count, integer: Int64(count), content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
-                stack.append(Frame(remaining: count, isAttribute: false))
+                openFrame(Frame(remaining: count, isAttribute: false))
                 i = next
             } else if client {
                 return i
@@ -219,7 +223,7 @@ public struct RESPDecoder {
     ) -> Int {
         let byte = base.load(fromByteOffset: i, as: UInt8.self)
         if side == .client {
-            if stack.isEmpty {
+            if depth == 0 {
                 if byte != UInt8(ascii: "*") {
                     state = .inline
                     lineStart = streamOffset &+ Int64(i)
@@ -387,7 +391,7 @@ public struct RESPDecoder {
                 return fail(.lengthLimitExceeded, base, next - 1, end, &handler)
             }
             let children = Int(count) * (pairs ? 2 : 1)
-            if side == .client && stack.isEmpty && kind == .array && children == 0 {
+            if side == .client && depth == 0 && kind == .array && children == 0 {
                 // `*0` from a client: redis-server resets and waits for the next request; no command.
                 state = .start
                 valueCompleted(&handler)
@@ -399,10 +403,10 @@ public struct RESPDecoder {
                 if kind != .attribute { valueCompleted(&handler) }
                 return next
             }
-            guard stack.count < limits.maxDepth else {
+            guard depth < limits.maxDepth else {
                 return fail(.depthLimitExceeded, base, next - 1, end, &handler)
             }
-            stack.append(Frame(remaining: children, isAttribute: kind == .attribute))
+            openFrame(Frame(remaining: children, isAttribute: kind == .attribute))
             if kind == .attribute { attributeFrames += 1 }
             return next
         case .nullBulkString, .nullArray:
@@ -516,12 +520,12 @@ public struct RESPDecoder {
         inlineArguments.withUnsafeBytes { args in
             emit(.array, length: ranges.count, integer: Int64(ranges.count), content: UnsafeRawBufferPointer(start: nil, count: 0),
                  inline: true, &handler)
-            stack.append(Frame(remaining: ranges.count, isAttribute: false))
+            openFrame(Frame(remaining: ranges.count, isAttribute: false))
             for range in ranges {
                 let content = UnsafeRawBufferPointer(rebasing: args[range.start..<(range.start + min(range.count, limits.keptPrefix))])
                 emit(.bulkString, length: range.count, integer: Int64(range.count), content: content, inline: true, &handler)
             }
-            stack.removeAll(keepingCapacity: true)
+            closeAllFrames()
         }
         handler.messageEnd(byteCount: byteCount)
         return nil
@@ -705,22 +709,18 @@ public struct RESPDecoder {
         _ kind: RESPKind, length: Int, integer: Int64, content: UnsafeRawBufferPointer, inline: Bool = false,
         _ handler: inout H
     ) {
-        handler.token(RESPToken(kind: kind, depth: stack.count, length: length, integer: integer, content: content,
+        handler.token(RESPToken(kind: kind, depth: depth, length: length, integer: integer, content: content,
                                 insideAttribute: attributeFrames > 0, isInline: inline))
     }
 
     /// A value ended: close every aggregate it completes; a finished top-level value ends the message.
     private mutating func valueCompleted<H: RESPTokenHandler>(_ handler: inout H) {
-        // Indexed, not `stack.last`: generic collection accessors allocate a coroutine frame in unoptimised builds.
-        while !stack.isEmpty {
-            let top = stack[stack.count - 1]
-            let remaining = top.remaining - 1
-            if remaining > 0 {
-                stack[stack.count - 1].remaining = remaining
-                return
-            }
-            stack.removeLast()
-            if top.isAttribute {
+        while depth > 0 {
+            top.remaining -= 1
+            if top.remaining > 0 { return }
+            let wasAttribute = top.isAttribute
+            closeFrame()
+            if wasAttribute {
                 // An attribute annotates the value that follows it at the same depth: that value is still to come.
                 attributeFrames -= 1
                 return
@@ -729,6 +729,24 @@ public struct RESPDecoder {
         let byteCount = messageBytes
         messageBytes = 0
         handler.messageEnd(byteCount: byteCount)
+    }
+
+    @inline(__always)
+    private mutating func openFrame(_ frame: Frame) {
+        if depth > 0 { stack.append(top) }
+        top = frame
+        depth += 1
+    }
+
+    @inline(__always)
+    private mutating func closeFrame() {
+        depth -= 1
+        if depth > 0 { top = stack.removeLast() }
+    }
+
+    private mutating func closeAllFrames() {
+        stack.removeAll(keepingCapacity: true)
+        depth = 0
     }
 
     private mutating func appendToScratch(_ source: UnsafeRawPointer, _ count: Int) {

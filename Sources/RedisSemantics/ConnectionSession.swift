@@ -61,8 +61,18 @@ public final class ConnectionSession {
     private var currentTime: Int64 = 0
 
     // Request being assembled.
-    private var request = CommandRecord(connection: 0, command: CommandID(rawValue: 0), argumentCount: 0,
-                                        requestBytes: 0, requestStartNanos: 0, requestEndNanos: 0)
+    /// On the heap, reached through addressors: read and changed where it lies. As a stored property of the class,
+    /// calls on it and assignments from it went through temporary copies of the whole record.
+    private let requestStorage: UnsafeMutablePointer<CommandRecord> = {
+        let storage = UnsafeMutablePointer<CommandRecord>.allocate(capacity: 1)
+        storage.initialize(to: CommandRecord(connection: 0, command: CommandID(rawValue: 0), argumentCount: 0,
+                                             requestBytes: 0, requestStartNanos: 0, requestEndNanos: 0))
+        return storage
+    }()
+    private var request: CommandRecord {
+        unsafeAddress { UnsafePointer(requestStorage) }
+        unsafeMutableAddress { requestStorage }
+    }
     private var requestArgumentIndex = 0
     private var requestStarted = false
     private var requestStartTime: Int64?
@@ -89,6 +99,11 @@ public final class ConnectionSession {
             requestDecoder.resynchronize(atLineStart: true)
             replyDecoder.resynchronize(atLineStart: true)
         }
+    }
+
+    deinit {
+        requestStorage.deinitialize(count: 1)
+        requestStorage.deallocate()
     }
 
     /// Commands awaiting a reply.
@@ -286,14 +301,19 @@ public final class ConnectionSession {
                 return
             }
         }
-        if let dropped = pending.append(making: {
-            Pending(record: request, repliesExpected: repliesExpected, subscriptionKind: pendingSubscription)
-        }) {
+        // Written into its slot in place: one copy of the record. At its own limit the connection gives up its oldest.
+        if pending.count == pending.maxCount {
             pendingBudget?.connectionOverflows += 1
-            var lost = dropped.record
-            lost.outcome = .overflowed
-            eventBuffer.events.append(.command(lost))
+            pending.removeFirst { oldest in
+                oldest.record.outcome = .overflowed
+                eventBuffer.events.append(.command(oldest.record))
+            }
         }
+        pending.append(fill: { slot in
+            slot.record = request
+            slot.repliesExpected = repliesExpected
+            slot.subscriptionKind = pendingSubscription
+        }, make: { Pending(record: request, repliesExpected: 0, subscriptionKind: nil) })
     }
 
 
@@ -415,19 +435,27 @@ public final class ConnectionSession {
 
 /// Lives only for one `feed` call of its session, so the reference needs no counting: `unowned(unsafe)` saves a
 /// strong retain and release of the session per token.
+/// (`Unmanaged`, called through `_withUnsafeGuaranteedRef`: an `unowned(unsafe)` reference was still retained
+/// and released around each call, once per token.)
 private struct RequestHandler: RESPTokenHandler {
-    unowned(unsafe) let session: ConnectionSession
-    mutating func token(_ token: RESPToken) { session.requestToken(token) }
-    mutating func messageEnd(byteCount: Int) { session.requestEnded(byteCount: byteCount) }
-    mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: true) }
+    let session: Unmanaged<ConnectionSession>
+    init(session: ConnectionSession) { self.session = Unmanaged.passUnretained(session) }
+    mutating func token(_ token: RESPToken) { session._withUnsafeGuaranteedRef { $0.requestToken(token) } }
+    mutating func messageEnd(byteCount: Int) { session._withUnsafeGuaranteedRef { $0.requestEnded(byteCount: byteCount) } }
+    mutating func protocolError(_ error: RESPProtocolError) {
+        session._withUnsafeGuaranteedRef { $0.protocolError(error, fromClient: true) }
+    }
 }
 
 /// As `RequestHandler`, for the server's side.
 private struct ReplyHandler: RESPTokenHandler {
-    unowned(unsafe) let session: ConnectionSession
-    mutating func token(_ token: RESPToken) { session.replyToken(token) }
-    mutating func messageEnd(byteCount: Int) { session.replyEnded(byteCount: byteCount) }
-    mutating func protocolError(_ error: RESPProtocolError) { session.protocolError(error, fromClient: false) }
+    let session: Unmanaged<ConnectionSession>
+    init(session: ConnectionSession) { self.session = Unmanaged.passUnretained(session) }
+    mutating func token(_ token: RESPToken) { session._withUnsafeGuaranteedRef { $0.replyToken(token) } }
+    mutating func messageEnd(byteCount: Int) { session._withUnsafeGuaranteedRef { $0.replyEnded(byteCount: byteCount) } }
+    mutating func protocolError(_ error: RESPProtocolError) {
+        session._withUnsafeGuaranteedRef { $0.protocolError(error, fromClient: false) }
+    }
 }
 
 /// Where sessions put their events until their owner drains them; shared by all the sessions of one owner.

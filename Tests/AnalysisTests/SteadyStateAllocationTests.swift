@@ -1,6 +1,7 @@
 import Analysis
 import Capture
 import MallocCounting
+import RedisSemantics
 import Testing
 
 /// The in-order path allocates nothing per packet or per command once warm: the same connection keeps sending
@@ -55,4 +56,60 @@ import Testing
         #expect(report.totals.commands == 4000 * 13)
         #expect(allocations == 0, "\(allocations) heap allocations in \(counted) packets")
     }
+
+    /// With the analyses on a second thread (`--threads 2`): the producer thread (packets, reassembly, RESP,
+    /// pairing, hand-over) and the analysis thread each allocate nothing per packet once warm. The analysis
+    /// thread is counted from inside: an extra analysis, which runs there, reads that thread's counter when the
+    /// warm-up's last command arrives and again at the last counted one.
+    @Test func bothThreadsAllocateNothingOnceWarm() throws {
+        guard malloc_count_thread() >= 0 else { return }
+        let packets = Self.workload(rounds: 4000)
+        let probe = AllocationProbe(from: 2000 * 13, to: 3999 * 13)
+        let analyzer = try TrafficAnalyzer(options: AnalysisOptions(), analyses: [probe], analysisThread: true)
+        let warm = packets.count / 2
+        func feed(_ packet: CapturePerturbation.Packet) {
+            packet.bytes.withUnsafeBytes { bytes in
+                analyzer.process(CapturedPacket(timestampNanos: packet.timestampNanos, linkType: LinkType(rawValue: packet.linkType),
+                                                originalLength: packet.originalLength, bytes: bytes))
+            }
+        }
+        var index = 0
+        while index < warm {
+            feed(packets[index])
+            index += 1
+        }
+        let before = malloc_count_thread()
+        while index < packets.count - 3 {
+            feed(packets[index])
+            index += 1
+        }
+        let producerAllocations = malloc_count_thread() - before
+        let report = analyzer.finish()
+        #expect(report.totals.commands == 4000 * 13)
+        #expect(producerAllocations == 0, "\(producerAllocations) heap allocations on the producer thread")
+        #expect(probe.counted, "the probe saw both ends of the window")
+        #expect(probe.allocations == 0, "\(probe.allocations) heap allocations on the analysis thread in 2,000 rounds")
+    }
+}
+
+/// Reads the heap-call counter of the thread it runs on (the analysis thread) at command `from` and at command `to`.
+private final class AllocationProbe: TrafficAnalysis {
+    let from: Int, to: Int
+    private var seen = 0
+    private var start = 0
+    private(set) var allocations = -1
+    var counted: Bool { allocations >= 0 }
+
+    init(from: Int, to: Int) {
+        self.from = from
+        self.to = to
+    }
+
+    func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        seen += 1
+        if seen == from { start = malloc_count_thread() }
+        if seen == to { allocations = malloc_count_thread() - start }
+    }
+
+    func finish(into report: inout AnalysisReport, context: AnalysisContext) {}
 }

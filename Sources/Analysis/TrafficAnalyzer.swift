@@ -75,11 +75,22 @@ public final class TrafficAnalyzer {
         }
     }
 
+    /// An analyzer dropped without `finish()` (the run failed) still ends its analysis thread.
+    deinit {
+        if !finished, worker != nil {
+            handOver(force: true)
+            worker?.waitUntilFinished()
+        }
+    }
+
+    private var finished = false
+
     /// Ends the analysis: open connections are closed as `endOfCapture`, and every analysis writes its results.
     public func finish() -> AnalysisReport {
         stream.finish()
         handOver(force: true)
         worker?.waitUntilFinished()
+        finished = true
         let analyses = analysis.analyses
         let registry = analysis.registry
         let reassembler = stream.reassembler

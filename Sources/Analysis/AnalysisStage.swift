@@ -78,47 +78,59 @@ final class AnalysisStage {
         return overflow ? Int.max : product
     }
 
-    /// Handles a batch's events in order. Session events are read where they lie in the batch (an event holds a
-    /// whole record, ~850 bytes); indexed loops and no capturing closures, for the same reason as `forEachAnalysis`.
+    /// Handles a batch's events in order. Session events and records are read where they lie in the batch (a record
+    /// is ~850 bytes); indexed loops and no capturing closures, for the same reason as `forEachAnalysis`.
     func consume(_ batch: StageBatch) {
-        batch.sessionEvents.withUnsafeBufferPointer { sessionEvents in
-            var next = sessionEvents.baseAddress
-            var index = 0
-            while index < batch.streamEvents.count {
-                switch batch.streamEvents[index] {
-                case .commandName(let entry):
-                    registry.mirror(entry)
-                case .opened(let id, let client, let server, let handshakeSeen, let time):
-                    opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: time)
-                case .data(let id, let toServer, let byteCount, let time, let count):
-                    let info = data(id, toServer: toServer, byteCount: byteCount, at: time)
-                    handle(count, eventsFrom: &next, on: info)
-                case .gap(let id, let toServer, let byteCount, let time, let count):
-                    let info = gap(id, toServer: toServer, bytes: byteCount, at: time)
-                    handle(count, eventsFrom: &next, on: info)
-                case .bufferLimit(let id, let toServer):
-                    bufferLimitReached(id, toServer: toServer)
-                case .closed(let id, let reason, let by, let time, let count, let protocolVersion, let skipped):
-                    let info = closing(id, reason: reason, by: by, at: time, protocolVersion: protocolVersion, resyncSkipped: skipped)
-                    handle(count, eventsFrom: &next, on: info)
-                    if let info { closed(info) }
+        batch.records.withUnsafeBufferPointer { records in
+            batch.sessionEvents.withUnsafeBufferPointer { sessionEvents in
+                var cursor = SessionEventCursor(event: sessionEvents.baseAddress, record: records.baseAddress)
+                var index = 0
+                while index < batch.streamEvents.count {
+                    switch batch.streamEvents[index] {
+                    case .commandName(let entry):
+                        registry.mirror(entry)
+                    case .opened(let id, let client, let server, let handshakeSeen, let time):
+                        opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: time)
+                    case .data(let id, let toServer, let byteCount, let time, let count):
+                        let info = data(id, toServer: toServer, byteCount: byteCount, at: time)
+                        handle(count, from: &cursor, on: info)
+                    case .gap(let id, let toServer, let byteCount, let time, let count):
+                        let info = gap(id, toServer: toServer, bytes: byteCount, at: time)
+                        handle(count, from: &cursor, on: info)
+                    case .bufferLimit(let id, let toServer):
+                        bufferLimitReached(id, toServer: toServer)
+                    case .closed(let id, let reason, let by, let time, let count, let protocolVersion, let skipped):
+                        let info = closing(id, reason: reason, by: by, at: time, protocolVersion: protocolVersion,
+                                           resyncSkipped: skipped)
+                        handle(count, from: &cursor, on: info)
+                        if let info { closed(info) }
+                    }
+                    index += 1
                 }
-                index += 1
             }
         }
     }
 
-    /// Handles the `count` session events at `next` on `info` (skips them without one) and moves `next` past them.
-    private func handle(_ count: Int, eventsFrom next: inout UnsafePointer<SessionEvent>?, on info: ConnectionInfo?) {
-        guard count > 0, let first = next else { return }
-        if let info {
-            var index = 0
-            while index < count {
+    /// The next session event of a batch, and the next record (that of the next `.command` event).
+    private struct SessionEventCursor {
+        var event: UnsafePointer<SessionEvent>?
+        var record: UnsafePointer<CommandRecord>?
+    }
+
+    /// Handles the `count` session events at `cursor` on `info` (skips them without one), moving `cursor` past them.
+    private func handle(_ count: Int, from cursor: inout SessionEventCursor, on info: ConnectionInfo?) {
+        guard count > 0, let first = cursor.event else { return }
+        var index = 0
+        while index < count {
+            if case .command = first[index] {
+                if let info, let record = cursor.record { handle(command: record, on: info) }
+                cursor.record = cursor.record.map { $0 + 1 }
+            } else if let info {
                 handle(first + index, on: info)
-                index += 1
             }
+            index += 1
         }
-        next = first + count
+        cursor.event = first + count
     }
 
     // MARK: - Connection events
@@ -302,23 +314,29 @@ final class AnalysisStage {
         return info
     }
 
-    /// Takes the event by address: matched where it lies, its record is not copied out of the buffer first.
+    /// Takes the record by address: read where it lies in the batch, not copied out first.
+    private func handle(command pointer: UnsafePointer<CommandRecord>, on info: ConnectionInfo) {
+        let record = pointer
+        if record.pointee.isInline && !registry.isKnown(record.pointee.command) && !info.confirmedRedis {
+            if info.notRedis {
+                discard(record.pointee, on: info)
+            } else {
+                holdCommand(record.pointee, on: info)
+            }
+            return
+        }
+        if !info.confirmedRedis {
+            info.confirmedRedis = true
+            releaseHeld(info)
+        }
+        count(record.pointee, on: info)
+    }
+
+    /// Every session event but a command's.
     private func handle(_ event: UnsafePointer<SessionEvent>, on info: ConnectionInfo) {
         switch event.pointee {
-        case .command(let record):
-            if record.isInline && !registry.isKnown(record.command) && !info.confirmedRedis {
-                if info.notRedis {
-                    discard(record, on: info)
-                } else {
-                    holdCommand(record, on: info)
-                }
-                return
-            }
-            if !info.confirmedRedis {
-                info.confirmedRedis = true
-                releaseHeld(info)
-            }
-            count(record, on: info)
+        case .command:
+            preconditionFailure("commands are handled by handle(command:on:)")
         case .push(let push):
             forEachAnalysis { $0.push(push, on: info) }
         case .unpairedReply(let reply):

@@ -22,6 +22,8 @@ enum StreamEvent {
 final class StageBatch {
     var streamEvents: [StreamEvent] = []
     var sessionEvents: [SessionEvent] = []
+    /// The records of the `.command` session events, in order.
+    var records: [CommandRecord] = []
     /// The stream stage has finished: nothing follows this batch.
     var isLast = false
 
@@ -30,6 +32,7 @@ final class StageBatch {
     func clear() {
         streamEvents.removeAll(keepingCapacity: streamEvents.capacity <= Self.keptCapacity)
         sessionEvents.removeAll(keepingCapacity: sessionEvents.capacity <= Self.keptCapacity)
+        records.removeAll(keepingCapacity: records.capacity <= Self.keptCapacity)
         isLast = false
     }
 }

@@ -71,6 +71,7 @@ final class StreamStage {
         // The sessions' buffer holds this batch's session events; the outgoing batch's own array is empty (it was
         // cleared) and becomes the buffer: no event is copied.
         swap(&full.sessionEvents, &sessionEvents.events)
+        swap(&full.records, &sessionEvents.records)
         batch = empty
         return full
     }

@@ -113,7 +113,8 @@ public struct UnpairedReply: Sendable {
 }
 
 public enum SessionEvent: Sendable {
-    case command(CommandRecord)
+    /// A command completed: its record is the next of the buffer's `records` (`SessionEventBuffer`).
+    case command
     case push(PushRecord)
     case unpairedReply(UnpairedReply)
     /// An error reply nested in an EXEC result, attributed to the queued command that caused it.

@@ -22,7 +22,7 @@ public struct SessionLimits: Sendable, Codable, Hashable {
 /// A reply whose first byte was captured before its candidate request's last byte cannot be that request's
 /// reply and is counted as unpaired (this keeps mid-stream starts and gaps from misattributing replies).
 ///
-/// Output: `events`, appended in order; the owner drains it (`removeAll(keepingCapacity:)`) after each call. An
+/// Output: `events` (and `records`), appended in order; the owner drains them (`eventBuffer.removeAll()`). An
 /// owner of many sessions gives them one shared `SessionEventBuffer`: an event holds a whole record (~850 bytes),
 /// and a buffer per connection would keep that much per connection for good.
 public final class ConnectionSession {
@@ -35,11 +35,10 @@ public final class ConnectionSession {
     public let pendingBudget: PendingBudget?
     /// This session's commands as last counted in `pendingBudget`.
     private var pendingCounted = 0
-    /// The events not drained yet (those of `eventBuffer`, which other sessions may share).
-    public var events: [SessionEvent] {
-        get { eventBuffer.events }
-        _modify { yield &eventBuffer.events }
-    }
+    /// The events not drained yet (those of `eventBuffer`, which other sessions may share); a `.command` event's
+    /// record is the next of `records`.
+    public var events: [SessionEvent] { eventBuffer.events }
+    public var records: [CommandRecord] { eventBuffer.records }
     public private(set) var requestDecoder: RESPDecoder
     public private(set) var replyDecoder: RESPDecoder
 
@@ -150,7 +149,7 @@ public final class ConnectionSession {
         while let lost = pending.popFirst() {
             var record = lost.record
             record.outcome = .lostInGap
-            eventBuffer.events.append(.command(record))
+            eventBuffer.appendCommand(record)
         }
         settlePendingBudget()
     }
@@ -166,7 +165,7 @@ public final class ConnectionSession {
             } else {
                 record.outcome = .unanswered
             }
-            eventBuffer.events.append(.command(record))
+            eventBuffer.appendCommand(record)
         }
         settlePendingBudget()
     }
@@ -272,7 +271,7 @@ public final class ConnectionSession {
         request.pipelineDepth = pending.count + 1
         guard expectsReply else {
             request.outcome = .noReplyExpected
-            eventBuffer.events.append(.command(request))
+            eventBuffer.appendCommand(request)
             return
         }
         var repliesExpected = 1
@@ -294,10 +293,10 @@ public final class ConnectionSession {
             if let oldest = pending.popFirst() {
                 var lost = oldest.record
                 lost.outcome = .overflowed
-                eventBuffer.events.append(.command(lost))
+                eventBuffer.appendCommand(lost)
             } else {
                 request.outcome = .overflowed
-                eventBuffer.events.append(.command(request))
+                eventBuffer.appendCommand(request)
                 return
             }
         }
@@ -306,7 +305,7 @@ public final class ConnectionSession {
             pendingBudget?.connectionOverflows += 1
             pending.removeFirst { oldest in
                 oldest.record.outcome = .overflowed
-                eventBuffer.events.append(.command(oldest.record))
+                eventBuffer.appendCommand(oldest.record)
             }
         }
         pending.append(fill: { slot in
@@ -352,7 +351,7 @@ public final class ConnectionSession {
                     if first.repliesExpected <= 0 {
                         _ = pending.popFirst()
                         first.record.outcome = .replied
-                        eventBuffer.events.append(.command(first.record))
+                        eventBuffer.appendCommand(first.record)
                     } else {
                         pending.replaceFirst(first)
                     }
@@ -404,7 +403,7 @@ public final class ConnectionSession {
             monitoring = false
             subscriptions = 0
         }
-        pending.removeFirst { first in eventBuffer.events.append(.command(first.record)) }
+        pending.removeFirst { first in eventBuffer.appendCommand(first.record) }
     }
 
     /// A SUBSCRIBE-family command is waiting for its first confirmation (so a RESP2 array naming one is not a reply).
@@ -459,10 +458,27 @@ private struct ReplyHandler: RESPTokenHandler {
 }
 
 /// Where sessions put their events until their owner drains them; shared by all the sessions of one owner.
+///
+/// Records are kept apart from the other events: a record is ~850 bytes and most events are commands, so each is
+/// copied once, into `records`, and read there in place; an enum case carrying it would be built, then copied in,
+/// then copied out again to be matched.
 public final class SessionEventBuffer {
+    /// In order; each `.command` stands for the next record of `records`.
     public var events: [SessionEvent] = []
+    public var records: [CommandRecord] = []
 
     public init() {}
+
+    @inline(__always)
+    func appendCommand(_ record: CommandRecord) {
+        records.append(record)
+        events.append(.command)
+    }
+
+    public func removeAll(keepingCapacity: Bool = true) {
+        events.removeAll(keepingCapacity: keepingCapacity)
+        records.removeAll(keepingCapacity: keepingCapacity)
+    }
 }
 
 /// Commands awaiting replies on all the sessions that share it, bounded by `limit`, and what the bounds cost.

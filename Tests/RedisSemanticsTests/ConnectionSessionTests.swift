@@ -35,9 +35,11 @@ struct SessionScript {
         }
         session.close(timestampNanos: time + 1)
         var outcome = Outcome()
+        var records = session.records.makeIterator()
         for event in session.events {
             switch event {
-            case .command(let r):
+            case .command:
+                let r = records.next()!
                 var text = "\(registry.name(of: r.command)):\(r.outcome)"
                 if let e = r.errorPrefix { text += ":\(e)" }
                 outcome.commands.append(text)

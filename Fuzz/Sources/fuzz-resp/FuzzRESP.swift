@@ -148,7 +148,7 @@ func checkSession(_ input: UnsafeRawBufferPointer) {
         } else {
             session.feedReply(chunk, timestampNanos: time)
         }
-        if session.events.count > 64 { session.events.removeAll(keepingCapacity: true) }
+        if session.events.count > 64 { session.eventBuffer.removeAll() }
         offset += size
     }
     session.close(timestampNanos: time + 1)

@@ -1,5 +1,5 @@
 /// The RESP2/RESP3 value kinds, named after the protocol spec.
-public enum RESPKind: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible {
+public enum RESPKind: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible, BitwiseCopyable {
     case simpleString, simpleError, integer, bulkString, array
     case null, boolean, double, bigNumber, bulkError, verbatimString, map, set, attribute, push
     /// RESP2 `$-1`.

@@ -1,7 +1,7 @@
 import RESP
 
 /// What became of a command.
-public enum CommandOutcome: UInt8, Sendable, Codable {
+public enum CommandOutcome: UInt8, Sendable, Codable, BitwiseCopyable {
     /// A reply was paired with it.
     case replied
     /// The client asked for no reply (CLIENT REPLY OFF / SKIP).
@@ -16,7 +16,7 @@ public enum CommandOutcome: UInt8, Sendable, Codable {
 
 /// One request and, where there was one, its reply. Produced when complete: at its reply, when sent if no reply
 /// will come (CLIENT REPLY OFF/SKIP), or when the connection ends.
-public struct CommandRecord: Sendable {
+public struct CommandRecord: Sendable, BitwiseCopyable {
     public var connection: UInt64
     public var command: CommandID
     /// Arguments including the command name (RESP array length).
@@ -31,8 +31,13 @@ public struct CommandRecord: Sendable {
     public var replyStartNanos: Int64 = 0
     public var replyEndNanos: Int64 = 0
     public var replyKind: RESPKind? = nil
-    /// The error code of an error reply (`ERR`, `WRONGTYPE`...), as INFO errorstats names it.
-    public var errorPrefix: String? = nil
+    /// The error code of an error reply (`ERR`, `WRONGTYPE`...), as INFO errorstats names it; not set otherwise.
+    public var errorCode = ErrorCode()
+    /// `errorCode` as text, nil when the reply was not an error.
+    public var errorPrefix: String? {
+        get { errorCode.string }
+        set { errorCode = ErrorCode(newValue) }
+    }
     public var outcome: CommandOutcome = .unanswered
     /// Commands of this connection awaiting replies when this one was sent, itself included.
     public var pipelineDepth: Int = 1
@@ -65,7 +70,7 @@ public struct CommandRecord: Sendable {
         replyStartNanos = 0
         replyEndNanos = 0
         replyKind = nil
-        errorPrefix = nil
+        errorCode = ErrorCode()
         outcome = .unanswered
         pipelineDepth = 1
         isBlocking = false

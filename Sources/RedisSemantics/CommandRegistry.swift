@@ -1,6 +1,6 @@
 /// A compact id for a command name, as `INFO commandstats` names it (`get`, `client|setname`, or an unknown
 /// command's lowercase name). Ids are dense, so per-command statistics can live in arrays.
-public struct CommandID: Hashable, Sendable, Comparable {
+public struct CommandID: Hashable, Sendable, Comparable, BitwiseCopyable {
     public let rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
     public static func < (a: CommandID, b: CommandID) -> Bool { a.rawValue < b.rawValue }

@@ -373,7 +373,7 @@ public final class ConnectionSession {
         // record, and each copy of it showed in profiles.
         guard let requestEnd = pending.withFirst({ $0.record.requestEndNanos }), start >= requestEnd else {
             eventBuffer.events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
-                                                       errorPrefix: reply.errorPrefix, timestampNanos: start)))
+                                                       errorPrefix: reply.errorCode.string, timestampNanos: start)))
             return
         }
         let currentTime = currentTime
@@ -382,7 +382,7 @@ public final class ConnectionSession {
             first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
             first.record.replyEndNanos = currentTime
             first.record.replyKind = kind
-            first.record.errorPrefix = reply.errorPrefix
+            first.record.errorCode = reply.errorCode
             first.record.replyCount = reply.count
             first.record.replyFirstElement = reply.firstElement
             first.record.replySecondElementCount = reply.secondElementCount

@@ -2,11 +2,11 @@
 ///
 /// Analyses need little of a request (a key, a subcommand, a timeout), and keeping it inline means no allocation
 /// per command. Each kept argument holds at most `KeptArguments.maxBytes` bytes; `fullLength` tells if it was cut.
-public struct KeptArguments: Sendable {
+public struct KeptArguments: Sendable, BitwiseCopyable {
     public static let maxBytes = 120
     public static let slots = 4
 
-    public struct Slot: Sendable {
+    public struct Slot: Sendable, BitwiseCopyable {
         public var argumentIndex: Int32 = -1
         public var fullLength: Int32 = 0
         public var keptLength: UInt8 = 0

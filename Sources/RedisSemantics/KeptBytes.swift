@@ -1,5 +1,5 @@
 /// A bounded inline copy of one value (a key, an element): no allocation per command.
-public struct KeptBytes: Sendable {
+public struct KeptBytes: Sendable, BitwiseCopyable {
     public static let capacity = 120
     private var storage = InlineArray<120, UInt8>(repeating: 0)
     public private(set) var count = 0

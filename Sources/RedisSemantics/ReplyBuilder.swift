@@ -6,7 +6,7 @@ struct ReplyBuilder {
     private(set) var kind: RESPKind?
     /// Aggregate element count, bulk length, or integer value of the top-level reply.
     private(set) var count: Int64 = 0
-    private(set) var errorPrefix: String?
+    private(set) var errorCode = ErrorCode()
     private(set) var pubsubHead: PubSubHead?
     /// The last integer among the top-level elements (a subscription count in confirmations).
     private(set) var lastInteger: Int64?
@@ -24,7 +24,7 @@ struct ReplyBuilder {
     mutating func reset() {
         kind = nil
         count = 0
-        errorPrefix = nil
+        errorCode = ErrorCode()
         pubsubHead = nil
         lastInteger = nil
         if !elementErrors.isEmpty { elementErrors.removeAll() }
@@ -42,7 +42,7 @@ struct ReplyBuilder {
             case .nullArray, .nullBulkString, .null: count = -1
             default: count = Int64(token.length)
             }
-            if token.kind.isError { errorPrefix = Self.errorCode(token.content) }
+            if token.kind.isError { errorCode = Self.errorCode(token.content) }
             return
         }
         guard token.depth == 1 else { return }
@@ -56,7 +56,7 @@ struct ReplyBuilder {
         if elementIndex == 1 && token.kind.isAggregate { secondElementCount = Int64(token.length) }
         if token.kind == .integer { lastInteger = token.integer }
         if token.kind.isError && elementErrors.count < Self.maxElementErrors {
-            elementErrors.append((elementIndex, Self.errorCode(token.content)))
+            elementErrors.append((elementIndex, Self.errorCode(token.content).string ?? "ERR"))
         }
     }
 
@@ -73,11 +73,16 @@ struct ReplyBuilder {
 
     /// The error code as redis-server's INFO errorstats counts it: the first word, when a space occurs within the
     /// first 32 bytes of the reply (the `-` included), otherwise `ERR`.
-    static func errorCode(_ content: UnsafeRawBufferPointer) -> String {
+    static func errorCode(_ content: UnsafeRawBufferPointer) -> ErrorCode {
         let limit = min(content.count, 31)
         for i in 0..<limit where content[i] == UInt8(ascii: " ") {
-            return String(decoding: UnsafeRawBufferPointer(rebasing: content[0..<i]), as: UTF8.self)
+            return ErrorCode(UnsafeRawBufferPointer(rebasing: content[0..<i]))
         }
-        return "ERR"
+        return Self.err
     }
+
+    private static let err: ErrorCode = {
+        let bytes: StaticString = "ERR"
+        return ErrorCode(UnsafeRawBufferPointer(start: bytes.utf8Start, count: bytes.utf8CodeUnitCount))
+    }()
 }

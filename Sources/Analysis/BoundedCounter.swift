@@ -76,9 +76,16 @@ public struct BoundedCounter {
     /// command when keys are mostly distinct), and only entries tied at the cut need their items compared. The
     /// dropped half is removed in place, so kept entries are neither copied nor retained.
     private mutating func prune() {
+        // The `capacity`-th largest count: the smallest outside the `count - capacity` smallest (a selection, not a sort).
         var counts = entries.values.map(\.count)
-        counts.sort()
-        let cut = counts[counts.count - capacity]
+        let below = counts.count - capacity
+        Self.selectSmallest(&counts, below, by: <)
+        var cut = counts[below]
+        var index = below + 1
+        while index < counts.count {
+            cut = min(cut, counts[index])
+            index += 1
+        }
         var above = 0
         var dropped: [PrehashedKey] = []
         var tied: [ItemOrder] = []
@@ -189,21 +196,27 @@ struct ItemOrder {
     init?(printableASCII printable: UnsafeRawBufferPointer, suffix: UInt8?, hash: UInt64) {
         let length = printable.count + (suffix == nil ? 0 : 1)
         guard length <= Self.width else { return nil }
+        // The bytes in order into 32 zeroed bytes, then read as four big-endian words (first byte most significant).
+        var packed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let printableOnly = withUnsafeMutableBytes(of: &packed) { raw -> Bool in
+            var index = 0
+            while index < printable.count {
+                let byte = printable[index]
+                guard byte >= 0x20 && byte < 0x7F else { return false }
+                raw[index] = byte
+                index += 1
+            }
+            if let suffix {
+                guard suffix >= 0x20 && suffix < 0x7F else { return false }
+                raw[index] = suffix
+            }
+            return true
+        }
+        guard printableOnly else { return nil }
         self.hash = hash
         self.length = length
-        var packed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for index in 0..<length {
-            let byte = index < printable.count ? printable[index] : suffix!
-            guard byte >= 0x20 && byte < 0x7F else { return nil }
-            let shifted = UInt64(byte) << (56 - 8 * UInt64(index & 7))
-            switch index >> 3 {
-            case 0: packed.0 |= shifted
-            case 1: packed.1 |= shifted
-            case 2: packed.2 |= shifted
-            default: packed.3 |= shifted
-            }
-        }
-        words = packed
+        words = (UInt64(bigEndian: packed.0), UInt64(bigEndian: packed.1), UInt64(bigEndian: packed.2),
+                 UInt64(bigEndian: packed.3))
     }
 
     /// The text, when the words hold all of it (see `init?(printableASCII:suffix:hash:)`).

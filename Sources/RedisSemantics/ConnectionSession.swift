@@ -403,7 +403,7 @@ public final class ConnectionSession {
             monitoring = false
             subscriptions = 0
         }
-        pending.removeFirst { first in eventBuffer.appendCommand(first.record) }
+        pending.removeFirst { first in withUnsafePointer(to: &first.record) { eventBuffer.appendCommand(copying: $0) } }
     }
 
     /// A SUBSCRIBE-family command is waiting for its first confirmation (so a RESP2 array naming one is not a reply).
@@ -472,6 +472,13 @@ public final class SessionEventBuffer {
     @inline(__always)
     func appendCommand(_ record: CommandRecord) {
         records.append(record)
+        events.append(.command)
+    }
+
+    /// As `appendCommand(_:)`, copying straight from where the record lies (one copy, no temporary).
+    @inline(__always)
+    func appendCommand(copying record: UnsafePointer<CommandRecord>) {
+        records.append(contentsOf: UnsafeBufferPointer(start: record, count: 1))
         events.append(.command)
     }
 

@@ -143,13 +143,21 @@ public struct BoundedCounter {
         }
     }
 
-    /// The `n` largest by count (ties by item), or by bytes.
+    /// The `n` largest by count (ties by item), or by bytes. Selected first, then only those sorted and given their
+    /// text: a counter holds up to twice its capacity, and a report asks for a few dozen.
     public func top(_ n: Int, byBytes: Bool = false) -> [Entry] {
-        let values = entries.values.map { Entry(item: $0.item, count: $0.count, bytes: $0.bytes, error: $0.error) }
-        let sorted = byBytes
-            ? values.sorted { ($0.bytes, $1.item) > ($1.bytes, $0.item) }
-            : values.sorted { ($0.count, $1.item) > ($1.count, $0.item) }
-        return Array(sorted.prefix(n))
+        guard n > 0 else { return [] }
+        var values = Array(entries.values)
+        func itemPrecedes(_ a: Tracked, _ b: Tracked) -> Bool { a.order.precedes(b.order) { a.item < b.item } }
+        let better: (Tracked, Tracked) -> Bool = byBytes
+            ? { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : itemPrecedes(a, b) }
+            : { a, b in a.count != b.count ? a.count > b.count : itemPrecedes(a, b) }
+        if values.count > n {
+            Self.selectSmallest(&values, n, by: better)
+            values.removeSubrange(n...)
+        }
+        values.sort(by: better)
+        return values.map { Entry(item: $0.item, count: $0.count, bytes: $0.bytes, error: $0.error) }
     }
 
     public var distinctTracked: Int { entries.count }

@@ -155,7 +155,7 @@ public struct RESPDecoder {
                 messageBytes &+= next - i
                 emit(.bulkString, length: length, integer: Int64(length),
                      content: UnsafeRawBufferPointer(start: base + bodyStart, count: min(limits.keptPrefix, length)), &handler)
-                valueCompleted(&handler)
+                valueCompletedInline(&handler)
                 i = next
             } else if byte == UInt8(ascii: "*") {
                 if client && depth > 0 { return i }
@@ -176,7 +176,7 @@ public struct RESPDecoder {
                 messageBytes &+= next - i
                 emit(.integer, length: 0, integer: negative ? -Int64(magnitude) : Int64(magnitude),
                      content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
-                valueCompleted(&handler)
+                valueCompletedInline(&handler)
                 i = next
             } else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
                 // Short lines only (+OK, +QUEUED, -ERR ...): scanned byte by byte, longer ones go to memchr.
@@ -188,7 +188,7 @@ public struct RESPDecoder {
                 messageBytes &+= p + 1 - i
                 emit(byte == UInt8(ascii: "+") ? .simpleString : .simpleError, length: contentCount, integer: 0,
                      content: UnsafeRawBufferPointer(start: base + i + 1, count: min(limits.keptPrefix, contentCount)), &handler)
-                valueCompleted(&handler)
+                valueCompletedInline(&handler)
                 i = p + 1
             } else {
                 return i
@@ -711,6 +711,16 @@ public struct RESPDecoder {
     ) {
         handler.token(RESPToken(kind: kind, depth: depth, length: length, integer: integer, content: content,
                                 insideAttribute: attributeFrames > 0, isInline: inline))
+    }
+
+    /// `valueCompleted` for the fast path: a value inside an aggregate that goes on (the common case) is counted here.
+    @inline(__always)
+    private mutating func valueCompletedInline<H: RESPTokenHandler>(_ handler: inout H) {
+        if depth > 0 && top.remaining > 1 {
+            top.remaining -= 1
+            return
+        }
+        valueCompleted(&handler)
     }
 
     /// A value ended: close every aggregate it completes; a finished top-level value ends the message.

@@ -33,7 +33,13 @@ struct ReplyBuilder {
         elementIndex = -1
     }
 
+    @inline(__always)
     mutating func observe(_ token: RESPToken) {
+        // Most tokens of a large reply: a string element past the second, which changes nothing but the index.
+        if token.depth == 1 && elementIndex >= 1 && token.kind == .bulkString && !token.insideAttribute {
+            elementIndex += 1
+            return
+        }
         guard !token.insideAttribute, token.kind != .attribute else { return }
         if token.depth == 0 {
             kind = token.kind

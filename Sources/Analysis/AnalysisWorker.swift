@@ -18,7 +18,9 @@ final class AnalysisWorker: @unchecked Sendable {
     private var acquired = 0
     private var consumed = 0
 
-    init(stage: AnalysisStage, batchCount: Int = 4) {
+    /// 16 batches of ~512 session events: enough slack that neither thread waits for the other through the bursts
+    /// of a capture (on the 250 MB mix: 4 batches 0.87 s, 8 0.77 s, 16 0.73 s, 32 0.78 s; ~7 MB at most).
+    init(stage: AnalysisStage, batchCount: Int = 16) {
         self.stage = stage
         ring = (0..<max(2, batchCount)).map { _ in StageBatch() }
         for _ in ring { free.signal() }

@@ -112,7 +112,7 @@ public final class KeyStats: TrafficAnalysis {
         let id = record.command.rawValue
         let registry = connection.registry
         var keyPosition: Int?
-        if let tableIndex = registry[record.command].tableIndex {
+        if let tableIndex = registry.tableIndex(of: record.command) {
             let position = firstKeyPosition(id: id, tableIndex: tableIndex)
             // Only arguments the command table says are keys: other arguments may be values or passwords.
             if position > 0, position < record.argumentCount {

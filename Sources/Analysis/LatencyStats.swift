@@ -89,7 +89,7 @@ public final class LatencyStats: TrafficAnalysis {
         if !record.isBlocking && !record.isQueuedInTransaction, let l = record.latencyNanos {
             latency = l
             all.record(nanos: l)
-            let flags = connection.registry[record.command].flags
+            let flags = connection.registry.flags(of: record.command)
             if flags.contains(.write) { writes.record(nanos: l) } else if flags.contains(.readonly) { reads.record(nanos: l) }
             let micros = l / 1000
             logBuckets[Self.bucket(of: micros, bounds: Self.bucketBounds) { $0 < $1 }] += 1

@@ -30,6 +30,22 @@ public final class CommandRegistry {
     }
 
     public private(set) var entries: [Entry]
+    /// What the per-command paths read of each entry, without its name: reading an `Entry` copies (retains and
+    /// releases) its `String`.
+    private struct Traits {
+        var flags: CommandFlags
+        var role: PairingRole
+        var tableIndex: Int32
+        var isContainer: Bool
+
+        init(_ entry: Entry) {
+            flags = entry.flags
+            role = entry.role
+            tableIndex = entry.tableIndex.map { Int32($0) } ?? -1
+            isContainer = entry.isContainer
+        }
+    }
+    private var traits: [Traits] = []
     private var unknownIDs: [String: CommandID] = [:]
     public let maxUnknownNames: Int
     /// Unknown names that could not be interned because `maxUnknownNames` was reached.
@@ -47,6 +63,16 @@ public final class CommandRegistry {
         otherID = CommandID(rawValue: Int32(entries.count))
         entries.append(Entry(name: "(other)", tableIndex: nil, flags: [], isContainer: false))
         self.entries = entries
+        traits = entries.map(Traits.init)
+    }
+
+    @inline(__always) public func flags(of id: CommandID) -> CommandFlags { traits[Int(id.rawValue)].flags }
+    @inline(__always) func role(of id: CommandID) -> PairingRole { traits[Int(id.rawValue)].role }
+    @inline(__always) func isContainer(_ id: CommandID) -> Bool { traits[Int(id.rawValue)].isContainer }
+    /// Index into `CommandTable`, nil for unknown commands.
+    @inline(__always) public func tableIndex(of id: CommandID) -> Int? {
+        let index = traits[Int(id.rawValue)].tableIndex
+        return index < 0 ? nil : Int(index)
     }
 
     public subscript(id: CommandID) -> Entry { entries[Int(id.rawValue)] }
@@ -80,11 +106,12 @@ public final class CommandRegistry {
         }
         let id = CommandID(rawValue: Int32(entries.count))
         entries.append(Entry(name: name, tableIndex: nil, flags: [], isContainer: false))
+        traits.append(Traits(entries[entries.count - 1]))
         unknownIDs[name] = id
         return id
     }
 
-    public func isKnown(_ id: CommandID) -> Bool { entries[Int(id.rawValue)].tableIndex != nil }
+    public func isKnown(_ id: CommandID) -> Bool { traits[Int(id.rawValue)].tableIndex >= 0 }
 
     /// Entries so far: ids `0..<count` are given.
     public var count: Int { entries.count }
@@ -94,5 +121,6 @@ public final class CommandRegistry {
     public func mirror(_ entry: Entry) {
         if entry.tableIndex == nil { unknownIDs[entry.name] = CommandID(rawValue: Int32(entries.count)) }
         entries.append(entry)
+        traits.append(Traits(entry))
     }
 }

@@ -197,7 +197,7 @@ public final class ConnectionSession {
             request.command = registry.id(forName: token.content)
             return
         }
-        if index == 1 && registry[request.command].isContainer {
+        if index == 1 && registry.isContainer(request.command) {
             request.command = registry.resolveSubcommand(parent: request.command, token.content)
         }
         if index <= 3 {
@@ -221,9 +221,8 @@ public final class ConnectionSession {
         request.isInline = requestIsInline
         request.requestEndNanos = currentTime
         if request.requestStartNanos > currentTime { request.requestStartNanos = currentTime }
-        let entry = registry[request.command]
-        let role = entry.role
-        if entry.flags.contains(.blocking) {
+        let role = registry.role(of: request.command)
+        if registry.flags(of: request.command).contains(.blocking) {
             // XREAD and XREADGROUP block only with the BLOCK option.
             request.isBlocking = role == .streamRead ? requestSawBlockKeyword : true
         }
@@ -387,7 +386,7 @@ public final class ConnectionSession {
             first.record.replyFirstElement = reply.firstElement
             first.record.replySecondElementCount = reply.secondElementCount
             first.record.outcome = .replied
-            return (registry[first.record.command].role, first.record.command, first.record.isQueuedInTransaction)
+            return (registry.role(of: first.record.command), first.record.command, first.record.isQueuedInTransaction)
         }!
         if isQueued, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
             queued.append(command)

@@ -22,7 +22,9 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         guard slot >= 0 && slot < Self.slots else { return }
         let n = min(content.count, Self.maxBytes)
         let base = slot * Self.maxBytes
-        for i in 0..<n { storage[base + i] = content[i] }
+        if n > 0, let source = content.baseAddress {
+            withUnsafeMutableBytes(of: &storage) { ($0.baseAddress! + base).copyMemory(from: source, byteCount: n) }
+        }
         slotInfo[slot] = Slot(argumentIndex: Int32(clamping: argumentIndex), fullLength: Int32(clamping: fullLength),
                               keptLength: UInt8(n))
     }

@@ -11,7 +11,9 @@ public struct KeptBytes: Sendable, BitwiseCopyable {
 
     public mutating func set(_ content: UnsafeRawBufferPointer, fullLength: Int) {
         let n = min(content.count, Self.capacity)
-        for i in 0..<n { storage[i] = content[i] }
+        if n > 0, let source = content.baseAddress {
+            withUnsafeMutableBytes(of: &storage) { $0.baseAddress!.copyMemory(from: source, byteCount: n) }
+        }
         count = n
         self.fullLength = fullLength
         isSet = true

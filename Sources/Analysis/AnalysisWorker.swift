@@ -1,29 +1,18 @@
 import Dispatch
 
-/// Runs an `AnalysisStage` on a thread of its own, fed batches by the stream stage's thread.
-///
-/// A fixed ring of `StageBatch`es passes between the two through two semaphores (a single-producer,
-/// single-consumer bounded queue, as in `CaptureReadAhead`): the producer takes a free batch, fills it and
-/// submits it; the worker handles batches in the order submitted, clears them and frees them. The semaphores
-/// order every write to a batch before its reads on the other side. Batches are reused: no allocation in steady
-/// state, and memory bounded by the ring.
+/// Runs an `AnalysisStage` on a thread of its own, fed batches by the stream stage's thread through a
+/// `HandOffRing`: the producer acquires a batch, fills it and submits it; the worker handles batches in the order
+/// submitted, clears them and recycles them.
 final class AnalysisWorker: @unchecked Sendable {
     private let stage: AnalysisStage
-    private let ring: [StageBatch]
-    /// Made at 0 and raised once per batch: libdispatch traps when a semaphore is destroyed below its initial
-    /// value, and the producer still holds the batch it was writing when all is done.
-    private let free = DispatchSemaphore(value: 0)
-    private let filled = DispatchSemaphore(value: 0)
+    private let ring: HandOffRing<StageBatch>
     private let finished = DispatchSemaphore(value: 0)
-    private var acquired = 0
-    private var consumed = 0
 
     /// 16 batches of ~512 session events: enough slack that neither thread waits for the other through the bursts
     /// of a capture (on the 250 MB mix: 4 batches 0.87 s, 8 0.77 s, 16 0.73 s, 32 0.78 s; ~7 MB at most).
     init(stage: AnalysisStage, batchCount: Int = 16) {
         self.stage = stage
-        ring = (0..<max(2, batchCount)).map { _ in StageBatch() }
-        for _ in ring { free.signal() }
+        ring = HandOffRing((0..<max(2, batchCount)).map { _ in StageBatch() })
     }
 
     /// Starts the thread; false when none could be made.
@@ -32,17 +21,10 @@ final class AnalysisWorker: @unchecked Sendable {
     }
 
     /// A cleared batch to write into (waits while the worker holds all the others). Producer thread only.
-    func acquire() -> StageBatch {
-        free.wait()
-        let batch = ring[acquired % ring.count]
-        acquired += 1
-        return batch
-    }
+    func acquire() -> StageBatch { ring.acquire() }
 
-    /// Hands `batch` (the oldest acquired and not yet submitted) to the worker. Producer thread only.
-    func submit(_ batch: StageBatch) {
-        filled.signal()
-    }
+    /// Hands over the oldest acquired batch not yet submitted. Producer thread only.
+    func submit() { ring.submit() }
 
     /// Waits until the worker has handled the batch marked `isLast`.
     func waitUntilFinished() {
@@ -51,13 +33,11 @@ final class AnalysisWorker: @unchecked Sendable {
 
     private func run() {
         while true {
-            filled.wait()
-            let batch = ring[consumed % ring.count]
-            consumed += 1
+            let batch = ring.take()
             stage.consume(batch)
             let last = batch.isLast
             batch.clear()
-            free.signal()
+            ring.recycle()
             if last {
                 finished.signal()
                 return

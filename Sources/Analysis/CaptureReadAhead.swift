@@ -1,5 +1,4 @@
 import Capture
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,9 +7,8 @@ import Darwin
 
 /// Reads capture files on a second thread, so reading and record parsing overlap with analysis.
 ///
-/// The reader fills batches of copied packets (a byte buffer and record descriptors) from a fixed ring of
-/// `batchCount` batches and hands them over through two semaphores (a single-producer, single-consumer bounded
-/// queue); the consumer analyses a batch and gives it back. Memory is bounded by the ring: `batchCount` ×
+/// The reader fills batches of copied packets (a byte buffer and record descriptors) from a `HandOffRing` of
+/// `batchCount` batches; the consumer analyses a batch and gives it back. Memory is bounded by the ring: `batchCount` ×
 /// `batchBytes`, or a single record if larger. Batches are reused, so the steady state allocates nothing.
 /// Packets, file boundaries and read errors arrive in exactly the order a single-threaded reader sees them.
 final class CaptureReadAhead: @unchecked Sendable {
@@ -62,18 +60,13 @@ final class CaptureReadAhead: @unchecked Sendable {
     }
 
     private let paths: [String]
-    private let ring: [Batch]
+    private let ring: HandOffRing<Batch>
     private let maxRecords: Int
-    private let free: DispatchSemaphore
-    private let filled = DispatchSemaphore(value: 0)
-    private var produced = 0
-    private var consumed = 0
 
     init(paths: [String], batchCount: Int = 4, batchBytes: Int = 1 << 20, maxRecords: Int = 16_384) {
         self.paths = paths
         self.maxRecords = maxRecords
-        ring = (0..<max(2, batchCount)).map { _ in Batch(capacity: batchBytes, maxRecords: maxRecords) }
-        free = DispatchSemaphore(value: ring.count)
+        ring = HandOffRing((0..<max(2, batchCount)).map { _ in Batch(capacity: batchBytes, maxRecords: maxRecords) })
     }
 
     /// Starts the reader thread; false when no thread could be made. Call once; then `next()` until a batch ends
@@ -83,25 +76,16 @@ final class CaptureReadAhead: @unchecked Sendable {
     }
 
     /// The next filled batch (waits for it). Give it back with `recycle` before asking for the one after.
-    func next() -> Batch {
-        filled.wait()
-        let batch = ring[consumed % ring.count]
-        consumed += 1
-        return batch
-    }
+    func next() -> Batch { ring.take() }
 
-    func recycle(_ batch: Batch) {
-        free.signal()
-    }
+    func recycle(_ batch: Batch) { ring.recycle() }
 
     // MARK: - Reader thread
 
     private var current: Batch!
 
     private func acquire() {
-        free.wait()
-        current = ring[produced % ring.count]
-        produced += 1
+        current = ring.acquire()
         current.used = 0
         current.records.removeAll(keepingCapacity: true)
         current.end = .none
@@ -112,7 +96,7 @@ final class CaptureReadAhead: @unchecked Sendable {
         current.fileIndex = fileIndex
         current.bytesConsumed = reader?.bytesConsumed ?? 0
         current.fileSize = reader?.fileSize
-        filled.signal()
+        ring.submit()
         current = nil
     }
 

@@ -66,7 +66,7 @@ public final class TrafficAnalyzer {
                     || stream.pendingSessionEvents >= Self.sessionEventsPerBatch else { return }
             let full = stream.exchangeBatch(worker.acquire())
             full.isLast = force
-            worker.submit(full)
+            worker.submit()
         } else if let empty = spare, !stream.batch.streamEvents.isEmpty {
             let full = stream.exchangeBatch(empty)
             analysis.consume(full)

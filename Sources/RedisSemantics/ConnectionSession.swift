@@ -60,18 +60,8 @@ public final class ConnectionSession {
     private var currentTime: Int64 = 0
 
     // Request being assembled.
-    /// On the heap, reached through addressors: read and changed where it lies. As a stored property of the class,
-    /// calls on it and assignments from it went through temporary copies of the whole record.
-    private let requestStorage: UnsafeMutablePointer<CommandRecord> = {
-        let storage = UnsafeMutablePointer<CommandRecord>.allocate(capacity: 1)
-        storage.initialize(to: CommandRecord(connection: 0, command: CommandID(rawValue: 0), argumentCount: 0,
-                                             requestBytes: 0, requestStartNanos: 0, requestEndNanos: 0))
-        return storage
-    }()
-    private var request: CommandRecord {
-        unsafeAddress { UnsafePointer(requestStorage) }
-        unsafeMutableAddress { requestStorage }
-    }
+    private var request = CommandRecord(connection: 0, command: CommandID(rawValue: 0), argumentCount: 0,
+                                        requestBytes: 0, requestStartNanos: 0, requestEndNanos: 0)
     private var requestArgumentIndex = 0
     private var requestStarted = false
     private var requestStartTime: Int64?
@@ -98,11 +88,6 @@ public final class ConnectionSession {
             requestDecoder.resynchronize(atLineStart: true)
             replyDecoder.resynchronize(atLineStart: true)
         }
-    }
-
-    deinit {
-        requestStorage.deinitialize(count: 1)
-        requestStorage.deallocate()
     }
 
     /// Commands awaiting a reply.

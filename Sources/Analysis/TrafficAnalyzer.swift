@@ -20,8 +20,10 @@ public final class TrafficAnalyzer {
     /// Analysis on a second thread, or nil: on the caller's, with `spare` as the batch written next.
     private let worker: AnalysisWorker?
     private var spare: StageBatch?
+    /// `finish()` ran (and with it the analysis thread ended).
+    private var finished = false
 
-    /// Batches go to the worker at this many session events (about 850 bytes each) or stream events.
+    /// Batches go to the worker at this many session events (a command's record is about 800 bytes) or stream events.
     static let sessionEventsPerBatch = 512
     static let streamEventsPerBatch = 4096
 
@@ -82,8 +84,6 @@ public final class TrafficAnalyzer {
             worker?.waitUntilFinished()
         }
     }
-
-    private var finished = false
 
     /// Ends the analysis: open connections are closed as `endOfCapture`, and every analysis writes its results.
     public func finish() -> AnalysisReport {

@@ -27,12 +27,15 @@ final class StageBatch {
     /// The stream stage has finished: nothing follows this batch.
     var isLast = false
 
-    static let keptCapacity = 16_384
+    /// Capacities kept across uses: a batch is handed over at 512 session events or 4,096 stream events (plus what
+    /// the packet that crossed the line brought), so these cover the usual batch; a larger one is let go.
+    static let keptRecords = 2_048
+    static let keptStreamEvents = 8_192
 
     func clear() {
-        streamEvents.removeAll(keepingCapacity: streamEvents.capacity <= Self.keptCapacity)
-        sessionEvents.removeAll(keepingCapacity: sessionEvents.capacity <= Self.keptCapacity)
-        records.removeAll(keepingCapacity: records.capacity <= Self.keptCapacity)
+        streamEvents.removeAll(keepingCapacity: streamEvents.capacity <= Self.keptStreamEvents)
+        sessionEvents.removeAll(keepingCapacity: sessionEvents.capacity <= Self.keptRecords)
+        records.removeAll(keepingCapacity: records.capacity <= Self.keptRecords)
         isLast = false
     }
 }

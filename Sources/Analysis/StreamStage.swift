@@ -25,6 +25,12 @@ final class StreamStage {
     private var namesSent: Int
     /// The batch being written.
     private(set) var batch: StageBatch
+    /// Called when the batch is full after a connection's data or close: one packet, the packets held for
+    /// reordering, or the end of the capture can bring many connections' events at once, and they must not pile up
+    /// in one batch.
+    var onBatchFull: (() -> Void)?
+    static let sessionEventsPerBatch = 512
+    static let streamEventsPerBatch = 4096
 
     // Capture-level counters.
     private(set) var packets = 0
@@ -62,8 +68,10 @@ final class StreamStage {
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
     }
 
-    /// Session events not handed over yet.
-    var pendingSessionEvents: Int { sessionEvents.events.count }
+    /// Enough events for a batch: a command's record is about 800 bytes.
+    var batchIsFull: Bool {
+        batch.streamEvents.count >= Self.streamEventsPerBatch || sessionEvents.events.count >= Self.sessionEventsPerBatch
+    }
 
     /// Hands over the batch written so far and goes on writing into `empty` (a cleared batch).
     func exchangeBatch(_ empty: StageBatch) -> StageBatch {
@@ -143,6 +151,7 @@ final class StreamStage {
         sendNewNames()
         batch.streamEvents.append(.data(id, toServer: toServer, byteCount: bytes.count, timestampNanos: time,
                                         sessionEvents: sessionEvents.events.count - before))
+        if batchIsFull { onBatchFull?() }
     }
 
     fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, bytes: Int, at time: Int64) {
@@ -169,6 +178,7 @@ final class StreamStage {
                                           protocolVersion: session?.protocolVersion ?? 2, resyncSkippedBytes: skipped))
         streams[id] = nil
         if lastStream === stream { lastStream = nil }
+        if batchIsFull { onBatchFull?() }
     }
 
     private func stream(_ id: ConnectionID) -> ConnectionStream? {

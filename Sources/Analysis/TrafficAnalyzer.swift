@@ -23,10 +23,6 @@ public final class TrafficAnalyzer {
     /// `finish()` ran (and with it the analysis thread ended).
     private var finished = false
 
-    /// Batches go to the worker at this many session events (a command's record is about 800 bytes) or stream events.
-    static let sessionEventsPerBatch = 512
-    static let streamEventsPerBatch = 4096
-
     /// Names of the command ids in the analysed records.
     public var registry: CommandRegistry { analysis.registry }
     public var packets: Int { stream.packets }
@@ -44,6 +40,7 @@ public final class TrafficAnalyzer {
             spare = StageBatch()
             stream = try StreamStage(options: options, batch: StageBatch())
         }
+        stream.onBatchFull = { [unowned self] in self.handOver(force: false) }
     }
 
     /// Analyses one packet. Its bytes are only borrowed for the call.
@@ -63,9 +60,7 @@ public final class TrafficAnalyzer {
     /// `force`d (the last one).
     private func handOver(force: Bool) {
         if let worker {
-            let batch = stream.batch
-            guard force || batch.streamEvents.count >= Self.streamEventsPerBatch
-                    || stream.pendingSessionEvents >= Self.sessionEventsPerBatch else { return }
+            guard force || stream.batchIsFull else { return }
             let full = stream.exchangeBatch(worker.acquire())
             full.isLast = force
             worker.submit()

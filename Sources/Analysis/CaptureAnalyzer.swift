@@ -18,7 +18,7 @@ public struct CaptureAnalyzer {
     /// while the calling thread reads, reassembles and decodes; 3 (or more) also reads the files on a third
     /// (`CaptureReadAhead`). The report is the same either way.
     public var threads = 1
-    /// Bytes of packets per hand-over batch with `threads` > 1 (four batches are in flight at most).
+    /// Bytes of packets per read-ahead batch with `threads` > 2 (four batches are in flight at most).
     public var readAheadBatchBytes = 1 << 20
 
     public init(options: AnalysisOptions) { self.options = options }

@@ -28,20 +28,20 @@ final class AnalysisStage {
     private let latencyStats: LatencyStats
     private let extraAnalyses: [any TrafficAnalysis]
 
-    private(set) var unpairedReplies = 0
-    private(set) var unansweredCommands = 0
-    private(set) var lostInGaps = 0
-    private(set) var overflowed = 0
-    private(set) var parseErrorsByCode: [String: Int] = [:]
-    private(set) var resyncSkipped: Int64 = 0
-    private(set) var notRedisConnections = 0
-    private(set) var notRedisServerMessages = 0
-    private(set) var discardedCommands = 0
-    private(set) var connectionsWithGaps = 0
-    private(set) var gapDetails: [AnalysisReport.GapDetail] = []
+    private var unpairedReplies = 0
+    private var unansweredCommands = 0
+    private var lostInGaps = 0
+    private var overflowed = 0
+    private var parseErrorsByCode: [String: Int] = [:]
+    private var resyncSkipped: Int64 = 0
+    private var notRedisConnections = 0
+    private var notRedisServerMessages = 0
+    private var discardedCommands = 0
+    private var connectionsWithGaps = 0
+    private var gapDetails: [AnalysisReport.GapDetail] = []
     static let maxGapDetails = 20
-    private(set) var problems: [AnalysisReport.QualityEvent] = []
-    private(set) var problemsNotListed = 0
+    private var problems: [AnalysisReport.QualityEvent] = []
+    private var problemsNotListed = 0
 
     /// Records where a parse error or a limit hit happened (the first `maxGapDetails`; the rest are counted).
     private func noteProblem(on info: ConnectionInfo, kind: String, detail: String) {
@@ -131,6 +131,25 @@ final class AnalysisStage {
             index += 1
         }
         cursor.event = first + count
+    }
+
+    /// This stage's part of the capture quality: gaps and problems per connection, and what became of commands and
+    /// replies that could not be paired.
+    func noteQuality(in quality: inout AnalysisReport.QualitySummary) {
+        quality.connectionsWithGaps = connectionsWithGaps
+        quality.gapDetails = gapDetails
+        quality.events = problems
+        quality.eventsNotListed = problemsNotListed
+        quality.unpairedReplies = unpairedReplies
+        quality.unansweredCommands = unansweredCommands
+        quality.commandsLostInGaps = lostInGaps
+        quality.pendingOverflows = overflowed
+        quality.parseErrorsByCode = parseErrorsByCode
+        quality.parseErrors = parseErrorsByCode.values.reduce(0, +)
+        quality.resyncSkippedBytes = resyncSkipped
+        quality.notRedisConnections = notRedisConnections
+        quality.notRedisServerMessages = notRedisServerMessages
+        quality.notRedisCommandLines = discardedCommands
     }
 
     // MARK: - Connection events

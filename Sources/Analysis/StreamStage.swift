@@ -14,9 +14,9 @@ final class StreamStage {
     /// Commands awaiting replies on all connections together (`SessionLimits.maxPendingTotal`).
     let pendingBudget: PendingBudget
     private let decoder = PacketDecoder()
-    let reassembler: TCPReassembler
+    private let reassembler: TCPReassembler
     private let filter: PacketFilter?
-    private(set) var reorderBuffer: PacketReorderBuffer
+    private var reorderBuffer: PacketReorderBuffer
     /// Where every session puts its events; handed over with the batch (swapped, not copied).
     private let sessionEvents = SessionEventBuffer()
     private var streams: [ConnectionID: ConnectionStream] = [:]
@@ -34,15 +34,15 @@ final class StreamStage {
 
     // Capture-level counters.
     private(set) var packets = 0
-    private(set) var skipped: [SkipReason: Int] = [:]
-    private(set) var filteredOut = 0
+    private var skipped: [SkipReason: Int] = [:]
+    private var filteredOut = 0
     private(set) var firstTimestamp: Int64?
     private(set) var lastTimestamp: Int64?
-    private(set) var linkTypes = Set<UInt32>()
+    private var linkTypes = Set<UInt32>()
     /// The previous packet's link type: the set is only consulted when it changes.
     private var lastLinkType: UInt32?
-    private(set) var clientBytes: Int64 = 0
-    private(set) var serverBytes: Int64 = 0
+    private var clientBytes: Int64 = 0
+    private var serverBytes: Int64 = 0
 
     /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
     /// flood) costs no decoders.
@@ -127,6 +127,40 @@ final class StreamStage {
         reorderBuffer.drain { processInOrder($0) }
         var router = StreamEventRouter(stage: self)
         reassembler.finish(timestampNanos: lastTimestamp ?? 0, handler: &router)
+    }
+
+    /// The capture as this stage saw it: packets, time span, link types and bytes each way.
+    func describeCapture(in report: inout AnalysisReport) {
+        report.capture.packets = packets
+        report.capture.firstTimestampNanos = firstTimestamp
+        report.capture.lastTimestampNanos = lastTimestamp
+        report.capture.firstTimestamp = firstTimestamp.map(Timestamp.iso8601)
+        report.capture.lastTimestamp = lastTimestamp.map(Timestamp.iso8601)
+        if let first = firstTimestamp, let last = lastTimestamp {
+            report.capture.durationSeconds = (Double(last - first) / 1e6).rounded() / 1e3
+        }
+        report.capture.linkTypes = linkTypes.sorted().map { LinkType(rawValue: $0).description }
+        report.totals.clientBytes = clientBytes
+        report.totals.serverBytes = serverBytes
+    }
+
+    /// This stage's part of the capture quality: packets skipped, reordering, and what reassembly saw.
+    func noteQuality(in quality: inout AnalysisReport.QualitySummary) {
+        let stats = reassembler.stats
+        for (reason, count) in skipped { quality.packetsSkipped[reason.rawValue] = count }
+        if stats.segmentsNotRedisPort > 0 { quality.packetsSkipped["notRedisPort"] = stats.segmentsNotRedisPort }
+        if filteredOut > 0 { quality.packetsSkipped["filteredOut"] = filteredOut }
+        quality.tcpSegments = stats.segments - stats.segmentsNotRedisPort
+        quality.packetsOutOfTimestampOrder = reorderBuffer.outOfOrderPackets
+        quality.packetsLateBeyondReorderWindow = reorderBuffer.lateByMoreThanWindow
+        quality.outOfOrderSegments = stats.outOfOrderSegments
+        quality.retransmittedSegments = stats.retransmittedSegments
+        quality.duplicateBytes = stats.duplicateBytes
+        quality.gaps = stats.gaps
+        quality.bytesLostInGaps = stats.gapBytes
+        quality.snaplenCutBytes = stats.snaplenCutBytes
+        quality.connectionsEvicted = stats.connectionsEvicted
+        quality.bufferLimitDrops = stats.bufferLimitDrops
     }
 
     // MARK: - Stream events

@@ -86,80 +86,29 @@ public final class TrafficAnalyzer {
         handOver(force: true)
         worker?.waitUntilFinished()
         finished = true
-        let analyses = analysis.analyses
-        let registry = analysis.registry
-        let reassembler = stream.reassembler
-        let reorderBuffer = stream.reorderBuffer
-        let pendingBudget = stream.pendingBudget
-        let packets = stream.packets, firstTimestamp = stream.firstTimestamp, lastTimestamp = stream.lastTimestamp
-        let linkTypes = stream.linkTypes, skipped = stream.skipped, filteredOut = stream.filteredOut
-        let clientBytes = stream.clientBytes, serverBytes = stream.serverBytes
-        let connectionsWithGaps = analysis.connectionsWithGaps, gapDetails = analysis.gapDetails
-        let problems = analysis.problems, problemsNotListed = analysis.problemsNotListed
-        let unpairedReplies = analysis.unpairedReplies, unansweredCommands = analysis.unansweredCommands
-        let lostInGaps = analysis.lostInGaps, overflowed = analysis.overflowed
-        let parseErrorsByCode = analysis.parseErrorsByCode, resyncSkipped = analysis.resyncSkipped
-        let notRedisConnections = analysis.notRedisConnections, notRedisServerMessages = analysis.notRedisServerMessages
-        let discardedCommands = analysis.discardedCommands
         var report = AnalysisReport()
         report.generator.commandTable = "redis \(CommandTable.redisVersion)"
-        report.capture.packets = packets
-        report.capture.firstTimestampNanos = firstTimestamp
-        report.capture.lastTimestampNanos = lastTimestamp
-        report.capture.firstTimestamp = firstTimestamp.map(Timestamp.iso8601)
-        report.capture.lastTimestamp = lastTimestamp.map(Timestamp.iso8601)
-        if let first = firstTimestamp, let last = lastTimestamp {
-            report.capture.durationSeconds = (Double(last - first) / 1e6).rounded() / 1e3
-        }
-        report.capture.linkTypes = linkTypes.sorted().map { LinkType(rawValue: $0).description }
+        stream.describeCapture(in: &report)
         report.capture.ports = options.serverPorts.sorted().map(Int.init)
         report.capture.filter = options.filter
-        report.totals.clientBytes = clientBytes
-        report.totals.serverBytes = serverBytes
-
-        let context = AnalysisContext(registry: registry, firstTimestampNanos: firstTimestamp, lastTimestampNanos: lastTimestamp)
-        for analysis in analyses { analysis.finish(into: &report, context: context) }
+        let context = AnalysisContext(registry: analysis.registry, firstTimestampNanos: stream.firstTimestamp,
+                                      lastTimestampNanos: stream.lastTimestamp)
+        for each in analysis.analyses { each.finish(into: &report, context: context) }
 
         var quality = report.quality
-        let stats = reassembler.stats
-        for (reason, count) in skipped { quality.packetsSkipped[reason.rawValue] = count }
-        if stats.segmentsNotRedisPort > 0 { quality.packetsSkipped["notRedisPort"] = stats.segmentsNotRedisPort }
-        if filteredOut > 0 { quality.packetsSkipped["filteredOut"] = filteredOut }
-        quality.tcpSegments = stats.segments - stats.segmentsNotRedisPort
-        quality.packetsOutOfTimestampOrder = reorderBuffer.outOfOrderPackets
-        quality.packetsLateBeyondReorderWindow = reorderBuffer.lateByMoreThanWindow
-        quality.outOfOrderSegments = stats.outOfOrderSegments
-        quality.retransmittedSegments = stats.retransmittedSegments
-        quality.duplicateBytes = stats.duplicateBytes
-        quality.gaps = stats.gaps
-        quality.bytesLostInGaps = stats.gapBytes
-        quality.connectionsWithGaps = connectionsWithGaps
-        quality.gapDetails = gapDetails
-        quality.events = problems
-        quality.eventsNotListed = problemsNotListed
-        quality.snaplenCutBytes = stats.snaplenCutBytes
-        quality.connectionsEvicted = stats.connectionsEvicted
-        quality.bufferLimitDrops = stats.bufferLimitDrops
-        quality.unpairedReplies = unpairedReplies
-        quality.unansweredCommands = unansweredCommands
-        quality.commandsLostInGaps = lostInGaps
-        quality.pendingOverflows = overflowed
-        quality.parseErrorsByCode = parseErrorsByCode
-        quality.parseErrors = parseErrorsByCode.values.reduce(0, +)
-        quality.resyncSkippedBytes = resyncSkipped
-        quality.notRedisConnections = notRedisConnections
-        quality.notRedisServerMessages = notRedisServerMessages
-        quality.notRedisCommandLines = discardedCommands
-        let hits = reassemblyAndSessionLimitsHit(quality, pendingBudget: pendingBudget, unknownNamesDropped: stream.registry.unknownNamesDropped) + (quality.limitsHit ?? [])
+        stream.noteQuality(in: &quality)
+        analysis.noteQuality(in: &quality)
+        let hits = reassemblyAndSessionLimitsHit(quality) + (quality.limitsHit ?? [])
         quality.limitsHit = hits.isEmpty ? nil : hits
         report.quality = quality
         return report
     }
 
     /// The transport and protocol limits reached (the analyses add their own tracking limits).
-    private func reassemblyAndSessionLimitsHit(_ q: AnalysisReport.QualitySummary, pendingBudget: PendingBudget,
-                                               unknownNamesDropped: Int) -> [AnalysisReport.LimitHit] {
+    private func reassemblyAndSessionLimitsHit(_ q: AnalysisReport.QualitySummary) -> [AnalysisReport.LimitHit] {
         typealias Hit = AnalysisReport.LimitHit
+        let pendingBudget = stream.pendingBudget
+        let unknownNamesDropped = stream.registry.unknownNamesDropped
         var hits: [Hit] = []
         let reassembly = options.reassembly
         if q.connectionsEvicted > 0 {

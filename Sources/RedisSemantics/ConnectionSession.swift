@@ -416,10 +416,10 @@ public final class ConnectionSession {
     }
 }
 
-/// Lives only for one `feed` call of its session, so the reference needs no counting: `unowned(unsafe)` saves a
-/// strong retain and release of the session per token.
-/// (`Unmanaged`, called through `_withUnsafeGuaranteedRef`: an `unowned(unsafe)` reference was still retained
-/// and released around each call, once per token.)
+/// Hands the client side's tokens to its session. Lives only for one `feed` call, so the reference needs no
+/// counting: `Unmanaged`, called through `_withUnsafeGuaranteedRef` (an `unowned(unsafe)` reference was still
+/// retained and released around each call, once per token). Two handler types rather than one with a side: one
+/// type with a stored flag cost 1 % of the decoding thread's instructions, one generic over the side 7 %.
 private struct RequestHandler: RESPTokenHandler {
     let session: Unmanaged<ConnectionSession>
     init(session: ConnectionSession) { self.session = Unmanaged.passUnretained(session) }

@@ -9,8 +9,11 @@ let settings: [SwiftSetting] = [
 // Hot-path layers (per packet, per segment, per command) in release builds: no runtime exclusivity checks.
 // Those checks cost a thread-local access-set insert and removal on every access to a class's stored property
 // (about a third of reassembly's instructions under callgrind); the compile-time checks stay on.
+// Cross-module optimisation lets a layer's generic code be specialised where a layer above uses it: the RESP
+// decoder's `feed` for the session's token handlers (otherwise a witness-table call per token), the reassembler for
+// the stream stage. 250 MB command mix: 0.70 s -> 0.61 s.
 let hotPathSettings: [SwiftSetting] = settings + [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(

@@ -7,7 +7,9 @@ import Darwin
 /// An incremental RESP2/RESP3 decoder for one direction of one connection.
 ///
 /// Feed it the stream's bytes in order, in chunks of any size; it calls the handler with the same tokens whatever
-/// the segmentation, and parses every byte once. Bulk bodies are never buffered: at most `RESPLimits.keptPrefix`
+/// the segmentation, and parses every byte once. (A handler that only counts some bulk strings, see
+/// `RESPTokenHandler.countsBulkStringsOnly`, gets some of them as counts instead, depending on the chunks; the
+/// same tokens otherwise.) Bulk bodies are never buffered: at most `RESPLimits.keptPrefix`
 /// bytes of each string are kept, the rest is counted and skipped. Steady-state decoding allocates nothing.
 ///
 /// - `.client` side (requests): arrays of bulk strings, or inline lines split as redis-server splits them.
@@ -146,6 +148,13 @@ public struct RESPDecoder {
             let byte = base.load(fromByteOffset: i, as: UInt8.self)
             if byte == UInt8(ascii: "$") {
                 if client && depth == 0 { return i }
+                if depth == 1 && top.remaining > 1 && attributeFrames == 0 && handler.countsBulkStringsOnly {
+                    let next = skipBulkStrings(base, i, end, &handler)
+                    if next != i {
+                        i = next
+                        continue
+                    }
+                }
                 guard let (length, bodyStart) = Self.wholeLengthLine(base, i + 1, end),
                       length <= limits.maxBulkLength, end - bodyStart >= length + 2,
                       base.load(fromByteOffset: bodyStart + length, as: UInt8.self) == UInt8(ascii: "\r"),
@@ -194,6 +203,31 @@ public struct RESPDecoder {
                 return i
             }
         }
+        return i
+    }
+
+    /// Passes over the bulk strings from `start` that are elements of the top-level aggregate, whole in the chunk and
+    /// within limits, but not its last element (so closing the aggregate stays with the usual path); tells the
+    /// handler how many. The state after them is what a token and `valueCompletedInline` each would have left.
+    @inline(__always)
+    private mutating func skipBulkStrings<H: RESPTokenHandler>(
+        _ base: UnsafeRawPointer, _ start: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        var i = start
+        var count = 0
+        while top.remaining > 1 && i < end && base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$") {
+            guard let (length, bodyStart) = Self.wholeLengthLine(base, i + 1, end),
+                  length <= limits.maxBulkLength, end - bodyStart >= length + 2,
+                  base.load(fromByteOffset: bodyStart + length, as: UInt8.self) == UInt8(ascii: "\r"),
+                  base.load(fromByteOffset: bodyStart + length + 1, as: UInt8.self) == UInt8(ascii: "\n")
+            else { break }
+            let next = bodyStart + length + 2
+            messageBytes &+= next - i
+            top.remaining -= 1
+            count += 1
+            i = next
+        }
+        if count > 0 { handler.bulkStringsSkipped(count) }
         return i
     }
 

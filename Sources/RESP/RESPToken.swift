@@ -94,4 +94,17 @@ public protocol RESPTokenHandler {
     mutating func messageEnd(byteCount: Int)
     /// The stream is not valid RESP here. The decoder then skips bytes until a plausible message start.
     mutating func protocolError(_ error: RESPProtocolError)
+    /// Whether the next bulk strings that are elements of the current top-level aggregate (depth 1, outside
+    /// attributes) matter to the handler only by their number: the arguments of a long request past those kept,
+    /// the elements of a long reply. The decoder then may, instead of a token each, pass over a run of them (whole
+    /// in the chunk, never the aggregate's last element) and report it with `bulkStringsSkipped(_:)`. Asked
+    /// before each run; false by default.
+    var countsBulkStringsOnly: Bool { get }
+    /// `count` bulk strings at depth 1 were passed over (see `countsBulkStringsOnly`).
+    mutating func bulkStringsSkipped(_ count: Int)
+}
+
+extension RESPTokenHandler {
+    public var countsBulkStringsOnly: Bool { false }
+    public mutating func bulkStringsSkipped(_ count: Int) {}
 }

@@ -195,6 +195,16 @@ public final class ConnectionSession {
         }
     }
 
+    /// Past the kept arguments (the first three), a request's arguments are only counted, except the last (never
+    /// skipped by the decoder) and XREAD/XREADGROUP's, where a BLOCK keyword is looked for.
+    fileprivate var requestCountsArgumentsOnly: Bool {
+        requestStarted && requestArgumentIndex > 3 && registry.role(of: request.command) != .streamRead
+    }
+
+    fileprivate func requestArgumentsSkipped(_ count: Int) {
+        requestArgumentIndex += count
+    }
+
     fileprivate func requestEnded(byteCount: Int) {
         defer {
             requestStarted = false
@@ -305,6 +315,12 @@ public final class ConnectionSession {
     fileprivate func replyToken(_ token: RESPToken) {
         if replyStartTime == nil { replyStartTime = currentTime }
         reply.observe(token)
+    }
+
+    fileprivate var replyCountsStringElementsOnly: Bool { reply.countsStringElementsOnly }
+
+    fileprivate func replyStringElementsSkipped(_ count: Int) {
+        reply.stringElementsSkipped(count)
     }
 
     fileprivate func replyEnded(byteCount: Int) {
@@ -424,6 +440,8 @@ private struct RequestHandler: RESPTokenHandler {
     let session: Unmanaged<ConnectionSession>
     init(session: ConnectionSession) { self.session = Unmanaged.passUnretained(session) }
     mutating func token(_ token: RESPToken) { session._withUnsafeGuaranteedRef { $0.requestToken(token) } }
+    var countsBulkStringsOnly: Bool { session._withUnsafeGuaranteedRef { $0.requestCountsArgumentsOnly } }
+    mutating func bulkStringsSkipped(_ count: Int) { session._withUnsafeGuaranteedRef { $0.requestArgumentsSkipped(count) } }
     mutating func messageEnd(byteCount: Int) { session._withUnsafeGuaranteedRef { $0.requestEnded(byteCount: byteCount) } }
     mutating func protocolError(_ error: RESPProtocolError) {
         session._withUnsafeGuaranteedRef { $0.protocolError(error, fromClient: true) }
@@ -435,6 +453,8 @@ private struct ReplyHandler: RESPTokenHandler {
     let session: Unmanaged<ConnectionSession>
     init(session: ConnectionSession) { self.session = Unmanaged.passUnretained(session) }
     mutating func token(_ token: RESPToken) { session._withUnsafeGuaranteedRef { $0.replyToken(token) } }
+    var countsBulkStringsOnly: Bool { session._withUnsafeGuaranteedRef { $0.replyCountsStringElementsOnly } }
+    mutating func bulkStringsSkipped(_ count: Int) { session._withUnsafeGuaranteedRef { $0.replyStringElementsSkipped(count) } }
     mutating func messageEnd(byteCount: Int) { session._withUnsafeGuaranteedRef { $0.replyEnded(byteCount: byteCount) } }
     mutating func protocolError(_ error: RESPProtocolError) {
         session._withUnsafeGuaranteedRef { $0.protocolError(error, fromClient: false) }

@@ -48,7 +48,7 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
             let base = slot * Self.maxBytes
             let n = Int(slotInfo[slot].keptLength)
-            return storage.span.withUnsafeBytes { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)])) }
+            return withUnsafeBytes(of: storage) { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)])) }
         }
         return nil
     }

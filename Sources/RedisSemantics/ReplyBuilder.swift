@@ -33,6 +33,15 @@ struct ReplyBuilder {
         elementIndex = -1
     }
 
+    /// Past the second element of a reply, a bulk-string element changes nothing but the element index (see the
+    /// first line of `observe`).
+    var countsStringElementsOnly: Bool { elementIndex >= 1 }
+
+    /// `count` bulk-string elements went by at depth 1, outside attributes, while `countsStringElementsOnly`.
+    mutating func stringElementsSkipped(_ count: Int) {
+        elementIndex += count
+    }
+
     @inline(__always)
     mutating func observe(_ token: RESPToken) {
         // Most tokens of a large reply: a string element past the second, which changes nothing but the index.

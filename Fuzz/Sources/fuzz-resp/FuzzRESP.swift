@@ -13,15 +13,38 @@ import RedisSemantics
 
 /// Folds every decoder event into a 64-bit FNV-1a digest (content bytes included, which also makes ASan check
 /// that `content` points at valid memory).
+///
+/// With `skipping`, it asks the decoder to skip bulk strings past the second element of a top-level aggregate
+/// (`countsBulkStringsOnly`) and digests such a string the same whether it came as a token or was skipped.
 struct DigestHandler: RESPTokenHandler {
     var digest: UInt64 = 0xcbf2_9ce4_8422_2325
     var events = 0
+    var skipping = false
+    /// Elements seen at depth 1 of the current top-level value (as tokens or skipped).
+    var elements = 0
+
+    var countsBulkStringsOnly: Bool { skipping && elements >= 2 }
+
+    mutating func bulkStringsSkipped(_ count: Int) {
+        if !countsBulkStringsOnly || count <= 0 { fatalError("skipped \(count) strings the handler did not ask to skip") }
+        elements += count
+        for _ in 0..<count { mix(0x5C1) }
+    }
 
     @inline(__always) mutating func mix(_ value: UInt64) {
         digest = (digest ^ value) &* 0x100_0000_01b3
     }
 
     mutating func token(_ token: RESPToken) {
+        if token.depth == 0 && !token.insideAttribute { elements = 0 }
+        if token.depth == 1 && !token.insideAttribute {
+            let counted = countsBulkStringsOnly && token.kind == .bulkString
+            elements += 1
+            if counted {
+                mix(0x5C1)
+                return
+            }
+        }
         events += 1
         mix(UInt64(token.kind.rawValue))
         mix(UInt64(bitPattern: Int64(token.depth)))
@@ -63,9 +86,10 @@ let tightLimits: RESPLimits = {
 }()
 
 /// Feeds `input` cut at `cuts` (sorted offsets), each piece in its own allocation; returns the event digest.
-func decode(_ input: UnsafeRawBufferPointer, side: RESPDecoder.Side, limits: RESPLimits, cuts: [Int]) -> DigestHandler {
+func decode(_ input: UnsafeRawBufferPointer, side: RESPDecoder.Side, limits: RESPLimits, cuts: [Int],
+            skipping: Bool = false) -> DigestHandler {
     var decoder = RESPDecoder(side: side, limits: limits)
-    var handler = DigestHandler()
+    var handler = DigestHandler(skipping: skipping)
     var from = 0
     for cut in cuts + [input.count] where cut >= from {
         let count = cut - from
@@ -102,15 +126,17 @@ func checkDecoder(_ input: UnsafeRawBufferPointer) {
     let cuts = cutPoints(input)
     for side in [RESPDecoder.Side.client, .server] {
         for limits in [RESPLimits(), tightLimits] {
-            let whole = decode(input, side: side, limits: limits, cuts: [])
-            let split = decode(input, side: side, limits: limits, cuts: cuts)
-            if whole.digest != split.digest {
-                fatalError("\(side) decoder: events differ when the input is cut at \(cuts)")
-            }
-            if input.count <= 64 {
-                let bytewise = decode(input, side: side, limits: limits, cuts: Array(0..<input.count))
-                if whole.digest != bytewise.digest {
-                    fatalError("\(side) decoder: events differ when the input is fed byte by byte")
+            for skipping in [false, true] {
+                let whole = decode(input, side: side, limits: limits, cuts: [], skipping: skipping)
+                let split = decode(input, side: side, limits: limits, cuts: cuts, skipping: skipping)
+                if whole.digest != split.digest {
+                    fatalError("\(side) decoder (skipping: \(skipping)): events differ when the input is cut at \(cuts)")
+                }
+                if input.count <= 64 {
+                    let bytewise = decode(input, side: side, limits: limits, cuts: Array(0..<input.count), skipping: skipping)
+                    if whole.digest != bytewise.digest {
+                        fatalError("\(side) decoder (skipping: \(skipping)): events differ when the input is fed byte by byte")
+                    }
                 }
             }
         }

@@ -80,7 +80,8 @@ let package = Package(
         // Counts heap allocations per thread in the test process (interposes malloc; Linux only).
         .target(name: "MallocCounting", path: "Tests/MallocCounting"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Capture", "Packets", "MallocCounting",
-                                                          "ExternalCaptureLocation"],
+                                                          "ExternalCaptureLocation",
+                                                          .product(name: "Histogram", package: "hdrhistogram-swift")],
                     exclude: ["EXTERNAL-CAPTURES.md"], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["respcap"], swiftSettings: settings),
     ]

@@ -1,34 +1,95 @@
 import Histogram
 
-/// A latency distribution in nanoseconds, 2 significant digits (1% resolution), from 1 ns to 1 hour, resized as
-/// needed. About 30 KB each, so one per command (not per call) is cheap.
+/// A latency distribution in nanoseconds, 2 significant digits (1% resolution), from 1 ns to 1 hour. At most
+/// 36 KB each, grown as values need, so one per command (not per call) is cheap.
+///
+/// Recording counts into the same buckets `Histogram` would use (1 ns unit, 2 significant digits: 256 sub-buckets
+/// per power of two), without `Histogram`'s general bookkeeping: this runs about three times per command. Reading
+/// builds the `Histogram` these counts and the exact extremes make, which is the one the values themselves would
+/// have made (`LatencyHistogramTests` holds the two to the same results).
 public struct LatencyHistogram: Sendable {
-    public private(set) var histogram: Histogram<UInt64>
+    /// Count per bucket index, in `Histogram`'s layout for these settings; as long as the highest index recorded.
+    private var counts: [UInt64] = []
+    private var total: UInt64 = 0
+    /// The largest value and the smallest non-zero value recorded, exactly (`Histogram` keeps both).
+    private var highest: UInt64 = 0
+    private var lowestNonZero: UInt64 = .max
 
-    public init() {
-        histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000,
-                                      numberOfSignificantValueDigits: .two)
-        histogram.autoResize = true
+    public init() {}
+
+    /// `Histogram`'s bucket index of `value` for a 1 ns unit and 2 significant digits: 256 sub-buckets (half of them
+    /// per bucket past the first), so the bucket is the bit length past 8 and the sub-bucket the top 8 bits.
+    @inline(__always)
+    static func index(of value: UInt64) -> Int {
+        let bucket = 56 - (value | 255).leadingZeroBitCount
+        let subBucket = Int(truncatingIfNeeded: value >> UInt64(bucket))
+        return ((bucket + 1) << 7) + subBucket - 128
     }
 
+    /// The lowest value of bucket `index` (inverse of `index(of:)` on bucket boundaries).
+    static func value(at index: Int) -> UInt64 {
+        var bucket = (index >> 7) - 1
+        var subBucket = (index & 127) + 128
+        if bucket < 0 {
+            subBucket -= 128
+            bucket = 0
+        }
+        return UInt64(subBucket) << UInt64(bucket)
+    }
+
+    static let highestRecordable: UInt64 = 3_600_000_000_000
+
     public mutating func record(nanos: Int64) {
-        let value = UInt64(clamping: max(1, nanos))
-        _ = histogram.record(min(value, 3_600_000_000_000))
+        add(min(UInt64(clamping: max(1, nanos)), Self.highestRecordable), count: 1)
     }
 
     /// Records a count or a ratio (zero allowed), not a duration.
     public mutating func record(value: Int) {
-        _ = histogram.record(UInt64(clamping: min(max(0, value), 3_600_000_000_000)))
+        add(UInt64(clamping: min(max(0, value), 3_600_000_000_000)), count: 1)
     }
 
-    public mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
+    @inline(__always)
+    private mutating func add(_ value: UInt64, count: UInt64) {
+        let index = Self.index(of: value)
+        if index >= counts.count { counts += repeatElement(0, count: index + 1 - counts.count) }
+        counts.withUnsafeMutableBufferPointer { $0[index] &+= count }
+        total &+= count
+        if value > highest { highest = value }
+        if value < lowestNonZero && value != 0 { lowestNonZero = value }
+    }
 
-    public var count: Int { Int(histogram.totalCount) }
+    public mutating func add(_ other: LatencyHistogram) {
+        if other.counts.count > counts.count { counts += repeatElement(0, count: other.counts.count - counts.count) }
+        for index in other.counts.indices { counts[index] &+= other.counts[index] }
+        total &+= other.total
+        highest = max(highest, other.highest)
+        lowestNonZero = min(lowestNonZero, other.lowestNonZero)
+    }
+
+    public var count: Int { Int(total) }
+
+    /// The distribution as a `Histogram`: each bucket's count recorded under one of its values, the exact largest
+    /// and smallest non-zero values for theirs (so `max`, `min` and `maxRecorded` are what recording every value
+    /// would give; any other bucket lies strictly between them, or holds 0).
+    public var histogram: Histogram<UInt64> {
+        var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000,
+                                          numberOfSignificantValueDigits: .two)
+        histogram.autoResize = true
+        guard total > 0 else { return histogram }
+        let highestIndex = Self.index(of: highest)
+        let lowestIndex = lowestNonZero == .max ? -1 : Self.index(of: lowestNonZero)
+        for index in counts.indices where counts[index] > 0 {
+            let value = index == highestIndex ? highest : index == lowestIndex ? lowestNonZero : Self.value(at: index)
+            _ = histogram.record(value, count: counts[index])
+        }
+        return histogram
+    }
 
     /// The recorded distribution as [value in ns, count] pairs (one per non-empty HDR bucket): enough to merge
     /// reports exactly (`respcap merge`) at the histogram's precision. The first and last pairs hold the exact
     /// smallest and largest values recorded (in their buckets), because percentiles are clamped to those.
     public var buckets: [[UInt64]] {
+        let histogram = histogram
         var pairs: [[UInt64]] = []
         for value in histogram.recordedValues() {
             pairs.append([value.value, UInt64(value.count)])
@@ -47,14 +108,15 @@ public struct LatencyHistogram: Sendable {
     public init(buckets: [[UInt64]]) {
         self.init()
         for pair in buckets where pair.count == 2 && pair[1] > 0 {
-            _ = histogram.record(min(pair[0], 3_600_000_000_000), count: pair[1])
+            add(min(pair[0], Self.highestRecordable), count: pair[1])
         }
     }
 
     /// Percentiles of the recorded values multiplied by `scale` (e.g. 1e-9 for nanoseconds as seconds), to
     /// six decimals.
     public func percentiles(scale: Double) -> Percentiles {
-        guard histogram.totalCount > 0 else { return Percentiles() }
+        guard total > 0 else { return Percentiles() }
+        let histogram = histogram
         func v(_ x: Double) -> Double { (x * scale * 1_000_000).rounded() / 1_000_000 }
         return Percentiles(count: Int(histogram.totalCount), p50: v(Double(histogram.valueAtPercentile(50))),
                            p90: v(Double(histogram.valueAtPercentile(90))), p99: v(Double(histogram.valueAtPercentile(99))),
@@ -63,7 +125,8 @@ public struct LatencyHistogram: Sendable {
 
     /// Percentiles and max in microseconds.
     public var summaryMicros: AnalysisReport.Latency {
-        guard histogram.totalCount > 0 else { return AnalysisReport.Latency() }
+        guard total > 0 else { return AnalysisReport.Latency() }
+        let histogram = histogram
         func micros(_ v: UInt64) -> Double { (Double(v) / 100).rounded() / 10 }
         return AnalysisReport.Latency(
             count: Int(histogram.totalCount),

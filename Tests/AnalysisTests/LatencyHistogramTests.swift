@@ -12,6 +12,21 @@ import Testing
         return histogram
     }
 
+    /// `LatencyHistogram.buckets` as a `Histogram` gives them: its recorded values, the first and last pairs
+    /// holding the exact smallest and largest values.
+    static func buckets(of histogram: Histogram<UInt64>) -> [[UInt64]] {
+        var pairs = histogram.recordedValues().map { [$0.value, UInt64($0.count)] }
+        guard let last = pairs.indices.last else { return pairs }
+        let (low, high) = (histogram.min, histogram.maxRecorded)
+        if last == 0 && pairs[0][1] > 1 && low != high {
+            pairs = [[low, 1], [high, pairs[0][1] - 1]]
+        } else {
+            pairs[0][0] = low
+            pairs[last][0] = high
+        }
+        return pairs
+    }
+
     /// Log-uniform values from 1 ns to past an hour (clamped, as `record(nanos:)` does), with runs of equal values.
     static func values(count: Int, seed: UInt64) -> [UInt64] {
         var state = seed
@@ -37,12 +52,14 @@ import Testing
         #expect(built.max == reference.max, sourceLocation: sourceLocation)
         #expect(built.maxRecorded == reference.maxRecorded, sourceLocation: sourceLocation)
         #expect(built.mean == reference.mean, sourceLocation: sourceLocation)
+        #expect(fast.mean == reference.mean, sourceLocation: sourceLocation)
         for percentile in [0.0, 1, 10, 25, 50, 75, 90, 99, 99.9, 99.99, 100] {
             #expect(built.valueAtPercentile(percentile) == reference.valueAtPercentile(percentile), "p\(percentile)",
                     sourceLocation: sourceLocation)
         }
         #expect(built.recordedValues().map { [$0.value, $0.count] } == reference.recordedValues().map { [$0.value, $0.count] },
                 sourceLocation: sourceLocation)
+        #expect(fast.buckets == Self.buckets(of: reference), sourceLocation: sourceLocation)
     }
 
     @Test(arguments: [1, 2, 3, 1000, 20_000])

@@ -4,32 +4,31 @@ import RedisSemantics
 /// looks like an id (digits, hex of 8+ characters, a UUID); a key without such a segment is its own prefix.
 public struct KeyPrefixRule: Sendable {
     public var delimiters: Set<UInt8> = [UInt8(ascii: ":")] {
-        didSet { table = Self.table(delimiters) }
+        didSet { classes = Self.classes(delimiters) }
     }
-    /// `delimiters` as a 256-bit set: tested per key byte on the hot path.
-    private var table: (UInt64, UInt64, UInt64, UInt64) = Self.table([UInt8(ascii: ":")])
+    /// Per byte value: delimiter, digit, hex letter or dash (`ByteClass`), looked up once per key byte.
+    private var classes: [UInt8] = Self.classes([UInt8(ascii: ":")])
 
     public init(delimiters: String = ":") {
         self.delimiters = Set(delimiters.utf8)
-        table = Self.table(self.delimiters)
+        classes = Self.classes(self.delimiters)
     }
 
-    private static func table(_ set: Set<UInt8>) -> (UInt64, UInt64, UInt64, UInt64) {
-        var words: [UInt64] = [0, 0, 0, 0]
-        for b in set { words[Int(b >> 6)] |= 1 << UInt64(b & 63) }
-        return (words[0], words[1], words[2], words[3])
+    private enum ByteClass {
+        static let delimiter: UInt8 = 1, digit: UInt8 = 2, hexLetter: UInt8 = 4, dash: UInt8 = 8
     }
 
-    @inline(__always)
-    func isDelimiter(_ b: UInt8) -> Bool {
-        let word: UInt64
-        switch b >> 6 {
-        case 0: word = table.0
-        case 1: word = table.1
-        case 2: word = table.2
-        default: word = table.3
+    private static func classes(_ delimiters: Set<UInt8>) -> [UInt8] {
+        (0...255).map { (value: Int) -> UInt8 in
+            let b = UInt8(value)
+            // A delimiter ends a segment whatever else it could be.
+            if delimiters.contains(b) { return ByteClass.delimiter }
+            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") { return ByteClass.digit }
+            if (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "f")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "F")) {
+                return ByteClass.hexLetter
+            }
+            return b == UInt8(ascii: "-") ? ByteClass.dash : 0
         }
-        return word & (1 << UInt64(b & 63)) != 0
     }
 
     /// The prefix of `key`, e.g. `uuid:5b2e76cc-06ac-11e9-92c7-0242ac110002` -> `uuid:`,
@@ -39,34 +38,36 @@ public struct KeyPrefixRule: Sendable {
         return n == key.count ? key : Array(key[..<n])
     }
 
-    /// The length of the prefix of `key` (its whole length when it has no id-like part). Allocates nothing.
+    /// The length of the prefix of `key` (its whole length when it has no id-like part): up to the last delimiter
+    /// followed by a segment that looks like an id (all digits; or hex digits and dashes, 8+ hex digits, some of
+    /// them decimal: hex ids, UUIDs). The first segment is never an id. One backward pass, one table lookup per
+    /// byte; allocates nothing.
     public func prefixLength(of key: UnsafeRawBufferPointer) -> Int {
-        var segmentEnd = key.count
-        var index = key.count - 1
-        while index >= -1 {
-            if index == -1 || isDelimiter(key[index]) {
-                if index >= 0 && Self.looksLikeID(UnsafeRawBufferPointer(rebasing: key[(index + 1)..<segmentEnd])) {
-                    return index + 1
+        classes.withUnsafeBufferPointer { classes in
+            var digits = 0, hex = 0, dashes = 0, length = 0
+            var other = false
+            var index = key.count - 1
+            while index >= 0 {
+                let byteClass = classes[Int(key[index])]
+                if byteClass == ByteClass.delimiter {
+                    if length > 0 && !other && (digits == length || (hex + dashes == length && hex >= 8 && digits > 0)) {
+                        return index + 1
+                    }
+                    digits = 0; hex = 0; dashes = 0; length = 0
+                    other = false
+                } else {
+                    length += 1
+                    switch byteClass {
+                    case ByteClass.digit: digits += 1; hex += 1
+                    case ByteClass.hexLetter: hex += 1
+                    case ByteClass.dash: dashes += 1
+                    default: other = true
+                    }
                 }
-                segmentEnd = index
+                index -= 1
             }
-            index -= 1
+            return key.count
         }
-        return key.count
-    }
-
-    static func looksLikeID(_ segment: UnsafeRawBufferPointer) -> Bool {
-        guard !segment.isEmpty else { return false }
-        var digits = 0, hex = 0, dashes = 0
-        for b in segment {
-            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") { digits += 1; hex += 1 }
-            else if (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "f")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "F")) { hex += 1 }
-            else if b == UInt8(ascii: "-") { dashes += 1 }
-            else { return false }
-        }
-        if digits == segment.count { return true }                      // 1234
-        if hex + dashes == segment.count && hex >= 8 && digits > 0 { return true }  // hex ids, UUIDs
-        return false
     }
 }
 

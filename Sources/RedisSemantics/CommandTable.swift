@@ -189,6 +189,9 @@ private final class NameIndex: Sendable {
     /// Lowercase lookup key of spec i is `keyBytes[keyStarts[i]..<keyStarts[i + 1]]`.
     let keyBytes: [UInt8]
     let keyStarts: [Int32]
+    /// Per spec: its key folded and packed into two words when at most 16 bytes (`Packed`), for a lookup that
+    /// compares words rather than bytes (most command names are short, and this runs per request).
+    let packed: [Packed]
     /// 0 = empty, otherwise spec index + 1.
     let slots: [Int32]
     let mask: Int
@@ -214,13 +217,16 @@ private final class NameIndex: Sendable {
             keyStarts.append(Int32(keyBytes.count))
             maxKeyLength = max(maxKeyLength, key.count)
         }
+        let packed = specs.indices.map { i in
+            keyBytes[Int(keyStarts[i])..<Int(keyStarts[i + 1])].withUnsafeBytes { Packed($0, parent: Int(parents[i])) }
+        }
         var capacity = 16
         while capacity < specs.count * 2 { capacity *= 2 }
         let mask = capacity - 1
         var slots = [Int32](repeating: 0, count: capacity)
         for i in specs.indices {
             let start = Int(keyStarts[i]), end = Int(keyStarts[i + 1])
-            let hash = keyBytes[start..<end].withUnsafeBytes { NameIndex.hash(parent: Int(parents[i]), $0) }
+            let hash = keyBytes[start..<end].withUnsafeBytes { NameIndex.hash(parent: Int(parents[i]), $0, packed: packed[i]) }
             var slot = hash & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(i + 1)
@@ -230,6 +236,7 @@ private final class NameIndex: Sendable {
         self.parents = parents
         self.keyBytes = keyBytes
         self.keyStarts = keyStarts
+        self.packed = packed
         self.slots = slots
         self.mask = mask
         self.maxKeyLength = maxKeyLength
@@ -238,13 +245,45 @@ private final class NameIndex: Sendable {
     func find(parent: Int, _ bytes: UnsafeRawBufferPointer) -> Int? {
         // Also bounds the hashing work on a hostile multi-megabyte first argument.
         guard !bytes.isEmpty, bytes.count <= maxKeyLength else { return nil }
-        var slot = NameIndex.hash(parent: parent, bytes) & mask
-        while true {
-            let entry = Int(slots[slot])
-            if entry == 0 { return nil }
-            let candidate = entry - 1
-            if Int(parents[candidate]) == parent && matches(candidate, bytes) { return candidate }
-            slot = (slot + 1) & mask
+        let key = Packed(bytes, parent: parent)
+        var slot = NameIndex.hash(parent: parent, bytes, packed: key) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            packed.withUnsafeBufferPointer { packed in
+                while true {
+                    let entry = Int(slots[slot])
+                    if entry == 0 { return nil }
+                    let candidate = entry - 1
+                    if key.isPacked {
+                        if packed[candidate] == key { return candidate }
+                    } else if Int(parents[candidate]) == parent && matches(candidate, bytes) {
+                        return candidate
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+    }
+
+    /// A key of at most 16 bytes, folded to lowercase and packed little-endian into two words, with its length
+    /// and parent: equal keys are equal values. Longer keys are not packed (`isPacked` false) and compared by bytes.
+    struct Packed: Equatable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        /// Length, and parent + 1 (0 for top-level commands), in one word; 0 when not packed.
+        var shape: UInt64 = 0
+
+        var isPacked: Bool { shape != 0 }
+
+        @inline(__always)
+        init(_ bytes: UnsafeRawBufferPointer, parent: Int) {
+            guard bytes.count <= 16 else { return }
+            var index = 0
+            while index < bytes.count {
+                let byte = UInt64(NameIndex.fold(bytes[index]))
+                if index < 8 { low |= byte << UInt64(8 * index) } else { high |= byte << UInt64(8 * (index - 8)) }
+                index += 1
+            }
+            shape = UInt64(bytes.count) | UInt64(truncatingIfNeeded: parent &+ 1) << 8
         }
     }
 
@@ -265,8 +304,14 @@ private final class NameIndex: Sendable {
         byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
     }
 
-    /// FNV-1a over the folded bytes, seeded with the parent, then a final mix for the low bits.
-    static func hash(parent: Int, _ bytes: UnsafeRawBufferPointer) -> Int {
+    /// For a packed key, a multiplicative mix of its words; otherwise FNV-1a over the folded bytes, seeded with the
+    /// parent. Then a final mix for the low bits.
+    static func hash(parent: Int, _ bytes: UnsafeRawBufferPointer, packed: Packed) -> Int {
+        if packed.isPacked {
+            var h = (packed.low &* 0x9E37_79B9_7F4A_7C15) ^ (packed.high &* 0xC2B2_AE3D_27D4_EB4F) ^ (packed.shape &* 0x1656_67B1_9E37_79F9)
+            h ^= h >> 29
+            return Int(truncatingIfNeeded: h)
+        }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: parent &+ 1)
         h = h &* 0x0000_0100_0000_01b3
         for byte in bytes {

@@ -160,6 +160,50 @@ import Testing
         #expect(String(decoding: KeyPrefixRule(delimiters: "/").prefix(of: Array("a/b/42".utf8)), as: UTF8.self) == "a/b/")
     }
 
+    /// The rule as first written (a backward scan for delimiters, then a look at the segment after each): the
+    /// one-pass version must split every key the same way.
+    static func referencePrefixLength(_ key: [UInt8], delimiters: Set<UInt8>) -> Int {
+        func looksLikeID(_ segment: ArraySlice<UInt8>) -> Bool {
+            guard !segment.isEmpty else { return false }
+            var digits = 0, hex = 0, dashes = 0
+            for b in segment {
+                if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") { digits += 1; hex += 1 }
+                else if (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "f")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "F")) { hex += 1 }
+                else if b == UInt8(ascii: "-") { dashes += 1 }
+                else { return false }
+            }
+            return digits == segment.count || (hex + dashes == segment.count && hex >= 8 && digits > 0)
+        }
+        var segmentEnd = key.count
+        var index = key.count - 1
+        while index >= -1 {
+            if index == -1 || delimiters.contains(key[index]) {
+                if index >= 0 && looksLikeID(key[(index + 1)..<segmentEnd]) { return index + 1 }
+                segmentEnd = index
+            }
+            index -= 1
+        }
+        return key.count
+    }
+
+    @Test(arguments: [":", "/", ":-", "-", "a1"])
+    func prefixRuleSplitsAsTheReferenceDoes(delimiters: String) {
+        let rule = KeyPrefixRule(delimiters: delimiters)
+        let alphabet = Array("::/-0123456789abcdefABCDEFxyz_".utf8)
+        var state: UInt64 = 7
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let length = Int(state >> 58)
+            var key: [UInt8] = []
+            for _ in 0..<length {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                key.append(alphabet[Int(state >> 33) % alphabet.count])
+            }
+            let expected = Self.referencePrefixLength(key, delimiters: Set(delimiters.utf8))
+            #expect(key.withUnsafeBytes { rule.prefixLength(of: $0) } == expected, "\(String(decoding: key, as: UTF8.self))")
+        }
+    }
+
     @Test func redactedKeysAreStableAndHidden() {
         let r = KeyRedactor(seed: 42)
         #expect(r.redact(Array("secret:1".utf8)) == r.redact(Array("secret:1".utf8)))

@@ -81,9 +81,9 @@ final class AnalysisStage {
     /// Handles a batch's events in order. Session events and records are read where they lie in the batch (a record
     /// is ~850 bytes); indexed loops and no capturing closures, for the same reason as `forEachAnalysis`.
     func consume(_ batch: StageBatch) {
-        batch.records.withUnsafeBufferPointer { records in
+        withUnsafeMutablePointer(to: &scratch) { scratch in
             batch.sessionEvents.withUnsafeBufferPointer { sessionEvents in
-                var cursor = SessionEventCursor(event: sessionEvents.baseAddress, record: records.baseAddress)
+                var cursor = SessionEventCursor(event: sessionEvents.baseAddress, records: batch.records, scratch: scratch)
                 var index = 0
                 while index < batch.streamEvents.count {
                     switch batch.streamEvents[index] {
@@ -111,10 +111,28 @@ final class AnalysisStage {
         }
     }
 
-    /// The next session event of a batch, and the next record (that of the next `.command` event).
+    /// Each record of a batch is unpacked here in turn: one record-sized place, written in part per command.
+    private var scratch = CommandRecord.empty
+
+    /// The next session event of a batch, and where the next record (that of the next `.command` event) starts in
+    /// the batch's packed records.
     private struct SessionEventCursor {
         var event: UnsafePointer<SessionEvent>?
-        var record: UnsafePointer<CommandRecord>?
+        let records: PackedRecords
+        var recordOffset = 0
+        let scratch: UnsafeMutablePointer<CommandRecord>
+
+        init(event: UnsafePointer<SessionEvent>?, records: PackedRecords, scratch: UnsafeMutablePointer<CommandRecord>) {
+            self.event = event
+            self.records = records
+            self.scratch = scratch
+        }
+
+        /// The next record, unpacked into `scratch`.
+        mutating func nextRecord() -> UnsafePointer<CommandRecord> {
+            recordOffset = records.unpack(at: recordOffset, into: scratch)
+            return UnsafePointer(scratch)
+        }
     }
 
     /// Handles the `count` session events at `cursor` on `info` (skips them without one), moving `cursor` past them.
@@ -123,8 +141,8 @@ final class AnalysisStage {
         var index = 0
         while index < count {
             if case .command = first[index] {
-                if let info, let record = cursor.record { handle(command: record, on: info) }
-                cursor.record = cursor.record.map { $0 + 1 }
+                let record = cursor.nextRecord()
+                if let info { handle(command: record, on: info) }
             } else if let info {
                 handle(first + index, on: info)
             }

@@ -23,19 +23,20 @@ final class StageBatch {
     var streamEvents: [StreamEvent] = []
     var sessionEvents: [SessionEvent] = []
     /// The records of the `.command` session events, in order.
-    var records: [CommandRecord] = []
+    var records = PackedRecords()
     /// The stream stage has finished: nothing follows this batch.
     var isLast = false
 
     /// Capacities kept across uses: a batch is handed over at 512 session events or 4,096 stream events (plus what
     /// the packet that crossed the line brought), so these cover the usual batch; a larger one is let go.
     static let keptRecords = 2_048
+    static let keptRecordBytes = 1 << 20
     static let keptStreamEvents = 8_192
 
     func clear() {
         streamEvents.removeAll(keepingCapacity: streamEvents.capacity <= Self.keptStreamEvents)
         sessionEvents.removeAll(keepingCapacity: sessionEvents.capacity <= Self.keptRecords)
-        records.removeAll(keepingCapacity: records.capacity <= Self.keptRecords)
+        records.removeAll(keepingCapacityUpTo: Self.keptRecordBytes)
         isLast = false
     }
 }

@@ -82,6 +82,12 @@ public struct CommandRecord: Sendable, BitwiseCopyable {
         arguments.reset()
     }
 
+    /// A record of no request: what a record written or unpacked into starts as.
+    public static var empty: CommandRecord {
+        CommandRecord(connection: 0, command: CommandID(rawValue: 0), argumentCount: 0, requestBytes: 0, requestStartNanos: 0,
+                      requestEndNanos: 0)
+    }
+
     /// Service latency in nanoseconds: reply's first byte minus request's last byte.
     public var latencyNanos: Int64? {
         guard outcome == .replied, replyStartNanos >= requestEndNanos else { return nil }

@@ -38,7 +38,7 @@ public final class ConnectionSession {
     /// The events not drained yet (those of `eventBuffer`, which other sessions may share); a `.command` event's
     /// record is the next of `records`.
     public var events: [SessionEvent] { eventBuffer.events }
-    public var records: [CommandRecord] { eventBuffer.records }
+    public var records: [CommandRecord] { eventBuffer.records.all }
     public private(set) var requestDecoder: RESPDecoder
     public private(set) var replyDecoder: RESPDecoder
 
@@ -463,32 +463,31 @@ private struct ReplyHandler: RESPTokenHandler {
 
 /// Where sessions put their events until their owner drains them; shared by all the sessions of one owner.
 ///
-/// Records are kept apart from the other events: a record is ~850 bytes and most events are commands, so each is
-/// copied once, into `records`, and read there in place; an enum case carrying it would be built, then copied in,
-/// then copied out again to be matched.
+/// Records are kept apart from the other events, packed (`PackedRecords`): most events are commands, and a record
+/// is ~850 bytes in memory, most of it argument room it does not fill; an enum case carrying it would be built,
+/// then copied in, then copied out again to be matched.
 public final class SessionEventBuffer {
     /// In order; each `.command` stands for the next record of `records`.
     public var events: [SessionEvent] = []
-    public var records: [CommandRecord] = []
+    public var records = PackedRecords()
 
     public init() {}
 
-    @inline(__always)
     func appendCommand(_ record: CommandRecord) {
-        records.append(record)
+        withUnsafePointer(to: record) { records.append($0) }
         events.append(.command)
     }
 
-    /// As `appendCommand(_:)`, copying straight from where the record lies (one copy, no temporary).
+    /// As `appendCommand(_:)`, packing straight from where the record lies.
     @inline(__always)
     func appendCommand(copying record: UnsafePointer<CommandRecord>) {
-        records.append(contentsOf: UnsafeBufferPointer(start: record, count: 1))
+        records.append(record)
         events.append(.command)
     }
 
     public func removeAll(keepingCapacity: Bool = true) {
         events.removeAll(keepingCapacity: keepingCapacity)
-        records.removeAll(keepingCapacity: keepingCapacity)
+        records.removeAll(keepingCapacityUpTo: keepingCapacity ? .max : 0)
     }
 }
 

@@ -15,6 +15,47 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
     private var storage = InlineArray<480, UInt8>(repeating: 0)
     private var slotInfo = InlineArray<4, Slot>(repeating: Slot())
 
+    // MARK: Packed form (`PackedRecords`): the slots, then each slot's kept bytes.
+
+    private static let slotInfoBytes = MemoryLayout<InlineArray<4, Slot>>.size
+    static let maxPackedBytes = slotInfoBytes + 480
+
+    /// Writes the arguments at `arguments` to `destination` (room for `maxPackedBytes`); returns the bytes written.
+    @inline(__always)
+    static func pack(_ arguments: UnsafePointer<KeptArguments>, to destination: UnsafeMutableRawPointer) -> Int {
+        let raw = UnsafeRawPointer(arguments)
+        let slotsOffset = MemoryLayout<KeptArguments>.offset(of: \.slotInfo)!
+        let storage = raw + MemoryLayout<KeptArguments>.offset(of: \.storage)!
+        destination.copyMemory(from: raw + slotsOffset, byteCount: slotInfoBytes)
+        var written = slotInfoBytes
+        for slot in 0..<Self.slots {
+            let n = Int(arguments.pointee.slotInfo[slot].keptLength)
+            if n > 0 {
+                (destination + written).copyMemory(from: storage + slot * Self.maxBytes, byteCount: n)
+                written += n
+            }
+        }
+        return written
+    }
+
+    /// Reads arguments written by `pack` from `source` into `arguments`; returns the bytes read.
+    @inline(__always)
+    static func unpack(from source: UnsafeRawPointer, into arguments: UnsafeMutablePointer<KeptArguments>) -> Int {
+        let raw = UnsafeMutableRawPointer(arguments)
+        let slotsOffset = MemoryLayout<KeptArguments>.offset(of: \.slotInfo)!
+        let storage = raw + MemoryLayout<KeptArguments>.offset(of: \.storage)!
+        (raw + slotsOffset).copyMemory(from: source, byteCount: slotInfoBytes)
+        var read = slotInfoBytes
+        for slot in 0..<Self.slots {
+            let n = Int(arguments.pointee.slotInfo[slot].keptLength)
+            if n > 0 {
+                (storage + slot * Self.maxBytes).copyMemory(from: source + read, byteCount: n)
+                read += n
+            }
+        }
+        return read
+    }
+
     public init() {}
 
     /// Keeps argument `index` (1-based after the command name) in `slot` (0...3).

@@ -1,0 +1,90 @@
+/// Completed command records, packed one after another: each record's fields up to its kept arguments as they lie
+/// in memory, then the arguments with only the bytes they hold.
+///
+/// A `CommandRecord` is ~850 bytes, most of it room for argument bytes it rarely fills (four arguments of up to
+/// `KeptArguments.maxBytes`); packed, a typical one takes about 350. These bytes are what the stream stage writes and
+/// the analysis thread reads for every command, so the smaller form is less memory traffic between the two cores.
+/// Unpacking gives back the same record (`PackedRecordsTests`). Reused: cleared with its storage kept.
+public final class PackedRecords {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// Bytes in use.
+    public private(set) var byteCount = 0
+    /// Records packed.
+    public private(set) var count = 0
+
+    /// Bytes of a record before its `arguments`: copied as they lie. `arguments` is the record's last field, so a
+    /// record is these bytes and its arguments (checked once, below).
+    static let headerBytes: Int = {
+        let offset = MemoryLayout<CommandRecord>.offset(of: \.arguments)!
+        precondition(offset + MemoryLayout<KeptArguments>.size == MemoryLayout<CommandRecord>.size,
+                     "CommandRecord.arguments must be its last field")
+        return offset
+    }()
+
+    /// The largest packed record.
+    static var maxRecordBytes: Int { headerBytes + KeptArguments.maxPackedBytes }
+
+    public init(capacity: Int = 64 << 10) {
+        self.capacity = max(capacity, Self.maxRecordBytes)
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+    }
+
+    deinit { base.deallocate() }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// Packs the record at `record` (one copy of its fields, then the argument bytes it holds).
+    @inline(__always)
+    func append(_ record: UnsafePointer<CommandRecord>) {
+        if byteCount + Self.maxRecordBytes > capacity { grow() }
+        let destination = base + byteCount
+        destination.copyMemory(from: UnsafeRawPointer(record), byteCount: Self.headerBytes)
+        let arguments = (UnsafeRawPointer(record) + Self.headerBytes).assumingMemoryBound(to: KeptArguments.self)
+        byteCount += Self.headerBytes + KeptArguments.pack(arguments, to: destination + Self.headerBytes)
+        count += 1
+    }
+
+    private func grow() {
+        let newCapacity = capacity * 2
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        newBase.copyMemory(from: base, byteCount: byteCount)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Forgets the records; storage past `keepingCapacityUpTo` bytes is given back.
+    public func removeAll(keepingCapacityUpTo limit: Int = .max) {
+        byteCount = 0
+        count = 0
+        if capacity > max(limit, Self.maxRecordBytes) {
+            base.deallocate()
+            capacity = max(64 << 10, Self.maxRecordBytes)
+            base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        }
+    }
+
+    /// Unpacks the record that starts at byte `offset` into `record` (its fields and kept arguments; argument
+    /// storage past what it holds is left as it was, unread) and returns the offset of the next one.
+    @inline(__always)
+    public func unpack(at offset: Int, into record: UnsafeMutablePointer<CommandRecord>) -> Int {
+        let source = UnsafeRawPointer(base + offset)
+        UnsafeMutableRawPointer(record).copyMemory(from: source, byteCount: Self.headerBytes)
+        let arguments = (UnsafeMutableRawPointer(record) + Self.headerBytes).assumingMemoryBound(to: KeptArguments.self)
+        return offset + Self.headerBytes + KeptArguments.unpack(from: source + Self.headerBytes, into: arguments)
+    }
+
+    /// Every record, unpacked (tests, tools).
+    public var all: [CommandRecord] {
+        var records: [CommandRecord] = []
+        records.reserveCapacity(count)
+        var offset = 0
+        var record = CommandRecord.empty
+        while offset < byteCount {
+            offset = withUnsafeMutablePointer(to: &record) { unpack(at: offset, into: $0) }
+            records.append(record)
+        }
+        return records
+    }
+}

@@ -12,51 +12,43 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         public var keptLength: UInt8 = 0
     }
 
-    private var storage = InlineArray<480, UInt8>(repeating: 0)
     private var slotInfo = InlineArray<4, Slot>(repeating: Slot())
+    /// Last: a packed record (`PackedRecords`) copies everything before it in one piece.
+    private var storage = InlineArray<480, UInt8>(repeating: 0)
 
-    // MARK: Packed form (`PackedRecords`): the slots, then each slot's kept bytes.
+    // MARK: Packed form (`PackedRecords`): the fields before `storage` as they lie, then each slot's kept bytes.
 
-    private static let slotInfoBytes = MemoryLayout<InlineArray<4, Slot>>.size
-    static let maxPackedBytes = slotInfoBytes + 480
+    /// Bytes before `storage`; `storage` is the last field (checked by `PackedRecords`).
+    static let bytesBeforeStorage = MemoryLayout<KeptArguments>.offset(of: \.storage)!
+    static let storageBytes = 480
 
-    /// Writes the arguments at `arguments` to `destination` (room for `maxPackedBytes`); returns the bytes written.
+    /// Writes the kept bytes of the arguments at `arguments` to `destination` (room for `storageBytes`); returns
+    /// the bytes written.
     @inline(__always)
-    static func pack(_ arguments: UnsafePointer<KeptArguments>, to destination: UnsafeMutableRawPointer) -> Int {
-        let raw = UnsafeRawPointer(arguments)
-        let slotsOffset = MemoryLayout<KeptArguments>.offset(of: \.slotInfo)!
-        let storage = raw + MemoryLayout<KeptArguments>.offset(of: \.storage)!
-        destination.copyMemory(from: raw + slotsOffset, byteCount: slotInfoBytes)
-        var written = slotInfoBytes
+    static func packStorage(_ arguments: UnsafePointer<KeptArguments>, to destination: UnsafeMutableRawPointer) -> Int {
+        let storage = UnsafeRawPointer(arguments) + bytesBeforeStorage
+        var written = 0
         for slot in 0..<Self.slots {
             let n = Int(arguments.pointee.slotInfo[slot].keptLength)
-            if n > 0 {
-                (destination + written).copyMemory(from: storage + slot * Self.maxBytes, byteCount: n)
-                written += n
-            }
+            if n > 0 { (destination + written).copyMemory(from: storage + slot * Self.maxBytes, byteCount: n) }
+            written += n
         }
         return written
     }
 
-    /// Reads arguments written by `pack` from `source` into `arguments`; returns the bytes read.
+    /// Reads kept bytes written by `packStorage` from `source` into `arguments`, whose slots are already in place;
+    /// returns the bytes read.
     @inline(__always)
-    static func unpack(from source: UnsafeRawPointer, into arguments: UnsafeMutablePointer<KeptArguments>) -> Int {
-        let raw = UnsafeMutableRawPointer(arguments)
-        let slotsOffset = MemoryLayout<KeptArguments>.offset(of: \.slotInfo)!
-        let storage = raw + MemoryLayout<KeptArguments>.offset(of: \.storage)!
-        (raw + slotsOffset).copyMemory(from: source, byteCount: slotInfoBytes)
-        var read = slotInfoBytes
+    static func unpackStorage(from source: UnsafeRawPointer, into arguments: UnsafeMutablePointer<KeptArguments>) -> Int {
+        let storage = UnsafeMutableRawPointer(arguments) + bytesBeforeStorage
+        var read = 0
         for slot in 0..<Self.slots {
             let n = Int(arguments.pointee.slotInfo[slot].keptLength)
-            if n > 0 {
-                (storage + slot * Self.maxBytes).copyMemory(from: source + read, byteCount: n)
-                read += n
-            }
+            if n > 0 { (storage + slot * Self.maxBytes).copyMemory(from: source + read, byteCount: n) }
+            read += n
         }
         return read
     }
-
-    public init() {}
 
     /// Keeps argument `index` (1-based after the command name) in `slot` (0...3).
     mutating func keep(slot: Int, argumentIndex: Int, content: UnsafeRawBufferPointer, fullLength: Int) {

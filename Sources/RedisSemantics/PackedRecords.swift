@@ -1,5 +1,5 @@
-/// Completed command records, packed one after another: each record's fields up to its kept arguments as they lie
-/// in memory, then the arguments with only the bytes they hold.
+/// Completed command records, packed one after another: each record's fields as they lie in memory, but of its
+/// kept arguments' byte storage only the bytes they hold.
 ///
 /// A `CommandRecord` is ~850 bytes, most of it room for argument bytes it rarely fills (four arguments of up to
 /// `KeptArguments.maxBytes`); packed, a typical one takes about 350. These bytes are what the stream stage writes and
@@ -13,17 +13,20 @@ public final class PackedRecords {
     /// Records packed.
     public private(set) var count = 0
 
-    /// Bytes of a record before its `arguments`: copied as they lie. `arguments` is the record's last field, so a
-    /// record is these bytes and its arguments (checked once, below).
+    /// Bytes of a record copied as they lie: all of it but its arguments' byte storage, which is the record's last
+    /// field's last field (checked once, here), so a record is these bytes and that storage.
     static let headerBytes: Int = {
-        let offset = MemoryLayout<CommandRecord>.offset(of: \.arguments)!
-        precondition(offset + MemoryLayout<KeptArguments>.size == MemoryLayout<CommandRecord>.size,
-                     "CommandRecord.arguments must be its last field")
-        return offset
+        let arguments = MemoryLayout<CommandRecord>.offset(of: \.arguments)!
+        precondition(arguments + MemoryLayout<KeptArguments>.size == MemoryLayout<CommandRecord>.size
+                     && KeptArguments.bytesBeforeStorage + KeptArguments.storageBytes == MemoryLayout<KeptArguments>.size,
+                     "CommandRecord.arguments, and its storage, must come last")
+        return arguments + KeptArguments.bytesBeforeStorage
     }()
 
+    static let argumentsOffset = MemoryLayout<CommandRecord>.offset(of: \.arguments)!
+
     /// The largest packed record.
-    static var maxRecordBytes: Int { headerBytes + KeptArguments.maxPackedBytes }
+    static var maxRecordBytes: Int { headerBytes + KeptArguments.storageBytes }
 
     public init(capacity: Int = 64 << 10) {
         self.capacity = max(capacity, Self.maxRecordBytes)
@@ -40,8 +43,8 @@ public final class PackedRecords {
         if byteCount + Self.maxRecordBytes > capacity { grow() }
         let destination = base + byteCount
         destination.copyMemory(from: UnsafeRawPointer(record), byteCount: Self.headerBytes)
-        let arguments = (UnsafeRawPointer(record) + Self.headerBytes).assumingMemoryBound(to: KeptArguments.self)
-        byteCount += Self.headerBytes + KeptArguments.pack(arguments, to: destination + Self.headerBytes)
+        let arguments = UnsafeRawPointer(record).advanced(by: Self.argumentsOffset).assumingMemoryBound(to: KeptArguments.self)
+        byteCount += Self.headerBytes + KeptArguments.packStorage(arguments, to: destination + Self.headerBytes)
         count += 1
     }
 
@@ -71,8 +74,9 @@ public final class PackedRecords {
     public func unpack(at offset: Int, into record: UnsafeMutablePointer<CommandRecord>) -> Int {
         let source = UnsafeRawPointer(base + offset)
         UnsafeMutableRawPointer(record).copyMemory(from: source, byteCount: Self.headerBytes)
-        let arguments = (UnsafeMutableRawPointer(record) + Self.headerBytes).assumingMemoryBound(to: KeptArguments.self)
-        return offset + Self.headerBytes + KeptArguments.unpack(from: source + Self.headerBytes, into: arguments)
+        let arguments = UnsafeMutableRawPointer(record).advanced(by: Self.argumentsOffset)
+            .assumingMemoryBound(to: KeptArguments.self)
+        return offset + Self.headerBytes + KeptArguments.unpackStorage(from: source + Self.headerBytes, into: arguments)
     }
 
     /// Every record, unpacked (tests, tools).

@@ -8,9 +8,11 @@ final class AnalysisWorker: @unchecked Sendable {
     private let ring: HandOffRing<StageBatch>
     private let finished = DispatchSemaphore(value: 0)
 
-    /// 16 batches of ~512 session events: enough slack that neither thread waits for the other through the bursts
-    /// of a capture (on the 250 MB mix: 4 batches 0.87 s, 8 0.77 s, 16 0.73 s, 32 0.78 s; ~7 MB at most).
-    init(stage: AnalysisStage, batchCount: Int = 16) {
+    /// 64 batches of ~512 session events: slack for the bursts of a capture (a phase of long replies loads one
+    /// thread, one of distinct keys the other) and for a shared machine taking a core away for a while. With
+    /// records packed (~350 bytes), 64 cost ~15 MB of RSS; on the 250 MB mix (medians of 9, taking turns, on a busy
+    /// host) 16 batches 0.63–0.72 s, 32 0.66 s, 64 0.61 s. (With ~850-byte records, more than 16 had been slower.)
+    init(stage: AnalysisStage, batchCount: Int = 64) {
         self.stage = stage
         ring = HandOffRing((0..<max(2, batchCount)).map { _ in StageBatch() })
     }

@@ -23,7 +23,7 @@ final class StageBatch {
     var streamEvents: [StreamEvent] = []
     var sessionEvents: [SessionEvent] = []
     /// The records of the `.command` session events, in order.
-    var records = PackedRecords()
+    var records = PackedRecords(capacity: StageBatch.keptRecordBytes)
     /// The stream stage has finished: nothing follows this batch.
     var isLast = false
 
@@ -32,6 +32,13 @@ final class StageBatch {
     static let keptRecords = 2_048
     static let keptRecordBytes = 1 << 20
     static let keptStreamEvents = 8_192
+
+    /// Made with the capacities kept, so that a batch allocates nothing the first time round the ring either (the
+    /// memory is only touched as it is used).
+    init() {
+        streamEvents.reserveCapacity(Self.keptStreamEvents)
+        sessionEvents.reserveCapacity(Self.keptRecords)
+    }
 
     func clear() {
         streamEvents.removeAll(keepingCapacity: streamEvents.capacity <= Self.keptStreamEvents)

@@ -4,7 +4,8 @@ same files in the same run, and writes a Markdown table (Benchmarks/RESULTS.md b
 
 Usage: Benchmarks/run.py [--respcap PATH] [--runs N] [--no-tshark] [--tshark-max-mb N] [--out FILE] [--port P]
                          [--extra-args '...'] FILE...
-Wall time is the median of N runs; peak RSS is the largest seen. Packets and commands come from respcap's own
+Wall time is the median of N runs, the tools taking turns (tshark runs once, half-way); peak RSS is the largest
+seen. Packets and commands come from respcap's own
 JSON report (capture.packets, totals.commands)."""
 import argparse, json, os, shlex, statistics, subprocess, sys, time, platform
 
@@ -16,13 +17,6 @@ def run(cmd, stdout=subprocess.DEVNULL):
     if os.waitstatus_to_exitcode(status) not in (0, 3):
         sys.exit(f"bench: {' '.join(cmd)} exited {os.waitstatus_to_exitcode(status)}")
     return wall, usage.ru_maxrss / 1024.0  # MiB
-
-def measure(cmd, runs):
-    walls, rss = [], 0.0
-    for _ in range(runs):
-        wall, peak = run(cmd)
-        walls.append(wall); rss = max(rss, peak)
-    return statistics.median(walls), rss
 
 def machine():
     model = "unknown CPU"
@@ -58,23 +52,36 @@ def main():
                  ("tcpdump -r -w /dev/null", ["tcpdump", "-r", path, "-w", "/dev/null"])]
         if not a.no_tshark and size_mb <= a.tshark_max_mb:
             tools.append(("tshark RESP decode", ["tshark", "-r", path, "-d", f"tcp.port=={a.port},resp", "-T", "fields", "-e", "resp.bulk_string.value"]))
+        # Round-robin, tshark's one run half-way: on a shared machine the load changes within minutes, and every
+        # tool should see the same share of it.
+        walls, peaks = {label: [] for label, _ in tools}, {label: 0.0 for label, _ in tools}
+        repeated = [(label, cmd) for label, cmd in tools if not label.startswith("tshark")]
+        for round_index in range(a.runs):
+            if round_index == a.runs // 2:
+                for label, cmd in tools:
+                    if label.startswith("tshark"):
+                        wall, peak = run(cmd)
+                        walls[label].append(wall); peaks[label] = max(peaks[label], peak)
+            for label, cmd in repeated:
+                wall, peak = run(cmd)
+                walls[label].append(wall); peaks[label] = max(peaks[label], peak)
         results = {}
-        for label, cmd in tools:
-            runs = 1 if label.startswith("tshark") else a.runs
-            wall, rss = measure(cmd, runs)
-            results[label] = (wall, rss)
+        for label, _ in tools:
+            wall = statistics.median(walls[label])
+            results[label] = (wall, peaks[label], min(walls[label]), max(walls[label]))
             print(f"{name:16} {label:24} {wall:8.2f} s {size_mb / wall:8.1f} MB/s {packets / wall / 1e6:6.2f} Mpkt/s "
-                  f"{commands / wall / 1e6:6.2f} Mcmd/s {rss:7.1f} MiB", flush=True)
+                  f"{commands / wall / 1e6:6.2f} Mcmd/s {peaks[label]:7.1f} MiB  (runs {min(walls[label]):.2f}–{max(walls[label]):.2f} s)",
+                  flush=True)
         rows.append((name, size_mb, packets, commands, results))
-    lines = [f"# Benchmark results", "", f"Machine: {machine()}. Median of {a.runs} runs (tshark: 1 run); "
-             f"peak RSS is the maximum. respcap: release build, all analyses on.", "",
-             "| capture | MB | packets | commands | tool | wall s | MB/s | packets/s | commands/s | peak RSS MiB |",
-             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+    lines = [f"# Benchmark results", "", f"Machine: {machine()}. Median of {a.runs} runs (tshark: 1 run, half-way through "
+             f"them), the tools taking turns; peak RSS is the maximum. respcap: release build, all analyses on.", "",
+             "| capture | MB | packets | commands | tool | wall s | runs s (min–max) | MB/s | packets/s | commands/s | peak RSS MiB |",
+             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     ratios = []
     for name, size_mb, packets, commands, results in rows:
-        for label, (wall, rss) in results.items():
-            lines.append(f"| {name} | {size_mb:.0f} | {packets:,} | {commands:,} | {label} | {wall:.2f} | {size_mb / wall:.0f} | "
-                         f"{packets / wall:,.0f} | {commands / wall:,.0f} | {rss:.1f} |")
+        for label, (wall, rss, low, high) in results.items():
+            lines.append(f"| {name} | {size_mb:.0f} | {packets:,} | {commands:,} | {label} | {wall:.2f} | {low:.2f}–{high:.2f} | "
+                         f"{size_mb / wall:.0f} | {packets / wall:,.0f} | {commands / wall:,.0f} | {rss:.1f} |")
         rc, td = results["respcap (json)"][0], results["tcpdump -r -w /dev/null"][0]
         line = f"- {name}: respcap runs at {td / rc:.2f}× the speed of tcpdump (respcap ÷ tcpdump time = {rc / td:.2f})"
         if "tshark RESP decode" in results:

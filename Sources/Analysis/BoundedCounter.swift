@@ -124,16 +124,7 @@ public struct BoundedCounter {
     /// A selection rather than a sort: this runs every `capacity` new items once the table is full (on every
     /// command when keys are mostly distinct), and only entries tied at the cut need their items compared.
     private mutating func prune() {
-        // The `capacity`-th largest count: the smallest outside the `count - capacity` smallest.
-        var counts = tracked.map(\.count)
-        let below = counts.count - capacity
-        Self.selectSmallest(&counts, below, by: <)
-        var cut = counts[below]
-        var index = below + 1
-        while index < counts.count {
-            cut = min(cut, counts[index])
-            index += 1
-        }
+        let cut = cutCount()
         var keep = [Bool](repeating: false, count: tracked.count)
         var above = 0
         var tied: [Int] = []
@@ -162,6 +153,44 @@ public struct BoundedCounter {
         rebuildSlots(count: slots.count)
         floor = cut
         pruned = true
+    }
+
+    /// The `capacity`-th largest count. Most counts are small (an item entered at the floor and was seen a few
+    /// times more), so a histogram of those up to 256 finds it in one pass; when `capacity` items or more count more
+    /// than that, a selection over all the counts does.
+    private func cutCount() -> Int {
+        let limit = 256
+        let found = withUnsafeTemporaryAllocation(of: Int.self, capacity: limit + 1) { histogram -> Int? in
+            histogram.initialize(repeating: 0)
+            var above = 0
+            var index = 0
+            while index < tracked.count {
+                let count = tracked[index].count
+                if count > limit { above += 1 } else { histogram[count] += 1 }
+                index += 1
+            }
+            guard above < capacity else { return nil }
+            var atLeast = above
+            var value = limit
+            while value >= 0 {
+                atLeast += histogram[value]
+                if atLeast >= capacity { return value }
+                value -= 1
+            }
+            return nil
+        }
+        if let found { return found }
+        // The smallest outside the `count - capacity` smallest.
+        var counts = tracked.map(\.count)
+        let below = counts.count - capacity
+        Self.selectSmallest(&counts, below, by: <)
+        var cut = counts[below]
+        var index = below + 1
+        while index < counts.count {
+            cut = min(cut, counts[index])
+            index += 1
+        }
+        return cut
     }
 
     /// Reorders `items` so that the first `k` are the `k` smallest by `less`, in no particular order (quickselect,

@@ -37,6 +37,13 @@ public struct LatencyHistogram: Sendable {
         return UInt64(subBucket) << UInt64(bucket)
     }
 
+    /// Bucket `index`'s lowest value and its width (the values it stands for).
+    @inline(__always)
+    static func range(at index: Int) -> (lowest: UInt64, size: UInt64) {
+        let lowest = value(at: index)
+        return (lowest, UInt64(1) << UInt64(56 - (lowest | 255).leadingZeroBitCount))
+    }
+
     static let highestRecordable: UInt64 = 3_600_000_000_000
 
     public mutating func record(nanos: Int64) {
@@ -99,8 +106,7 @@ public struct LatencyHistogram: Sendable {
         guard total > 0 else { return 0 }
         var sum: Double = 0
         for index in counts.indices where counts[index] > 0 {
-            let lowest = Self.value(at: index)
-            let size = UInt64(1) << UInt64(56 - (lowest | 255).leadingZeroBitCount)
+            let (lowest, size) = Self.range(at: index)
             sum += Double(lowest + size >> 1) * Double(counts[index])
         }
         return sum / Double(total)
@@ -113,19 +119,24 @@ public struct LatencyHistogram: Sendable {
     public var buckets: [[UInt64]] {
         var pairs: [[UInt64]] = []
         for index in counts.indices where counts[index] > 0 {
-            let lowest = Self.value(at: index)
-            let size = UInt64(1) << UInt64(56 - (lowest | 255).leadingZeroBitCount)
+            let (lowest, size) = Self.range(at: index)
             pairs.append([lowest + size - 1, counts[index]])
         }
-        guard let last = pairs.indices.last else { return pairs }
+        guard !pairs.isEmpty else { return pairs }
         // `Histogram.min` and `maxRecorded`.
-        let (low, high) = (counts[0] > 0 ? 0 : lowestNonZero, highest)
+        return Self.pinningExtremes(pairs, low: counts[0] > 0 ? 0 : lowestNonZero, high: highest)
+    }
+
+    /// `pairs` (value, count; in order) with the first value replaced by `low` and the last by `high`, the smallest
+    /// and largest values recorded; a single pair of several values is split in two so that both show.
+    static func pinningExtremes(_ pairs: [[UInt64]], low: UInt64, high: UInt64) -> [[UInt64]] {
+        guard let last = pairs.indices.last else { return pairs }
         if last == 0 && pairs[0][1] > 1 && low != high {
-            pairs = [[low, 1], [high, pairs[0][1] - 1]]
-        } else {
-            pairs[0][0] = low
-            pairs[last][0] = high
+            return [[low, 1], [high, pairs[0][1] - 1]]
         }
+        var pairs = pairs
+        pairs[0][0] = low
+        pairs[last][0] = high
         return pairs
     }
 

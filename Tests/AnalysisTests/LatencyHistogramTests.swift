@@ -15,16 +15,8 @@ import Testing
     /// `LatencyHistogram.buckets` as a `Histogram` gives them: its recorded values, the first and last pairs
     /// holding the exact smallest and largest values.
     static func buckets(of histogram: Histogram<UInt64>) -> [[UInt64]] {
-        var pairs = histogram.recordedValues().map { [$0.value, UInt64($0.count)] }
-        guard let last = pairs.indices.last else { return pairs }
-        let (low, high) = (histogram.min, histogram.maxRecorded)
-        if last == 0 && pairs[0][1] > 1 && low != high {
-            pairs = [[low, 1], [high, pairs[0][1] - 1]]
-        } else {
-            pairs[0][0] = low
-            pairs[last][0] = high
-        }
-        return pairs
+        LatencyHistogram.pinningExtremes(histogram.recordedValues().map { [$0.value, UInt64($0.count)] },
+                                         low: histogram.min, high: histogram.maxRecorded)
     }
 
     /// Log-uniform values from 1 ns to past an hour (clamped, as `record(nanos:)` does), with runs of equal values.
@@ -85,6 +77,8 @@ import Testing
         Self.expectSame(fast, reference)
         #expect(LatencyHistogram().histogram.totalCount == 0)
         #expect(LatencyHistogram().summaryMicros.count == 0)
+        #expect(LatencyHistogram().buckets.isEmpty)
+        #expect(LatencyHistogram().mean == 0)
     }
 
     @Test func mergesAndRoundTripsLikeAHistogram() {

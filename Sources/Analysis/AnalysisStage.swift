@@ -78,8 +78,9 @@ final class AnalysisStage {
         return overflow ? Int.max : product
     }
 
-    /// Handles a batch's events in order. Session events and records are read where they lie in the batch (a record
-    /// is ~850 bytes); indexed loops and no capturing closures, for the same reason as `forEachAnalysis`.
+    /// Handles a batch's events in order. Session events are read where they lie in the batch, and each record is
+    /// unpacked into `scratch` in turn; indexed loops and no capturing closures, for the same reason as
+    /// `forEachAnalysis`.
     func consume(_ batch: StageBatch) {
         withUnsafeMutablePointer(to: &scratch) { scratch in
             batch.sessionEvents.withUnsafeBufferPointer { sessionEvents in

@@ -72,6 +72,7 @@ public final class PackedRecords {
     /// storage past what it holds is left as it was, unread) and returns the offset of the next one.
     @inline(__always)
     public func unpack(at offset: Int, into record: UnsafeMutablePointer<CommandRecord>) -> Int {
+        precondition(offset >= 0 && offset < byteCount, "no packed record at offset \(offset)")
         let source = UnsafeRawPointer(base + offset)
         UnsafeMutableRawPointer(record).copyMemory(from: source, byteCount: Self.headerBytes)
         let arguments = UnsafeMutableRawPointer(record).advanced(by: Self.argumentsOffset)

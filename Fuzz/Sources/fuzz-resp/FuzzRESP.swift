@@ -174,7 +174,12 @@ func checkSession(_ input: UnsafeRawBufferPointer) {
         } else {
             session.feedReply(chunk, timestampNanos: time)
         }
-        if session.events.count > 64 { session.eventBuffer.removeAll() }
+        if session.events.count > 64 {
+            // Unpacks every packed record (AddressSanitizer checks the reads), one per `.command` event.
+            let commands = session.events.reduce(0) { count, event in if case .command = event { count + 1 } else { count } }
+            if session.records.count != commands { fatalError("\(session.records.count) records for \(commands) command events") }
+            session.eventBuffer.removeAll()
+        }
         offset += size
     }
     session.close(timestampNanos: time + 1)

@@ -5,7 +5,7 @@ import Dispatch
 /// submitted one, reads it and recycles it. The semaphores order every write to a buffer before its reads on the
 /// other side. Memory is bounded by the ring, and nothing is allocated per hand-over.
 final class HandOffRing<Buffer: AnyObject>: @unchecked Sendable {
-    let buffers: [Buffer]
+    private let buffers: [Buffer]
     /// Made at 0 and raised once per buffer: libdispatch traps when a semaphore is destroyed below its initial
     /// value, and a producer may still hold a buffer when all is done.
     private let free = DispatchSemaphore(value: 0)

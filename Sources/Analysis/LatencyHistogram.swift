@@ -21,9 +21,15 @@ public struct LatencyHistogram: Sendable {
     /// per bucket past the first), so the bucket is the bit length past 8 and the sub-bucket the top 8 bits.
     @inline(__always)
     static func index(of value: UInt64) -> Int {
-        let bucket = 56 - (value | 255).leadingZeroBitCount
+        let bucket = Self.bucket(of: value)
         let subBucket = Int(truncatingIfNeeded: value >> UInt64(bucket))
         return ((bucket + 1) << 7) + subBucket - 128
+    }
+
+    /// The power-of-two bucket of `value`: its bit length past 8 (0 for the first 256 values, counted one by one).
+    @inline(__always)
+    static func bucket(of value: UInt64) -> Int {
+        56 - (value | 255).leadingZeroBitCount
     }
 
     /// The lowest value of bucket `index` (inverse of `index(of:)` on bucket boundaries).
@@ -41,7 +47,7 @@ public struct LatencyHistogram: Sendable {
     @inline(__always)
     static func range(at index: Int) -> (lowest: UInt64, size: UInt64) {
         let lowest = value(at: index)
-        return (lowest, UInt64(1) << UInt64(56 - (lowest | 255).leadingZeroBitCount))
+        return (lowest, UInt64(1) << UInt64(Self.bucket(of: lowest)))
     }
 
     static let highestRecordable: UInt64 = 3_600_000_000_000
@@ -52,7 +58,7 @@ public struct LatencyHistogram: Sendable {
 
     /// Records a count or a ratio (zero allowed), not a duration.
     public mutating func record(value: Int) {
-        add(UInt64(clamping: min(max(0, value), 3_600_000_000_000)), count: 1)
+        add(min(UInt64(clamping: max(0, value)), Self.highestRecordable), count: 1)
     }
 
     @inline(__always)
@@ -73,7 +79,7 @@ public struct LatencyHistogram: Sendable {
     }
 
     public mutating func add(_ other: LatencyHistogram) {
-        if other.counts.count > counts.count { counts += repeatElement(0, count: other.counts.count - counts.count) }
+        if other.counts.count > counts.count { grow(toInclude: other.counts.count - 1) }
         for index in other.counts.indices { counts[index] &+= other.counts[index] }
         total &+= other.total
         highest = max(highest, other.highest)

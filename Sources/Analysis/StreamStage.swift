@@ -68,7 +68,7 @@ final class StreamStage {
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
     }
 
-    /// Enough events for a batch: a command's record is about 800 bytes.
+    /// Enough events for a batch (a command's packed record is a few hundred bytes).
     var batchIsFull: Bool {
         batch.streamEvents.count >= Self.streamEventsPerBatch || sessionEvents.events.count >= Self.sessionEventsPerBatch
     }

@@ -60,8 +60,7 @@ public final class ConnectionSession {
     private var currentTime: Int64 = 0
 
     // Request being assembled.
-    private var request = CommandRecord(connection: 0, command: CommandID(rawValue: 0), argumentCount: 0,
-                                        requestBytes: 0, requestStartNanos: 0, requestEndNanos: 0)
+    private var request = CommandRecord.empty
     private var requestArgumentIndex = 0
     private var requestStarted = false
     private var requestStartTime: Int64?

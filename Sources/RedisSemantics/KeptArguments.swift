@@ -18,9 +18,11 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
 
     // MARK: Packed form (`PackedRecords`): the fields before `storage` as they lie, then each slot's kept bytes.
 
+    public init() {}
+
     /// Bytes before `storage`; `storage` is the last field (checked by `PackedRecords`).
     static let bytesBeforeStorage = MemoryLayout<KeptArguments>.offset(of: \.storage)!
-    static let storageBytes = 480
+    static let storageBytes = slots * maxBytes
 
     /// Writes the kept bytes of the arguments at `arguments` to `destination` (room for `storageBytes`); returns
     /// the bytes written.

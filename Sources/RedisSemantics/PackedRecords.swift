@@ -16,11 +16,10 @@ public final class PackedRecords {
     /// Bytes of a record copied as they lie: all of it but its arguments' byte storage, which is the record's last
     /// field's last field (checked once, here), so a record is these bytes and that storage.
     static let headerBytes: Int = {
-        let arguments = MemoryLayout<CommandRecord>.offset(of: \.arguments)!
-        precondition(arguments + MemoryLayout<KeptArguments>.size == MemoryLayout<CommandRecord>.size
+        precondition(argumentsOffset + MemoryLayout<KeptArguments>.size == MemoryLayout<CommandRecord>.size
                      && KeptArguments.bytesBeforeStorage + KeptArguments.storageBytes == MemoryLayout<KeptArguments>.size,
                      "CommandRecord.arguments, and its storage, must come last")
-        return arguments + KeptArguments.bytesBeforeStorage
+        return argumentsOffset + KeptArguments.bytesBeforeStorage
     }()
 
     static let argumentsOffset = MemoryLayout<CommandRecord>.offset(of: \.arguments)!

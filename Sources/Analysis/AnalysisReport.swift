@@ -225,6 +225,9 @@ public struct AnalysisReport: Codable, Sendable {
         public var resyncSkippedBytes: Int64 = 0
         public var truncated = false
         public var truncationMessage: String?
+        /// True when reading stopped early on a signal (^C, SIGTERM): the report covers what was read before it.
+        /// Absent otherwise (and in reports of older versions).
+        public var interrupted: Bool?
         public var connectionsEvicted = 0
         public var bufferLimitDrops = 0
         public var pendingOverflows = 0

@@ -20,6 +20,8 @@ public struct CaptureAnalyzer {
     public var threads = 1
     /// Bytes of packets per read-ahead batch with `threads` > 2 (four batches are in flight at most).
     public var readAheadBatchBytes = 1 << 20
+    /// Set (e.g. on SIGINT) to stop reading and report what was read: `quality.interrupted` and a warning say so.
+    public var interruption: StopFlag?
 
     public init(options: AnalysisOptions) { self.options = options }
 
@@ -36,13 +38,21 @@ public struct CaptureAnalyzer {
         var totalBytes: Int64 = 0
         var truncation: String?
         var warnings: [String] = []
-        let readAhead = threads > 2 ? CaptureReadAhead(paths: paths, batchBytes: readAheadBatchBytes) : nil
+        var interruptedIn: String?
+        let readAhead = threads > 2
+            ? CaptureReadAhead(paths: paths, interruption: interruption, batchBytes: readAheadBatchBytes) : nil
         if let readAhead, readAhead.start() {
             try analyzeReadAhead(readAhead, paths: paths, analyzer: analyzer, formats: &formats, totalBytes: &totalBytes,
-                                 truncation: &truncation, warnings: &warnings, progress: progress)
+                                 truncation: &truncation, warnings: &warnings, interruptedIn: &interruptedIn,
+                                 progress: progress)
         } else {
             try analyzeInline(paths: paths, analyzer: analyzer, formats: &formats, totalBytes: &totalBytes,
-                              truncation: &truncation, warnings: &warnings, progress: progress)
+                              truncation: &truncation, warnings: &warnings, interruptedIn: &interruptedIn,
+                              progress: progress)
+        }
+        if let interruptedIn {
+            let label = interruptedIn == "-" ? "standard input" : interruptedIn
+            warnings.append("interrupted while reading \(label): the report covers the \(analyzer.packets) packets read")
         }
         var report = analyzer.finish()
         if let unsupported = report.quality.packetsSkipped["unsupportedLinkType"], unsupported > 0 {
@@ -57,6 +67,7 @@ public struct CaptureAnalyzer {
         report.capture.files = paths
         report.capture.formats = formats
         report.capture.bytes = totalBytes
+        report.quality.interrupted = interruptedIn != nil ? true : nil
         if let truncation {
             report.quality.truncated = true
             report.quality.truncationMessage = truncation
@@ -68,10 +79,11 @@ public struct CaptureAnalyzer {
     }
 
     private func analyzeInline(paths: [String], analyzer: TrafficAnalyzer, formats: inout [String], totalBytes: inout Int64,
-                               truncation: inout String?, warnings: inout [String],
+                               truncation: inout String?, warnings: inout [String], interruptedIn: inout String?,
                                progress: ((Progress) -> Void)?) throws(CaptureError) {
         for (index, path) in paths.enumerated() {
             let reader = try CaptureFileReader(path: path)
+            reader.interruption = interruption
             formats.append(reader.format.rawValue)
             var count = 0
             do {
@@ -88,13 +100,18 @@ public struct CaptureAnalyzer {
                 try Self.noteReadFailure(error, count: count, truncation: &truncation, warnings: &warnings)
             }
             totalBytes += reader.bytesConsumed
+            if reader.interrupted {
+                interruptedIn = path
+                return
+            }
         }
     }
 
     /// The same as `analyzeInline`, with the files read on a second thread.
     private func analyzeReadAhead(_ readAhead: CaptureReadAhead, paths: [String], analyzer: TrafficAnalyzer,
                                   formats: inout [String], totalBytes: inout Int64, truncation: inout String?,
-                                  warnings: inout [String], progress: ((Progress) -> Void)?) throws(CaptureError) {
+                                  warnings: inout [String], interruptedIn: inout String?,
+                                  progress: ((Progress) -> Void)?) throws(CaptureError) {
         var count = 0
         var nextProgress = progressInterval
         while true {
@@ -115,11 +132,12 @@ public struct CaptureAnalyzer {
                 formats.append(format.rawValue)
                 count = 0
                 nextProgress = progressInterval
-            case .fileEnded(_, let bytesConsumed, let failure):
+            case .fileEnded(let index, let bytesConsumed, let failure, let interrupted):
                 if let failure {
                     try Self.noteReadFailure(failure, count: count, truncation: &truncation, warnings: &warnings)
                 }
                 totalBytes += bytesConsumed
+                if interrupted { interruptedIn = paths[index] }
             case .openFailed(let error):
                 throw error
             case .finished:

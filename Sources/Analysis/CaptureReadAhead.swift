@@ -25,8 +25,9 @@ final class CaptureReadAhead: @unchecked Sendable {
         /// More records follow.
         case none
         case fileOpened(index: Int, format: CaptureFileFormat)
-        /// The file ended; `failure` when it ended inside a record or could not be read further.
-        case fileEnded(index: Int, bytesConsumed: Int64, failure: CaptureError?)
+        /// The file ended; `failure` when it ended inside a record or could not be read further, `interrupted` when
+        /// reading stopped on request (no file after it is read).
+        case fileEnded(index: Int, bytesConsumed: Int64, failure: CaptureError?, interrupted: Bool)
         /// A file could not be opened at all: the run stops here.
         case openFailed(CaptureError)
         case finished
@@ -60,11 +61,14 @@ final class CaptureReadAhead: @unchecked Sendable {
     }
 
     private let paths: [String]
+    private let interruption: StopFlag?
     private let ring: HandOffRing<Batch>
     private let maxRecords: Int
 
-    init(paths: [String], batchCount: Int = 4, batchBytes: Int = 1 << 20, maxRecords: Int = 16_384) {
+    init(paths: [String], interruption: StopFlag? = nil, batchCount: Int = 4, batchBytes: Int = 1 << 20,
+         maxRecords: Int = 16_384) {
         self.paths = paths
+        self.interruption = interruption
         self.maxRecords = maxRecords
         ring = HandOffRing((0..<max(2, batchCount)).map { _ in Batch(capacity: batchBytes, maxRecords: maxRecords) })
     }
@@ -106,6 +110,7 @@ final class CaptureReadAhead: @unchecked Sendable {
             let reader: CaptureFileReader
             do {
                 reader = try CaptureFileReader(path: path)
+                reader.interruption = interruption
             } catch {
                 handOver(.openFailed(error), fileIndex: index, reader: nil)
                 return
@@ -137,8 +142,10 @@ final class CaptureReadAhead: @unchecked Sendable {
             } catch {
                 failure = error
             }
-            handOver(.fileEnded(index: index, bytesConsumed: reader.bytesConsumed, failure: failure), fileIndex: index, reader: reader)
+            handOver(.fileEnded(index: index, bytesConsumed: reader.bytesConsumed, failure: failure,
+                                interrupted: reader.interrupted), fileIndex: index, reader: reader)
             acquire()
+            if reader.interrupted { break }
         }
         handOver(.finished, fileIndex: paths.count, reader: nil)
     }

@@ -4,6 +4,7 @@ public enum QualityVerdict {
         let q = report.quality
         var problems: [String] = []
         if q.truncated { problems.append("capture file truncated") }
+        if q.interrupted == true { problems.append("reading interrupted") }
         if let n = q.captureDropsKernel, n > 0 { problems.append("\(n) packets dropped by the kernel") }
         if let n = q.captureDropsInterface, n > 0 { problems.append("\(n) packets dropped by the interface") }
         if let n = q.packetsNotAnalysed, n > 0 { problems.append("\(n) packets captured but not analysed (analysis fell behind)") }

@@ -17,6 +17,15 @@ public final class CaptureFileReader {
     public private(set) var fileSize: Int64?
     public private(set) var packetsRead = 0
     public private(set) var snapLength: Int?
+    /// Set (by a signal handler) to stop reading: a file stops at once, a pipe once its writer has closed it, has been
+    /// quiet for a moment or `pipeGraceSeconds` have passed, so `tcpdump -w - | respcap analyze -` keeps the packets
+    /// tcpdump flushes on the same ^C. Reading then ends as at a clean end of input, with `interrupted` set.
+    public var interruption: StopFlag?
+    /// Reading ended early because `interruption` was set.
+    public private(set) var interrupted = false
+    static let pipeGraceSeconds = 1.0
+    static let pipeQuietMillis: Int32 = 300
+    private var interruptionNoticed: Double?
 
     private let fd: Int32
     private let ownsDescriptor: Bool
@@ -115,6 +124,22 @@ public final class CaptureFileReader {
             end = remaining
         }
         while end - start < count && !eof {
+            if let interruption {
+                if stopsReading(interruption) {
+                    interrupted = true
+                    eof = true
+                    break
+                }
+                // Wait for a pipe in short steps, so a stop is noticed while its writer is silent.
+                if fileSize == nil && !isReadable(waitingMillis: interruption.isSet ? Self.pipeQuietMillis : 100) {
+                    if interruption.isSet && interruptionNoticed != nil {
+                        interrupted = true
+                        eof = true
+                        break
+                    }
+                    continue
+                }
+            }
             let n = read(fd, buffer + end, capacity - end)
             if n > 0 {
                 end += n
@@ -126,6 +151,30 @@ public final class CaptureFileReader {
             }
         }
         return end - start >= count
+    }
+
+    private func stopsReading(_ interruption: StopFlag) -> Bool {
+        guard interruption.isSet else { return false }
+        if fileSize != nil { return true }
+        let now = Self.monotonicSeconds()
+        guard let noticed = interruptionNoticed else {
+            interruptionNoticed = now
+            return false
+        }
+        return now - noticed >= Self.pipeGraceSeconds
+    }
+
+    private func isReadable(waitingMillis: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, waitingMillis)
+        // An error from poll itself (other than EINTR) is left to read() to report.
+        return ready > 0 || (ready < 0 && errno != EINTR)
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     private func u16(_ offset: Int, swapped s: Bool) -> UInt16 {
@@ -195,6 +244,8 @@ public final class CaptureFileReader {
             return packet
         } catch {
             failed = true
+            // Stopped inside a record: the packets before it are the capture that was read.
+            if interrupted { return nil }
             throw error
         }
     }

@@ -48,7 +48,7 @@ public struct NetworkInterface: Sendable {
 }
 
 /// A live capture on one interface through libpcap: `pcap_create`, options, `pcap_activate`, a kernel BPF filter,
-/// and a `pcap_next_ex` pull loop that can also save every packet to a pcap file (`pcap_dump`).
+/// and a `pcap_next_ex` pull loop that can also save every packet to a pcap file (`PcapFileWriter`).
 ///
 /// `run` belongs to one thread (the capture thread); `stop()` may be called from any thread or a signal source
 /// and makes `run` return after draining what the kernel already holds. The handle closes in `deinit`.
@@ -61,7 +61,7 @@ public final class LiveCapture: @unchecked Sendable {
     public private(set) var bytesCaptured: Int64 = 0
 
     private let handle: OpaquePointer
-    private var dumper: OpaquePointer?
+    private var writer: PcapFileWriter?
     private let stopRequested = StopFlag()
 
     /// Opens and activates the interface. Failures are one line that says what to do.
@@ -103,16 +103,17 @@ public final class LiveCapture: @unchecked Sendable {
     }
 
     deinit {
-        if let dumper { pcap_dump_close(dumper) }
         pcap_close(handle)
     }
 
-    /// Also saves every captured packet, as captured, to a pcap file at `path` (same link type and snaplen).
-    public func save(to path: String) throws(CaptureError) {
-        guard let dumper = pcap_dump_open(handle, path) else {
-            throw CaptureError(.cannotOpen, "cannot write \(path): \(Self.oneLine(String(cString: pcap_geterr(handle))))")
-        }
-        self.dumper = dumper
+    /// Also saves every captured packet, as captured, as a pcap file on `descriptor` (same link type and snap length,
+    /// timestamps as precise as the capture's). Returns the writer, whose `failure` says whether every write landed.
+    @discardableResult
+    public func save(to descriptor: Int32) -> PcapFileWriter {
+        let writer = PcapFileWriter(descriptor: descriptor, linkType: linkType, snapLength: Int(pcap_snapshot(handle)),
+                                    nanosecondTimestamps: nanosecondTimestamps)
+        self.writer = writer
+        return writer
     }
 
     /// Makes `run` return soon. Safe from any thread.
@@ -141,6 +142,8 @@ public final class LiveCapture: @unchecked Sendable {
             if status == 1, let header, let data {
                 deliver(header, data, body)
             } else if status == 0 {
+                // The link is quiet: a good moment to put the saved packets on disk.
+                flush()
                 if let deadline = drainDeadline {
                     if options.immediate || Self.now() >= deadline { break }
                     usleep(5_000)
@@ -161,10 +164,9 @@ public final class LiveCapture: @unchecked Sendable {
         packetsCaptured += 1
         let caplen = Int(header.pointee.caplen)
         bytesCaptured += Int64(caplen)
-        if let dumper {
-            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), header, data)
-        }
         let ts = header.pointee.ts
+        writer?.append(seconds: Int(ts.tv_sec), fraction: Int(ts.tv_usec), originalLength: Int(header.pointee.len),
+                       bytes: UnsafeRawBufferPointer(start: data, count: caplen))
         let fraction = Int64(ts.tv_usec)
         let nanos = Int64(ts.tv_sec) &* 1_000_000_000 &+ (nanosecondTimestamps ? fraction : fraction &* 1000)
         body(CapturedPacket(timestampNanos: nanos, linkType: linkType,
@@ -179,7 +181,7 @@ public final class LiveCapture: @unchecked Sendable {
     }
 
     private func flush() {
-        if let dumper { pcap_dump_flush(dumper) }
+        writer?.flush()
     }
 
     /// `pcap_stats` now.
@@ -263,30 +265,5 @@ public final class LiveCapture: @unchecked Sendable {
 
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? text
-    }
-}
-
-/// A flag set from one thread and read from another (a mutex: the platform floor predates `Synchronization`).
-final class StopFlag: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var value = false
-
-    init() { pthread_mutex_init(mutex, nil) }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func set() {
-        pthread_mutex_lock(mutex)
-        value = true
-        pthread_mutex_unlock(mutex)
-    }
-
-    var isSet: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return value
     }
 }

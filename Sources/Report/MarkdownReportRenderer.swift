@@ -197,6 +197,7 @@ public enum MarkdownReportRenderer {
                 .map { "\($0.key) \($0.value)" }.joined(separator: ", ")])
         }
         if q.truncated { rows.append(["capture file truncated", MarkdownWriter.escape(q.truncationMessage ?? "yes")]) }
+        if q.interrupted == true { rows.append(["reading interrupted (^C or SIGTERM)", "yes"]) }
         out.table(header: ["what", "count"], alignRight: [false, true], rows: rows)
         out.blank()
         if !q.gapDetails.isEmpty {

@@ -21,6 +21,9 @@ public struct ReportChart: Sendable, Equatable {
     public var lineLegend: String?
 
     /// Charts of `report` in the order the Markdown report shows them.
+    /// Every chart name `all(for:)` can produce (its file is `<name>.svg`).
+    public static let names = ["command-mix", "commands-per-second", "latency-p99", "connections", "blocking-pop-keys"]
+
     public static func all(for report: AnalysisReport) -> [ReportChart] {
         [commandMix(report), commandsPerSecond(report), p99(report), connections(report), blockingPopKeys(report)]
             .compactMap { $0 }

@@ -322,6 +322,7 @@ public struct ReportMerger: Sendable {
             for (k, v) in x.parseErrorsByCode { q.parseErrorsByCode[k, default: 0] += v }
             q.resyncSkippedBytes += x.resyncSkippedBytes
             q.truncated = q.truncated || x.truncated
+            if x.interrupted == true { q.interrupted = true }
             if q.truncationMessage == nil { q.truncationMessage = x.truncationMessage }
             q.connectionsEvicted += x.connectionsEvicted
             q.bufferLimitDrops += x.bufferLimitDrops

@@ -42,27 +42,45 @@ extension RespcapCommand {
         func run() throws {
             let paths = files.isEmpty ? ["-"] : files
             let options = try common.analysisOptions()
+            // Outputs first: a refused or unwritable output costs no reading, and nothing is replaced until the end.
+            let plan = try OutputPlan(common: common, inputs: paths)
+            do {
+                try analyze(paths: paths, options: options, plan: plan)
+            } catch {
+                plan.discard()
+                throw error
+            }
+        }
+
+        private func analyze(paths: [String], options: AnalysisOptions, plan: OutputPlan) throws {
             let progress = ProgressReporter(enabled: !common.quiet)
-            let events = try EventOutput.open(common: common)
+            let events = EventOutput(plan: plan, redactKeys: common.redactKeys)
+            let interruption = StopFlag()
+            let signals = SignalStopper(stop: { interruption.set() })
             let report: AnalysisReport
             do {
                 var analyzer = CaptureAnalyzer(options: options)
                 analyzer.threads = threads
+                analyzer.interruption = interruption
                 report = try analyzer.analyze(paths: paths, extraAnalyses: events.map { [$0.writer] } ?? [],
-                                                                       progress: progress.update)
+                                              progress: progress.update)
             } catch {
+                signals.cancel()
                 progress.clear()
                 Diagnostics.error(error.message)
                 throw ExitStatus.inputError
             }
+            signals.cancel()
             progress.clear()
-            try events?.close()
-            if common.format != .ndjson {
-                try ReportOutput.write(report, format: common.format, to: common.output)
-            }
-            try ReportOutput.writeCharts(report, common: common)
+            try events?.finish()
+            try ReportOutput.write(report, format: common.format, plan: plan, quiet: common.quiet)
+            try plan.commit()
             for warning in report.warnings { Diagnostics.warning(warning) }
             if report.quality.truncated { throw ExitStatus.partialInput }
+            // A file cut short by ^C is part of a capture; standard input ending on ^C is how a piped capture ends.
+            // (The file being read when the signal came is the last one opened.)
+            let interruptedPath = report.capture.formats.isEmpty ? nil : paths[report.capture.formats.count - 1]
+            if report.quality.interrupted == true && interruptedPath != "-" { throw ExitStatus.partialInput }
         }
     }
 }

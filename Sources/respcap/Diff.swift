@@ -39,6 +39,16 @@ extension RespcapCommand {
 
         func run() throws {
             let options = try common.analysisOptions()
+            let plan = try OutputPlan(reportPath: common.output ?? "-", inputs: [before, after])
+            do {
+                try run(options: options, plan: plan)
+            } catch {
+                plan.discard()
+                throw error
+            }
+        }
+
+        private func run(options: AnalysisOptions, plan: OutputPlan) throws {
             let documents = try ReportInputs.load([before, after], options: options, quiet: common.quiet)
             let diff = ReportDiff(before: documents[0], after: documents[1])
             let text: String
@@ -46,7 +56,8 @@ extension RespcapCommand {
             case .json: text = try JSONReportRenderer.render(diff)
             case .markdown, .ndjson: text = MarkdownDiffRenderer.render(diff)
             }
-            try ReportOutput.write(text: text, to: common.output)
+            if let file = plan.report { try ReportOutput.write(text: text, to: file) }
+            try plan.commit()
             if documents.contains(where: { $0.report.quality.truncated }) { throw ExitStatus.partialInput }
         }
     }

@@ -11,4 +11,7 @@ enum ExitStatus {
     static let outputError = ExitCode(4)
     /// `live`: a report was written, but packets were dropped (by the kernel, the interface, or not analysed).
     static let captureDrops = ExitCode(5)
+    /// The command line asks for something respcap refuses: bad options, or outputs that would overwrite an input
+    /// or each other.
+    static let usageError = ExitCode(64)
 }

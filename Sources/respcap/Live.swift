@@ -106,8 +106,18 @@ extension RespcapCommand {
             var analysisOptions = try common.analysisOptions()
             // The kernel applies the filter; the analyzer need not test every packet again.
             analysisOptions.filter = nil
-            let expression = Self.bpfExpression(ports: analysisOptions.serverPorts, filter: common.filter)
+            // Outputs first: a refused or unwritable output costs no capture, and nothing is replaced until the end.
+            let plan = try OutputPlan(common: common, inputs: [], packets: write)
+            do {
+                try capture(on: interface, options: analysisOptions, plan: plan)
+            } catch {
+                plan.discard()
+                throw error
+            }
+        }
 
+        private func capture(on interface: String, options analysisOptions: AnalysisOptions, plan: OutputPlan) throws {
+            let expression = Self.bpfExpression(ports: analysisOptions.serverPorts, filter: common.filter)
             var captureOptions = LiveCaptureOptions(interface: interface)
             captureOptions.snapLength = snaplen == 0 ? 262_144 : snaplen
             captureOptions.bufferBytes = bufferKiB * 1024
@@ -117,13 +127,14 @@ extension RespcapCommand {
             let capture: LiveCapture
             do {
                 capture = try LiveCapture(options: captureOptions)
-                if let write { try capture.save(to: write) }
             } catch {
                 Diagnostics.error(error.message)
                 throw ExitStatus.inputError
             }
+            let packetWriter = plan.packets.map { capture.save(to: $0.descriptor) }
+            plan.packetWriter = packetWriter
 
-            let events = try EventOutput.open(common: common)
+            let events = EventOutput(plan: plan, redactKeys: common.redactKeys)
             let showStatus = !common.quiet && (status ?? (isatty(2) != 0))
             let summary = LiveSummary(interface: interface, inPlace: isatty(2) != 0)
             var analyzer = LiveAnalyzer(options: analysisOptions,
@@ -146,7 +157,7 @@ extension RespcapCommand {
             }
             defer { server?.stop() }
 
-            let signals = SignalStopper(capture: capture)
+            let signals = SignalStopper(stop: { [capture] in capture.stop() })
             if !common.quiet {
                 Diagnostics.write("respcap: capturing on \(interface) (\(capture.linkType.description), filter '\(expression)'); "
                                   + "^C stops and writes the report\n")
@@ -161,19 +172,22 @@ extension RespcapCommand {
                                           status: { status, registry in summary.refresh(status, registry: registry) },
                                           tick: metrics.map { metrics in { status in metrics.update(from: status) } })
             } catch {
+                signals.cancel()
                 summary.clear()
                 Diagnostics.error(error.message)
                 throw ExitStatus.inputError
             }
             signals.cancel()
             summary.clear()
-            try events?.close()
+            if let packetWriter, let failure = packetWriter.failure, let file = plan.packets {
+                Diagnostics.error("cannot write the packets to \(file.path): \(failure)")
+                throw ExitStatus.outputError
+            }
+            try events?.finish()
             var finished = report
             finished.capture.filter = expression
-            if common.format != .ndjson {
-                try ReportOutput.write(finished, format: common.format, to: common.output)
-            }
-            try ReportOutput.writeCharts(finished, common: common)
+            try ReportOutput.write(finished, format: common.format, plan: plan, quiet: common.quiet)
+            try plan.commit()
             for warning in finished.warnings { Diagnostics.warning(warning) }
             if finished.quality.truncated { throw ExitStatus.partialInput }
             let q = finished.quality
@@ -202,37 +216,5 @@ extension RespcapCommand {
             }
             print(text, terminator: "")
         }
-    }
-}
-
-/// Turns SIGINT and SIGTERM into `LiveCapture.stop()` so the report is still written; a second signal exits at once.
-final class SignalStopper: @unchecked Sendable {
-    private var sources: [any DispatchSourceSignal] = []
-    private let queue = DispatchQueue(label: "respcap.signals")
-
-    init(capture: LiveCapture) {
-        // A parent may have started us with these blocked (the mask is inherited); they must reach us.
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [capture] in
-                if capture.isStopRequested {
-                    Diagnostics.write("\nrespcap: stopped without a report\n")
-                    _exit(130)
-                }
-                capture.stop()
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
     }
 }

@@ -37,6 +37,17 @@ extension RespcapCommand {
 
         func run() throws {
             let options = try common.analysisOptions()
+            let plan = try OutputPlan(report: common.output ?? "-", events: nil, packets: nil,
+                                      chartDirectory: common.svgDirectory, inputs: reports)
+            do {
+                try run(options: options, plan: plan)
+            } catch {
+                plan.discard()
+                throw error
+            }
+        }
+
+        private func run(options: AnalysisOptions, plan: OutputPlan) throws {
             let documents = try ReportInputs.load(reports, options: options, quiet: common.quiet)
             if common.redactKeys, let plain = documents.first(where: { $0.report.keys.map { !$0.redacted } ?? false }) {
                 // Keys in a JSON report are already text: hashing them now would not hide them from that report.
@@ -51,8 +62,8 @@ extension RespcapCommand {
                 Diagnostics.error(error.description)
                 throw ExitStatus.inputError
             }
-            try ReportOutput.write(merged, format: common.format, to: common.output)
-            try ReportOutput.writeCharts(merged, common: common)
+            try ReportOutput.write(merged, format: common.format, plan: plan, quiet: common.quiet)
+            try plan.commit()
             if documents.contains(where: { $0.report.quality.truncated }) { throw ExitStatus.partialInput }
         }
     }

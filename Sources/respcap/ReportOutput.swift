@@ -6,11 +6,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import Report
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 enum ReportOutput {
     static func render(_ report: AnalysisReport, format: ReportFormat) throws -> String {
@@ -23,71 +18,33 @@ enum ReportOutput {
         }
     }
 
-    /// Writes the report to `path` (atomically) or to stdout.
-    static func write(_ report: AnalysisReport, format: ReportFormat, to path: String?) throws {
-        try write(text: try render(report, format: format), to: path)
+    /// Writes the report and its charts into the plan's outputs (put in place by `plan.commit()`).
+    static func write(_ report: AnalysisReport, format: ReportFormat, plan: OutputPlan, quiet: Bool) throws {
+        if let file = plan.report { try write(text: try render(report, format: format), to: file) }
+        try writeCharts(report, plan: plan, quiet: quiet)
     }
 
     /// Writes the report's charts as `DIR/<chart>.svg` when `--svg DIR` was given (the directory is created).
-    static func writeCharts(_ report: AnalysisReport, common: CommonOptions) throws {
-        guard let directory = common.svgDirectory else { return }
+    private static func writeCharts(_ report: AnalysisReport, plan: OutputPlan, quiet: Bool) throws {
+        guard let directory = plan.chartDirectory else { return }
         let charts = ReportChart.all(for: report)
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            Diagnostics.error("cannot create the chart directory \(directory)")
-            throw ExitStatus.outputError
-        }
         for chart in charts {
-            let path = directory.hasSuffix("/") ? directory + chart.name + ".svg" : directory + "/" + chart.name + ".svg"
-            if let failure = writeAtomically(SVGChartRenderer.render(chart), to: path) {
-                Diagnostics.error("cannot write the chart \(path): \(failure)")
-                throw ExitStatus.outputError
-            }
+            if let file = try plan.openChart(named: chart.name) { try write(text: SVGChartRenderer.render(chart), to: file) }
         }
-        if !common.quiet {
+        if !quiet {
             Diagnostics.write(charts.isEmpty ? "respcap: no charts for this capture (too short or a single command)\n"
                               : "respcap: charts in \(directory): \(charts.map { $0.name + ".svg" }.joined(separator: ", "))\n")
         }
     }
 
-    /// Writes a rendered document to `path` (atomically) or to stdout.
-    static func write(text: String, to path: String?) throws {
-        let failure: String?
-        if let path, path != "-" {
-            failure = writeAtomically(text, to: path)
-        } else {
-            let output = FileDescriptorOutput.standardOutput()
-            output.write(text)
-            failure = output.failure
-        }
-        if let failure {
-            Diagnostics.error("cannot write the report to \(path ?? "stdout"): \(failure)")
+    /// Writes a rendered document to one output.
+    static func write(text: String, to file: OutputFile) throws {
+        let output = FileDescriptorOutput(descriptor: file.descriptor)
+        output.write(text)
+        if let failure = output.failure {
+            Diagnostics.error("cannot write the \(file.role) to \(file.path == "-" ? "standard output" : file.path): \(failure)")
             throw ExitStatus.outputError
         }
-    }
-
-    /// Writes `text` to a temporary file beside `path`, then renames it over `path`, so a reader never sees half a
-    /// report. Returns why it failed, or nil.
-    static func writeAtomically(_ text: String, to path: String) -> String? {
-        let temporary = path + ".respcap-\(getpid()).tmp"
-        let output: FileDescriptorOutput
-        switch FileDescriptorOutput.create(path: temporary) {
-        case .success(let created): output = created
-        case .failure(let error): return error.reason
-        }
-        output.write(text)
-        output.close()
-        if let failure = output.failure {
-            unlink(temporary)
-            return failure
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            return reason
-        }
-        return nil
     }
 }
 
@@ -95,35 +52,20 @@ enum ReportOutput {
 struct EventOutput {
     let writer: NDJSONEventWriter
     let output: FileDescriptorOutput
+    let file: OutputFile
 
-    static func open(common: CommonOptions) throws -> EventOutput? {
-        let path: String?
-        if common.format == .ndjson {
-            path = common.output
-        } else if let events = common.events {
-            path = events
-        } else {
-            return nil
-        }
-        guard let path, path != "-" else {
-            let output = FileDescriptorOutput.standardOutput()
-            return EventOutput(writer: NDJSONEventWriter(output: output, redactKeys: common.redactKeys), output: output)
-        }
-        switch FileDescriptorOutput.create(path: path) {
-        case .success(let output):
-            return EventOutput(writer: NDJSONEventWriter(output: output, redactKeys: common.redactKeys), output: output)
-        case .failure(let error):
-            Diagnostics.error("cannot write events to \(path): \(error.reason)")
-            throw ExitStatus.outputError
-        }
+    init?(plan: OutputPlan, redactKeys: Bool) {
+        guard let file = plan.events else { return nil }
+        self.file = file
+        output = FileDescriptorOutput(descriptor: file.descriptor)
+        writer = NDJSONEventWriter(output: output, redactKeys: redactKeys)
     }
 
-    /// Flushes and closes; a write error (disk full...) is reported, and the run ends with the output error status.
-    func close() throws {
+    /// Flushes; a write error (disk full...) is reported, and the run ends with the output error status.
+    func finish() throws {
         writer.flush()
-        output.close()
         if let failure = output.failure {
-            Diagnostics.error("cannot write the events: \(failure)")
+            Diagnostics.error("cannot write the events to \(file.path == "-" ? "standard output" : file.path): \(failure)")
             throw ExitStatus.outputError
         }
     }

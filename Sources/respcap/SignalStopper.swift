@@ -1,0 +1,43 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turns the first SIGINT or SIGTERM into `stop` (the run ends and its report is still written); a second one exits
+/// at once with status 130, after `OutputPlan.abandonForExit()` (saved packets end on a whole record, no temporary is
+/// left behind).
+final class SignalStopper: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "respcap.signals")
+    private var stopping = false
+
+    init(stop: @escaping @Sendable () -> Void) {
+        // A parent may have started us with these blocked (the mask is inherited); they must reach us.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [self] in
+                if stopping {
+                    OutputPlan.abandonForExit()
+                    Diagnostics.write("\nrespcap: stopped without a report\n")
+                    _exit(130)
+                }
+                stopping = true
+                stop()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

@@ -146,7 +146,7 @@ final class OutputFile {
         for attempt in 0..<100 {
             let temporary = directory + "/." + base + ".respcap-\(getpid())-\(attempt).tmp"
             // 0600 while it is written: a report may hold key names the replaced file's mode did not show.
-            let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            let fd = Glibc.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if fd >= 0 {
                 var st = stat()
                 _ = fstat(fd, &st)

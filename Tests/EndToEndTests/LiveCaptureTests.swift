@@ -76,7 +76,11 @@ import Glibc
             if delta != 0 { expected[name] = delta }
         }
         let counted = Self.calls(report)
-        #expect(counted == expected)
+        // redis-py 5 and later open each connection with CLIENT SETINFO, which a 7.0 server rejects ("unknown
+        // subcommand") and counts only in errorstats: on the wire, every such call is answered with an error.
+        let rejected = Self.commandsAnsweredOnlyWithErrors(report).filter { expected[$0.key] == nil }
+        #expect(rejected.keys.allSatisfy { $0.hasPrefix("client|") }, "\(rejected)")
+        #expect(counted.filter { rejected[$0.key] == nil } == expected)
         #expect(expected.values.reduce(0, +) > 40_000, "the workload ran: \(expected)")
         #expect((expected["exec"] ?? 0) > 0 && (expected["hgetall"] ?? 0) > 0, "the Python client ran: \(expected)")
 
@@ -129,6 +133,16 @@ import Glibc
         var result: [String: Int] = [:]
         for command in report["commands"] as? [[String: Any]] ?? [] {
             if let name = command["name"] as? String, let calls = command["calls"] as? Int { result[name] = calls }
+        }
+        return result
+    }
+
+    /// Commands every call of which was answered with an error, with their calls.
+    static func commandsAnsweredOnlyWithErrors(_ report: [String: Any]) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for command in report["commands"] as? [[String: Any]] ?? [] {
+            if let name = command["name"] as? String, let calls = command["calls"] as? Int,
+               let errors = command["errors"] as? Int, calls > 0, errors == calls { result[name] = calls }
         }
         return result
     }

@@ -7,6 +7,9 @@ public enum QualityVerdict {
         if let n = q.captureDropsKernel, n > 0 { problems.append("\(n) packets dropped by the kernel") }
         if let n = q.captureDropsInterface, n > 0 { problems.append("\(n) packets dropped by the interface") }
         if let n = q.packetsNotAnalysed, n > 0 { problems.append("\(n) packets captured but not analysed (analysis fell behind)") }
+        if let n = q.packetsSkipped["filterNotApplicable"], n > 0 {
+            problems.append("\(n) packets of a link type --filter cannot apply to")
+        }
         if q.gaps > 0 { problems.append("\(q.gaps) gaps (\(q.bytesLostInGaps) bytes lost)") }
         if q.snaplenCutBytes > 0 { problems.append("\(q.snaplenCutBytes) bytes cut by snaplen") }
         if q.parseErrors > 0 { problems.append("\(q.parseErrors) parse errors") }

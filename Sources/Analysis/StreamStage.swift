@@ -144,12 +144,23 @@ final class StreamStage {
         report.totals.serverBytes = serverBytes
     }
 
+    /// One warning per link type the filter expression could not be compiled for: its packets were all dropped.
+    func filterWarnings() -> [String] {
+        guard let filter else { return [] }
+        return filter.packetsNotFilterable.sorted { $0.key.rawValue < $1.key.rawValue }.map { linkType, count in
+            "--filter '\(filter.expression)' cannot apply to \(linkType) packets (\(filter.rejection(for: linkType) ?? "")): "
+                + "their \(count) packets were not analysed"
+        }
+    }
+
     /// This stage's part of the capture quality: packets skipped, reordering, and what reassembly saw.
     func noteQuality(in quality: inout AnalysisReport.QualitySummary) {
         let stats = reassembler.stats
         for (reason, count) in skipped { quality.packetsSkipped[reason.rawValue] = count }
         if stats.segmentsNotRedisPort > 0 { quality.packetsSkipped["notRedisPort"] = stats.segmentsNotRedisPort }
-        if filteredOut > 0 { quality.packetsSkipped["filteredOut"] = filteredOut }
+        let notFilterable = filter?.packetsNotFilterable.values.reduce(0, +) ?? 0
+        if filteredOut > notFilterable { quality.packetsSkipped["filteredOut"] = filteredOut - notFilterable }
+        if notFilterable > 0 { quality.packetsSkipped["filterNotApplicable"] = notFilterable }
         quality.tcpSegments = stats.segments - stats.segmentsNotRedisPort
         quality.packetsOutOfTimestampOrder = reorderBuffer.outOfOrderPackets
         quality.packetsLateBeyondReorderWindow = reorderBuffer.lateByMoreThanWindow

@@ -101,6 +101,7 @@ public final class TrafficAnalyzer {
         let hits = reassemblyAndSessionLimitsHit(quality) + (quality.limitsHit ?? [])
         quality.limitsHit = hits.isEmpty ? nil : hits
         report.quality = quality
+        report.warnings += stream.filterWarnings()
         return report
     }
 

@@ -89,7 +89,7 @@ public final class LiveCapture: @unchecked Sendable {
             throw Self.activationError(status, interface: options.interface, detail: detail)
         }
         nanosecondTimestamps = nano && pcap_get_tstamp_precision(handle) == Int32(PCAP_TSTAMP_PRECISION_NANO)
-        linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(handle)))
+        linkType = LinkType(dlt: pcap_datalink(handle))
         if let filter = options.filter, !filter.isEmpty {
             var program = bpf_program()
             if pcap_compile(handle, &program, filter, 1, 0xFFFF_FFFF) != 0 {

@@ -10,6 +10,11 @@ final class PcapHandle {
     /// Takes ownership of `pointer` (from `pcap_create` or `pcap_open_dead`).
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 
+    /// A handle that captures nothing, for compiling filters for packets of `linkType`; nil when libpcap refuses it.
+    static func dead(linkType: LinkType, snapLength: Int32 = 262_144) -> PcapHandle? {
+        pcap_open_dead(linkType.dlt, snapLength).map(PcapHandle.init)
+    }
+
     deinit { pcap_close(pointer) }
 
     /// libpcap's last error for this handle, first line only.

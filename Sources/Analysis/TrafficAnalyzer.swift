@@ -102,6 +102,10 @@ public final class TrafficAnalyzer {
         quality.limitsHit = hits.isEmpty ? nil : hits
         report.quality = quality
         report.warnings += stream.filterWarnings()
+        if let reason = QualityVerdict.unusableReason(for: report, evidence: stream.captureEvidence()) {
+            report.quality.reason = reason
+            report.warnings.append(reason)
+        }
         return report
     }
 

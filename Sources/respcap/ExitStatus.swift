@@ -11,4 +11,7 @@ enum ExitStatus {
     static let outputError = ExitCode(4)
     /// `live`: a report was written, but packets were dropped (by the kernel, the interface, or not analysed).
     static let captureDrops = ExitCode(5)
+    /// A report was written, but nothing could be read from the capture: no packets, none on the Redis ports, or all
+    /// cut before their payload (`quality.reason` says which, and what to do).
+    static let unusableCapture = ExitCode(6)
 }

@@ -97,6 +97,14 @@ import Testing
                                 reason: "--filter 'host 10.9.9.9' kept none of the \(packets) packets: widen or drop it")
     }
 
+    @Test func reasonQuotingTheFilterIsEscapedInMarkdown() throws {
+        let filter = "tcp[13] & 2 != 0 and len > 10000"
+        let r = try E2E.run(["analyze", "--filter", filter, "fixtures/unpipelined.pcap"])
+        #expect(r.status == 6)
+        #expect(r.stdout.contains("Capture quality: unusable: --filter 'tcp\\[13\\] & 2 != 0 and len \\> 10000' kept none of"),
+                "\(r.stdout.prefix(600))")
+    }
+
     @Test func readableCaptureHasNoReason() throws {
         let r = try E2E.run(["analyze", "--format", "json", "fixtures/unpipelined.pcap"])
         #expect(r.status == 0)

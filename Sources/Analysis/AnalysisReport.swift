@@ -243,8 +243,11 @@ public struct AnalysisReport: Codable, Sendable {
         public var captureDropsInterface: Int?
         /// Live capture only: packets captured but not analysed because analysis fell behind (its queue was full).
         public var packetsNotAnalysed: Int?
-        /// One-line verdict: `complete`, or what makes the numbers partial.
+        /// One-line verdict: `complete`, what makes the numbers partial (`partial: ...`), or `unusable: ` and `reason`.
         public var verdict = "complete"
+        /// Why nothing could be read from the capture and what to do (no packets, none on the Redis ports, every one
+        /// cut before its payload); nil when Redis traffic was read. Exit code 6 when set.
+        public var reason: String?
 
         public mutating func noteLimitHit(_ hit: LimitHit) {
             limitsHit = (limitsHit ?? []) + [hit]

@@ -383,8 +383,8 @@ final class AnalysisStage {
             } else {
                 holdReply(reply, on: info)
             }
-        case .transactionError(_, let command, let prefix):
-            forEachAnalysis { $0.transactionError(command: command, errorPrefix: prefix, on: info) }
+        case .transactionError(_, let command, let prefix, let index):
+            forEachAnalysis { $0.transactionError(command: command, errorPrefix: prefix, queuedIndex: index, on: info) }
         case .protocolError(_, let fromClient, let error):
             info.parseErrors += 1
             if !fromClient { info.serverParseErrors += 1 }

@@ -43,6 +43,10 @@ final class StreamStage {
     private var lastLinkType: UInt32?
     private var clientBytes: Int64 = 0
     private var serverBytes: Int64 = 0
+    /// TCP segments not on the Redis ports, by the port that looks like the server's: what `--port` should have been
+    /// when nothing was on them. One counter per port, allocated at the first such segment.
+    private var otherTCPPortSegments: [Int] = []
+    private var largestCapturedLength = 0
 
     /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
     /// flood) costs no decoders.
@@ -90,6 +94,7 @@ final class StreamStage {
         var packet = captured
         packet.timestampNanos = min(max(captured.timestampNanos, 0), Timestamp.maxNanos)
         packets += 1
+        if captured.bytes.count > largestCapturedLength { largestCapturedLength = captured.bytes.count }
         if firstTimestamp == nil { firstTimestamp = packet.timestampNanos }
         if let last = lastTimestamp {
             if packet.timestampNanos > last { lastTimestamp = packet.timestampNanos }
@@ -113,8 +118,28 @@ final class StreamStage {
             skipped[reason, default: 0] += 1
         case .tcp(let segment):
             var router = StreamEventRouter(stage: self)
+            let otherPortsBefore = reassembler.stats.segmentsNotRedisPort
             reassembler.process(segment, handler: &router)
+            if reassembler.stats.segmentsNotRedisPort != otherPortsBefore { countOtherPort(segment) }
         }
+    }
+
+    private func countOtherPort(_ segment: TCPSegment) {
+        if otherTCPPortSegments.isEmpty { otherTCPPortSegments = Array(repeating: 0, count: Int(UInt16.max) + 1) }
+        // A SYN goes to the server; otherwise the server's port is usually the lower (clients use ephemeral ports).
+        let isSYN = segment.flags.contains(.syn) && !segment.flags.contains(.ack)
+        let port = isSYN ? segment.destination.port : min(segment.source.port, segment.destination.port)
+        otherTCPPortSegments[Int(port)] += 1
+    }
+
+    /// What the capture held besides Redis traffic (for `QualityVerdict.unusableReason`).
+    func captureEvidence(topPorts: Int = 3) -> QualityVerdict.CaptureEvidence {
+        var evidence = QualityVerdict.CaptureEvidence()
+        evidence.largestCapturedLength = largestCapturedLength
+        evidence.otherTCPPorts = otherTCPPortSegments.indices.filter { otherTCPPortSegments[$0] > 0 }
+            .sorted { (otherTCPPortSegments[$1], $0) < (otherTCPPortSegments[$0], $1) }
+            .prefix(topPorts).map { (port: UInt16($0), segments: otherTCPPortSegments[$0]) }
+        return evidence
     }
 
     /// Decodes the packets held for reordering that were captured at or before `timestampNanos`.
@@ -144,12 +169,23 @@ final class StreamStage {
         report.totals.serverBytes = serverBytes
     }
 
+    /// One warning per link type the filter expression could not be compiled for: its packets were all dropped.
+    func filterWarnings() -> [String] {
+        guard let filter else { return [] }
+        return filter.packetsNotFilterable.sorted { $0.key.rawValue < $1.key.rawValue }.map { linkType, count in
+            "--filter '\(filter.expression)' cannot apply to \(linkType) packets (\(filter.rejection(for: linkType) ?? "")): "
+                + "their \(count) packets were not analysed"
+        }
+    }
+
     /// This stage's part of the capture quality: packets skipped, reordering, and what reassembly saw.
     func noteQuality(in quality: inout AnalysisReport.QualitySummary) {
         let stats = reassembler.stats
         for (reason, count) in skipped { quality.packetsSkipped[reason.rawValue] = count }
         if stats.segmentsNotRedisPort > 0 { quality.packetsSkipped["notRedisPort"] = stats.segmentsNotRedisPort }
-        if filteredOut > 0 { quality.packetsSkipped["filteredOut"] = filteredOut }
+        let notFilterable = filter?.packetsNotFilterable.values.reduce(0, +) ?? 0
+        if filteredOut > notFilterable { quality.packetsSkipped["filteredOut"] = filteredOut - notFilterable }
+        if notFilterable > 0 { quality.packetsSkipped["filterNotApplicable"] = notFilterable }
         quality.tcpSegments = stats.segments - stats.segmentsNotRedisPort
         quality.packetsOutOfTimestampOrder = reorderBuffer.outOfOrderPackets
         quality.packetsLateBeyondReorderWindow = reorderBuffer.lateByMoreThanWindow

@@ -9,6 +9,9 @@ public protocol TrafficAnalysis: AnyObject {
     func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo)
     /// An error nested in an EXEC result, attributed to the queued command that caused it.
     func transactionError(command: CommandID, errorPrefix: String, on connection: ConnectionInfo)
+    /// The same, saying which queued command: the `queuedIndex`th of the connection's commands answered +QUEUED
+    /// since its MULTI (their records came before). By default the call above, for analyses that need no position.
+    func transactionError(command: CommandID, errorPrefix: String, queuedIndex: Int, on connection: ConnectionInfo)
     func connectionClosed(_ connection: ConnectionInfo)
     /// Writes this analysis's results into the report.
     func finish(into report: inout AnalysisReport, context: AnalysisContext)
@@ -20,6 +23,9 @@ extension TrafficAnalysis {
     public func push(_ record: PushRecord, on connection: ConnectionInfo) {}
     public func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo) {}
     public func transactionError(command: CommandID, errorPrefix: String, on connection: ConnectionInfo) {}
+    public func transactionError(command: CommandID, errorPrefix: String, queuedIndex: Int, on connection: ConnectionInfo) {
+        transactionError(command: command, errorPrefix: errorPrefix, on: connection)
+    }
     public func connectionClosed(_ connection: ConnectionInfo) {}
 }
 

@@ -101,6 +101,11 @@ public final class TrafficAnalyzer {
         let hits = reassemblyAndSessionLimitsHit(quality) + (quality.limitsHit ?? [])
         quality.limitsHit = hits.isEmpty ? nil : hits
         report.quality = quality
+        report.warnings += stream.filterWarnings()
+        if let reason = QualityVerdict.unusableReason(for: report, evidence: stream.captureEvidence()) {
+            report.quality.reason = reason
+            report.warnings.append(reason)
+        }
         return report
     }
 

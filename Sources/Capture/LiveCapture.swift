@@ -51,7 +51,8 @@ public struct NetworkInterface: Sendable {
 /// and a `pcap_next_ex` pull loop that can also save every packet to a pcap file (`PcapFileWriter`).
 ///
 /// `run` belongs to one thread (the capture thread); `stop()` may be called from any thread or a signal source
-/// and makes `run` return after draining what the kernel already holds. The handle closes in `deinit`.
+/// and makes `run` return after draining what the kernel already holds. The handle (a `PcapHandle`, its only owner)
+/// closes when the capture is released, also when `init` fails half way.
 public final class LiveCapture: @unchecked Sendable {
     public let options: LiveCaptureOptions
     public let linkType: LinkType
@@ -60,7 +61,8 @@ public final class LiveCapture: @unchecked Sendable {
     public private(set) var packetsCaptured = 0
     public private(set) var bytesCaptured: Int64 = 0
 
-    private let handle: OpaquePointer
+    private let pcap: PcapHandle
+    private var handle: OpaquePointer { pcap.pointer }
     private var writer: PcapFileWriter?
     private let stopRequested = StopFlag()
 
@@ -68,10 +70,13 @@ public final class LiveCapture: @unchecked Sendable {
     public init(options: LiveCaptureOptions) throws(CaptureError) {
         self.options = options
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_create(options.interface, &errbuf) else {
+        guard let created = pcap_create(options.interface, &errbuf) else {
             throw CaptureError(.live, Self.oneLine(String(cString: errbuf)))
         }
-        self.handle = handle
+        // From here every failure just throws: `pcap` closes the handle, and nothing else may.
+        let pcap = PcapHandle(created)
+        self.pcap = pcap
+        let handle = pcap.pointer
         pcap_set_snaplen(handle, Int32(clamping: options.snapLength > 0 ? options.snapLength : 262_144))
         pcap_set_promisc(handle, options.promiscuous ? 1 : 0)
         pcap_set_timeout(handle, Int32(clamping: max(options.blockTimeoutMillis, 1)))
@@ -80,30 +85,22 @@ public final class LiveCapture: @unchecked Sendable {
         let nano = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO)) == 0
         let status = pcap_activate(handle)
         if status < 0 {
-            let detail = Self.oneLine(String(cString: pcap_geterr(handle)))
-            pcap_close(handle)
+            let detail = pcap.lastError
             throw Self.activationError(status, interface: options.interface, detail: detail)
         }
         nanosecondTimestamps = nano && pcap_get_tstamp_precision(handle) == Int32(PCAP_TSTAMP_PRECISION_NANO)
-        linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(handle)))
+        linkType = LinkType(dlt: pcap_datalink(handle))
         if let filter = options.filter, !filter.isEmpty {
             var program = bpf_program()
             if pcap_compile(handle, &program, filter, 1, 0xFFFF_FFFF) != 0 {
-                let reason = Self.oneLine(String(cString: pcap_geterr(handle)))
-                pcap_close(handle)
-                throw CaptureError(.badFilter, "invalid filter '\(filter)': \(reason)")
+                throw CaptureError(.badFilter, "invalid filter '\(filter)' for \(options.interface) (link type \(linkType)): "
+                                   + pcap.lastError)
             }
             defer { pcap_freecode(&program) }
             if pcap_setfilter(handle, &program) != 0 {
-                let reason = Self.oneLine(String(cString: pcap_geterr(handle)))
-                pcap_close(handle)
-                throw CaptureError(.badFilter, "cannot apply filter '\(filter)' on \(options.interface): \(reason)")
+                throw CaptureError(.badFilter, "cannot apply filter '\(filter)' on \(options.interface): \(pcap.lastError)")
             }
         }
-    }
-
-    deinit {
-        pcap_close(handle)
     }
 
     /// Also saves every captured packet, as captured, as a pcap file on `descriptor` (same link type and snap length,
@@ -151,7 +148,7 @@ public final class LiveCapture: @unchecked Sendable {
             } else if status == PCAP_ERROR_BREAK {
                 continue
             } else {
-                let reason = Self.oneLine(String(cString: pcap_geterr(handle)))
+                let reason = pcap.lastError
                 flush()
                 throw CaptureError(.live, "capture on \(options.interface) failed: \(reason)")
             }
@@ -263,7 +260,5 @@ public final class LiveCapture: @unchecked Sendable {
         }
     }
 
-    static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? text
-    }
+    static func oneLine(_ text: String) -> String { PcapHandle.oneLine(text) }
 }

@@ -24,15 +24,14 @@ public final class PcapFileWriter: @unchecked Sendable {
     /// The first write error, as strerror says it; later packets are dropped.
     public private(set) var failure: String?
 
-    /// Starts a pcap file on `descriptor` (not owned: the caller closes it). `linkType` is libpcap's DLT value of the
-    /// interface; microsecond or nanosecond timestamps as the capture delivers them.
+    /// Starts a pcap file on `descriptor` (not owned: the caller closes it), with microsecond or nanosecond timestamps
+    /// as the capture delivers them.
     public init(descriptor: Int32, linkType: LinkType, snapLength: Int, nanosecondTimestamps: Bool) {
         self.descriptor = descriptor
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferCapacity, alignment: 8)
         pthread_mutex_init(mutex, nil)
         let magic: UInt32 = nanosecondTimestamps ? 0xA1B2_3C4D : 0xA1B2_C3D4
-        let header: [UInt32] = [magic, 0x0004_0002, 0, 0, UInt32(clamping: snapLength),
-                                Self.fileLinkType(forDLT: linkType.rawValue)]
+        let header: [UInt32] = [magic, 0x0004_0002, 0, 0, UInt32(clamping: snapLength), linkType.rawValue]
         // Host byte order, as libpcap writes it; readers tell the order from the magic number.
         header.withUnsafeBytes { writeWhole($0) }
     }
@@ -41,14 +40,6 @@ public final class PcapFileWriter: @unchecked Sendable {
         buffer.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
-    }
-
-    /// The LINKTYPE_ value a file stores for a DLT_ value: the same number except raw IP, whose DLT differs by platform.
-    static func fileLinkType(forDLT dlt: UInt32) -> UInt32 {
-        switch dlt {
-        case 12, 14: return LinkType.raw.rawValue
-        default: return dlt
-        }
     }
 
     /// Appends one record. `bytes` is what was captured; `originalLength` the packet's length on the wire.

@@ -128,7 +128,8 @@ public enum SessionEvent: Sendable {
     case command
     case push(PushRecord)
     case unpairedReply(UnpairedReply)
-    /// An error reply nested in an EXEC result, attributed to the queued command that caused it.
-    case transactionError(connection: UInt64, command: CommandID, errorPrefix: String)
+    /// An error reply nested in an EXEC result, attributed to the queued command that caused it: the
+    /// `queuedIndex`th of the connection's commands answered +QUEUED since its MULTI (the element's index).
+    case transactionError(connection: UInt64, command: CommandID, errorPrefix: String, queuedIndex: Int)
     case protocolError(connection: UInt64, fromClient: Bool, error: RESPProtocolError)
 }

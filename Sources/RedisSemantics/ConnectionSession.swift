@@ -393,7 +393,8 @@ public final class ConnectionSession {
         }
         if role == .exec {
             for (index, prefix) in reply.elementErrors where index < queued.count {
-                eventBuffer.events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix))
+                eventBuffer.events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix,
+                                                            queuedIndex: index))
             }
             queued.removeAll(keepingCapacity: true)
         } else if role == .monitor && kind == .simpleString {

@@ -51,7 +51,8 @@ public enum MarkdownReportRenderer {
         second.append("\(NumberFormatting.grouped(report.totals.commands)) commands (\(NumberFormatting.rate(report.totals.commandsPerSecond))/s)")
         out.line(second.joined(separator: " · "))
         let q = report.quality
-        out.line("Capture quality: \(q.verdict) (\(q.gaps) gaps, \(NumberFormatting.grouped(q.unpairedReplies)) unpaired replies, "
+        // An unusable capture's reason can quote the user's --filter.
+        out.line("Capture quality: \(MarkdownWriter.escape(q.verdict)) (\(q.gaps) gaps, \(NumberFormatting.grouped(q.unpairedReplies)) unpaired replies, "
                  + "\(NumberFormatting.grouped(q.parseErrors)) parse errors)")
         out.blank()
     }
@@ -167,7 +168,7 @@ public enum MarkdownReportRenderer {
         let q = report.quality
         out.line("## Capture quality")
         out.blank()
-        out.line("Verdict: **\(q.verdict)**")
+        out.line("Verdict: **\(MarkdownWriter.escape(q.verdict))**")
         out.blank()
         var rows: [[String]] = [
             ["TCP segments on Redis ports", NumberFormatting.grouped(q.tcpSegments)],

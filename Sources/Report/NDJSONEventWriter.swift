@@ -13,12 +13,33 @@ import RedisSemantics
 /// keys (number of keys named), key (first key; hashed with --redact-keys), requestBytes, replyBytes, replyType,
 /// error (error code), latencyMicros (null without a reply), outcome, pipelineDepth, blocking.
 /// Argument values are never written, so passwords (AUTH, HELLO, MIGRATE, CONFIG SET) cannot appear.
+///
+/// A command queued in MULTI is answered +QUEUED, and only EXEC's reply says whether it failed: its event is held
+/// until the connection's next command that is not queued (EXEC, DISCARD, RESET), or its end, and then carries the error
+/// of its element of EXEC's reply, as the report's error counts do. Held events are bounded (`maxHeldBytes`).
 public final class NDJSONEventWriter: TrafficAnalysis {
     private let output: FileDescriptorOutput
     private var buffer: [UInt8] = []
     private let redactor: KeyRedactor?
     private var firstKeyPosition: [Int32: (position: Int, keys: (Int) -> Int)] = [:]
     public private(set) var eventsWritten = 0
+
+    /// One connection's events of queued commands, rendered with `"error":null`, awaiting EXEC's reply.
+    private struct HeldTransaction {
+        var bytes: [UInt8] = []
+        /// Each held event: where it ends in `bytes`, and where its error's `null` starts.
+        var events: [(end: Int, errorAt: Int)] = []
+        /// Held event of each command answered +QUEUED, by queued index (what EXEC's elements are numbered by).
+        var queuedEvents: [Int] = []
+        /// Error codes from EXEC's reply, by held event.
+        var errors: [Int: String] = [:]
+    }
+    private var held: [UInt64: HeldTransaction] = [:]
+    private var heldBytes = 0
+    /// Past this many bytes of held events (all connections), queued commands are written at once, without the
+    /// error EXEC may report for them (counted in `queuedEventsWrittenEarly`).
+    public static let maxHeldBytes = 64 << 20
+    public private(set) var queuedEventsWrittenEarly = 0
 
     public init(output: FileDescriptorOutput, redactKeys: Bool) {
         self.output = output
@@ -41,15 +62,71 @@ public final class NDJSONEventWriter: TrafficAnalysis {
         }
         line += ",\"requestBytes\":\(record.requestBytes),\"replyBytes\":\(record.replyBytes)"
         line += ",\"replyType\":" + (record.replyKind.map { Self.quote($0.description) } ?? "null")
-        line += ",\"error\":" + (record.errorPrefix.map(Self.quote) ?? "null")
+        line += ",\"error\":"
+        let errorAt = line.utf8.count
+        line += record.errorPrefix.map(Self.quote) ?? "null"
         line += ",\"latencyMicros\":" + (record.latencyNanos.map { String(Double($0 / 100) / 10) } ?? "null")
         line += ",\"outcome\":\"\(record.outcome.rawName)\",\"pipelineDepth\":\(record.pipelineDepth),\"blocking\":\(record.isBlocking)}\n"
+
+        let id = connection.id.rawValue
+        if record.isQueuedInTransaction {
+            if heldBytes + line.utf8.count <= Self.maxHeldBytes {
+                hold(line, errorAt: errorAt, queued: record.outcome == .replied && record.replyKind == .simpleString, on: id)
+                return
+            }
+            queuedEventsWrittenEarly += 1
+        }
+        // WATCH and UNWATCH inside MULTI are answered at once (with an error) and the transaction goes on.
+        if !held.isEmpty, held[id] != nil, entry.name != "watch", entry.name != "unwatch" { release(id) }
         buffer.append(contentsOf: line.utf8)
+        eventWritten()
+    }
+
+    public func transactionError(command: CommandID, errorPrefix: String, queuedIndex: Int, on connection: ConnectionInfo) {
+        let id = connection.id.rawValue
+        guard let transaction = held[id], queuedIndex < transaction.queuedEvents.count else { return }
+        held[id]?.errors[transaction.queuedEvents[queuedIndex]] = errorPrefix
+    }
+
+    public func connectionClosed(_ connection: ConnectionInfo) {
+        release(connection.id.rawValue)
+    }
+
+    private func eventWritten() {
         eventsWritten += 1
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    private func hold(_ line: String, errorAt: Int, queued: Bool, on id: UInt64) {
+        var transaction = held.removeValue(forKey: id) ?? HeldTransaction()
+        let start = transaction.bytes.count
+        transaction.bytes.append(contentsOf: line.utf8)
+        if queued { transaction.queuedEvents.append(transaction.events.count) }
+        transaction.events.append((end: transaction.bytes.count, errorAt: start + errorAt))
+        heldBytes += line.utf8.count
+        held[id] = transaction
+    }
+
+    /// Writes the connection's held events, in order, each with the error EXEC reported for it.
+    private func release(_ id: UInt64) {
+        guard let transaction = held.removeValue(forKey: id) else { return }
+        heldBytes -= transaction.bytes.count
+        var start = 0
+        for (index, event) in transaction.events.enumerated() {
+            if let error = transaction.errors[index] {
+                buffer.append(contentsOf: transaction.bytes[start..<event.errorAt])
+                buffer.append(contentsOf: Self.quote(error).utf8)
+                buffer.append(contentsOf: transaction.bytes[(event.errorAt + "null".utf8.count)..<event.end])
+            } else {
+                buffer.append(contentsOf: transaction.bytes[start..<event.end])
+            }
+            start = event.end
+            eventWritten()
+        }
+    }
+
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        for id in held.keys.sorted() { release(id) }
         flush()
     }
 

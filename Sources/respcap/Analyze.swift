@@ -21,6 +21,11 @@ extension RespcapCommand {
                   tcpdump -i eth0 -s 0 -w - 'tcp port 6379' | respcap analyze -
                   respcap analyze --format ndjson -o events.ndjson redis.pcap  # for SQL
                   respcap analyze --svg charts/ -o report.md redis.pcap
+
+                Exit codes: 0 report written; 2 input unusable (missing, not a capture, bad filter); 3 report \
+                written but the capture was truncated or corrupt; 4 the report could not be written; 6 report \
+                written but nothing could be read from the capture (no packets, none on the Redis ports, all cut \
+                by the snaplen): its capture-quality reason says what to do.
                 """
         )
 
@@ -76,6 +81,7 @@ extension RespcapCommand {
             try ReportOutput.write(report, format: common.format, plan: plan, quiet: common.quiet)
             try plan.commit()
             for warning in report.warnings { Diagnostics.warning(warning) }
+            if report.quality.reason != nil { throw ExitStatus.unusableCapture }
             if report.quality.truncated { throw ExitStatus.partialInput }
             // A file cut short by ^C is part of a capture; standard input ending on ^C is how a piped capture ends.
             // (The file being read when the signal came is the last one opened.)

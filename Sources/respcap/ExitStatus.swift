@@ -14,4 +14,7 @@ enum ExitStatus {
     /// The command line asks for something respcap refuses: bad options, or outputs that would overwrite an input
     /// or each other.
     static let usageError = ExitCode(64)
+    /// A report was written, but nothing could be read from the capture: no packets, none on the Redis ports, or all
+    /// cut before their payload (`quality.reason` says which, and what to do).
+    static let unusableCapture = ExitCode(6)
 }

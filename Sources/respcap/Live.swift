@@ -27,8 +27,8 @@ extension RespcapCommand {
                   sudo respcap live -i eth0 --metrics :9187      # for Prometheus
                   respcap live --list
 
-                Exit codes as for analyze, and 5: report written, but packets were dropped (kernel, \
-                interface, or not analysed).
+                Exit codes as for analyze (6: nothing was captured on the Redis ports), and 5: report written, \
+                but packets were dropped (kernel, interface, or not analysed).
                 """
         )
 
@@ -189,6 +189,7 @@ extension RespcapCommand {
             try ReportOutput.write(finished, format: common.format, plan: plan, quiet: common.quiet)
             try plan.commit()
             for warning in finished.warnings { Diagnostics.warning(warning) }
+            if finished.quality.reason != nil { throw ExitStatus.unusableCapture }
             if finished.quality.truncated { throw ExitStatus.partialInput }
             let q = finished.quality
             if (q.captureDropsKernel ?? 0) + (q.captureDropsInterface ?? 0) + (q.packetsNotAnalysed ?? 0) > 0 {

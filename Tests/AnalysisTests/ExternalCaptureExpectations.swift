@@ -14,7 +14,8 @@
 //   `pmessage` arrays on a subscribed connection and every other RESP3 `>` frame.
 // - CLIENT REPLY OFF and SKIP get no reply; commands while OFF and the one after SKIP get none either.
 // - `errorReplies` counts top-level `-` and `!` replies; `errorsByPrefix` keys are the first word of the message.
-// - Traffic that is not Redis (TLS, fuzzed bytes) yields no commands and no replies.
+// - Traffic that is not Redis (TLS, fuzzed bytes) yields no commands and no replies; a capture holding nothing else
+//   (no command, reply or push expected) is `unusable`: its quality has a `reason` and `analyze` exits with 6.
 
 struct ExternalCaptureExpectation: Sendable {
     let directory: String          // folder name under ../shared/external-captures

@@ -38,5 +38,10 @@ struct ExternalCaptureTests {
             #expect(report.quality.parseErrors > 0 || report.quality.notRedisConnections > 0,
                     "\(directory): traffic that is not Redis must show in capture quality")
         }
+        if let total = e.totalCommands {
+            let nothingReadable = total == 0 && e.pushes == 0 && e.unpairedReplies == 0
+            #expect((report.quality.reason != nil) == nothingReadable, "\(directory): \(report.quality.verdict)")
+            #expect(report.quality.verdict.hasPrefix("unusable: ") == nothingReadable, "\(directory): \(report.quality.verdict)")
+        }
     }
 }

@@ -46,7 +46,7 @@ struct SessionScript {
                 outcome.records.append(r)
             case .push(let p): outcome.pushes.append(p.kind)
             case .unpairedReply: outcome.unpaired += 1
-            case .transactionError(_, let command, let prefix): outcome.transactionErrors.append("\(registry.name(of: command)):\(prefix)")
+            case .transactionError(_, let command, let prefix, _): outcome.transactionErrors.append("\(registry.name(of: command)):\(prefix)")
             case .protocolError(_, _, let error): outcome.protocolErrors.append(error.code)
             }
         }

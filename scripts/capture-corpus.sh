@@ -25,7 +25,11 @@ if [ -n "$missing" ]; then
     cat >&2 <<'HINT'
 Install (nothing is installed by this script):
   apt-get install -y redis-server redis-tools tcpdump tshark ruby-sidekiq nodejs node-redis
-  /usr/bin/python3 -m pip install --break-system-packages celery rq dramatiq arq bullmq redis
+  /usr/bin/python3 -m pip install --break-system-packages 'redis>=5,<6' celery==5.5.3 kombu==5.5.4 \
+      rq dramatiq arq bullmq
+(bullmq and arq need redis-py < 6; kombu 5.6+ refuses redis-py < 6.1, hence Celery 5.5 / kombu 5.5.
+The corpus was captured with redis-py 5.3.1, Celery 5.5.3, kombu 5.5.4, RQ 3.0.0, Dramatiq 2.2.1,
+arq 0.28.0, bullmq 2.15.0, Debian's ruby-sidekiq 6.4.1 / ruby-redis 4.8.0 and node-redis 4.5.1.)
 HINT
     exit 1
 fi

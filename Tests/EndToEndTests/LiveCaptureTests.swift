@@ -349,6 +349,9 @@ final class LiveProcess {
         return live
     }
 
+    /// Sends SIGINT (^C) without waiting.
+    func interrupt() { process.interrupt() }
+
     /// Sends SIGINT (^C) and waits for the report.
     func stop() throws -> EndToEndTests.Result {
         process.interrupt()

@@ -3,13 +3,13 @@ import Foundation
 import Report
 import Testing
 
-/// reports/NAME.md is the Markdown report of fixtures/NAME.pcap. A difference fails the test; run with
-/// RESPCAP_RECORD=1 to rewrite them after an intended change (then review the diff).
+/// reports/NAME.md and reports/NAME.json are the Markdown and JSON reports of fixtures/NAME.pcap (the JSON is a
+/// contract: its field names must not change). A difference fails the test; run with RESPCAP_RECORD=1 to rewrite
+/// them after an intended change (then review the diff).
 @Suite struct GoldenReportTests {
     static let record = ProcessInfo.processInfo.environment["RESPCAP_RECORD"] == "1"
 
-    @Test(arguments: TestPaths.fixtureNames())
-    func reportIsCurrent(name: String) throws {
+    static func report(_ name: String) throws -> AnalysisReport {
         let truth = try FixtureTruth.load(name)
         var options = AnalysisOptions()
         options.serverPorts = [UInt16(truth.port)]
@@ -17,14 +17,27 @@ import Testing
         let fixture = TestPaths.fixtures.appendingPathComponent(name + ".pcap").path
         var report = try CaptureAnalyzer(options: options).analyze(paths: [fixture])
         report.capture.files = ["fixtures/\(name).pcap"]
-        let markdown = MarkdownReportRenderer.render(report)
-        let golden = TestPaths.reports.appendingPathComponent(name + ".md")
-        if Self.record {
+        return report
+    }
+
+    static func check(_ text: String, against file: String) throws {
+        let golden = TestPaths.reports.appendingPathComponent(file)
+        if record {
             try FileManager.default.createDirectory(at: TestPaths.reports, withIntermediateDirectories: true)
-            try markdown.write(to: golden, atomically: true, encoding: .utf8)
+            try text.write(to: golden, atomically: true, encoding: .utf8)
             return
         }
         let expected = try String(contentsOf: golden, encoding: .utf8)
-        #expect(markdown == expected, "reports/\(name).md is stale: regenerate with RESPCAP_RECORD=1 swift test --filter GoldenReportTests")
+        #expect(text == expected, "reports/\(file) is stale: regenerate with RESPCAP_RECORD=1 swift test --filter GoldenReportTests")
+    }
+
+    @Test(arguments: TestPaths.fixtureNames())
+    func reportIsCurrent(name: String) throws {
+        try Self.check(MarkdownReportRenderer.render(try Self.report(name)), against: name + ".md")
+    }
+
+    @Test(arguments: TestPaths.fixtureNames())
+    func jsonReportIsCurrent(name: String) throws {
+        try Self.check(try JSONReportRenderer.render(try Self.report(name)), against: name + ".json")
     }
 }

@@ -19,7 +19,7 @@ final class AnalysisWorker: @unchecked Sendable {
 
     /// Starts the thread; false when none could be made.
     func start() -> Bool {
-        ReaderThread.detach { [self] in run() }
+        DetachedThread.detach { [self] in run() }
     }
 
     /// A cleared batch to write into (waits while the worker holds all the others). Producer thread only.

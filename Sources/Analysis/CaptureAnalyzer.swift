@@ -14,12 +14,9 @@ public struct CaptureAnalyzer {
 
     public let options: AnalysisOptions
     public var progressInterval = 65_536
-    /// Threads: 1 does everything on the calling thread; 2 runs the analyses on a second thread (`AnalysisWorker`)
-    /// while the calling thread reads, reassembles and decodes; 3 (or more) also reads the files on a third
-    /// (`CaptureReadAhead`). The report is the same either way.
+    /// Threads: 1 does everything on the calling thread; 2 (or more) runs the analyses on a second thread
+    /// (`AnalysisWorker`) while the calling thread reads, reassembles and decodes. The report is the same either way.
     public var threads = 1
-    /// Bytes of packets per read-ahead batch with `threads` > 2 (four batches are in flight at most).
-    public var readAheadBatchBytes = 1 << 20
     /// Set (e.g. on SIGINT) to stop reading and report what was read: `quality.interrupted` and a warning say so.
     public var interruption: StopFlag?
 
@@ -39,17 +36,8 @@ public struct CaptureAnalyzer {
         var truncation: String?
         var warnings: [String] = []
         var interruptedIn: String?
-        let readAhead = threads > 2
-            ? CaptureReadAhead(paths: paths, interruption: interruption, batchBytes: readAheadBatchBytes) : nil
-        if let readAhead, readAhead.start() {
-            try analyzeReadAhead(readAhead, paths: paths, analyzer: analyzer, formats: &formats, totalBytes: &totalBytes,
-                                 truncation: &truncation, warnings: &warnings, interruptedIn: &interruptedIn,
-                                 progress: progress)
-        } else {
-            try analyzeInline(paths: paths, analyzer: analyzer, formats: &formats, totalBytes: &totalBytes,
-                              truncation: &truncation, warnings: &warnings, interruptedIn: &interruptedIn,
-                              progress: progress)
-        }
+        try analyzeFiles(paths: paths, analyzer: analyzer, formats: &formats, totalBytes: &totalBytes,
+                         truncation: &truncation, warnings: &warnings, interruptedIn: &interruptedIn, progress: progress)
         if let interruptedIn {
             let label = interruptedIn == "-" ? "standard input" : interruptedIn
             warnings.append("interrupted while reading \(label): the report covers the \(analyzer.packets) packets read")
@@ -78,7 +66,7 @@ public struct CaptureAnalyzer {
         return report
     }
 
-    private func analyzeInline(paths: [String], analyzer: TrafficAnalyzer, formats: inout [String], totalBytes: inout Int64,
+    private func analyzeFiles(paths: [String], analyzer: TrafficAnalyzer, formats: inout [String], totalBytes: inout Int64,
                                truncation: inout String?, warnings: inout [String], interruptedIn: inout String?,
                                progress: ((Progress) -> Void)?) throws(CaptureError) {
         for (index, path) in paths.enumerated() {
@@ -102,45 +90,6 @@ public struct CaptureAnalyzer {
             totalBytes += reader.bytesConsumed
             if reader.interrupted {
                 interruptedIn = path
-                return
-            }
-        }
-    }
-
-    /// The same as `analyzeInline`, with the files read on a second thread.
-    private func analyzeReadAhead(_ readAhead: CaptureReadAhead, paths: [String], analyzer: TrafficAnalyzer,
-                                  formats: inout [String], totalBytes: inout Int64, truncation: inout String?,
-                                  warnings: inout [String], interruptedIn: inout String?,
-                                  progress: ((Progress) -> Void)?) throws(CaptureError) {
-        var count = 0
-        var nextProgress = progressInterval
-        while true {
-            let batch = readAhead.next()
-            for index in 0..<batch.records.count { analyzer.process(batch.packet(index)) }
-            count += batch.records.count
-            if let progress, count >= nextProgress, batch.fileIndex < paths.count {
-                nextProgress = (count / progressInterval + 1) * progressInterval
-                progress(Progress(fileIndex: batch.fileIndex, fileCount: paths.count, path: paths[batch.fileIndex],
-                                  bytesConsumed: batch.bytesConsumed, fileSize: batch.fileSize, packets: analyzer.packets))
-            }
-            let end = batch.end
-            readAhead.recycle(batch)
-            switch end {
-            case .none:
-                continue
-            case .fileOpened(_, let format):
-                formats.append(format.rawValue)
-                count = 0
-                nextProgress = progressInterval
-            case .fileEnded(let index, let bytesConsumed, let failure, let interrupted):
-                if let failure {
-                    try Self.noteReadFailure(failure, count: count, truncation: &truncation, warnings: &warnings)
-                }
-                totalBytes += bytesConsumed
-                if interrupted { interruptedIn = paths[index] }
-            case .openFailed(let error):
-                throw error
-            case .finished:
                 return
             }
         }

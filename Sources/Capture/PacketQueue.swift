@@ -40,7 +40,6 @@ public final class PacketQueue: @unchecked Sendable {
     private var consumerWaiting = false
     private var droppedCount = 0
     private var pushedCount = 0
-    private var peak = 0
 
     /// - Parameters:
     ///   - maxBytes: packet bytes held at most (one ring of this size is allocated now).
@@ -70,7 +69,6 @@ public final class PacketQueue: @unchecked Sendable {
     /// Packets accepted.
     public var pushed: Int { locked { pushedCount } }
     /// Most packets held at once.
-    public var peakPackets: Int { locked { peak } }
 
     /// Copies `packet` in; false (and counted in `dropped`) when it does not fit. Producer thread only.
     @discardableResult
@@ -94,7 +92,6 @@ public final class PacketQueue: @unchecked Sendable {
         head = head + 1 == maxPackets ? 0 : head + 1
         count += 1
         pushedCount += 1
-        if count > peak { peak = count }
         let wake = consumerWaiting
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(condition) }

@@ -19,8 +19,6 @@ public struct RESPProtocolError: Error, Sendable, Hashable, CustomStringConverti
         case implausibleInlineCommand
         /// A request array holding something other than bulk strings.
         case invalidRequestElement
-        /// A header line longer than any valid one.
-        case lineTooLong
     }
 
     public var code: Code

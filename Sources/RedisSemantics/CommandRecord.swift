@@ -53,7 +53,7 @@ public struct CommandRecord: Sendable, BitwiseCopyable {
     public var replyFirstElement = KeptBytes()
     /// Element count of the reply's second top-level element when it is an aggregate (LMPOP/BLMPOP/BZMPOP), else -1.
     public var replySecondElementCount: Int64 = -1
-    /// Request arguments kept for analyses (at most `SessionLimits.keptArguments`, each a bounded prefix).
+    /// Request arguments kept for analyses (at most `KeptArguments.slots`, each a prefix of at most `KeptArguments.maxBytes`).
     public var arguments: KeptArguments = KeptArguments()
 
     /// Becomes a new request, every field as the initialiser sets it, without rewriting the inline argument and

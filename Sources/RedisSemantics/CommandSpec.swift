@@ -155,10 +155,4 @@ public struct CommandSpec: Sendable {
         self.summary = summary
         self.complexity = complexity
     }
-
-    /// Whether a request with `argumentCount` arguments (command name included) passes the server's
-    /// arity check.
-    public func acceptsArgumentCount(_ argumentCount: Int) -> Bool {
-        arity >= 0 ? argumentCount == arity : argumentCount >= -arity
-    }
 }

@@ -34,7 +34,7 @@ extension RespcapCommand {
         @Argument(help: ArgumentHelp("Capture files; '-' is standard input.", valueName: "file"))
         var files: [String] = []
 
-        @Option(name: .long, help: "Threads: 1 does everything on one; 2 runs the analyses on a second (fastest on 2 cores); 3 also reads the files on a third. Same report.")
+        @Option(name: .long, help: "Threads: 1 does everything on one; 2 (the default, fastest on 2 cores or more) runs the analyses on a second. Same report.")
         var threads = 2
 
         func validate() throws {

@@ -122,6 +122,11 @@ final class StreamStage {
         reorderBuffer.release(upTo: timestampNanos) { processInOrder($0) }
     }
 
+    /// Forgets the packets held for reordering.
+    func discardHeld() {
+        reorderBuffer.drain { _ in }
+    }
+
     /// The end of the capture: packets held for reordering are decoded and open connections closed (`endOfCapture`).
     func finish() {
         reorderBuffer.drain { processInOrder($0) }

@@ -56,6 +56,12 @@ public final class TrafficAnalyzer {
         handOver(force: false)
     }
 
+    /// Drops the packets held for reordering without analysing them (live capture stopped at a command count:
+    /// they came after the last command counted).
+    public func discardHeldPackets() {
+        stream.discardHeld()
+    }
+
     /// Passes the stream stage's events on: at once without a worker; to the worker when a batch is full, or when
     /// `force`d (the last one).
     private func handOver(force: Bool) {

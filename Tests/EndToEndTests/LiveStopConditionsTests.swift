@@ -28,4 +28,21 @@ extension LiveCaptureTests {
         // A reply packet can complete a pipeline of 16 at once: the last one may overshoot by that much.
         #expect(commands >= 100 && commands < 100 + 16 * 4, "commands: \(commands)")
     }
+
+    /// An interface that delivers nothing and whose reads block (nfqueue with no NFQUEUE rule) still stops at --duration.
+    @Test(.enabled(if: unavailable == nil, Comment(rawValue: "live capture test skipped: \(unavailable ?? "")")),
+          .timeLimit(.minutes(1)))
+    func durationEndsACaptureThatDeliversNothing() throws {
+        let interfaces = try EndToEndTests.run(["live", "--list"]).stdout
+        for interface in ["nfqueue", "lo"] where interfaces.split(separator: "\n").contains(where: { $0.hasPrefix(interface + " ") || $0 == interface }) {
+            let started = Date()
+            let live = try LiveProcess.start(["live", "-i", interface, "--port", "\(try LiveEnvironment.freePort())", "--duration", "1",
+                                              "--format", "json"])
+            let result = try live.wait(seconds: 10)
+            #expect(result.status == 0, "\(interface): \(result.stderr)")
+            #expect(Date().timeIntervalSince(started) < 5, "\(interface)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect((report["totals"] as? [String: Any])?["commands"] as? Int == 0)
+        }
+    }
 }

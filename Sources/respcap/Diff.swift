@@ -24,7 +24,7 @@ extension RespcapCommand {
                 """
         )
 
-        @OptionGroup var common: CommonOptions
+        @OptionGroup var options: DocumentOptions
 
         @Argument(help: ArgumentHelp("The baseline: a capture or a JSON report.", valueName: "before"))
         var before: String
@@ -33,20 +33,19 @@ extension RespcapCommand {
         var after: String
 
         func validate() throws {
-            try common.validateReportOnly(subcommand: "diff")
             if before == "-" && after == "-" { throw ValidationError("only one side can be read from standard input") }
         }
 
         func run() throws {
-            let options = try common.analysisOptions()
-            let documents = try ReportInputs.load([before, after], options: options, quiet: common.quiet)
+            let analysisOptions = try options.analysisOptions()
+            let documents = try ReportInputs.load([before, after], options: analysisOptions, quiet: options.quiet)
             let diff = ReportDiff(before: documents[0], after: documents[1])
             let text: String
-            switch common.format {
+            switch options.format {
             case .json: text = try JSONReportRenderer.render(diff)
-            case .markdown, .ndjson: text = MarkdownDiffRenderer.render(diff)
+            case .markdown: text = MarkdownDiffRenderer.render(diff)
             }
-            try ReportOutput.write(text: text, to: common.output)
+            try ReportOutput.write(text: text, to: options.output)
             if documents.contains(where: { $0.report.quality.truncated }) { throw ExitStatus.partialInput }
         }
     }

@@ -17,28 +17,33 @@ extension RespcapCommand {
                 Examples:
                   respcap merge host1.json host2.json host3.json
                   respcap merge --format json -o fleet.json reports/*.json
-                  respcap merge --threshold errorRateWarning=0.05 window-*.json
+                  respcap merge --threshold errorRatePercent=5 window-*.json
 
                 Exit codes: 0 report written; 2 an input is unusable (not a report, bad JSON); 3 report written \
                 but an input capture was truncated; 4 the report could not be written; 64 usage error.
                 """
         )
 
-        @OptionGroup var common: CommonOptions
+        @OptionGroup var options: DocumentOptions
+
+        @Option(name: .customLong("svg"), help: ArgumentHelp("Also write the report's charts as standalone SVG files into DIR.", valueName: "DIR"))
+        var svgDirectory: String?
 
         @Argument(help: ArgumentHelp("JSON reports (or captures) to merge.", valueName: "report"))
         var reports: [String] = []
 
         func validate() throws {
-            try common.validateReportOnly(subcommand: "merge")
             if reports.isEmpty { throw ValidationError("no reports given: name the JSON reports to merge") }
-            if reports.filter({ $0 == "-" }).count > 1 { throw ValidationError("only one input can be read from standard input") }
+            // One pass: thousands of inputs are checked in linear time.
+            var standardInput = 0
+            for report in reports where report == "-" { standardInput += 1 }
+            if standardInput > 1 { throw ValidationError("only one input can be read from standard input") }
         }
 
         func run() throws {
-            let options = try common.analysisOptions()
-            let documents = try ReportInputs.load(reports, options: options, quiet: common.quiet)
-            if common.redactKeys, let plain = documents.first(where: { $0.report.keys.map { !$0.redacted } ?? false }) {
+            let analysisOptions = try options.analysisOptions()
+            let documents = try ReportInputs.load(reports, options: analysisOptions, quiet: options.quiet)
+            if options.capture.redactKeys, let plain = documents.first(where: { $0.report.keys.map { !$0.redacted } ?? false }) {
                 // Keys in a JSON report are already text: hashing them now would not hide them from that report.
                 Diagnostics.error("\(plain.label): its keys are not hashed (it was made without --redact-keys); "
                                   + "analyse the capture again with --redact-keys")
@@ -46,13 +51,17 @@ extension RespcapCommand {
             }
             let merged: AnalysisReport
             do {
-                merged = try ReportMerger(thresholds: options.thresholds).merge(documents)
+                merged = try ReportMerger(thresholds: analysisOptions.thresholds).merge(documents)
             } catch {
                 Diagnostics.error(error.description)
                 throw ExitStatus.inputError
             }
-            try ReportOutput.write(merged, format: common.format, to: common.output)
-            try ReportOutput.writeCharts(merged, common: common)
+            try ReportOutput.write(merged, format: options.format.reportFormat, to: options.output)
+            if let svgDirectory {
+                // The chart writer takes the analyze/live options; only these two of them matter to it.
+                let charts = try CommonOptions.parse(["--svg", svgDirectory] + (options.quiet ? ["--quiet"] : []))
+                try ReportOutput.writeCharts(merged, common: charts)
+            }
             if documents.contains(where: { $0.report.quality.truncated }) { throw ExitStatus.partialInput }
         }
     }

@@ -39,4 +39,27 @@ import Testing
         #expect(try E2E.run(["diff", "--events", "e.ndjson", "fixtures/errors.pcap", "fixtures/errors.pcap"]).status == 64)
         #expect(try E2E.run(["diff", "--svg", "d", "fixtures/errors.pcap", "fixtures/errors.pcap"]).status == 64)
     }
+
+    /// 16,000 file names took 9 s to parse (quadratic in swift-argument-parser); they must take well under a second.
+    @Test func longFileListsParseInLinearTime() throws {
+        let names = (1...16_000).map { "no-such-file-\($0).pcap" }
+        for command in ["analyze", "merge"] {
+            let started = Date()
+            let r = try E2E.run([command, "-q"] + names)
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(r.status == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("no-such-file-1.pcap"), "\(r.stderr)")
+            #expect(elapsed < 3, "\(command): \(elapsed) s")
+        }
+        // Options between the files are still options (a bad value is reported), and '--' still ends them.
+        let files = Array(names.prefix(300))
+        let badPort = try E2E.run(["analyze"] + files + ["--port=0", "-q"] + files)
+        #expect(badPort.status == 64)
+        #expect(badPort.stderr.contains("--port"), "\(badPort.stderr)")
+        let dashed = try E2E.run(["analyze", "-q"] + files + ["--", "--not-an-option"])
+        #expect(dashed.status == 2, "\(dashed.stderr)")
+        let unknown = try E2E.run(["analyze", "--no-such-option"] + files)
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("--no-such-option"), "\(unknown.stderr)")
+    }
 }

@@ -8,7 +8,7 @@ extension RespcapCommand {
             abstract: "Show what changed between two captures or JSON reports (before and after a fix, two hosts, two days).",
             discussion: """
                 Each side is a JSON report (from 'respcap analyze --format json' or 'respcap merge --format json'; \
-                recognised by its content starting with '{') or a capture, analysed with the same options as \
+                recognised by its content starting with '{'; '-' reads either from standard input) or a capture, analysed with the same options as \
                 'analyze' (--port, --filter...). The diff starts with the biggest changes — findings raised or \
                 cleared, then the largest ratios — and then compares commands/s by command, latency percentiles, \
                 connections opened, blocking-pop keys scanned per call and errors, with ratios (after ÷ before). \
@@ -18,6 +18,7 @@ extension RespcapCommand {
                   respcap diff before.pcap after.pcap
                   respcap diff --format json -o diff.json before.json after.json
                   respcap diff --port 7000 monday.json tuesday.pcap
+                  respcap analyze --format json redis.pcap | respcap diff baseline.json -
 
                 Exit codes: 0 diff written; 2 an input is unusable (not a report or a capture, bad JSON); \
                 3 diff written but a capture was truncated; 4 the diff could not be written; 64 usage error.

@@ -24,6 +24,27 @@ import Testing
         #expect(!r.stderr.contains("between 0"))
     }
 
+    @Test func diffReadsEitherSideFromStandardInput() throws {
+        let report = try E2E.run(["analyze", "-q", "--format", "json", "fixtures/errors.pcap"]).stdout
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("respcap-stdin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("x.json").path
+        try report.write(toFile: file, atomically: true, encoding: .utf8)
+        for arguments in [["diff", "-", file], ["diff", file, "-"]] {
+            let r = try E2E.run(arguments, stdin: Data(report.utf8))
+            #expect(r.status == 0, "\(arguments): \(r.stderr)")
+            #expect(r.stdout.contains("# respcap diff"), "\(r.stdout)")
+        }
+        // A capture on standard input still works, piped or not.
+        let capture = try Data(contentsOf: URL(fileURLWithPath: "fixtures/errors.pcap", relativeTo: E2E.root))
+        let piped = try E2E.run(["diff", "-q", "--format", "json", "-", file], stdin: capture)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        let diff = try #require(try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) as? [String: Any])
+        let before = try #require(diff["before"] as? [String: Any])
+        #expect(before["commands"] as? Int == 12)
+    }
+
     @Test func helpOfDiffAndMergeListsOnlyWhatTheyAccept() throws {
         let diff = try E2E.run(["help", "diff"]).stdout
         let merge = try E2E.run(["merge", "--help"]).stdout

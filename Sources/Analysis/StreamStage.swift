@@ -43,6 +43,9 @@ final class StreamStage {
     private var lastLinkType: UInt32?
     private var clientBytes: Int64 = 0
     private var serverBytes: Int64 = 0
+    /// Over the first `fingerprintPackets` packets as captured (timestamp, length, bytes), for `capture.fingerprint`.
+    private var fingerprintHasher = SHA256()
+    static let fingerprintPackets = 64
 
     /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
     /// flood) costs no decoders.
@@ -90,6 +93,11 @@ final class StreamStage {
         var packet = captured
         packet.timestampNanos = min(max(captured.timestampNanos, 0), Timestamp.maxNanos)
         packets += 1
+        if packets <= Self.fingerprintPackets {
+            fingerprintHasher.update(UInt64(bitPattern: packet.timestampNanos))
+            fingerprintHasher.update(UInt64(packet.bytes.count))
+            fingerprintHasher.update(packet.bytes)
+        }
         if firstTimestamp == nil { firstTimestamp = packet.timestampNanos }
         if let last = lastTimestamp {
             if packet.timestampNanos > last { lastTimestamp = packet.timestampNanos }
@@ -145,6 +153,14 @@ final class StreamStage {
             report.capture.durationSeconds = (Double(last - first) / 1e6).rounded() / 1e3
         }
         report.capture.linkTypes = linkTypes.sorted().map { LinkType(rawValue: $0).description }
+        var prefix = fingerprintHasher
+        var identity = SHA256()
+        identity.update(Array("respcap-capture\0".utf8))
+        identity.update(UInt64(packets))
+        identity.update(UInt64(bitPattern: firstTimestamp ?? -1))
+        identity.update(UInt64(bitPattern: lastTimestamp ?? -1))
+        identity.update(prefix.finalize())
+        report.capture.fingerprint = SHA256.hex(identity.finalize(), count: 16)
         report.totals.clientBytes = clientBytes
         report.totals.serverBytes = serverBytes
     }

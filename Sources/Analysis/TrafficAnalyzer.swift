@@ -97,6 +97,7 @@ public final class TrafficAnalyzer {
         stream.describeCapture(in: &report)
         report.capture.ports = options.serverPorts.sorted().map(Int.init)
         report.capture.filter = options.filter
+        report.capture.keyRedaction = options.redactKeys ? KeyRedactor.runSeedIdentifier : nil
         let context = AnalysisContext(registry: analysis.registry, firstTimestampNanos: stream.firstTimestamp,
                                       lastTimestampNanos: stream.lastTimestamp)
         for each in analysis.analyses { each.finish(into: &report, context: context) }

@@ -1,5 +1,10 @@
 import Analysis
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// How captures are analysed, for every subcommand that reads one (`analyze`, `live`, and `diff` and `merge` for
 /// their capture inputs): what is Redis, the limits, thresholds and key redaction.
@@ -55,6 +60,16 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .customLong("redact-keys"), help: "Show keys as stable hashes (key#1f3a9c2e) in every output.")
     var redactKeys = false
 
+    @Option(name: .customLong("redact-salt"),
+            help: ArgumentHelp("Hash keys with this shared secret (implies --redact-keys), so that reports of several hosts "
+                               + "give a key the same hash and merge; without it the hashes differ per run.", valueName: "secret"))
+    var redactSalt: String?
+
+    @Option(name: .customLong("redact-salt-file"),
+            help: ArgumentHelp("As --redact-salt, the secret read from FILE (one line; not visible in the process list).",
+                               valueName: "FILE"))
+    var redactSaltFile: String?
+
     @Option(name: .customLong("key-delimiters"), help: "Characters that separate the parts of a key, for prefixes.")
     var keyDelimiters = ":"
 
@@ -79,6 +94,11 @@ struct CaptureOptions: ParsableArguments {
             do { try t.set(assignment) } catch { throw ValidationError(error.description) }
             try Self.checkThresholdValue(assignment)
         }
+        if redactSalt != nil && redactSaltFile != nil {
+            throw ValidationError("give the salt once: --redact-salt or --redact-salt-file")
+        }
+        if let redactSalt, redactSalt.isEmpty { throw ValidationError("--redact-salt is empty") }
+        // The salt file is read when the command runs (analysisOptions()), not while parsing.
         _ = try ports()
         // Lower bounds, and upper ones where a value sizes an allocation: an absurd value is a usage error, not a crash.
         let bounds: [(String, Int, Int, Int)] = [
@@ -96,6 +116,9 @@ struct CaptureOptions: ParsableArguments {
         if !(idleTimeout > 0) || idleTimeout > 31_536_000 { throw ValidationError("--idle-timeout must be greater than 0 and at most 31536000 seconds") }
     }
 
+    /// Keys are hashed: --redact-keys, or a shared salt given.
+    var hashesKeys: Bool { redactKeys || redactSalt != nil || redactSaltFile != nil }
+
     /// A threshold of NaN disables its rule without a word (every comparison with it is false), infinity does the
     /// same, and no threshold counts something negative: each is a usage error naming the threshold.
     static func checkThresholdValue(_ assignment: String) throws {
@@ -104,6 +127,33 @@ struct CaptureOptions: ParsableArguments {
         if !value.isFinite || value < 0 {
             throw ValidationError("--threshold \(parts[0]): '\(parts[1])' is not a threshold; give a finite number, 0 or more")
         }
+    }
+
+    /// The shared redaction salt, from --redact-salt or the first line of --redact-salt-file; nil when none is given.
+    /// Never echoed: messages about it name the option or the file, not the value.
+    func salt() throws -> [UInt8]? {
+        var bytes: [UInt8]
+        if let redactSalt {
+            bytes = Array(redactSalt.utf8)
+        } else if let redactSaltFile {
+            guard let file = fopen(redactSaltFile, "rb") else {
+                throw ValidationError("--redact-salt-file \(redactSaltFile): cannot read the file")
+            }
+            defer { fclose(file) }
+            bytes = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while bytes.count <= 1 << 20 {
+                let n = fread(&chunk, 1, chunk.count, file)
+                if n <= 0 { break }
+                bytes += chunk[..<n]
+            }
+            // The file's line, not its line ending: `echo secret > salt` and `printf secret > salt` are one salt.
+            if let end = bytes.firstIndex(where: { $0 == 10 || $0 == 13 }) { bytes = Array(bytes[..<end]) }
+        } else {
+            return nil
+        }
+        if bytes.isEmpty { throw ValidationError(redactSalt != nil ? "--redact-salt is empty" : "--redact-salt-file \(redactSaltFile ?? ""): the salt is empty") }
+        return bytes
     }
 
     func ports() throws -> Set<UInt16> {
@@ -129,7 +179,9 @@ struct CaptureOptions: ParsableArguments {
         options.session.maxPendingCommands = maxPending
         options.session.maxPendingTotal = maxPendingTotal
         options.reorderWindow = reorderWindow
-        options.redactKeys = redactKeys
+        options.redactKeys = hashesKeys
+        // Set for the whole process: the report's analyses and the event writer hash keys alike.
+        if let salt = try salt() { KeyRedactor.useSharedSalt(salt) }
         options.keyDelimiters = keyDelimiters
         // Clamped: past 2^32 entries memory runs out long before, and products of these must not overflow.
         options.maxTrackedKeys = min(max(1, maxTrackedKeys), 1 << 32)

@@ -19,7 +19,7 @@ struct CommonOptions: ParsableArguments {
 
     var quiet: Bool { capture.quiet }
     var filter: String? { capture.filter }
-    var redactKeys: Bool { capture.redactKeys }
+    var redactKeys: Bool { capture.hashesKeys }
 
     func analysisOptions() throws -> AnalysisOptions { try capture.analysisOptions() }
 }

@@ -12,15 +12,21 @@ extension RespcapCommand {
                 histograms (exact at 1% precision); capture time is the union of the inputs' time ranges, so \
                 rates are per second captured; the timeline is aligned by absolute time; findings are evaluated \
                 again (--threshold applies). Top-k lists (keys, slowest commands...) merge approximately, and the \
-                merged report says so in its warnings.
+                merged report says so in its warnings. A report of a capture already given (the same file twice, \
+                or a copy: same capture fingerprint) is counted once, with a warning.
+
+                Reports with hashed keys (--redact-keys) merge only when their keys were hashed alike: with the same \
+                --redact-salt (or --redact-salt-file) on every host, or in one run.
 
                 Examples:
                   respcap merge host1.json host2.json host3.json
                   respcap merge --format json -o fleet.json reports/*.json
                   respcap merge --threshold errorRatePercent=5 window-*.json
+                  respcap analyze --redact-salt-file /etc/respcap/salt --format json -o host1.json host1.pcap
 
-                Exit codes: 0 report written; 2 an input is unusable (not a report, bad JSON); 3 report written \
-                but an input capture was truncated; 4 the report could not be written; 64 usage error.
+                Exit codes: 0 report written; 2 an input is unusable (not a report, bad JSON), or reports with \
+                hashed keys were hashed with different salts; 3 report written but an input capture was truncated; \
+                4 the report could not be written; 64 usage error.
                 """
         )
 
@@ -43,12 +49,19 @@ extension RespcapCommand {
         func run() throws {
             let analysisOptions = try options.analysisOptions()
             let documents = try ReportInputs.load(reports, options: analysisOptions, quiet: options.quiet)
-            if options.capture.redactKeys, let plain = documents.first(where: { $0.report.keys.map { !$0.redacted } ?? false }) {
+            if options.capture.hashesKeys, let plain = documents.first(where: { $0.report.keys.map { !$0.redacted } ?? false }) {
                 // Keys in a JSON report are already text: hashing them now would not hide them from that report.
                 Diagnostics.error("\(plain.label): its keys are not hashed (it was made without --redact-keys); "
                                   + "analyse the capture again with --redact-keys")
                 throw ExitStatus.inputError
             }
+            let duplicates = ReportMerger.duplicates(documents)
+            let distinct = documents.indices.filter { index in !duplicates.contains { $0.index == index } }.map { documents[$0] }
+            if let conflict = ReportMerger.redactionConflict(distinct) {
+                Diagnostics.error(conflict)
+                throw ExitStatus.inputError
+            }
+            for duplicate in duplicates { Diagnostics.warning(ReportMerger.describe(duplicate, in: documents)) }
             let merged: AnalysisReport
             do {
                 merged = try ReportMerger(thresholds: analysisOptions.thresholds).merge(documents)

@@ -51,7 +51,7 @@ import Testing
         for text in [diff, merge] {
             #expect(!text.contains("--events"), "\(text)")
             #expect(!text.contains("ndjson"))
-            for accepted in ["--format", "--output", "--port", "--filter", "--threshold", "--redact-keys", "--quiet"] {
+            for accepted in ["--format", "--output", "--port", "--filter", "--threshold", "--redact-keys", "--redact-salt", "--quiet"] {
                 #expect(text.contains(accepted), "\(accepted)")
             }
         }

@@ -50,6 +50,13 @@ public struct AnalysisReport: Codable, Sendable {
         public var ports: [Int] = []
         public var filter: String?
         public var servers: [String] = []
+        /// Identifies the capture whatever its file is called: a SHA-256 (32 hex digits) of its packet count, first
+        /// and last timestamps and the bytes of its first packets. `merge` counts reports with equal ones once.
+        /// For a merged report, one over the fingerprints it was merged from. Nil in reports of older versions.
+        public var fingerprint: String?
+        /// How keys were hashed (`--redact-keys`), without giving the salt away: `salt:` and an identifier of the
+        /// shared `--redact-salt`, or `per-run:` and one of the run's random seed. Nil when keys are not hashed.
+        public var keyRedaction: String?
     }
 
     public struct Totals: Codable, Sendable {

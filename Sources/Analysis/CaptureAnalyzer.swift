@@ -1,4 +1,9 @@
 import Capture
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs a `TrafficAnalyzer` over capture files read in order as one capture (e.g. `tcpdump -C`/`-G` rotations).
 public struct CaptureAnalyzer {
@@ -28,8 +33,10 @@ public struct CaptureAnalyzer {
     /// Analyses `paths` ("-" is standard input). A file that cannot be opened at all is an error; a file that ends
     /// mid-record still contributes what was read and marks the report truncated (with a warning).
     /// `extraAnalyses` observe the same stream (e.g. an NDJSON event writer).
-    public func analyze(paths: [String], extraAnalyses: [any TrafficAnalysis] = [],
+    public func analyze(paths given: [String], extraAnalyses: [any TrafficAnalysis] = [],
                         progress: ((Progress) -> Void)? = nil) throws(CaptureError) -> AnalysisReport {
+        // A file named twice would be read twice: every packet again, its TCP data taken for retransmissions.
+        let (paths, repeated) = Self.distinctFiles(given)
         let analyzer = try TrafficAnalyzer(options: options, analyses: extraAnalyses, analysisThread: threads > 1)
         var formats: [String] = []
         var totalBytes: Int64 = 0
@@ -60,10 +67,32 @@ public struct CaptureAnalyzer {
             report.quality.truncated = true
             report.quality.truncationMessage = truncation
         }
+        report.warnings += repeated.map { "\($0) is given more than once: it is read once" }
         report.warnings += warnings
         report.quality.verdict = QualityVerdict.verdict(for: report)
         report.findings = FindingRules.evaluate(report, thresholds: options.thresholds)
         return report
+    }
+
+    /// `paths` without the files already named (the same file under another name too: same device and inode),
+    /// and the names left out. Standard input and files that cannot be examined are kept as given.
+    static func distinctFiles(_ paths: [String]) -> (paths: [String], repeated: [String]) {
+        var seen = Set<[UInt64]>()
+        var kept: [String] = []
+        var repeated: [String] = []
+        for path in paths {
+            var info = stat()
+            guard path != "-", stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                kept.append(path)
+                continue
+            }
+            if seen.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted {
+                kept.append(path)
+            } else {
+                repeated.append(path)
+            }
+        }
+        return (kept, repeated)
     }
 
     private func analyzeFiles(paths: [String], analyzer: TrafficAnalyzer, formats: inout [String], totalBytes: inout Int64,

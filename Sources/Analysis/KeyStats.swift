@@ -326,21 +326,3 @@ public enum KeyText {
         return out
     }
 }
-
-/// Replaces keys by a stable hash (`--redact-keys`): the same key gives the same token within a run, and
-/// prefixes keep their shape (`user:*` stays recognisable as a prefix, its text hashed).
-public struct KeyRedactor: Sendable {
-    let seed: UInt64
-
-    /// One random seed per process: every redactor of a run (report, events) gives a key the same token, and no
-    /// token can be matched across runs.
-    public static let runSeed = UInt64.random(in: 1...UInt64.max)
-
-    public init(seed: UInt64 = KeyRedactor.runSeed) { self.seed = seed }
-
-    public func redact(_ bytes: [UInt8], keepTrailingDelimiter: Bool = false) -> String {
-        let hash = bytes.withUnsafeBytes { keyHash($0, seed: seed) }
-        let token = String(hash >> 32, radix: 16)
-        return keepTrailingDelimiter ? "key#\(token):*" : "key#\(token)"
-    }
-}

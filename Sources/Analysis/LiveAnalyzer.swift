@@ -77,17 +77,25 @@ public struct LiveAnalyzer {
             Status(elapsedSeconds: t - started, packetsAnalysed: analysed, packetsNotAnalysed: queue.dropped,
                    bytesAnalysed: bytesAnalysed, commands: counter.commands, capture: capture.statistics())
         }
+        let commandLimit = stop.commands
+        var commandLimitReached = false
         while queue.consume(timeoutNanos: 100_000_000, { packet in
+            // One consume hands over everything queued (thousands of packets at a high rate): the command limit is
+            // checked per packet, and the packets queued after it are not analysed, so the run ends at the limit.
+            if commandLimitReached { return }
             analyzer.process(packet)
             analysed += 1
             bytesAnalysed += Int64(packet.bytes.count)
+            if let commandLimit, counter.commands >= commandLimit {
+                commandLimitReached = true
+                if !capture.isStopRequested { capture.stop() }
+            }
         }) {
             // Packets captured over 250 ms ago can no longer be overtaken (capture blocks are handed over within
             // 100 ms): analyse them even if traffic has paused, so the status line and metrics stay current.
-            analyzer.releaseBuffered(capturedUpTo: Self.wallClockNanos() - 250_000_000)
+            if !commandLimitReached { analyzer.releaseBuffered(capturedUpTo: Self.wallClockNanos() - 250_000_000) }
             let t = Self.now()
             if let limit = stop.durationSeconds, t - started >= limit, !capture.isStopRequested { capture.stop() }
-            if let limit = stop.commands, counter.commands >= limit, !capture.isStopRequested { capture.stop() }
             if let status, let interval = statusInterval, t >= nextStatus {
                 nextStatus = t + interval
                 status(currentStatus(at: t), analyzer.registry)
@@ -104,6 +112,8 @@ public struct LiveAnalyzer {
             tick(last)
         }
 
+        // Packets held for reordering were captured after the one that completed the last command counted.
+        if commandLimitReached { analyzer.discardHeldPackets() }
         var report = analyzer.finish()
         let statistics = outcome.statistics ?? LiveCaptureStatistics()
         report.capture.files = ["live:\(capture.options.interface)"]

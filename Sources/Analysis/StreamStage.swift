@@ -47,6 +47,9 @@ final class StreamStage {
     /// when nothing was on them. One counter per port, allocated at the first such segment.
     private var otherTCPPortSegments: [Int] = []
     private var largestCapturedLength = 0
+    /// Over the first `fingerprintPackets` packets as captured (timestamp, length, bytes), for `capture.fingerprint`.
+    private var fingerprintHasher = SHA256()
+    static let fingerprintPackets = 64
 
     /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
     /// flood) costs no decoders.
@@ -95,6 +98,11 @@ final class StreamStage {
         packet.timestampNanos = min(max(captured.timestampNanos, 0), Timestamp.maxNanos)
         packets += 1
         if captured.bytes.count > largestCapturedLength { largestCapturedLength = captured.bytes.count }
+        if packets <= Self.fingerprintPackets {
+            fingerprintHasher.update(UInt64(bitPattern: packet.timestampNanos))
+            fingerprintHasher.update(UInt64(packet.bytes.count))
+            fingerprintHasher.update(packet.bytes)
+        }
         if firstTimestamp == nil { firstTimestamp = packet.timestampNanos }
         if let last = lastTimestamp {
             if packet.timestampNanos > last { lastTimestamp = packet.timestampNanos }
@@ -147,6 +155,11 @@ final class StreamStage {
         reorderBuffer.release(upTo: timestampNanos) { processInOrder($0) }
     }
 
+    /// Forgets the packets held for reordering.
+    func discardHeld() {
+        reorderBuffer.drain { _ in }
+    }
+
     /// The end of the capture: packets held for reordering are decoded and open connections closed (`endOfCapture`).
     func finish() {
         reorderBuffer.drain { processInOrder($0) }
@@ -165,6 +178,14 @@ final class StreamStage {
             report.capture.durationSeconds = (Double(last - first) / 1e6).rounded() / 1e3
         }
         report.capture.linkTypes = linkTypes.sorted().map { LinkType(rawValue: $0).description }
+        var prefix = fingerprintHasher
+        var identity = SHA256()
+        identity.update(Array("respcap-capture\0".utf8))
+        identity.update(UInt64(packets))
+        identity.update(UInt64(bitPattern: firstTimestamp ?? -1))
+        identity.update(UInt64(bitPattern: lastTimestamp ?? -1))
+        identity.update(prefix.finalize())
+        report.capture.fingerprint = SHA256.hex(identity.finalize(), count: 16)
         report.totals.clientBytes = clientBytes
         report.totals.serverBytes = serverBytes
     }

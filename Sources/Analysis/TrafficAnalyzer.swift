@@ -56,6 +56,12 @@ public final class TrafficAnalyzer {
         handOver(force: false)
     }
 
+    /// Drops the packets held for reordering without analysing them (live capture stopped at a command count:
+    /// they came after the last command counted).
+    public func discardHeldPackets() {
+        stream.discardHeld()
+    }
+
     /// Passes the stream stage's events on: at once without a worker; to the worker when a batch is full, or when
     /// `force`d (the last one).
     private func handOver(force: Bool) {
@@ -91,6 +97,7 @@ public final class TrafficAnalyzer {
         stream.describeCapture(in: &report)
         report.capture.ports = options.serverPorts.sorted().map(Int.init)
         report.capture.filter = options.filter
+        report.capture.keyRedaction = options.redactKeys ? KeyRedactor.runSeedIdentifier : nil
         let context = AnalysisContext(registry: analysis.registry, firstTimestampNanos: stream.firstTimestamp,
                                       lastTimestampNanos: stream.lastTimestamp)
         for each in analysis.analyses { each.finish(into: &report, context: context) }

@@ -125,6 +125,7 @@ public final class LiveCapture: @unchecked Sendable {
     /// the call). After a stop, packets the kernel already holds are still delivered.
     public func run(maxPackets: Int? = nil, _ body: (CapturedPacket) -> Void) throws(CaptureError) {
         var drainDeadline: Double?
+        let selectable = pcap_get_selectable_fd(handle)
         while maxPackets.map({ packetsCaptured < $0 }) ?? true {
             if drainDeadline == nil && isStopRequested {
                 // Deliver what the kernel already holds without waiting for new traffic. A partly filled block is
@@ -133,9 +134,15 @@ public final class LiveCapture: @unchecked Sendable {
                 var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
                 pcap_setnonblock(handle, 1, &errbuf)
             }
+            // Some devices (nfqueue, nflog) block in recv() until a packet comes, ignoring the timeout and
+            // pcap_breakloop: wait for readability here, so a stop is seen within a block timeout on any device.
+            if drainDeadline == nil && selectable >= 0 && !Self.readable(selectable, timeoutMillis: options.blockTimeoutMillis) {
+                continue
+            }
             var header: UnsafeMutablePointer<pcap_pkthdr>?
             var data: UnsafePointer<UInt8>?
             let status = pcap_next_ex(handle, &header, &data)
+            let failure = errno
             if status == 1, let header, let data {
                 deliver(header, data, body)
             } else if status == 0 {
@@ -147,6 +154,9 @@ public final class LiveCapture: @unchecked Sendable {
                 }
             } else if status == PCAP_ERROR_BREAK {
                 continue
+            } else if drainDeadline != nil && (failure == EAGAIN || failure == EWOULDBLOCK) {
+                // Non-blocking reads of some devices (nfqueue) report "nothing more" as this error.
+                break
             } else {
                 let reason = pcap.lastError
                 flush()
@@ -169,6 +179,12 @@ public final class LiveCapture: @unchecked Sendable {
         body(CapturedPacket(timestampNanos: nanos, linkType: linkType,
                             originalLength: max(Int(header.pointee.len), caplen),
                             bytes: UnsafeRawBufferPointer(start: data, count: caplen)))
+    }
+
+    /// True when `fd` has data (or an error to report) within `timeoutMillis`; a signal counts as readable.
+    private static func readable(_ fd: Int32, timeoutMillis: Int) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, Int32(clamping: max(timeoutMillis, 1))) != 0
     }
 
     static func now() -> Double {

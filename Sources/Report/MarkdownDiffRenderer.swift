@@ -45,7 +45,7 @@ public enum MarkdownDiffRenderer {
     }
 
     static func side(_ name: String, _ s: ReportDiff.Side, into out: inout MarkdownWriter) {
-        var parts = ["\(NumberFormatting.seconds(s.durationSeconds)) captured"]
+        var parts = ["\(NumberFormatting.captureDuration(first: s.firstTimestampNanos, last: s.lastTimestampNanos, durationSeconds: s.durationSeconds)) captured"]
         if let start = s.firstTimestamp, let end = s.lastTimestamp {
             parts.append("\(MarkdownReportRenderer.displayTime(start))–"
                          + "\(MarkdownReportRenderer.displayTime(end, timeOnly: start.prefix(10) == end.prefix(10))) UTC")

@@ -29,7 +29,7 @@ public enum MarkdownReportRenderer {
         out.line("# respcap report — \(name)")
         out.blank()
         var first: [String] = []
-        first.append("\(NumberFormatting.seconds(c.durationSeconds)) captured")
+        first.append("\(NumberFormatting.captureDuration(c)) captured")
         if let start = c.firstTimestamp, let end = c.lastTimestamp {
             first.append("\(displayTime(start))–\(displayTime(end, timeOnly: start.prefix(10) == end.prefix(10))) UTC")
         }

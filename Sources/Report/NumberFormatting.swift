@@ -1,3 +1,5 @@
+import Analysis
+
 /// Human-friendly numbers for reports, without Foundation's locale machinery (stable golden files).
 enum NumberFormatting {
     /// 1488310 -> "1,488,310".
@@ -57,10 +59,28 @@ enum NumberFormatting {
         return fixed(value / 1_000_000, 2) + " s"
     }
 
+    /// A duration in seconds, with the digits it has: "406 µs", "1.41 ms", "36.2 ms", "2.06 s", "2.5 min".
     static func seconds(_ value: Double) -> String {
+        if value < 0.001 { return fixed(value * 1e6, 0) + " µs" }
+        if value < 0.01 { return fixed(value * 1000, 2) + " ms" }
         if value < 1 { return fixed(value * 1000, 1) + " ms" }
         if value < 120 { return fixed(value, value < 10 ? 2 : 1) + " s" }
         return fixed(value / 60, 1) + " min"
+    }
+
+    /// How long a capture lasted: from its first and last timestamps when `durationSeconds` is their span (rounded
+    /// to the millisecond in the JSON report), else `durationSeconds` (a merged report's union of time ranges).
+    static func captureDuration(_ capture: AnalysisReport.CaptureSummary) -> String {
+        captureDuration(first: capture.firstTimestampNanos, last: capture.lastTimestampNanos, durationSeconds: capture.durationSeconds)
+    }
+
+    static func captureDuration(first: Int64?, last: Int64?, durationSeconds: Double) -> String {
+        if let first, let last, last >= first {
+            let exact = Double(last - first) / 1e9
+            if abs(exact - durationSeconds) <= 0.0005 + 1e-9 { return seconds(exact) }
+        }
+        // Rounded to the millisecond: no more digits than that.
+        return durationSeconds < 1 ? fixed(durationSeconds * 1000, 0) + " ms" : seconds(durationSeconds)
     }
 
     static func percent(_ part: Int, of whole: Int) -> String {

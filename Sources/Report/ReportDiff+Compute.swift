@@ -184,7 +184,8 @@ extension ReportDiff {
         return Side(label: document.label, files: r.capture.files, firstTimestamp: r.capture.firstTimestamp,
                     lastTimestamp: r.capture.lastTimestamp, durationSeconds: r.capture.durationSeconds,
                     commands: r.totals.commands, commandsPerSecond: r.totals.commandsPerSecond,
-                    connections: r.connections.total, verdict: r.quality.verdict)
+                    connections: r.connections.total, verdict: r.quality.verdict,
+                    firstTimestampNanos: r.capture.firstTimestampNanos, lastTimestampNanos: r.capture.lastTimestampNanos)
     }
 
     /// The capture's duration for rates; nil when it is zero (a single packet) and rates mean nothing.

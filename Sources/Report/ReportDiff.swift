@@ -37,6 +37,9 @@ public struct ReportDiff: Codable, Sendable {
         public var commandsPerSecond: Double
         public var connections: Int
         public var verdict: String
+        /// The capture's span to the nanosecond (nil in diffs of older versions): `durationSeconds` is rounded to the ms.
+        public var firstTimestampNanos: Int64?
+        public var lastTimestampNanos: Int64?
     }
 
     /// One figure on both sides. `ratio` is after / before, nil when either side is missing or before is 0.

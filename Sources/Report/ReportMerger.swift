@@ -13,11 +13,14 @@ public struct ReportMerger: Sendable {
     public init(thresholds: FindingThresholds = FindingThresholds()) { self.thresholds = thresholds }
 
     /// Merges `documents` (at least one) in the order given; that order only decides which report's text wins where
-    /// reports disagree (a filter expression, a truncation message).
-    public func merge(_ documents: [ReportDocument]) throws(ReportLoadError) -> AnalysisReport {
-        guard !documents.isEmpty else {
+    /// reports disagree (a filter expression, a truncation message). A report of a capture already given
+    /// (`duplicates(_:)`) is counted once, as `analyze` reads a file named twice once, and the warnings say so.
+    public func merge(_ given: [ReportDocument]) throws(ReportLoadError) -> AnalysisReport {
+        guard !given.isEmpty else {
             throw ReportLoadError(.incompatible, "merge", "no reports to merge")
         }
+        let duplicates = Self.duplicates(given)
+        let documents = given.indices.filter { index in !duplicates.contains { $0.index == index } }.map { given[$0] }
         let reports = documents.map(\.report)
         var notes = MergeNotes()
         var merged = AnalysisReport()
@@ -58,6 +61,7 @@ public struct ReportMerger: Sendable {
         var warnings: [String] = []
         warnings.append("merged from \(documents.count) " + (documents.count == 1 ? "report" : "reports")
                         + " (\(documents.map(\.label).joined(separator: ", ")))")
+        warnings += duplicates.map { Self.describe($0, in: given) }
         warnings += notes.approximate.map { "approximate after merging: \($0)" }
         warnings += notes.other
         for document in documents {
@@ -126,6 +130,9 @@ public struct ReportMerger: Sendable {
             notes.other.append("the captures leave gaps between them: \(Self.seconds(Double(last - first - covered) / 1e9)) of "
                                + "\(Self.seconds(Double(last - first) / 1e9)) not captured; rates are per second captured")
         }
+        c.fingerprint = Self.mergedFingerprint(reports)
+        let redactions = Self.distinct(reports.compactMap(\.capture.keyRedaction))
+        c.keyRedaction = redactions.count == 1 ? redactions[0] : nil
         merged.capture = c
     }
 

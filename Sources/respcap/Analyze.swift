@@ -85,7 +85,8 @@ extension RespcapCommand {
             if report.quality.truncated { throw ExitStatus.partialInput }
             // A file cut short by ^C is part of a capture; standard input ending on ^C is how a piped capture ends.
             // (The file being read when the signal came is the last one opened.)
-            let interruptedPath = report.capture.formats.isEmpty ? nil : paths[report.capture.formats.count - 1]
+            let read = report.capture.files.prefix(report.capture.formats.count)
+            let interruptedPath = read.last
             if report.quality.interrupted == true && interruptedPath != "-" { throw ExitStatus.partialInput }
         }
     }

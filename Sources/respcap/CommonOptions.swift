@@ -1,11 +1,8 @@
 import Analysis
 import ArgumentParser
 
-/// Options shared by `analyze` and `live`: what is Redis, how to report, and the memory limits.
+/// Options shared by `analyze` and `live`: how to analyse (`CaptureOptions`) and what to write.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Redis server ports, comma-separated.", valueName: "port[,port...]"))
-    var port: String = "6379"
-
     @Option(name: .long, help: "Report format.")
     var format: ReportFormat = .markdown
 
@@ -18,136 +15,11 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("events"), help: ArgumentHelp("Also write one JSON object per command to FILE (NDJSON).", valueName: "FILE"))
     var events: String?
 
-    @Option(name: .long, help: ArgumentHelp("BPF filter applied before analysis (libpcap syntax).", valueName: "expression"))
-    var filter: String?
+    @OptionGroup var capture: CaptureOptions
 
-    @Flag(name: [.short, .long], help: "No progress output on stderr.")
-    var quiet = false
+    var quiet: Bool { capture.quiet }
+    var filter: String? { capture.filter }
+    var redactKeys: Bool { capture.hashesKeys }
 
-    @Option(name: .customLong("max-connections"), help: "Connections tracked at once; the least recently active is evicted past it.")
-    var maxConnections = 100_000
-
-    @Option(name: .customLong("max-buffered-bytes"), help: "Out-of-order bytes held per connection.")
-    var maxBufferedBytes = 4 << 20
-
-    @Option(name: .customLong("max-buffered-total"), help: "Out-of-order bytes held across all connections.")
-    var maxBufferedTotal = 256 << 20
-
-    @Option(name: .customLong("idle-timeout"), help: "Seconds of capture time after which a silent connection is closed.")
-    var idleTimeout = 600.0
-
-    @Option(name: .customLong("kept-prefix"), help: "Bytes kept of each RESP string (keys, names); the rest is counted and skipped.")
-    var keptPrefix = 256
-
-    @Option(name: .customLong("max-pending"), help: "Commands awaiting replies per connection.")
-    var maxPending = 100_000
-
-    @Option(name: .customLong("max-pending-total"), help: "Commands awaiting replies on all connections together.")
-    var maxPendingTotal = 100_000
-
-    @Option(name: .customLong("max-depth"), help: "Deepest RESP aggregate nesting accepted.")
-    var maxDepth = 64
-
-    @Option(name: .customLong("max-inline"), help: "Longest inline request line, in bytes.")
-    var maxInline = 64 << 10
-
-    @Option(name: .customLong("max-elements"), help: "Most elements in one RESP aggregate.")
-    var maxElements = 16 << 20
-
-    @Option(name: .customLong("max-bulk"), help: "Largest RESP bulk string accepted, in bytes.")
-    var maxBulk = 512 << 20
-
-    @Option(name: .customLong("reorder-window"), help: "Packets held to put a capture back in timestamp order.")
-    var reorderWindow = 64
-
-    @Option(name: .customLong("threshold"), help: ArgumentHelp("Change a finding threshold (repeatable), e.g. blockingPopKeysWarning=50.", valueName: "name=value"))
-    var thresholds: [String] = []
-
-    @Flag(name: .customLong("redact-keys"), help: "Show keys as stable hashes (key#1f3a9c2e) in every output.")
-    var redactKeys = false
-
-    @Option(name: .customLong("key-delimiters"), help: "Characters that separate the parts of a key, for prefixes.")
-    var keyDelimiters = ":"
-
-    @Option(name: .customLong("max-tracked-keys"),
-            help: "Distinct keys each key analysis tracks (top-k past it), and distinct blocking-pop key counts.")
-    var maxTrackedKeys = 10_000
-
-    @Option(name: .customLong("max-tracked-clients"),
-            help: "Distinct client addresses tracked by the connection analyses (x10: connections per blocking-pop key count).")
-    var maxTrackedClients = 10_000
-
-    @Option(name: .customLong("max-held"),
-            help: "Inline commands and replies held, on all connections, until their connection is known to carry Redis.")
-    var maxHeld = 10_000
-
-    @Option(name: .customLong("max-command-names"), help: "Distinct unknown command names counted apart; the rest count as (other).")
-    var maxCommandNames = 1000
-
-    func validate() throws {
-        var t = FindingThresholds()
-        for assignment in thresholds {
-            do { try t.set(assignment) } catch { throw ValidationError(error.description) }
-        }
-        _ = try ports()
-        // Lower bounds, and upper ones where a value sizes an allocation: an absurd value is a usage error, not a crash.
-        let bounds: [(String, Int, Int, Int)] = [
-            ("--max-connections", maxConnections, 1, .max), ("--max-pending", maxPending, 1, .max),
-            ("--max-pending-total", maxPendingTotal, 1, .max), ("--max-held", maxHeld, 0, .max),
-            ("--max-depth", maxDepth, 1, 1_000_000), ("--reorder-window", reorderWindow, 1, 1_000_000),
-            ("--kept-prefix", keptPrefix, 16, 1 << 20), ("--max-inline", maxInline, 1, .max),
-            ("--max-elements", maxElements, 1, .max), ("--max-bulk", maxBulk, 1, .max),
-        ]
-        for (name, value, least, most) in bounds {
-            if value < least { throw ValidationError("\(name) must be at least \(least)") }
-            if value > most { throw ValidationError("\(name) must be at most \(most)") }
-        }
-        if maxBufferedBytes < 0 || maxBufferedTotal < 0 { throw ValidationError("buffer limits cannot be negative") }
-        if !(idleTimeout > 0) || idleTimeout > 31_536_000 { throw ValidationError("--idle-timeout must be between 0 and 31536000 seconds") }
-    }
-
-    func ports() throws -> Set<UInt16> {
-        var result = Set<UInt16>()
-        for part in port.split(separator: ",", omittingEmptySubsequences: false) {
-            let text = part.trimmingCharacters(in: " ")
-            guard let value = UInt16(text), value > 0 else {
-                throw ValidationError("--port: '\(text)' is not a TCP port (1-65535); use e.g. --port 6379,7000")
-            }
-            result.insert(value)
-        }
-        return result
-    }
-
-    func analysisOptions() throws -> AnalysisOptions {
-        var options = AnalysisOptions()
-        options.serverPorts = try ports()
-        options.filter = filter
-        options.reassembly.maxConnections = maxConnections
-        options.reassembly.maxBufferedBytesPerConnection = maxBufferedBytes
-        options.reassembly.maxBufferedBytesTotal = maxBufferedTotal
-        options.reassembly.idleTimeoutNanos = Int64(idleTimeout * 1e9)
-        options.session.maxPendingCommands = maxPending
-        options.session.maxPendingTotal = maxPendingTotal
-        options.reorderWindow = reorderWindow
-        options.redactKeys = redactKeys
-        options.keyDelimiters = keyDelimiters
-        // Clamped: past 2^32 entries memory runs out long before, and products of these must not overflow.
-        options.maxTrackedKeys = min(max(1, maxTrackedKeys), 1 << 32)
-        options.maxTrackedClients = min(max(1, maxTrackedClients), 1 << 32)
-        options.maxUnknownCommandNames = min(max(1, maxCommandNames), 1 << 32)
-        options.maxHeldTotal = maxHeld
-        for assignment in thresholds { try options.thresholds.set(assignment) }
-        options.session.resp.keptPrefix = keptPrefix
-        options.session.resp.maxDepth = maxDepth
-        options.session.resp.maxInlineLength = maxInline
-        options.session.resp.maxAggregateElements = maxElements
-        options.session.resp.maxBulkLength = maxBulk
-        return options
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: Character) -> String {
-        String(drop(while: { $0 == set }).reversed().drop(while: { $0 == set }).reversed())
-    }
+    func analysisOptions() throws -> AnalysisOptions { try capture.analysisOptions() }
 }

@@ -8,7 +8,7 @@ extension RespcapCommand {
             abstract: "Show what changed between two captures or JSON reports (before and after a fix, two hosts, two days).",
             discussion: """
                 Each side is a JSON report (from 'respcap analyze --format json' or 'respcap merge --format json'; \
-                recognised by its content starting with '{') or a capture, analysed with the same options as \
+                recognised by its content starting with '{'; '-' reads either from standard input) or a capture, analysed with the same options as \
                 'analyze' (--port, --filter...). The diff starts with the biggest changes — findings raised or \
                 cleared, then the largest ratios — and then compares commands/s by command, latency percentiles, \
                 connections opened, blocking-pop keys scanned per call and errors, with ratios (after ÷ before). \
@@ -18,13 +18,14 @@ extension RespcapCommand {
                   respcap diff before.pcap after.pcap
                   respcap diff --format json -o diff.json before.json after.json
                   respcap diff --port 7000 monday.json tuesday.pcap
+                  respcap analyze --format json redis.pcap | respcap diff baseline.json -
 
                 Exit codes: 0 diff written; 2 an input is unusable (not a report or a capture, bad JSON); \
                 3 diff written but a capture was truncated; 4 the diff could not be written; 64 usage error.
                 """
         )
 
-        @OptionGroup var common: CommonOptions
+        @OptionGroup var options: DocumentOptions
 
         @Argument(help: ArgumentHelp("The baseline: a capture or a JSON report.", valueName: "before"))
         var before: String
@@ -33,28 +34,27 @@ extension RespcapCommand {
         var after: String
 
         func validate() throws {
-            try common.validateReportOnly(subcommand: "diff")
             if before == "-" && after == "-" { throw ValidationError("only one side can be read from standard input") }
         }
 
         func run() throws {
-            let options = try common.analysisOptions()
-            let plan = try OutputPlan(reportPath: common.output ?? "-", inputs: [before, after])
+            let analysisOptions = try options.analysisOptions()
+            let plan = try OutputPlan(reportPath: options.output ?? "-", inputs: [before, after])
             do {
-                try run(options: options, plan: plan)
+                try run(analysisOptions: analysisOptions, plan: plan)
             } catch {
                 plan.discard()
                 throw error
             }
         }
 
-        private func run(options: AnalysisOptions, plan: OutputPlan) throws {
-            let documents = try ReportInputs.load([before, after], options: options, quiet: common.quiet)
+        private func run(analysisOptions: AnalysisOptions, plan: OutputPlan) throws {
+            let documents = try ReportInputs.load([before, after], options: analysisOptions, quiet: options.quiet)
             let diff = ReportDiff(before: documents[0], after: documents[1])
             let text: String
-            switch common.format {
+            switch options.format {
             case .json: text = try JSONReportRenderer.render(diff)
-            case .markdown, .ndjson: text = MarkdownDiffRenderer.render(diff)
+            case .markdown: text = MarkdownDiffRenderer.render(diff)
             }
             if let file = plan.report { try ReportOutput.write(text: text, to: file) }
             try plan.commit()

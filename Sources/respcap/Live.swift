@@ -85,10 +85,10 @@ extension RespcapCommand {
             }
             if snaplen < 0 || snaplen > 262_144 { throw ValidationError("--snaplen must be between 0 (whole packets) and 262144") }
             if bufferKiB < 1 || bufferKiB > 4 << 20 { throw ValidationError("-B must be between 1 and 4194304 KiB") }
-            if let duration, !(duration > 0) || duration > 31_536_000 { throw ValidationError("--duration must be between 0 and 31536000 seconds") }
+            if let duration, !(duration > 0) || duration > 31_536_000 { throw ValidationError("--duration must be greater than 0 and at most 31536000 seconds") }
             if let count, count < 1 { throw ValidationError("--count must be at least 1") }
             if let commands, commands < 1 { throw ValidationError("--commands must be at least 1") }
-            if !(interval > 0) || interval > 86_400 { throw ValidationError("--interval must be between 0 and 86400 seconds") }
+            if !(interval > 0) || interval > 86_400 { throw ValidationError("--interval must be greater than 0 and at most 86400 seconds") }
             if queueMiB < 1 || queueMiB > 16_384 { throw ValidationError("--queue-size must be between 1 and 16384 MiB") }
         }
 

@@ -7,8 +7,10 @@ import Darwin
 #endif
 
 /// A minimal HTTP/1.1 server for `respcap live --metrics`: `GET /metrics` answers with the current exposition,
-/// one request per connection, on its own thread. Deliberately small — it serves a scraper every few seconds,
-/// never the capture's hot path — and bounded: requests over 8 KiB or slower than 2 s are dropped.
+/// one request per connection. Deliberately small — it serves a scraper every few seconds, never the capture's hot
+/// path — and bounded: requests over 8 KiB or slower than 2 s are dropped, and at most `maxConnections` are served
+/// at once (each on a thread of its own, so an idle or slow client never delays a scrape); past that a connection
+/// is closed at once.
 final class MetricsServer: @unchecked Sendable {
     struct AddressError: Error, CustomStringConvertible {
         let description: String
@@ -23,6 +25,9 @@ final class MetricsServer: @unchecked Sendable {
     private let render: Render
     private let done = DispatchSemaphore(value: 0)
     private let stopping = StopFlag()
+    /// Connections served at once; each holds a thread for at most the 2 s timeouts.
+    static let maxConnections = 32
+    private let slots = DispatchSemaphore(value: MetricsServer.maxConnections)
 
     /// Binds `address` (`HOST:PORT`, `[V6]:PORT`, `:PORT` or `PORT`; the host defaults to 127.0.0.1 so the
     /// endpoint is not exposed unless asked) and starts serving.
@@ -54,7 +59,7 @@ final class MetricsServer: @unchecked Sendable {
         listenFD = fd
         boundAddress = Self.localAddress(of: fd) ?? "\(host):\(port)"
         self.render = render
-        // One long-lived worker: requests are rare and answered in microseconds.
+        // One long-lived accepting thread; each connection is served on another.
         DispatchQueue(label: "respcap.metrics").async { [self] in
             serve()
             done.signal()
@@ -76,8 +81,19 @@ final class MetricsServer: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            handle(client)
-            close(client)
+            // A connection that sends nothing holds its handler until the read timeout: it must not hold the
+            // accepting thread, or every scrape behind it would wait.
+            guard slots.wait(timeout: .now()) == .success else {
+                close(client)
+                continue
+            }
+            // A serial queue of its own per connection: those get a thread each (the shared concurrent pools are
+            // sized to the cores, and a blocked read would hold one of their few threads).
+            DispatchQueue(label: "respcap.metrics.connection").async { [self] in
+                handle(client)
+                close(client)
+                slots.signal()
+            }
         }
     }
 

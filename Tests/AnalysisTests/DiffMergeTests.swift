@@ -138,7 +138,10 @@ import Testing
     @Test func blockingPopsOfTwoHostsAdd() throws {
         let report = try Self.analyze("sidekiq-brpop-many-queues")
         let pops = try #require(report.blockingPops)
-        let merged = try ReportMerger().merge([Self.document(report), Self.document(report)])
+        // The second host's capture has its own identity (a report of one capture given twice is counted once).
+        var otherHost = report
+        otherHost.capture.fingerprint = "another host"
+        let merged = try ReportMerger().merge([Self.document(report), Self.document(otherHost)])
         let m = try #require(merged.blockingPops)
         #expect(m.calls == 2 * pops.calls)
         #expect(m.keysScanned == 2 * pops.keysScanned)
@@ -336,7 +339,10 @@ import Testing
         #expect(document.report.queues == nil)
         #expect(document.json["blockingPops"] == .array([.integer(1)]))
         #expect(document.report.totals.commands > 0)
-        let merged = try ReportMerger().merge([document, document])
+        let otherHost = try ReportDocument(jsonData: JSONEncoder().encode(ReportMerger.setting(tree, ["capture", "fingerprint"],
+                                                                                               to: .string("another host"))),
+                                           label: "other-host.json")
+        let merged = try ReportMerger().merge([document, otherHost])
         #expect(merged.totals.commands == 2 * document.report.totals.commands)
         #expect(merged.warnings.contains { $0.contains("left out of the merged report") })
     }

@@ -80,7 +80,7 @@ log "bare binary: ldd inside the root"
 bare_ldd=$(in_root ldd /usr/local/bin/respcap 2>&1 || true)
 echo "$bare_ldd" >&2
 if [[ $bare_ldd == *"not found"* ]]; then
-    # A binary linked with a dynamic libpcap needs it on the host (README, "Install"); a static one needs nothing.
+    # A binary linked with a dynamic libpcap needs it on the host (docs/INSTALL.md); a static one needs nothing.
     install_missing_depends
 fi
 version=$(in_root /usr/local/bin/respcap --version) || die "bare binary: respcap --version failed"

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The NDJSON events and the JSON report of one run agree on every count: calls and errors per command, errors by
-/// code, and what the README's DuckDB queries compute from the events.
+/// code, and what the DuckDB queries of docs/REPORT.md compute from the events.
 ///
 /// A command queued in MULTI is answered +QUEUED; only its element of EXEC's reply says it failed (WRONGTYPE). The
 /// report counted that error and the events said `error: null`, so SQL over the events disagreed with the report.
@@ -44,11 +44,11 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [[Any]])
     }
 
-    /// The README's query for "commands per second and error replies over time", as printed there.
+    /// The query of docs/REPORT.md for "commands per second and error replies over time", as printed there.
     static func readmeErrorsOverTimeQuery() throws -> String {
-        let readme = try String(contentsOf: EndToEndTests.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: EndToEndTests.root.appendingPathComponent("docs/REPORT.md"), encoding: .utf8)
         let lines = readme.split(separator: "\n", omittingEmptySubsequences: false)
-        let start = try #require(lines.firstIndex { $0.contains("count(error) AS errors") }, "README lost its DuckDB error query")
+        let start = try #require(lines.firstIndex { $0.contains("count(error) AS errors") }, "docs/REPORT.md lost its DuckDB error query")
         return lines[start...start + 1].joined(separator: "\n").trimmingCharacters(in: CharacterSet(charactersIn: ";\n "))
     }
 
@@ -80,7 +80,7 @@ import Testing
             #expect(errors[name, default: 0] == command["errors"] as? Int, "\(name) errors")
         }
 
-        // The README's query over the same events.
+        // The query of docs/REPORT.md over the same events.
         let sql = try Self.readmeErrorsOverTimeQuery().replacingOccurrences(of: "events.ndjson", with: run.eventsPath.path)
         let rows = try Self.duckdb(sql)
         #expect(rows.reduce(0) { $0 + ($1[1] as? Int ?? 0) } == totals["commands"] as? Int)

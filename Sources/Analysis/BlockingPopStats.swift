@@ -59,19 +59,30 @@ public final class BlockingPopStats: TrafficAnalysis {
         servedByKey = BoundedCounter(capacity: maxTrackedKeys)
     }
 
-    static func shape(of name: String) -> Shape {
-        switch name {
-        case "brpop", "blpop", "bzpopmin", "bzpopmax": .keysThenTimeout
-        case "brpoplpush", "blmove": .sourceThenTimeout
-        case "blmpop", "bzmpop": .timeoutNumkeysKeys
-        default: .notBlockingPop
+    /// A blocking command's argument layout from its key specs (the command table's, not a list of names): keys
+    /// then a timeout (BRPOP, BZPOPMIN), one source key then a destination or timeout (BRPOPLPUSH, BLMOVE), or a
+    /// timeout, a key count and the keys (BLMPOP, BZMPOP). Blocking commands whose keys follow a keyword (XREAD
+    /// BLOCK) or that name none (WAIT) are not blocking pops.
+    static func shape(of spec: CommandSpec) -> Shape {
+        guard spec.flags.contains(.blocking), let first = spec.keySpecs.first(where: { !$0.flags.contains(.notKey) }),
+              case .index(let begin) = first.beginSearch else { return .notBlockingPop }
+        switch (begin, first.findKeys) {
+        case (1, .range(lastKey: -2, step: 1, limit: 0)): return .keysThenTimeout
+        case (1, .range(lastKey: 0, step: 1, limit: 0)): return .sourceThenTimeout
+        case (2, .keyNum(keyNumIndex: 0, firstKey: 1, step: 1)): return .timeoutNumkeysKeys
+        default: return .notBlockingPop
         }
+    }
+
+    /// The shape of the command named `name` in the command table (`.notBlockingPop` for unknown names).
+    static func shape(of name: String) -> Shape {
+        CommandTable.index(named: name).map { shape(of: CommandTable.spec(at: $0)) } ?? .notBlockingPop
     }
 
     private func shape(of id: CommandID, registry: CommandRegistry) -> Shape {
         let index = Int(id.rawValue)
         if index < shapes.count, let known = shapes[index] { return known }
-        let value = Self.shape(of: registry.name(of: id))
+        let value = registry.tableIndex(of: id).map { Self.shape(of: CommandTable.spec(at: $0)) } ?? .notBlockingPop
         if index >= shapes.count { shapes += repeatElement(nil, count: index + 1 - shapes.count) }
         shapes[index] = value
         return value

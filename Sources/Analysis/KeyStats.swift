@@ -114,7 +114,7 @@ public final class KeyStats: TrafficAnalysis {
         let registry = connection.registry
         var keyPosition: Int?
         if let tableIndex = registry.tableIndex(of: record.command) {
-            let position = firstKeyPosition(id: id, tableIndex: tableIndex)
+            let position = firstKeyPosition(record, id: id, tableIndex: tableIndex)
             // Only arguments the command table says are keys: other arguments may be values or passwords.
             if position > 0, position < record.argumentCount {
                 let bytes = record.requestBytes + record.replyBytes
@@ -142,21 +142,19 @@ public final class KeyStats: TrafficAnalysis {
         return value
     }
 
-    private func firstKeyPosition(id: Int32, tableIndex: Int) -> Int {
+    /// The first key's argument index, from the command table's key specs: fixed per command (cached), or for
+    /// commands whose keys move with their arguments (EVAL's numkeys, ZUNIONSTORE, XREAD's STREAMS) resolved on
+    /// the kept arguments of this request (none when they say there is no key, or lie beyond the kept ones).
+    private func firstKeyPosition(_ record: CommandRecord, id: Int32, tableIndex: Int) -> Int {
+        if CommandTable.flags(at: tableIndex).contains(.movableKeys) {
+            return record.arguments.withArguments { argument in
+                CommandTable.firstKeyIndex(spec: tableIndex, argumentCount: record.argumentCount, argument: argument)
+            } ?? 0
+        }
         let slot = Int(id)
         if slot < firstKeyIndex.count, let cached = firstKeyIndex[slot] { return cached }
-        let spec = CommandTable.spec(at: tableIndex)
-        var position = spec.firstKey
-        if position <= 0, let first = spec.keySpecs.first, case .index(let index) = first.beginSearch {
-            position = index
-        }
-        // Movable keys (EVAL numkeys, XREAD STREAMS...): the first key sits after the count; kept when within 1...3.
-        if spec.flags.contains(.movableKeys) {
-            switch spec.name {
-            case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro": position = 3
-            default: position = spec.firstKey > 0 ? spec.firstKey : 0
-            }
-        }
+        // With as many arguments as a request can have, the fixed position is the begin-search index.
+        let position = CommandTable.firstKeyIndex(spec: tableIndex, argumentCount: Int(Int32.max), argument: { _ in nil }) ?? 0
         if slot >= firstKeyIndex.count { firstKeyIndex += repeatElement(nil, count: slot + 1 - firstKeyIndex.count) }
         firstKeyIndex[slot] = position
         return position

@@ -80,37 +80,69 @@ public enum CommandTable {
             return
         }
         for keySpec in keySpecs where !keySpec.flags.contains(.notKey) {
-            guard let first = beginSearch(keySpec.beginSearch, argc: argc, argument: argument) else { continue }
-            switch keySpec.findKeys {
-            case let .range(lastKey, step, limit):
-                let last: Int
-                if lastKey >= 0 {
-                    last = first + lastKey
-                } else if limit <= 0 {
-                    last = argc + lastKey
-                } else {
-                    last = first + ((argc - first) / limit + lastKey)
-                }
-                try emitRange(first: first, last: last, step: step, argc: argc, body)
-            case let .keyNum(keyNumIndex, firstKey, step):
-                let countIndex = first + keyNumIndex
-                guard countIndex >= 1, countIndex < argc,
-                      let bytes = argument(countIndex),
-                      let keyCount = parseKeyCount(bytes, max: argc)
-                else { continue }
-                let start = first + firstKey
-                try emitRange(first: start, last: start + keyCount - 1, step: step, argc: argc, body)
-            case .unknown:
-                continue
-            }
+            guard let (first, last, step) = keyRange(keySpec, argc: argc, argument: argument) else { continue }
+            try emitRange(first: first, last: last, step: step, argc: argc, body)
         }
+    }
+
+    /// The argument index of a request's first key, as `forEachKeyIndex` would give it first; nil when it has none.
+    public static func firstKeyIndex(
+        spec index: Int, argumentCount argc: Int, argument: (Int) -> UnsafeRawBufferPointer?
+    ) -> Int? {
+        guard index >= 0, index < names.specs.count, argc > 1, argc <= Int(Int32.max) else { return nil }
+        let spec = names.specs[index]
+        if spec.keySpecs.isEmpty {
+            guard spec.firstKey > 0 else { return nil }
+            let last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey
+            return isRange(first: spec.firstKey, last: min(last, argc - 1), step: spec.keyStep, argc: argc)
+                ? spec.firstKey : nil
+        }
+        for keySpec in spec.keySpecs where !keySpec.flags.contains(.notKey) {
+            guard let (first, last, step) = keyRange(keySpec, argc: argc, argument: argument),
+                  isRange(first: first, last: last, step: step, argc: argc) else { continue }
+            return first
+        }
+        return nil
+    }
+
+    /// The key range one spec gives for a request (not yet checked against the arguments), or nil.
+    private static func keyRange(
+        _ keySpec: KeySpec, argc: Int, argument: (Int) -> UnsafeRawBufferPointer?
+    ) -> (first: Int, last: Int, step: Int)? {
+        guard let first = beginSearch(keySpec.beginSearch, argc: argc, argument: argument) else { return nil }
+        switch keySpec.findKeys {
+        case let .range(lastKey, step, limit):
+            let last: Int
+            if lastKey >= 0 {
+                last = first + lastKey
+            } else if limit <= 0 {
+                last = argc + lastKey
+            } else {
+                last = first + ((argc - first) / limit + lastKey)
+            }
+            return (first, last, step)
+        case let .keyNum(keyNumIndex, firstKey, step):
+            let countIndex = first + keyNumIndex
+            guard countIndex >= 1, countIndex < argc,
+                  let bytes = argument(countIndex),
+                  let keyCount = parseKeyCount(bytes, max: argc)
+            else { return nil }
+            let start = first + firstKey
+            return (start, start + keyCount - 1, step)
+        case .unknown:
+            return nil
+        }
+    }
+
+    private static func isRange(first: Int, last: Int, step: Int, argc: Int) -> Bool {
+        step > 0 && first >= 1 && first <= last && last < argc
     }
 
     /// Emits `first...last` by `step` only if the whole range lies within the arguments (argv[0] excluded).
     private static func emitRange(
         first: Int, last: Int, step: Int, argc: Int, _ body: (Int) throws -> Void
     ) rethrows {
-        guard step > 0, first >= 1, first <= last, last < argc else { return }
+        guard isRange(first: first, last: last, step: step, argc: argc) else { return }
         var i = first
         while i <= last {
             try body(i)

@@ -88,6 +88,20 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         return nil
     }
 
+    /// Calls `body` with a lookup of kept arguments by index (nil when not kept), borrowing the bytes for the call:
+    /// for code that reads several arguments, such as key-spec resolution.
+    public func withArguments<R>(_ body: ((Int) -> UnsafeRawBufferPointer?) -> R) -> R {
+        withUnsafeBytes(of: storage) { all in
+            body { index in
+                for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
+                    let base = slot * Self.maxBytes
+                    return UnsafeRawBufferPointer(rebasing: all[base..<(base + Int(slotInfo[slot].keptLength))])
+                }
+                return nil
+            }
+        }
+    }
+
     /// Argument `index` parsed as a decimal number (timeouts, counts), nil when not kept or not a number.
     public func number(ofArgument index: Int) -> Double? {
         withArgument(index) { bytes -> Double? in

@@ -1,4 +1,5 @@
 import Foundation
+import RedisSemantics
 import Testing
 @testable import Analysis
 
@@ -186,5 +187,26 @@ import Testing
         // A connection per request is churn, not a saturated pool.
         report.connections.opened = 400
         #expect(PoolSaturationRule().evaluate(report, FindingThresholds()) == nil)
+    }
+}
+
+/// Blocking pops are recognised from the command table's flags and key specs, not from a list of names.
+@Suite struct BlockingPopShapeTests {
+    @Test func theTableNamesExactlyTheBlockingPops() {
+        var found: [String: String] = [:]
+        for index in 0..<CommandTable.count {
+            let spec = CommandTable.spec(at: index)
+            switch BlockingPopStats.shape(of: spec) {
+            case .keysThenTimeout: found[spec.name] = "keys, timeout"
+            case .sourceThenTimeout: found[spec.name] = "source, ..., timeout"
+            case .timeoutNumkeysKeys: found[spec.name] = "timeout, numkeys, keys"
+            case .notBlockingPop: break
+            }
+        }
+        #expect(found == [
+            "brpop": "keys, timeout", "blpop": "keys, timeout", "bzpopmin": "keys, timeout", "bzpopmax": "keys, timeout",
+            "brpoplpush": "source, ..., timeout", "blmove": "source, ..., timeout",
+            "blmpop": "timeout, numkeys, keys", "bzmpop": "timeout, numkeys, keys",
+        ])
     }
 }

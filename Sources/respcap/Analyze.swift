@@ -49,12 +49,7 @@ extension RespcapCommand {
             let options = try common.analysisOptions()
             // Outputs first: a refused or unwritable output costs no reading, and nothing is replaced until the end.
             let plan = try OutputPlan(common: common, inputs: paths)
-            do {
-                try analyze(paths: paths, options: options, plan: plan)
-            } catch {
-                plan.discard()
-                throw error
-            }
+            try plan.writing { try analyze(paths: paths, options: options, plan: plan) }
         }
 
         private func analyze(paths: [String], options: AnalysisOptions, plan: OutputPlan) throws {

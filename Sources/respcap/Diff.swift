@@ -40,12 +40,7 @@ extension RespcapCommand {
         func run() throws {
             let analysisOptions = try options.analysisOptions()
             let plan = try OutputPlan(reportPath: options.output ?? "-", inputs: [before, after])
-            do {
-                try run(analysisOptions: analysisOptions, plan: plan)
-            } catch {
-                plan.discard()
-                throw error
-            }
+            try plan.writing { try run(analysisOptions: analysisOptions, plan: plan) }
         }
 
         private func run(analysisOptions: AnalysisOptions, plan: OutputPlan) throws {

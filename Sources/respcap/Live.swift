@@ -108,12 +108,7 @@ extension RespcapCommand {
             analysisOptions.filter = nil
             // Outputs first: a refused or unwritable output costs no capture, and nothing is replaced until the end.
             let plan = try OutputPlan(common: common, inputs: [], packets: write)
-            do {
-                try capture(on: interface, options: analysisOptions, plan: plan)
-            } catch {
-                plan.discard()
-                throw error
-            }
+            try plan.writing { try capture(on: interface, options: analysisOptions, plan: plan) }
         }
 
         private func capture(on interface: String, options analysisOptions: AnalysisOptions, plan: OutputPlan) throws {

@@ -50,12 +50,7 @@ extension RespcapCommand {
             let analysisOptions = try options.analysisOptions()
             let plan = try OutputPlan(report: options.output ?? "-", events: nil, packets: nil,
                                       chartDirectory: svgDirectory, inputs: reports)
-            do {
-                try run(analysisOptions: analysisOptions, plan: plan)
-            } catch {
-                plan.discard()
-                throw error
-            }
+            try plan.writing { try run(analysisOptions: analysisOptions, plan: plan) }
         }
 
         private func run(analysisOptions: AnalysisOptions, plan: OutputPlan) throws {

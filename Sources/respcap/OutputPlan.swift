@@ -205,6 +205,15 @@ final class OutputPlan: @unchecked Sendable {
         if failed { throw ExitStatus.outputError }
     }
 
+    /// Runs `body`, which writes into the outputs and commits them; when it throws, every output is discarded (each
+    /// existing file stays as it was) and the error passes on.
+    func writing(_ body: () throws -> Void) throws {
+        do { try body() } catch {
+            discard()
+            throw error
+        }
+    }
+
     /// Leaves every existing file as it was.
     func discard() {
         Self.active = nil

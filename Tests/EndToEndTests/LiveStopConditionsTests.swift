@@ -7,15 +7,16 @@ import Glibc
 /// Stop conditions of `respcap live`. Part of the serialized live suite.
 extension LiveCaptureTests {
     @Test(.enabled(if: unavailable == nil, Comment(rawValue: "live capture test skipped: \(unavailable ?? "")")),
-          .timeLimit(.minutes(1)))
-    func stopsRightAfterTheCommandCount() throws {
+          .timeLimit(.minutes(1)), arguments: [(connections: 2, pipeline: 1), (connections: 4, pipeline: 16)])
+    func stopsRightAfterTheCommandCount(connections: Int, pipeline: Int) throws {
         let server = try RedisServer.start()
         defer { server.stop() }
         let live = try LiveProcess.start(["live", "-i", "lo", "--port", "\(server.port)", "--commands", "100", "--format", "json"])
-        // Pipelined 16 deep on 4 connections: thousands of packets queue up between two checks of a batch.
+        // Pipelined, thousands of packets queue up between two checks of a batch.
         let client = Process()
         client.executableURL = URL(fileURLWithPath: "/bin/sh")
-        client.arguments = ["-c", "exec redis-benchmark -p \(server.port) -n 2000000 -c 4 -P 16 -q -t ping >/dev/null 2>&1"]
+        client.arguments = ["-c", "exec redis-benchmark -p \(server.port) -n 2000000 -c \(connections) -P \(pipeline) -q -t ping "
+                            + ">/dev/null 2>&1"]
         try client.run()
         defer {
             kill(client.processIdentifier, SIGKILL)
@@ -25,8 +26,8 @@ extension LiveCaptureTests {
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let commands = (report["totals"] as? [String: Any])?["commands"] as? Int ?? 0
-        // A reply packet can complete a pipeline of 16 at once: the last one may overshoot by that much.
-        #expect(commands >= 100 && commands < 100 + 16 * 4, "commands: \(commands)")
+        // A reply packet can complete a whole pipeline at once: the last one may overshoot by that much.
+        #expect(commands >= 100 && commands < 100 + pipeline * connections + 1, "commands: \(commands)")
     }
 
     /// An interface that delivers nothing and whose reads block (nfqueue with no NFQUEUE rule) still stops at --duration.

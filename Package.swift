@@ -23,7 +23,7 @@ let package = Package(
         .executable(name: "respcap", targets: ["respcap"]),
         // The layers as libraries, for packages that build on them by path (Fuzz/, benchmarks).
         .library(name: "RespcapLibraries",
-                 targets: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Analysis", "Report"]),
+                 targets: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting", "Analysis", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,17 +46,19 @@ let package = Package(
         .target(name: "RESP", swiftSettings: hotPathSettings),
         // Layer 5: command table, command naming, request <-> reply pairing.
         .target(name: "RedisSemantics", dependencies: ["RESP"], swiftSettings: hotPathSettings),
+        // Numbers as reports and findings write them (one rounding everywhere); standard library only.
+        .target(name: "Formatting", swiftSettings: settings),
         // Layer 6: the pipeline and the analyses over paired commands and connection events.
         .target(
             name: "Analysis",
             dependencies: [
-                "Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics",
+                "Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: hotPathSettings
         ),
         // Layer 7: Markdown / JSON renderers of analysis summaries.
-        .target(name: "Report", dependencies: ["Analysis", "RedisSemantics"], swiftSettings: settings),
+        .target(name: "Report", dependencies: ["Analysis", "RedisSemantics", "Formatting"], swiftSettings: settings),
         // Layer 8: the command line.
         .executableTarget(
             name: "respcap",
@@ -79,7 +81,7 @@ let package = Package(
         .testTarget(name: "RedisSemanticsTests", dependencies: ["RedisSemantics", "RESP"], swiftSettings: settings),
         // Counts heap allocations per thread in the test process (interposes malloc; Linux only).
         .target(name: "MallocCounting", path: "Tests/MallocCounting"),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Capture", "Packets", "MallocCounting",
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Formatting", "Capture", "Packets", "MallocCounting",
                                                           "ExternalCaptureLocation",
                                                           .product(name: "Histogram", package: "hdrhistogram-swift")],
                     exclude: ["EXTERNAL-CAPTURES.md"], swiftSettings: settings),

@@ -1,3 +1,4 @@
+import Formatting
 import Analysis
 
 /// The human diff: the biggest changes first (findings raised or cleared, then the largest ratios), then the tables

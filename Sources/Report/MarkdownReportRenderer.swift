@@ -1,3 +1,4 @@
+import Formatting
 import Analysis
 
 /// The human report: cause first, then evidence, then detail. Reads as plain text and renders on GitHub/GitLab.

@@ -1,3 +1,4 @@
+import Formatting
 import Analysis
 
 /// One chart of a report, independent of how it is drawn: Mermaid `xychart-beta` in the Markdown report, a

@@ -1,3 +1,4 @@
+import Formatting
 import Analysis
 #if canImport(Glibc)
 import Glibc

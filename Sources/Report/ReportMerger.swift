@@ -1,3 +1,4 @@
+import Formatting
 import Analysis
 
 /// Combines reports of several hosts or capture windows into one report (`respcap merge`).

@@ -1,3 +1,4 @@
+import Formatting
 /// Draws a `ReportChart` as a standalone SVG document (no scripts, no external fonts or styles), for
 /// `--svg DIR`: bars, a line, or both on one value axis starting at zero, with gridlines at round values.
 public enum SVGChartRenderer {

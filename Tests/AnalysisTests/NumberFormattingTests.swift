@@ -1,3 +1,4 @@
+import Formatting
 @testable import Analysis
 @testable import Report
 import Testing

@@ -1,3 +1,4 @@
+import Formatting
 /// Very large requests or replies: they block the server's single thread while it copies them and fill buffers.
 public struct BigValuesRule: FindingRule {
     public static let id = "big-values"
@@ -8,10 +9,10 @@ public struct BigValuesRule: FindingRule {
         let big = report.keys?.biggest.filter { Double($0.bytes) >= t.bigValueBytes } ?? []
         return Finding(
             id: Self.id, severity: Double(biggest.bytes) >= 10 * t.bigValueBytes ? .warning : .info,
-            title: "\(FindingText.count(big.count))\(big.count >= 20 ? "+" : "") commands move values of \(FindingText.bytes(t.bigValueBytes)) or more",
+            title: "\(NumberFormatting.grouped(big.count))\(big.count >= 20 ? "+" : "") commands move values of \(NumberFormatting.bytes(t.bigValueBytes)) or more",
             evidence: big.prefix(3).map {
-                "\($0.command.uppercased())\($0.key.map { " `\($0)`" } ?? ""): request \(FindingText.bytes(Double($0.requestBytes))), "
-                    + "reply \(FindingText.bytes(Double($0.replyBytes))) (threshold \(FindingText.bytes(t.bigValueBytes)))"
+                "\($0.command.uppercased())\($0.key.map { " `\($0)`" } ?? ""): request \(NumberFormatting.bytes(Double($0.requestBytes))), "
+                    + "reply \(NumberFormatting.bytes(Double($0.replyBytes))) (threshold \(NumberFormatting.bytes(t.bigValueBytes)))"
             },
             recommendation: "Split big values (hash fields, chunks) or read them partially (GETRANGE, HSCAN, LRANGE with bounds); "
                 + "a multi-MB reply stalls every other client while it is written.",

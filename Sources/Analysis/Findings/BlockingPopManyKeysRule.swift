@@ -1,3 +1,4 @@
+import Formatting
 /// Blocking pops that name many keys: Redis checks every named key on each call and, when they are all empty,
 /// registers the client on each one, so CPU grows with keys × calls (GitLab's sidekiq fleet: 234 queues per BRPOP).
 public struct BlockingPopManyKeysRule: FindingRule {
@@ -14,21 +15,21 @@ public struct BlockingPopManyKeysRule: FindingRule {
         let critical = Double(b.maxKeysPerCall) >= t.blockingPopKeysCritical
         let dominant = heavy.max { ($0.calls, $0.keys) < ($1.calls, $1.keys) }!
         var evidence = [
-            "\(FindingText.count(heavyCalls)) of \(FindingText.count(b.calls)) blocking pops name ≥ \(FindingText.decimal(t.blockingPopKeysWarning, 0)) keys "
-                + "(most often \(dominant.keys) keys, from \(FindingText.count(dominant.clients)) connections; threshold "
-                + "\(FindingText.decimal(t.blockingPopKeysWarning, 0)), critical at \(FindingText.decimal(t.blockingPopKeysCritical, 0)))",
-            "keys scanned: \(FindingText.count(b.keysScanned)) in all, \(FindingText.decimal(b.keysPerCall, 1)) per call, "
-                + "\(FindingText.count(Int(b.keysScannedPerSecond)))/s",
+            "\(NumberFormatting.grouped(heavyCalls)) of \(NumberFormatting.grouped(b.calls)) blocking pops name ≥ \(NumberFormatting.decimal(t.blockingPopKeysWarning, 0)) keys "
+                + "(most often \(dominant.keys) keys, from \(NumberFormatting.grouped(dominant.clients)) connections; threshold "
+                + "\(NumberFormatting.decimal(t.blockingPopKeysWarning, 0)), critical at \(NumberFormatting.decimal(t.blockingPopKeysCritical, 0)))",
+            "keys scanned: \(NumberFormatting.grouped(b.keysScanned)) in all, \(NumberFormatting.decimal(b.keysPerCall, 1)) per call, "
+                + "\(NumberFormatting.grouped(Int(b.keysScannedPerSecond)))/s",
         ]
         if b.served + b.timedOut > 0 {
-            evidence.append("\(FindingText.percent(Double(b.timedOut), of: Double(b.served + b.timedOut))) of answered calls timed out on "
-                            + "empty queues (\(FindingText.count(b.timedOut)) of \(FindingText.count(b.served + b.timedOut))); "
-                            + "\(FindingText.count(b.keysScannedByTimedOut)) keys were scanned for nothing")
+            evidence.append("\(NumberFormatting.percent(Double(b.timedOut), of: Double(b.served + b.timedOut))) of answered calls timed out on "
+                            + "empty queues (\(NumberFormatting.grouped(b.timedOut)) of \(NumberFormatting.grouped(b.served + b.timedOut))); "
+                            + "\(NumberFormatting.grouped(b.keysScannedByTimedOut)) keys were scanned for nothing")
         }
         return Finding(
             id: Self.id, severity: critical ? .critical : .warning,
-            title: "Blocking pops name \(dominant.keys) keys per call: Redis scans \(FindingText.count(Int(b.keysScannedPerSecond))) keys/s "
-                + "to serve \(FindingText.decimal(b.callsPerSecond, 1)) pops/s",
+            title: "Blocking pops name \(dominant.keys) keys per call: Redis scans \(NumberFormatting.grouped(Int(b.keysScannedPerSecond))) keys/s "
+                + "to serve \(NumberFormatting.decimal(b.callsPerSecond, 1)) pops/s",
             evidence: evidence,
             recommendation: "Have each worker listen on few queues: route queues to dedicated workers (one queue per worker or shard), "
                 + "or pass each BRPOP a random sample of the queues (e.g. 10%) so that together the workers still cover them all; "

@@ -1,3 +1,4 @@
+import Formatting
 /// The capture itself is damaged: numbers below are partial, and by how much is stated.
 public struct CaptureQualityRule: FindingRule {
     public static let id = "capture-quality"
@@ -7,18 +8,18 @@ public struct CaptureQualityRule: FindingRule {
         let q = report.quality
         var evidence: [String] = []
         if q.truncated { evidence.append("the capture file is truncated: \(q.truncationMessage ?? "")") }
-        if q.gaps > 0 { evidence.append("\(FindingText.count(q.gaps)) gaps: \(FindingText.bytes(Double(q.bytesLostInGaps))) missing from TCP streams") }
-        if q.snaplenCutBytes > 0 { evidence.append("\(FindingText.bytes(Double(q.snaplenCutBytes))) cut by the snapshot length: capture with `-s 0`") }
-        if let drops = q.packetsSkipped["droppedByKernel"], drops > 0 { evidence.append("\(FindingText.count(drops)) packets dropped by the kernel") }
+        if q.gaps > 0 { evidence.append("\(NumberFormatting.grouped(q.gaps)) gaps: \(NumberFormatting.bytes(Double(q.bytesLostInGaps))) missing from TCP streams") }
+        if q.snaplenCutBytes > 0 { evidence.append("\(NumberFormatting.bytes(Double(q.snaplenCutBytes))) cut by the snapshot length: capture with `-s 0`") }
+        if let drops = q.packetsSkipped["droppedByKernel"], drops > 0 { evidence.append("\(NumberFormatting.grouped(drops)) packets dropped by the kernel") }
         let commands = max(report.totals.commands, 1)
         let lost = q.commandsLostInGaps + q.unpairedReplies
         if Double(lost) * 100 / Double(commands) >= t.captureLossPercent {
-            evidence.append("\(FindingText.count(q.commandsLostInGaps)) commands lost in gaps and \(FindingText.count(q.unpairedReplies)) "
-                            + "unpaired replies (\(FindingText.percent(Double(lost), of: Double(commands))) of commands; threshold "
-                            + "\(FindingText.decimal(t.captureLossPercent, 1))%)")
+            evidence.append("\(NumberFormatting.grouped(q.commandsLostInGaps)) commands lost in gaps and \(NumberFormatting.grouped(q.unpairedReplies)) "
+                            + "unpaired replies (\(NumberFormatting.percent(Double(lost), of: Double(commands))) of commands; threshold "
+                            + "\(NumberFormatting.decimal(t.captureLossPercent, 1))%)")
         }
         if q.notRedisConnections > 0 {
-            evidence.append("\(FindingText.count(q.notRedisConnections)) connections on the Redis port are not RESP (TLS or another protocol)")
+            evidence.append("\(NumberFormatting.grouped(q.notRedisConnections)) connections on the Redis port are not RESP (TLS or another protocol)")
         }
         guard !evidence.isEmpty else { return nil }
         let severe = q.truncated || q.gaps > 0 || q.snaplenCutBytes > 0 || (q.packetsSkipped["droppedByKernel"] ?? 0) > 0

@@ -1,3 +1,4 @@
+import Formatting
 /// A new connection for (almost) every request: each pays a TCP handshake, the setup commands (AUTH, SELECT, HELLO,
 /// CLIENT SETNAME...) and Redis's per-client allocation, typically a client or pool created per request
 /// (redis-py `Sentinel.master_for` called in the request path).
@@ -16,25 +17,25 @@ public struct ConnectionChurnRule: FindingRule {
         let setup = c.setupCommands
         let setupShare = (setup?.share ?? 0) * 100
         var evidence = [
-            "\(FindingText.count(c.opened)) connections opened (\(FindingText.decimal(c.openedPerSecondAverage, 1))/s) for "
-                + "\(FindingText.count(commands)) commands (\(FindingText.decimal(report.totals.commandsPerSecond, 1))/s): "
-                + "\(FindingText.decimal(per100, 1)) connections per 100 commands (threshold \(FindingText.decimal(t.churnConnectionsPer100Commands, 0)))",
-            "\(FindingText.decimal(shortShare, 0))% of the connections opened and closed in the capture lasted under "
-                + "\(FindingText.decimal(short?.thresholdSeconds ?? 1, 0)) s (threshold \(FindingText.decimal(t.churnShortLivedPercent, 0))%)",
+            "\(NumberFormatting.grouped(c.opened)) connections opened (\(NumberFormatting.decimal(c.openedPerSecondAverage, 1))/s) for "
+                + "\(NumberFormatting.grouped(commands)) commands (\(NumberFormatting.decimal(report.totals.commandsPerSecond, 1))/s): "
+                + "\(NumberFormatting.decimal(per100, 1)) connections per 100 commands (threshold \(NumberFormatting.decimal(t.churnConnectionsPer100Commands, 0)))",
+            "\(NumberFormatting.decimal(shortShare, 0))% of the connections opened and closed in the capture lasted under "
+                + "\(NumberFormatting.decimal(short?.thresholdSeconds ?? 1, 0)) s (threshold \(NumberFormatting.decimal(t.churnShortLivedPercent, 0))%)",
         ]
         if let life = c.lifetimeSeconds, life.count > 0, let per = c.commandsPerConnection {
-            evidence.append("median lifetime \(FindingText.micros(life.p50 * 1e6)), median \(FindingText.decimal(per.p50, 0)) commands per connection")
+            evidence.append("median lifetime \(NumberFormatting.micros(life.p50 * 1e6)), median \(NumberFormatting.decimal(per.p50, 0)) commands per connection")
         }
         if let setup, setup.total > 0 {
             let names = setup.byCommand.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
-                .map { "\($0.key) \(FindingText.count($0.value))" }.joined(separator: ", ")
-            evidence.append("setup commands are \(FindingText.decimal(setupShare, 0))% of all commands (\(names))")
+                .map { "\($0.key) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
+            evidence.append("setup commands are \(NumberFormatting.decimal(setupShare, 0))% of all commands (\(names))")
         }
         let critical = per100 >= 3 * t.churnConnectionsPer100Commands || setupShare >= 30
         return Finding(
             id: Self.id, severity: critical ? .critical : .warning,
-            title: "A new connection every \(FindingText.decimal(100 / per100, 1)) commands: clients connect per request "
-                + "(\(FindingText.decimal(c.openedPerSecondAverage, 0)) connections/s)",
+            title: "A new connection every \(NumberFormatting.decimal(100 / per100, 1)) commands: clients connect per request "
+                + "(\(NumberFormatting.decimal(c.openedPerSecondAverage, 0)) connections/s)",
             evidence: evidence,
             recommendation: "Create the Redis client (and its connection pool) once per process and reuse it across requests; with "
                 + "Sentinel, call `master_for` once and keep the returned client rather than calling it per request. "

@@ -1,3 +1,4 @@
+import Formatting
 /// Concurrent connections keep climbing through the capture: a pool without a bound, or connections that are
 /// never returned (the cluster client whose connection count exploded under load).
 public struct ConnectionGrowthRule: FindingRule {
@@ -17,21 +18,21 @@ public struct ConnectionGrowthRule: FindingRule {
         let peakIndex = series.firstIndex(of: series.max() ?? 0) ?? 0
         guard peakIndex >= series.count / 2 else { return nil }
         var evidence = [
-            "concurrent connections \(FindingText.count(start)) at the start → \(FindingText.count(end)) at the end of "
-                + "\(FindingText.count(series.count)) s (×\(FindingText.decimal(Double(end) / Double(max(1, start)), 1)); threshold "
-                + "×\(FindingText.decimal(t.growthRatio, 1)) and ≥ \(FindingText.decimal(t.growthMinConnections, 0)))",
-            "\(FindingText.count(c.opened)) opened and \(FindingText.count(c.closed)) closed during the capture; peak \(FindingText.count(c.peakConcurrent))",
+            "concurrent connections \(NumberFormatting.grouped(start)) at the start → \(NumberFormatting.grouped(end)) at the end of "
+                + "\(NumberFormatting.grouped(series.count)) s (×\(NumberFormatting.decimal(Double(end) / Double(max(1, start)), 1)); threshold "
+                + "×\(NumberFormatting.decimal(t.growthRatio, 1)) and ≥ \(NumberFormatting.decimal(t.growthMinConnections, 0)))",
+            "\(NumberFormatting.grouped(c.opened)) opened and \(NumberFormatting.grouped(c.closed)) closed during the capture; peak \(NumberFormatting.grouped(c.peakConcurrent))",
         ]
         if let u = c.utilisation, u.connections > 0 {
-            evidence.append("connections were busy only \(FindingText.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
+            evidence.append("connections were busy only \(NumberFormatting.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
                             + "while others sat idle")
         }
         if c.byServer.count > 1 {
-            evidence.append("per server: " + c.byServer.prefix(6).map { "\($0.address) \(FindingText.count($0.connections))" }.joined(separator: ", "))
+            evidence.append("per server: " + c.byServer.prefix(6).map { "\($0.address) \(NumberFormatting.grouped($0.connections))" }.joined(separator: ", "))
         }
         return Finding(
             id: Self.id, severity: Double(end) >= 2 * t.growthRatio * Double(max(1, start)) ? .critical : .warning,
-            title: "Connections keep growing: \(FindingText.count(start)) → \(FindingText.count(end)) concurrent during the capture",
+            title: "Connections keep growing: \(NumberFormatting.grouped(start)) → \(NumberFormatting.grouped(end)) concurrent during the capture",
             evidence: evidence,
             recommendation: "Bound the client's pool (max_connections per node) and make callers wait for a free connection (with a "
                 + "timeout and retry) instead of opening more; share one pool per process; make sure connections are released "

@@ -1,3 +1,4 @@
+import Formatting
 /// A noticeable share of replies are errors: NOSCRIPT after a failover, MOVED/ASK storms, WRONGTYPE bugs, OOM...
 public struct ErrorRateRule: FindingRule {
     public static let id = "error-rate"
@@ -25,15 +26,15 @@ public struct ErrorRateRule: FindingRule {
         guard Double(errors) >= t.errorRateMinErrors, share >= t.errorRatePercent else { return nil }
         let top = report.errorsByPrefix.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         let byCommand = report.commands.filter { $0.errors > 0 }.sorted { ($0.errors, $1.name) > ($1.errors, $0.name) }.prefix(3)
-            .map { "\($0.name.uppercased()) \(FindingText.count($0.errors))" }
-        var evidence = ["\(FindingText.count(errors)) error replies of \(FindingText.count(replies)) (\(FindingText.percent(Double(errors), of: Double(replies))); "
-                        + "threshold \(FindingText.decimal(t.errorRatePercent, 1))%): "
-                        + top.prefix(4).map { "\($0.key) \(FindingText.count($0.value))" }.joined(separator: ", ")]
+            .map { "\($0.name.uppercased()) \(NumberFormatting.grouped($0.errors))" }
+        var evidence = ["\(NumberFormatting.grouped(errors)) error replies of \(NumberFormatting.grouped(replies)) (\(NumberFormatting.percent(Double(errors), of: Double(replies))); "
+                        + "threshold \(NumberFormatting.decimal(t.errorRatePercent, 1))%): "
+                        + top.prefix(4).map { "\($0.key) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")]
         if !byCommand.isEmpty { evidence.append("from " + byCommand.joined(separator: ", ")) }
         let first = top.first?.key ?? "ERR"
         return Finding(
             id: Self.id, severity: share >= 10 ? .critical : .warning,
-            title: "\(FindingText.percent(Double(errors), of: Double(replies))) of replies are errors, mostly \(first)",
+            title: "\(NumberFormatting.percent(Double(errors), of: Double(replies))) of replies are errors, mostly \(first)",
             evidence: evidence,
             recommendation: Self.advice[first].map { "\(first): \($0)." } ?? "Look at the commands that fail (table Errors) and at the client's error handling.",
             metrics: ["errors": Double(errors), "sharePercent": share])

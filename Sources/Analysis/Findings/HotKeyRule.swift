@@ -1,3 +1,4 @@
+import Formatting
 /// One key takes most of the traffic: in a cluster its slot's node is the bottleneck; anywhere it is a contention point.
 public struct HotKeyRule: FindingRule {
     public static let id = "hot-key"
@@ -10,9 +11,9 @@ public struct HotKeyRule: FindingRule {
         guard share >= t.hotKeySharePercent else { return nil }
         return Finding(
             id: Self.id, severity: .info,
-            title: "One key, `\(top.key)`, takes \(FindingText.percent(Double(top.calls), of: Double(keys.commandsWithKeys))) of keyed commands",
-            evidence: ["\(FindingText.count(top.calls)) of \(FindingText.count(keys.commandsWithKeys)) commands with a key "
-                       + "(threshold \(FindingText.decimal(t.hotKeySharePercent, 0))%)"],
+            title: "One key, `\(top.key)`, takes \(NumberFormatting.percent(Double(top.calls), of: Double(keys.commandsWithKeys))) of keyed commands",
+            evidence: ["\(NumberFormatting.grouped(top.calls)) of \(NumberFormatting.grouped(keys.commandsWithKeys)) commands with a key "
+                       + "(threshold \(NumberFormatting.decimal(t.hotKeySharePercent, 0))%)"],
             recommendation: "Expected for a single work queue; otherwise spread the load (shard the key, cache it client-side with "
                 + "CLIENT TRACKING), since one key lives on one node and is served by one thread.",
             metrics: ["sharePercent": share, "calls": Double(top.calls)])

@@ -1,3 +1,4 @@
+import Formatting
 /// SCAN/KEYS/SMEMBERS/HGETALL... repeated at a request rate: each walks a whole collection or the keyspace, so
 /// the cost of a request grows with the data.
 public struct KeyspaceScanRule: FindingRule {
@@ -19,12 +20,12 @@ public struct KeyspaceScanRule: FindingRule {
         let total = walking.reduce(0) { $0 + $1.calls }
         let rate = walking.reduce(0) { $0 + $1.perSecond }
         guard rate >= t.keyspaceScansPerSecond, total >= 10 else { return nil }
-        let list = walking.prefix(4).map { "\($0.command.uppercased()) \(FindingText.count($0.calls))" }
+        let list = walking.prefix(4).map { "\($0.command.uppercased()) \(NumberFormatting.grouped($0.calls))" }
         let scans = walking.filter { $0.command == "scan" || $0.command == "keys" }.reduce(0) { $0 + $1.calls }
-        var evidence = ["\(list.joined(separator: ", ")) — \(FindingText.decimal(rate, 1))/s from "
-                        + "\(FindingText.count(keys.fullKeyspaceConnections)) connections (threshold: \(FindingText.decimal(t.keyspaceScansPerSecond, 0))/s)"]
+        var evidence = ["\(list.joined(separator: ", ")) — \(NumberFormatting.decimal(rate, 1))/s from "
+                        + "\(NumberFormatting.grouped(keys.fullKeyspaceConnections)) connections (threshold: \(NumberFormatting.decimal(t.keyspaceScansPerSecond, 0))/s)"]
         if scans > 0, let get = bytesByCommand["get"], get.calls >= scans {
-            evidence.append("\(FindingText.count(get.calls)) GETs beside \(FindingText.count(scans)) SCAN/KEYS calls: the pattern of a "
+            evidence.append("\(NumberFormatting.grouped(get.calls)) GETs beside \(NumberFormatting.grouped(scans)) SCAN/KEYS calls: the pattern of a "
                             + "handler that walks the keyspace and reads each key to find the ones it wants")
         }
         return Finding(

@@ -1,3 +1,4 @@
+import Formatting
 /// Every connection of a fixed pool in use back to back while the server answers quickly: the bottleneck is the
 /// client's pool, where requests wait for a free connection (redis-py BlockingConnectionPool under gevent).
 ///
@@ -22,22 +23,22 @@ public struct PoolSaturationRule: FindingRule {
               ConnectionGrowthRule().evaluate(report, t) == nil else { return nil }
         let service = latency.allMicros
         var evidence = [
-            "\(u.connections) connections were in use \(FindingText.decimal(share, 0))% of the time from their first request to "
-                + "their last reply (median connection \(FindingText.decimal(inUse.p50 * 100, 0))%; no pause over "
-                + "\(FindingText.decimal(u.pauseThresholdMillis, 0)) ms counts as use; threshold \(FindingText.decimal(t.poolBusyPercent, 0))%)",
-            "server service time stays low: p50 \(FindingText.micros(service.p50)), p99 \(FindingText.micros(service.p99)) "
-                + "(threshold p50 ≤ \(FindingText.micros(t.poolMaxServiceMicros)))",
+            "\(u.connections) connections were in use \(NumberFormatting.decimal(share, 0))% of the time from their first request to "
+                + "their last reply (median connection \(NumberFormatting.decimal(inUse.p50 * 100, 0))%; no pause over "
+                + "\(NumberFormatting.decimal(u.pauseThresholdMillis, 0)) ms counts as use; threshold \(NumberFormatting.decimal(t.poolBusyPercent, 0))%)",
+            "server service time stays low: p50 \(NumberFormatting.micros(service.p50)), p99 \(NumberFormatting.micros(service.p99)) "
+                + "(threshold p50 ≤ \(NumberFormatting.micros(t.poolMaxServiceMicros)))",
         ]
         if let gap = u.idleGapMicros, gap.count > 0 {
-            evidence.append("between a reply and the connection's next request: p50 \(FindingText.micros(gap.p50)), p99 "
-                            + "\(FindingText.micros(gap.p99)) — time spent in the client handing the connection on, not in Redis")
+            evidence.append("between a reply and the connection's next request: p50 \(NumberFormatting.micros(gap.p50)), p99 "
+                            + "\(NumberFormatting.micros(gap.p99)) — time spent in the client handing the connection on, not in Redis")
         }
-        evidence.append("never more than \(FindingText.count(c.peakConcurrent)) connections at once; "
-                        + "\(FindingText.decimal(report.totals.commandsPerSecond, 0)) commands/s, one at a time per connection")
+        evidence.append("never more than \(NumberFormatting.grouped(c.peakConcurrent)) connections at once; "
+                        + "\(NumberFormatting.decimal(report.totals.commandsPerSecond, 0)) commands/s, one at a time per connection")
         return Finding(
             id: Self.id, severity: .warning,
             title: "Connection pool saturated: \(c.peakConcurrent) connections in use back to back while Redis answers in "
-                + FindingText.micros(service.p50),
+                + NumberFormatting.micros(service.p50),
             evidence: evidence,
             recommendation: "Requests wait in the client for a free connection, not in Redis. Raise the pool size (max_connections) "
                 + "or lower the client's concurrency; pipeline the commands of one request; with gevent, give redis-py's "

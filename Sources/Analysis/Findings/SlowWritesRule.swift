@@ -1,3 +1,4 @@
+import Formatting
 /// Writes much slower than reads on the same server: the reply of a write waits for something reads do not —
 /// `appendfsync always` (an fsync per write), a slow disk, or replication waits.
 public struct SlowWritesRule: FindingRule {
@@ -11,12 +12,12 @@ public struct SlowWritesRule: FindingRule {
         let ratio = writes / reads
         return Finding(
             id: Self.id, severity: ratio >= 4 * t.slowWritesRatio ? .critical : .warning,
-            title: "Writes take \(FindingText.decimal(ratio, 0))× longer than reads — every write waits on the disk",
+            title: "Writes take \(NumberFormatting.decimal(ratio, 0))× longer than reads — every write waits on the disk",
             evidence: [
-                "write p50 \(FindingText.micros(writes)), p99 \(FindingText.micros(latency.writesMicros.p99)) over "
-                    + "\(FindingText.count(latency.writesMicros.count)) writes; read p50 \(FindingText.micros(latency.readsMicros.p50)) over "
-                    + "\(FindingText.count(latency.readsMicros.count)) reads (threshold: ×\(FindingText.decimal(t.slowWritesRatio, 0)) and ≥ "
-                    + "\(FindingText.micros(t.slowWritesMinMicros)))",
+                "write p50 \(NumberFormatting.micros(writes)), p99 \(NumberFormatting.micros(latency.writesMicros.p99)) over "
+                    + "\(NumberFormatting.grouped(latency.writesMicros.count)) writes; read p50 \(NumberFormatting.micros(latency.readsMicros.p50)) over "
+                    + "\(NumberFormatting.grouped(latency.readsMicros.count)) reads (threshold: ×\(NumberFormatting.decimal(t.slowWritesRatio, 0)) and ≥ "
+                    + "\(NumberFormatting.micros(t.slowWritesMinMicros)))",
                 "the server replies to a write only after it is durable: with `appendfsync always` that is one fsync per write "
                     + "(redis-server's own commandstats `usec` does not show it; the wire does)",
             ],

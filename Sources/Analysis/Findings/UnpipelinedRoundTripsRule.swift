@@ -1,3 +1,4 @@
+import Formatting
 /// Commands sent one network round trip at a time: the client waits a round trip per command where a pipeline,
 /// MGET/MSET or a script would send them together. Seen either as a high rate of lone commands, or as chains of
 /// them: each sent right after the previous reply on the same connection (a loop of single commands per request).
@@ -15,23 +16,23 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
         guard byRate || byChains else { return nil }
         let p50 = latency.allMicros.p50
         var evidence = [
-            "\(FindingText.count(latency.roundTrips)) of \(FindingText.count(report.totals.commands)) commands were sent with nothing else "
-                + "in flight on their connection (\(FindingText.count(Int(latency.roundTripsPerSecond)))/s; threshold "
-                + "\(FindingText.decimal(t.roundTripSharePercent, 0))% at ≥ \(FindingText.count(Int(t.roundTripsPerSecond)))/s); "
+            "\(NumberFormatting.grouped(latency.roundTrips)) of \(NumberFormatting.grouped(report.totals.commands)) commands were sent with nothing else "
+                + "in flight on their connection (\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s; threshold "
+                + "\(NumberFormatting.decimal(t.roundTripSharePercent, 0))% at ≥ \(NumberFormatting.grouped(Int(t.roundTripsPerSecond)))/s); "
                 + "deepest pipeline \(latency.maxPipelineDepth)",
         ]
         if latency.roundTripChains > 0 {
-            evidence.append("\(FindingText.count(latency.chainedRoundTrips)) commands (\(FindingText.decimal(chainedShare, 0))%) were each sent "
-                            + "within \(FindingText.micros(latency.chainGapMicros)) of the previous reply on their connection, in "
-                            + "\(FindingText.count(latency.roundTripChains)) chains of \(FindingText.decimal(latency.meanRoundTripChain, 1)) "
-                            + "on average (longest \(FindingText.count(latency.longestRoundTripChain)); threshold "
-                            + "\(FindingText.decimal(t.chainedRoundTripPercent, 0))% in chains of ≥ \(FindingText.decimal(t.roundTripChainLength, 0)))")
+            evidence.append("\(NumberFormatting.grouped(latency.chainedRoundTrips)) commands (\(NumberFormatting.decimal(chainedShare, 0))%) were each sent "
+                            + "within \(NumberFormatting.micros(latency.chainGapMicros)) of the previous reply on their connection, in "
+                            + "\(NumberFormatting.grouped(latency.roundTripChains)) chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 1)) "
+                            + "on average (longest \(NumberFormatting.grouped(latency.longestRoundTripChain)); threshold "
+                            + "\(NumberFormatting.decimal(t.chainedRoundTripPercent, 0))% in chains of ≥ \(NumberFormatting.decimal(t.roundTripChainLength, 0)))")
         }
-        evidence.append("each costs at least a network round trip plus \(FindingText.micros(p50)) (median service time seen here)")
+        evidence.append("each costs at least a network round trip plus \(NumberFormatting.micros(p50)) (median service time seen here)")
         let title = byChains
-            ? "Commands sent one round trip at a time in chains of \(FindingText.decimal(latency.meanRoundTripChain, 0)) (no pipelining)"
-            : "\(FindingText.percent(Double(latency.roundTrips), of: commands)) of commands wait a full round trip each "
-                + "(\(FindingText.count(Int(latency.roundTripsPerSecond)))/s, no pipelining)"
+            ? "Commands sent one round trip at a time in chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 0)) (no pipelining)"
+            : "\(NumberFormatting.percent(Double(latency.roundTrips), of: commands)) of commands wait a full round trip each "
+                + "(\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s, no pipelining)"
         return Finding(
             id: Self.id, severity: .warning, title: title, evidence: evidence,
             recommendation: "Batch the commands of one request: a pipeline (redis-py `pipeline(transaction=False)`), MGET/MSET/HMGET, "

@@ -56,14 +56,18 @@ public struct MarkdownStructure: Sendable, Equatable {
             if depth > 0, let block = Self.leafBlock(content) { note("\(block) inside a list item or quote", line) }
             if let expected = columns {
                 let cells = Self.cells(line)
-                if cells.count != expected { note("table row of \(cells.count) cells under a header of \(expected)", line) }
+                if cells.count != expected {
+                    note("table row of \(cells.count) cells under a header of \(expected)", line)
+                }
                 for cell in cells { checkInline(cell, line, allowed) }
                 continue
             }
             if depth == 0, line.first == UInt8(ascii: "|"), index < lines.count, Self.isDelimiterRow(lines[index]) {
                 let header = Self.cells(line)
                 let delimiter = Self.cells(lines[index])
-                if delimiter.count != header.count { note("delimiter row of \(delimiter.count) cells under a header of \(header.count)", line) }
+                if delimiter.count != header.count {
+                    note("delimiter row of \(delimiter.count) cells under a header of \(header.count)", line)
+                }
                 for cell in header { checkInline(cell, line, allowed) }
                 columns = header.count
                 tables += 1
@@ -138,7 +142,9 @@ public struct MarkdownStructure: Sendable, Equatable {
     static func fence(_ line: some Collection<UInt8>) -> (mark: UInt8, length: Int, infoEmpty: Bool)? {
         let bytes = Array(line)
         let start = leadingSpaces(bytes[...], limit: 3)
-        guard start < bytes.count, bytes[start] == UInt8(ascii: "`") || bytes[start] == UInt8(ascii: "~") else { return nil }
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "`") || bytes[start] == UInt8(ascii: "~") else {
+            return nil
+        }
         let length = run(of: bytes[start], in: bytes, at: start)
         guard length >= 3 else { return nil }
         let info = bytes[(start + length)...]
@@ -169,7 +175,8 @@ public struct MarkdownStructure: Sendable, Equatable {
         let cells = cells(line)
         return !cells.isEmpty && cells.allSatisfy { cell in
             let trimmed = cell.filter { $0 != 0x20 && $0 != 0x09 }
-            return trimmed.contains(UInt8(ascii: "-")) && trimmed.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ":") }
+            return trimmed.contains(UInt8(ascii: "-"))
+                && trimmed.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ":") }
         }
     }
 
@@ -225,7 +232,8 @@ public struct MarkdownStructure: Sendable, Equatable {
     }
 
     static func isPunctuation(_ byte: UInt8) -> Bool {
-        (0x21...0x2F).contains(byte) || (0x3A...0x40).contains(byte) || (0x5B...0x60).contains(byte) || (0x7B...0x7E).contains(byte)
+        (0x21...0x2F).contains(byte) || (0x3A...0x40).contains(byte) || (0x5B...0x60).contains(byte)
+            || (0x7B...0x7E).contains(byte)
     }
 
     /// C0 controls, DEL, C1 controls, line and paragraph separators: none may reach a report.

@@ -26,7 +26,8 @@ public enum MarkdownText {
         guard let first = content.unicodeScalars.first, let last = content.unicodeScalars.last else { return "` `" }
         // Markdown strips one space from each end when both ends have one (so that a span can start or end with a
         // backtick); pad so that what it strips is the padding.
-        let pad = first == "`" || last == "`" || (first == " " && last == " " && content.unicodeScalars.contains { $0 != " " })
+        let pad = first == "`" || last == "`"
+            || (first == " " && last == " " && content.unicodeScalars.contains { $0 != " " })
         let fence = String(repeating: "`", count: longestRun + 1)
         return pad ? fence + " " + content + " " + fence : fence + content + fence
     }

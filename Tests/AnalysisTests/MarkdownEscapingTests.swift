@@ -57,7 +57,8 @@ import Testing
     @Test func ruleTextRewritesItsCodeSpansAndEscapesItsWords() {
         #expect(MarkdownText.ruleText("One key, `a|b`, takes 90% of keyed commands", inTable: true)
                 == "One key, `a\\|b`, takes 90% of keyed commands")
-        #expect(MarkdownText.ruleText("Capture with `tcpdump -s 0`; see max_connections") == "Capture with `tcpdump -s 0`; see max_connections")
+        #expect(MarkdownText.ruleText("Capture with `tcpdump -s 0`; see max_connections")
+                == "Capture with `tcpdump -s 0`; see max_connections")
         #expect(MarkdownText.ruleText("mostly <IMG/SRC=X>") == "mostly &lt;IMG/SRC=X&gt;")
         #expect(MarkdownText.ruleText("# BIG\n- ITEM `k`: request") == "\\# BIG\\n- ITEM `k`: request")
         // A key holding backticks splits the text differently; the result is still one line of balanced spans.
@@ -66,7 +67,8 @@ import Testing
 
     @Test func chartLabelsStayInsideTheirQuotesAndLine() {
         #expect(MarkdownText.chartLabel("client|reply") == "client|reply")
-        #expect(MarkdownText.chartLabel("x\"\n```\n# h <img> %%{init}%%") == "x'\\n```\\n#35; h #lt;img#gt; #37;#37;{init}#37;#37;")
+        #expect(MarkdownText.chartLabel("x\"\n```\n# h <img> %%{init}%%")
+                == "x'\\n```\\n#35; h #lt;img#gt; #37;#37;{init}#37;#37;")
     }
 
     /// Every hostile string, through every function, in the places the renderer puts them: a table cell, a list
@@ -149,7 +151,8 @@ import Testing
 
         static let hostile = Names(
             headingCommand: "nl\n## Injected heading", htmlCommand: "x` | <img src=x onerror=alert(1)>",
-            bigCommand: "# big\n- item | <b>", controlCommand: "cr\r\n# h\u{1b}[2J\u{202e}", clientName: "<script>alert(1)</script>\n# name",
+            bigCommand: "# big\n- item | <b>", controlCommand: "cr\r\n# h\u{1b}[2J\u{202e}",
+            clientName: "<script>alert(1)</script>\n# name",
             subcommand: "x|\n# sub <i>", hotKey: "a|b", queueKey: "q|`<img src=x>`", bigKey: "big|<b>key",
             errorCode: "<img/src=x>|`\u{1b}[31m")
     }
@@ -173,7 +176,8 @@ import Testing
         capture.exchange(&c, resp([names.bigCommand, String(repeating: "v", count: 1_000_100)]), "+OK\r\n")
         capture.exchange(&c, resp(["SET", names.bigKey, String(repeating: "v", count: 20_000)]), "+OK\r\n")
         capture.exchange(&c, resp(["LPUSH", names.queueKey, "job"]), ":1\r\n")
-        capture.exchange(&c, resp(["BRPOP", names.queueKey, "other", "0"]), "*2\r\n$\(names.queueKey.utf8.count)\r\n\(names.queueKey)\r\n$3\r\njob\r\n")
+        capture.exchange(&c, resp(["BRPOP", names.queueKey, "other", "0"]),
+                         "*2\r\n$\(names.queueKey.utf8.count)\r\n\(names.queueKey)\r\n$3\r\njob\r\n")
         // One request of 1,200 pipelined GETs of one key: a hot key.
         capture.send(&c, fromClient: true, String(repeating: resp(["GET", names.hotKey]), count: 1200))
         capture.send(&c, fromClient: false, String(repeating: "$-1\r\n", count: 1200))
@@ -204,7 +208,8 @@ import Testing
         // The capture reached every section that shows names.
         #expect(hostile.commands.contains { $0.name == "nl\n## injected heading" && !$0.known })
         #expect(hostile.errorsByPrefix.keys.contains(Names.hostile.errorCode))
-        #expect(Set(hostile.findings.map(\.id)).isSuperset(of: ["hot-key", "error-rate", "big-values"]), "\(hostile.findings.map(\.id))")
+        #expect(Set(hostile.findings.map(\.id)).isSuperset(of: ["hot-key", "error-rate", "big-values"]),
+                "\(hostile.findings.map(\.id))")
         #expect(hostile.queues?.first?.key == Names.hostile.queueKey)
         #expect(hostile.blockingPops?.servedByKey[Names.hostile.queueKey] == 1)
 

@@ -42,8 +42,8 @@ let options: AnalysisOptions = {
 }()
 
 let reportHeadings: Set<String> = [
-    "## Findings", "## Commands", "## Errors", "## Blocking pops", "## Queues", "## Connections", "## Keys and prefixes",
-    "## Latency and pipelining", "## Pushes and pub/sub messages", "## Capture quality",
+    "## Findings", "## Commands", "## Errors", "## Blocking pops", "## Queues", "## Connections",
+    "## Keys and prefixes", "## Latency and pipelining", "## Pushes and pub/sub messages", "## Capture quality",
 ]
 let diffHeadings: Set<String> = [
     "## Biggest changes", "## Findings", "## Throughput", "## Commands", "## Latency and pipelining", "## Connections",
@@ -66,9 +66,11 @@ func capture(_ names: [[UInt8]]) -> [UInt8] {
     pcap.exchange(resp([Array("CLIENT".utf8), subcommand]), Array("-ERR unknown subcommand\r\n".utf8))
     pcap.exchange(resp([Array("CONFIG".utf8), Array("GET".utf8), Array("maxmemory".utf8)]),
                   Array("*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n".utf8))
-    for _ in 0..<3 { pcap.exchange(resp([command, Array("arg".utf8)]), [UInt8(ascii: "-")] + error + Array(" oops\r\n".utf8)) }
-    pcap.exchange(resp([command, [UInt8](repeating: UInt8(ascii: "v"), count: 10_100)]), Array("+OK\r\n".utf8))
-    pcap.exchange(resp([Array("SET".utf8), key, [UInt8](repeating: UInt8(ascii: "v"), count: 200)]), Array("+OK\r\n".utf8))
+    let errorReply = [UInt8(ascii: "-")] + error + Array(" oops\r\n".utf8)
+    for _ in 0..<3 { pcap.exchange(resp([command, Array("arg".utf8)]), errorReply) }
+    func value(_ count: Int) -> [UInt8] { [UInt8](repeating: UInt8(ascii: "v"), count: count) }
+    pcap.exchange(resp([command, value(10_100)]), Array("+OK\r\n".utf8))
+    pcap.exchange(resp([Array("SET".utf8), key, value(200)]), Array("+OK\r\n".utf8))
     pcap.exchange(resp([Array("LPUSH".utf8), queue, Array("job".utf8)]), Array(":1\r\n".utf8))
     pcap.exchange(resp([Array("BRPOP".utf8), queue, Array("other".utf8), Array("0".utf8)]),
                   Array("*2\r\n$\(queue.count)\r\n".utf8) + queue + Array("\r\n$3\r\njob\r\n".utf8))
@@ -166,7 +168,8 @@ func replacingStrings(of report: AnalysisReport, with names: [String]) -> Analys
 }
 
 /// The crafted report over one harmless name: its sections, tables and charts are what a crafted report must keep.
-let craftedStructure = MarkdownStructure(MarkdownReportRenderer.render(replacingStrings(of: baseline, with: ["x"]), title: "fuzz"))
+let craftedStructure = MarkdownStructure(
+    MarkdownReportRenderer.render(replacingStrings(of: baseline, with: ["x"]), title: "fuzz"))
 
 /// Traps unless `markdown` is free of structure problems and its headings are the renderer's: `title` first, then
 /// only headings from `allowed`, each once. Returns the structure.
@@ -174,7 +177,8 @@ let craftedStructure = MarkdownStructure(MarkdownReportRenderer.render(replacing
 func check(_ markdown: String, _ what: String, headings allowed: Set<String>, title: String) -> MarkdownStructure {
     let structure = MarkdownStructure(markdown)
     if let problem = structure.problems.first { fatalError("\(what): \(problem)") }
-    for (i, heading) in structure.headings.enumerated() where i == 0 ? !heading.hasPrefix(title) : !allowed.contains(heading) {
+    for (i, heading) in structure.headings.enumerated()
+    where i == 0 ? !heading.hasPrefix(title) : !allowed.contains(heading) {
         fatalError("\(what): a heading the renderer did not write: \(heading.debugDescription)")
     }
     if structure.headings.count != Set(structure.headings).count { fatalError("\(what): a heading twice") }
@@ -203,7 +207,8 @@ let testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt = { data, 
               let decoded = try? JSONDecoder().decode(AnalysisReport.self, from: Data(json.utf8)) else {
             fatalError("the JSON report does not decode")
         }
-        if decoded.commands.map(\.name) != report.commands.map(\.name) || decoded.errorsByPrefix != report.errorsByPrefix {
+        if decoded.commands.map(\.name) != report.commands.map(\.name)
+            || decoded.errorsByPrefix != report.errorsByPrefix {
             fatalError("the JSON report changed a name")
         }
     }
@@ -218,7 +223,8 @@ let testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt = { data, 
         fatalError("crafted report: its sections, tables or charts differ from those over a harmless name")
     }
     checkCharts(crafted)
-    if let before = baselineDocument, let after = try? ReportDocument(report: crafted, label: texts.count > 6 ? texts[6] : "after") {
+    let label = texts.count > 6 ? texts[6] : "after"
+    if let before = baselineDocument, let after = try? ReportDocument(report: crafted, label: label) {
         check(MarkdownDiffRenderer.render(ReportDiff(before: before, after: after)), "diff", headings: diffHeadings,
               title: "# respcap diff — before → ")
     }

@@ -36,5 +36,12 @@ let package = Package(
             dependencies: ["FuzzSupport", .product(name: "RespcapLibraries", package: "respcap")],
             swiftSettings: settings
         ),
+        // Bytes as command names, keys, client names, error codes and labels -> a capture and a crafted report ->
+        // Markdown report and diff, whose structure must not change (MarkdownStructure).
+        .executableTarget(
+            name: "fuzz-markdown",
+            dependencies: ["FuzzSupport", .product(name: "RespcapLibraries", package: "respcap")],
+            swiftSettings: settings
+        ),
     ]
 )

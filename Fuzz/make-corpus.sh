@@ -4,12 +4,24 @@
 #   corpus-generated/pcap     whole capture files up to 256 KB (fuzz-pcap)
 #   corpus-generated/packets  single frames, prefixed by nothing (fuzz-packets)
 #   corpus-generated/resp     per-direction TCP payload streams, cut to 4 KB pieces (fuzz-resp)
+#   corpus-generated/markdown NUL-separated names (command, key, client, error code, subcommand, queue, label)
+#                             that once broke Markdown, or could (fuzz-markdown)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/corpus-generated"
 external="${RESPCAP_EXTERNAL_CAPTURES:-$here/../../shared/external-captures}"
 rm -rf "$out"
-mkdir -p "$out/pcap" "$out/packets" "$out/resp"
+mkdir -p "$out/pcap" "$out/packets" "$out/resp" "$out/markdown"
+
+# Markdown seeds need nothing but printf.
+seed=0
+for names in 'nl\n## Injected heading\0a|b\0<script>alert(1)</script>\0<img/src=x>\0x|\n# sub\0q|`x`\0label\n# h' \
+             'x` | <img src=x onerror=alert(1)>\0`\0``\0ERR\0- item\0***\0<!--' \
+             'cr\r\n# h\033[2J\0 both \0\342\200\256rtl\0\377\376\0    code\0---\0&amp;' \
+             'get\0key:1\0worker\0MOVED\0setname\0queue:1\0before.json'; do
+    printf "$names" > "$out/markdown/seed-$seed"
+    seed=$((seed + 1))
+done
 
 captures=("$here"/../fixtures/*.pcap)
 if [ -d "$external" ]; then
@@ -103,4 +115,4 @@ for path in paths:
         for i in range(0, min(len(data), 16 << 10), 4096):
             save("resp", bytes(data[i:i + 4096]))
 PY
-for d in pcap packets resp; do echo "$d: $(ls "$out/$d" | wc -l) files"; done
+for d in pcap packets resp markdown; do echo "$d: $(ls "$out/$d" | wc -l) files"; done

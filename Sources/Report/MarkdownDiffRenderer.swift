@@ -6,7 +6,7 @@ import Analysis
 public enum MarkdownDiffRenderer {
     public static func render(_ diff: ReportDiff) -> String {
         var out = MarkdownWriter()
-        out.line("# respcap diff — \(MarkdownWriter.escape(diff.before.label)) → \(MarkdownWriter.escape(diff.after.label))")
+        out.line("# respcap diff — \(MarkdownText.text(diff.before.label)) → \(MarkdownText.text(diff.after.label))")
         out.blank()
         side("Before", diff.before, into: &out)
         side("After", diff.after, into: &out)
@@ -24,8 +24,12 @@ public enum MarkdownDiffRenderer {
             out.line("No change beyond ×\(NumberFormatting.fixed(ReportDiff.headlineFactor, 1)) either way; the tables below hold the small ones.")
         } else {
             for headline in diff.headlines {
-                let text = MarkdownWriter.escape(headline.text)
-                out.line(headline.kind.hasPrefix("finding") ? "- **\(text)**" : "- \(text)")
+                // A finding's headline quotes its title, which a rule wrote with names in code spans.
+                if headline.kind.hasPrefix("finding") {
+                    out.line("- **\(MarkdownText.ruleText(headline.text))**")
+                } else {
+                    out.line("- \(MarkdownText.text(headline.text))")
+                }
             }
         }
         out.blank()
@@ -41,7 +45,7 @@ public enum MarkdownDiffRenderer {
         }
         metricTable("Errors", diff.errors, into: &out)
         metricTable("Capture quality", diff.quality, into: &out)
-        out.line("<sub>\(diff.generator) · ratios are after ÷ before; rates are per second of each capture</sub>")
+        out.line("<sub>\(MarkdownText.text(diff.generator)) · ratios are after ÷ before; rates are per second of each capture</sub>")
         return out.text
     }
 
@@ -53,8 +57,8 @@ public enum MarkdownDiffRenderer {
         }
         parts.append("\(NumberFormatting.grouped(s.commands)) commands (\(NumberFormatting.rate(s.commandsPerSecond))/s)")
         parts.append("\(NumberFormatting.grouped(s.connections)) " + (s.connections == 1 ? "connection" : "connections"))
-        parts.append("quality: \(MarkdownWriter.escape(s.verdict))")
-        out.line("**\(name):** `\(MarkdownWriter.escapeCode(s.label))` — " + parts.joined(separator: " · ") + "  ")
+        parts.append("quality: \(MarkdownText.text(s.verdict))")
+        out.line("**\(name):** \(MarkdownText.code(s.label)) — " + parts.joined(separator: " · ") + "  ")
     }
 
     static func findings(_ f: ReportDiff.FindingChanges, into out: inout MarkdownWriter) {
@@ -65,12 +69,14 @@ public enum MarkdownDiffRenderer {
             out.blank()
             return
         }
+        func id(_ id: String) -> String { MarkdownText.code(id, inTable: true) }
+        func title(_ title: String) -> String { MarkdownText.ruleText(title, inTable: true) }
         var rows: [[String]] = []
-        for r in f.raised { rows.append(["raised", "`\(r.id)`", "–", r.severity, MarkdownWriter.escape(r.title)]) }
-        for r in f.cleared { rows.append(["cleared", "`\(r.id)`", r.severity, "–", MarkdownWriter.escape(r.title)]) }
+        for r in f.raised { rows.append(["raised", id(r.id), "–", MarkdownText.text(r.severity), title(r.title)]) }
+        for r in f.cleared { rows.append(["cleared", id(r.id), MarkdownText.text(r.severity), "–", title(r.title)]) }
         for p in f.persisting {
-            rows.append([p.before.severity == p.after.severity ? "still present" : "severity changed", "`\(p.id)`",
-                         p.before.severity, p.after.severity, MarkdownWriter.escape(p.after.title)])
+            rows.append([p.before.severity == p.after.severity ? "still present" : "severity changed", id(p.id),
+                         MarkdownText.text(p.before.severity), MarkdownText.text(p.after.severity), title(p.after.title)])
         }
         out.table(header: ["", "finding", "before", "after", "title (after, or before when cleared)"],
                   alignRight: [false, false, false, false, false], rows: rows)
@@ -86,7 +92,7 @@ public enum MarkdownDiffRenderer {
             return
         }
         let rows = diff.commands.map { c -> [String] in
-            var name = "`\(MarkdownWriter.escapeCode(c.name))`"
+            var name = MarkdownText.code(c.name, inTable: true)
             if c.blocking { name += " (wait)" }
             return [name, value(c.calls.before, c.calls), value(c.calls.after, c.calls),
                     value(c.perSecond.before, c.perSecond), value(c.perSecond.after, c.perSecond), ratio(c.perSecond),
@@ -109,7 +115,7 @@ public enum MarkdownDiffRenderer {
             out.blank()
         }
         let rows = metrics.map { m in
-            [MarkdownWriter.escape(m.label), value(m.before, m), value(m.after, m), ratio(m)]
+            [MarkdownText.text(m.label), value(m.before, m), value(m.after, m), ratio(m)]
         }
         out.table(header: ["what", "before", "after", "ratio"], alignRight: [false, true, true, true], rows: rows)
         out.blank()

@@ -9,7 +9,7 @@ extension MarkdownReportRenderer {
         out.line("## Blocking pops")
         out.blank()
         let commands = b.byCommand.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-            .map { "`\($0.key)` \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
+            .map { "\(MarkdownText.code($0.key)) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
         out.line("\(NumberFormatting.grouped(b.calls)) calls (\(commands)) from \(NumberFormatting.grouped(b.clients)) connections, "
                  + "\(NumberFormatting.rate(b.callsPerSecond))/s. They named \(NumberFormatting.grouped(b.keysScanned)) keys in all "
                  + "(**\(NumberFormatting.fixed(b.keysPerCall, 1)) per call**, at most \(NumberFormatting.grouped(b.maxKeysPerCall)); "
@@ -58,7 +58,7 @@ extension MarkdownReportRenderer {
         if !b.servedByKey.isEmpty {
             let top = b.servedByKey.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             out.line("Pops served by key" + (b.servedByKeyApproximate ? " (top-k estimate)" : "") + ": "
-                     + top.prefix(10).map { "`\(MarkdownWriter.escapeCode($0.key))` \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
+                     + top.prefix(10).map { "\(MarkdownText.code($0.key)) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
                      + (top.count > 10 ? ", and \(top.count - 10) more keys" : "") + ".")
             out.blank()
         }

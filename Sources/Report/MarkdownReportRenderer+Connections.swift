@@ -31,7 +31,7 @@ extension MarkdownReportRenderer {
         }
         if let setup = c.setupCommands, setup.total > 0 {
             let names = setup.byCommand.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-                .map { "`\($0.key)` \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
+                .map { "\(MarkdownText.code($0.key)) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
             lines.append("Setup and check commands: \(NumberFormatting.grouped(setup.total)) (\(NumberFormatting.fixed(setup.share * 100, 1))% of "
                          + "all commands, \(NumberFormatting.fixed(setup.perConnection, 1)) per connection): \(names).")
         }
@@ -49,8 +49,8 @@ extension MarkdownReportRenderer {
         concurrencyChart(report, into: &out)
         if c.byClient.count > 1 || c.byServer.count > 1 {
             var rows: [[String]] = []
-            for group in c.byServer where c.byServer.count > 1 { rows.append(["server " + group.address] + groupCells(group)) }
-            for group in c.byClient.prefix(10) where c.byClient.count > 1 { rows.append(["client " + group.address] + groupCells(group)) }
+            for group in c.byServer where c.byServer.count > 1 { rows.append(["server " + MarkdownText.text(group.address)] + groupCells(group)) }
+            for group in c.byClient.prefix(10) where c.byClient.count > 1 { rows.append(["client " + MarkdownText.text(group.address)] + groupCells(group)) }
             out.table(header: ["", "connections", "opened", "commands", "peak concurrent", "short-lived"],
                       alignRight: [false, true, true, true, true, true], rows: rows)
             out.blank()
@@ -61,7 +61,7 @@ extension MarkdownReportRenderer {
     static func closeKindText(_ kind: String) -> String {
         let how = kind.hasPrefix("reset") ? "RST" : "FIN"
         let side = kind.split(separator: "By").last.map { $0.lowercased() } ?? ""
-        return "\(how) by \(side)"
+        return "\(how) by \(MarkdownText.text(side))"
     }
 
     private static func groupCells(_ g: ClientConnections) -> [String] {

@@ -12,9 +12,10 @@ extension MarkdownReportRenderer {
             return
         }
         for finding in report.findings {
-            out.line("**\(finding.severity.rawValue.uppercased()) \(finding.id) — \(MarkdownWriter.escape(finding.title))**")
-            for line in finding.evidence { out.line("- \(line)") }
-            out.line("- Recommendation: \(finding.recommendation)")
+            // Rules quote names from the capture in their texts, so every text is escaped like one.
+            out.line("**\(finding.severity.rawValue.uppercased()) \(MarkdownText.text(finding.id)) — \(MarkdownText.ruleText(finding.title))**")
+            for line in finding.evidence { out.line("- \(MarkdownText.ruleText(line))") }
+            out.line("- Recommendation: \(MarkdownText.ruleText(finding.recommendation))")
             out.blank()
         }
     }

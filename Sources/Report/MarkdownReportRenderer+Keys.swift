@@ -17,7 +17,7 @@ extension MarkdownReportRenderer {
         out.blank()
         if !k.fullKeyspaceCommands.isEmpty {
             let parts = k.fullKeyspaceCommands.map {
-                "`\($0.command)` \(NumberFormatting.grouped($0.calls)) (\(NumberFormatting.rate($0.perSecond))/s)"
+                "\(MarkdownText.code($0.command)) \(NumberFormatting.grouped($0.calls)) (\(NumberFormatting.rate($0.perSecond))/s)"
             }
             out.line("Commands that walk a collection or the keyspace: " + parts.joined(separator: ", ")
                      + " — from \(NumberFormatting.grouped(k.fullKeyspaceConnections)) connections.")
@@ -25,7 +25,7 @@ extension MarkdownReportRenderer {
         }
         func rows(_ counts: [KeyCount], total: Int) -> [[String]] {
             counts.prefix(10).map {
-                ["`\(MarkdownWriter.escapeCode($0.key))`", NumberFormatting.grouped($0.calls) + ($0.error > 0 ? " ±\($0.error)" : ""),
+                [MarkdownText.code($0.key, inTable: true), NumberFormatting.grouped($0.calls) + ($0.error > 0 ? " ±\($0.error)" : ""),
                  NumberFormatting.percent($0.calls, of: total), NumberFormatting.bytes($0.bytes)]
             }
         }
@@ -44,8 +44,9 @@ extension MarkdownReportRenderer {
             out.blank()
             out.table(header: ["command", "request", "reply", "client", "key"], alignRight: [false, true, true, false, false],
                       rows: k.biggest.prefix(5).map {
-                          ["`\($0.command)`", NumberFormatting.bytes(Int64($0.requestBytes)), NumberFormatting.bytes(Int64($0.replyBytes)),
-                           $0.client, $0.key.map { "`\(MarkdownWriter.escapeCode($0))`" } ?? ""]
+                          [MarkdownText.code($0.command, inTable: true), NumberFormatting.bytes(Int64($0.requestBytes)),
+                           NumberFormatting.bytes(Int64($0.replyBytes)), MarkdownText.text($0.client),
+                           $0.key.map { MarkdownText.code($0, inTable: true) } ?? ""]
                       })
             out.blank()
         }

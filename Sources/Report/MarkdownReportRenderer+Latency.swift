@@ -41,7 +41,7 @@ extension MarkdownReportRenderer {
             out.blank()
             out.table(header: ["command", "latency", "client", "at", "req", "reply"], alignRight: [false, true, false, false, true, true],
                       rows: l.slowest.prefix(5).map {
-                          ["`\($0.command)`", NumberFormatting.micros($0.latencyMicros), $0.client,
+                          [MarkdownText.code($0.command, inTable: true), NumberFormatting.micros($0.latencyMicros), MarkdownText.text($0.client),
                            displayTime($0.timestamp), NumberFormatting.bytes(Int64($0.requestBytes)), NumberFormatting.bytes(Int64($0.replyBytes))]
                       })
             out.blank()

@@ -18,7 +18,7 @@ extension MarkdownReportRenderer {
         if let prefixes = report.queuePrefixes, prefixes.count > 1 || (prefixes.first?.keys ?? 0) > 1 {
             out.table(header: ["prefix", "keys"] + header, alignRight: [false] + Array(repeating: true, count: 7),
                       rows: prefixes.prefix(10).map {
-                          [ "`\(MarkdownWriter.escapeCode($0.prefix))`", NumberFormatting.grouped($0.keys)]
+                          [MarkdownText.code($0.prefix, inTable: true), NumberFormatting.grouped($0.keys)]
                               + row("", pushCommands: $0.pushCommands, pushed: $0.elementsPushed, popCommands: $0.popCommands,
                                     emptyPops: $0.emptyPops, popped: $0.elementsPopped, length: $0.lastLength).dropFirst()
                       })
@@ -26,11 +26,15 @@ extension MarkdownReportRenderer {
         }
         out.table(header: ["key"] + header, alignRight: [false] + Array(repeating: true, count: 6),
                   rows: queues.prefix(15).map {
-                      row("`\(MarkdownWriter.escapeCode($0.key))`" + ($0.type == "stream" ? " (stream)" : ""),
+                      row(MarkdownText.code($0.key, inTable: true) + ($0.type == "stream" ? " (stream)" : ""),
                           pushCommands: $0.pushCommands, pushed: $0.elementsPushed, popCommands: $0.popCommands,
                           emptyPops: $0.emptyPops, popped: $0.elementsPopped, length: $0.lastLength)
                   })
-        if queues.count > 15 { out.line("… and \(queues.count - 15) more keys in the JSON report.") }
+        if queues.count > 15 {
+            // After a blank line: a line right under a table is one more row of it.
+            out.blank()
+            out.line("… and \(queues.count - 15) more keys in the JSON report.")
+        }
         out.blank()
     }
 }

@@ -27,7 +27,7 @@ public enum MarkdownReportRenderer {
     static func header(_ report: AnalysisReport, title: String?, into out: inout MarkdownWriter) {
         let c = report.capture
         let name = title ?? (c.files.isEmpty ? "capture" : c.files.map(baseName).joined(separator: ", "))
-        out.line("# respcap report — \(name)")
+        out.line("# respcap report — \(MarkdownText.text(name))")
         out.blank()
         var first: [String] = []
         first.append("\(NumberFormatting.captureDuration(c)) captured")
@@ -37,12 +37,12 @@ public enum MarkdownReportRenderer {
         first.append(NumberFormatting.bytes(c.bytes))
         first.append("\(NumberFormatting.grouped(c.packets)) packets")
         first.append((c.ports.count == 1 ? "port " : "ports ") + c.ports.map(String.init).joined(separator: ","))
-        if let filter = c.filter { first.append("filter `\(filter)`") }
+        if let filter = c.filter { first.append("filter " + MarkdownText.code(filter)) }
         out.line(first.joined(separator: " · "))
         var second: [String] = []
         let servers = c.servers
         if servers.count == 1 {
-            second.append("1 server (\(servers[0]))")
+            second.append("1 server (\(MarkdownText.text(servers[0])))")
         } else {
             second.append("\(servers.count) servers")
         }
@@ -53,14 +53,14 @@ public enum MarkdownReportRenderer {
         out.line(second.joined(separator: " · "))
         let q = report.quality
         // An unusable capture's reason can quote the user's --filter.
-        out.line("Capture quality: \(MarkdownWriter.escape(q.verdict)) (\(q.gaps) gaps, \(NumberFormatting.grouped(q.unpairedReplies)) unpaired replies, "
+        out.line("Capture quality: \(MarkdownText.text(q.verdict)) (\(q.gaps) gaps, \(NumberFormatting.grouped(q.unpairedReplies)) unpaired replies, "
                  + "\(NumberFormatting.grouped(q.parseErrors)) parse errors)")
         out.blank()
     }
 
     static func warnings(_ report: AnalysisReport, into out: inout MarkdownWriter) {
         guard !report.warnings.isEmpty else { return }
-        for warning in report.warnings { out.line("> **Warning:** \(MarkdownWriter.escape(warning))") }
+        for warning in report.warnings { out.line("> **Warning:** \(MarkdownText.text(warning))") }
         out.blank()
     }
 
@@ -80,7 +80,7 @@ public enum MarkdownReportRenderer {
         out.blank()
         var rows: [[String]] = []
         for c in report.commands {
-            var name = "`\(c.name)`"
+            var name = MarkdownText.code(c.name, inTable: true)
             if !c.known { name += " (unknown)" }
             var row = [name, NumberFormatting.grouped(c.calls), NumberFormatting.percent(c.calls, of: total),
                        NumberFormatting.grouped(c.errors), NumberFormatting.bytes(c.requestBytes),
@@ -112,7 +112,7 @@ public enum MarkdownReportRenderer {
                 if c.noReply > 0 { parts.append("\(NumberFormatting.grouped(c.noReply)) sent with replies off (CLIENT REPLY)") }
                 if c.unanswered > 0 { parts.append("\(NumberFormatting.grouped(c.unanswered)) unanswered when the connection or capture ended") }
                 if c.lostInGap > 0 { parts.append("\(NumberFormatting.grouped(c.lostInGap)) lost in capture gaps") }
-                out.line("- `\(c.name)`: " + parts.joined(separator: "; "))
+                out.line("- \(MarkdownText.code(c.name)): " + parts.joined(separator: "; "))
             }
         }
         out.blank()
@@ -130,9 +130,9 @@ public enum MarkdownReportRenderer {
         out.line("## Errors")
         out.blank()
         let rows = report.errorsByPrefix.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-            .map { ["`\($0.key)`", NumberFormatting.grouped($0.value)] }
+            .map { [MarkdownText.code($0.key, inTable: true), NumberFormatting.grouped($0.value)] }
         out.table(header: ["error code", "replies"], alignRight: [false, true], rows: rows)
-        let byCommand = report.commands.filter { $0.errors > 0 }.map { "`\($0.name)` \(NumberFormatting.grouped($0.errors))" }
+        let byCommand = report.commands.filter { $0.errors > 0 }.map { "\(MarkdownText.code($0.name)) \(NumberFormatting.grouped($0.errors))" }
         if !byCommand.isEmpty {
             out.blank()
             out.line("By command: " + byCommand.joined(separator: ", "))
@@ -159,7 +159,7 @@ public enum MarkdownReportRenderer {
         out.line("## Pushes and pub/sub messages")
         out.blank()
         let kinds = p.byKind.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-            .map { "\($0.key) \(NumberFormatting.grouped($0.value))" }
+            .map { "\(MarkdownText.text($0.key)) \(NumberFormatting.grouped($0.value))" }
         out.line("\(NumberFormatting.grouped(p.total)) server messages that are not replies (\(NumberFormatting.bytes(p.bytes))): "
                  + kinds.joined(separator: ", "))
         out.blank()
@@ -169,7 +169,7 @@ public enum MarkdownReportRenderer {
         let q = report.quality
         out.line("## Capture quality")
         out.blank()
-        out.line("Verdict: **\(MarkdownWriter.escape(q.verdict))**")
+        out.line("Verdict: **\(MarkdownText.text(q.verdict))**")
         out.blank()
         var rows: [[String]] = [
             ["TCP segments on Redis ports", NumberFormatting.grouped(q.tcpSegments)],
@@ -192,13 +192,13 @@ public enum MarkdownReportRenderer {
         if q.connectionsEvicted > 0 { rows.append(["connections evicted (tracking limit)", NumberFormatting.grouped(q.connectionsEvicted)]) }
         if q.pendingOverflows > 0 { rows.append(["commands dropped (pending limit)", NumberFormatting.grouped(q.pendingOverflows)]) }
         for (reason, count) in q.packetsSkipped.sorted(by: { $0.key < $1.key }) {
-            rows.append(["packets skipped: \(reason)", NumberFormatting.grouped(count)])
+            rows.append(["packets skipped: \(MarkdownText.text(reason))", NumberFormatting.grouped(count)])
         }
         if !q.parseErrorsByCode.isEmpty {
             rows.append(["parse errors by kind", q.parseErrorsByCode.sorted { $0.key < $1.key }
-                .map { "\($0.key) \($0.value)" }.joined(separator: ", ")])
+                .map { "\(MarkdownText.text($0.key)) \($0.value)" }.joined(separator: ", ")])
         }
-        if q.truncated { rows.append(["capture file truncated", MarkdownWriter.escape(q.truncationMessage ?? "yes")]) }
+        if q.truncated { rows.append(["capture file truncated", MarkdownText.text(q.truncationMessage ?? "yes")]) }
         if q.interrupted == true { rows.append(["reading interrupted (^C or SIGTERM)", "yes"]) }
         out.table(header: ["what", "count"], alignRight: [false, true], rows: rows)
         out.blank()
@@ -209,7 +209,7 @@ public enum MarkdownReportRenderer {
             out.table(header: ["at", "connection", "direction", "bytes lost", "after commands"],
                       alignRight: [false, false, false, true, true],
                       rows: q.gapDetails.prefix(10).map {
-                          [displayTime($0.timestamp), "\($0.client) → \($0.server)", $0.direction,
+                          [displayTime($0.timestamp), "\(MarkdownText.text($0.client)) → \(MarkdownText.text($0.server))", MarkdownText.text($0.direction),
                            NumberFormatting.grouped($0.bytesLost), NumberFormatting.grouped($0.commandsBefore)]
                       })
             out.blank()
@@ -219,8 +219,8 @@ public enum MarkdownReportRenderer {
             out.blank()
             out.table(header: ["limit", "value", "where", "count", "effect"], alignRight: [false, true, false, true, false],
                       rows: limitsHit.map {
-                          ["`\($0.limit)`", NumberFormatting.grouped($0.value), $0.scope, NumberFormatting.grouped($0.count),
-                           MarkdownWriter.escape($0.effect)]
+                          [MarkdownText.code($0.limit, inTable: true), NumberFormatting.grouped($0.value), MarkdownText.text($0.scope),
+                           NumberFormatting.grouped($0.count), MarkdownText.text($0.effect)]
                       })
             out.blank()
         }
@@ -229,11 +229,13 @@ public enum MarkdownReportRenderer {
             out.blank()
             out.table(header: ["at", "connection", "what", "detail"], alignRight: [false, false, false, false],
                       rows: q.events.prefix(10).map {
-                          [displayTime($0.timestamp), "\($0.client) → \($0.server)", $0.kind, MarkdownWriter.escape($0.detail)]
+                          [displayTime($0.timestamp), "\(MarkdownText.text($0.client)) → \(MarkdownText.text($0.server))", MarkdownText.text($0.kind),
+                           MarkdownText.text($0.detail)]
                       })
             out.blank()
         }
-        out.line("<sub>respcap \(report.generator.version) · command table from \(report.generator.commandTable)</sub>")
+        out.line("<sub>respcap \(MarkdownText.text(report.generator.version)) · command table from "
+                 + "\(MarkdownText.text(report.generator.commandTable))</sub>")
     }
 
     // MARK: - Helpers
@@ -243,10 +245,11 @@ public enum MarkdownReportRenderer {
         return path.split(separator: "/").last.map(String.init) ?? path
     }
 
-    /// "2026-11-21T06:45:02.123456Z" -> "2026-11-21 06:45:02" (or the time alone).
+    /// "2026-11-21T06:45:02.123456Z" -> "2026-11-21 06:45:02" (or the time alone), escaped: a merged or compared
+    /// report's times are whatever its JSON says.
     static func displayTime(_ iso: String, timeOnly: Bool = false) -> String {
         let date = iso.prefix(10)
         let time = iso.dropFirst(11).prefix(8)
-        return timeOnly ? String(time) : "\(date) \(time)"
+        return MarkdownText.text(timeOnly ? String(time) : "\(date) \(time)")
     }
 }

@@ -1,4 +1,5 @@
-/// Accumulates Markdown text; tables are padded so they also read well as plain text.
+/// Accumulates Markdown text; tables are padded so they also read well as plain text. Cells and lines are written as
+/// given: text that is not the renderer's own goes through `MarkdownText` first.
 struct MarkdownWriter {
     private(set) var text = ""
 
@@ -25,23 +26,5 @@ struct MarkdownWriter {
             return alignRight[i] ? " " + dashes.dropLast() + ": " : " " + dashes + " "
         }.joined(separator: "|") + "|")
         for row in rows { line(format(row)) }
-    }
-
-    /// Text from the capture inside a code span: backticks and line breaks cannot end it early.
-    static func escapeCode(_ s: String) -> String {
-        String(s.map { $0 == "`" ? "'" : ($0 == "\n" || $0 == "\r" || $0 == "|" ? "?" : $0) })
-    }
-
-    /// Escapes text that comes from the capture so it cannot break the Markdown around it.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "|", "*", "_", "`", "<", ">", "[", "]", "\\": out.append("\\"); out.append(ch)
-            case "\n", "\r": out.append(" ")
-            default: out.append(ch)
-            }
-        }
-        return out
     }
 }

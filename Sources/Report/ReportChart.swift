@@ -113,7 +113,8 @@ public struct ReportChart: Sendable, Equatable {
         }
         var lines = ["```mermaid", "xychart-beta"]
         if let title { lines.append("    title \"\(title)\"") }
-        let labels = xLabels.map { quoteLabels ? "\"" + String($0.map { $0 == "\"" ? "'" : $0 }) + "\"" : $0 }.joined(separator: ", ")
+        let labels = xLabels.map { quoteLabels ? "\"" + MarkdownText.chartLabel($0) + "\"" : MarkdownText.chartLabel($0) }
+            .joined(separator: ", ")
         lines.append("    x-axis " + (xTitle.map { "\"\($0)\" " } ?? "") + "[\(labels)]")
         lines.append("    y-axis \"\(yTitle)\"")
         if let bars { lines.append("    bar [\(values(bars))]") }

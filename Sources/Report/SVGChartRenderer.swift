@@ -105,15 +105,20 @@ public enum SVGChartRenderer {
         return value == value.rounded() ? NumberFormatting.grouped(Int64(value)) : NumberFormatting.fixed(value, value < 1 ? 2 : 1)
     }
 
+    /// XML text and attribute values; control characters (which XML 1.0 forbids or would fold) shown as escapes.
     static func escape(_ text: String) -> String {
         var out = ""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            if let escaped = VisibleText.escape(scalar) {
+                out += escaped
+                continue
+            }
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            default: out.append(character)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

@@ -66,7 +66,7 @@ extension LiveCaptureTests {
         }
         // What was checked really carried the commands: the report and events name them, the status line ran,
         // and the raw capture holds the passwords (so their absence above is redaction, not missing traffic).
-        #expect(report.contains("`auth`") && report.contains("`acl|setuser`") && report.contains("`migrate`"))
+        #expect(report.contains("`auth`") && report.contains("`acl\\|setuser`") && report.contains("`migrate`"))
         #expect(events.contains(#""command":"config|set""#) || events.contains(#""command": "config|set""#))
         #expect(scrape.contains(#"respcap_commands_total{command="auth"} 40"#))
         #expect(result.stderr.contains("cmd/s") || result.stderr.contains("commands"), "status lines: \(result.stderr)")

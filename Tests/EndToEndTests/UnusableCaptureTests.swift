@@ -101,7 +101,7 @@ import Testing
         let filter = "tcp[13] & 2 != 0 and len > 10000"
         let r = try E2E.run(["analyze", "--filter", filter, "fixtures/unpipelined.pcap"])
         #expect(r.status == 6)
-        #expect(r.stdout.contains("Capture quality: unusable: --filter 'tcp\\[13\\] & 2 != 0 and len \\> 10000' kept none of"),
+        #expect(r.stdout.contains("Capture quality: unusable: --filter 'tcp\\[13\\] &amp; 2 != 0 and len &gt; 10000' kept none of"),
                 "\(r.stdout.prefix(600))")
     }
 

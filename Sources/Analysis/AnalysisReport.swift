@@ -10,6 +10,10 @@ public struct AnalysisReport: Codable, Sendable {
     public var totals = Totals()
     public var commands: [CommandSummary] = []
     public var errorsByPrefix: [String: Int] = [:]
+    /// Error replies that are normal client behaviour (handshake probes an older server refuses, script-cache
+    /// misses followed by a load), by command and code: included in `errorsByPrefix`, left out of the `error-rate`
+    /// finding. Nil when there were none.
+    public var benignErrors: [BenignErrorSummary]?
     public var connections = ConnectionSummary()
     public var pushes = PushSummary()
     /// BRPOP, BLPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN/MAX, BLMPOP, BZMPOP (nil when the capture has none).

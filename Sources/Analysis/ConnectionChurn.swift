@@ -73,7 +73,7 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     /// Commands a client sends to set a connection up (or to check it), not to do work.
     static let setupCommandNames: Set<String> = [
-        "auth", "hello", "select", "client|setname", "client|setinfo", "client|id", "client|tracking", "ping",
+        "auth", "hello", "select", "client|setname", "client|setinfo", "client|maint_notifications", "client|id", "client|tracking", "ping",
         "script|load", "function|load", "readonly", "readwrite", "cluster|slots", "cluster|shards", "cluster|nodes",
         "cluster|info", "command", "command|docs", "command|count", "command|info", "info", "echo",
     ]

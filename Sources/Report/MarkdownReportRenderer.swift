@@ -136,6 +136,17 @@ public enum MarkdownReportRenderer {
             out.blank()
             out.line("By command: " + byCommand.joined(separator: ", "))
         }
+        if let benign = report.benignErrors, !benign.isEmpty {
+            out.blank()
+            let total = benign.reduce(0) { $0 + $1.count }
+            out.line("Expected errors, not counted by the error-rate finding (\(NumberFormatting.grouped(total)) "
+                     + (total == 1 ? "reply" : "replies") + "):")
+            out.blank()
+            for entry in benign {
+                out.line("- `\(MarkdownWriter.escapeCode(entry.command, inTable: false))` → `\(MarkdownWriter.escapeCode(entry.code))` "
+                         + "\(NumberFormatting.grouped(entry.count)) (\(MarkdownWriter.escape(entry.kind))): \(MarkdownWriter.escape(entry.why))")
+            }
+        }
         out.blank()
     }
 

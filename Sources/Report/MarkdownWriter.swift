@@ -27,9 +27,10 @@ struct MarkdownWriter {
         for row in rows { line(format(row)) }
     }
 
-    /// Text from the capture inside a code span: backticks and line breaks cannot end it early.
-    static func escapeCode(_ s: String) -> String {
-        String(s.map { $0 == "`" ? "'" : ($0 == "\n" || $0 == "\r" || $0 == "|" ? "?" : $0) })
+    /// Text from the capture inside a code span: backticks and line breaks cannot end it early, nor a `|` a table
+    /// cell (outside tables, `inTable: false` keeps it: `client|setinfo`).
+    static func escapeCode(_ s: String, inTable: Bool = true) -> String {
+        String(s.map { $0 == "`" ? "'" : ($0 == "\n" || $0 == "\r" || ($0 == "|" && inTable) ? "?" : $0) })
     }
 
     /// Escapes text that comes from the capture so it cannot break the Markdown around it.

@@ -153,6 +153,11 @@ extension ReportDiff {
             Metric(id: "errors.share", label: "commands answered with an error", unit: .share,
                    before: Self.share(b.totals.errorReplies, b.totals.commands), after: Self.share(a.totals.errorReplies, a.totals.commands)),
         ]
+        if b.benignErrors != nil || a.benignErrors != nil {
+            func benign(_ r: AnalysisReport) -> Double { Double((r.benignErrors ?? []).reduce(0) { $0 + $1.count }) }
+            errors.append(Metric(id: "errors.benignPerSecond", label: "expected error replies/s (handshake probes, script-cache misses)",
+                                 unit: .perSecond, before: rate(benign(b), db), after: rate(benign(a), da)))
+        }
         for prefix in Set(b.errorsByPrefix.keys).union(a.errorsByPrefix.keys).sorted() {
             errors.append(Metric(id: "errors.byPrefix.\(prefix)", label: "\(prefix) errors/s", unit: .perSecond,
                                  before: rate(Double(b.errorsByPrefix[prefix] ?? 0), db),

@@ -16,6 +16,15 @@ public struct AnalysisReport: Codable, Sendable {
     public var benignErrors: [BenignErrorSummary]?
     public var connections = ConnectionSummary()
     public var pushes = PushSummary()
+    /// Client libraries the connections declared (CLIENT SETINFO LIB-NAME/LIB-VER), most connections first; nil
+    /// when none did.
+    public var clientLibraries: [ClientLibrarySummary]?
+    /// Connections with commands that declared no library (set with `clientLibraries`).
+    public var connectionsWithoutClientLibrary: Int?
+    /// Client names (CLIENT SETNAME, HELLO SETNAME), most connections first, at most 50; nil when none was set.
+    public var clientNames: [ClientNameSummary]?
+    /// Connections whose client name is not in `clientNames` (too many distinct names); nil when all are listed.
+    public var connectionsWithNamesNotListed: Int?
     /// BRPOP, BLPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN/MAX, BLMPOP, BZMPOP (nil when the capture has none).
     public var blockingPops: BlockingPopSummary?
     /// Lists and streams used as queues, sorted by `elementsPushed`, and grouped by key prefix.

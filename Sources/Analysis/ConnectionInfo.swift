@@ -45,6 +45,7 @@ public final class ConnectionInfo {
     var churn = ConnectionChurn.ConnectionState()
     var roundTripChain = LatencyStats.RoundTripChain()
     var benignErrors = BenignErrorStats.ConnectionState()
+    var clientLibrary = ClientLibraryStats.ConnectionState()
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64, registry: CommandRegistry) {
         self.id = id

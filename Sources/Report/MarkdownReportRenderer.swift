@@ -14,6 +14,7 @@ public enum MarkdownReportRenderer {
         sectionQueues(report, into: &out)
         connections(report, into: &out)
         sectionConnections(report, into: &out)
+        sectionClients(report, into: &out)
         sectionKeys(report, into: &out)
         sectionLatency(report, into: &out)
         pushes(report, into: &out)

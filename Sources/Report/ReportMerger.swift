@@ -41,6 +41,7 @@ public struct ReportMerger: Sendable {
         merged.commands = mergeCommands(reports, notes: &notes)
 
         mergeConnections(reports, origin: origin, duration: duration, into: &merged, notes: &notes)
+        mergeClients(reports, into: &merged)
         for r in reports {
             merged.pushes.total += r.pushes.total
             merged.pushes.bytes += r.pushes.bytes

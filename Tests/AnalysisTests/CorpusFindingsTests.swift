@@ -23,10 +23,6 @@ import Testing
     /// Captures that raise a warning or critical finding their label neither expects nor tolerates, and why.
     static let falseAlarms: [String: String] = [
         "celery-healthy": "connection-growth: the pools open their connections in the first seconds and then stay level",
-        "redispy-connection-churn": "unpipelined-round-trips counts each connection's CLIENT SETINFO probes as a chain of round trips",
-        "redispy-hot-key": "slow-writes: the seeding writes wait behind each other in a 600-command pipeline",
-        "redispy-rate-limiter-hot-key": "slow-writes: the seeding writes wait behind each other in a deep pipeline",
-        "redispy-scan-in-request": "unpipelined-round-trips counts a SCAN cursor loop, whose every call needs the previous cursor",
     ]
 
     static func alarms(_ report: AnalysisReport) -> [Finding] {

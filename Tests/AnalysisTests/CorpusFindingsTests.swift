@@ -12,7 +12,6 @@ import Testing
     /// Captures whose expected findings are not raised yet, and why.
     static let missed: [String: String] = [
         "arq-pool-growth": "connection-growth compares the first and last tenth of the capture, and the pool closed before it ended",
-        "bullmq-queue-per-job": "connection-churn divides connections by all commands, most of them on the long-lived workers' connections",
         "redispy-big-values": "big-values starts at 1 MB; an 80 kB page per request is not flagged",
         "redispy-hot-key": "hot-key needs one key in half of the keyed commands; the flag key has about a third",
         "redispy-pool-growth": "connection-growth needs 4 seconds of capture; this one has 3",

@@ -16,6 +16,10 @@ public struct ConnectionGrowthRule: FindingRule {
         // Growth by steps that never recede: the running maximum is reached late.
         let peakIndex = series.firstIndex(of: series.max() ?? 0) ?? 0
         guard peakIndex >= series.count / 2 else { return nil }
+        // Still growing in the second half: a pool that reached its size early (clients starting up) and held it
+        // is sized, not growing.
+        let firstHalf = series.prefix(series.count / 2).max() ?? 0
+        guard end > firstHalf else { return nil }
         var evidence = [
             "concurrent connections \(FindingText.count(start)) at the start → \(FindingText.count(end)) at the end of "
                 + "\(FindingText.count(series.count)) s (×\(FindingText.decimal(Double(end) / Double(max(1, start)), 1)); threshold "

@@ -15,7 +15,6 @@ import Testing
         "redispy-big-values": "big-values starts at 1 MB; an 80 kB page per request is not flagged",
         "redispy-hot-key": "hot-key needs one key in half of the keyed commands; the flag key has about a third",
         "redispy-pool-growth": "connection-growth needs 4 seconds of capture; this one has 3",
-        "redispy-pool-saturation": "pool-saturation does not fire on 3 connections shared by 24 threads",
         "rq-producer-connection-churn": "connection-churn counts commands, and each short connection pipelines about 14 in a few round trips",
     ]
 

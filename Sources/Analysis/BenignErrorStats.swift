@@ -6,7 +6,8 @@ import RedisSemantics
 /// - A handshake probe refused by the server: a client announcing itself (CLIENT SETINFO, redis-py 5+), asking for
 ///   notifications (CLIENT MAINT_NOTIFICATIONS, redis-py 8) or for RESP3 (HELLO) while it sets a connection up,
 ///   before its first command that does work. Older servers answer `-ERR unknown subcommand`/`unknown command` and
-///   the client carries on without the feature.
+///   the client carries on without the feature. A refused HELLO counts only when the connection goes on (the client
+///   fell back to RESP2): one that ends there is a client that could not connect.
 /// - A script-cache miss: EVALSHA answered `NOSCRIPT` and followed on the same connection by SCRIPT LOAD or EVAL
 ///   (the script sent in full) among the first `loadWindow` commands the client sent after it read the error: the
 ///   client's normal fallback, taken at once.
@@ -20,7 +21,7 @@ public final class BenignErrorStats: TrafficAnalysis {
 
     /// What this analysis needs of each command id, looked up by name once per id.
     enum Role: UInt8 {
-        case notLookedUp, other, setup, probe, scriptBySHA, scriptInFull
+        case notLookedUp, other, setup, probe, protocolProbe, scriptBySHA, scriptInFull
     }
 
     /// Per-connection state, kept in `ConnectionInfo`.
@@ -33,6 +34,8 @@ public final class BenignErrorStats: TrafficAnalysis {
         var commandsLeft = 0
         /// When the latest NOSCRIPT reached the client: commands sent before it were in flight.
         var missSeenNanos: Int64 = 0
+        /// A refused HELLO, benign once the connection sends another command.
+        var refusedHello: Key?
     }
 
     struct Key: Hashable {
@@ -44,7 +47,7 @@ public final class BenignErrorStats: TrafficAnalysis {
     private var counts: [Key: Int] = [:]
 
     /// Commands refused by older servers while a client sets a connection up.
-    static let probeNames: Set<String> = ["client|setinfo", "client|maint_notifications", "hello"]
+    static let probeNames: Set<String> = ["client|setinfo", "client|maint_notifications"]
     /// Error codes a server gives a probe it does not know (NOPROTO: HELLO asked for a protocol it does not speak).
     static let probeCodes: Set<String> = ["ERR", "NOPROTO"]
     static let scriptBySHANames: Set<String> = ["evalsha", "evalsha_ro"]
@@ -56,11 +59,15 @@ public final class BenignErrorStats: TrafficAnalysis {
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         let role = self.role(of: record.command, registry: connection.registry)
+        if let hello = connection.benignErrors.refusedHello {
+            counts[hello, default: 0] += 1
+            connection.benignErrors.refusedHello = nil
+        }
         if connection.benignErrors.pendingMisses > 0 {
             settleMisses(on: connection, loaded: role == .scriptInFull,
                          inFlight: record.requestStartNanos < connection.benignErrors.missSeenNanos)
         }
-        if !connection.benignErrors.pastSetup && role != .setup && role != .probe {
+        if !connection.benignErrors.pastSetup && role != .setup && role != .probe && role != .protocolProbe {
             connection.benignErrors.pastSetup = true
         }
         guard record.errorCode.isSet, record.outcome == .replied else { return }
@@ -68,6 +75,9 @@ public final class BenignErrorStats: TrafficAnalysis {
         case .probe where !connection.benignErrors.pastSetup:
             guard let code = record.errorPrefix, Self.probeCodes.contains(code) else { return }
             counts[Key(command: record.command.rawValue, code: record.errorCode), default: 0] += 1
+        case .protocolProbe where !connection.benignErrors.pastSetup:
+            guard let code = record.errorPrefix, Self.probeCodes.contains(code) else { return }
+            connection.benignErrors.refusedHello = Key(command: record.command.rawValue, code: record.errorCode)
         case .scriptBySHA where record.errorPrefix == "NOSCRIPT":
             noteMiss(record.command, seenAt: record.replyStartNanos, on: connection)
         default:
@@ -128,6 +138,8 @@ public final class BenignErrorStats: TrafficAnalysis {
         let role: Role
         if Self.probeNames.contains(name) {
             role = .probe
+        } else if name == "hello" {
+            role = .protocolProbe
         } else if Self.scriptBySHANames.contains(name) {
             role = .scriptBySHA
         } else if Self.scriptInFullNames.contains(name) {

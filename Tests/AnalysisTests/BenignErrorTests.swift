@@ -64,6 +64,15 @@ import Testing
         #expect(!report.findings.contains { $0.id == "error-rate" })
     }
 
+    @Test func aRefusedHelloThatEndsTheConnectionIsAnError() throws {
+        // A client that cannot do without RESP3 gives up and reconnects: it never got to work.
+        let capture = Self.connections(12, setup: [(Self.command("HELLO", "3"), "-ERR unknown command 'HELLO'\r\n")], work: 0)
+        let report = try Self.analyze(capture)
+        #expect(report.errorsByPrefix == ["ERR": 12])
+        #expect(report.benignErrors == nil)
+        #expect(report.findings.contains { $0.id == "error-rate" })
+    }
+
     @Test func aProbeAfterWorkIsAnError() throws {
         // Sent after a command that does work, CLIENT SETINFO is not part of setting the connection up.
         var capture = SyntheticCapture()

@@ -10,8 +10,21 @@ public struct AnalysisReport: Codable, Sendable {
     public var totals = Totals()
     public var commands: [CommandSummary] = []
     public var errorsByPrefix: [String: Int] = [:]
+    /// Error replies that are normal client behaviour (handshake probes an older server refuses, script-cache
+    /// misses followed by a load), by command and code: included in `errorsByPrefix`, left out of the `error-rate`
+    /// finding. Nil when there were none.
+    public var benignErrors: [BenignErrorSummary]?
     public var connections = ConnectionSummary()
     public var pushes = PushSummary()
+    /// Client libraries the connections declared (CLIENT SETINFO LIB-NAME/LIB-VER), most connections first; nil
+    /// when none did.
+    public var clientLibraries: [ClientLibrarySummary]?
+    /// Connections with commands that declared no library (set with `clientLibraries`).
+    public var connectionsWithoutClientLibrary: Int?
+    /// Client names (CLIENT SETNAME, HELLO SETNAME), most connections first, at most 50; nil when none was set.
+    public var clientNames: [ClientNameSummary]?
+    /// Connections whose client name is not in `clientNames` (too many distinct names); nil when all are listed.
+    public var connectionsWithNamesNotListed: Int?
     /// BRPOP, BLPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN/MAX, BLMPOP, BZMPOP (nil when the capture has none).
     public var blockingPops: BlockingPopSummary?
     /// Lists and streams used as queues, sorted by `elementsPushed`, and grouped by key prefix.

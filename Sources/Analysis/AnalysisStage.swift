@@ -21,6 +21,8 @@ final class AnalysisStage {
     private let commandStats: CommandStats
     private let connectionStats: ConnectionStats
     private let pushStats: PushStats
+    private let benignErrorStats: BenignErrorStats
+    private let clientLibraryStats: ClientLibraryStats
     private let blockingPopStats: BlockingPopStats
     private let queueStats: QueueStats
     private let connectionChurn: ConnectionChurn
@@ -61,6 +63,8 @@ final class AnalysisStage {
         commandStats = CommandStats()
         connectionStats = ConnectionStats()
         pushStats = PushStats()
+        benignErrorStats = BenignErrorStats()
+        clientLibraryStats = ClientLibraryStats()
         // Key-count buckets follow the key limit; connection ids per bucket, ten times the client limit.
         blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, maxDistributionBuckets: options.maxTrackedKeys,
                                             maxClientsPerBucket: Self.saturatingTimesTen(options.maxTrackedClients), redactor: redactor)
@@ -69,7 +73,7 @@ final class AnalysisStage {
         keyStats = KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
         latencyStats = LatencyStats()
         extraAnalyses = extra
-        analyses = [commandStats, connectionStats, pushStats, blockingPopStats, queueStats, connectionChurn, keyStats,
+        analyses = [commandStats, connectionStats, pushStats, benignErrorStats, clientLibraryStats, blockingPopStats, queueStats, connectionChurn, keyStats,
                     latencyStats] + extra
     }
 
@@ -275,6 +279,8 @@ final class AnalysisStage {
         commandStats.command(record, on: info)
         connectionStats.command(record, on: info)
         pushStats.command(record, on: info)
+        benignErrorStats.command(record, on: info)
+        clientLibraryStats.command(record, on: info)
         blockingPopStats.command(record, on: info)
         queueStats.command(record, on: info)
         connectionChurn.command(record, on: info)

@@ -33,6 +33,8 @@ public final class ConnectionChurn: TrafficAnalysis {
     private var lifetimes = LatencyHistogram()
     private var commandsPerConnection = LatencyHistogram()
     private var shortLived = 0, fewCommands = 0
+    /// Short-lived connections that sent commands, and their commands: the work the churn paid its handshakes for.
+    private var shortLivedWithCommands = 0, shortLivedCommands = 0
     private var setupByCommand: [Int32: Int] = [:]
     private var setupTotal = 0
     private var allCommands = 0
@@ -73,7 +75,7 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     /// Commands a client sends to set a connection up (or to check it), not to do work.
     static let setupCommandNames: Set<String> = [
-        "auth", "hello", "select", "client|setname", "client|setinfo", "client|id", "client|tracking", "ping",
+        "auth", "hello", "select", "client|setname", "client|setinfo", "client|maint_notifications", "client|id", "client|tracking", "ping",
         "script|load", "function|load", "readonly", "readwrite", "cluster|slots", "cluster|shards", "cluster|nodes",
         "cluster|info", "command", "command|docs", "command|count", "command|info", "info", "echo",
     ]
@@ -170,7 +172,14 @@ public final class ConnectionChurn: TrafficAnalysis {
         if endedInCapture && connection.handshakeSeen {
             complete += 1
             lifetimes.record(nanos: observed)
-            if observed < shortLivedNanos { shortLived += 1; isShort = true }
+            if observed < shortLivedNanos {
+                shortLived += 1
+                isShort = true
+                if state.commands > 0 {
+                    shortLivedWithCommands += 1
+                    shortLivedCommands += state.commands
+                }
+            }
             if state.commands - state.setupCommands <= shortLivedMaxCommands { fewCommands += 1 }
         }
         if !state.blocking && state.commands > 0 && observed > 0 {
@@ -271,7 +280,8 @@ public final class ConnectionChurn: TrafficAnalysis {
             count: shortLived, share: complete > 0 ? Self.round3(Double(shortLived) / Double(complete)) : 0,
             thresholdSeconds: Double(shortLivedNanos) / 1e9, fewCommands: fewCommands,
             fewCommandsShare: complete > 0 ? Self.round3(Double(fewCommands) / Double(complete)) : 0,
-            maxCommands: shortLivedMaxCommands, ofConnections: complete)
+            maxCommands: shortLivedMaxCommands, ofConnections: complete, withCommands: shortLivedWithCommands,
+            commands: shortLivedCommands)
         var byCommand: [String: Int] = [:]
         for (id, count) in setupByCommand { byCommand[context.registry.name(of: CommandID(rawValue: id))] = count }
         let connectionsSeen = summary.total
@@ -321,7 +331,12 @@ public struct ShortLivedConnections: Codable, Sendable, Equatable {
     public var maxCommands: Int
     /// Connections whose whole life is in the capture (handshake and close seen): the base of the shares.
     public var ofConnections: Int
+    /// Of the short-lived connections, those that sent at least one command, and all their commands (setup ones
+    /// included); nil in older reports.
+    public var withCommands: Int?
+    public var commands: Int?
 }
+
 
 public struct SetupCommands: Codable, Sendable, Equatable {
     /// AUTH, HELLO, SELECT, CLIENT SETNAME/SETINFO, PING, SCRIPT LOAD, READONLY, CLUSTER SLOTS...: commands that

@@ -44,6 +44,8 @@ public final class ConnectionInfo {
     /// in a dictionary by connection id: two hash lookups fewer per command for each.
     var churn = ConnectionChurn.ConnectionState()
     var roundTripChain = LatencyStats.RoundTripChain()
+    var benignErrors = BenignErrorStats.ConnectionState()
+    var clientLibrary = ClientLibraryStats.ConnectionState()
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64, registry: CommandRegistry) {
         self.id = id

@@ -12,6 +12,8 @@ public final class LatencyStats: TrafficAnalysis {
     private var all = LatencyHistogram()
     private var reads = LatencyHistogram()
     private var writes = LatencyHistogram()
+    private var readService = LatencyHistogram()
+    private var writeService = LatencyHistogram()
     private var logBuckets = [Int](repeating: 0, count: LatencyStats.bucketBounds.count + 1)
     private var slowest: [SlowCommand] = []
     private var slowestThreshold: Int64 = 0
@@ -39,6 +41,12 @@ public final class LatencyStats: TrafficAnalysis {
     struct RoundTripChain {
         var lastReplyEnd: Int64 = 0
         var length = 0
+        /// The end of the connection's latest reply of any kind: the server answers in order, so it could not start
+        /// on the next reply before it.
+        var serviceClock: Int64 = 0
+        /// An open MULTI: its own service time and whether it queued a write (it is served with its EXEC).
+        var transactionService: Int64?
+        var transactionWrites = false
     }
     private var chainedRoundTrips = 0
     private var chains = 0
@@ -62,11 +70,48 @@ public final class LatencyStats: TrafficAnalysis {
         longestChain = max(longestChain, length)
     }
 
+    /// How a command takes part in chains of round trips, looked up by name once per command id.
+    enum ChainRole: UInt8 {
+        case notLookedUp, independent, setup, keyspaceCursor, collectionCursor, multi, exec, discard
+    }
+    private var chainRoles: [ChainRole] = []
+
+    private func chainRole(of id: CommandID, registry: CommandRegistry) -> ChainRole {
+        let index = Int(id.rawValue)
+        if index < chainRoles.count, chainRoles[index] != .notLookedUp { return chainRoles[index] }
+        let name = registry.name(of: id)
+        let role: ChainRole = name == "multi" ? .multi : name == "exec" ? .exec : name == "discard" ? .discard
+            : name == "scan" ? .keyspaceCursor
+            : ["sscan", "hscan", "zscan"].contains(name) ? .collectionCursor
+            : ConnectionChurn.setupCommandNames.contains(name) ? .setup : .independent
+        if index >= chainRoles.count { chainRoles += repeatElement(.notLookedUp, count: index + 1 - chainRoles.count) }
+        chainRoles[index] = role
+        return role
+    }
+
+    /// A command that could not have gone out with the one before it: the next step of a cursor (SCAN c, SSCAN k c
+    /// with c ≠ 0 needs the previous reply's cursor), or a command setting the connection up (the client library's
+    /// handshake, not the application's loop). Such a command neither extends nor breaks a chain.
+    private func isOutsideChains(_ record: CommandRecord, registry: CommandRegistry) -> Bool {
+        switch chainRole(of: record.command, registry: registry) {
+        case .setup: return true
+        case .keyspaceCursor: return !record.arguments.argument(1, equalsLowercase: "0")
+        case .collectionCursor: return !record.arguments.argument(2, equalsLowercase: "0")
+        case .independent, .notLookedUp, .multi, .exec, .discard: return false
+        }
+    }
+
     /// Chains of round trips: commands sent one at a time, each right after the previous reply — what a loop of
-    /// single commands looks like where a pipeline or MGET would send them together.
+    /// single commands looks like where a pipeline or MGET would send them together. Only commands that could
+    /// have been sent together count (`isOutsideChains`).
     private func noteChain(_ record: CommandRecord, on connection: ConnectionInfo) {
         guard !record.isBlocking, record.outcome == .replied else { return }
         var state = connection.roundTripChain
+        if isOutsideChains(record, registry: connection.registry) {
+            state.lastReplyEnd = record.replyEndNanos
+            connection.roundTripChain = state
+            return
+        }
         let gap = record.requestStartNanos - state.lastReplyEnd
         if record.pipelineDepth == 1, state.lastReplyEnd > 0, gap >= 0, gap <= chainGapNanos {
             chainedRoundTrips += 1
@@ -82,6 +127,7 @@ public final class LatencyStats: TrafficAnalysis {
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         let depth = record.pipelineDepth
         if depth == 1 { roundTrips += 1 }
+        noteService(record, on: connection)
         noteChain(record, on: connection)
         maxDepth = max(maxDepth, depth)
         depthBuckets[Self.bucket(of: depth, bounds: Self.depthBounds) { $0 <= $1 }] += 1
@@ -97,6 +143,41 @@ public final class LatencyStats: TrafficAnalysis {
         }
         timeline.command(at: record.requestEndNanos, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
                          isError: record.errorPrefix != nil, latencyNanos: latency)
+    }
+
+    /// Service time of reads and writes: from when the server could start on a command — its request's last byte,
+    /// or the previous reply on its connection when that came later — to its reply's first byte. Inside a pipeline a
+    /// reply's latency also holds the time spent serving the commands before it; this does not. A transaction is
+    /// served as one: MULTI's and EXEC's service times together, a write when it queued one.
+    private func noteService(_ record: CommandRecord, on connection: ConnectionInfo) {
+        guard record.outcome == .replied else { return }
+        var state = connection.roundTripChain
+        defer { connection.roundTripChain = state }
+        let ready = max(record.requestEndNanos, state.serviceClock)
+        let service = max(0, record.replyStartNanos - ready)
+        state.serviceClock = max(state.serviceClock, record.replyEndNanos)
+        guard !record.isBlocking else { return }
+        let flags = connection.registry.flags(of: record.command)
+        if record.isQueuedInTransaction {
+            if flags.contains(.write) { state.transactionWrites = true }
+            return
+        }
+        switch chainRole(of: record.command, registry: connection.registry) {
+        case .multi:
+            state.transactionService = service
+            state.transactionWrites = false
+        case .exec:
+            if let opened = state.transactionService, state.transactionWrites { writeService.record(nanos: opened + service) }
+            state.transactionService = nil
+        case .discard:
+            state.transactionService = nil
+        default:
+            if flags.contains(.write) {
+                writeService.record(nanos: service)
+            } else if flags.contains(.readonly) {
+                readService.record(nanos: service)
+            }
+        }
     }
 
     /// The index of the first bound `value` fits under, or `bounds.count`. A plain loop rather than `firstIndex`:
@@ -125,6 +206,12 @@ public final class LatencyStats: TrafficAnalysis {
         summary.allMicros = all.summaryMicros
         summary.readsMicros = reads.summaryMicros
         summary.writesMicros = writes.summaryMicros
+        if readService.count > 0 || writeService.count > 0 {
+            summary.readServiceMicros = readService.summaryMicros
+            summary.writeServiceMicros = writeService.summaryMicros
+            summary.readServiceHistogram = readService.buckets
+            summary.writeServiceHistogram = writeService.buckets
+        }
         var lower: Int64 = 0
         for (index, count) in logBuckets.enumerated() {
             let upper = index < Self.bucketBounds.count ? Self.bucketBounds[index] : nil
@@ -181,6 +268,14 @@ public struct LatencySummary: Codable, Sendable {
     /// Commands flagged `readonly` / `write` in the command table.
     public var readsMicros = AnalysisReport.Latency()
     public var writesMicros = AnalysisReport.Latency()
+    /// Service time of reads and writes (µs): from when the server could start on a command (its request's last
+    /// byte, or the previous reply on its connection when later) to its reply's first byte, so that commands deep
+    /// in a pipeline do not look slow for waiting behind the others. A MULTI/EXEC that queued a write counts as one
+    /// write. With their histograms ([nanoseconds, count] pairs) for merging; nil in older reports.
+    public var readServiceMicros: AnalysisReport.Latency?
+    public var writeServiceMicros: AnalysisReport.Latency?
+    public var readServiceHistogram: [[UInt64]]?
+    public var writeServiceHistogram: [[UInt64]]?
     public var histogram: [LatencyBucket] = []
     public var slowest: [SlowCommand] = []
     /// Commands by how many commands of their connection were awaiting replies when they were sent (themselves included).

@@ -44,6 +44,7 @@ public enum MarkdownDiffRenderer {
                         note: "Redis checks every key a blocking pop names on each call: keys scanned per call is its CPU cost.")
         }
         metricTable("Errors", diff.errors, into: &out)
+        metricTable("Clients", diff.clients, into: &out)
         metricTable("Capture quality", diff.quality, into: &out)
         out.line("<sub>\(MarkdownText.text(diff.generator)) · ratios are after ÷ before; rates are per second of each capture</sub>")
         return out.text

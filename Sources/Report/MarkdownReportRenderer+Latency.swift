@@ -15,6 +15,12 @@ extension MarkdownReportRenderer {
                      + "(\(NumberFormatting.grouped(l.readsMicros.count))) · writes p50 \(NumberFormatting.micros(l.writesMicros.p50)) / "
                      + "p99 \(NumberFormatting.micros(l.writesMicros.p99)) (\(NumberFormatting.grouped(l.writesMicros.count))).")
         }
+        if let reads = l.readServiceMicros, let writes = l.writeServiceMicros, reads.count > 0, writes.count > 0,
+           l.pipelineDepth.contains(where: { $0.fromDepth > 1 }) {
+            out.line("Service time without waits behind earlier commands of a pipeline: reads p50 \(NumberFormatting.micros(reads.p50)) · "
+                     + "writes p50 \(NumberFormatting.micros(writes.p50)) (\(NumberFormatting.grouped(writes.count)), a MULTI/EXEC with "
+                     + "writes counted once).")
+        }
         out.blank()
         let total = l.histogram.reduce(0) { $0 + $1.count }
         let widest = l.histogram.map(\.count).max() ?? 1

@@ -15,6 +15,7 @@ public enum MarkdownReportRenderer {
         sectionQueues(report, into: &out)
         connections(report, into: &out)
         sectionConnections(report, into: &out)
+        sectionClients(report, into: &out)
         sectionKeys(report, into: &out)
         sectionLatency(report, into: &out)
         pushes(report, into: &out)
@@ -136,6 +137,17 @@ public enum MarkdownReportRenderer {
         if !byCommand.isEmpty {
             out.blank()
             out.line("By command: " + byCommand.joined(separator: ", "))
+        }
+        if let benign = report.benignErrors, !benign.isEmpty {
+            out.blank()
+            let total = benign.reduce(0) { $0 + $1.count }
+            out.line("Expected errors, not counted by the error-rate finding (\(NumberFormatting.grouped(total)) "
+                     + (total == 1 ? "reply" : "replies") + "):")
+            out.blank()
+            for entry in benign {
+                out.line("- \(MarkdownText.code(entry.command)) → \(MarkdownText.code(entry.code)) "
+                         + "\(NumberFormatting.grouped(entry.count)) (\(MarkdownText.text(entry.kind))): \(MarkdownText.text(entry.why))")
+            }
         }
         out.blank()
     }

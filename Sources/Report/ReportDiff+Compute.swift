@@ -154,10 +154,25 @@ extension ReportDiff {
             Metric(id: "errors.share", label: "commands answered with an error", unit: .share,
                    before: Self.share(b.totals.errorReplies, b.totals.commands), after: Self.share(a.totals.errorReplies, a.totals.commands)),
         ]
+        if b.benignErrors != nil || a.benignErrors != nil {
+            func benign(_ r: AnalysisReport) -> Double { Double((r.benignErrors ?? []).reduce(0) { $0 + $1.count }) }
+            errors.append(Metric(id: "errors.benignPerSecond", label: "expected error replies/s (handshake probes, script-cache misses)",
+                                 unit: .perSecond, before: rate(benign(b), db), after: rate(benign(a), da)))
+        }
         for prefix in Set(b.errorsByPrefix.keys).union(a.errorsByPrefix.keys).sorted() {
             errors.append(Metric(id: "errors.byPrefix.\(prefix)", label: "\(prefix) errors/s", unit: .perSecond,
                                  before: rate(Double(b.errorsByPrefix[prefix] ?? 0), db),
                                  after: rate(Double(a.errorsByPrefix[prefix] ?? 0), da)))
+        }
+
+        // Client libraries.
+        var libraries: [String: (before: Int, after: Int)] = [:]
+        func label(_ l: ClientLibrarySummary) -> String { l.name + (l.version.map { " " + $0 } ?? "") }
+        for l in b.clientLibraries ?? [] { libraries[label(l), default: (0, 0)].before += l.connections }
+        for l in a.clientLibraries ?? [] { libraries[label(l), default: (0, 0)].after += l.connections }
+        clients = libraries.sorted { ($0.value.before + $0.value.after, $1.key) > ($1.value.before + $1.value.after, $0.key) }.map {
+            Metric(id: "clients.\($0.key).connections", label: "connections declaring \($0.key)", unit: .count,
+                   before: Double($0.value.before), after: Double($0.value.after))
         }
 
         // Capture quality (never headlines: it says how far to trust the rest).
@@ -174,7 +189,7 @@ extension ReportDiff {
         findings = Self.compare(b.findings, a.findings)
         headlines = Self.headlines(findings: findings, diff: self, beforeReport: b, afterReport: a)
         let everyMetric = summary + commands.flatMap { [$0.calls, $0.perSecond, $0.p50, $0.p99, $0.errors] } + latency + connections
-            + blockingPops + errors + quality
+            + blockingPops + errors + clients + quality
         unchanged = findings.raised.isEmpty && findings.cleared.isEmpty
             && findings.persisting.allSatisfy { $0.before == $0.after }
             && !everyMetric.contains { $0.changed } && self.before.verdict == self.after.verdict

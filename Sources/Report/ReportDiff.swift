@@ -24,6 +24,9 @@ public struct ReportDiff: Codable, Sendable {
     /// Empty when neither report has blocking pops.
     public var blockingPops: [Metric] = []
     public var errors: [Metric] = []
+    /// Connections per client library and version declared on either side (CLIENT SETINFO); empty when neither
+    /// report lists client libraries.
+    public var clients: [Metric] = []
     public var quality: [Metric] = []
 
     /// One report as the diff sees it.

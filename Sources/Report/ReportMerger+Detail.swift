@@ -119,6 +119,23 @@ extension ReportMerger {
             m.writesMicros = Self.approximate(parts.map(\.writesMicros))
             notes.approximate("overall latency percentiles (weighted averages: a report has no latency histograms)")
         }
+        // Service times merge exactly from their histograms, when every report has them.
+        if parts.allSatisfy({ $0.readServiceHistogram != nil && $0.writeServiceHistogram != nil }) {
+            var reads = LatencyHistogram(), writes = LatencyHistogram()
+            for part in parts {
+                reads.add(LatencyHistogram(buckets: part.readServiceHistogram ?? []))
+                writes.add(LatencyHistogram(buckets: part.writeServiceHistogram ?? []))
+            }
+            m.readServiceMicros = reads.summaryMicros
+            m.writeServiceMicros = writes.summaryMicros
+            m.readServiceHistogram = reads.buckets
+            m.writeServiceHistogram = writes.buckets
+        } else {
+            m.readServiceMicros = nil
+            m.writeServiceMicros = nil
+            m.readServiceHistogram = nil
+            m.writeServiceHistogram = nil
+        }
         if parts.allSatisfy({ $0.histogram.count == m.histogram.count }) {
             for part in parts.dropFirst() {
                 for i in part.histogram.indices { m.histogram[i].count += part.histogram[i].count }

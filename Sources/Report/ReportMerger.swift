@@ -40,10 +40,12 @@ public struct ReportMerger: Sendable {
             merged.totals.replies += r.totals.replies
             for (prefix, count) in r.errorsByPrefix { merged.errorsByPrefix[prefix, default: 0] += count }
         }
+        merged.benignErrors = Self.mergeBenignErrors(reports)
         merged.totals.commandsPerSecond = Self.rate(merged.totals.commands, duration)
         merged.commands = mergeCommands(reports, notes: &notes)
 
         mergeConnections(reports, origin: origin, duration: duration, into: &merged, notes: &notes)
+        mergeClients(reports, into: &merged)
         for r in reports {
             merged.pushes.total += r.pushes.total
             merged.pushes.bytes += r.pushes.bytes
@@ -180,6 +182,25 @@ public struct ReportMerger: Sendable {
         }
         result.sort { ($0.calls, $1.name) > ($1.calls, $0.name) }
         return result
+    }
+
+    /// Expected errors add per (command, code); nil when no report has any.
+    static func mergeBenignErrors(_ reports: [AnalysisReport]) -> [BenignErrorSummary]? {
+        let all = reports.flatMap { $0.benignErrors ?? [] }
+        guard !all.isEmpty else { return nil }
+        var order: [[String]] = []
+        var merged: [[String]: BenignErrorSummary] = [:]
+        for entry in all {
+            let key = [entry.command, entry.code]
+            if var existing = merged[key] {
+                existing.count += entry.count
+                merged[key] = existing
+            } else {
+                order.append(key)
+                merged[key] = entry
+            }
+        }
+        return order.compactMap { merged[$0] }.sorted { ($0.count, $1.command, $1.code) > ($1.count, $0.command, $0.code) }
     }
 
     /// Merges latency distributions: exactly from histogram buckets when every non-empty part has them, otherwise

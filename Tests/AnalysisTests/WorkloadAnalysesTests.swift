@@ -159,6 +159,9 @@ import Testing
         // A burst that recedes is not growth.
         report.connections.concurrentPerSecond = [4, 40, 40, 30, 20, 10, 4, 4, 4, 4]
         #expect(ConnectionGrowthRule().evaluate(report, FindingThresholds()) == nil)
+        // Pools that open their connections as the clients start, then hold them: sized, not growing.
+        report.connections.concurrentPerSecond = [5, 16, 16, 17, 13, 13, 14]
+        #expect(ConnectionGrowthRule().evaluate(report, FindingThresholds()) == nil)
     }
 
     @Test func poolSaturationRule() {

@@ -10,16 +10,32 @@ public struct ConnectionChurnRule: FindingRule {
         let c = report.connections
         let commands = report.totals.commands
         guard Double(c.opened) >= t.churnMinConnections, commands > 0 else { return nil }
-        let per100 = Double(c.opened) * 100 / Double(commands)
         let short = c.shortLived
         let shortShare = short.map { $0.ofConnections > 0 ? Double($0.count) * 100 / Double($0.ofConnections) : 0 } ?? 0
+        // The cost of churn is a handshake and setup per connection for the work that connection carries: measured on
+        // the short-lived connections themselves, so long-lived workers' commands beside them do not hide it, and
+        // connections opened and closed without a command are no work to weigh it against.
+        let churned: (connections: Int, commands: Int, ofShortLived: Bool)
+        if let withCommands = short?.withCommands, let carried = short?.commands {
+            guard Double(withCommands) >= t.churnMinConnections, carried > 0 else { return nil }
+            churned = (withCommands, carried, true)
+        } else {
+            churned = (c.opened, commands, false)
+        }
+        let per100 = Double(churned.connections) * 100 / Double(churned.commands)
         guard per100 >= t.churnConnectionsPer100Commands, shortShare >= t.churnShortLivedPercent else { return nil }
         let setup = c.setupCommands
         let setupShare = (setup?.share ?? 0) * 100
+        let threshold = "threshold \(NumberFormatting.decimal(t.churnConnectionsPer100Commands, 0))"
         var evidence = [
-            "\(NumberFormatting.grouped(c.opened)) connections opened (\(NumberFormatting.decimal(c.openedPerSecondAverage, 1))/s) for "
-                + "\(NumberFormatting.grouped(commands)) commands (\(NumberFormatting.decimal(report.totals.commandsPerSecond, 1))/s): "
-                + "\(NumberFormatting.decimal(per100, 1)) connections per 100 commands (threshold \(NumberFormatting.decimal(t.churnConnectionsPer100Commands, 0)))",
+            churned.ofShortLived
+                ? "\(NumberFormatting.grouped(churned.connections)) connections lasted under \(NumberFormatting.decimal(short?.thresholdSeconds ?? 1, 0)) s "
+                    + "and carried \(NumberFormatting.grouped(churned.commands)) commands: \(NumberFormatting.decimal(per100, 1)) connections per 100 "
+                    + "commands (\(threshold)); \(NumberFormatting.grouped(c.opened)) opened in all (\(NumberFormatting.decimal(c.openedPerSecondAverage, 1))/s) "
+                    + "for \(NumberFormatting.grouped(commands)) commands (\(NumberFormatting.decimal(report.totals.commandsPerSecond, 1))/s)"
+                : "\(NumberFormatting.grouped(c.opened)) connections opened (\(NumberFormatting.decimal(c.openedPerSecondAverage, 1))/s) for "
+                    + "\(NumberFormatting.grouped(commands)) commands (\(NumberFormatting.decimal(report.totals.commandsPerSecond, 1))/s): "
+                    + "\(NumberFormatting.decimal(per100, 1)) connections per 100 commands (\(threshold))",
             "\(NumberFormatting.decimal(shortShare, 0))% of the connections opened and closed in the capture lasted under "
                 + "\(NumberFormatting.decimal(short?.thresholdSeconds ?? 1, 0)) s (threshold \(NumberFormatting.decimal(t.churnShortLivedPercent, 0))%)",
         ]

@@ -17,6 +17,10 @@ public struct ConnectionGrowthRule: FindingRule {
         // Growth by steps that never recede: the running maximum is reached late.
         let peakIndex = series.firstIndex(of: series.max() ?? 0) ?? 0
         guard peakIndex >= series.count / 2 else { return nil }
+        // Still growing in the second half: a pool that reached its size early (clients starting up) and held it
+        // is sized, not growing.
+        let firstHalf = series.prefix(series.count / 2).max() ?? 0
+        guard end > firstHalf else { return nil }
         var evidence = [
             "concurrent connections \(NumberFormatting.grouped(start)) at the start → \(NumberFormatting.grouped(end)) at the end of "
                 + "\(NumberFormatting.grouped(series.count)) s (×\(NumberFormatting.decimal(Double(end) / Double(max(1, start)), 1)); threshold "

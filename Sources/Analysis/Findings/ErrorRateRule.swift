@@ -20,23 +20,40 @@ public struct ErrorRateRule: FindingRule {
     ]
 
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
-        let errors = report.totals.errorReplies
+        // Errors that are normal client behaviour (refused handshake probes, script-cache misses followed by a
+        // load) are no cause for alarm: only the others count.
+        let benign = report.benignErrors ?? []
+        var byPrefix = report.errorsByPrefix
+        var byCommand = Dictionary(uniqueKeysWithValues: report.commands.filter { $0.errors > 0 }.map { ($0.name, $0.errors) })
+        for entry in benign {
+            byPrefix[entry.code] = max(0, (byPrefix[entry.code] ?? 0) - entry.count)
+            byCommand[entry.command] = max(0, (byCommand[entry.command] ?? 0) - entry.count)
+        }
+        let benignCount = benign.reduce(0) { $0 + $1.count }
+        let errors = max(0, report.totals.errorReplies - benignCount)
         let replies = max(report.totals.replies, 1)
         let share = Double(errors) * 100 / Double(replies)
         guard Double(errors) >= t.errorRateMinErrors, share >= t.errorRatePercent else { return nil }
-        let top = report.errorsByPrefix.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-        let byCommand = report.commands.filter { $0.errors > 0 }.sorted { ($0.errors, $1.name) > ($1.errors, $0.name) }.prefix(3)
-            .map { "\($0.name.uppercased()) \(NumberFormatting.grouped($0.errors))" }
+        let top = byPrefix.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        let commands = byCommand.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
+            .map { "\($0.key.uppercased()) \(NumberFormatting.grouped($0.value))" }
         var evidence = ["\(NumberFormatting.grouped(errors)) error replies of \(NumberFormatting.grouped(replies)) (\(NumberFormatting.percent(Double(errors), of: Double(replies))); "
                         + "threshold \(NumberFormatting.decimal(t.errorRatePercent, 1))%): "
                         + top.prefix(4).map { "\($0.key) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")]
-        if !byCommand.isEmpty { evidence.append("from " + byCommand.joined(separator: ", ")) }
+        if !commands.isEmpty { evidence.append("from " + commands.joined(separator: ", ")) }
+        if benignCount > 0 {
+            evidence.append("not counted: \(NumberFormatting.grouped(benignCount)) expected errors ("
+                            + benign.prefix(3).map { "\($0.command.uppercased()) \($0.code) \(NumberFormatting.grouped($0.count)), \($0.kind)" }
+                                .joined(separator: "; ") + ")")
+        }
         let first = top.first?.key ?? "ERR"
+        var metrics = ["errors": Double(errors), "sharePercent": share]
+        if benignCount > 0 { metrics["benignErrors"] = Double(benignCount) }
         return Finding(
             id: Self.id, severity: share >= 10 ? .critical : .warning,
             title: "\(NumberFormatting.percent(Double(errors), of: Double(replies))) of replies are errors, mostly \(first)",
             evidence: evidence,
             recommendation: Self.advice[first].map { "\(first): \($0)." } ?? "Look at the commands that fail (table Errors) and at the client's error handling.",
-            metrics: ["errors": Double(errors), "sharePercent": share])
+            metrics: metrics)
     }
 }

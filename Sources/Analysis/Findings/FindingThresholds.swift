@@ -34,6 +34,9 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     public var poolBusyPercent = 80.0
     public var poolMinCommands = 1000.0
     public var poolMaxServiceMicros = 1000.0
+    /// ... and the longest gap (µs) between a reply and the connection's next request, nine times in ten, for a
+    /// request to have been waiting for the connection (the client's hand-off, not its think time).
+    public var poolMaxHandOffMicros = 1000.0
     /// capture-quality: share of commands lost or unpaired (percent) before the report warns about trust.
     public var captureLossPercent = 1.0
 
@@ -57,7 +60,7 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
         "chainedRoundTripPercent": \.chainedRoundTripPercent, "roundTripChainLength": \.roundTripChainLength,
         "churnConnectionsPer100Commands": \.churnConnectionsPer100Commands, "churnShortLivedPercent": \.churnShortLivedPercent,
         "churnMinConnections": \.churnMinConnections, "growthRatio": \.growthRatio, "growthMinConnections": \.growthMinConnections,
-        "poolBusyPercent": \.poolBusyPercent, "poolMaxServiceMicros": \.poolMaxServiceMicros, "poolMinCommands": \.poolMinCommands, "captureLossPercent": \.captureLossPercent,
+        "poolBusyPercent": \.poolBusyPercent, "poolMaxServiceMicros": \.poolMaxServiceMicros, "poolMaxHandOffMicros": \.poolMaxHandOffMicros, "poolMinCommands": \.poolMinCommands, "captureLossPercent": \.captureLossPercent,
     ] }
 }
 

@@ -15,8 +15,12 @@ public struct PoolSaturationRule: FindingRule {
               Double(report.totals.commands) >= t.poolMinCommands, let latency = report.latency else { return nil }
         let share = u.inUseShare * 100
         guard share >= t.poolBusyPercent, inUse.p50 * 100 >= t.poolBusyPercent else { return nil }
-        // One command at a time per connection: a pipelining client does not queue per command.
-        guard Double(latency.roundTrips) >= 0.9 * Double(report.totals.commands) else { return nil }
+        // Request by request: most commands go alone (a request's short pipeline, INCR+EXPIRE, is still one
+        // checkout); a bulk client that sends most of its commands in batches keeps connections busy by design.
+        guard 2 * latency.roundTrips >= report.totals.commands else { return nil }
+        // Always a request waiting for the connection: its next request follows the previous reply within the
+        // client's hand-off time, nine times in ten (a client that thinks between requests leaves gaps).
+        guard let handOff = u.idleGapMicros, handOff.count > 0, handOff.p90 <= t.poolMaxHandOffMicros else { return nil }
         guard latency.allMicros.p50 <= t.poolMaxServiceMicros else { return nil }
         // A steady pool: connections are not opened per request, nor growing (those are other findings).
         guard c.opened <= 2 * c.peakConcurrent + 1,
@@ -29,10 +33,9 @@ public struct PoolSaturationRule: FindingRule {
             "server service time stays low: p50 \(NumberFormatting.micros(service.p50)), p99 \(NumberFormatting.micros(service.p99)) "
                 + "(threshold p50 ≤ \(NumberFormatting.micros(t.poolMaxServiceMicros)))",
         ]
-        if let gap = u.idleGapMicros, gap.count > 0 {
-            evidence.append("between a reply and the connection's next request: p50 \(NumberFormatting.micros(gap.p50)), p99 "
-                            + "\(NumberFormatting.micros(gap.p99)) — time spent in the client handing the connection on, not in Redis")
-        }
+        evidence.append("between a reply and the connection's next request: p50 \(NumberFormatting.micros(handOff.p50)), p90 "
+                        + "\(NumberFormatting.micros(handOff.p90)) (threshold p90 ≤ \(NumberFormatting.micros(t.poolMaxHandOffMicros))), p99 "
+                        + "\(NumberFormatting.micros(handOff.p99)) — time spent in the client handing the connection on, not in Redis")
         evidence.append("never more than \(NumberFormatting.grouped(c.peakConcurrent)) connections at once; "
                         + "\(NumberFormatting.decimal(report.totals.commandsPerSecond, 0)) commands/s, one at a time per connection")
         return Finding(

@@ -174,7 +174,10 @@ import Testing
         #expect(markdown.contains("Expected errors, not counted by the error-rate finding (3 replies):"))
         #expect(markdown.contains("- `client|setinfo` → `ERR` 3 (handshake-probe): "))
         let document = try ReportDocument(report: report)
-        let merged = try ReportMerger().merge([document, document])
+        // The same traffic seen on a second host: another capture (merge counts one capture given twice once).
+        var otherHost = report
+        otherHost.capture.fingerprint = "another host"
+        let merged = try ReportMerger().merge([document, try ReportDocument(report: otherHost)])
         #expect(Self.benign(merged) == ["client|setinfo ERR": 6])
         #expect(merged.errorsByPrefix == ["ERR": 6])
         let diff = ReportDiff(before: document, after: try ReportDocument(report: merged))

@@ -83,7 +83,10 @@ import Testing
         #expect(markdown.contains("4 connections declared no library: their client is not known from the wire."))
         #expect(markdown.contains("| `worker-1`    |           2 |        5 |"))
         let document = try ReportDocument(report: report)
-        let merged = try ReportMerger().merge([document, document])
+        // The same traffic seen on a second host: another capture (merge counts one capture given twice once).
+        var otherHost = report
+        otherHost.capture.fingerprint = "another host"
+        let merged = try ReportMerger().merge([document, try ReportDocument(report: otherHost)])
         #expect(Self.libraries(merged) == ["redis-py 5.3.1 4/16", "go-redis(,go1.22.1) 9.5.1 2/12"])
         #expect(merged.connectionsWithoutClientLibrary == 8)
         #expect(Self.names(merged) == ["worker-1 4/10", "billing-api 2/12"])

@@ -19,7 +19,9 @@ final class AnalysisWorker: @unchecked Sendable {
 
     /// Starts the thread; false when none could be made.
     func start() -> Bool {
-        DetachedThread.detach { [self] in run() }
+        guard case .success(let thread) = OSThread.start({ [self] in run() }) else { return false }
+        thread.detach()
+        return true
     }
 
     /// A cleared batch to write into (waits while the worker holds all the others). Producer thread only.

@@ -58,7 +58,7 @@ public struct LiveAnalyzer {
         let queue = PacketQueue(maxBytes: queueBytes, maxPackets: queuePackets)
         let outcome = CaptureOutcome()
         let packetLimit = stop.packets
-        let thread = try CaptureThread.start {
+        let launch = OSThread.start {
             do throws(CaptureError) {
                 try capture.run(maxPackets: packetLimit) { packet in queue.push(packet) }
             } catch {
@@ -66,6 +66,11 @@ public struct LiveAnalyzer {
             }
             outcome.statistics = capture.statistics()
             queue.close()
+        }
+        let thread: OSThread
+        switch launch {
+        case .success(let started): thread = started
+        case .failure(let failure): throw CaptureError(.live, "cannot start the capture thread: \(failure.reason)")
         }
 
         let started = Self.now()
@@ -170,39 +175,4 @@ private final class CommandCounter: TrafficAnalysis {
     var commands = 0
     func command(_ record: CommandRecord, on connection: ConnectionInfo) { commands += 1 }
     func finish(into report: inout AnalysisReport, context: AnalysisContext) {}
-}
-
-/// A joinable POSIX thread running one closure.
-private struct CaptureThread {
-    private final class Body {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-    }
-
-    private var thread: pthread_t
-
-    static func start(_ body: @escaping @Sendable () -> Void) throws(CaptureError) -> CaptureThread {
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
-        #if canImport(Glibc)
-        var thread = pthread_t()
-        #else
-        var thread: pthread_t?
-        #endif
-        let status = pthread_create(&thread, nil, { argument in
-            guard let argument else { return nil }
-            Unmanaged<Body>.fromOpaque(argument).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard status == 0 else {
-            Unmanaged<Body>.fromOpaque(context).release()
-            throw CaptureError(.live, "cannot start the capture thread: \(String(cString: strerror(status)))")
-        }
-        #if canImport(Glibc)
-        return CaptureThread(thread: thread)
-        #else
-        return CaptureThread(thread: thread!)
-        #endif
-    }
-
-    func join() { pthread_join(thread, nil) }
 }

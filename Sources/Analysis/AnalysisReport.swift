@@ -27,9 +27,12 @@ public struct AnalysisReport: Codable, Sendable {
     public var connectionsWithNamesNotListed: Int?
     /// BRPOP, BLPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN/MAX, BLMPOP, BZMPOP (nil when the capture has none).
     public var blockingPops: BlockingPopSummary?
-    /// Lists and streams used as queues, sorted by `elementsPushed`, and grouped by key prefix.
+    /// Lists and streams used as queues (consumed in the capture), every one tracked, sorted by `elementsPushed`,
+    /// and grouped by key prefix (the top 50 prefixes).
     public var queues: [QueueSummary]?
     public var queuePrefixes: [QueuePrefixSummary]?
+    /// Keys only appended to, counted apart from the queues (nil when there were none).
+    public var queuesNotConsumed: QueuesNotConsumed?
     /// Keys and prefixes, full-keyspace commands, big values.
     public var keys: KeySummary?
     /// Latency detail, pipelining, slowest commands.

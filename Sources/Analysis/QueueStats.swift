@@ -2,7 +2,9 @@ import RedisSemantics
 
 /// Lists and streams used as queues: per key, what producers pushed and consumers popped (from the replies, so
 /// only what really moved), the last length the server reported, and the same grouped by key prefix
-/// (`resque:gitlab:queue:*`).
+/// (`resque:gitlab:queue:*`). A key is a queue when something consumes it in the capture (a pop, a blocking pop that
+/// served it, a move out of it, XACK of its entries): keys only appended to (a log list, RQ's per-job result
+/// streams) are counted apart (`queuesNotConsumed`), not listed. The JSON lists every queue tracked.
 ///
 /// Pushes sent inside MULTI count when their EXEC succeeds (minus those EXEC reports as failed).
 ///
@@ -72,6 +74,8 @@ public final class QueueStats: TrafficAnalysis {
         case popNamingKey
         /// RPOPLPUSH/LMOVE/BRPOPLPUSH/BLMOVE source destination: one element moves when the reply is not null.
         case move
+        /// XACK key group id...: a consumer group acknowledged the reply's count of entries.
+        case streamAck
         /// LLEN/XLEN: the reply is the length.
         case length
         case none
@@ -95,6 +99,7 @@ public final class QueueStats: TrafficAnalysis {
         case "lpop", "rpop": .pop
         case "brpop", "blpop", "lmpop", "blmpop": .popNamingKey
         case "rpoplpush", "lmove", "brpoplpush", "blmove": .move
+        case "xack": .streamAck
         case "llen", "xlen": .length
         default: .none
         }
@@ -159,6 +164,14 @@ public final class QueueStats: TrafficAnalysis {
             _ = record.arguments.withArgument(1) { key in update(key) { q in notePop(&q, moved) } }
             if moved > 0 {
                 _ = record.arguments.withArgument(2) { key in update(key) { q in q.elementsPushed += 1 } }
+            }
+        case .streamAck:
+            guard record.replyKind == .integer else { return }
+            _ = record.arguments.withArgument(1) { key in
+                update(key) { q in
+                    q.isStream = true
+                    notePop(&q, Int(clamping: max(0, record.replyCount)))
+                }
             }
         case .length:
             guard record.replyKind == .integer else { return }
@@ -272,36 +285,55 @@ public final class QueueStats: TrafficAnalysis {
 
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
         guard !queues.isEmpty else { return }
-        // Prefix totals are the sums of their keys' (recomputed here so each key counts once, whatever it did).
-        var prefixTotals: [UInt64: QueueAccumulator] = prefixes.mapValues { p in
-            var q = QueueAccumulator(text: p.text)
-            q.keys = p.keys
-            return q
-        }
+        // Only consumed keys are queues; the prefix totals are the sums of their keys' (each key counted once).
+        var appended = QueuesNotConsumed()
+        var prefixTotals: [UInt64: QueueAccumulator] = [:]
+        var consumed: [QueueAccumulator] = []
         for (hash, q) in queues {
-            guard let prefixHash = prefixHashes[hash], prefixTotals[prefixHash] != nil else { continue }
-            prefixTotals[prefixHash]!.pushCommands += q.pushCommands
-            prefixTotals[prefixHash]!.elementsPushed += q.elementsPushed
-            prefixTotals[prefixHash]!.popCommands += q.popCommands
-            prefixTotals[prefixHash]!.emptyPops += q.emptyPops
-            prefixTotals[prefixHash]!.elementsPopped += q.elementsPopped
-            if let length = q.lastLength { prefixTotals[prefixHash]!.lastLength = (prefixTotals[prefixHash]!.lastLength ?? 0) + length }
+            guard q.popCommands > 0 else {
+                appended.keys += 1
+                if q.isStream { appended.streams += 1 }
+                appended.pushCommands += q.pushCommands
+                appended.elementsPushed += q.elementsPushed
+                continue
+            }
+            consumed.append(q)
+            guard let prefixHash = prefixHashes[hash], let prefix = prefixes[prefixHash] else { continue }
+            var total = prefixTotals[prefixHash] ?? QueueAccumulator(text: prefix.text)
+            total.keys += 1
+            total.pushCommands += q.pushCommands
+            total.elementsPushed += q.elementsPushed
+            total.popCommands += q.popCommands
+            total.emptyPops += q.emptyPops
+            total.elementsPopped += q.elementsPopped
+            if let length = q.lastLength { total.lastLength = (total.lastLength ?? 0) + length }
+            prefixTotals[prefixHash] = total
         }
-        let sortedQueues = queues.values.sorted { ($0.elementsPushed, $0.elementsPopped, $1.text) > ($1.elementsPushed, $1.elementsPopped, $0.text) }
-        report.queues = sortedQueues.prefix(topN).map(QueueSummary.init)
-        report.queuePrefixes = prefixTotals.values
-            .sorted { ($0.elementsPushed, $0.elementsPopped, $1.text) > ($1.elementsPushed, $1.elementsPopped, $0.text) }
-            .prefix(topN).map(QueuePrefixSummary.init)
+        if appended.keys > 0 { report.queuesNotConsumed = appended }
+        guard !consumed.isEmpty else { return }
+        let ranking: (QueueAccumulator, QueueAccumulator) -> Bool = {
+            ($0.elementsPushed, $0.elementsPopped, $1.text) > ($1.elementsPushed, $1.elementsPopped, $0.text)
+        }
+        report.queues = consumed.sorted(by: ranking).map(QueueSummary.init)
+        report.queuePrefixes = prefixTotals.values.sorted(by: ranking).prefix(topN).map(QueuePrefixSummary.init)
         if untrackedKeys > 0 {
             report.quality.noteLimitHit(AnalysisReport.LimitHit(
                 limit: "--max-tracked-keys", value: maxTrackedKeys, scope: "queues", count: untrackedKeys,
                 effect: "pushes and pops on queues past the limit are counted in the totals only"))
-        }
-        if untrackedKeys > 0 || queues.count > topN {
-            report.warnings.append("queues: \(queues.count) keys tracked (limit \(maxTrackedKeys))"
-                + (untrackedKeys > 0 ? ", \(untrackedKeys) more counted only in totals" : "") + "; the report lists the top \(topN)")
+            report.warnings.append("queues: \(queues.count) keys tracked (limit \(maxTrackedKeys)), \(untrackedKeys) more "
+                                   + "counted only in totals")
         }
     }
+}
+
+/// Lists and streams that were only appended to in the capture (`queuesNotConsumed`): not queues as far as the
+/// capture shows (log lists, per-job result streams), or queues whose consumers it did not see.
+public struct QueuesNotConsumed: Codable, Sendable {
+    public var keys = 0
+    /// Of `keys`, streams.
+    public var streams = 0
+    public var pushCommands = 0
+    public var elementsPushed = 0
 }
 
 /// One key of the `queues` array.

@@ -7,8 +7,17 @@ extension MarkdownReportRenderer {
         guard let queues = report.queues, !queues.isEmpty else { return }
         out.line("## Queues")
         out.blank()
-        out.line("Lists and streams written with LPUSH/RPUSH/LINSERT/XADD or read with (B)LPOP/(B)RPOP/(B)LMPOP/(B)LMOVE. "
-                 + "Elements count what the server's replies say really moved; pushes inside MULTI count when EXEC ran them.")
+        out.line("Lists and streams written with LPUSH/RPUSH/LINSERT/XADD and consumed with (B)LPOP/(B)RPOP/(B)LMPOP/(B)LMOVE "
+                 + "or XACK. Elements count what the server's replies say really moved; pushes inside MULTI count when EXEC "
+                 + "ran them.")
+        if let appended = report.queuesNotConsumed, appended.keys > 0 {
+            out.blank()
+            out.line("\(NumberFormatting.grouped(appended.keys)) more " + (appended.keys == 1 ? "key was" : "keys were")
+                     + " only appended to (\(NumberFormatting.grouped(appended.elementsPushed)) elements"
+                     + (appended.streams > 0 ? ", \(NumberFormatting.grouped(appended.streams)) of them streams" : "")
+                     + "): nothing consumed " + (appended.keys == 1 ? "it" : "them") + " in this capture, so "
+                     + (appended.keys == 1 ? "it is" : "they are") + " not listed as queues.")
+        }
         out.blank()
         func row(_ name: String, pushCommands: Int, pushed: Int, popCommands: Int, emptyPops: Int, popped: Int, length: Int64?) -> [String] {
             [name, NumberFormatting.grouped(pushCommands), NumberFormatting.grouped(pushed), NumberFormatting.grouped(popCommands),

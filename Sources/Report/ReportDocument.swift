@@ -59,7 +59,7 @@ public struct ReportDocument: Sendable {
     /// with this build's type (a report from another version), the report still loads without it in `report`,
     /// and the section stays in `json`.
     static let sectionsReadByName: [[String]] = [
-        ["blockingPops"], ["queues"], ["queuePrefixes"],
+        ["blockingPops"], ["queues"], ["queuePrefixes"], ["queuesNotConsumed"],
         ["connections", "shortLived"], ["connections", "setupCommands"], ["connections", "byClient"], ["connections", "byServer"],
         ["connections", "clientsUntracked"], ["connections", "utilisation"],
     ]

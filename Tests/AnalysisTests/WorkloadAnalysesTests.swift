@@ -50,31 +50,20 @@ import Testing
         #expect(q.elementsPopped == 300 && q.emptyPops == 0 && q.netGrowth == 0)
     }
 
-    @Test func queuesAreGroupedByPrefix() throws {
-        // mixed: 40 LPUSHes of one element each onto events:0 ... events:7.
+    @Test func keysOnlyAppendedToAreNotQueues() throws {
+        // mixed: 40 LPUSHes of one element each onto events:0 ... events:7, which nothing pops.
         let truth = try FixtureTruth.load("mixed")
         let report = try Self.report("mixed")
-        let queues = try #require(report.queues)
-        #expect(queues.allSatisfy { $0.key.hasPrefix("events:") })
-        #expect(queues.reduce(0) { $0 + $1.pushCommands } == truth.server.commandstats["lpush"]?.calls)
-        #expect(queues.reduce(0) { $0 + $1.elementsPushed } == 40)
-        let prefixes = try #require(report.queuePrefixes)
-        #expect(prefixes.count == 1)
-        #expect(prefixes.first?.prefix == "events:*")
-        #expect(prefixes.first?.keys == queues.count)
-        #expect(prefixes.first?.elementsPushed == 40)
+        #expect(report.queues == nil && report.queuePrefixes == nil)
+        let appended = try #require(report.queuesNotConsumed)
+        #expect(appended.keys == 8 && appended.streams == 0)
+        #expect(appended.pushCommands == truth.server.commandstats["lpush"]?.calls)
+        #expect(appended.elementsPushed == 40)
     }
 
     @Test func failedPushInsideExecDoesNotCount() throws {
         // multi-exec: the only LPUSH is queued in MULTI and fails with WRONGTYPE inside EXEC (the key holds a string).
         #expect(try Self.report("multi-exec").queues == nil)
-    }
-
-    @Test func queueKeysAreRedacted() throws {
-        let report = try Self.report("mixed") { $0.redactKeys = true }
-        let queues = try #require(report.queues)
-        #expect(queues.allSatisfy { $0.key.hasPrefix("key#") })
-        #expect(report.queuePrefixes?.first?.prefix.hasSuffix(":*") == true)
     }
 
     @Test func shortConnectionsChurn() throws {

@@ -40,6 +40,8 @@ extension RespcapCommand {
         func run() throws {
             let analysisOptions = try options.analysisOptions()
             let plan = try OutputPlan(reportPath: options.output ?? "-", inputs: [before, after])
+            let signals = SignalStopper.exitingAtOnce()
+            defer { signals.cancel() }
             try plan.writing { try run(analysisOptions: analysisOptions, plan: plan) }
         }
 

@@ -50,6 +50,8 @@ extension RespcapCommand {
             let analysisOptions = try options.analysisOptions()
             let plan = try OutputPlan(report: options.output ?? "-", events: nil, packets: nil,
                                       chartDirectory: svgDirectory, inputs: reports)
+            let signals = SignalStopper.exitingAtOnce()
+            defer { signals.cancel() }
             try plan.writing { try run(analysisOptions: analysisOptions, plan: plan) }
         }
 

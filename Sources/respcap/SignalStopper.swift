@@ -37,6 +37,16 @@ final class SignalStopper: @unchecked Sendable {
         }
     }
 
+    /// For commands with nothing to report of a partial run (`diff`, `merge`): the first signal removes the
+    /// temporaries and exits with status 130, leaving every existing output as it was.
+    static func exitingAtOnce() -> SignalStopper {
+        SignalStopper(stop: {
+            OutputFile.registry.removeAll()
+            Diagnostics.write("\nrespcap: interrupted; nothing was written\n")
+            _exit(130)
+        })
+    }
+
     func cancel() {
         for source in sources { source.cancel() }
     }

@@ -299,6 +299,36 @@ import Glibc
     }
 }
 
+extension OutputSafetyTests {
+    /// `diff` and `merge` have no report of a partial run: ^C exits 130 and leaves the output as it was, with no
+    /// temporary beside it. Here they wait on a standard input that never sends anything.
+    @Test(arguments: [["merge", "-o", "OUT", "-"], ["diff", "-o", "OUT", "-", "fixtures/unpipelined.pcap"]])
+    func interruptedDiffOrMergeLeavesTheOutputAlone(arguments: [String]) throws {
+        let dir = try Self.directory("interrupt-doc")
+        defer { Self.remove(dir) }
+        try "keep".write(toFile: dir + "/out.md", atomically: false, encoding: .utf8)
+        let process = Process()
+        process.executableURL = E2E.binary
+        process.currentDirectoryURL = E2E.root
+        process.arguments = arguments.map { $0 == "OUT" ? dir + "/out.md" : $0 }
+        let input = Pipe(), err = Pipe()
+        process.standardInput = input
+        process.standardError = err
+        try process.run()
+        usleep(500_000)
+        #expect(Self.entries(dir).count == 2, "the temporary exists while it runs: \(Self.entries(dir))")
+        process.interrupt()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        try input.fileHandleForWriting.close()
+        #expect(process.terminationStatus == 130)
+        #expect(try String(contentsOfFile: dir + "/out.md", encoding: .utf8) == "keep")
+        #expect(Self.entries(dir) == ["out.md"])
+    }
+}
+
 private final class Received: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Data?

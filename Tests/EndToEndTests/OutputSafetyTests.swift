@@ -320,9 +320,11 @@ extension OutputSafetyTests {
         process.interrupt()
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
+        let stopped = !process.isRunning
+        if !stopped { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try input.fileHandleForWriting.close()
+        #expect(stopped, "still running 10 s after the signal")
         #expect(process.terminationStatus == 130)
         #expect(try String(contentsOfFile: dir + "/out.md", encoding: .utf8) == "keep")
         #expect(Self.entries(dir) == ["out.md"])

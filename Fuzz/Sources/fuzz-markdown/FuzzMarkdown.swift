@@ -42,12 +42,12 @@ let options: AnalysisOptions = {
 }()
 
 let reportHeadings: Set<String> = [
-    "## Findings", "## Commands", "## Errors", "## Blocking pops", "## Queues", "## Connections",
+    "## Findings", "## Commands", "## Errors", "## Blocking pops", "## Queues", "## Connections", "## Clients",
     "## Keys and prefixes", "## Latency and pipelining", "## Pushes and pub/sub messages", "## Capture quality",
 ]
 let diffHeadings: Set<String> = [
     "## Biggest changes", "## Findings", "## Throughput", "## Commands", "## Latency and pipelining", "## Connections",
-    "## Blocking pops (key-scan cost)", "## Errors", "## Capture quality",
+    "## Blocking pops (key-scan cost)", "## Errors", "## Clients", "## Capture quality",
 ]
 
 func resp(_ arguments: [[UInt8]]) -> [UInt8] {

@@ -61,10 +61,10 @@ final class OutputPlan: @unchecked Sendable {
         if let directory = chartDirectory { try Self.checkChartDirectory(directory, inputs: identities) }
 
         var opened: [OutputFile] = []
-        func open(_ role: String, _ path: String?) throws -> OutputFile? {
+        func open(_ role: String, _ path: String?, newFileMode: mode_t? = nil) throws -> OutputFile? {
             guard let path else { return nil }
             do {
-                let file = try OutputFile.open(path, role: role)
+                let file = try OutputFile.open(path, role: role, newFileMode: newFileMode)
                 opened.append(file)
                 return file
             } catch {
@@ -74,7 +74,8 @@ final class OutputPlan: @unchecked Sendable {
             }
         }
         report = try open("report", reportPath)
-        events = try open("events", eventsPath)
+        // Events name every key a command touched: a new file is for its owner only.
+        events = try open("events", eventsPath, newFileMode: 0o600)
         packets = try open("packets", packetsPath)
         do {
             try Self.refuseConflicts(opened, inputs: identities)

@@ -190,6 +190,14 @@ final class OutputFile {
         }
     }
 
+    /// Whether anything was written to a temporary (by this process or another one sharing the descriptor); true
+    /// for the other destinations, where it cannot be told.
+    var hasContent: Bool {
+        guard case .replacement = destination else { return true }
+        var st = stat()
+        return fstat(descriptor, &st) != 0 || st.st_size > 0
+    }
+
     /// Removes the temporary (the target stays as it was) or closes a device.
     func discard() {
         guard !finished else { return }

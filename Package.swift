@@ -59,11 +59,13 @@ let package = Package(
         ),
         // Layer 7: Markdown / JSON renderers of analysis summaries.
         .target(name: "Report", dependencies: ["Analysis", "RedisSemantics", "Formatting"], swiftSettings: settings),
+        // prctl and capset for `live`'s capture process, which Swift cannot call directly (variadic, or no wrapper).
+        .target(name: "CPrivilege"),
         // Layer 8: the command line.
         .executableTarget(
             name: "respcap",
             dependencies: [
-                "Capture", "Analysis", "Report", "RedisSemantics",
+                "Capture", "Analysis", "Report", "RedisSemantics", "CPrivilege",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings,

@@ -20,6 +20,10 @@ extension RespcapCommand {
                 connections, p99 and drops. Capture and analysis run on separate threads; if analysis falls \
                 behind, packets are counted as not analysed rather than slowing the capture.
 
+                Packets are parsed without privilege: once the interface, the metrics port and the outputs are open, \
+                a child process becomes --user (nobody when started as root), drops every capability and sets \
+                no_new_privs; the process you started keeps its privileges only to put the outputs in place.
+
                 Examples:
                   sudo respcap live -i lo --port 6379
                   sudo respcap live -i any --duration 60 --format json -o report.json
@@ -76,6 +80,11 @@ extension RespcapCommand {
                                    + "a bare :PORT binds 127.0.0.1).", valueName: "address"))
         var metricsAddress: String?
 
+        @Option(name: .customLong("user"),
+                help: ArgumentHelp("Capture and analyse as USER (a name or uid) once the interface and outputs are open; "
+                                   + "default nobody when started as root.", valueName: "user"))
+        var user: String?
+
         @OptionGroup var common: CommonOptions
 
         func validate() throws {
@@ -90,6 +99,9 @@ extension RespcapCommand {
             if let commands, commands < 1 { throw ValidationError("--commands must be at least 1") }
             if !(interval > 0) || interval > 86_400 { throw ValidationError("--interval must be greater than 0 and at most 86400 seconds") }
             if queueMiB < 1 || queueMiB > 16_384 { throw ValidationError("--queue-size must be between 1 and 16384 MiB") }
+            do { _ = try PrivilegeDrop(user: user) } catch {
+                if error.isUsageError { throw ValidationError(error.description) }
+            }
         }
 
         /// The kernel filter: TCP on the Redis ports, and the user's expression when given.
@@ -103,15 +115,27 @@ extension RespcapCommand {
         func run() throws {
             if list { return try listInterfaces() }
             guard let interface else { throw ExitStatus.inputError }
+            let drop: PrivilegeDrop
+            do { drop = try PrivilegeDrop(user: user) } catch {
+                Diagnostics.error(error.description)
+                throw error.isUsageError ? ExitStatus.usageError : ExitStatus.inputError
+            }
             var analysisOptions = try common.analysisOptions()
             // The kernel applies the filter; the analyzer need not test every packet again.
             analysisOptions.filter = nil
             // Outputs first: a refused or unwritable output costs no capture, and nothing is replaced until the end.
             let plan = try OutputPlan(common: common, inputs: [], packets: write)
-            try plan.writing { try capture(on: interface, options: analysisOptions, plan: plan) }
+            try plan.writing {
+                // The capture process may not create files in the chart directory.
+                try plan.openAllCharts()
+                try capture(on: interface, options: analysisOptions, plan: plan, drop: drop)
+            }
         }
 
-        private func capture(on interface: String, options analysisOptions: AnalysisOptions, plan: OutputPlan) throws {
+        /// Opens what needs privileges (the interface, the metrics port), then hands the capture to a process
+        /// without them (`PrivilegedParent`), and puts the outputs in place by how it ended.
+        private func capture(on interface: String, options analysisOptions: AnalysisOptions, plan: OutputPlan,
+                             drop: PrivilegeDrop) throws {
             let expression = Self.bpfExpression(ports: analysisOptions.serverPorts, filter: common.filter)
             var captureOptions = LiveCaptureOptions(interface: interface)
             captureOptions.snapLength = snaplen == 0 ? 262_144 : snaplen
@@ -126,16 +150,7 @@ extension RespcapCommand {
                 Diagnostics.error(error.message)
                 throw ExitStatus.inputError
             }
-            let packetWriter = plan.packets.map { capture.save(to: $0.descriptor) }
-            plan.packetWriter = packetWriter
-
-            let events = EventOutput(plan: plan, redactKeys: common.redactKeys)
-            let showStatus = !common.quiet && (status ?? (isatty(2) != 0))
-            let summary = LiveSummary(interface: interface, inPlace: isatty(2) != 0)
-            var analyzer = LiveAnalyzer(options: analysisOptions,
-                                        stop: .init(durationSeconds: duration, packets: count, commands: commands))
-            analyzer.queueBytes = queueMiB << 20
-            analyzer.queuePackets = max(queueMiB << 20 / 128, 1024)
+            plan.packetWriter = plan.packets.map { capture.save(to: $0.descriptor) }
 
             let metrics = metricsAddress == nil ? nil : MetricsRecorder()
             var server: MetricsServer?
@@ -150,9 +165,37 @@ extension RespcapCommand {
                     throw ExitStatus.inputError
                 }
             }
-            defer { server?.stop() }
+            let status = try PrivilegedParent.run(plan: plan, drop: drop) { stopRequests in
+                do {
+                    try analyse(capture, interface: interface, expression: expression, options: analysisOptions, plan: plan,
+                                metrics: metrics, server: server, stopRequests: stopRequests)
+                    return 0
+                } catch let code as ExitCode {
+                    return code.rawValue
+                } catch {
+                    Diagnostics.error("\(error)")
+                    return ExitStatus.inputError.rawValue
+                }
+            }
+            if status != 0 { throw ExitCode(status) }
+        }
 
-            let signals = SignalStopper(stop: { [capture] in capture.stop() })
+        /// The capture process, without privileges: captures and analyses until a stop condition, then writes the
+        /// report into the plan's outputs (the parent puts them in place). Throws the exit status.
+        private func analyse(_ capture: LiveCapture, interface: String, expression: String, options analysisOptions: AnalysisOptions,
+                             plan: OutputPlan, metrics: MetricsRecorder?, server: MetricsServer?, stopRequests: Int32) throws {
+            server?.start()
+            defer { server?.stop() }
+            let packetWriter = plan.packetWriter
+            let events = EventOutput(plan: plan, redactKeys: common.redactKeys)
+            let showStatus = !common.quiet && (status ?? (isatty(2) != 0))
+            let summary = LiveSummary(interface: interface, inPlace: isatty(2) != 0)
+            var analyzer = LiveAnalyzer(options: analysisOptions,
+                                        stop: .init(durationSeconds: duration, packets: count, commands: commands))
+            analyzer.queueBytes = queueMiB << 20
+            analyzer.queuePackets = max(queueMiB << 20 / 128, 1024)
+
+            let signals = SignalStopper(forwardedOn: stopRequests, stop: { [capture] in capture.stop() })
             if !common.quiet {
                 Diagnostics.write("respcap: capturing on \(interface) (\(capture.linkType.description), filter '\(expression)'); "
                                   + "^C stops and writes the report\n")
@@ -182,7 +225,6 @@ extension RespcapCommand {
             var finished = report
             finished.capture.filter = expression
             try ReportOutput.write(finished, format: common.format, plan: plan, quiet: common.quiet)
-            try plan.commit()
             for warning in finished.warnings { Diagnostics.warning(warning) }
             if finished.quality.reason != nil { throw ExitStatus.unusableCapture }
             if finished.quality.truncated { throw ExitStatus.partialInput }

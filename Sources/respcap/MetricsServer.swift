@@ -28,9 +28,11 @@ final class MetricsServer: @unchecked Sendable {
     /// Connections served at once; each holds a thread for at most the 2 s timeouts.
     static let maxConnections = 32
     private let slots = DispatchSemaphore(value: MetricsServer.maxConnections)
+    private var started = false
 
     /// Binds `address` (`HOST:PORT`, `[V6]:PORT`, `:PORT` or `PORT`; the host defaults to 127.0.0.1 so the
-    /// endpoint is not exposed unless asked) and starts serving.
+    /// endpoint is not exposed unless asked); `start()` serves. Starts no thread: `live` binds while it may still
+    /// bind any port, and serves from the process that gave up its privileges.
     init(address: String, render: @escaping Render) throws(AddressError) {
         let (host, port) = try Self.split(address)
         var hints = addrinfo()
@@ -59,7 +61,11 @@ final class MetricsServer: @unchecked Sendable {
         listenFD = fd
         boundAddress = Self.localAddress(of: fd) ?? "\(host):\(port)"
         self.render = render
-        // One long-lived accepting thread; each connection is served on another.
+    }
+
+    /// Starts serving: one long-lived accepting thread; each connection is served on another.
+    func start() {
+        started = true
         DispatchQueue(label: "respcap.metrics").async { [self] in
             serve()
             done.signal()
@@ -70,7 +76,7 @@ final class MetricsServer: @unchecked Sendable {
     func stop() {
         stopping.set()
         shutdown(listenFD, Int32(SHUT_RDWR))
-        done.wait()
+        if started { done.wait() }
         close(listenFD)
     }
 

@@ -85,8 +85,9 @@ final class OutputFile {
         }
     }
 
-    /// Opens `path` for writing as described above. Nothing existing is changed.
-    static func open(_ path: String, role: String) throws(OutputError) -> OutputFile {
+    /// Opens `path` for writing as described above. Nothing existing is changed. A new file gets `newFileMode`, or
+    /// 0666 less the umask when nil; a replaced file keeps its own mode.
+    static func open(_ path: String, role: String, newFileMode: mode_t? = nil) throws(OutputError) -> OutputFile {
         guard !path.isEmpty else { throw OutputError(path: path, reason: "empty path") }
         let target = path == "-" ? path : try resolvingLinks(path)
         if let fd = namedDescriptor(target) {
@@ -112,11 +113,12 @@ final class OutputFile {
             return OutputFile(role: role, path: path, destination: .opened, descriptor: fd, identity: FileIdentity(opened),
                               isStandardOutput: false, isCharacterDevice: (opened.st_mode & S_IFMT) == S_IFCHR)
         }
-        return try openReplacement(path: path, target: target, existing: exists ? st : nil, role: role)
+        return try openReplacement(path: path, target: target, existing: exists ? st : nil, role: role,
+                                   newFileMode: newFileMode)
     }
 
-    private static func openReplacement(path: String, target: String, existing: stat?,
-                                        role: String) throws(OutputError) -> OutputFile {
+    private static func openReplacement(path: String, target: String, existing: stat?, role: String,
+                                        newFileMode: mode_t?) throws(OutputError) -> OutputFile {
         let directory = directory(of: target)
         var dirStat = stat()
         guard stat(directory, &dirStat) == 0 else {
@@ -137,6 +139,8 @@ final class OutputFile {
                 guard probe >= 0 else { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
                 Glibc.close(probe)
             }
+        } else if let newFileMode {
+            mode = newFileMode
         } else {
             let mask = umask(0)
             umask(mask)
@@ -184,6 +188,14 @@ final class OutputFile {
             if failure != nil || copyInPlace { unlink(temporary) }
             if let failure { throw OutputError(path: path, reason: failure) }
         }
+    }
+
+    /// Whether anything was written to a temporary (by this process or another one sharing the descriptor); true
+    /// for the other destinations, where it cannot be told.
+    var hasContent: Bool {
+        guard case .replacement = destination else { return true }
+        var st = stat()
+        return fstat(descriptor, &st) != 0 || st.st_size > 0
     }
 
     /// Removes the temporary (the target stays as it was) or closes a device.

@@ -24,8 +24,13 @@ final class OutputPlan: @unchecked Sendable {
     /// `--svg DIR`: checked now, written at the end (chart names depend on the report).
     let chartDirectory: String?
     private var charts: [OutputFile] = []
+    /// Every chart of `--svg`, opened ahead by `openAllCharts()`; those left empty are not put in place.
+    private var chartsOpenedAhead = false
     /// Set once the packets' writer exists, so an immediate exit can end the file on a whole record.
     var packetWriter: PcapFileWriter?
+    /// In `live`'s capture process: another process (`PrivilegedParent`) puts the outputs in place, or discards them,
+    /// once this one has exited; this one only writes.
+    var isCommittedElsewhere = false
 
     /// The running plan, for the signal path (a second ^C).
     nonisolated(unsafe) static var active: OutputPlan?
@@ -61,10 +66,10 @@ final class OutputPlan: @unchecked Sendable {
         if let directory = chartDirectory { try Self.checkChartDirectory(directory, inputs: identities) }
 
         var opened: [OutputFile] = []
-        func open(_ role: String, _ path: String?) throws -> OutputFile? {
+        func open(_ role: String, _ path: String?, newFileMode: mode_t? = nil) throws -> OutputFile? {
             guard let path else { return nil }
             do {
-                let file = try OutputFile.open(path, role: role)
+                let file = try OutputFile.open(path, role: role, newFileMode: newFileMode)
                 opened.append(file)
                 return file
             } catch {
@@ -74,7 +79,8 @@ final class OutputPlan: @unchecked Sendable {
             }
         }
         report = try open("report", reportPath)
-        events = try open("events", eventsPath)
+        // Events name every key a command touched: a new file is for its owner only.
+        events = try open("events", eventsPath, newFileMode: 0o600)
         packets = try open("packets", packetsPath)
         do {
             try Self.refuseConflicts(opened, inputs: identities)
@@ -168,9 +174,20 @@ final class OutputPlan: @unchecked Sendable {
         directory.hasSuffix("/") ? directory + name + ".svg" : directory + "/" + name + ".svg"
     }
 
+    /// Opens every chart the report could have (creating the chart directory), for a process that cannot create
+    /// files there once it runs the analysis. `commit()` puts in place only those written.
+    func openAllCharts() throws {
+        guard chartDirectory != nil else { return }
+        for name in ReportChart.names { _ = try openChart(named: name) }
+        chartsOpenedAhead = true
+    }
+
     /// Opens a chart file in the chart directory (creating it), checked like the other outputs.
     func openChart(named name: String) throws -> OutputFile? {
         guard let directory = chartDirectory else { return nil }
+        if chartsOpenedAhead {
+            return charts.first { $0.path == Self.chartPath(directory, name) }
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -192,6 +209,11 @@ final class OutputPlan: @unchecked Sendable {
     func commit() throws {
         Self.active = nil
         var failed = false
+        var charts = charts
+        if chartsOpenedAhead {
+            for chart in charts where !chart.hasContent { chart.discard() }
+            charts = charts.filter(\.hasContent)
+        }
         for file in [packets, events].compactMap({ $0 }) + charts + [report].compactMap({ $0 }) {
             if failed {
                 file.discard()
@@ -220,13 +242,25 @@ final class OutputPlan: @unchecked Sendable {
         for file in [report, events, packets].compactMap({ $0 }) + charts { file.discard() }
     }
 
-    /// For an immediate exit (a second ^C), from the signal queue: the saved packets end on a whole record and are
-    /// put in place; every other temporary is removed.
-    static func abandonForExit() {
-        if let plan = active, let writer = plan.packetWriter, let packets = plan.packets {
-            writer.abandon()
-            try? packets.commit()
+    /// After an immediate exit (a second ^C): the saved packets (already ended on a whole record) are put in place,
+    /// every other output is discarded.
+    func keepPacketsOnly() {
+        Self.active = nil
+        if let packets {
+            do { try packets.commit() } catch {
+                Diagnostics.error("cannot write the packets to \(packets.path): \(error.reason)")
+            }
         }
+        discard()
+    }
+
+    /// For an immediate exit (a second ^C), from the signal queue: the saved packets end on a whole record and are
+    /// put in place; every other temporary is removed. Where another process commits, only the packets are ended.
+    static func abandonForExit() {
+        let plan = active
+        plan?.packetWriter?.abandon()
+        if plan?.isCommittedElsewhere == true { return }
+        if let plan, plan.packetWriter != nil, let packets = plan.packets { try? packets.commit() }
         OutputFile.registry.removeAll()
     }
 }

@@ -8,10 +8,28 @@ import Darwin
 /// Turns the first SIGINT or SIGTERM into `stop` (the run ends and its report is still written); a second one exits
 /// at once with status 130, after `OutputPlan.abandonForExit()` (saved packets end on a whole record, no temporary is
 /// left behind).
+///
+/// In `live`'s capture process the signals arrive as bytes from `PrivilegedParent` instead, one per signal it took.
 final class SignalStopper: @unchecked Sendable {
-    private var sources: [any DispatchSourceSignal] = []
+    private var sources: [any DispatchSourceProtocol] = []
     private let queue = DispatchQueue(label: "respcap.signals")
     private var stopping = false
+
+    /// Stop requests forwarded on `descriptor`, one byte each; end of file (the parent is gone) requests nothing.
+    init(forwardedOn descriptor: Int32, stop: @escaping @Sendable () -> Void) {
+        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+        source.setEventHandler { [self] in
+            var bytes = [UInt8](repeating: 0, count: 16)
+            let count = read(descriptor, &bytes, bytes.count)
+            if count == 0 || (count < 0 && errno != EINTR && errno != EAGAIN) {
+                source.cancel()
+                return
+            }
+            for _ in 0..<max(count, 0) { received(stop) }
+        }
+        source.resume()
+        sources.append(source)
+    }
 
     init(stop: @escaping @Sendable () -> Void) {
         // A parent may have started us with these blocked (the mask is inherited); they must reach us.
@@ -23,18 +41,21 @@ final class SignalStopper: @unchecked Sendable {
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [self] in
-                if stopping {
-                    OutputPlan.abandonForExit()
-                    Diagnostics.write("\nrespcap: stopped without a report\n")
-                    _exit(130)
-                }
-                stopping = true
-                stop()
-            }
+            source.setEventHandler { [self] in received(stop) }
             source.resume()
             sources.append(source)
         }
+    }
+
+    /// Runs on `queue`.
+    private func received(_ stop: @Sendable () -> Void) {
+        if stopping {
+            OutputPlan.abandonForExit()
+            Diagnostics.write("\nrespcap: stopped without a report\n")
+            _exit(130)
+        }
+        stopping = true
+        stop()
     }
 
     /// For commands with nothing to report of a partial run (`diff`, `merge`): the first signal removes the

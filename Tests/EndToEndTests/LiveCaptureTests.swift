@@ -312,9 +312,13 @@ final class LiveProcess {
 
     private init(process: Process) { self.process = process }
 
-    static func start(_ arguments: [String]) throws -> LiveProcess {
+    /// The process started: respcap's privileged parent (or a wrapper that execs it).
+    var pid: pid_t { process.processIdentifier }
+
+    /// Starts `executable` (default: the built respcap) with `arguments`.
+    static func start(_ arguments: [String], executable: URL? = nil) throws -> LiveProcess {
         let process = Process()
-        process.executableURL = EndToEndTests.binary
+        process.executableURL = executable ?? EndToEndTests.binary
         process.arguments = arguments
         let live = LiveProcess(process: process)
         process.standardOutput = live.out

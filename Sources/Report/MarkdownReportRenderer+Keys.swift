@@ -16,11 +16,18 @@ extension MarkdownReportRenderer {
         out.line(intro)
         out.blank()
         if !k.fullKeyspaceCommands.isEmpty {
-            let parts = k.fullKeyspaceCommands.map {
-                "\(MarkdownText.code($0.command)) \(NumberFormatting.grouped($0.calls)) (\(NumberFormatting.rate($0.perSecond))/s)"
+            // The reply size says whether a walk is costly: HGETALL of a 62-byte hash is not a scan.
+            let commands = Dictionary(report.commands.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let parts = k.fullKeyspaceCommands.map { walk -> String in
+                var text = "\(MarkdownText.code(walk.command)) \(NumberFormatting.grouped(walk.calls)) (\(NumberFormatting.rate(walk.perSecond))/s"
+                if let command = commands[walk.command], command.calls > 0 {
+                    text += ", \(NumberFormatting.bytes(command.replyBytes / Int64(command.calls))) per reply"
+                }
+                return text + ")"
             }
             out.line("Commands that walk a collection or the keyspace: " + parts.joined(separator: ", ")
-                     + " — from \(NumberFormatting.grouped(k.fullKeyspaceConnections)) connections.")
+                     + " — from \(NumberFormatting.grouped(k.fullKeyspaceConnections)) "
+                     + (k.fullKeyspaceConnections == 1 ? "connection." : "connections."))
             out.blank()
         }
         func rows(_ counts: [KeyCount], total: Int) -> [[String]] {

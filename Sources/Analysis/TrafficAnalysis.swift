@@ -1,7 +1,8 @@
 import RedisSemantics
 
-/// One analysis over the paired command stream and connection events. Adding an analysis touches its own file
-/// and one registration in `TrafficAnalyzer.init`. Calls arrive in capture order per connection.
+/// One analysis over the paired command stream and connection events; calls arrive in capture order per
+/// connection. A built-in analysis is registered in `AnalysisStage` (docs/ARCHITECTURE.md lists what else a new one
+/// touches); extra ones (event writers, live status, metrics) are handed to `TrafficAnalyzer`.
 public protocol TrafficAnalysis: AnyObject {
     func connectionOpened(_ connection: ConnectionInfo)
     func command(_ record: CommandRecord, on connection: ConnectionInfo)

@@ -7,7 +7,7 @@ Usage: Benchmarks/run.py [--respcap PATH] [--runs N] [--no-tshark] [--tshark-max
 Wall time is the median of N runs, the tools taking turns (tshark runs once, half-way); peak RSS is the largest
 seen. Packets and commands come from respcap's own
 JSON report (capture.packets, totals.commands)."""
-import argparse, json, os, shlex, statistics, subprocess, sys, time, platform
+import argparse, json, os, shlex, stat, statistics, subprocess, sys, time, platform
 
 def run(cmd, stdout=subprocess.DEVNULL):
     start = time.monotonic()
@@ -17,6 +17,14 @@ def run(cmd, stdout=subprocess.DEVNULL):
     if os.waitstatus_to_exitcode(status) not in (0, 3):
         sys.exit(f"bench: {' '.join(cmd)} exited {os.waitstatus_to_exitcode(status)}")
     return wall, usage.ru_maxrss / 1024.0  # MiB
+
+def require_null_device():
+    """The read floor is `tcpdump -w /dev/null`: when /dev/null is a regular file (a root process once replaced it),
+    tcpdump writes the whole capture to disk and the floor is wrong. Refuse to measure then."""
+    mode = os.stat("/dev/null").st_mode
+    if not stat.S_ISCHR(mode):
+        sys.exit("bench: /dev/null is not a character device, so tcpdump's read floor would include writing the "
+                 "capture to disk; restore it (rm /dev/null && mknod -m 666 /dev/null c 1 3) and run again")
 
 def machine():
     model = "unknown CPU"
@@ -38,6 +46,7 @@ def main():
     p.add_argument("--extra-args", default="")
     p.add_argument("--out", default=os.path.join(here, "RESULTS.md"))
     a = p.parse_args()
+    require_null_device()
     rows = []
     for path in a.files:
         size_mb = os.path.getsize(path) / 1e6
@@ -74,7 +83,8 @@ def main():
                   flush=True)
         rows.append((name, size_mb, packets, commands, results))
     lines = [f"# Benchmark results", "", f"Machine: {machine()}. Median of {a.runs} runs (tshark: 1 run, half-way through "
-             f"them), the tools taking turns; peak RSS is the maximum. respcap: release build, all analyses on.", "",
+             f"them), the tools taking turns; peak RSS is the maximum. respcap: release build, all analyses on. /dev/null "
+             f"was checked to be a character device before measuring.", "",
              "| capture | MB | packets | commands | tool | wall s | runs s (min–max) | MB/s | packets/s | commands/s | peak RSS MiB |",
              "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     ratios = []
@@ -83,7 +93,8 @@ def main():
             lines.append(f"| {name} | {size_mb:.0f} | {packets:,} | {commands:,} | {label} | {wall:.2f} | {low:.2f}–{high:.2f} | "
                          f"{size_mb / wall:.0f} | {packets / wall:,.0f} | {commands / wall:,.0f} | {rss:.1f} |")
         rc, td = results["respcap (json)"][0], results["tcpdump -r -w /dev/null"][0]
-        line = f"- {name}: respcap runs at {td / rc:.2f}× the speed of tcpdump (respcap ÷ tcpdump time = {rc / td:.2f})"
+        line = (f"- {name}: respcap runs at {td / rc:.2f}× the speed of tcpdump (respcap ÷ tcpdump time = {rc / td:.2f}); "
+                f"the read floor here: tcpdump -r -w /dev/null at {size_mb / td:.0f} MB/s")
         if "tshark RESP decode" in results:
             line += f"; tshark ÷ respcap time = {results['tshark RESP decode'][0] / rc:.1f}"
         ratios.append(line)

@@ -69,6 +69,9 @@ extension LiveCaptureTests {
         usleep(2_500_000)
         try Shell.run("redis-benchmark", ["-p", "\(server.port)", "-n", "4000", "-c", "8", "-q", "-t", "set,get,lpush"])
         try Shell.run("redis-benchmark", ["-p", "\(server.port)", "-n", "6000", "-c", "4", "-P", "8", "-q", "-t", "incr"])
+        // A blocking pop on three keys that times out, and an error reply (wrong number of arguments).
+        try Shell.run("redis-cli", ["-p", "\(server.port)", "brpop", "mq:a", "mq:b", "mq:c", "0.1"])
+        _ = try? Shell.run("redis-cli", ["-p", "\(server.port)", "incr", "mq:a", "extra"])
         let after = try server.commandstats()
         var expected: [String: Int] = [:]
         for (name, calls) in after where calls != (before[name] ?? 0) { expected[name] = calls - (before[name] ?? 0) }
@@ -96,12 +99,47 @@ extension LiveCaptureTests {
         #expect((p99["get"] ?? 0) > 0 && (p99["get"] ?? 0) < 1, "p99 of GET in seconds: \(p99)")
         #expect((rates["set"] ?? 0) > 0, "\(rates)")
 
+        // The Grafana dashboard shipped in docs/grafana: every panel's query parses and returns data from this
+        // Prometheus (Grafana's variables given the values Grafana would: every host, a one-minute rate window).
+        let dashboardPath = EndToEndTests.root.appendingPathComponent("docs/grafana/respcap-dashboard.json")
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dashboardPath)) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        #expect(panels.count >= 8)
+        for panel in panels {
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                let expr = try #require(target["expr"] as? String)
+                let query = expr.replacingOccurrences(of: "$__rate_interval", with: "1m")
+                    .replacingOccurrences(of: "$instance", with: ".*")
+                var samples = 0
+                for _ in 0..<20 where samples == 0 {
+                    samples = try Self.sampleCount(port: prometheusPort, query: query)
+                    if samples == 0 { usleep(250_000) }
+                }
+                #expect(samples > 0, "panel '\(panel["title"] ?? "")' returned no data: \(query)")
+            }
+        }
+
         let result = try live.stop()
         stopped = true
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportPath)))
                                   as? [String: Any])
         #expect(Self.calls(report) == stored, "the report and Prometheus agree")
+    }
+
+    /// How many samples a PromQL instant query returns (a query that does not parse fails the test).
+    static func sampleCount(port: Int, query: String) throws -> Int {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let encoded = try #require(query.addingPercentEncoding(withAllowedCharacters: allowed))
+        let body = try httpGet(port: port, path: "/api/v1/query?query=\(encoded)").body
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], "\(body)")
+        try #require(json["status"] as? String == "success", "\(query): \(body)")
+        let result = (json["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
+        return result.filter { sample in
+            guard let pair = sample["value"] as? [Any], pair.count == 2, let text = pair[1] as? String else { return false }
+            return Double(text)?.isFinite == true
+        }.count
     }
 
     /// A PromQL instant query's vector, by its `command` label ("" when it has none).

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes hostile captures for measuring respcap's memory bounds (issue: hostile input).
+"""Writes hostile captures for measuring respcap's memory bounds under floods.
 
   flood.py syn OUT [N]        N SYNs (default 1,000,000) from distinct source address/port pairs to :6379
   flood.py open OUT [N]       N connections that complete the handshake, send one PING each and never close

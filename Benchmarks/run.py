@@ -18,6 +18,9 @@ def run(cmd, stdout=subprocess.DEVNULL):
         sys.exit(f"bench: {' '.join(cmd)} exited {os.waitstatus_to_exitcode(status)}")
     return wall, usage.ru_maxrss / 1024.0  # MiB
 
+# As root, tcpdump drops to its own user and chowns the file it writes, /dev/null included: keep the user.
+TCPDUMP_KEEP_USER = ["-Z", "root"] if os.geteuid() == 0 else []
+
 def require_null_device():
     """The read floor is `tcpdump -w /dev/null`: when /dev/null is a regular file (a root process once replaced it),
     tcpdump writes the whole capture to disk and the floor is wrong. Refuse to measure then."""
@@ -58,7 +61,7 @@ def main():
         name = os.path.basename(path)
         tools = [("respcap (json)", [a.respcap, "analyze", "-q", "--port", a.port, "--format", "json", path] + shlex.split(a.extra_args)),
                  ("respcap (markdown)", [a.respcap, "analyze", "-q", "--port", a.port, "--format", "markdown", path] + shlex.split(a.extra_args)),
-                 ("tcpdump -r -w /dev/null", ["tcpdump", "-r", path, "-w", "/dev/null"])]
+                 ("tcpdump -r -w /dev/null", ["tcpdump", "-r", path, "-w", "/dev/null"] + TCPDUMP_KEEP_USER)]
         if not a.no_tshark and size_mb <= a.tshark_max_mb:
             tools.append(("tshark RESP decode", ["tshark", "-r", path, "-d", f"tcp.port=={a.port},resp", "-T", "fields", "-e", "resp.bulk_string.value"]))
         # Round-robin, tshark's one run half-way: on a shared machine the load changes within minutes, and every

@@ -46,6 +46,8 @@ public final class ConnectionInfo {
     var roundTripChain = LatencyStats.RoundTripChain()
     var benignErrors = BenignErrorStats.ConnectionState()
     var clientLibrary = ClientLibraryStats.ConnectionState()
+    /// `FrameworkStats`: the framework key patterns this connection named, one bit per pattern.
+    var frameworkMarks: UInt64 = 0
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64, registry: CommandRegistry) {
         self.id = id

@@ -1,10 +1,11 @@
-import Analysis
+@testable import Analysis
 import Foundation
 import Report
 import Testing
 
 /// Job frameworks recognised from the keys on the wire: every corpus capture names the framework its truth file
-/// records (plain redis-py and node-redis captures none), and each pattern alone in a synthetic capture.
+/// records (plain redis-py and node-redis captures none), each pattern alone in a synthetic capture, and the
+/// advice that follows from the framework found.
 @Suite struct FrameworkRecognitionTests {
     static let names = TestPaths.corpusNames()
 
@@ -29,6 +30,41 @@ import Testing
         } else {
             #expect(report.frameworks == nil, "\(name): \(report.frameworks ?? [])")
         }
+    }
+
+    @Test func blockingPopAdviceFollowsTheFramework() throws {
+        let celery = try #require(try CorpusReports.report("celery-priority-queues").findings.first { $0.id == BlockingPopManyKeysRule.id })
+        let sidekiq = try #require(try CorpusReports.report("sidekiq-many-queues").findings.first { $0.id == BlockingPopManyKeysRule.id })
+        let rq = try #require(try CorpusReports.report("rq-many-queues").findings.first { $0.id == BlockingPopManyKeysRule.id })
+        #expect(celery.recommendation != sidekiq.recommendation)
+        #expect(celery.recommendation.contains("priority_steps"))
+        #expect(celery.recommendation.contains("Do not sample"))
+        #expect(!celery.recommendation.contains("random sample"))
+        #expect(sidekiq.recommendation.hasPrefix("Sidekiq"))
+        #expect(sidekiq.recommendation.contains("weighted random sample"))
+        #expect(rq.recommendation.hasPrefix("RQ"))
+        for finding in [celery, sidekiq, rq] { #expect(!finding.recommendation.contains("framework not recognised")) }
+    }
+
+    @Test func churnAdviceFollowsTheFramework() throws {
+        let bullmq = try #require(try CorpusReports.report("bullmq-queue-per-job").findings.first { $0.id == ConnectionChurnRule.id })
+        #expect(bullmq.recommendation.contains("addBulk"))
+        let redisPy = try #require(try CorpusReports.report("redispy-connection-churn").findings.first { $0.id == ConnectionChurnRule.id })
+        #expect(redisPy.recommendation.hasPrefix("redis-py"))
+        // node-redis 4.5 declares no library and uses no framework keys.
+        let node = try #require(try CorpusReports.report("node-redis-client-per-request").findings.first { $0.id == ConnectionChurnRule.id })
+        #expect(node.recommendation.contains("framework not recognised"))
+        let saturation = try #require(try CorpusReports.report("redispy-pool-saturation").findings.first { $0.id == PoolSaturationRule.id })
+        #expect(saturation.recommendation.contains("BlockingConnectionPool"))
+        #expect(saturation.recommendation.contains("max_connections"))
+    }
+
+    @Test func rqChurnAdviceNamesTheWorkHorse() throws {
+        var report = AnalysisReport()
+        report.frameworks = [FrameworkSummary(name: "rq", evidence: "keys rq:queue:*", connections: 3, commands: 30)]
+        let advice = ConnectionChurnRule.advice(ClientSoftware(report))
+        #expect(advice.contains("SimpleWorker"))
+        #expect(advice.contains("how RQ runs"))
     }
 
     // MARK: - Synthetic captures, one pattern each
@@ -104,5 +140,35 @@ import Testing
         let merged = try ReportMerger().merge([try ReportDocument(report: report), try ReportDocument(report: other)])
         #expect(merged.frameworks == [FrameworkSummary(name: "rq", evidence: "keys rq:queue:*, rq:job:*", connections: 2, commands: 4)])
         #expect(try JSONValue(encoding: merged)["frameworks"]?.array?.count == 1)
+    }
+
+    // MARK: - Blocking pops that already sample
+
+    /// Workers that pass each BRPOP 24 keys drawn at random from 240 queues: the calls name different key sets.
+    @Test func samplingClientsAreNotToldToSample() throws {
+        var generator = SystemRandomNumberGenerator()
+        let queues = (0..<240).map { "jobs:q\($0)" }
+        let calls = (0..<30).map { _ in ["BRPOP"] + Array(queues.shuffled(using: &generator).prefix(24)) + ["1"] }
+        let report = try Self.analyze(calls, reply: "*-1\r\n", connections: 2)
+        let pops = try #require(report.blockingPops)
+        #expect(pops.callsNamingVaryingKeySets == 60)
+        #expect(pops.clientsSample)
+        let finding = try #require(report.findings.first { $0.id == BlockingPopManyKeysRule.id })
+        #expect(finding.recommendation.contains("already pass each call a sample"))
+        #expect(!finding.recommendation.contains("random sample of the queues (e.g. 10%)"))
+        #expect(finding.recommendation.contains("framework not recognised"))
+    }
+
+    /// The same 24 keys every call, rotated as kombu's queue cycle does: one set, not a sample.
+    @Test func rotatedFixedSetIsNotASample() throws {
+        let queues = (0..<24).map { "jobs:q\($0)" }
+        let calls = (0..<30).map { i in ["BRPOP"] + Array(queues[(i % 24)...] + queues[..<(i % 24)]) + ["1"] }
+        let report = try Self.analyze(calls, reply: "*-1\r\n")
+        let pops = try #require(report.blockingPops)
+        #expect(pops.callsNamingVaryingKeySets == nil)
+        #expect(!pops.clientsSample)
+        let finding = try #require(report.findings.first { $0.id == BlockingPopManyKeysRule.id })
+        #expect(finding.recommendation.contains("framework not recognised"))
+        #expect(finding.recommendation.contains("random sample of the queues"))
     }
 }

@@ -142,6 +142,17 @@ import Testing
         #expect(try JSONValue(encoding: merged)["frameworks"]?.array?.count == 1)
     }
 
+    /// A merged report's framework list comes from JSON files: whatever it holds stays inside its line.
+    @Test func hostileFrameworkNamesKeepTheStructure() throws {
+        let report = try Self.analyze([["BLPOP", "rq:queue:default", "5"]])
+        var hostile = report
+        hostile.frameworks = [FrameworkSummary(name: "rq\n## injected", evidence: "keys `a|b` <img src=x> - [x]", connections: 1, commands: 1)]
+        let structure = MarkdownStructure(MarkdownReportRenderer.render(hostile))
+        #expect(structure.problems.isEmpty, "\(structure.problems)")
+        #expect(!structure.headings.contains { $0.contains("injected") })
+        #expect(MarkdownStructure(MarkdownReportRenderer.render(report)).problems.isEmpty)
+    }
+
     // MARK: - Blocking pops that already sample
 
     /// A fixed seed: the same draws every run.

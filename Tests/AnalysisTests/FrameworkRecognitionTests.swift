@@ -178,6 +178,11 @@ import Testing
         #expect(finding.recommendation.contains("already pass each call a sample"))
         #expect(!finding.recommendation.contains("random sample of the queues (e.g. 10%)"))
         #expect(finding.recommendation.contains("framework not recognised"))
+        var other = report
+        other.capture.fingerprint = "another host"
+        let merged = try ReportMerger().merge([try ReportDocument(report: report), try ReportDocument(report: other)])
+        #expect(merged.blockingPops?.callsNamingVaryingKeySets == 96)
+        #expect(merged.findings.first { $0.id == BlockingPopManyKeysRule.id }?.recommendation == finding.recommendation)
     }
 
     /// The same 24 keys every call, rotated as kombu's queue cycle does: one set, not a sample.

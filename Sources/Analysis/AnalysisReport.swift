@@ -25,6 +25,9 @@ public struct AnalysisReport: Codable, Sendable {
     public var clientNames: [ClientNameSummary]?
     /// Connections whose client name is not in `clientNames` (too many distinct names); nil when all are listed.
     public var connectionsWithNamesNotListed: Int?
+    /// Job frameworks recognised from their keys (Sidekiq, Resque, Celery, RQ, BullMQ, Dramatiq, arq), most commands
+    /// first; nil when none was.
+    public var frameworks: [FrameworkSummary]?
     /// BRPOP, BLPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN/MAX, BLMPOP, BZMPOP (nil when the capture has none).
     public var blockingPops: BlockingPopSummary?
     /// Lists and streams used as queues (consumed in the capture), every one tracked, sorted by `elementsPushed`,

@@ -23,6 +23,7 @@ final class AnalysisStage {
     private let pushStats: PushStats
     private let benignErrorStats: BenignErrorStats
     private let clientLibraryStats: ClientLibraryStats
+    private let frameworkStats: FrameworkStats
     private let blockingPopStats: BlockingPopStats
     private let queueStats: QueueStats
     private let connectionChurn: ConnectionChurn
@@ -65,6 +66,7 @@ final class AnalysisStage {
         pushStats = PushStats()
         benignErrorStats = BenignErrorStats()
         clientLibraryStats = ClientLibraryStats()
+        frameworkStats = FrameworkStats()
         // Key-count buckets follow the key limit; connection ids per bucket, ten times the client limit.
         blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, maxDistributionBuckets: options.maxTrackedKeys,
                                             maxClientsPerBucket: Self.saturatingTimesTen(options.maxTrackedClients), redactor: redactor)
@@ -73,7 +75,7 @@ final class AnalysisStage {
         keyStats = KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
         latencyStats = LatencyStats()
         extraAnalyses = extra
-        analyses = [commandStats, connectionStats, pushStats, benignErrorStats, clientLibraryStats, blockingPopStats, queueStats, connectionChurn, keyStats,
+        analyses = [commandStats, connectionStats, pushStats, benignErrorStats, clientLibraryStats, frameworkStats, blockingPopStats, queueStats, connectionChurn, keyStats,
                     latencyStats] + extra
     }
 
@@ -281,6 +283,7 @@ final class AnalysisStage {
         pushStats.command(record, on: info)
         benignErrorStats.command(record, on: info)
         clientLibraryStats.command(record, on: info)
+        frameworkStats.command(record, on: info)
         blockingPopStats.command(record, on: info)
         queueStats.command(record, on: info)
         connectionChurn.command(record, on: info)

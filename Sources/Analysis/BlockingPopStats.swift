@@ -33,6 +33,23 @@ public final class BlockingPopStats: TrafficAnalysis {
     /// Command id -> shape of the command (cached from its name).
     private var shapes: [Shape?] = []
 
+    /// Calls of connections whose calls named different key sets (`BlockingPopSummary.callsNamingVaryingKeySets`).
+    private var callsNamingVaryingKeySets = 0
+
+    /// Per connection (kept in `ConnectionInfo`): the keys seen in the kept positions (a call's first three keys)
+    /// of its multi-key calls. A connection that names the same set each call, in whatever order, shows at most
+    /// as many distinct keys there as one call names; more means the sets differ. One change of set (kombu's reply
+    /// queue, then its task queue) brings in at most three more: past that, the sets vary from call to call (a sample).
+    struct ConnectionState {
+        static let maxKeys = 1024
+        /// Kept keys of one call: what one change of key set can add.
+        static let oneChange = 3
+        var varies: Bool { calls > 1 && keysSeen.count > mostKeysPerCall + Self.oneChange }
+        var calls = 0
+        var mostKeysPerCall = 0
+        var keysSeen = Set<UInt64>()
+    }
+
     struct KeyCountAccumulator {
         var calls = 0
         var clients = Set<UInt64>()
@@ -100,6 +117,7 @@ public final class BlockingPopStats: TrafficAnalysis {
         keysScanned += Int64(keys)
         maxKeys = max(maxKeys, keys)
         noteDistribution(keys: keys, arrayLength: argc, timeout: timeout, connection: record.connection)
+        noteKeySet(record, keys: keys, shape: shape, on: connection)
 
         if record.isQueuedInTransaction {
             // Inside MULTI a blocking pop does not block: it runs at EXEC like its non-blocking twin.
@@ -126,6 +144,33 @@ public final class BlockingPopStats: TrafficAnalysis {
         case .noReplyExpected:
             break
         }
+    }
+
+    private func noteKeySet(_ record: CommandRecord, keys: Int, shape: Shape, on connection: ConnectionInfo) {
+        guard keys >= 2 else { return }
+        connection.blockingPopKeys.calls += 1
+        connection.blockingPopKeys.mostKeysPerCall = max(connection.blockingPopKeys.mostKeysPerCall, keys)
+        guard !connection.blockingPopKeys.varies,
+              connection.blockingPopKeys.keysSeen.count < ConnectionState.maxKeys else { return }
+        let first: Int
+        switch shape {
+        case .keysThenTimeout: first = 1
+        case .timeoutNumkeysKeys: first = 3
+        case .sourceThenTimeout, .notBlockingPop: return
+        }
+        var index = first
+        while index <= 3 && index < first + keys {
+            if let hash = record.arguments.withArgument(index, { keyHash($0) }) {
+                connection.blockingPopKeys.keysSeen.insert(hash)
+            }
+            index += 1
+        }
+    }
+
+    public func connectionClosed(_ connection: ConnectionInfo) {
+        let state = connection.blockingPopKeys
+        if state.varies { callsNamingVaryingKeySets += state.calls }
+        connection.blockingPopKeys = ConnectionState()
     }
 
     private func noteDistribution(keys: Int, arrayLength: Int, timeout: Double?, connection: UInt64) {
@@ -188,6 +233,7 @@ public final class BlockingPopStats: TrafficAnalysis {
         summary.keysScannedByTimedOut = keysScannedByTimedOut
         summary.keysPerCall = (Double(keysScanned) / Double(calls) * 10).rounded() / 10
         summary.maxKeysPerCall = maxKeys
+        summary.callsNamingVaryingKeySets = callsNamingVaryingKeySets > 0 ? callsNamingVaryingKeySets : nil
         summary.clients = connections.count
         let duration = context.durationSeconds
         if duration > 0 {
@@ -286,4 +332,14 @@ public struct BlockingPopSummary: Codable, Sendable {
     public var servedByKeyApproximate = false
     /// Set when more distinct key counts were seen than are tracked.
     public var distributionLimitHit = false
+    /// Multi-key calls from connections whose calls named different key sets (more distinct keys across their calls
+    /// than one call names): clients that already pass each call a sample of the queues. Nil when there were none.
+    public var callsNamingVaryingKeySets: Int?
+
+    /// Most multi-key calls name varying key sets: the clients already sample the queues.
+    public var clientsSample: Bool {
+        guard let varying = callsNamingVaryingKeySets else { return false }
+        let multiKey = keyCountDistribution.filter { $0.keys >= 2 }.reduce(0) { $0 + $1.calls }
+        return multiKey > 0 && 2 * varying >= multiKey
+    }
 }

@@ -46,6 +46,9 @@ public final class ConnectionInfo {
     var roundTripChain = LatencyStats.RoundTripChain()
     var benignErrors = BenignErrorStats.ConnectionState()
     var clientLibrary = ClientLibraryStats.ConnectionState()
+    /// `FrameworkStats`: the framework key patterns this connection named, one bit per pattern.
+    var frameworkMarks: UInt64 = 0
+    var blockingPopKeys = BlockingPopStats.ConnectionState()
 
     init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64, registry: CommandRegistry) {
         self.id = id

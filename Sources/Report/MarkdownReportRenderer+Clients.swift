@@ -2,12 +2,20 @@ import Formatting
 import Analysis
 
 extension MarkdownReportRenderer {
-    /// Which client libraries and client names the connections declared, so advice can be read against the
-    /// client's own settings; says so when the connections did not say.
+    /// Which job frameworks the keys show, and which client libraries and client names the connections declared,
+    /// so advice can be read against the client's own settings; says so when the connections did not say.
     static func sectionClients(_ report: AnalysisReport, into out: inout MarkdownWriter) {
-        guard report.clientLibraries != nil || report.clientNames != nil else { return }
+        guard report.clientLibraries != nil || report.clientNames != nil || report.frameworks != nil else { return }
         out.line("## Clients")
         out.blank()
+        if let frameworks = report.frameworks, !frameworks.isEmpty {
+            out.line("Frameworks, recognised by their keys: " + frameworks.map { framework in
+                "**\(MarkdownText.text(framework.name))** (\(MarkdownText.text(framework.evidence)); "
+                    + "\(NumberFormatting.grouped(framework.connections)) " + (framework.connections == 1 ? "connection" : "connections")
+                    + ", \(NumberFormatting.grouped(framework.commands)) commands)"
+            }.joined(separator: "; ") + ".")
+            out.blank()
+        }
         if let libraries = report.clientLibraries, !libraries.isEmpty {
             let rows = libraries.map { library -> [String] in
                 [library.name.isEmpty ? "(no name)" : MarkdownText.code(library.name, inTable: true),

@@ -3,7 +3,19 @@ import Analysis
 extension ReportMerger {
     /// Client libraries add connections and commands per (name, version); client names per name, listing as many
     /// as the longest input and counting the rest in `connectionsWithNamesNotListed`.
+    /// Frameworks add connections and commands per name; the evidence is the first input's that named it.
     func mergeClients(_ reports: [AnalysisReport], into merged: inout AnalysisReport) {
+        var frameworks: [String: FrameworkSummary] = [:]
+        for framework in reports.flatMap({ $0.frameworks ?? [] }) {
+            if var existing = frameworks[framework.name] {
+                existing.connections += framework.connections
+                existing.commands += framework.commands
+                frameworks[framework.name] = existing
+            } else {
+                frameworks[framework.name] = framework
+            }
+        }
+        merged.frameworks = frameworks.isEmpty ? nil : frameworks.values.sorted(by: FrameworkSummary.ranking)
         var libraries: [[String]: ClientLibrarySummary] = [:]
         for library in reports.flatMap({ $0.clientLibraries ?? [] }) {
             let key = [library.name, library.version ?? "\u{0}"]

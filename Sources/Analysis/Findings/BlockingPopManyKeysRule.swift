@@ -31,10 +31,45 @@ public struct BlockingPopManyKeysRule: FindingRule {
             title: "Blocking pops name \(dominant.keys) keys per call: Redis scans \(NumberFormatting.grouped(Int(b.keysScannedPerSecond))) keys/s "
                 + "to serve \(NumberFormatting.decimal(b.callsPerSecond, 1)) pops/s",
             evidence: evidence,
-            recommendation: "Have each worker listen on few queues: route queues to dedicated workers (one queue per worker or shard), "
-                + "or pass each BRPOP a random sample of the queues (e.g. 10%) so that together the workers still cover them all; "
-                + "drop queues that never receive jobs. The cost per call falls in proportion to the keys named.",
+            recommendation: Self.advice(ClientSoftware(report), clientsSample: b.clientsSample),
             metrics: ["keysPerCall": b.keysPerCall, "maxKeysPerCall": Double(b.maxKeysPerCall),
                       "keysScannedPerSecond": b.keysScannedPerSecond, "timedOutShare": b.timedOutShare])
+    }
+
+    /// The generic fix, with or without passing each call a sample of the queues.
+    static let routeQueues = "Have each worker listen on few queues: route queues to dedicated workers (one queue per worker or shard)"
+    static let sampleQueues = ", or pass each BRPOP a random sample of the queues (e.g. 10%) so that together the workers still cover them all"
+    static let perCall = "; drop queues that never receive jobs. The cost per call falls in proportion to the keys named."
+
+    /// The framework's own knob where one is recognised. Sampling is never advised for Celery (kombu names a queue's
+    /// priority lists in priority order, and a sample would break it), nor to clients whose calls already name
+    /// varying key sets.
+    static func advice(_ software: ClientSoftware, clientsSample: Bool) -> String {
+        let already = clientsSample
+            ? "Successive calls name different key sets: the clients already pass each call a sample of the queues, so the "
+                + "remaining cost is the sample size; name fewer keys per call. "
+            : ""
+        switch software.framework(among: ["celery", "sidekiq", "rq", "resque"]) {
+        case "celery":
+            return already + "Celery (kombu) keeps one list per queue and priority step, so each BRPOP names queues × steps keys: "
+                + "use fewer `priority_steps` (`broker_transport_options={'priority_steps': [0, 5, 9]}`, or none when tasks do not "
+                + "use priorities) and give each worker fewer queues (`-Q`, dedicated workers per queue group). Do not sample "
+                + "the keys: kombu names a queue's lists in priority order, and a sample would break that order."
+        case "sidekiq":
+            return already + "Sidekiq: give each process fewer queues (split the `:queues:` list across processes, `-q` per "
+                + "process) and drop queues that never receive jobs" + (clientsSample ? "." : "; with weighted queues "
+                    + "(`-q name,weight`) Sidekiq orders the BRPOP keys by weighted random, and a fetcher that passes each BRPOP "
+                    + "a weighted random sample of the queues (e.g. 10%, as GitLab's does) keeps the weights while naming few keys.")
+                + " The cost per call falls in proportion to the keys named."
+        case "rq":
+            return already + "RQ: each worker names every queue it serves on each dequeue; start workers with fewer queues each "
+                + "(split `rq worker q1 q2 ...` into dedicated workers per queue group) and drop queues that never receive jobs. "
+                + "The cost per call falls in proportion to the keys named."
+        case let name?:
+            return already + "\(name) was recognised; it has no setting of its own for this. " + routeQueues
+                + (clientsSample ? "" : sampleQueues) + perCall
+        case nil:
+            return already + ClientSoftware.notRecognised + routeQueues + (clientsSample ? "" : sampleQueues) + perCall
+        }
     }
 }

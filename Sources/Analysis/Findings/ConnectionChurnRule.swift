@@ -53,10 +53,32 @@ public struct ConnectionChurnRule: FindingRule {
             title: "A new connection every \(NumberFormatting.decimal(100 / per100, 1)) commands: clients connect per request "
                 + "(\(NumberFormatting.decimal(c.openedPerSecondAverage, 0)) connections/s)",
             evidence: evidence,
-            recommendation: "Create the Redis client (and its connection pool) once per process and reuse it across requests; with "
-                + "Sentinel, call `master_for` once and keep the returned client rather than calling it per request. "
-                + "Check that connections are returned to the pool, not closed, after each request.",
+            recommendation: Self.advice(ClientSoftware(report)),
             metrics: ["connectionsPer100Commands": per100, "shortLivedPercent": shortShare, "setupCommandPercent": setupShare,
                       "openedPerSecond": c.openedPerSecondAverage])
+    }
+
+    static let reuse = "Create the Redis client (and its connection pool) once per process and reuse it across requests; with "
+        + "Sentinel, call `master_for` once and keep the returned client rather than calling it per request. "
+        + "Check that connections are returned to the pool, not closed, after each request."
+
+    /// The framework's or library's own way to keep connections, where one is recognised.
+    static func advice(_ software: ClientSoftware) -> String {
+        switch software.framework(among: ["rq", "bullmq"]) {
+        case "rq":
+            return "RQ: create the producers' Redis connection and `Queue` once per process, not per enqueue. An RQ worker forks "
+                + "a work horse per job, which opens its own connection: that is how RQ runs; if that rate is the problem, "
+                + "`SimpleWorker` runs jobs in the worker process on its connection (no fork, no isolation between jobs)."
+        case "bullmq":
+            return "BullMQ: create each `Queue` and `Worker` once and reuse it (one connection each, or one shared connection), "
+                + "not a `Queue` per job; enqueue many jobs at once with `addBulk`."
+        default:
+            if software.usesRedisPy {
+                return "redis-py: create the `Redis` client (and its `ConnectionPool`) once per process and share it across "
+                    + "requests; with Sentinel, call `master_for` once and keep the returned client. Check that connections are "
+                    + "returned to the pool, not closed, after each request."
+            }
+            return (software.frameworks.isEmpty ? ClientSoftware.notRecognised : "") + reuse
+        }
     }
 }

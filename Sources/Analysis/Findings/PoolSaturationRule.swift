@@ -43,10 +43,24 @@ public struct PoolSaturationRule: FindingRule {
             title: "Connection pool saturated: \(c.peakConcurrent) connections in use back to back while Redis answers in "
                 + NumberFormatting.micros(service.p50),
             evidence: evidence,
-            recommendation: "Requests wait in the client for a free connection, not in Redis. Raise the pool size (max_connections) "
-                + "or lower the client's concurrency; pipeline the commands of one request; with gevent, give redis-py's "
-                + "BlockingConnectionPool a gevent queue (queue_class=gevent.queue.LifoQueue) so waiting greenlets wake promptly.",
+            recommendation: Self.advice(ClientSoftware(report), connections: c.peakConcurrent),
             metrics: ["inUsePercent": share, "medianConnectionInUsePercent": inUse.p50 * 100, "serviceP50Micros": service.p50,
                       "connections": Double(u.connections)])
+    }
+
+    /// redis-py's pool settings when the connections declared redis-py; otherwise the generic advice, saying so.
+    static func advice(_ software: ClientSoftware, connections: Int) -> String {
+        if software.usesRedisPy {
+            return "Requests wait in the client for a free connection, not in Redis. redis-py: size the pool to the client's "
+                + "concurrency — `max_connections` of the `ConnectionPool`, or of a `BlockingConnectionPool(max_connections=..., "
+                + "timeout=...)`, at least the threads or greenlets that use it at once (\(connections) here were all busy) — or "
+                + "lower that concurrency; pipeline the commands of one request; with gevent, give the BlockingConnectionPool a "
+                + "gevent queue (queue_class=gevent.queue.LifoQueue) so waiting greenlets wake promptly."
+        }
+        return "Requests wait in the client for a free connection, not in Redis. The client library is not known from the "
+            + "wire (it declared none); the advice is generic. Raise the pool size (redis-py `max_connections` of the "
+            + "pool or of a `BlockingConnectionPool`) or lower the client's concurrency; pipeline the commands of one request; "
+            + "with gevent, give redis-py's BlockingConnectionPool a gevent queue (queue_class=gevent.queue.LifoQueue) so "
+            + "waiting greenlets wake promptly."
     }
 }

@@ -35,9 +35,25 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
                 + "(\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s, no pipelining)"
         return Finding(
             id: Self.id, severity: .warning, title: title, evidence: evidence,
-            recommendation: "Batch the commands of one request: a pipeline (redis-py `pipeline(transaction=False)`), MGET/MSET/HMGET, "
-                + "or a Lua script; in a cluster, group keys by hash tag so a batch stays on one node.",
+            recommendation: Self.advice(ClientSoftware(report)),
             metrics: ["roundTripSharePercent": share, "roundTripsPerSecond": latency.roundTripsPerSecond,
                       "chainedRoundTripPercent": chainedShare, "meanRoundTripChain": latency.meanRoundTripChain])
+    }
+
+    static let cluster = " In a cluster, group keys by hash tag so a batch stays on one node."
+
+    /// The batching of the framework or library found; every client's when none is known.
+    static func advice(_ software: ClientSoftware) -> String {
+        if software.uses("bullmq") {
+            return "BullMQ: add jobs with `addBulk` rather than one `add` per job; batch the application's own commands in a "
+                + "pipeline or MULTI." + cluster
+        }
+        if software.usesRedisPy {
+            return "Batch the commands of one request: redis-py `pipeline(transaction=False)` (one round trip for the batch), "
+                + "MGET/MSET/HMGET, or a Lua script." + cluster
+        }
+        return "Batch the commands of one request: a pipeline (redis-py `pipeline(transaction=False)`; node-redis auto-pipelines "
+            + "commands issued in the same tick, so issue them together with `Promise.all` instead of awaiting each), "
+            + "MGET/MSET/HMGET, or a Lua script." + cluster
     }
 }

@@ -36,9 +36,20 @@ extension MarkdownReportRenderer {
                          + "all commands, \(NumberFormatting.fixed(setup.perConnection, 1)) per connection): \(names).")
         }
         if let u = c.utilisation, u.connections > 0 {
-            var text = "Utilisation (time with a command outstanding, \(NumberFormatting.grouped(u.connections)) connections without "
-                + "blocking commands): \(NumberFormatting.fixed(u.busyShare * 100, 1))% overall"
-            if let per = u.perConnection { text += ", per connection p50 \(NumberFormatting.fixed(per.p50 * 100, 0))%, max \(NumberFormatting.fixed(per.max * 100, 0))%" }
+            // One name, one definition: "in use" is what the pool-saturation finding measures (first request to last
+            // reply, less pauses); time with a command outstanding is named as such, never "use" or "utilisation".
+            var text: String
+            let counted = "\(NumberFormatting.grouped(u.connections)) connections without blocking commands"
+            if let inUse = u.inUsePerConnection {
+                text = "In use (from a connection's first request to its last reply, less pauses over "
+                    + "\(NumberFormatting.decimal(u.pauseThresholdMillis, 0)) ms; \(counted)): "
+                    + "\(Self.inUsePercent(u.inUseShare))% overall, per connection p50 \(Self.inUsePercent(inUse.p50))%, "
+                    + "max \(Self.inUsePercent(inUse.max))%; a command outstanding \(NumberFormatting.fixed(u.busyShare * 100, 1))% "
+                    + "of the time observed"
+            } else {
+                text = "A command outstanding (\(counted)): \(NumberFormatting.fixed(u.busyShare * 100, 1))% of the time observed"
+            }
+            if let per = u.perConnection { text += " (per connection p50 \(NumberFormatting.fixed(per.p50 * 100, 0))%, max \(NumberFormatting.fixed(per.max * 100, 0))%)" }
             if let gap = u.idleGapMicros, gap.count > 0 {
                 text += "; idle gap between a reply and the next request p50 \(NumberFormatting.micros(gap.p50)), p99 \(NumberFormatting.micros(gap.p99))"
             }
@@ -56,6 +67,9 @@ extension MarkdownReportRenderer {
             out.blank()
         }
     }
+
+    /// A share of time in use (0...1), printed as the pool-saturation finding prints it.
+    private static func inUsePercent(_ share: Double) -> String { NumberFormatting.decimal(share * 100, 1) }
 
     /// `finByClient` -> "FIN by client".
     static func closeKindText(_ kind: String) -> String {

@@ -28,7 +28,7 @@ public struct ConnectionGrowthRule: FindingRule {
             "\(NumberFormatting.grouped(c.opened)) opened and \(NumberFormatting.grouped(c.closed)) closed during the capture; peak \(NumberFormatting.grouped(c.peakConcurrent))",
         ]
         if let u = c.utilisation, u.connections > 0 {
-            evidence.append("connections were busy only \(NumberFormatting.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
+            evidence.append("connections had a command outstanding only \(NumberFormatting.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
                             + "while others sat idle")
         }
         if c.byServer.count > 1 {

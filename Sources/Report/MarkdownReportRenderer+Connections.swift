@@ -17,12 +17,11 @@ extension MarkdownReportRenderer {
         }
         lines.append("Concurrent connections: peak \(NumberFormatting.grouped(c.peakConcurrent)), average \(NumberFormatting.fixed(c.averageConcurrent, 1)).")
         if let life = c.lifetimeSeconds, life.count > 0 {
-            lines.append("Lifetime of the \(NumberFormatting.grouped(life.count)) connections opened and closed in the capture: p50 "
-                         + "\(seconds(life.p50)), p90 \(seconds(life.p90)), max \(seconds(life.max)).")
+            lines.append("Lifetime of the \(NumberFormatting.grouped(life.count)) connections opened and closed in the capture: "
+                         + Self.distribution(life, seconds) + ".")
         }
         if let per = c.commandsPerConnection, per.count > 0 {
-            lines.append("Commands per connection: p50 \(NumberFormatting.trimmed(per.p50)), p90 \(NumberFormatting.trimmed(per.p90)), "
-                         + "max \(NumberFormatting.trimmed(per.max)).")
+            lines.append("Commands per connection: " + Self.distribution(per, exactBelow: 256, NumberFormatting.trimmed) + ".")
         }
         if let s = c.shortLived, s.ofConnections > 0, s.count + s.fewCommands > 0 {
             lines.append("Short-lived: \(NumberFormatting.grouped(s.count)) of \(NumberFormatting.grouped(s.ofConnections)) lasted under "
@@ -66,6 +65,15 @@ extension MarkdownReportRenderer {
                       alignRight: [false, true, true, true, true, true], rows: rows)
             out.blank()
         }
+    }
+
+    /// Exact extremes and percentiles, marked ≈ where they are bucket values: "min 2, p50 ≈ 480, p90 ≈ 600, max 603".
+    /// The histograms keep values under `exactBelow` exactly. Reports without `min` show the percentiles and max.
+    private static func distribution(_ p: Percentiles, exactBelow: Double = 0, _ format: (Double) -> String) -> String {
+        guard let min = p.min else { return "p50 \(format(p.p50)), p90 \(format(p.p90)), max \(format(p.max))" }
+        if min == p.max { return p.count == 1 ? format(min) : "all \(format(min))" }
+        func approximate(_ value: Double) -> String { value < exactBelow ? format(value) : "≈ " + format(value) }
+        return "min \(format(min)), p50 \(approximate(p.p50)), p90 \(approximate(p.p90)), max \(format(p.max))"
     }
 
     /// A share of time in use (0...1), printed as the pool-saturation finding prints it.

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Testing
 @testable import Analysis
 
@@ -89,5 +90,35 @@ import Testing
         var series = series
         while series.last == 0 { series.removeLast() }
         return series
+    }
+}
+
+/// Commands per connection and lifetimes keep their exact extremes beside the histogram's bucket values.
+@Suite struct ConnectionDistributionTests {
+    @Test func extremesAreTheValuesRecorded() throws {
+        var capture = SyntheticCapture()
+        var busy = SyntheticCapture.Connection(clientPort: 41_300, serverPort: 6379)
+        var brief = SyntheticCapture.Connection(clientPort: 41_301, serverPort: 6379)
+        capture.handshake(&busy)
+        capture.handshake(&brief)
+        capture.exchange(&brief, ConnectionConcurrencyTests.ping, "+PONG\r\n")
+        capture.exchange(&brief, ConnectionConcurrencyTests.ping, "+PONG\r\n")
+        capture.close(&brief)
+        // 1,001 commands: in a histogram bucket 8 wide (1,000 to 1,007).
+        for _ in 0..<1_001 { capture.exchange(&busy, ConnectionConcurrencyTests.ping, "+PONG\r\n") }
+        _ = capture.tick(3_000_000_000)
+        capture.close(&busy)
+        let report = try ConnectionConcurrencyTests.analyze(capture)
+        let per = try #require(report.connections.commandsPerConnection)
+        #expect(per.max == 1_001)
+        #expect(per.min == 2)
+        let life = try #require(report.connections.lifetimeSeconds)
+        let first = try #require(report.capture.firstTimestampNanos), last = try #require(report.capture.lastTimestampNanos)
+        let duration = Double(last - first) / 1e9
+        #expect(life.max <= duration, "lifetime \(life.max) s in a \(duration) s capture")
+        #expect(try #require(life.min) < 0.001)
+        let markdown = MarkdownReportRenderer.render(report)
+        #expect(markdown.contains("Commands per connection: min 2, p50 2, p90 ≈ 1,00"), "\(markdown)")
+        #expect(markdown.contains("max 1,001."))
     }
 }

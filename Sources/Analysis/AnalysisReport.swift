@@ -140,7 +140,8 @@ public struct AnalysisReport: Codable, Sendable {
         public var closed = 0
         public var peakConcurrent = 0
         public var averageConcurrent: Double = 0
-        /// Connections opened in each second of the capture (index 0 = its first second).
+        /// Connections opened in each second of the capture: index i covers [i, i+1) s from its first packet, the
+        /// timeline's buckets.
         public var openedPerSecond: [Int] = []
         public var closedPerSecond: [Int] = []
         /// Of `closedPerSecond`, those ended by a RST.
@@ -148,7 +149,8 @@ public struct AnalysisReport: Codable, Sendable {
         /// Closes in the capture by how and by which side: `finByClient`, `finByServer`, `resetByClient`,
         /// `resetByServer` (`...ByUnknown` when the side could not be told).
         public var closes: [String: Int] = [:]
-        /// Most connections open at once in each second: growth of a pool shows here.
+        /// Most connections open at once in each second: growth of a pool shows here. A connection open before the
+        /// capture (no handshake) counts from its first second, one still open at its end up to its last.
         public var concurrentPerSecond: [Int] = []
         public var openedPerSecondAverage: Double = 0
         /// Connections whose whole life is in the capture (handshake and close seen): the base of lifetimes.

@@ -11,6 +11,8 @@ final class AnalysisStage {
     /// The stream stage's registry, mirrored from `.commandName` events: analyses read names from it.
     let registry: CommandRegistry
     private var connections: [ConnectionID: ConnectionInfo] = [:]
+    /// The capture's first packet (nil before it, or where events arrive without one).
+    private var captureStartNanos: Int64?
     private var lastConnection: ConnectionInfo?
     /// Commands and replies held on all connections (`AnalysisOptions.maxHeldTotal`), and held commands given up.
     private var heldTotal = 0
@@ -96,6 +98,8 @@ final class AnalysisStage {
                     switch batch.streamEvents[index] {
                     case .commandName(let entry):
                         registry.mirror(entry)
+                    case .captureStarted(let time):
+                        captureStartNanos = time
                     case .opened(let id, let client, let server, let handshakeSeen, let time):
                         opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: time)
                     case .data(let id, let toServer, let byteCount, let time, let count):
@@ -181,7 +185,7 @@ final class AnalysisStage {
 
     private func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
         let info = ConnectionInfo(id: id, client: client, server: server, handshakeSeen: handshakeSeen, openedNanos: time,
-                                  registry: registry)
+                                  captureStartNanos: min(captureStartNanos ?? time, time), registry: registry)
         connections[id] = info
         forEachAnalysis { $0.connectionOpened(info) }
     }

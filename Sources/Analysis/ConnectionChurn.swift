@@ -24,7 +24,13 @@ public final class ConnectionChurn: TrafficAnalysis {
     private var opened = 0, closed = 0, complete = 0
     private var current = 0, peak = 0
     private var connectionNanos: Double = 0
-    private var firstSecond: Int64?
+    /// Where the per-second series start: the capture's first packet, as for the timeline.
+    private var origin: Int64?
+    /// Connections open before the capture started (no handshake), by the second they were first seen: they were
+    /// open in every earlier second too, which `finish` adds to the concurrency series.
+    private var preExistingFirstSeen: [Int] = []
+    /// Connections still open when the capture ended.
+    private var openAtEnd = 0
     private var openedPerSecond: [Int] = []
     private var closedPerSecond: [Int] = []
     private var resetPerSecond: [Int] = []
@@ -94,10 +100,13 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     public func connectionOpened(_ connection: ConnectionInfo) {
         connection.churn = ConnectionState()
+        if origin == nil { origin = connection.captureStartNanos }
         let second = self.second(connection.openedNanos)
         if connection.handshakeSeen {
             opened += 1
             openedPerSecond[second] += 1
+        } else {
+            preExistingFirstSeen[second] += 1
         }
         current += 1
         peak = max(peak, current)
@@ -146,9 +155,12 @@ public final class ConnectionChurn: TrafficAnalysis {
         connection.churn = ConnectionState()
         let end = connection.closedNanos ?? connection.lastActivityNanos
         let observed = max(0, end - connection.openedNanos)
-        connectionNanos += Double(observed)
+        // Open from the capture's start when it was already open then.
+        let openedAt = connection.handshakeSeen ? connection.openedNanos : min(connection.openedNanos, connection.captureStartNanos)
+        connectionNanos += Double(max(0, end - openedAt))
         current -= 1
         let endedInCapture = connection.closeReason == .fin || connection.closeReason == .reset
+        if connection.closeReason == .endOfCapture { openAtEnd += 1 }
         if endedInCapture {
             closed += 1
             let index = second(end)
@@ -214,22 +226,36 @@ public final class ConnectionChurn: TrafficAnalysis {
         return value
     }
 
-    /// Index of the second containing `nanos` in the per-second arrays (grown as needed, the last one absorbing
-    /// everything past `maxSeconds`).
-    private func second(_ nanos: Int64) -> Int {
-        let absolute = nanos / 1_000_000_000
-        if firstSecond == nil { firstSecond = absolute }
-        var index = Int(max(0, absolute - firstSecond!))
-        index = min(index, maxSeconds - 1)
+    /// Index of the second containing `nanos` in the per-second arrays: whole seconds from the capture's first
+    /// packet, the timeline's buckets (grown as needed, the last one absorbing everything past `maxSeconds`).
+    private func second(_ nanos: Int64, carrying carried: Int? = nil) -> Int {
+        let offset = max(0, nanos - (origin ?? nanos))
+        let index = Int(min(offset / 1_000_000_000, Int64(maxSeconds - 1)))
         if index >= openedPerSecond.count {
             let grow = index + 1 - openedPerSecond.count
-            let carried = concurrentPerSecond.last.map { _ in current } ?? 0
+            let carried = carried ?? (concurrentPerSecond.last.map { _ in current } ?? 0)
             openedPerSecond += repeatElement(0, count: grow)
             closedPerSecond += repeatElement(0, count: grow)
             resetPerSecond += repeatElement(0, count: grow)
             concurrentPerSecond += repeatElement(carried, count: grow)
+            preExistingFirstSeen += repeatElement(0, count: grow)
         }
         return index
+    }
+
+    /// Concurrency per second counting each connection from when it was open, not from when it was first seen: one
+    /// open before the capture was open from its first second; one open at its end, in its last second.
+    private func completeConcurrency(lastNanos: Int64?) {
+        if let lastNanos, origin != nil {
+            let last = second(lastNanos, carrying: openAtEnd)
+            concurrentPerSecond[last] = max(concurrentPerSecond[last], openAtEnd)
+        }
+        var seenLater = 0
+        for index in concurrentPerSecond.indices.reversed() {
+            concurrentPerSecond[index] += seenLater
+            seenLater += preExistingFirstSeen[index]
+            peak = max(peak, concurrentPerSecond[index])
+        }
     }
 
     private func updateGroup(client: IPAddress, server: Endpoint, opening: Bool = false, _ body: (inout ClientAccumulator) -> Void) {
@@ -255,22 +281,19 @@ public final class ConnectionChurn: TrafficAnalysis {
     // MARK: report
 
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        completeConcurrency(lastNanos: context.lastTimestampNanos)
         var summary = report.connections
         summary.opened = opened
         summary.closed = closed
         summary.peakConcurrent = peak
         let duration = context.durationSeconds
         summary.averageConcurrent = duration > 0 ? (connectionNanos / 1e9 / duration * 10).rounded() / 10 : Double(peak)
-        // Align the per-second arrays on the capture's first second, within `maxSeconds` in all: a capture whose
-        // first packet is years before its first connection (a forged timestamp) must not pad by years of zeros.
-        let lead = firstSecond.map { first in
-            let gap = max(0, first - (context.firstTimestampNanos.map { $0 / 1_000_000_000 } ?? first))
-            return Int(min(gap, Int64(max(0, maxSeconds - openedPerSecond.count))))
-        } ?? 0
-        summary.openedPerSecond = Array(repeating: 0, count: lead) + openedPerSecond
-        summary.closedPerSecond = Array(repeating: 0, count: lead) + closedPerSecond
-        summary.concurrentPerSecond = Array(repeating: 0, count: lead) + concurrentPerSecond
-        summary.resetPerSecond = Array(repeating: 0, count: lead) + resetPerSecond
+        // Seconds from the capture's first packet (the timeline's buckets), within `maxSeconds` in all: a forged
+        // timestamp years after the rest folds into the last second instead of padding by years of zeros.
+        summary.openedPerSecond = openedPerSecond
+        summary.closedPerSecond = closedPerSecond
+        summary.concurrentPerSecond = concurrentPerSecond
+        summary.resetPerSecond = resetPerSecond
         summary.closes = closeKinds
         if duration > 0 { summary.openedPerSecondAverage = (Double(opened) / duration * 100).rounded() / 100 }
         summary.completeConnections = complete

@@ -10,6 +10,8 @@ public final class ConnectionInfo {
     public let server: Endpoint
     public let handshakeSeen: Bool
     public let openedNanos: Int64
+    /// The capture's first packet: per-second series count seconds from it, as the timeline does.
+    public let captureStartNanos: Int64
     public internal(set) var lastActivityNanos: Int64
     public internal(set) var closedNanos: Int64?
     public internal(set) var closeReason: CloseReason?
@@ -50,7 +52,9 @@ public final class ConnectionInfo {
     var frameworkMarks: UInt64 = 0
     var blockingPopKeys = BlockingPopStats.ConnectionState()
 
-    init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64, registry: CommandRegistry) {
+    init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
+         captureStartNanos: Int64? = nil, registry: CommandRegistry) {
+        self.captureStartNanos = captureStartNanos ?? openedNanos
         self.id = id
         self.client = client
         self.server = server

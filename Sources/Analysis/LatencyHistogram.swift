@@ -154,14 +154,17 @@ public struct LatencyHistogram: Sendable {
     }
 
     /// Percentiles of the recorded values multiplied by `scale` (e.g. 1e-9 for nanoseconds as seconds), to
-    /// six decimals.
+    /// six decimals. `min` and `max` are the exact extremes recorded; p50/p90/p99 are bucket values, kept within them.
     public func percentiles(scale: Double) -> Percentiles {
         guard total > 0 else { return Percentiles() }
         let histogram = histogram
-        func v(_ x: Double) -> Double { (x * scale * 1_000_000).rounded() / 1_000_000 }
-        return Percentiles(count: Int(histogram.totalCount), p50: v(Double(histogram.valueAtPercentile(50))),
-                           p90: v(Double(histogram.valueAtPercentile(90))), p99: v(Double(histogram.valueAtPercentile(99))),
-                           max: v(Double(histogram.max)), mean: v(mean))
+        let low = counts.first.map { $0 > 0 ? 0 : lowestNonZero } ?? lowestNonZero
+        func v(_ x: UInt64) -> Double {
+            (Double(Swift.min(Swift.max(x, low), highest)) * scale * 1_000_000).rounded() / 1_000_000
+        }
+        return Percentiles(count: Int(histogram.totalCount), p50: v(histogram.valueAtPercentile(50)),
+                           p90: v(histogram.valueAtPercentile(90)), p99: v(histogram.valueAtPercentile(99)),
+                           max: v(highest), mean: (mean * scale * 1_000_000).rounded() / 1_000_000, min: v(low))
     }
 
     /// Percentiles and max in microseconds.

@@ -33,6 +33,7 @@ public final class LatencyStats: TrafficAnalysis {
     }
 
     public func connectionOpened(_ connection: ConnectionInfo) {
+        timeline.begin(at: connection.captureStartNanos)
         if connection.handshakeSeen { timeline.connectionOpened(at: connection.openedNanos) }
     }
 
@@ -377,6 +378,11 @@ struct TimelineAccumulator {
         buckets[i].requestBytes += Int64(requestBytes)
         buckets[i].replyBytes += Int64(replyBytes)
         if let latencyNanos { buckets[i].latency[Self.latencyBucket(latencyNanos)] &+= 1 }
+    }
+
+    /// Buckets count from `origin` (the capture's first packet), as the connection series do; the first call wins.
+    mutating func begin(at origin: Int64) {
+        if start == nil { start = origin }
     }
 
     mutating func connectionOpened(at time: Int64) { buckets[bucket(at: time)].opened += 1 }

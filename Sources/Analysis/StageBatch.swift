@@ -8,6 +8,8 @@ enum StreamEvent {
     /// A command name the stream stage's registry interned (ids are given in order): mirrored before any command
     /// that uses it.
     case commandName(CommandRegistry.Entry)
+    /// The capture's first packet, before any other event: the origin of every per-second series.
+    case captureStarted(timestampNanos: Int64)
     case opened(ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, timestampNanos: Int64)
     case data(ConnectionID, toServer: Bool, byteCount: Int, timestampNanos: Int64, sessionEvents: Int)
     case gap(ConnectionID, toServer: Bool, byteCount: Int, timestampNanos: Int64, sessionEvents: Int)

@@ -103,7 +103,10 @@ final class StreamStage {
             fingerprintHasher.update(UInt64(packet.bytes.count))
             fingerprintHasher.update(packet.bytes)
         }
-        if firstTimestamp == nil { firstTimestamp = packet.timestampNanos }
+        if firstTimestamp == nil {
+            firstTimestamp = packet.timestampNanos
+            batch.streamEvents.append(.captureStarted(timestampNanos: packet.timestampNanos))
+        }
         if let last = lastTimestamp {
             if packet.timestampNanos > last { lastTimestamp = packet.timestampNanos }
         } else {

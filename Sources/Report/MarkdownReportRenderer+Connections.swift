@@ -17,12 +17,11 @@ extension MarkdownReportRenderer {
         }
         lines.append("Concurrent connections: peak \(NumberFormatting.grouped(c.peakConcurrent)), average \(NumberFormatting.fixed(c.averageConcurrent, 1)).")
         if let life = c.lifetimeSeconds, life.count > 0 {
-            lines.append("Lifetime of the \(NumberFormatting.grouped(life.count)) connections opened and closed in the capture: p50 "
-                         + "\(seconds(life.p50)), p90 \(seconds(life.p90)), max \(seconds(life.max)).")
+            lines.append("Lifetime of the \(NumberFormatting.grouped(life.count)) connections opened and closed in the capture: "
+                         + Self.distribution(life, seconds) + ".")
         }
         if let per = c.commandsPerConnection, per.count > 0 {
-            lines.append("Commands per connection: p50 \(NumberFormatting.trimmed(per.p50)), p90 \(NumberFormatting.trimmed(per.p90)), "
-                         + "max \(NumberFormatting.trimmed(per.max)).")
+            lines.append("Commands per connection: " + Self.distribution(per, exactBelow: 256, NumberFormatting.trimmed) + ".")
         }
         if let s = c.shortLived, s.ofConnections > 0, s.count + s.fewCommands > 0 {
             lines.append("Short-lived: \(NumberFormatting.grouped(s.count)) of \(NumberFormatting.grouped(s.ofConnections)) lasted under "
@@ -36,9 +35,20 @@ extension MarkdownReportRenderer {
                          + "all commands, \(NumberFormatting.fixed(setup.perConnection, 1)) per connection): \(names).")
         }
         if let u = c.utilisation, u.connections > 0 {
-            var text = "Utilisation (time with a command outstanding, \(NumberFormatting.grouped(u.connections)) connections without "
-                + "blocking commands): \(NumberFormatting.fixed(u.busyShare * 100, 1))% overall"
-            if let per = u.perConnection { text += ", per connection p50 \(NumberFormatting.fixed(per.p50 * 100, 0))%, max \(NumberFormatting.fixed(per.max * 100, 0))%" }
+            // One name, one definition: "in use" is what the pool-saturation finding measures (first request to last
+            // reply, less pauses); time with a command outstanding is named as such, never "use" or "utilisation".
+            var text: String
+            let counted = "\(NumberFormatting.grouped(u.connections)) connections without blocking commands"
+            if let inUse = u.inUsePerConnection {
+                text = "In use (from a connection's first request to its last reply, less pauses over "
+                    + "\(NumberFormatting.decimal(u.pauseThresholdMillis, 0)) ms; \(counted)): "
+                    + "\(Self.inUsePercent(u.inUseShare))% overall, per connection p50 \(Self.inUsePercent(inUse.p50))%, "
+                    + "max \(Self.inUsePercent(inUse.max))%; a command outstanding \(NumberFormatting.fixed(u.busyShare * 100, 1))% "
+                    + "of the time observed"
+            } else {
+                text = "A command outstanding (\(counted)): \(NumberFormatting.fixed(u.busyShare * 100, 1))% of the time observed"
+            }
+            if let per = u.perConnection { text += " (per connection p50 \(NumberFormatting.fixed(per.p50 * 100, 0))%, max \(NumberFormatting.fixed(per.max * 100, 0))%)" }
             if let gap = u.idleGapMicros, gap.count > 0 {
                 text += "; idle gap between a reply and the next request p50 \(NumberFormatting.micros(gap.p50)), p99 \(NumberFormatting.micros(gap.p99))"
             }
@@ -56,6 +66,18 @@ extension MarkdownReportRenderer {
             out.blank()
         }
     }
+
+    /// Exact extremes and percentiles, marked ≈ where they are bucket values: "min 2, p50 ≈ 480, p90 ≈ 600, max 603".
+    /// The histograms keep values under `exactBelow` exactly. Reports without `min` show the percentiles and max.
+    private static func distribution(_ p: Percentiles, exactBelow: Double = 0, _ format: (Double) -> String) -> String {
+        guard let min = p.min else { return "p50 \(format(p.p50)), p90 \(format(p.p90)), max \(format(p.max))" }
+        if min == p.max { return p.count == 1 ? format(min) : "all \(format(min))" }
+        func approximate(_ value: Double) -> String { value < exactBelow ? format(value) : "≈ " + format(value) }
+        return "min \(format(min)), p50 \(approximate(p.p50)), p90 \(approximate(p.p90)), max \(format(p.max))"
+    }
+
+    /// A share of time in use (0...1), printed as the pool-saturation finding prints it.
+    private static func inUsePercent(_ share: Double) -> String { NumberFormatting.decimal(share * 100, 1) }
 
     /// `finByClient` -> "FIN by client".
     static func closeKindText(_ kind: String) -> String {

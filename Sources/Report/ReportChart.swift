@@ -20,6 +20,10 @@ public struct ReportChart: Sendable, Equatable {
     /// Legend names when a chart has both bars and a line.
     public var barsLegend: String?
     public var lineLegend: String?
+    /// Indices of `line` without a value of their own (seconds without an answered command): Mermaid cannot break a
+    /// line, so it draws the nearest earlier value there (the first one before any) and the caption says so; the SVG
+    /// leaves those points out and breaks the line.
+    public var lineCarried: [Int] = []
 
     /// Charts of `report` in the order the Markdown report shows them.
     /// Every chart name `all(for:)` can produce (its file is `<name>.svg`).
@@ -42,7 +46,8 @@ public struct ReportChart: Sendable, Equatable {
     private struct TimelinePoints {
         var seconds: [String] = []
         var rates: [Double] = []
-        var p99s: [Double] = []
+        /// nil where no command of the step was answered.
+        var p99s: [Double?] = []
         var step = ""
 
         init?(_ report: AnalysisReport) {
@@ -54,8 +59,8 @@ public struct ReportChart: Sendable, Equatable {
                 let commands = slice.reduce(0) { $0 + $1.commands }
                 seconds.append(NumberFormatting.fixed(slice.first?.offsetSeconds ?? 0, 0))
                 rates.append(Double(commands) / (t.bucketSeconds * Double(slice.count)))
-                // The worst p99 of the grouped buckets (0 where nothing was answered).
-                p99s.append(slice.compactMap(\.p99Micros).max() ?? 0)
+                // The worst p99 of the grouped buckets; none where nothing was answered (not a latency of 0).
+                p99s.append(slice.compactMap(\.p99Micros).max())
                 index += group
             }
             let stepSeconds = t.bucketSeconds * Double(group)
@@ -70,9 +75,21 @@ public struct ReportChart: Sendable, Equatable {
     }
 
     public static func p99(_ report: AnalysisReport) -> ReportChart? {
-        guard let points = TimelinePoints(report), points.p99s.contains(where: { $0.rounded() != 0 }) else { return nil }
-        return ReportChart(name: "latency-p99", caption: "Service latency p99 over the capture (µs, \(points.step) s steps):",
-                           xTitle: "seconds", xLabels: points.seconds, quoteLabels: false, yTitle: "p99 µs", line: points.p99s)
+        guard let points = TimelinePoints(report), let first = points.p99s.first(where: { ($0 ?? 0).rounded() != 0 }) ?? nil
+        else { return nil }
+        var line: [Double] = [], carried: [Int] = []
+        var previous = first
+        for (index, value) in points.p99s.enumerated() {
+            if let value { previous = value } else { carried.append(index) }
+            line.append(previous)
+        }
+        var caption = "Service latency p99 over the capture (µs, \(points.step) s steps"
+        if !carried.isEmpty {
+            caption += "; \(carried.count) of \(line.count) steps had no answered command: the line holds the previous step's "
+                + "value there, not a latency of 0"
+        }
+        return ReportChart(name: "latency-p99", caption: caption + "):", xTitle: "seconds", xLabels: points.seconds,
+                           quoteLabels: false, yTitle: "p99 µs", line: line, lineCarried: carried)
     }
 
     /// Connections opened per second (bars) and most open at once (line), in steps of at most ~60 points.

@@ -18,6 +18,9 @@ extension ReportDiff {
     public static let headlineFactor = 1.2
     /// Commands below this share of both captures' traffic are left out of the headlines (still in the table).
     public static let headlineCommandShare = 0.01
+    /// A latency or a rate enters the headlines only with at least this many calls (or commands) on both sides:
+    /// the p99 of a handful of calls is noise.
+    public static let headlineMinimumSample = 100
 
     public init(before: ReportDocument, after: ReportDocument) {
         self.before = Self.side(before)
@@ -227,22 +230,28 @@ extension ReportDiff {
         return changes
     }
 
-    /// Findings raised, cleared or changed in severity first (by severity), then metrics by how far they moved.
+    /// Findings raised, cleared or changed in severity first, by severity (critical first, raised or cleared alike);
+    /// then throughput and latency figures with enough samples on both sides, by how far they moved; then the rest.
+    /// Latencies of pipelined traffic are told as queueing, and connection rates that only reflect capture length
+    /// (every connection opened in the first second of both captures) stay out.
     static func headlines(findings: FindingChanges, diff: ReportDiff, beforeReport: AnalysisReport,
                           afterReport: AnalysisReport) -> [Headline] {
         func rank(_ severity: String) -> Int { severity == "critical" ? 2 : severity == "warning" ? 1 : 0 }
-        var lines: [Headline] = []
-        for f in findings.raised.sorted(by: { rank($0.severity) > rank($1.severity) }) {
-            lines.append(Headline(kind: "findingRaised", text: "Finding raised: \(f.severity.uppercased()) \(f.id) — \(f.title)", finding: f.id))
+        var findingLines: [(rank: Int, line: Headline)] = []
+        for f in findings.raised {
+            findingLines.append((rank(f.severity), Headline(kind: "findingRaised", text: "Finding raised: \(f.severity.uppercased()) \(f.id) — \(f.title)", finding: f.id)))
         }
-        for f in findings.cleared.sorted(by: { rank($0.severity) > rank($1.severity) }) {
-            lines.append(Headline(kind: "findingCleared", text: "Finding cleared: \(f.severity.uppercased()) \(f.id) — \(f.title)", finding: f.id))
+        for f in findings.cleared {
+            findingLines.append((rank(f.severity), Headline(kind: "findingCleared", text: "Finding cleared: \(f.severity.uppercased()) \(f.id) — \(f.title)", finding: f.id)))
         }
         for f in findings.persisting where f.before.severity != f.after.severity {
-            lines.append(Headline(kind: "findingSeverity",
-                                  text: "Finding \(f.id): \(f.before.severity.uppercased()) → \(f.after.severity.uppercased()) — \(f.after.title)",
-                                  finding: f.id))
+            findingLines.append((max(rank(f.before.severity), rank(f.after.severity)), Headline(
+                kind: "findingSeverity",
+                text: "Finding \(f.id): \(f.before.severity.uppercased()) → \(f.after.severity.uppercased()) — \(f.after.title)",
+                finding: f.id)))
         }
+        // Stable: equal severities keep raised, cleared, changed order.
+        var lines = findingLines.enumerated().sorted { ($0.element.rank, -$0.offset) > ($1.element.rank, -$1.offset) }.map(\.element.line)
 
         // Commands below the share threshold on both sides stay out of the headlines.
         func material(_ name: String) -> Bool {
@@ -252,15 +261,38 @@ extension ReportDiff {
             }
             return max(share(beforeReport), share(afterReport)) >= headlineCommandShare
         }
+        func enough(_ before: Int?, _ after: Int?) -> Bool {
+            (before ?? 0) >= headlineMinimumSample && (after ?? 0) >= headlineMinimumSample
+        }
         // Blocking pops that appear or vanish are told by their key-scan cost; their calls by the command lines.
-        var candidates: [Metric] = diff.blockingPops.filter { m in
+        var rest: [Metric] = diff.blockingPops.filter { m in
             m.id != "blockingPops.keysScanned" && !(m.id == "blockingPops.callsPerSecond" && (m.before == 0 || m.after == 0))
         }
-        candidates += diff.summary.filter { $0.id == "commandsPerSecond" || $0.id == "requestBytesPerCommand" }
-        candidates += diff.latency.filter { $0.id != "latency.max" }
-        candidates += diff.connections.filter { $0.id == "connections.openedPerSecond" || $0.id == "connections.commandsPerConnection"
-            || $0.id == "connections.peakConcurrent" }
-        candidates += diff.errors.filter { $0.id == "errors.share" || $0.id.hasPrefix("errors.byPrefix.") }
+        var primary: [Metric] = []
+        if enough(beforeReport.totals.commands, afterReport.totals.commands) {
+            primary += diff.summary.filter { $0.id == "commandsPerSecond" }
+        }
+        rest += diff.summary.filter { $0.id == "requestBytesPerCommand" }
+        let lb = beforeReport.latency, la = afterReport.latency
+        for m in diff.latency where m.id != "latency.max" {
+            switch m.id {
+            case "latency.readsP99":
+                if enough(lb?.readsMicros.count, la?.readsMicros.count) { primary.append(m) }
+            case "latency.writesP99":
+                if enough(lb?.writesMicros.count, la?.writesMicros.count) { primary.append(m) }
+            case "latency.p50", "latency.p90", "latency.p99", "latency.p999":
+                if enough(lb?.allMicros.count, la?.allMicros.count) { primary.append(m) }
+            default:
+                if enough(beforeReport.totals.commands, afterReport.totals.commands) { rest.append(m) }
+            }
+        }
+        // Connections opened/s where every connection opened in the first second of both captures follows capture
+        // length, not the client.
+        func openedAtStartOnly(_ c: AnalysisReport.ConnectionSummary) -> Bool { c.openedPerSecond.dropFirst().allSatisfy { $0 == 0 } }
+        let openedRateIsCaptureLength = openedAtStartOnly(beforeReport.connections) && openedAtStartOnly(afterReport.connections)
+        rest += diff.connections.filter { ($0.id == "connections.openedPerSecond" && !openedRateIsCaptureLength)
+            || $0.id == "connections.commandsPerConnection" || $0.id == "connections.peakConcurrent" }
+        rest += diff.errors.filter { $0.id == "errors.share" || $0.id.hasPrefix("errors.byPrefix.") }
         // Commands on one side only: one line each way, not one per command and figure.
         var extra: [(Headline, Double)] = []
         for (vanished, kind) in [(true, "commandsGone"), (false, "commandsNew")] {
@@ -275,9 +307,23 @@ extension ReportDiff {
             let text = (vanished ? "Commands no longer sent: " : "Commands sent only after: ") + items.joined(separator: ", ")
             extra.append((Headline(kind: kind, text: text), 2.5))
         }
-        for c in diff.commands where material(c.name) && (c.calls.before ?? 0) > 0 && (c.calls.after ?? 0) > 0 {
-            candidates += [c.perSecond, c.p99]
+        for c in diff.commands where material(c.name) && enough(c.calls.before.map(Int.init), c.calls.after.map(Int.init)) {
+            primary += [c.perSecond, c.p99]
         }
+
+        // Pipelined traffic: a command's latency runs from its request to its reply, so it includes its wait behind
+        // the commands ahead of it in the pipeline. The report knows how many commands went without a round trip.
+        func pipelinedShare(_ r: AnalysisReport) -> Double? {
+            guard let l = r.latency, r.totals.commands > 0, l.maxPipelineDepth > 1 else { return nil }
+            return 1 - Double(l.roundTrips) / Double(r.totals.commands)
+        }
+        let queueing: String? = {
+            let sb = pipelinedShare(beforeReport) ?? 0, sa = pipelinedShare(afterReport) ?? 0
+            guard max(sb, sa) >= 0.5 else { return nil }
+            return " — queueing: \(NumberFormatting.fixed(sb * 100, 0))% → \(NumberFormatting.fixed(sa * 100, 0))% of commands "
+                + "pipelined (up to \(lb?.maxPipelineDepth ?? 0) → \(la?.maxPipelineDepth ?? 0) deep); the latency includes the wait "
+                + "behind the commands ahead"
+        }()
 
         let threshold = log(headlineFactor)
         func score(_ m: Metric) -> Double? {
@@ -291,9 +337,21 @@ extension ReportDiff {
             // Appeared or vanished: as big as a hundredfold change, when the side that has it is not zero.
             return (m.before ?? 0) != 0 || (m.after ?? 0) != 0 ? 4.6 : nil
         }
-        let ranked = (candidates.compactMap { m in score(m).map { (Headline(kind: "metric", text: m.sentence, metric: m.id), $0) } } + extra)
-            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : ($0.0.metric ?? $0.0.kind) < ($1.0.metric ?? $1.0.kind) }
-        lines += ranked.prefix(max(0, maxHeadlines - lines.count)).map(\.0)
+        func ordered(_ items: [(Headline, Double)]) -> [Headline] {
+            items.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : ($0.0.metric ?? $0.0.kind) < ($1.0.metric ?? $1.0.kind) }.map(\.0)
+        }
+        var first: [(Headline, Double)] = [], second: [(Headline, Double)] = extra
+        for m in primary {
+            guard let s = score(m) else { continue }
+            if m.unit == .micros, let queueing {
+                // Told as queueing, after the figures that say what changed for the operator.
+                second.append((Headline(kind: "metric", text: m.sentence + queueing, metric: m.id), s))
+            } else {
+                first.append((Headline(kind: "metric", text: m.sentence, metric: m.id), s))
+            }
+        }
+        for m in rest { if let s = score(m) { second.append((Headline(kind: "metric", text: m.sentence, metric: m.id), s)) } }
+        lines += (ordered(first) + ordered(second)).prefix(max(0, maxHeadlines - lines.count))
         return lines
     }
 }

@@ -240,7 +240,8 @@ public struct ReportMerger: Sendable {
             return (v * 1000).rounded() / 1000
         }
         return Percentiles(count: count, p50: weighted(\.p50), p90: weighted(\.p90), p99: weighted(\.p99),
-                           max: parts.map(\.max).max() ?? 0, mean: weighted(\.mean))
+                           max: parts.map(\.max).max() ?? 0, mean: weighted(\.mean),
+                           min: parts.contains { $0.min == nil } ? nil : parts.compactMap(\.min).min())
     }
 
     // MARK: - Connections

@@ -45,10 +45,21 @@ public enum SVGChartRenderer {
             }
         }
         if let line = chart.line, !line.isEmpty {
-            let points = line.enumerated().map { "\(f(x($0.offset))),\(f(y($0.element.isFinite ? $0.element : 0)))" }
-            svg += "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(lineColour)\" stroke-width=\"2\"/>\n"
+            // One polyline per run of points with values of their own: a step without one breaks the line.
+            let carried = Set(chart.lineCarried)
+            var runs: [[String]] = [[]]
+            for (i, v) in line.enumerated() {
+                if carried.contains(i) {
+                    if !(runs.last ?? []).isEmpty { runs.append([]) }
+                } else {
+                    runs[runs.count - 1].append("\(f(x(i))),\(f(y(v.isFinite ? v : 0)))")
+                }
+            }
+            for run in runs where !run.isEmpty {
+                svg += "<polyline points=\"\(run.joined(separator: " "))\" fill=\"none\" stroke=\"\(lineColour)\" stroke-width=\"2\"/>\n"
+            }
             if line.count <= 60 {
-                for (i, v) in line.enumerated() where v.isFinite {
+                for (i, v) in line.enumerated() where v.isFinite && !carried.contains(i) {
                     svg += "<circle cx=\"\(f(x(i)))\" cy=\"\(f(y(v)))\" r=\"2.5\" fill=\"\(lineColour)\"><title>\(escape(label(chart, i))): \(axisLabel(v))</title></circle>\n"
                 }
             }

@@ -367,4 +367,48 @@ import Testing
         #expect(ReportDocument.looksLikeJSON(Array(" \n {".utf8)))
         #expect(!ReportDocument.looksLikeJSON([0xD4, 0xC3, 0xB2, 0xA1]))
     }
+
+    // MARK: - Biggest changes
+
+    /// A cleared critical finding leads a newly raised warning: severity first, raised or cleared alike.
+    @Test func findingsLeadBySeverity() throws {
+        var before = try Self.analyze("unpipelined"), after = before
+        before.findings = [Finding(id: "connection-churn", severity: .critical, title: "churn", evidence: [], recommendation: "")]
+        after.findings = [Finding(id: "error-rate", severity: .warning, title: "errors", evidence: [], recommendation: "")]
+        let diff = ReportDiff(before: try Self.document(before), after: try Self.document(after))
+        #expect(diff.headlines.prefix(2).map(\.finding) == ["connection-churn", "error-rate"])
+        #expect(diff.headlines.first?.kind == "findingCleared")
+    }
+
+    /// unpipelined → pipelined: throughput leads; the pipelined commands' latency is told as queueing; connections
+    /// opened/s, all opened in the first second of both captures, follow capture length and stay out.
+    @Test func biggestChangesTellThroughputBeforeQueueing() throws {
+        let before = try Self.analyze("unpipelined"), after = try Self.analyze("pipelined")
+        let diff = ReportDiff(before: try Self.document(before), after: try Self.document(after))
+        let metrics = diff.headlines.compactMap(\.metric)
+        #expect(!metrics.contains("connections.openedPerSecond"))
+        let lpush = try #require(diff.headlines.first { $0.metric == "commands.lpush.p99" })
+        #expect(lpush.text.contains("queueing"), "\(lpush.text)")
+        let throughput = try #require(metrics.firstIndex(of: "commandsPerSecond"))
+        let queueing = try #require(metrics.firstIndex(of: "commands.lpush.p99"))
+        #expect(throughput < queueing)
+        // Commands with fewer than 100 calls on a side have no latency or rate headline.
+        for c in diff.commands where min(c.calls.before ?? 0, c.calls.after ?? 0) < Double(ReportDiff.headlineMinimumSample) {
+            #expect(!metrics.contains(c.p99.id) && !metrics.contains(c.perSecond.id), "\(c.name)")
+        }
+    }
+
+    /// The p99 of a handful of calls does not make a headline, however far it moved.
+    @Test func fewCallsMakeNoLatencyHeadline() throws {
+        let before = try Self.analyze("unpipelined")
+        var after = before
+        let index = try #require(after.commands.firstIndex { $0.name == "get" })
+        var fewer = before
+        fewer.commands[index].calls = 5
+        after.commands[index].calls = 5
+        after.commands[index].latencyMicros.p99 *= 20
+        let diff = ReportDiff(before: try Self.document(fewer), after: try Self.document(after))
+        #expect(diff.commands.first { $0.name == "get" }?.p99.changed == true)
+        #expect(!diff.headlines.contains { $0.metric == "commands.get.p99" })
+    }
 }

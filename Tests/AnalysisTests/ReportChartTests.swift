@@ -1,4 +1,4 @@
-import Analysis
+@testable import Analysis
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -65,8 +65,36 @@ struct ReportChartTests {
             for (i, value) in bars.enumerated() where value.isFinite {
                 #expect(scan.titles.contains { $0.hasPrefix(chart.xLabels[i] + ": ") }, "\(chart.name) bar \(i)")
             }
-            #expect(scan.elements["polyline", default: 0] == (chart.line == nil ? 0 : 1))
+            #expect(scan.elements["polyline", default: 0] == (chart.line == nil ? 0 : Self.runs(chart)))
         }
+    }
+
+    /// Runs of line points with values of their own: one polyline each.
+    static func runs(_ chart: ReportChart) -> Int {
+        let carried = Set(chart.lineCarried)
+        var runs = 0, inRun = false
+        for i in (chart.line ?? []).indices {
+            if carried.contains(i) { inRun = false } else if !inRun { runs += 1; inRun = true }
+        }
+        return runs
+    }
+
+    /// Seconds without an answered command have no p99: the chart does not plot them as 0.
+    @Test func p99OverTimeSkipsSecondsWithoutAnswers() throws {
+        var report = AnalysisReport()
+        func bucket(_ second: Int, _ p99: Double?) -> TimelineBucket {
+            TimelineBucket(offsetSeconds: Double(second), commands: p99 == nil ? 0 : 10, errors: 0, requestBytes: 0, replyBytes: 0,
+                           connectionsOpened: 0, connectionsClosed: 0, p99Micros: p99)
+        }
+        report.timeline = TimelineSummary(bucketSeconds: 1, buckets: [bucket(0, 120), bucket(1, nil), bucket(2, nil), bucket(3, 300)])
+        let chart = try #require(ReportChart.p99(report))
+        #expect(chart.line == [120, 120, 120, 300])
+        #expect(chart.lineCarried == [1, 2])
+        #expect(chart.caption?.contains("2 of 4 steps had no answered command") == true)
+        let scan = try Self.scan(SVGChartRenderer.render(chart))
+        #expect(scan.elements["polyline", default: 0] == 2)
+        #expect(scan.elements["circle", default: 0] == 2)
+        #expect(!scan.titles.contains { $0.hasPrefix("1: ") || $0.hasPrefix("2: ") }, "\(scan.titles)")
     }
 
     @Test func blockingPopKeyDistributionIsCharted() throws {

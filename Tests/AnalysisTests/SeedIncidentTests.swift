@@ -1,4 +1,6 @@
+import Formatting
 import Foundation
+import Report
 import Testing
 @testable import Analysis
 
@@ -82,6 +84,19 @@ import Testing
         #expect(report.connections.peakConcurrent == pool["maxConnections"] as? Int)
         #expect(report.totals.commands == pool["commands"] as? Int)
         #expect(report.findings.first?.id == "pool-saturation")
+    }
+
+    /// The finding and the Connections section name one figure "in use" and print the same value for it.
+    @Test func poolFindingAndConnectionsAgreeOnTimeInUse() throws {
+        let (report, _) = try Self.report("pool-saturation")
+        let markdown = MarkdownReportRenderer.render(report)
+        let finding = try #require(report.findings.first { $0.id == "pool-saturation" })
+        let inUse = try #require(finding.metrics["inUsePercent"])
+        let printed = NumberFormatting.decimal(inUse, 1)
+        #expect(finding.evidence.first?.contains("in use \(printed)% of the time") == true)
+        let line = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("- In use (") })
+        #expect(line.contains("): \(printed)% overall"), "\(line)")
+        #expect(!markdown.contains("Utilisation"))
     }
 
     @Test func clusterClientGrowsConnectionsAndSendsOneRoundTripPerCommand() throws {

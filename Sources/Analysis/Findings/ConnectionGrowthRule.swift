@@ -8,10 +8,12 @@ public struct ConnectionGrowthRule: FindingRule {
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
         let c = report.connections
         let series = c.concurrentPerSecond
-        guard series.count >= 4, c.opened > 0 else { return nil }
-        // Compare the first and last tenth of the capture (at least one second each).
+        guard series.count >= 3, c.opened > 0 else { return nil }
+        // Compare the first and last tenth of the capture (at least one second each). At the start, no more than
+        // were open when the capture began (those seen without a handshake): in a capture of a few seconds, the
+        // first second's peak already holds the growth.
         let window = max(1, series.count / 10)
-        let start = series.prefix(window).max() ?? 0
+        let start = min(series.prefix(window).max() ?? 0, max(1, c.withoutHandshake))
         let end = series.suffix(window).max() ?? 0
         guard Double(end) >= t.growthMinConnections, Double(end) >= t.growthRatio * Double(max(1, start)) else { return nil }
         // Growth by steps that never recede: the running maximum is reached late.
@@ -28,7 +30,7 @@ public struct ConnectionGrowthRule: FindingRule {
             "\(NumberFormatting.grouped(c.opened)) opened and \(NumberFormatting.grouped(c.closed)) closed during the capture; peak \(NumberFormatting.grouped(c.peakConcurrent))",
         ]
         if let u = c.utilisation, u.connections > 0 {
-            evidence.append("connections were busy only \(NumberFormatting.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
+            evidence.append("connections had a command outstanding only \(NumberFormatting.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
                             + "while others sat idle")
         }
         if c.byServer.count > 1 {

@@ -27,8 +27,8 @@ public struct PoolSaturationRule: FindingRule {
               ConnectionGrowthRule().evaluate(report, t) == nil else { return nil }
         let service = latency.allMicros
         var evidence = [
-            "\(u.connections) connections were in use \(NumberFormatting.decimal(share, 0))% of the time from their first request to "
-                + "their last reply (median connection \(NumberFormatting.decimal(inUse.p50 * 100, 0))%; no pause over "
+            "\(u.connections) connections were in use \(NumberFormatting.decimal(share, 1))% of the time from their first request to "
+                + "their last reply (median connection \(NumberFormatting.decimal(inUse.p50 * 100, 1))%; no pause over "
                 + "\(NumberFormatting.decimal(u.pauseThresholdMillis, 0)) ms counts as use; threshold \(NumberFormatting.decimal(t.poolBusyPercent, 0))%)",
             "server service time stays low: p50 \(NumberFormatting.micros(service.p50)), p99 \(NumberFormatting.micros(service.p99)) "
                 + "(threshold p50 ≤ \(NumberFormatting.micros(t.poolMaxServiceMicros)))",

@@ -47,16 +47,20 @@ extension RespcapCommand {
         func run() throws {
             let paths = files.isEmpty ? ["-"] : files
             let options = try common.analysisOptions()
-            // Outputs first: a refused or unwritable output costs no reading, and nothing is replaced until the end.
-            let plan = try OutputPlan(common: common, inputs: paths)
-            try plan.writing { try analyze(paths: paths, options: options, plan: plan) }
-        }
-
-        private func analyze(paths: [String], options: AnalysisOptions, plan: OutputPlan) throws {
-            let progress = ProgressReporter(enabled: !common.quiet)
-            let events = EventOutput(plan: plan, redactKeys: common.redactKeys)
+            // Signals are taken before any temporary exists, so that none is left by a ^C at the wrong moment.
             let interruption = StopFlag()
             let signals = SignalStopper(stop: { interruption.set() })
+            // Outputs first: a refused or unwritable output costs no reading, and nothing is replaced until the end.
+            let plan = try OutputPlan(common: common, inputs: paths)
+            try plan.writing {
+                try analyze(paths: paths, options: options, plan: plan, interruption: interruption, signals: signals)
+            }
+        }
+
+        private func analyze(paths: [String], options: AnalysisOptions, plan: OutputPlan, interruption: StopFlag,
+                             signals: SignalStopper) throws {
+            let progress = ProgressReporter(enabled: !common.quiet)
+            let events = EventOutput(plan: plan, redactKeys: common.redactKeys)
             let report: AnalysisReport
             do {
                 var analyzer = CaptureAnalyzer(options: options)

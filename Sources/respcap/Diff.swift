@@ -39,9 +39,10 @@ extension RespcapCommand {
 
         func run() throws {
             let analysisOptions = try options.analysisOptions()
-            let plan = try OutputPlan(reportPath: options.output ?? "-", inputs: [before, after])
+            // Signals are taken before the temporary exists, so that a ^C never leaves it behind.
             let signals = SignalStopper.exitingAtOnce()
             defer { signals.cancel() }
+            let plan = try OutputPlan(reportPath: options.output ?? "-", inputs: [before, after])
             try plan.writing { try run(analysisOptions: analysisOptions, plan: plan) }
         }
 

@@ -48,10 +48,11 @@ extension RespcapCommand {
 
         func run() throws {
             let analysisOptions = try options.analysisOptions()
-            let plan = try OutputPlan(report: options.output ?? "-", events: nil, packets: nil,
-                                      chartDirectory: svgDirectory, inputs: reports)
+            // Signals are taken before the temporary exists, so that a ^C never leaves it behind.
             let signals = SignalStopper.exitingAtOnce()
             defer { signals.cancel() }
+            let plan = try OutputPlan(report: options.output ?? "-", events: nil, packets: nil,
+                                      chartDirectory: svgDirectory, inputs: reports)
             try plan.writing { try run(analysisOptions: analysisOptions, plan: plan) }
         }
 

@@ -315,7 +315,8 @@ extension OutputSafetyTests {
         process.standardInput = input
         process.standardError = err
         try process.run()
-        usleep(500_000)
+        // Wait (on a loaded machine, a while) until it holds its temporary and waits on its input.
+        for _ in 0..<500 where Self.entries(dir).count < 2 { usleep(10_000) }
         #expect(Self.entries(dir).count == 2, "the temporary exists while it runs: \(Self.entries(dir))")
         process.interrupt()
         let deadline = Date().addingTimeInterval(10)

@@ -21,26 +21,14 @@ import Testing
             }
         }
         // The query docs/REPORT.md shows for a fleet.
-        let script = """
-            import duckdb, json
-            rows = duckdb.sql("SELECT host, command, count(*) FROM read_json_auto('\(base.path)/*/events.ndjson', "
-                              "hive_partitioning = true) GROUP BY ALL").fetchall()
-            out = {}
-            for host, command, calls in rows: out.setdefault(host, {})[command] = calls
-            print(json.dumps(out))
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 with duckdb (pip install duckdb) is needed: \(errText)")
-        let table = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Int]])
+        let rows = try EventCountsTests.duckdb("SELECT host, command, count(*) FROM read_json_auto("
+                                               + "'\(base.path)/*/events.ndjson', hive_partitioning = true) GROUP BY ALL")
+        var table: [String: [String: Int]] = [:]
+        for row in rows {
+            guard row.count == 3, let host = row[0] as? String, let command = row[1] as? String, let calls = row[2] as? Int
+            else { continue }
+            table[host, default: [:]][command] = calls
+        }
         #expect(table == expected)
     }
 }

@@ -72,23 +72,11 @@ import Testing
         let commands = try #require(report["commands"] as? [[String: Any]])
         var expected: [String: Int] = [:]
         for c in commands { expected[c["name"] as! String] = c["calls"] as? Int }
-        let script = """
-            import duckdb, json, sys
-            rows = duckdb.sql("select command, count(*), sum(requestBytes) from read_json_auto('\(events.path)') group by 1").fetchall()
-            print(json.dumps({r[0]: [r[1], int(r[2])] for r in rows}))
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 with duckdb (pip install duckdb) is needed: \(errText)")
-        let sql = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [Int]])
+        let rows = try EventCountsTests.duckdb("select command, count(*), sum(requestBytes) from read_json_auto('\(events.path)') group by 1")
+        var sql: [String: [Int]] = [:]
+        for row in rows {
+            if row.count == 3, let name = row[0] as? String, let calls = row[1] as? Int, let bytes = row[2] as? Int { sql[name] = [calls, bytes] }
+        }
         #expect(sql.mapValues { $0[0] } == expected)
         for c in commands {
             #expect(sql[c["name"] as! String]?[1] == c["requestBytes"] as? Int)

@@ -78,6 +78,12 @@ public final class FrameworkStats: TrafficAnalysis {
     private var seen: UInt64 = 0
     private var usage = [Usage](repeating: Usage(), count: Framework.allCases.count)
 
+    /// The tables of `marks`, held by the instance: a static's every use on the per-command path is a `swift_once`.
+    private let candidatesByFirstByte = FrameworkStats.candidatesByFirstByte
+    private let kombuSuffixMarks = FrameworkStats.kombuSuffixMarks
+    private let firstArgumentOnlyMarks = FrameworkStats.firstArgumentOnlyMarks
+    private let marks = FrameworkStats.marks
+
     public init() {}
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
@@ -86,7 +92,7 @@ public final class FrameworkStats: TrafficAnalysis {
         record.arguments.withArguments { argument in
             var index = 1
             while index <= 3 && index < record.argumentCount {
-                if let bytes = argument(index) { found |= Self.marks(in: bytes, firstArgument: index == 1) }
+                if let bytes = argument(index) { found |= marks(in: bytes, firstArgument: index == 1) }
                 index += 1
             }
         }
@@ -96,16 +102,40 @@ public final class FrameworkStats: TrafficAnalysis {
         }
     }
 
-    /// The marks one argument carries, as bits of `marks`.
-    static func marks(in bytes: UnsafeRawBufferPointer, firstArgument: Bool) -> UInt64 {
+    /// The marks one argument carries, as bits of `marks`. Only the marks whose pattern starts with the argument's
+    /// first byte (or, for kombu's priority lists, that end in a digit) are compared: most keys name no framework
+    /// and cost one table look-up (this runs for up to three arguments of every command).
+    func marks(in bytes: UnsafeRawBufferPointer, firstArgument: Bool) -> UInt64 {
+        // Subscripts, not `first`/`last`: generic accessors allocate in unoptimised builds.
+        guard bytes.count > 0 else { return 0 }
+        let last = bytes[bytes.count - 1]
+        var candidates = candidatesByFirstByte[Int(bytes[0])]
+        if last >= 0x30 && last <= 0x39 { candidates |= kombuSuffixMarks }
+        if !firstArgument { candidates &= ~firstArgumentOnlyMarks }
         var found: UInt64 = 0
-        var index = 0
-        while index < marks.count {
-            let mark = marks[index]
-            if (firstArgument || !mark.firstArgumentOnly) && matches(mark, bytes) { found |= 1 << UInt64(index) }
-            index += 1
+        while candidates != 0 {
+            let index = candidates.trailingZeroBitCount
+            candidates &= candidates - 1
+            if Self.matches(marks[index], bytes) { found |= 1 << UInt64(index) }
         }
         return found
+    }
+
+    /// Per first byte, the prefix and exact marks (bits of `marks`) whose pattern starts with it.
+    static let candidatesByFirstByte: [UInt64] = {
+        var table = [UInt64](repeating: 0, count: 256)
+        for (index, mark) in marks.enumerated() where mark.match != .kombuPrioritySuffix {
+            table[Int(mark.bytes[0])] |= 1 << UInt64(index)
+        }
+        return table
+    }()
+
+    static let kombuSuffixMarks: UInt64 = marks.enumerated().reduce(0) { bits, entry in
+        entry.element.match == .kombuPrioritySuffix ? bits | 1 << UInt64(entry.offset) : bits
+    }
+
+    static let firstArgumentOnlyMarks: UInt64 = marks.enumerated().reduce(0) { bits, entry in
+        entry.element.firstArgumentOnly ? bits | 1 << UInt64(entry.offset) : bits
     }
 
     /// Indexed loops, no `elementsEqual`: generic sequence iteration allocates in unoptimised builds.

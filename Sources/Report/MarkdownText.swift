@@ -71,22 +71,16 @@ public enum MarkdownText {
     /// escaped), no double quote (Mermaid strings cannot escape one; it becomes `'`), and `#`, `%`, `<`, `>` as
     /// Mermaid entity codes, so a label cannot hold a directive (`%%{init...}%%`), an entity of its own, or HTML.
     public static func chartLabel(_ label: String) -> String {
-        var out = ""
-        for scalar in label.unicodeScalars {
-            if let escaped = VisibleText.escape(scalar) {
-                out += escaped
-                continue
-            }
+        VisibleText.escaping(label) { scalar in
             switch scalar {
-            case "\"": out += "'"
-            case "#": out += "#35;"
-            case "%": out += "#37;"
-            case "<": out += "#lt;"
-            case ">": out += "#gt;"
-            default: out.unicodeScalars.append(scalar)
+            case "\"": "'"
+            case "#": "#35;"
+            case "%": "#37;"
+            case "<": "#lt;"
+            case ">": "#gt;"
+            default: nil
             }
         }
-        return out
     }
 
     // MARK: - Plain text

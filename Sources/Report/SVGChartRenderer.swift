@@ -118,21 +118,15 @@ public enum SVGChartRenderer {
 
     /// XML text and attribute values; control characters (which XML 1.0 forbids or would fold) shown as escapes.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if let escaped = VisibleText.escape(scalar) {
-                out += escaped
-                continue
-            }
+        VisibleText.escaping(text) { scalar in
             switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(scalar)
+            case "&": "&amp;"
+            case "<": "&lt;"
+            case ">": "&gt;"
+            case "\"": "&quot;"
+            default: nil
             }
         }
-        return out
     }
 
     private static func f(_ value: Double) -> String { String(NumberFormatting.fixed(value, 1).filter { $0 != "," }) }

@@ -24,12 +24,13 @@ public enum VisibleText {
         }
     }
 
-    /// `text` with every acting character escaped.
-    public static func escaping(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: acts) else { return text }
+    /// `text` with every acting character escaped, and each other scalar that `replacement` names replaced (the
+    /// escaping of a context: XML entities, Mermaid's entity codes).
+    public static func escaping(_ text: String, replacing replacement: (Unicode.Scalar) -> String? = { _ in nil }) -> String {
+        guard text.unicodeScalars.contains(where: { acts($0) || replacement($0) != nil }) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            if let escaped = escape(scalar) { out += escaped } else { out.unicodeScalars.append(scalar) }
+            if let escaped = escape(scalar) ?? replacement(scalar) { out += escaped } else { out.unicodeScalars.append(scalar) }
         }
         return out
     }

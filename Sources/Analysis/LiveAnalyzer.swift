@@ -73,7 +73,7 @@ public struct LiveAnalyzer {
         case .failure(let failure): throw CaptureError(.live, "cannot start the capture thread: \(failure.reason)")
         }
 
-        let started = Self.now()
+        let started = MonotonicClock.seconds()
         var nextStatus = started + (statusInterval ?? .infinity)
         var nextTick = started
         var analysed = 0
@@ -99,7 +99,7 @@ public struct LiveAnalyzer {
             // Packets captured over 250 ms ago can no longer be overtaken (capture blocks are handed over within
             // 100 ms): analyse them even if traffic has paused, so the status line and metrics stay current.
             if !commandLimitReached { analyzer.releaseBuffered(capturedUpTo: Self.wallClockNanos() - 250_000_000) }
-            let t = Self.now()
+            let t = MonotonicClock.seconds()
             if let limit = stop.durationSeconds, t - started >= limit, !capture.isStopRequested { capture.stop() }
             if let status, let interval = statusInterval, t >= nextStatus {
                 nextStatus = t + interval
@@ -112,7 +112,7 @@ public struct LiveAnalyzer {
         }
         thread.join()
         if let tick {
-            var last = currentStatus(at: Self.now())
+            var last = currentStatus(at: MonotonicClock.seconds())
             last.capture = outcome.statistics ?? last.capture
             tick(last)
         }
@@ -157,11 +157,6 @@ public struct LiveAnalyzer {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }
 
 /// What the capture thread leaves for the analysis thread; read only after the queue is closed.

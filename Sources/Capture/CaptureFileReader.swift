@@ -156,7 +156,7 @@ public final class CaptureFileReader {
     private func stopsReading(_ interruption: StopFlag) -> Bool {
         guard interruption.isSet else { return false }
         if fileSize != nil { return true }
-        let now = Self.monotonicSeconds()
+        let now = MonotonicClock.seconds()
         guard let noticed = interruptionNoticed else {
             interruptionNoticed = now
             return false
@@ -169,12 +169,6 @@ public final class CaptureFileReader {
         let ready = poll(&descriptor, 1, waitingMillis)
         // An error from poll itself (other than EINTR) is left to read() to report.
         return ready > 0 || (ready < 0 && errno != EINTR)
-    }
-
-    private static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     private func u16(_ offset: Int, swapped s: Bool) -> UInt16 {

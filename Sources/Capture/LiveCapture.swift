@@ -130,7 +130,7 @@ public final class LiveCapture: @unchecked Sendable {
             if drainDeadline == nil && isStopRequested {
                 // Deliver what the kernel already holds without waiting for new traffic. A partly filled block is
                 // handed over when its timeout expires, so keep polling for a little longer than that.
-                drainDeadline = Self.now() + Double(options.blockTimeoutMillis) * 2.5 / 1000
+                drainDeadline = MonotonicClock.seconds() + Double(options.blockTimeoutMillis) * 2.5 / 1000
                 var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
                 pcap_setnonblock(handle, 1, &errbuf)
             }
@@ -149,7 +149,7 @@ public final class LiveCapture: @unchecked Sendable {
                 // The link is quiet: a good moment to put the saved packets on disk.
                 flush()
                 if let deadline = drainDeadline {
-                    if options.immediate || Self.now() >= deadline { break }
+                    if options.immediate || MonotonicClock.seconds() >= deadline { break }
                     usleep(5_000)
                 }
             } else if status == PCAP_ERROR_BREAK {
@@ -185,12 +185,6 @@ public final class LiveCapture: @unchecked Sendable {
     private static func readable(_ fd: Int32, timeoutMillis: Int) -> Bool {
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, Int32(clamping: max(timeoutMillis, 1))) != 0
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     private func flush() {

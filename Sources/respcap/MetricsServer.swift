@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import Capture
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -210,11 +210,4 @@ final class MetricsServer: @unchecked Sendable {
         let h = text(host)
         return (h.contains(":") ? "[\(h)]" : h) + ":" + text(service)
     }
-}
-
-/// A flag set once from one thread and read from another.
-private final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
 }

@@ -1,4 +1,5 @@
 import Analysis
+import Capture
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import Glibc
 /// Silent when stderr is not a terminal or with --quiet.
 final class ProgressReporter: @unchecked Sendable {
     private let enabled: Bool
-    private var started = ProgressReporter.now()
+    private var started = MonotonicClock.seconds()
     private var lastDraw = 0.0
     private var drawn = false
 
@@ -15,15 +16,9 @@ final class ProgressReporter: @unchecked Sendable {
         self.enabled = enabled && isatty(2) != 0
     }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     func update(_ progress: CaptureAnalyzer.Progress) {
         guard enabled else { return }
-        let t = Self.now()
+        let t = MonotonicClock.seconds()
         guard t - lastDraw >= 0.25, t - started >= 0.5 else { return }
         lastDraw = t
         let elapsed = t - started

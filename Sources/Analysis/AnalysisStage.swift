@@ -17,20 +17,10 @@ final class AnalysisStage {
     /// Commands and replies held on all connections (`AnalysisOptions.maxHeldTotal`), and held commands given up.
     private var heldTotal = 0
     private(set) var heldCommandsNotAnalysed = 0
+    /// Every analysis, built-ins first (`BuiltInAnalyses`' order), then the extra ones, for every event but a
+    /// command; commands go to `builtIn` directly, then to the extra ones.
     let analyses: [any TrafficAnalysis]
-    /// The built-in analyses again, by type, for the per-command call: direct calls, no existential retain and
-    /// release per analysis. `analyses` (built-ins first, in this order, then the extra ones) serves everything else.
-    private let commandStats: CommandStats
-    private let connectionStats: ConnectionStats
-    private let pushStats: PushStats
-    private let benignErrorStats: BenignErrorStats
-    private let clientLibraryStats: ClientLibraryStats
-    private let frameworkStats: FrameworkStats
-    private let blockingPopStats: BlockingPopStats
-    private let queueStats: QueueStats
-    private let connectionChurn: ConnectionChurn
-    private let keyStats: KeyStats
-    private let latencyStats: LatencyStats
+    private let builtIn: BuiltInAnalyses
     private let extraAnalyses: [any TrafficAnalysis]
 
     private var unpairedReplies = 0
@@ -59,31 +49,9 @@ final class AnalysisStage {
     init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis]) {
         self.options = options
         registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
-        // Order matters where analyses share a report object: ConnectionStats writes `connections`, ConnectionChurn adds to it.
-        // One redactor for every analysis, so a key gets the same token wherever it appears.
-        let redactor = options.redactKeys ? KeyRedactor() : nil
-        let prefixRule = KeyPrefixRule(delimiters: options.keyDelimiters)
-        commandStats = CommandStats()
-        connectionStats = ConnectionStats()
-        pushStats = PushStats()
-        benignErrorStats = BenignErrorStats()
-        clientLibraryStats = ClientLibraryStats()
-        frameworkStats = FrameworkStats()
-        // Key-count buckets follow the key limit; connection ids per bucket, ten times the client limit.
-        blockingPopStats = BlockingPopStats(maxTrackedKeys: options.maxTrackedKeys, maxDistributionBuckets: options.maxTrackedKeys,
-                                            maxClientsPerBucket: Self.saturatingTimesTen(options.maxTrackedClients), redactor: redactor)
-        queueStats = QueueStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
-        connectionChurn = ConnectionChurn(maxTrackedClients: options.maxTrackedClients)
-        keyStats = KeyStats(maxTrackedKeys: options.maxTrackedKeys, prefixRule: prefixRule, redactor: redactor)
-        latencyStats = LatencyStats()
+        builtIn = BuiltInAnalyses(setup: AnalysisSetup(options: options))
         extraAnalyses = extra
-        analyses = [commandStats, connectionStats, pushStats, benignErrorStats, clientLibraryStats, frameworkStats, blockingPopStats, queueStats, connectionChurn, keyStats,
-                    latencyStats] + extra
-    }
-
-    static func saturatingTimesTen(_ value: Int) -> Int {
-        let (product, overflow) = value.multipliedReportingOverflow(by: 10)
-        return overflow ? Int.max : product
+        analyses = builtIn.list + extra
     }
 
     /// Handles a batch's events in order. Session events are read where they lie in the batch, and each record is
@@ -281,18 +249,7 @@ final class AnalysisStage {
             }
         default: break
         }
-        // The same order as `analyses`.
-        commandStats.command(record, on: info)
-        connectionStats.command(record, on: info)
-        pushStats.command(record, on: info)
-        benignErrorStats.command(record, on: info)
-        clientLibraryStats.command(record, on: info)
-        frameworkStats.command(record, on: info)
-        blockingPopStats.command(record, on: info)
-        queueStats.command(record, on: info)
-        connectionChurn.command(record, on: info)
-        keyStats.command(record, on: info)
-        latencyStats.command(record, on: info)
+        builtIn.command(record, on: info)
         var index = 0
         while index < extraAnalyses.count {
             extraAnalyses[index].command(record, on: info)

@@ -179,3 +179,9 @@ public struct BenignErrorSummary: Codable, Sendable, Equatable {
         self.why = why
     }
 }
+
+extension BenignErrorStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init()
+    }
+}

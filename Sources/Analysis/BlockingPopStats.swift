@@ -343,3 +343,12 @@ public struct BlockingPopSummary: Codable, Sendable {
         return multiKey > 0 && 2 * varying >= multiKey
     }
 }
+
+extension BlockingPopStats: BuiltInAnalysis {
+    /// Key-count buckets follow the key limit; connection ids per bucket, ten times the client limit.
+    convenience init(setup: AnalysisSetup) {
+        let (clients, overflow) = setup.options.maxTrackedClients.multipliedReportingOverflow(by: 10)
+        self.init(maxTrackedKeys: setup.options.maxTrackedKeys, maxDistributionBuckets: setup.options.maxTrackedKeys,
+                  maxClientsPerBucket: overflow ? Int.max : clients, redactor: setup.redactor)
+    }
+}

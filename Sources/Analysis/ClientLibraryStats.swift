@@ -166,3 +166,9 @@ public struct ClientNameSummary: Codable, Sendable, Equatable {
         self.commands = commands
     }
 }
+
+extension ClientLibraryStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init()
+    }
+}

@@ -100,3 +100,9 @@ public final class CommandStats: TrafficAnalysis {
         report.totals.commandsPerSecond = duration > 0 ? (Double(total) / duration * 10).rounded() / 10 : 0
     }
 }
+
+extension CommandStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init()
+    }
+}

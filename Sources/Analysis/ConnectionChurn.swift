@@ -399,3 +399,9 @@ public struct ConnectionUtilisation: Codable, Sendable, Equatable {
     public var inUsePerConnection: Percentiles?
     public var pauseThresholdMillis: Double = 0
 }
+
+extension ConnectionChurn: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init(maxTrackedClients: setup.options.maxTrackedClients)
+    }
+}

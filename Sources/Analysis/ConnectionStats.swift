@@ -39,3 +39,9 @@ public final class ConnectionStats: TrafficAnalysis {
         report.capture.servers = servers.sorted().map(\.description)
     }
 }
+
+extension ConnectionStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init()
+    }
+}

@@ -222,3 +222,9 @@ public struct FrameworkSummary: Codable, Sendable, Equatable {
         (a.commands, a.connections, b.name) > (b.commands, b.connections, a.name)
     }
 }
+
+extension FrameworkStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init()
+    }
+}

@@ -324,3 +324,9 @@ public enum KeyText {
         return out
     }
 }
+
+extension KeyStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init(maxTrackedKeys: setup.options.maxTrackedKeys, prefixRule: setup.prefixRule, redactor: setup.redactor)
+    }
+}

@@ -417,3 +417,9 @@ private extension Double {
         return e * 4 + q
     }
 }
+
+extension LatencyStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init()
+    }
+}

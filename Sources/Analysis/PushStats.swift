@@ -16,3 +16,9 @@ public final class PushStats: TrafficAnalysis {
         report.pushes = summary
     }
 }
+
+extension PushStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init()
+    }
+}

@@ -388,3 +388,9 @@ public struct QueuePrefixSummary: Codable, Sendable {
         lastLength = q.lastLength
     }
 }
+
+extension QueueStats: BuiltInAnalysis {
+    convenience init(setup: AnalysisSetup) {
+        self.init(maxTrackedKeys: setup.options.maxTrackedKeys, prefixRule: setup.prefixRule, redactor: setup.redactor)
+    }
+}

@@ -1,9 +1,9 @@
 import Formatting
 import Analysis
 
-extension MarkdownReportRenderer {
+enum KeysSection: ReportSection {
     /// Keys and prefixes: where the traffic goes, full-keyspace commands, the biggest values.
-    static func sectionKeys(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+    static func render(_ report: AnalysisReport, into out: inout MarkdownWriter, context: MarkdownContext) {
         guard let k = report.keys, k.commandsWithKeys > 0 else { return }
         out.line("## Keys and prefixes")
         out.blank()

@@ -1,10 +1,10 @@
 import Formatting
 import Analysis
 
-extension MarkdownReportRenderer {
+enum ClientsSection: ReportSection {
     /// Which job frameworks the keys show, and which client libraries and client names the connections declared,
     /// so advice can be read against the client's own settings; says so when the connections did not say.
-    static func sectionClients(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+    static func render(_ report: AnalysisReport, into out: inout MarkdownWriter, context: MarkdownContext) {
         guard report.clientLibraries != nil || report.clientNames != nil || report.frameworks != nil else { return }
         out.line("## Clients")
         out.blank()

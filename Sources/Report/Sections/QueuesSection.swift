@@ -1,9 +1,9 @@
 import Formatting
 import Analysis
 
-extension MarkdownReportRenderer {
+enum QueuesSection: ReportSection {
     /// Lists and streams used as queues: pushed versus popped per key and per prefix.
-    static func sectionQueues(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+    static func render(_ report: AnalysisReport, into out: inout MarkdownWriter, context: MarkdownContext) {
         guard let queues = report.queues, !queues.isEmpty else { return }
         out.line("## Queues")
         out.blank()

@@ -1,9 +1,9 @@
 import Formatting
 import Analysis
 
-extension MarkdownReportRenderer {
+enum LatencySection: ReportSection {
     /// Latency distribution, reads versus writes, pipelining and the timeline.
-    static func sectionLatency(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+    static func render(_ report: AnalysisReport, into out: inout MarkdownWriter, context: MarkdownContext) {
         guard let l = report.latency, l.allMicros.count > 0 else { return }
         out.line("## Latency and pipelining")
         out.blank()
@@ -48,7 +48,7 @@ extension MarkdownReportRenderer {
             out.table(header: ["command", "latency", "client", "at", "req", "reply"], alignRight: [false, true, false, false, true, true],
                       rows: l.slowest.prefix(5).map {
                           [MarkdownText.code($0.command, inTable: true), NumberFormatting.micros($0.latencyMicros), MarkdownText.text($0.client),
-                           displayTime($0.timestamp), NumberFormatting.bytes(Int64($0.requestBytes)), NumberFormatting.bytes(Int64($0.replyBytes))]
+                           MarkdownReportRenderer.displayTime($0.timestamp), NumberFormatting.bytes(Int64($0.requestBytes)), NumberFormatting.bytes(Int64($0.replyBytes))]
                       })
             out.blank()
         }

@@ -1,8 +1,8 @@
 import Analysis
 
-extension MarkdownReportRenderer {
+enum FindingsSection: ReportSection {
     /// The diagnosis first: each finding with its evidence and what to do.
-    static func findings(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+    static func render(_ report: AnalysisReport, into out: inout MarkdownWriter, context: MarkdownContext) {
         out.line("## Findings")
         out.blank()
         guard !report.findings.isEmpty else {

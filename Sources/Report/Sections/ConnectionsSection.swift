@@ -1,10 +1,29 @@
 import Formatting
 import Analysis
 
-extension MarkdownReportRenderer {
+enum ConnectionsSection: ReportSection {
+    static func render(_ report: AnalysisReport, into out: inout MarkdownWriter, context: MarkdownContext) {
+        counts(report, into: &out)
+        churn(report, into: &out)
+    }
+
+    /// How many connections, how they began and ended.
+    static func counts(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+        let c = report.connections
+        out.line("## Connections")
+        out.blank()
+        out.line("\(NumberFormatting.grouped(c.total)) " + (c.total == 1 ? "connection" : "connections") + " (\(NumberFormatting.grouped(c.withHandshake)) opened in the capture, "
+                 + "\(NumberFormatting.grouped(c.withoutHandshake)) already open when it started) · closed: "
+                 + "\(NumberFormatting.grouped(c.closedByFin)) FIN, \(NumberFormatting.grouped(c.closedByReset)) RST"
+                 + (c.closedByIdle > 0 ? ", \(NumberFormatting.grouped(c.closedByIdle)) idle" : "")
+                 + " · \(NumberFormatting.grouped(c.openAtEnd)) still open at the end"
+                 + (c.resp3 > 0 ? " · \(NumberFormatting.grouped(c.resp3)) using RESP3" : ""))
+        out.blank()
+    }
+
     /// Churn and pools: opened per second against commands per second, lifetimes, setup overhead, concurrency over
     /// time, per client and per server, and how busy each connection was.
-    static func sectionConnections(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+    static func churn(_ report: AnalysisReport, into out: inout MarkdownWriter) {
         let c = report.connections
         guard c.total > 0 else { return }
         var lines: [String] = []

@@ -1,10 +1,10 @@
 import Formatting
 import Analysis
 
-extension MarkdownReportRenderer {
+enum BlockingPopsSection: ReportSection {
     /// Blocking pops: keys per call (and the RESP array length, as `grep '^\*234'` on a pcap shows it), how calls
     /// end, how long they wait, which keys serve them.
-    static func sectionBlockingPops(_ report: AnalysisReport, into out: inout MarkdownWriter) {
+    static func render(_ report: AnalysisReport, into out: inout MarkdownWriter, context: MarkdownContext) {
         guard let b = report.blockingPops, b.calls > 0 else { return }
         out.line("## Blocking pops")
         out.blank()

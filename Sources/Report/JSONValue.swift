@@ -98,3 +98,16 @@ public enum JSONValue: Codable, Sendable, Hashable {
 
     public var isNull: Bool { self == .null }
 }
+
+extension JSONValue {
+    /// The tree with the value at `path` (object keys) replaced or added.
+    public func setting(_ path: [String], to value: JSONValue) -> JSONValue {
+        guard let key = path.first, case .object(var fields) = self else { return self }
+        if path.count == 1 {
+            fields[key] = value
+        } else {
+            fields[key] = (fields[key] ?? .object([:])).setting(Array(path.dropFirst()), to: value)
+        }
+        return .object(fields)
+    }
+}

@@ -35,17 +35,7 @@ public enum MarkdownDiffRenderer {
         out.blank()
 
         findings(diff.findings, into: &out)
-        metricTable("Throughput", diff.summary, into: &out)
-        commands(diff, into: &out)
-        metricTable("Latency and pipelining", diff.latency, into: &out)
-        metricTable("Connections", diff.connections, into: &out)
-        if !diff.blockingPops.isEmpty {
-            metricTable("Blocking pops (key-scan cost)", diff.blockingPops, into: &out,
-                        note: "Redis checks every key a blocking pop names on each call: keys scanned per call is its CPU cost.")
-        }
-        metricTable("Errors", diff.errors, into: &out)
-        metricTable("Clients", diff.clients, into: &out)
-        metricTable("Capture quality", diff.quality, into: &out)
+        for section in ReportSections.all { section.renderDiff(diff, into: &out) }
         out.line("<sub>\(MarkdownText.text(diff.generator)) · ratios are after ÷ before; rates are per second of each capture</sub>")
         return out.text
     }

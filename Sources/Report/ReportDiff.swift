@@ -5,7 +5,7 @@ import Analysis
 /// Counts of captures of different lengths are compared as rates (per second) and costs per call; latencies as
 /// percentiles. `headlines` lists the biggest changes first (findings raised or cleared, then the largest ratios),
 /// so the cause of a difference is read before the evidence. Field names are a contract: add, never rename.
-public struct ReportDiff: Codable, Sendable {
+public struct ReportDiff: Encodable, Sendable {
     public var schema = "respcap.diff/1"
     public var generator = "respcap \(RespcapVersion.string)"
     public var before: Side
@@ -15,19 +15,39 @@ public struct ReportDiff: Codable, Sendable {
     /// The biggest changes, most important first: what a reader should see before any table.
     public var headlines: [Headline] = []
     public var findings = FindingChanges()
-    /// Throughput: commands, bytes, duration.
-    public var summary: [Metric] = []
     /// One entry per command seen on either side, busiest first.
     public var commands: [CommandChange] = []
-    public var latency: [Metric] = []
-    public var connections: [Metric] = []
-    /// Empty when neither report has blocking pops.
-    public var blockingPops: [Metric] = []
-    public var errors: [Metric] = []
-    /// Connections per client library and version declared on either side (CLIENT SETINFO); empty when neither
-    /// report lists client libraries.
-    public var clients: [Metric] = []
-    public var quality: [Metric] = []
+    /// Each section's figures (`ReportSection.compare`), in the report's order; each group is a field of the JSON
+    /// document named after it: `summary` (throughput: commands, bytes, duration), `errors`, `blockingPops` (empty
+    /// when neither report has blocking pops), `connections`, `clients` (connections per client library and
+    /// version declared on either side), `latency`, `quality`.
+    public var metricGroups: [MetricGroup] = []
+
+    /// The figures of one section, by the name of its JSON field.
+    public struct MetricGroup: Sendable, Equatable {
+        public var name: String
+        public var metrics: [Metric]
+    }
+
+    /// The figures of the group `name` (empty when no section wrote it).
+    public func metrics(_ name: String) -> [Metric] { metricGroups.first { $0.name == name }?.metrics ?? [] }
+
+    /// Sets the figures of the group `name`, appending it when new.
+    public mutating func setMetrics(_ name: String, _ metrics: [Metric]) {
+        if let index = metricGroups.firstIndex(where: { $0.name == name }) {
+            metricGroups[index].metrics = metrics
+        } else {
+            metricGroups.append(MetricGroup(name: name, metrics: metrics))
+        }
+    }
+
+    public var summary: [Metric] { metrics("summary") }
+    public var latency: [Metric] { metrics("latency") }
+    public var connections: [Metric] { metrics("connections") }
+    public var blockingPops: [Metric] { metrics("blockingPops") }
+    public var errors: [Metric] { metrics("errors") }
+    public var clients: [Metric] { metrics("clients") }
+    public var quality: [Metric] { metrics("quality") }
 
     /// One report as the diff sees it.
     public struct Side: Codable, Sendable, Equatable {
@@ -108,5 +128,27 @@ public struct ReportDiff: Codable, Sendable {
         public var text: String
         public var metric: String?
         public var finding: String?
+    }
+
+    private struct FieldName: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The fixed fields, then each metric group as a field of its own.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: FieldName.self)
+        try container.encode(schema, forKey: FieldName("schema"))
+        try container.encode(generator, forKey: FieldName("generator"))
+        try container.encode(before, forKey: FieldName("before"))
+        try container.encode(after, forKey: FieldName("after"))
+        try container.encode(unchanged, forKey: FieldName("unchanged"))
+        try container.encode(headlines, forKey: FieldName("headlines"))
+        try container.encode(findings, forKey: FieldName("findings"))
+        try container.encode(commands, forKey: FieldName("commands"))
+        for group in metricGroups { try container.encode(group.metrics, forKey: FieldName(group.name)) }
     }
 }

@@ -12,6 +12,9 @@ public struct ReportDocument: Sendable {
     public var json: JSONValue
     /// What the report is called in messages and titles (its file name, or the capture files it came from).
     public var label: String
+    /// Sections of the file that did not decode with this build's types (a report of another version), left out of
+    /// `report`: `merge` says so. Empty for a fresh analysis.
+    public var sectionsLeftOut: [String] = []
 
     public init(report: AnalysisReport, label: String? = nil) throws(ReportLoadError) {
         self.report = report
@@ -47,7 +50,7 @@ public struct ReportDocument: Sendable {
             throw ReportLoadError(.unsupportedSchema, label, "report schema \"\(schema)\" is not supported by respcap \(RespcapVersion.string) (it reads \"respcap.report/1\")")
         }
         do {
-            report = try Self.decodeReport(tree).report
+            (report, sectionsLeftOut) = try Self.decodeReport(tree)
         } catch {
             throw ReportLoadError(.notAReport, label, "not a complete respcap report: \(Self.describe(error))")
         }
@@ -55,16 +58,16 @@ public struct ReportDocument: Sendable {
         self.label = label
     }
 
-    /// Sections that other analyses own and that `diff` and `merge` read by field name: when one does not decode
-    /// with this build's type (a report from another version), the report still loads without it in `report`,
-    /// and the section stays in `json`.
-    static let sectionsReadByName: [[String]] = [
+    /// Sections whose fields changed most between versions: when one does not decode with this build's type (a
+    /// report from another version), the report still loads without it in `report` (`sectionsLeftOut`), and the
+    /// section stays in `json`.
+    static let sectionsLeftOutWhenUndecodable: [[String]] = [
         ["blockingPops"], ["queues"], ["queuePrefixes"], ["queuesNotConsumed"],
         ["connections", "shortLived"], ["connections", "setupCommands"], ["connections", "byClient"], ["connections", "byServer"],
         ["connections", "clientsUntracked"], ["connections", "utilisation"],
     ]
 
-    /// Decodes the typed report from a tree, leaving out the `sectionsReadByName` that do not decode.
+    /// Decodes the typed report from a tree, leaving out the `sectionsLeftOutWhenUndecodable` that do not decode.
     static func decodeReport(_ tree: JSONValue) throws -> (report: AnalysisReport, leftOut: [String]) {
         var tree = tree
         var leftOut: [String] = []
@@ -78,7 +81,7 @@ public struct ReportDocument: Sendable {
                 @unknown default: throw error
                 }
                 let path = context.codingPath.map(\.stringValue)
-                guard let section = sectionsReadByName.first(where: { path.starts(with: $0) }), !leftOut.contains(section.joined(separator: ".")),
+                guard let section = sectionsLeftOutWhenUndecodable.first(where: { path.starts(with: $0) }), !leftOut.contains(section.joined(separator: ".")),
                       let without = Self.removing(section, from: tree) else { throw error }
                 leftOut.append(section.joined(separator: "."))
                 tree = without

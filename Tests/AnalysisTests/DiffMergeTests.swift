@@ -177,63 +177,90 @@ import Testing
 
     /// Sections owned by other analyses merge by field name: counts add, distributions merge on their identity
     /// field, histograms exactly, and blocking-pop ratios are recomputed.
-    @Test func sectionsMergeByFieldName() throws {
-        func section(calls: Int, keys: Int, served: Int, timedOut: Int, waits: [[UInt64]]) throws -> JSONValue {
-            .object([
-                "calls": .integer(Int64(calls)), "keysScanned": .integer(Int64(calls * keys)),
-                "byCommand": .object(["brpop": .integer(Int64(calls))]),
-                "keyCountDistribution": .array([.object(["keys": .integer(Int64(keys)), "calls": .integer(Int64(calls)),
-                                                         "clients": .integer(3)])]),
-                "served": .integer(Int64(served)), "timedOut": .integer(Int64(timedOut)),
-                "keysPerCall": .number(Double(keys)), "maxKeysPerCall": .integer(Int64(keys)), "timedOutShare": .number(0),
-                "waitHistogram": .array(waits.map { .array($0.map { .integer(Int64($0)) }) }),
-                "waitMicros": try JSONValue(encoding: LatencyHistogram(buckets: waits).summaryMicros),
-            ])
+    /// A real report's tree with `sections` (paths to values) replaced, as another host's or version's report.
+    static func document(_ base: JSONValue, label: String, _ sections: [[String]: JSONValue]) throws -> ReportDocument {
+        var tree = base.setting(["capture", "fingerprint"], to: .string(label))
+        for (path, value) in sections.sorted(by: { $0.key.joined() < $1.key.joined() }) {
+            // A field inside a section the base has.
+            tree = tree.setting(path, to: value)
         }
-        let a = try section(calls: 100, keys: 234, served: 4, timedOut: 96, waits: [[1_000_000, 4]])
-        let b = try section(calls: 50, keys: 23, served: 40, timedOut: 10, waits: [[2_000_000, 40]])
-        var approximate = false
-        let merged = ReportMerger.recomputeBlockingPops(
-            ReportMerger.mergeValues([a, b], name: "blockingPops", approximate: &approximate), duration: 10)
-        #expect(merged["calls"]?.int == 150)
-        let scanned: Int64? = merged["keysScanned"]?.int
-        #expect(scanned == Int64(100 * 234 + 50 * 23))
-        #expect(merged["byCommand"]?["brpop"]?.int == 150)
-        #expect(merged["maxKeysPerCall"]?.int == 234)
-        #expect(merged["keyCountDistribution"]?.array?.compactMap { $0["keys"]?.int } == [23, 234])
-        #expect(merged["keyCountDistribution"]?.array?.compactMap { $0["calls"]?.int } == [50, 100])
-        let keysScanned: Double = 100 * 234 + 50 * 23
-        let keysPerCall: Double = (keysScanned / 150 * 10).rounded() / 10
-        let timedOutShare: Double = (106.0 / 150 * 1000).rounded() / 1000
-        #expect(merged["keysPerCall"]?.double == keysPerCall)
-        #expect(merged["timedOutShare"]?.double == timedOutShare)
-        var expected = LatencyHistogram(buckets: [[1_000_000, 4]])
-        expected.add(LatencyHistogram(buckets: [[2_000_000, 40]]))
-        #expect(merged["waitHistogram"] == .array(expected.buckets.map { .array($0.map { .integer(Int64($0)) }) }))
-        #expect(merged["waitMicros"]?["count"]?.int == 44)
-        #expect(merged["waitMicros"]?["p50"]?.double == expected.summaryMicros.p50)
-        let figures = try #require(BlockingPopFigures(merged))
-        #expect(figures.keysScannedPerCall == keysScanned / 150)
+        return try ReportDocument(jsonData: JSONEncoder().encode(tree), label: label)
+    }
 
-        // Shares are recomputed from the merged counts; thresholds are settings, not counts.
+    /// The blocking-pop section of a real report, with the figures a test sets.
+    static func blockingPops(calls: Int, keys: Int, served: Int, timedOut: Int, waits: [[UInt64]]) throws -> JSONValue {
+        var section = try #require(try JSONValue(encoding: Self.analyze("sidekiq-brpop-many-queues"))["blockingPops"])
+        let fields: [String: JSONValue] = [
+            "calls": .integer(Int64(calls)), "keysScanned": .integer(Int64(calls * keys)),
+            "byCommand": .object(["brpop": .integer(Int64(calls))]),
+            "keyCountDistribution": .array([.object(["keys": .integer(Int64(keys)), "calls": .integer(Int64(calls)),
+                                                     "clients": .integer(3)])]),
+            "arrayLengthDistribution": .array([.object(["length": .integer(Int64(keys + 2)), "calls": .integer(Int64(calls))])]),
+            "served": .integer(Int64(served)), "timedOut": .integer(Int64(timedOut)),
+            "keysPerCall": .number(Double(keys)), "maxKeysPerCall": .integer(Int64(keys)), "timedOutShare": .number(0),
+            "waitHistogram": .array(waits.map { .array($0.map { .integer(Int64($0)) }) }),
+            "waitMicros": try JSONValue(encoding: LatencyHistogram(buckets: waits).summaryMicros),
+        ]
+        for (name, value) in fields { section = section.setting([name], to: value) }
+        return section
+    }
+
+    /// The sections analyses own merge by their types: counts add, distributions add bucket by bucket, histograms
+    /// merge exactly, rates and shares are computed again from the merged counts, a queue's last length is the latest
+    /// capture's.
+    @Test func sectionsMergeByTheirTypes() throws {
+        let base = try JSONValue(encoding: Self.analyze("unpipelined"))
         func shortLived(_ count: Int, of: Int) -> JSONValue {
             .object(["count": .integer(Int64(count)), "share": .number(Double(count) / Double(of)), "thresholdSeconds": .number(1),
+                     "fewCommands": .integer(0), "fewCommandsShare": .number(0), "maxCommands": .integer(2),
                      "ofConnections": .integer(Int64(of))])
         }
-        let churn = ReportMerger.recomputeShares(
-            ReportMerger.mergeValues([shortLived(2, of: 4), shortLived(1, of: 10)], name: "shortLived", approximate: &approximate),
-            base: "ofConnections", parts: ["count": "share"])
-        #expect(churn["share"]?.double == 0.214)
-        #expect(churn["thresholdSeconds"]?.double == 1)
+        func queue(_ key: String, pushed: Int, length: Int) -> JSONValue {
+            .object(["key": .string(key), "type": .string("list"), "pushCommands": .integer(Int64(pushed)),
+                     "elementsPushed": .integer(Int64(pushed)), "popCommands": .integer(0), "emptyPops": .integer(0),
+                     "elementsPopped": .integer(0), "lastLength": .integer(Int64(length)), "netGrowth": .integer(Int64(pushed))])
+        }
+        let first = try #require(base["capture"]?["firstTimestampNanos"]?.int)
+        let a = try Self.document(base, label: "a", [
+            ["blockingPops"]: Self.blockingPops(calls: 100, keys: 234, served: 4, timedOut: 96, waits: [[1_000_000, 4]]),
+            ["connections", "shortLived"]: shortLived(2, of: 4),
+            ["queues"]: .array([queue("q:a", pushed: 5, length: 1), queue("q:b", pushed: 3, length: 2)]),
+        ])
+        let b = try Self.document(base, label: "b", [
+            ["capture", "firstTimestampNanos"]: .integer(first + 1_000_000_000),
+            ["blockingPops"]: Self.blockingPops(calls: 50, keys: 23, served: 40, timedOut: 10, waits: [[2_000_000, 40]]),
+            ["connections", "shortLived"]: shortLived(1, of: 10),
+            ["queues"]: .array([queue("q:b", pushed: 4, length: 9)]),
+        ])
+        let merged = try ReportMerger().merge([a, b])
+        let pops = try #require(merged.blockingPops)
+        #expect(pops.calls == 150)
+        #expect(pops.keysScanned == Int64(100 * 234 + 50 * 23))
+        #expect(pops.byCommand["brpop"] == 150)
+        #expect(pops.maxKeysPerCall == 234)
+        #expect(pops.keyCountDistribution.map(\.keys) == [23, 234])
+        #expect(pops.keyCountDistribution.map(\.calls) == [50, 100])
+        #expect(pops.arrayLengthDistribution.map(\.length) == [25, 236])
+        let keysScanned: Double = 100 * 234 + 50 * 23
+        #expect(pops.keysPerCall == (keysScanned / 150 * 10).rounded() / 10)
+        #expect(pops.timedOutShare == (106.0 / 150 * 1000).rounded() / 1000)
+        var expected = LatencyHistogram(buckets: [[1_000_000, 4]])
+        expected.add(LatencyHistogram(buckets: [[2_000_000, 40]]))
+        #expect(pops.waitHistogram == expected.buckets)
+        #expect(pops.waitMicros.count == 44)
+        #expect(pops.waitMicros.p50 == expected.summaryMicros.p50)
+        #expect(pops.callsPerSecond == (150 / merged.capture.durationSeconds * 10).rounded() / 10)
 
-        // Top lists keyed by `key` add and rank again; `last*` comes from the latest report.
-        let q1: JSONValue = .array([.object(["key": .string("q:a"), "elementsPushed": .integer(5), "lastLength": .integer(1)]),
-                                    .object(["key": .string("q:b"), "elementsPushed": .integer(3), "lastLength": .integer(2)])])
-        let q2: JSONValue = .array([.object(["key": .string("q:b"), "elementsPushed": .integer(4), "lastLength": .integer(9)])])
-        let queues = ReportMerger.mergeValues([q1, q2], name: "queues", approximate: &approximate)
-        #expect(queues.array?.compactMap { $0["key"]?.string } == ["q:b", "q:a"])
-        #expect(queues.array?.first?["elementsPushed"]?.int == 7)
-        #expect(queues.array?.first?["lastLength"]?.int == 9)
+        // Shares from the merged counts; the threshold is a setting, not a count.
+        let churn = try #require(merged.connections.shortLived)
+        #expect(churn.count == 3)
+        #expect(churn.share == 0.214)
+        #expect(churn.thresholdSeconds == 1)
+
+        // Every queue of every report, ranked again; the last length from the later capture.
+        #expect(merged.queues?.map(\.key) == ["q:b", "q:a"])
+        #expect(merged.queues?.first?.elementsPushed == 7)
+        #expect(merged.queues?.first?.lastLength == 9)
     }
 
     // MARK: - Diff
@@ -281,15 +308,8 @@ import Testing
     @Test func blockingPopKeyScanCostIsCompared() throws {
         let base = try JSONValue(encoding: Self.analyze("unpipelined"))
         func document(keys: Int, calls: Int, label: String) throws -> ReportDocument {
-            let section: JSONValue = .object([
-                "calls": .integer(Int64(calls)), "keysScanned": .integer(Int64(keys * calls)),
-                "byCommand": .object(["brpop": .integer(Int64(calls))]),
-                "keyCountDistribution": .array([.object(["keys": .integer(Int64(keys)), "calls": .integer(Int64(calls)),
-                                                         "clients": .integer(40)])]),
-                "served": .integer(10), "timedOut": .integer(Int64(calls - 10)),
-            ])
-            let tree = ReportMerger.setting(base, ["blockingPops"], to: section)
-            return try ReportDocument(jsonData: JSONEncoder().encode(tree), label: label)
+            let section = try Self.blockingPops(calls: calls, keys: keys, served: 10, timedOut: calls - 10, waits: [[1_000_000, 10]])
+            return try ReportDocument(jsonData: JSONEncoder().encode(base.setting(["blockingPops"], to: section)), label: label)
         }
         let diff = ReportDiff(before: try document(keys: 234, calls: 1000, label: "before"),
                               after: try document(keys: 23, calls: 1000, label: "after"))
@@ -330,17 +350,16 @@ import Testing
     // MARK: - Reading reports
 
     /// A section another version shapes differently does not stop a report from loading: it is left out of the
-    /// typed report and still read by name from the tree.
-    @Test func aSectionThisVersionCannotDecodeIsReadByName() throws {
+    /// typed report (and of a merge, which says so) and stays in the tree.
+    @Test func aSectionThisVersionCannotDecodeIsLeftOut() throws {
         var tree = try JSONValue(encoding: Self.analyze("errors"))
-        tree = ReportMerger.setting(tree, ["blockingPops"], to: .array([.integer(1)]))
-        tree = ReportMerger.setting(tree, ["queues"], to: .string("not a list"))
+        tree = tree.setting(["blockingPops"], to: .array([.integer(1)]))
+        tree = tree.setting(["queues"], to: .string("not a list"))
         let document = try ReportDocument(jsonData: JSONEncoder().encode(tree), label: "other-version.json")
         #expect(document.report.queues == nil)
         #expect(document.json["blockingPops"] == .array([.integer(1)]))
         #expect(document.report.totals.commands > 0)
-        let otherHost = try ReportDocument(jsonData: JSONEncoder().encode(ReportMerger.setting(tree, ["capture", "fingerprint"],
-                                                                                               to: .string("another host"))),
+        let otherHost = try ReportDocument(jsonData: JSONEncoder().encode(tree.setting(["capture", "fingerprint"], to: .string("another host"))),
                                            label: "other-host.json")
         let merged = try ReportMerger().merge([document, otherHost])
         #expect(merged.totals.commands == 2 * document.report.totals.commands)

@@ -63,4 +63,117 @@ enum BlockingPopsSection: ReportSection {
             out.blank()
         }
     }
+
+    // MARK: - Merge
+
+    /// Counts and distributions add (bucket by bucket, by keys per call, array length and timeout); the wait of
+    /// served calls comes from the merged histogram; rates and ratios are computed again from the merged counts.
+    /// Distinct clients add (a host in several reports counts more than once), and so does the timed-out wait's
+    /// summary, weighted by calls: both noted as approximate.
+    static func merge(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        let parts = reports.compactMap(\.blockingPops)
+        guard var m = parts.first else { return }
+        guard parts.count > 1 else { merged.blockingPops = m; return }
+        for p in parts.dropFirst() {
+            m.calls += p.calls
+            for (name, count) in p.byCommand { m.byCommand[name, default: 0] += count }
+            m.served += p.served
+            m.timedOut += p.timedOut
+            m.pendingAtEnd += p.pendingAtEnd
+            m.abandoned += p.abandoned
+            m.errors += p.errors
+            m.inTransaction += p.inTransaction
+            m.lostInGap += p.lostInGap
+            m.keysScanned += p.keysScanned
+            m.keysScannedByTimedOut += p.keysScannedByTimedOut
+            m.maxKeysPerCall = max(m.maxKeysPerCall, p.maxKeysPerCall)
+            m.clients += p.clients
+            for (key, count) in p.servedByKey { m.servedByKey[key, default: 0] += count }
+            m.servedByKeyApproximate = m.servedByKeyApproximate || p.servedByKeyApproximate
+            m.distributionLimitHit = m.distributionLimitHit || p.distributionLimitHit
+            if let varying = p.callsNamingVaryingKeySets { m.callsNamingVaryingKeySets = (m.callsNamingVaryingKeySets ?? 0) + varying }
+        }
+        m.keyCountDistribution = mergeBuckets(parts.map(\.keyCountDistribution), by: \.keys) { a, b in
+            var sum = a
+            sum.calls += b.calls
+            sum.clients += b.clients
+            if a.clientsCapped == true || b.clientsCapped == true { sum.clientsCapped = true }
+            return sum
+        }
+        m.arrayLengthDistribution = mergeBuckets(parts.map(\.arrayLengthDistribution), by: \.length) { a, b in
+            var sum = a
+            sum.calls += b.calls
+            return sum
+        }
+        m.timeoutDistribution = mergeBuckets(parts.map(\.timeoutDistribution), by: \.timeoutSeconds) { a, b in
+            var sum = a
+            sum.calls += b.calls
+            return sum
+        }
+        let wait = ReportMerger.mergeLatency(parts.map { ($0.waitMicros, $0.waitHistogram) })
+        m.waitMicros = wait.summary
+        m.waitHistogram = wait.buckets ?? []
+        let timedOutWaits = parts.compactMap(\.timedOutWaitMicros)
+        m.timedOutWaitMicros = timedOutWaits.isEmpty ? nil : ReportMerger.approximate(timedOutWaits)
+        m.keysPerCall = m.calls > 0 ? (Double(m.keysScanned) / Double(m.calls) * 10).rounded() / 10 : 0
+        m.callsPerSecond = context.duration > 0 ? (Double(m.calls) / context.duration * 10).rounded() / 10 : 0
+        m.keysScannedPerSecond = context.duration > 0 ? (Double(m.keysScanned) / context.duration * 10).rounded() / 10 : 0
+        let decided = m.served + m.timedOut
+        m.timedOutShare = decided > 0 ? (Double(m.timedOut) / Double(decided) * 1000).rounded() / 1000 : 0
+        context.notes.approximate("blockingPops.clients adds each report's distinct connections, and the timed-out wait "
+                                  + "percentiles are averages weighted by calls")
+        merged.blockingPops = m
+    }
+
+    /// Buckets of several distributions added where their `identity` is equal, in ascending order of it.
+    static func mergeBuckets<Bucket, Identity: Comparable & Hashable>(_ lists: [[Bucket]], by identity: KeyPath<Bucket, Identity>,
+                                                                      adding add: (Bucket, Bucket) -> Bucket) -> [Bucket] {
+        var merged: [Identity: Bucket] = [:]
+        for bucket in lists.joined() {
+            let id = bucket[keyPath: identity]
+            merged[id] = merged[id].map { add($0, bucket) } ?? bucket
+        }
+        return merged.values.sorted { $0[keyPath: identity] < $1[keyPath: identity] }
+    }
+
+    // MARK: - Diff
+
+    /// The key-scan cost: keys named per call and per second, calls per second, the most common key count, and the
+    /// share of calls that timed out. A side without blocking pops has rates of zero and no per-call figures.
+    static func compare(_ b: AnalysisReport, _ a: AnalysisReport, into diff: inout ReportDiff, context: DiffContext) {
+        let pb = b.blockingPops, pa = a.blockingPops
+        guard pb != nil || pa != nil else { return diff.setMetrics("blockingPops", []) }
+        let commandNames = Set(pb?.byCommand.keys.map { $0 } ?? []).union(pa?.byCommand.keys.map { $0 } ?? [])
+        let who = commandNames.count == 1 ? (commandNames.first?.uppercased() ?? "blocking-pop") : "blocking-pop"
+        func perCall(_ p: BlockingPopSummary?) -> Double? {
+            guard let p, p.calls > 0 else { return nil }
+            return Double(p.keysScanned) / Double(p.calls)
+        }
+        func typical(_ p: BlockingPopSummary?) -> Double? {
+            (p?.keyCountDistribution.max { ($0.calls, -$0.keys) < ($1.calls, -$1.keys) }).map { Double($0.keys) }
+        }
+        func timedOutShare(_ p: BlockingPopSummary?) -> Double? {
+            guard let p, p.served + p.timedOut > 0 else { return nil }
+            return Double(p.timedOut) / Double(p.served + p.timedOut)
+        }
+        diff.setMetrics("blockingPops", [
+            ReportDiff.Metric(id: "blockingPops.keysScannedPerCall", label: "\(who) keys scanned per call", unit: .number,
+                              before: perCall(pb), after: perCall(pa)),
+            ReportDiff.Metric(id: "blockingPops.keysScannedPerSecond", label: "\(who) keys scanned/s", unit: .perSecond,
+                              before: context.rateBefore(Double(pb?.keysScanned ?? 0)), after: context.rateAfter(Double(pa?.keysScanned ?? 0))),
+            ReportDiff.Metric(id: "blockingPops.callsPerSecond", label: "\(who) calls/s", unit: .perSecond,
+                              before: context.rateBefore(Double(pb?.calls ?? 0)), after: context.rateAfter(Double(pa?.calls ?? 0))),
+            ReportDiff.Metric(id: "blockingPops.typicalKeyCount", label: "\(who) most common keys per call", unit: .count,
+                              before: typical(pb), after: typical(pa)),
+            ReportDiff.Metric(id: "blockingPops.timedOutShare", label: "\(who) calls that timed out", unit: .share,
+                              before: timedOutShare(pb), after: timedOutShare(pa)),
+            ReportDiff.Metric(id: "blockingPops.keysScanned", label: "\(who) keys scanned", unit: .count,
+                              before: pb.map { Double($0.keysScanned) }, after: pa.map { Double($0.keysScanned) }),
+        ])
+    }
+
+    static func renderDiff(_ diff: ReportDiff, into out: inout MarkdownWriter) {
+        MarkdownDiffRenderer.metricTable("Blocking pops (key-scan cost)", diff.metrics("blockingPops"), into: &out,
+                                         note: "Redis checks every key a blocking pop names on each call: keys scanned per call is its CPU cost.")
+    }
 }

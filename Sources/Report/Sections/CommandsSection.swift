@@ -63,4 +63,97 @@ enum CommandsSection: ReportSection {
         out.blank()
         out.line(chart.mermaid)
     }
+
+    // MARK: - Merge
+
+    /// Counts add per command; latency and blocking-wait percentiles come from the merged histograms (exact at their
+    /// precision) or, when a report has none, are averaged and noted.
+    static func merge(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        merged.commands = mergeCommands(reports, notes: &context.notes)
+    }
+
+    private static func mergeCommands(_ reports: [AnalysisReport], notes: inout ReportMerger.MergeNotes) -> [AnalysisReport.CommandSummary] {
+        var order: [String] = []
+        var groups: [String: [AnalysisReport.CommandSummary]] = [:]
+        for r in reports {
+            for c in r.commands {
+                if groups[c.name] == nil { order.append(c.name) }
+                groups[c.name, default: []].append(c)
+            }
+        }
+        var result: [AnalysisReport.CommandSummary] = []
+        for name in order {
+            let parts = groups[name] ?? []
+            var m = AnalysisReport.CommandSummary(name: name)
+            for p in parts {
+                m.calls += p.calls
+                m.errors += p.errors
+                m.requestBytes += p.requestBytes
+                m.replyBytes += p.replyBytes
+                m.unanswered += p.unanswered
+                m.noReply += p.noReply
+                m.lostInGap += p.lostInGap
+                m.queuedInTransaction += p.queuedInTransaction
+            }
+            m.known = parts.allSatisfy(\.known)
+            m.blocking = parts.contains(where: \.blocking)
+            m.flags = parts.first?.flags ?? []
+            let latency = ReportMerger.mergeLatency(parts.map { ($0.latencyMicros, $0.latencyHistogram) })
+            m.latencyMicros = latency.summary
+            m.latencyHistogram = latency.buckets
+            if !latency.exact { notes.approximate("latency percentiles of `\(name)` (a report has no latencyHistogram)") }
+            let waits = parts.compactMap { p in p.blockingWaitMicros.map { ($0, p.blockingWaitHistogram) } }
+            if !waits.isEmpty {
+                let wait = ReportMerger.mergeLatency(waits)
+                m.blockingWaitMicros = wait.summary
+                m.blockingWaitHistogram = wait.buckets
+                if !wait.exact { notes.approximate("blocking wait of `\(name)` (a report has no blockingWaitHistogram)") }
+            }
+            result.append(m)
+        }
+        result.sort { ($0.calls, $1.name) > ($1.calls, $0.name) }
+        return result
+    }
+
+    // MARK: - Diff
+
+    static func compare(_ b: AnalysisReport, _ a: AnalysisReport, into diff: inout ReportDiff, context: DiffContext) {
+        let db = context.beforeSeconds, da = context.afterSeconds
+        func rate(_ count: Double, _ duration: Double?) -> Double? { duration.map { count / $0 } }
+        // Commands, busiest (after, then before) first.
+        let beforeCommands = Dictionary(b.commands.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+        let afterCommands = Dictionary(a.commands.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+        let names = Set(beforeCommands.keys).union(afterCommands.keys).sorted { x, y in
+            let kx = (afterCommands[x]?.calls ?? 0, beforeCommands[x]?.calls ?? 0)
+            let ky = (afterCommands[y]?.calls ?? 0, beforeCommands[y]?.calls ?? 0)
+            return kx != ky ? kx > ky : x < y
+        }
+        for name in names {
+            let cb = beforeCommands[name], ca = afterCommands[name]
+            let blocking = (cb ?? ca).map { $0.blocking || ($0.latencyMicros.count == 0 && $0.blockingWaitMicros != nil) } ?? false
+            let display = name.uppercased()
+            func latency(_ c: AnalysisReport.CommandSummary?) -> AnalysisReport.Latency? {
+                guard let c else { return nil }
+                if c.latencyMicros.count > 0 { return c.latencyMicros }
+                if let wait = c.blockingWaitMicros, wait.count > 0 { return wait }
+                return nil
+            }
+            let lb = latency(cb), la = latency(ca)
+            let what = blocking ? "wait" : "latency"
+            diff.commands.append(ReportDiff.CommandChange(
+                name: name, blocking: blocking,
+                calls: ReportDiff.Metric(id: "commands.\(name).calls", label: "\(display) calls", unit: .count,
+                              before: Double(cb?.calls ?? 0), after: Double(ca?.calls ?? 0)),
+                perSecond: ReportDiff.Metric(id: "commands.\(name).perSecond", label: "\(display) calls/s", unit: .perSecond,
+                                  before: rate(Double(cb?.calls ?? 0), db), after: rate(Double(ca?.calls ?? 0), da)),
+                p50: ReportDiff.Metric(id: "commands.\(name).p50", label: "\(display) p50 \(what)", unit: .micros, before: lb?.p50, after: la?.p50),
+                p99: ReportDiff.Metric(id: "commands.\(name).p99", label: "\(display) p99 \(what)", unit: .micros, before: lb?.p99, after: la?.p99),
+                errors: ReportDiff.Metric(id: "commands.\(name).errors", label: "\(display) error replies", unit: .count,
+                               before: Double(cb?.errors ?? 0), after: Double(ca?.errors ?? 0))))
+        }
+    }
+
+    static func renderDiff(_ diff: ReportDiff, into out: inout MarkdownWriter) {
+        MarkdownDiffRenderer.commands(diff, into: &out)
+    }
 }

@@ -122,4 +122,178 @@ enum ConnectionsSection: ReportSection {
         out.line(chart.mermaid)
         out.blank()
     }
+
+    // MARK: - Merge
+
+    static func merge(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        mergeCounts(reports, origin: context.origin, duration: context.duration, into: &merged, notes: &context.notes)
+        mergeChurn(reports, into: &merged, context: &context)
+    }
+
+    private static func mergeCounts(_ reports: [AnalysisReport], origin: Int64?, duration: Double, into merged: inout AnalysisReport,
+                                    notes: inout ReportMerger.MergeNotes) {
+        var c = AnalysisReport().connections
+        var concurrentSeconds = 0.0
+        for r in reports {
+            let x = r.connections
+            c.total += x.total
+            c.withHandshake += x.withHandshake
+            c.withoutHandshake += x.withoutHandshake
+            c.closedByFin += x.closedByFin
+            c.closedByReset += x.closedByReset
+            c.closedByIdle += x.closedByIdle
+            c.evicted += x.evicted
+            c.openAtEnd += x.openAtEnd
+            c.closedByClient += x.closedByClient
+            c.closedByServer += x.closedByServer
+            c.clients += x.clients
+            c.resp3 += x.resp3
+            c.opened += x.opened
+            c.closed += x.closed
+            c.completeConnections += x.completeConnections
+            concurrentSeconds += x.averageConcurrent * r.capture.durationSeconds
+            let offset = ReportMerger.secondOffset(r, origin: origin)
+            ReportMerger.addAligned(x.openedPerSecond, at: offset, into: &c.openedPerSecond)
+            ReportMerger.addAligned(x.closedPerSecond, at: offset, into: &c.closedPerSecond)
+            // Peaks of different reports in the same second add (an upper bound when hosts overlap).
+            ReportMerger.addAligned(x.concurrentPerSecond, at: offset, into: &c.concurrentPerSecond)
+            ReportMerger.addAligned(x.resetPerSecond, at: offset, into: &c.resetPerSecond)
+            for (how, count) in x.closes { c.closes[how, default: 0] += count }
+        }
+        if reports.count > 1 && c.clients > 0 {
+            notes.approximate("connections.clients adds each report's distinct hosts (a host in several reports counts more than once)")
+        }
+        // Peak concurrency: windows that overlap in time may peak together (sum, an upper bound); disjoint ones cannot.
+        let peaks = reports.map(\.connections.peakConcurrent)
+        if ReportMerger.windowsOverlap(reports) {
+            c.peakConcurrent = peaks.reduce(0, +)
+            if reports.count > 1 && c.peakConcurrent > 0 {
+                notes.approximate("connections.peakConcurrent adds the peaks of overlapping captures (an upper bound)")
+            }
+        } else {
+            c.peakConcurrent = peaks.max() ?? 0
+        }
+        c.averageConcurrent = duration > 0 ? (concurrentSeconds / duration * 10).rounded() / 10 : 0
+        c.openedPerSecondAverage = duration > 0 ? (Double(c.opened) / duration * 100).rounded() / 100 : 0
+        let lifetimes = reports.compactMap(\.connections.lifetimeSeconds)
+        if !lifetimes.isEmpty {
+            c.lifetimeSeconds = ReportMerger.approximate(lifetimes)
+            if lifetimes.count > 1 { notes.approximate("connection lifetime percentiles (weighted averages)") }
+        }
+        let perConnection = reports.compactMap(\.connections.commandsPerConnection)
+        if !perConnection.isEmpty {
+            c.commandsPerConnection = ReportMerger.approximate(perConnection)
+            if perConnection.count > 1 { notes.approximate("commands-per-connection percentiles (weighted averages)") }
+        }
+        // shortLived, setupCommands, byClient, utilisation: merged by name in `mergeSections`.
+        merged.connections = c
+    }
+
+    /// Short-lived connections, setup commands and per-client and per-server groups add, with their shares computed
+    /// again from the merged counts; groups keep as many as the longest list. Utilisation shares are averages weighted
+    /// by connections measured (approximate).
+    private static func mergeChurn(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        func share(_ part: Int, _ whole: Int) -> Double { whole > 0 ? (Double(part) / Double(whole) * 1000).rounded() / 1000 : 0 }
+        let shortLived = reports.compactMap(\.connections.shortLived)
+        if var m = shortLived.first {
+            for s in shortLived.dropFirst() {
+                m.count += s.count
+                m.fewCommands += s.fewCommands
+                m.ofConnections += s.ofConnections
+                m.maxCommands = max(m.maxCommands, s.maxCommands)
+                m.withCommands = s.withCommands.map { (m.withCommands ?? 0) + $0 } ?? m.withCommands
+                m.commands = s.commands.map { (m.commands ?? 0) + $0 } ?? m.commands
+            }
+            m.share = share(m.count, m.ofConnections)
+            m.fewCommandsShare = share(m.fewCommands, m.ofConnections)
+            merged.connections.shortLived = m
+        }
+        let setup = reports.compactMap(\.connections.setupCommands)
+        if var m = setup.first {
+            for s in setup.dropFirst() {
+                m.total += s.total
+                for (name, count) in s.byCommand { m.byCommand[name, default: 0] += count }
+            }
+            m.share = share(m.total, merged.totals.commands)
+            let connections = merged.connections.total
+            m.perConnection = connections > 0 ? (Double(m.total) / Double(connections) * 100).rounded() / 100 : 0
+            merged.connections.setupCommands = m
+        }
+        merged.connections.byClient = mergeGroups(reports.map(\.connections.byClient))
+        merged.connections.byServer = mergeGroups(reports.map(\.connections.byServer))
+        let untracked = reports.compactMap(\.connections.clientsUntracked)
+        merged.connections.clientsUntracked = untracked.isEmpty ? nil : untracked.reduce(0, +)
+        let utilisation = reports.compactMap(\.connections.utilisation)
+        if var m = utilisation.first, utilisation.count > 1 {
+            let measured = utilisation.reduce(0) { $0 + $1.connections }
+            func weighted(_ value: (ConnectionUtilisation) -> Double) -> Double {
+                guard measured > 0 else { return 0 }
+                return (utilisation.reduce(0.0) { $0 + value($1) * Double($1.connections) } / Double(measured) * 1000).rounded() / 1000
+            }
+            m.connections = measured
+            m.busyShare = weighted(\.busyShare)
+            m.inUseShare = weighted(\.inUseShare)
+            let perConnection = utilisation.compactMap(\.perConnection)
+            m.perConnection = perConnection.isEmpty ? nil : ReportMerger.approximate(perConnection)
+            let inUse = utilisation.compactMap(\.inUsePerConnection)
+            m.inUsePerConnection = inUse.isEmpty ? nil : ReportMerger.approximate(inUse)
+            let gaps = utilisation.compactMap(\.idleGapMicros)
+            m.idleGapMicros = gaps.isEmpty ? nil : ReportMerger.approximate(gaps)
+            context.notes.approximate("connections.utilisation (shares and percentiles averaged, weighted by connections measured)")
+            merged.connections.utilisation = m
+        } else {
+            merged.connections.utilisation = utilisation.first
+        }
+        if reports.filter({ !$0.connections.byClient.isEmpty }).count > 1 {
+            context.notes.approximate("connections.byClient and byServer (each report lists its top groups; peaks are the largest of the reports')")
+        }
+    }
+
+    /// Per-client or per-server groups added by address, ranked as the analysis ranks them, as many as the longest list.
+    private static func mergeGroups(_ lists: [[ClientConnections]]) -> [ClientConnections] {
+        var groups: [String: ClientConnections] = [:]
+        for g in lists.joined() {
+            guard var m = groups[g.address] else { groups[g.address] = g; continue }
+            m.opened += g.opened
+            m.connections += g.connections
+            m.commands += g.commands
+            m.peakConcurrent = max(m.peakConcurrent, g.peakConcurrent)
+            m.shortLived += g.shortLived
+            groups[g.address] = m
+        }
+        let limit = lists.map(\.count).max() ?? 0
+        return Array(groups.values.sorted { ($0.connections, $0.commands, $1.address) > ($1.connections, $1.commands, $0.address) }
+            .prefix(limit))
+    }
+
+    // MARK: - Diff
+
+    static func compare(_ b: AnalysisReport, _ a: AnalysisReport, into diff: inout ReportDiff, context: DiffContext) {
+        let db = context.beforeSeconds, da = context.afterSeconds
+        func rate(_ count: Double, _ duration: Double?) -> Double? { duration.map { count / $0 } }
+        // Connections.
+        let cb = b.connections, ca = a.connections
+        func opened(_ c: AnalysisReport.ConnectionSummary) -> Int { c.opened > 0 ? c.opened : c.withHandshake }
+        var metrics: [ReportDiff.Metric] = [
+            ReportDiff.Metric(id: "connections.openedPerSecond", label: "connections opened/s", unit: .perSecond,
+                   before: rate(Double(opened(cb)), db), after: rate(Double(opened(ca)), da)),
+            ReportDiff.Metric(id: "connections.opened", label: "connections opened in the capture", unit: .count,
+                   before: Double(opened(cb)), after: Double(opened(ca))),
+            ReportDiff.Metric(id: "connections.total", label: "connections seen", unit: .count, before: Double(cb.total), after: Double(ca.total)),
+            ReportDiff.Metric(id: "connections.clients", label: "client hosts", unit: .count, before: Double(cb.clients), after: Double(ca.clients)),
+            ReportDiff.Metric(id: "connections.commandsPerConnection", label: "commands per connection", unit: .number,
+                   before: ReportDiff.perCall(Double(b.totals.commands), cb.total), after: ReportDiff.perCall(Double(a.totals.commands), ca.total)),
+            ReportDiff.Metric(id: "connections.closedByReset", label: "connections reset (RST)", unit: .count,
+                   before: Double(cb.closedByReset), after: Double(ca.closedByReset)),
+        ]
+        if cb.peakConcurrent > 0 || ca.peakConcurrent > 0 {
+            metrics.append(ReportDiff.Metric(id: "connections.peakConcurrent", label: "peak concurrent connections", unit: .count,
+                                      before: Double(cb.peakConcurrent), after: Double(ca.peakConcurrent)))
+        }
+        diff.setMetrics("connections", metrics)
+    }
+
+    static func renderDiff(_ diff: ReportDiff, into out: inout MarkdownWriter) {
+        MarkdownDiffRenderer.metricTable("Connections", diff.metrics("connections"), into: &out)
+    }
 }

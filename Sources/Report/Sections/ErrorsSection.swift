@@ -28,4 +28,62 @@ enum ErrorsSection: ReportSection {
         }
         out.blank()
     }
+
+    // MARK: - Merge
+
+    /// Expected errors add per (command, code); nil when no report has any.
+    /// Error replies add per code; expected errors per (command, code).
+    static func merge(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        for r in reports {
+            for (prefix, count) in r.errorsByPrefix { merged.errorsByPrefix[prefix, default: 0] += count }
+        }
+        merged.benignErrors = mergeBenignErrors(reports)
+    }
+
+    private static func mergeBenignErrors(_ reports: [AnalysisReport]) -> [BenignErrorSummary]? {
+        let all = reports.flatMap { $0.benignErrors ?? [] }
+        guard !all.isEmpty else { return nil }
+        var order: [[String]] = []
+        var merged: [[String]: BenignErrorSummary] = [:]
+        for entry in all {
+            let key = [entry.command, entry.code]
+            if var existing = merged[key] {
+                existing.count += entry.count
+                merged[key] = existing
+            } else {
+                order.append(key)
+                merged[key] = entry
+            }
+        }
+        return order.compactMap { merged[$0] }.sorted { ($0.count, $1.command, $1.code) > ($1.count, $0.command, $0.code) }
+    }
+
+    // MARK: - Diff
+
+    static func compare(_ b: AnalysisReport, _ a: AnalysisReport, into diff: inout ReportDiff, context: DiffContext) {
+        let db = context.beforeSeconds, da = context.afterSeconds
+        func rate(_ count: Double, _ duration: Double?) -> Double? { duration.map { count / $0 } }
+        // Errors.
+        var metrics: [ReportDiff.Metric] = [
+            ReportDiff.Metric(id: "errors.perSecond", label: "error replies/s", unit: .perSecond,
+                              before: rate(Double(b.totals.errorReplies), db), after: rate(Double(a.totals.errorReplies), da)),
+            ReportDiff.Metric(id: "errors.share", label: "commands answered with an error", unit: .share,
+                              before: ReportDiff.share(b.totals.errorReplies, b.totals.commands), after: ReportDiff.share(a.totals.errorReplies, a.totals.commands)),
+        ]
+        if b.benignErrors != nil || a.benignErrors != nil {
+            func benign(_ r: AnalysisReport) -> Double { Double((r.benignErrors ?? []).reduce(0) { $0 + $1.count }) }
+            metrics.append(ReportDiff.Metric(id: "errors.benignPerSecond", label: "expected error replies/s (handshake probes, script-cache misses)",
+                                 unit: .perSecond, before: rate(benign(b), db), after: rate(benign(a), da)))
+        }
+        for prefix in Set(b.errorsByPrefix.keys).union(a.errorsByPrefix.keys).sorted() {
+            metrics.append(ReportDiff.Metric(id: "errors.byPrefix.\(prefix)", label: "\(prefix) errors/s", unit: .perSecond,
+                                 before: rate(Double(b.errorsByPrefix[prefix] ?? 0), db),
+                                 after: rate(Double(a.errorsByPrefix[prefix] ?? 0), da)))
+        }
+        diff.setMetrics("errors", metrics)
+    }
+
+    static func renderDiff(_ diff: ReportDiff, into out: inout MarkdownWriter) {
+        MarkdownDiffRenderer.metricTable("Errors", diff.metrics("errors"), into: &out)
+    }
 }

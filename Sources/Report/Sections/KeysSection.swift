@@ -58,4 +58,96 @@ enum KeysSection: ReportSection {
             out.blank()
         }
     }
+
+    // MARK: - Merge
+
+    static func merge(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        merged.keys = mergeKeys(reports, duration: context.duration, notes: &context.notes)
+    }
+
+    private static func mergeKeys(_ reports: [AnalysisReport], duration: Double, notes: inout ReportMerger.MergeNotes) -> KeySummary? {
+        let parts = reports.compactMap(\.keys)
+        guard var m = parts.first else { return nil }
+        guard parts.count > 1 else { return m }
+        m.commandsWithKeys = parts.reduce(0) { $0 + $1.commandsWithKeys }
+        m.distinctKeysEstimate = parts.map(\.distinctKeysEstimate).max() ?? 0
+        notes.approximate("keys.distinctKeysEstimate is the largest of the reports' estimates (a lower bound)")
+        m.topKeysByCalls = Self.mergeKeyCounts(parts.map(\.topKeysByCalls), byBytes: false)
+        m.topKeysByBytes = Self.mergeKeyCounts(parts.map(\.topKeysByBytes), byBytes: true)
+        m.topPrefixesByCalls = Self.mergeKeyCounts(parts.map(\.topPrefixesByCalls), byBytes: false)
+        m.topPrefixesByBytes = Self.mergeKeyCounts(parts.map(\.topPrefixesByBytes), byBytes: true)
+        notes.approximate("top keys and prefixes (each report lists only its own top ones)")
+
+        var byCommand: [String: CommandKeys] = [:]
+        var commandOrder: [String] = []
+        var keyLists: [String: [[KeyCount]]] = [:]
+        for part in parts {
+            for entry in part.topKeysByCommand {
+                if var existing = byCommand[entry.command] {
+                    existing.calls += entry.calls
+                    byCommand[entry.command] = existing
+                } else {
+                    byCommand[entry.command] = entry
+                    commandOrder.append(entry.command)
+                }
+                keyLists[entry.command, default: []].append(entry.topKeys)
+            }
+        }
+        let commandLimit = parts.map(\.topKeysByCommand.count).max() ?? 0
+        m.topKeysByCommand = commandOrder.compactMap { name in
+            guard var entry = byCommand[name] else { return nil }
+            entry.topKeys = Self.mergeKeyCounts(keyLists[name] ?? [], byBytes: false)
+            return entry
+        }.sorted { ($0.calls, $1.command) > ($1.calls, $0.command) }.prefix(commandLimit).map { $0 }
+
+        var fullKeyspace: [String: FullKeyspaceCommand] = [:]
+        for part in parts {
+            for entry in part.fullKeyspaceCommands {
+                if var existing = fullKeyspace[entry.command] {
+                    existing.calls += entry.calls
+                    fullKeyspace[entry.command] = existing
+                } else {
+                    fullKeyspace[entry.command] = entry
+                }
+            }
+        }
+        m.fullKeyspaceCommands = fullKeyspace.values.map { entry in
+            var e = entry
+            e.perSecond = duration > 0 ? (Double(e.calls) / duration * 100).rounded() / 100 : 0
+            return e
+        }.sorted { ($0.calls, $1.command) > ($1.calls, $0.command) }
+        m.fullKeyspaceConnections = parts.reduce(0) { $0 + $1.fullKeyspaceConnections }
+        let bigLimit = parts.map(\.biggest.count).max() ?? 0
+        m.biggest = parts.flatMap(\.biggest).sorted { ($0.bytes, $1.timestamp) > ($1.bytes, $0.timestamp) }.prefix(bigLimit).map { $0 }
+        m.trackingLimitHit = parts.contains(where: \.trackingLimitHit)
+        m.maxTrackedKeys = parts.map(\.maxTrackedKeys).max() ?? 0
+        m.redacted = parts.allSatisfy(\.redacted)
+        if parts.contains(where: \.redacted) && !m.redacted {
+            notes.other.append("some reports hash their keys (--redact-keys) and others do not: key lists mix hashed and plain keys")
+        }
+        return m
+    }
+
+    /// Adds the counts of the same key across lists, sorts by calls (or bytes) and keeps as many as the longest list.
+    static func mergeKeyCounts(_ lists: [[KeyCount]], byBytes: Bool) -> [KeyCount] {
+        var merged: [String: KeyCount] = [:]
+        for list in lists {
+            for entry in list {
+                if var existing = merged[entry.key] {
+                    existing.calls += entry.calls
+                    existing.bytes += entry.bytes
+                    existing.error += entry.error
+                    merged[entry.key] = existing
+                } else {
+                    merged[entry.key] = entry
+                }
+            }
+        }
+        let limit = lists.map(\.count).max() ?? 0
+        return merged.values.sorted { a, b in
+            let ka = byBytes ? (a.bytes, Int64(a.calls)) : (Int64(a.calls), a.bytes)
+            let kb = byBytes ? (b.bytes, Int64(b.calls)) : (Int64(b.calls), b.bytes)
+            return ka != kb ? ka > kb : a.key < b.key
+        }.prefix(limit).map { $0 }
+    }
 }

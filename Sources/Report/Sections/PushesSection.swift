@@ -14,4 +14,12 @@ enum PushesSection: ReportSection {
                  + kinds.joined(separator: ", "))
         out.blank()
     }
+
+    static func merge(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        for r in reports {
+            merged.pushes.total += r.pushes.total
+            merged.pushes.bytes += r.pushes.bytes
+            for (kind, count) in r.pushes.byKind { merged.pushes.byKind[kind, default: 0] += count }
+        }
+    }
 }

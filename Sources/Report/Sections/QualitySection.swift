@@ -75,4 +75,84 @@ enum QualitySection: ReportSection {
         out.line("<sub>respcap \(MarkdownText.text(report.generator.version)) · command table from "
                  + "\(MarkdownText.text(report.generator.commandTable))</sub>")
     }
+
+    // MARK: - Merge
+
+    /// Counts add; the first gaps and events of each report are kept, as many as one report lists; limits reached
+    /// add per (limit, scope). The verdict is decided again on the whole merged report.
+    static func merge(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        var q = AnalysisReport().quality
+        for r in reports {
+            let x = r.quality
+            for (k, v) in x.packetsSkipped { q.packetsSkipped[k, default: 0] += v }
+            q.tcpSegments += x.tcpSegments
+            q.packetsOutOfTimestampOrder += x.packetsOutOfTimestampOrder
+            q.packetsLateBeyondReorderWindow += x.packetsLateBeyondReorderWindow
+            q.outOfOrderSegments += x.outOfOrderSegments
+            q.retransmittedSegments += x.retransmittedSegments
+            q.duplicateBytes += x.duplicateBytes
+            q.gaps += x.gaps
+            q.bytesLostInGaps += x.bytesLostInGaps
+            q.connectionsWithGaps += x.connectionsWithGaps
+            q.eventsNotListed += x.eventsNotListed
+            q.snaplenCutBytes += x.snaplenCutBytes
+            q.unpairedReplies += x.unpairedReplies
+            q.unansweredCommands += x.unansweredCommands
+            q.commandsLostInGaps += x.commandsLostInGaps
+            q.parseErrors += x.parseErrors
+            for (k, v) in x.parseErrorsByCode { q.parseErrorsByCode[k, default: 0] += v }
+            q.resyncSkippedBytes += x.resyncSkippedBytes
+            q.truncated = q.truncated || x.truncated
+            if x.interrupted == true { q.interrupted = true }
+            if q.truncationMessage == nil { q.truncationMessage = x.truncationMessage }
+            q.connectionsEvicted += x.connectionsEvicted
+            q.bufferLimitDrops += x.bufferLimitDrops
+            q.pendingOverflows += x.pendingOverflows
+            q.notRedisConnections += x.notRedisConnections
+            q.notRedisServerMessages += x.notRedisServerMessages
+            q.notRedisCommandLines += x.notRedisCommandLines
+        }
+        // Where problems happened: the first ones of each report, as many as one report lists; the rest are counted.
+        let gapLimit = reports.map(\.quality.gapDetails.count).max() ?? 0
+        let allGaps = reports.flatMap(\.quality.gapDetails)
+        q.gapDetails = Array(allGaps.prefix(gapLimit))
+        // Limits: one row per (limit, scope), counts added; the value is the largest any report ran with.
+        var hits: [AnalysisReport.LimitHit] = []
+        for hit in reports.flatMap({ $0.quality.limitsHit ?? [] }) {
+            if let index = hits.firstIndex(where: { $0.limit == hit.limit && $0.scope == hit.scope }) {
+                hits[index].count += hit.count
+                hits[index].value = max(hits[index].value, hit.value)
+            } else {
+                hits.append(hit)
+            }
+        }
+        q.limitsHit = hits.isEmpty ? nil : hits
+        let eventLimit = reports.map(\.quality.events.count).max() ?? 0
+        let allEvents = reports.flatMap(\.quality.events)
+        q.events = Array(allEvents.prefix(eventLimit))
+        q.eventsNotListed += allEvents.count - q.events.count
+        merged.quality = q
+    }
+
+    // MARK: - Diff
+
+    static func compare(_ b: AnalysisReport, _ a: AnalysisReport, into diff: inout ReportDiff, context: DiffContext) {
+        let db = context.beforeSeconds, da = context.afterSeconds
+        func rate(_ count: Double, _ duration: Double?) -> Double? { duration.map { count / $0 } }
+        // Capture quality (never headlines: it says how far to trust the rest).
+        let qb = b.quality, qa = a.quality
+        let metrics: [ReportDiff.Metric] = [
+            ReportDiff.Metric(id: "quality.gaps", label: "capture gaps", unit: .count, before: Double(qb.gaps), after: Double(qa.gaps)),
+            ReportDiff.Metric(id: "quality.unpairedReplies", label: "unpaired replies", unit: .count,
+                              before: Double(qb.unpairedReplies), after: Double(qa.unpairedReplies)),
+            ReportDiff.Metric(id: "quality.parseErrors", label: "RESP parse errors", unit: .count, before: Double(qb.parseErrors), after: Double(qa.parseErrors)),
+            ReportDiff.Metric(id: "quality.connectionsMidStream", label: "connections joined mid-stream", unit: .count,
+                              before: Double(b.connections.withoutHandshake), after: Double(a.connections.withoutHandshake)),
+        ]
+        diff.setMetrics("quality", metrics)
+    }
+
+    static func renderDiff(_ diff: ReportDiff, into out: inout MarkdownWriter) {
+        MarkdownDiffRenderer.metricTable("Capture quality", diff.metrics("quality"), into: &out)
+    }
 }

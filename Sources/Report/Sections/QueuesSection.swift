@@ -46,4 +46,67 @@ enum QueuesSection: ReportSection {
         }
         out.blank()
     }
+
+    // MARK: - Merge
+
+    /// Queues add per key: each report lists every queue it tracked, so the sums are exact; a queue's last length
+    /// is the latest capture's. Prefixes add per prefix and keep as many as the longest list (each report lists its
+    /// top ones: approximate). Keys only appended to add.
+    static func merge(_ reports: [AnalysisReport], into merged: inout AnalysisReport, context: inout MergeContext) {
+        // The latest capture last, so that its last lengths win.
+        let byTime = reports.enumerated().sorted { a, b in
+            let ta = a.element.capture.firstTimestampNanos ?? Int64.min
+            let tb = b.element.capture.firstTimestampNanos ?? Int64.min
+            return ta != tb ? ta < tb : a.offset < b.offset
+        }.map(\.element)
+        let queueLists = byTime.compactMap(\.queues)
+        if !queueLists.isEmpty {
+            var order: [String] = []
+            var queues: [String: QueueSummary] = [:]
+            for q in queueLists.joined() {
+                guard var m = queues[q.key] else { order.append(q.key); queues[q.key] = q; continue }
+                m.pushCommands += q.pushCommands
+                m.elementsPushed += q.elementsPushed
+                m.popCommands += q.popCommands
+                m.emptyPops += q.emptyPops
+                m.elementsPopped += q.elementsPopped
+                m.netGrowth += q.netGrowth
+                if let length = q.lastLength { m.lastLength = length }
+                queues[q.key] = m
+            }
+            merged.queues = order.compactMap { queues[$0] }
+                .sorted { ($0.elementsPushed, $1.key) > ($1.elementsPushed, $0.key) }
+        }
+        let prefixLists = byTime.compactMap(\.queuePrefixes)
+        if !prefixLists.isEmpty {
+            var prefixes: [String: QueuePrefixSummary] = [:]
+            for p in prefixLists.joined() {
+                guard var m = prefixes[p.prefix] else { prefixes[p.prefix] = p; continue }
+                m.keys += p.keys
+                m.pushCommands += p.pushCommands
+                m.elementsPushed += p.elementsPushed
+                m.popCommands += p.popCommands
+                m.emptyPops += p.emptyPops
+                m.elementsPopped += p.elementsPopped
+                if let length = p.lastLength { m.lastLength = length }
+                prefixes[p.prefix] = m
+            }
+            let limit = prefixLists.map(\.count).max() ?? 0
+            merged.queuePrefixes = Array(prefixes.values
+                .sorted { ($0.elementsPushed, $1.prefix) > ($1.elementsPushed, $0.prefix) }.prefix(limit))
+            if prefixLists.count > 1 {
+                context.notes.approximate("queuePrefixes (each report lists its top prefixes; a prefix's keys add across reports)")
+            }
+        }
+        let notConsumed = byTime.compactMap(\.queuesNotConsumed)
+        if var m = notConsumed.first {
+            for n in notConsumed.dropFirst() {
+                m.keys += n.keys
+                m.streams += n.streams
+                m.pushCommands += n.pushCommands
+                m.elementsPushed += n.elementsPushed
+            }
+            merged.queuesNotConsumed = m
+        }
+    }
 }

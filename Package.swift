@@ -55,7 +55,9 @@ let package = Package(
                 "Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: hotPathSettings
+            exclude: ["BuiltInAnalyses.txt"],
+            swiftSettings: hotPathSettings,
+            plugins: ["AnalysisCatalogPlugin"]
         ),
         // Layer 7: Markdown / JSON renderers of analysis summaries.
         .target(name: "Report", dependencies: ["Analysis", "RedisSemantics", "Formatting"], swiftSettings: settings),
@@ -73,6 +75,8 @@ let package = Package(
         ),
         // Generates BuildInfo.swift (git revision for `respcap --version`) on every build; "unknown" without git.
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+        // Generates the built-in analyses' class from Sources/Analysis/BuiltInAnalyses.txt (one type a line).
+        .plugin(name: "AnalysisCatalogPlugin", capability: .buildTool()),
         // Finds ../shared/external-captures (or RESPCAP_EXTERNAL_CAPTURES) for the tests that read them in place.
         .target(name: "ExternalCaptureLocation", path: "Tests/ExternalCaptureLocation"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "ExternalCaptureLocation"], swiftSettings: settings),

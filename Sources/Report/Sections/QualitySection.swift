@@ -137,8 +137,6 @@ enum QualitySection: ReportSection {
     // MARK: - Diff
 
     static func compare(_ b: AnalysisReport, _ a: AnalysisReport, into diff: inout ReportDiff, context: DiffContext) {
-        let db = context.beforeSeconds, da = context.afterSeconds
-        func rate(_ count: Double, _ duration: Double?) -> Double? { duration.map { count / $0 } }
         // Capture quality (never headlines: it says how far to trust the rest).
         let qb = b.quality, qa = a.quality
         let metrics: [ReportDiff.Metric] = [

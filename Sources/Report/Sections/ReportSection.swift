@@ -29,21 +29,23 @@ extension ReportSection {
 /// in (a section may read what an earlier one merged: the capture's duration, the commands, the totals) and the
 /// order of the Markdown diff's tables. Adding a section is one line here.
 enum ReportSections {
-    static let all: [any ReportSection.Type] = [
-        HeaderSection.self,
-        WarningsSection.self,
-        FindingsSection.self,
-        CommandsSection.self,
-        ErrorsSection.self,
-        BlockingPopsSection.self,
-        QueuesSection.self,
-        ConnectionsSection.self,
-        ClientsSection.self,
-        KeysSection.self,
-        LatencySection.self,
-        PushesSection.self,
-        QualitySection.self,
-    ]
+    static var all: [any ReportSection.Type] {
+        [
+            HeaderSection.self,
+            WarningsSection.self,
+            FindingsSection.self,
+            CommandsSection.self,
+            ErrorsSection.self,
+            BlockingPopsSection.self,
+            QueuesSection.self,
+            ConnectionsSection.self,
+            ClientsSection.self,
+            KeysSection.self,
+            LatencySection.self,
+            PushesSection.self,
+            QualitySection.self,
+        ]
+    }
 }
 
 /// What a section's merge may read and write besides the reports: the merged capture's span, and the notes that

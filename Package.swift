@@ -23,7 +23,8 @@ let package = Package(
         .executable(name: "respcap", targets: ["respcap"]),
         // The layers as libraries, for packages that build on them by path (Fuzz/, benchmarks).
         .library(name: "RespcapLibraries",
-                 targets: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting", "Analysis", "Report"]),
+                 targets: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting", "Analysis", "Findings",
+                           "Pipeline", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,26 +49,36 @@ let package = Package(
         .target(name: "RedisSemantics", dependencies: ["RESP"], swiftSettings: hotPathSettings),
         // Numbers as reports and findings write them (one rounding everywhere); standard library only.
         .target(name: "Formatting", swiftSettings: settings),
-        // Layer 6: the pipeline and the analyses over paired commands and connection events.
+        // Layer 6: the analyses over paired commands and connection events, and the report they write
+        // (`AnalysisReport`, the JSON schema).
         .target(
             name: "Analysis",
             dependencies: [
-                "Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting",
+                "Packets", "TCPReassembly", "RESP", "RedisSemantics",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             exclude: ["BuiltInAnalyses.txt"],
             swiftSettings: hotPathSettings,
             plugins: ["AnalysisCatalogPlugin"]
         ),
-        // Layer 7: Markdown / JSON renderers of analysis summaries.
-        .target(name: "Report", dependencies: ["Analysis", "RedisSemantics", "Formatting"], swiftSettings: settings),
+        // Layer 7: the finding rules and the capture-quality verdict, over a finished report.
+        .target(name: "Findings", dependencies: ["Analysis", "Formatting"], swiftSettings: settings),
+        // Layer 8: the pipeline: stream stage, analysis stage, the batches and threads between them, and the
+        // drivers for files and live capture.
+        .target(
+            name: "Pipeline",
+            dependencies: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Analysis", "Findings"],
+            swiftSettings: hotPathSettings
+        ),
+        // Layer 9: Markdown / JSON renderers of reports, diff and merge.
+        .target(name: "Report", dependencies: ["Analysis", "Findings", "Pipeline", "RedisSemantics", "Formatting"], swiftSettings: settings),
         // prctl and capset for `live`'s capture process, which Swift cannot call directly (variadic, or no wrapper).
         .target(name: "CPrivilege"),
-        // Layer 8: the command line.
+        // Layer 10: the command line.
         .executableTarget(
             name: "respcap",
             dependencies: [
-                "Capture", "Analysis", "Report", "RedisSemantics", "CPrivilege",
+                "Capture", "Analysis", "Findings", "Pipeline", "Report", "RedisSemantics", "CPrivilege",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings,
@@ -87,7 +98,7 @@ let package = Package(
         .testTarget(name: "RedisSemanticsTests", dependencies: ["RedisSemantics", "RESP"], swiftSettings: settings),
         // Counts heap allocations per thread in the test process (interposes malloc; Linux only).
         .target(name: "MallocCounting", path: "Tests/MallocCounting"),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Formatting", "Capture", "Packets", "MallocCounting",
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Findings", "Pipeline", "Report", "Formatting", "Capture", "Packets", "MallocCounting",
                                                           "ExternalCaptureLocation",
                                                           .product(name: "Histogram", package: "hdrhistogram-swift")],
                     exclude: ["EXTERNAL-CAPTURES.md"], swiftSettings: settings),

@@ -29,21 +29,21 @@ struct AnalysisCatalogPlugin: BuildToolPlugin {
                 print "import RedisSemantics"
                 print ""
                 print "/// The built-in analyses of `BuiltInAnalyses.txt`, each in a property of its own type."
-                print "final class BuiltInAnalyses {"
-                for (i = 1; i <= n; i++) printf "    let %s: %s\n", property[i], type[i]
+                print "package final class BuiltInAnalyses {"
+                for (i = 1; i <= n; i++) printf "    package let %s: %s\n", property[i], type[i]
                 print ""
-                print "    init(setup: AnalysisSetup) {"
+                print "    package init(setup: AnalysisSetup) {"
                 for (i = 1; i <= n; i++) printf "        %s = %s(setup: setup)\n", property[i], type[i]
                 print "    }"
                 print ""
                 print "    /// One command to every analysis, in the list'"'"'s order: direct calls."
                 print "    @inline(__always)"
-                print "    func command(_ record: CommandRecord, on connection: ConnectionInfo) {"
+                print "    package func command(_ record: CommandRecord, on connection: ConnectionInfo) {"
                 for (i = 1; i <= n; i++) printf "        %s.command(record, on: connection)\n", property[i]
                 print "    }"
                 print ""
                 print "    /// The analyses in the list'"'"'s order, for every other event and for writing the report."
-                print "    var list: [any TrafficAnalysis] {"
+                print "    package var list: [any TrafficAnalysis] {"
                 printf "        ["
                 for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? ", " : ""), property[i]
                 print "]"

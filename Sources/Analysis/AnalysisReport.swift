@@ -175,6 +175,15 @@ public struct AnalysisReport: Codable, Sendable {
         public var server: String
         public var timestamp: String
         public var detail: String
+
+        package init(kind: String, connection: UInt64, client: String, server: String, timestamp: String, detail: String) {
+            self.kind = kind
+            self.connection = connection
+            self.client = client
+            self.server = server
+            self.timestamp = timestamp
+            self.detail = detail
+        }
     }
 
     /// A configured limit that was reached, and what it cost: past a limit an analysis degrades (counts what it
@@ -213,6 +222,17 @@ public struct AnalysisReport: Codable, Sendable {
         public var bytesLost: Int
         /// Commands of the connection completed before the gap.
         public var commandsBefore: Int
+
+        package init(connection: UInt64, client: String, server: String, direction: String, timestamp: String, bytesLost: Int,
+                     commandsBefore: Int) {
+            self.connection = connection
+            self.client = client
+            self.server = server
+            self.direction = direction
+            self.timestamp = timestamp
+            self.bytesLost = bytesLost
+            self.commandsBefore = commandsBefore
+        }
     }
 
     public struct PushSummary: Codable, Sendable {

@@ -181,7 +181,7 @@ public struct BenignErrorSummary: Codable, Sendable, Equatable {
 }
 
 extension BenignErrorStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
+    package convenience init(setup: AnalysisSetup) {
         self.init()
     }
 }

@@ -2,7 +2,7 @@ import RedisSemantics
 
 extension BlockingPopStats {
     /// The keys a blocking pop waits on and its timeout in seconds (nil when unreadable), or nil for other commands.
-    static func keysAndTimeout(of record: CommandRecord, shape: Shape) -> (keys: Int, timeout: Double?)? {
+    package static func keysAndTimeout(of record: CommandRecord, shape: Shape) -> (keys: Int, timeout: Double?)? {
         let argc = record.argumentCount
         switch shape {
         case .keysThenTimeout:
@@ -17,7 +17,7 @@ extension BlockingPopStats {
         }
     }
 
-    static func keys(of record: CommandRecord, shape: Shape) -> Int? {
+    package static func keys(of record: CommandRecord, shape: Shape) -> Int? {
         keysAndTimeout(of: record, shape: shape)?.keys
     }
 }

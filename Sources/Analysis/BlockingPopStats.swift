@@ -57,7 +57,7 @@ public final class BlockingPopStats: TrafficAnalysis {
     }
 
     /// Where a blocking pop names its keys and its timeout.
-    enum Shape {
+    package enum Shape {
         /// BRPOP/BLPOP/BZPOPMIN/BZPOPMAX key [key ...] timeout: reply [key, element...].
         case keysThenTimeout
         /// BRPOPLPUSH/BLMOVE source destination ... timeout: waits on the source only; reply is the element.
@@ -80,7 +80,7 @@ public final class BlockingPopStats: TrafficAnalysis {
     /// then a timeout (BRPOP, BZPOPMIN), one source key then a destination or timeout (BRPOPLPUSH, BLMOVE), or a
     /// timeout, a key count and the keys (BLMPOP, BZMPOP). Blocking commands whose keys follow a keyword (XREAD
     /// BLOCK) or that name none (WAIT) are not blocking pops.
-    static func shape(of spec: CommandSpec) -> Shape {
+    package static func shape(of spec: CommandSpec) -> Shape {
         guard spec.flags.contains(.blocking), let first = spec.keySpecs.first(where: { !$0.flags.contains(.notKey) }),
               case .index(let begin) = first.beginSearch else { return .notBlockingPop }
         switch (begin, first.findKeys) {
@@ -92,7 +92,7 @@ public final class BlockingPopStats: TrafficAnalysis {
     }
 
     /// The shape of the command named `name` in the command table (`.notBlockingPop` for unknown names).
-    static func shape(of name: String) -> Shape {
+    package static func shape(of name: String) -> Shape {
         CommandTable.index(named: name).map { shape(of: CommandTable.spec(at: $0)) } ?? .notBlockingPop
     }
 
@@ -346,9 +346,9 @@ public struct BlockingPopSummary: Codable, Sendable {
 
 extension BlockingPopStats: BuiltInAnalysis {
     /// Key-count buckets follow the key limit; connection ids per bucket, ten times the client limit.
-    convenience init(setup: AnalysisSetup) {
-        let (clients, overflow) = setup.options.maxTrackedClients.multipliedReportingOverflow(by: 10)
-        self.init(maxTrackedKeys: setup.options.maxTrackedKeys, maxDistributionBuckets: setup.options.maxTrackedKeys,
+    package convenience init(setup: AnalysisSetup) {
+        let (clients, overflow) = setup.maxTrackedClients.multipliedReportingOverflow(by: 10)
+        self.init(maxTrackedKeys: setup.maxTrackedKeys, maxDistributionBuckets: setup.maxTrackedKeys,
                   maxClientsPerBucket: overflow ? Int.max : clients, redactor: setup.redactor)
     }
 }

@@ -4,20 +4,24 @@ import RedisSemantics
 // `BuiltInAnalyses` from it (a property and a direct call per analysis).
 
 /// An analysis the pipeline runs on every capture, made from the run's options.
-protocol BuiltInAnalysis: TrafficAnalysis {
+package protocol BuiltInAnalysis: TrafficAnalysis {
     init(setup: AnalysisSetup)
 }
 
-/// What a built-in analysis is made from: the options, and what the analyses share.
-struct AnalysisSetup {
-    let options: AnalysisOptions
+/// What a built-in analysis is made from: the run's tracking limits, and what the analyses share.
+package struct AnalysisSetup {
+    /// Distinct keys each key analysis (keys, queues, blocking pops) tracks (`--max-tracked-keys`).
+    let maxTrackedKeys: Int
+    /// Distinct client addresses tracked by the connection analyses (`--max-tracked-clients`).
+    let maxTrackedClients: Int
     /// One redactor for every analysis, so that a key gets the same token wherever it appears.
     let redactor: KeyRedactor?
     let prefixRule: KeyPrefixRule
 
-    init(options: AnalysisOptions) {
-        self.options = options
-        redactor = options.redactKeys ? KeyRedactor() : nil
-        prefixRule = KeyPrefixRule(delimiters: options.keyDelimiters)
+    package init(maxTrackedKeys: Int, maxTrackedClients: Int, redactKeys: Bool, keyDelimiters: String) {
+        self.maxTrackedKeys = maxTrackedKeys
+        self.maxTrackedClients = maxTrackedClients
+        redactor = redactKeys ? KeyRedactor() : nil
+        prefixRule = KeyPrefixRule(delimiters: keyDelimiters)
     }
 }

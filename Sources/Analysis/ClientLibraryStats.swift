@@ -168,7 +168,7 @@ public struct ClientNameSummary: Codable, Sendable, Equatable {
 }
 
 extension ClientLibraryStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
+    package convenience init(setup: AnalysisSetup) {
         self.init()
     }
 }

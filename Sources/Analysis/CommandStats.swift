@@ -102,7 +102,7 @@ public final class CommandStats: TrafficAnalysis {
 }
 
 extension CommandStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
+    package convenience init(setup: AnalysisSetup) {
         self.init()
     }
 }

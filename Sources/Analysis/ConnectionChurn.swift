@@ -401,7 +401,7 @@ public struct ConnectionUtilisation: Codable, Sendable, Equatable {
 }
 
 extension ConnectionChurn: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
-        self.init(maxTrackedClients: setup.options.maxTrackedClients)
+    package convenience init(setup: AnalysisSetup) {
+        self.init(maxTrackedClients: setup.maxTrackedClients)
     }
 }

@@ -41,7 +41,7 @@ public final class ConnectionStats: TrafficAnalysis {
 }
 
 extension ConnectionStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
+    package convenience init(setup: AnalysisSetup) {
         self.init()
     }
 }

@@ -224,7 +224,7 @@ public struct FrameworkSummary: Codable, Sendable, Equatable {
 }
 
 extension FrameworkStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
+    package convenience init(setup: AnalysisSetup) {
         self.init()
     }
 }

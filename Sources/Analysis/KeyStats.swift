@@ -326,7 +326,7 @@ public enum KeyText {
 }
 
 extension KeyStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
-        self.init(maxTrackedKeys: setup.options.maxTrackedKeys, prefixRule: setup.prefixRule, redactor: setup.redactor)
+    package convenience init(setup: AnalysisSetup) {
+        self.init(maxTrackedKeys: setup.maxTrackedKeys, prefixRule: setup.prefixRule, redactor: setup.redactor)
     }
 }

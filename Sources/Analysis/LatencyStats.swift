@@ -419,7 +419,7 @@ private extension Double {
 }
 
 extension LatencyStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
+    package convenience init(setup: AnalysisSetup) {
         self.init()
     }
 }

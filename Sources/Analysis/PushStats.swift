@@ -18,7 +18,7 @@ public final class PushStats: TrafficAnalysis {
 }
 
 extension PushStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
+    package convenience init(setup: AnalysisSetup) {
         self.init()
     }
 }

@@ -390,7 +390,7 @@ public struct QueuePrefixSummary: Codable, Sendable {
 }
 
 extension QueueStats: BuiltInAnalysis {
-    convenience init(setup: AnalysisSetup) {
-        self.init(maxTrackedKeys: setup.options.maxTrackedKeys, prefixRule: setup.prefixRule, redactor: setup.redactor)
+    package convenience init(setup: AnalysisSetup) {
+        self.init(maxTrackedKeys: setup.maxTrackedKeys, prefixRule: setup.prefixRule, redactor: setup.redactor)
     }
 }

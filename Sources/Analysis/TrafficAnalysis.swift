@@ -1,7 +1,7 @@
 import RedisSemantics
 
 /// One analysis over the paired command stream and connection events; calls arrive in capture order per
-/// connection. A built-in analysis is registered in `AnalysisStage` (docs/ARCHITECTURE.md lists what else a new one
+/// connection. A built-in analysis is a line of `BuiltInAnalyses.txt` (docs/ARCHITECTURE.md lists what else a new one
 /// touches); extra ones (event writers, live status, metrics) are handed to `TrafficAnalyzer`.
 public protocol TrafficAnalysis: AnyObject {
     func connectionOpened(_ connection: ConnectionInfo)
@@ -35,6 +35,12 @@ public struct AnalysisContext {
     public let registry: CommandRegistry
     public let firstTimestampNanos: Int64?
     public let lastTimestampNanos: Int64?
+
+    package init(registry: CommandRegistry, firstTimestampNanos: Int64?, lastTimestampNanos: Int64?) {
+        self.registry = registry
+        self.firstTimestampNanos = firstTimestampNanos
+        self.lastTimestampNanos = lastTimestampNanos
+    }
 
     public var durationSeconds: Double {
         guard let first = firstTimestampNanos, let last = lastTimestampNanos, last > first else { return 0 }

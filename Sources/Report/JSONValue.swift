@@ -4,9 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Any JSON document, as a tree. `respcap diff` and `respcap merge` read report sections by field name through it
-/// when the Swift type of a section is owned by another analysis and may gain fields (blocking pops, queues,
-/// connection churn): what a report holds is kept even when this build's type does not name it yet.
+/// Any JSON document, as a tree: a report file as read, before (and beside) its typed `AnalysisReport`, so that a
+/// section this build cannot decode (a report of another version) is left out of the typed report, not fatal.
 public enum JSONValue: Codable, Sendable, Hashable {
     case null
     case bool(Bool)

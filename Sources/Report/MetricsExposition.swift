@@ -1,4 +1,5 @@
 import Analysis
+import Pipeline
 
 /// Renders a `MetricsSnapshot` in the Prometheus text exposition format (0.0.4) or in OpenMetrics 1.0, which
 /// differ in how counter families are named, in `# UNIT` lines and in the closing `# EOF`.

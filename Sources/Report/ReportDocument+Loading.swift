@@ -1,4 +1,5 @@
 import Analysis
+import Pipeline
 import Dispatch
 #if canImport(Glibc)
 import Glibc

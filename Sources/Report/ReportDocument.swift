@@ -5,8 +5,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A respcap report with its JSON tree: the typed `AnalysisReport` for what this build knows, and the tree for
-/// sections read by field name (see `JSONValue`). Made from a report file's bytes or from a fresh analysis.
+/// A respcap report with its JSON tree: the typed `AnalysisReport` for what this build knows, and the tree as read,
+/// where a section this build cannot decode stays (`sectionsLeftOut`). Made from a report file's bytes or from a
+/// fresh analysis.
 public struct ReportDocument: Sendable {
     public var report: AnalysisReport
     public var json: JSONValue

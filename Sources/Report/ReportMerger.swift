@@ -1,5 +1,6 @@
 import Formatting
 import Analysis
+import Findings
 
 /// Combines reports of several hosts or capture windows into one report (`respcap merge`).
 ///

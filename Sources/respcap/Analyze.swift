@@ -1,4 +1,6 @@
 import Analysis
+import Findings
+import Pipeline
 import ArgumentParser
 import Capture
 import Report

@@ -1,4 +1,6 @@
 import Analysis
+import Findings
+import Pipeline
 import ArgumentParser
 
 /// Options shared by `analyze` and `live`: how to analyse (`CaptureOptions`) and what to write.

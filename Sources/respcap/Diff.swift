@@ -1,4 +1,6 @@
 import Analysis
+import Findings
+import Pipeline
 import ArgumentParser
 import Report
 
@@ -49,11 +51,7 @@ extension RespcapCommand {
         private func run(analysisOptions: AnalysisOptions, plan: OutputPlan) throws {
             let documents = try ReportInputs.load([before, after], options: analysisOptions, quiet: options.quiet)
             let diff = ReportDiff(before: documents[0], after: documents[1])
-            let text: String
-            switch options.format {
-            case .json: text = try JSONReportRenderer.render(diff)
-            case .markdown: text = MarkdownDiffRenderer.render(diff)
-            }
+            let text = try options.format.diffRenderer.render(diff)
             if let file = plan.report { try ReportOutput.write(text: text, to: file) }
             try plan.commit()
             if documents.contains(where: { $0.report.quality.truncated }) { throw ExitStatus.partialInput }

@@ -1,4 +1,7 @@
+import Report
 import Analysis
+import Findings
+import Pipeline
 import ArgumentParser
 
 /// Options of `diff` and `merge`, which write one document: its format and file, and how capture inputs are
@@ -25,6 +28,13 @@ enum DocumentFormat: String, CaseIterable, ExpressibleByArgument {
         switch self {
         case .markdown: return .markdown
         case .json: return .json
+        }
+    }
+
+    var diffRenderer: any DiffRenderer.Type {
+        switch self {
+        case .markdown: return MarkdownDiffRenderer.self
+        case .json: return JSONReportRenderer.self
         }
     }
 }

@@ -1,4 +1,6 @@
 import Analysis
+import Findings
+import Pipeline
 import RedisSemantics
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,6 @@
 import Analysis
+import Findings
+import Pipeline
 import ArgumentParser
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -9,13 +11,8 @@ import Report
 
 enum ReportOutput {
     static func render(_ report: AnalysisReport, format: ReportFormat) throws -> String {
-        switch format {
-        case .markdown: return MarkdownReportRenderer.render(report)
-        case .json: return try JSONReportRenderer.render(report)
-        case .ndjson:
-            // Events are streamed while the capture is read (EventOutput); there is no report document.
-            return ""
-        }
+        // NDJSON has no report document: its events are streamed while the capture is read (EventOutput).
+        try format.reportRenderer?.render(report, title: nil) ?? ""
     }
 
     /// Writes the report and its charts into the plan's outputs (put in place by `plan.commit()`).

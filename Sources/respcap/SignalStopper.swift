@@ -10,6 +10,9 @@ import Darwin
 /// left behind).
 ///
 /// In `live`'s capture process the signals arrive as bytes from `PrivilegedParent` instead, one per signal it took.
+/// Where the signal handler writes a byte per signal (set once, before the handler is installed).
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
+
 final class SignalStopper: @unchecked Sendable {
     private var sources: [any DispatchSourceProtocol] = []
     private let queue = DispatchQueue(label: "respcap.signals")
@@ -31,21 +34,50 @@ final class SignalStopper: @unchecked Sendable {
         sources.append(source)
     }
 
-    init(stop: @escaping @Sendable () -> Void) {
+    /// SIGINT and SIGTERM, through a pipe: the handler is installed (`sigaction`) before this returns, and the pipe
+    /// keeps a signal that arrives before the read source is registered. A dispatch signal source would drop it:
+    /// libdispatch registers sources asynchronously, and until then the signal meets the SIG_IGN set for it.
+    convenience init(stop: @escaping @Sendable () -> Void) {
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) != 0 {
+            // No pipe (descriptors exhausted): signals keep their default action and end the process.
+            self.init()
+            return
+        }
+        _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        signalPipeWriteEnd = ends[1]
+        self.init(forwardedOn: ends[0], stop: stop)
+        var action = sigaction()
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            let saved = errno
+            var byte: UInt8 = 1
+            _ = write(signalPipeWriteEnd, &byte, 1)
+            errno = saved
+        }
+        #if canImport(Glibc)
+        action.__sigaction_handler.sa_handler = handler
+        #else
+        action.__sigaction_u.__sa_handler = handler
+        #endif
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
         // A parent may have started us with these blocked (the mask is inherited); they must reach us.
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [self] in received(stop) }
-            source.resume()
-            sources.append(source)
+            sigaction(number, &action, nil)
+            sigaddset(&unblock, number)
         }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        handlesSignals = true
     }
+
+    private init() {}
+
+    /// Set when this stopper installed the signal handlers (`cancel` gives the signals their default action back).
+    private var handlesSignals = false
 
     /// Runs on `queue`.
     private func received(_ stop: @Sendable () -> Void) {
@@ -70,5 +102,9 @@ final class SignalStopper: @unchecked Sendable {
 
     func cancel() {
         for source in sources { source.cancel() }
+        if handlesSignals {
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+        }
     }
 }

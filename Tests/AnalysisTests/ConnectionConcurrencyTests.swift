@@ -2,6 +2,8 @@ import Foundation
 import Report
 import Testing
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 
 /// Concurrent connections counted from when each was open, and the per-second connection series in the timeline's
 /// buckets (seconds from the capture's first packet).

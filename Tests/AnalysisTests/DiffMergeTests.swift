@@ -1,4 +1,6 @@
 import Analysis
+import Findings
+import Pipeline
 import Foundation
 @testable import Report
 import Testing
@@ -175,8 +177,6 @@ import Testing
         #expect(throws: ReportLoadError.self) { try ReportMerger().merge([]) }
     }
 
-    /// Sections owned by other analyses merge by field name: counts add, distributions merge on their identity
-    /// field, histograms exactly, and blocking-pop ratios are recomputed.
     /// A real report's tree with `sections` (paths to values) replaced, as another host's or version's report.
     static func document(_ base: JSONValue, label: String, _ sections: [[String]: JSONValue]) throws -> ReportDocument {
         var tree = base.setting(["capture", "fingerprint"], to: .string(label))

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 
 /// Each rule fires on traffic that shows its problem and stays silent on healthy traffic.
 @Suite struct FindingRulesTests {

@@ -1,4 +1,6 @@
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 import Foundation
 import Report
 import Testing

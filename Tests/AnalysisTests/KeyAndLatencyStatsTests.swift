@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 
 /// Key, prefix and pipelining figures checked against what the clients are documented to send: redis-benchmark
 /// names its keys `key:<n>` (SET/GET), `counter:<n>` (INCR), `mylist`, `myset`, `myhash`, sends `-P` commands per

@@ -1,6 +1,8 @@
 import Histogram
 import Testing
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 
 /// `LatencyHistogram` counts into `Histogram`'s buckets itself; what it reports must be what a `Histogram` fed the
 /// same values reports.

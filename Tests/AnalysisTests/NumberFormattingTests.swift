@@ -1,5 +1,7 @@
 import Formatting
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 @testable import Report
 import Testing
 

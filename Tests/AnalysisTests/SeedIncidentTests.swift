@@ -3,6 +3,8 @@ import Foundation
 import Report
 import Testing
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 
 /// The five incidents of ../shared/seeds/, reproduced in miniature by real clients (Sidekiq, redis-py with
 /// Sentinel, gevent, a real cluster, `appendfsync always`), plus healthy pipelined traffic. Each report must put

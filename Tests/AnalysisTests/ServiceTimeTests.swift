@@ -1,4 +1,6 @@
 import Analysis
+import Findings
+import Pipeline
 import Foundation
 import Testing
 

@@ -1,6 +1,8 @@
 import Capture
 import Testing
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 
 /// The stream stage hands its events over as soon as a batch fills, after any connection's data or close, so a
 /// burst of them cannot pile up in one batch: the end of a capture closes every connection at once, each handing

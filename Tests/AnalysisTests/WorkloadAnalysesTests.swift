@@ -2,6 +2,8 @@ import Foundation
 import RedisSemantics
 import Testing
 @testable import Analysis
+@testable import Findings
+@testable import Pipeline
 
 /// Blocking pops, queues and connection churn on the fixtures, against what the server counted (INFO
 /// commandstats, total_connections_received) and what the clients are documented to do.

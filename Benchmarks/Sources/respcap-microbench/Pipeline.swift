@@ -1,4 +1,5 @@
 import Analysis
+import Pipeline
 import Capture
 import MallocCount
 

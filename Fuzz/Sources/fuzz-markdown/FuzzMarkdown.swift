@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Analysis
+import Pipeline
 import Foundation
 import FuzzSupport
 import Report

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Analysis
+import Pipeline
 import Capture
 import FuzzSupport
 import Report

@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// The capture itself is damaged: numbers below are partial, and by how much is stated.
 public struct CaptureQualityRule: FindingRule {

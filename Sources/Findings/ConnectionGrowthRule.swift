@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// Concurrent connections keep climbing through the capture: a pool without a bound, or connections that are
 /// never returned (the cluster client whose connection count exploded under load).

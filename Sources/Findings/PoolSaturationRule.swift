@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// Every connection of a fixed pool in use back to back while the server answers quickly: the bottleneck is the
 /// client's pool, where requests wait for a free connection (redis-py BlockingConnectionPool under gevent).

@@ -1,3 +1,4 @@
+import Analysis
 /// A one-line statement of how far a report's numbers can be trusted: `complete`, `partial: ...`, or `unusable: ...`
 /// when nothing could be read from the capture (no packets, none on the Redis ports, all cut before their payload).
 public enum QualityVerdict {

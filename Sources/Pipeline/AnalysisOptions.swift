@@ -1,3 +1,5 @@
+import Analysis
+import Findings
 import RESP
 import RedisSemantics
 import TCPReassembly

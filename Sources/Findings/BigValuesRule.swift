@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// Very large requests or replies: they block the server's single thread while it copies them and fill buffers.
 public struct BigValuesRule: FindingRule {

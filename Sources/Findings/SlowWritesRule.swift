@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// Writes much slower than reads on the same server: the reply of a write waits for something reads do not —
 /// `appendfsync always` (an fsync per write), a slow disk, or replication waits.

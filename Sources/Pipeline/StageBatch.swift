@@ -1,3 +1,5 @@
+import Analysis
+import Findings
 import Packets
 import RedisSemantics
 import TCPReassembly

@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// SCAN/KEYS/SMEMBERS/HGETALL... repeated at a request rate: each walks a whole collection or the keyspace, so
 /// the cost of a request grows with the data.

@@ -1,3 +1,5 @@
+import Analysis
+import Findings
 import Dispatch
 
 /// Runs an `AnalysisStage` on a thread of its own, fed batches by the stream stage's thread through a

@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// A noticeable share of replies are errors: NOSCRIPT after a failover, MOVED/ASK storms, WRONGTYPE bugs, OOM...
 public struct ErrorRateRule: FindingRule {

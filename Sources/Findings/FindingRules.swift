@@ -1,3 +1,4 @@
+import Analysis
 /// The registered finding rules, most specific first. Findings are sorted by severity, then in this order.
 public enum FindingRules {
     public static let all: [any FindingRule] = [

@@ -1,3 +1,5 @@
+import Analysis
+import Findings
 import Dispatch
 
 /// A fixed ring of reusable buffers passed from one producer thread to one consumer thread, in order, through two

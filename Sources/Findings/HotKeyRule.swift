@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// One key takes most of the traffic: in a cluster its slot's node is the bottleneck; anywhere it is a contention point.
 public struct HotKeyRule: FindingRule {

@@ -1,3 +1,5 @@
+import Analysis
+import Findings
 import Capture
 import Packets
 import RESP

@@ -1,3 +1,4 @@
+import Analysis
 /// Every threshold a finding rule uses, with its default. Each can be changed with `--threshold NAME=VALUE`.
 public struct FindingThresholds: Sendable, Codable, Equatable {
     /// blocking-pop-many-keys: keys named by one blocking pop call (warning / critical).

@@ -1,3 +1,5 @@
+import Analysis
+import Findings
 import Packets
 import RESP
 import RedisSemantics
@@ -49,7 +51,8 @@ final class AnalysisStage {
     init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis]) {
         self.options = options
         registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
-        builtIn = BuiltInAnalyses(setup: AnalysisSetup(options: options))
+        builtIn = BuiltInAnalyses(setup: AnalysisSetup(maxTrackedKeys: options.maxTrackedKeys, maxTrackedClients: options.maxTrackedClients,
+                                                        redactKeys: options.redactKeys, keyDelimiters: options.keyDelimiters))
         extraAnalyses = extra
         analyses = builtIn.list + extra
     }
@@ -208,13 +211,11 @@ final class AnalysisStage {
 
     private func closed(_ info: ConnectionInfo) {
         resyncSkipped += info.resyncSkippedBytes
-        if !info.confirmedRedis {
-            if info.notRedis && info.serverParseErrors > 0 {
+        if info.protocolEvidence.verdict != .redis {
+            if info.protocolEvidence.verdict == .notRedis && info.serverParseErrors > 0 {
                 // Neither side spoke RESP (TLS, another protocol): the server's bytes are not Redis replies.
-                notRedisServerMessages += info.heldReplies.count + info.heldDropped
-                heldTotal -= info.heldReplies.count
-                info.heldReplies.removeAll()
-                info.heldDropped = 0
+                heldTotal -= info.protocolEvidence.heldReplies.count
+                notRedisServerMessages += info.protocolEvidence.dropReplies()
             }
             // Otherwise a real server answered (e.g. errors to garbage requests): its replies count, unpaired.
             releaseHeld(info)
@@ -231,8 +232,6 @@ final class AnalysisStage {
         connections[info.id] = nil
         if lastConnection === info { lastConnection = nil }
     }
-
-    static let maxHeld = 1000
 
     private func count(_ record: CommandRecord, on info: ConnectionInfo) {
         info.commands += 1
@@ -274,34 +273,23 @@ final class AnalysisStage {
 
     /// The connection proved to be Redis (or ended without proof either way): count what was held.
     private func releaseHeld(_ info: ConnectionInfo) {
-        for record in info.heldCommands { count(record, on: info) }
-        for reply in info.heldReplies { unpaired(reply, on: info) }
-        unpairedReplies += info.heldDropped
-        heldCommandsNotAnalysed += info.heldCommandsDropped
-        heldTotal -= info.heldCommands.count + info.heldReplies.count
-        info.heldCommands.removeAll()
-        info.heldReplies.removeAll()
-        info.heldDropped = 0
-        info.heldCommandsDropped = 0
+        guard info.protocolEvidence.isHoldingAnything else { return }
+        let held = info.protocolEvidence.release()
+        heldTotal -= held.commands.count + held.replies.count
+        for record in held.commands { count(record, on: info) }
+        for reply in held.replies { unpaired(reply, on: info) }
+        unpairedReplies += held.repliesNotHeld
+        heldCommandsNotAnalysed += held.commandsNotHeld
     }
 
     /// Holds a command or reply until its connection proves to carry Redis, within the per-connection and total
-    /// bounds; past them it is only counted in `dropped`.
-    private func hold<Item>(_ item: Item, in held: inout [Item], dropped: inout Int) {
-        if held.count < Self.maxHeld && heldTotal < options.maxHeldTotal {
-            held.append(item)
-            heldTotal += 1
-        } else {
-            dropped += 1
-        }
-    }
-
+    /// (`--max-held`) bounds; past them it is only counted.
     private func holdCommand(_ record: CommandRecord, on info: ConnectionInfo) {
-        hold(record, in: &info.heldCommands, dropped: &info.heldCommandsDropped)
+        if info.protocolEvidence.hold(record, canHold: heldTotal < options.maxHeldTotal) { heldTotal += 1 }
     }
 
     private func holdReply(_ reply: UnpairedReply, on info: ConnectionInfo) {
-        hold(reply, in: &info.heldReplies, dropped: &info.heldDropped)
+        if info.protocolEvidence.hold(reply, canHold: heldTotal < options.maxHeldTotal) { heldTotal += 1 }
     }
 
     /// Calls `body` with every analysis in registration order. An indexed loop: `for in` over an array goes through
@@ -325,19 +313,15 @@ final class AnalysisStage {
     /// Takes the record by address: read where it lies in the batch, not copied out first.
     private func handle(command pointer: UnsafePointer<CommandRecord>, on info: ConnectionInfo) {
         let record = pointer
-        if record.pointee.isInline && !registry.isKnown(record.pointee.command) && !info.confirmedRedis {
-            if info.notRedis {
-                discard(record.pointee, on: info)
-            } else {
-                holdCommand(record.pointee, on: info)
-            }
-            return
-        }
-        if !info.confirmedRedis {
-            info.confirmedRedis = true
+        switch info.protocolEvidence.decide(record.pointee, nameIsKnown: registry.isKnown(record.pointee.command)) {
+        case .count:
             releaseHeld(info)
+            count(record.pointee, on: info)
+        case .hold:
+            holdCommand(record.pointee, on: info)
+        case .discard:
+            discard(record.pointee, on: info)
         }
-        count(record.pointee, on: info)
     }
 
     /// Every session event but a command's.
@@ -348,24 +332,21 @@ final class AnalysisStage {
         case .push(let push):
             forEachAnalysis { $0.push(push, on: info) }
         case .unpairedReply(let reply):
-            if info.confirmedRedis {
-                unpaired(reply, on: info)
-            } else {
+            if info.protocolEvidence.holdsReplies {
                 holdReply(reply, on: info)
+            } else {
+                unpaired(reply, on: info)
             }
         case .transactionError(_, let command, let prefix, let index):
             forEachAnalysis { $0.transactionError(command: command, errorPrefix: prefix, queuedIndex: index, on: info) }
         case .protocolError(_, let fromClient, let error):
             info.parseErrors += 1
             if !fromClient { info.serverParseErrors += 1 }
-            if fromClient && !info.confirmedRedis && !info.notRedis {
-                info.notRedis = true
-                heldTotal -= info.heldCommands.count
-                for record in info.heldCommands { discard(record, on: info) }
-                info.heldCommands.removeAll()
+            if fromClient, let given = info.protocolEvidence.clientProtocolError() {
+                heldTotal -= given.discarded.count
+                for record in given.discarded { discard(record, on: info) }
                 // Lines not held for lack of room were text lines too.
-                discardedCommands += info.heldCommandsDropped
-                info.heldCommandsDropped = 0
+                discardedCommands += given.notHeld
             }
             parseErrorsByCode[(fromClient ? "client:" : "server:") + error.code.rawValue, default: 0] += 1
             noteProblem(on: info, kind: "parseError",

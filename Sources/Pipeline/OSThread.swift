@@ -1,3 +1,5 @@
+import Analysis
+import Findings
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// A new connection for (almost) every request: each pays a TCP handshake, the setup commands (AUTH, SELECT, HELLO,
 /// CLIENT SETNAME...) and Redis's per-client allocation, typically a client or pool created per request

@@ -1,3 +1,4 @@
+import Analysis
 /// What a report tells of the software on the client side — job frameworks recognised from their keys
 /// (`frameworks`) and client libraries the connections declared (`clientLibraries`) — so advice can name the
 /// setting of the software found, and say plainly when it is not known.

@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// Blocking pops that name many keys: Redis checks every named key on each call and, when they are all empty,
 /// registers the client on each one, so CPU grows with keys × calls (GitLab's sidekiq fleet: 234 queues per BRPOP).

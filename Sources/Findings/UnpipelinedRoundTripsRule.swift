@@ -1,3 +1,4 @@
+import Analysis
 import Formatting
 /// Commands sent one network round trip at a time: the client waits a round trip per command where a pipeline,
 /// MGET/MSET or a script would send them together. Seen either as a high rate of lone commands, or as chains of

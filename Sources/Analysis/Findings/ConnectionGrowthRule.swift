@@ -1,21 +1,32 @@
 import Formatting
-/// Concurrent connections keep climbing through the capture: a pool without a bound, or connections that are
-/// never returned (the cluster client whose connection count exploded under load).
+/// Concurrent connections keep climbing through the capture — or within its first seconds — far beyond what the
+/// load needs: a pool without a bound, sized by the largest burst rather than the load, or connections that are
+/// never returned (the cluster client whose connection count exploded under load). What the load needs is the
+/// connections it kept busy in its busiest second (Little's law) plus those held by design (blocking, subscribed).
+/// Connections closed together at the end, with none opened after them, are the clients' shutdown: the pool held
+/// them until then.
 public struct ConnectionGrowthRule: FindingRule {
     public static let id = "connection-growth"
     public init() {}
 
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
         let c = report.connections
-        let series = c.concurrentPerSecond
-        guard series.count >= 3, c.opened > 0 else { return nil }
+        let shutdown = Self.shutdownSeconds(c)
+        // Closes that end the capture with nothing opened after them are the clients' shutdown: the pool held
+        // its connections until then, so the series stops before them.
+        let series = Array(c.concurrentPerSecond.dropLast(shutdown))
+        guard series.count >= 2, c.opened > 0 else { return nil }
         // Compare the first and last tenth of the capture (at least one second each). At the start, no more than
         // were open when the capture began (those seen without a handshake): in a capture of a few seconds, the
         // first second's peak already holds the growth.
         let window = max(1, series.count / 10)
         let start = min(series.prefix(window).max() ?? 0, max(1, c.withoutHandshake))
         let end = series.suffix(window).max() ?? 0
-        guard Double(end) >= t.growthMinConnections, Double(end) >= t.growthRatio * Double(max(1, start)) else { return nil }
+        // What the load needed: the connections it kept busy in its busiest second (Little's law), plus those held
+        // by design (blocking, subscribed). More than that is growth, not load.
+        let needed = Self.connectionsNeeded(c)
+        let base = max(start, needed)
+        guard Double(end) >= t.growthMinConnections, Double(end) >= t.growthRatio * Double(base) else { return nil }
         // Growth by steps that never recede: the running maximum is reached late.
         let peakIndex = series.firstIndex(of: series.max() ?? 0) ?? 0
         guard peakIndex >= series.count / 2 else { return nil }
@@ -25,10 +36,15 @@ public struct ConnectionGrowthRule: FindingRule {
         guard end > firstHalf else { return nil }
         var evidence = [
             "concurrent connections \(NumberFormatting.grouped(start)) at the start → \(NumberFormatting.grouped(end)) at the end of "
-                + "\(NumberFormatting.grouped(series.count)) s (×\(NumberFormatting.decimal(Double(end) / Double(max(1, start)), 1)); threshold "
-                + "×\(NumberFormatting.decimal(t.growthRatio, 1)) and ≥ \(NumberFormatting.decimal(t.growthMinConnections, 0)))",
+                + "\(NumberFormatting.grouped(series.count)) s" + (shutdown > 0 ? " (before the clients' shutdown closed them)" : "")
+                + "; the load needed \(NumberFormatting.grouped(needed)): ×\(NumberFormatting.decimal(Double(end) / Double(base), 1)) the larger of "
+                + "the start and the need (threshold ×\(NumberFormatting.decimal(t.growthRatio, 1)) and ≥ \(NumberFormatting.decimal(t.growthMinConnections, 0)))",
             "\(NumberFormatting.grouped(c.opened)) opened and \(NumberFormatting.grouped(c.closed)) closed during the capture; peak \(NumberFormatting.grouped(c.peakConcurrent))",
         ]
+        if let u = c.utilisation, let busy = u.peakBusyConnections {
+            evidence.append("in its busiest second the load kept \(NumberFormatting.decimal(busy, 2)) connections busy on average"
+                            + ((u.connectionsHeldByDesign ?? 0) > 0 ? "; \(NumberFormatting.grouped(u.connectionsHeldByDesign ?? 0)) blocked or subscribed" : ""))
+        }
         if let u = c.utilisation, u.connections > 0 {
             evidence.append("connections had a command outstanding only \(NumberFormatting.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
                             + "while others sat idle")
@@ -37,12 +53,30 @@ public struct ConnectionGrowthRule: FindingRule {
             evidence.append("per server: " + c.byServer.prefix(6).map { "\($0.address) \(NumberFormatting.grouped($0.connections))" }.joined(separator: ", "))
         }
         return Finding(
-            id: Self.id, severity: Double(end) >= 2 * t.growthRatio * Double(max(1, start)) ? .critical : .warning,
+            id: Self.id, severity: Double(end) >= 2 * t.growthRatio * Double(base) ? .critical : .warning,
             title: "Connections keep growing: \(NumberFormatting.grouped(start)) → \(NumberFormatting.grouped(end)) concurrent during the capture",
             evidence: evidence,
             recommendation: "Bound the client's pool (max_connections per node) and make callers wait for a free connection (with a "
                 + "timeout and retry) instead of opening more; share one pool per process; make sure connections are released "
                 + "after use. For a cluster client, one pool per node shared by all requests.",
-            metrics: ["startConcurrent": Double(start), "endConcurrent": Double(end), "peakConcurrent": Double(c.peakConcurrent)])
+            metrics: ["startConcurrent": Double(start), "endConcurrent": Double(end), "peakConcurrent": Double(c.peakConcurrent),
+                      "connectionsNeeded": Double(needed)])
+    }
+
+    /// The trailing seconds in which connections only closed, at most two: closes bunched at the very end, with no
+    /// connection opened after them, are the clients shutting down (a pool that releases connections as it runs
+    /// does so over longer, and opens others).
+    static func shutdownSeconds(_ c: AnalysisReport.ConnectionSummary) -> Int {
+        let closed = c.closedPerSecond, opened = c.openedPerSecond
+        guard closed.count == c.concurrentPerSecond.count, opened.count == closed.count else { return 0 }
+        var seconds = 0
+        while seconds < closed.count, closed[closed.count - 1 - seconds] > 0, opened[opened.count - 1 - seconds] == 0 { seconds += 1 }
+        return seconds <= 2 && seconds < closed.count ? seconds : 0
+    }
+
+    /// Connections the load needed: busy ones in its busiest second, rounded up, and those held by design; at least one.
+    static func connectionsNeeded(_ c: AnalysisReport.ConnectionSummary) -> Int {
+        guard let u = c.utilisation, let busy = u.peakBusyConnections else { return 1 }
+        return max(1, Int(busy.rounded(.up)) + (u.connectionsHeldByDesign ?? 0))
     }
 }

@@ -12,8 +12,8 @@ public struct ConnectionGrowthRule: FindingRule {
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
         let c = report.connections
         let shutdown = Self.shutdownSeconds(c)
-        // Closes that end the capture with nothing opened after them are the clients' shutdown: the pool held
-        // its connections until then, so the series stops before them.
+        // Closes with nothing opened after them are the clients' shutdown: the pool held its connections until
+        // then, so the series stops before them.
         let series = Array(c.concurrentPerSecond.dropLast(shutdown))
         guard series.count >= 2, c.opened > 0 else { return nil }
         // Compare the first and last tenth of the capture (at least one second each). At the start, no more than
@@ -27,13 +27,18 @@ public struct ConnectionGrowthRule: FindingRule {
         let needed = Self.connectionsNeeded(c)
         let base = max(start, needed)
         guard Double(end) >= t.growthMinConnections, Double(end) >= t.growthRatio * Double(base) else { return nil }
-        // Growth by steps that never recede: the running maximum is reached late.
-        let peakIndex = series.firstIndex(of: series.max() ?? 0) ?? 0
-        guard peakIndex >= series.count / 2 else { return nil }
-        // Still growing in the second half: a pool that reached its size early (clients starting up) and held it
-        // is sized, not growing.
+        let peak = series.max() ?? 0
+        let peakIndex = series.firstIndex(of: peak) ?? 0
+        // Growth by steps that never recede: the running maximum is reached late, and the second half still
+        // climbs above anything the first half reached (a pool that reached its size as the clients started and
+        // held it is sized, not growing)...
         let firstHalf = series.prefix(series.count / 2).max() ?? 0
-        guard end > firstHalf else { return nil }
+        let climbing = peakIndex >= series.count / 2 && end > firstHalf
+        // ... or the pool grew under load after its first second, by the growth ratio at least, and gave nothing
+        // back until the end (a pool that releases connections as it runs is bounded).
+        let held = peakIndex > 0 && Double(peak) >= t.growthRatio * Double(max(1, series[0]))
+            && Self.closes(c, after: peakIndex, before: series.count) == 0
+        guard climbing || held else { return nil }
         var evidence = [
             "concurrent connections \(NumberFormatting.grouped(start)) at the start → \(NumberFormatting.grouped(end)) at the end of "
                 + "\(NumberFormatting.grouped(series.count)) s" + (shutdown > 0 ? " (before the clients' shutdown closed them)" : "")
@@ -63,15 +68,30 @@ public struct ConnectionGrowthRule: FindingRule {
                       "connectionsNeeded": Double(needed)])
     }
 
-    /// The trailing seconds in which connections only closed, at most two: closes bunched at the very end, with no
-    /// connection opened after them, are the clients shutting down (a pool that releases connections as it runs
-    /// does so over longer, and opens others).
+    /// The seconds dropped from the end of the series as the clients' shutdown: from the first close after the last
+    /// connection opened, when every close after it comes bunched (runs of at most two consecutive seconds; a
+    /// client closing its pool as it exits, the rest at the end of the capture). Nothing replaced those
+    /// connections: the pool held them until then. Closes spread over longer runs are a pool releasing connections
+    /// as it runs, which is not growth, and stay in the series.
     static func shutdownSeconds(_ c: AnalysisReport.ConnectionSummary) -> Int {
         let closed = c.closedPerSecond, opened = c.openedPerSecond
-        guard closed.count == c.concurrentPerSecond.count, opened.count == closed.count else { return 0 }
-        var seconds = 0
-        while seconds < closed.count, closed[closed.count - 1 - seconds] > 0, opened[opened.count - 1 - seconds] == 0 { seconds += 1 }
-        return seconds <= 2 && seconds < closed.count ? seconds : 0
+        guard closed.count == c.concurrentPerSecond.count, opened.count == closed.count,
+              let lastOpen = opened.lastIndex(where: { $0 > 0 }) else { return 0 }
+        var firstClose: Int?
+        var run = 0
+        for index in (lastOpen + 1)..<max(lastOpen + 1, closed.count) {
+            guard closed[index] > 0 else { run = 0; continue }
+            run += 1
+            if run > 2 { return 0 }
+            if firstClose == nil { firstClose = index }
+        }
+        return firstClose.map { closed.count - $0 } ?? 0
+    }
+
+    /// Connections closed in the seconds after `index` and before `end`; nil (unknown) in reports without the series.
+    static func closes(_ c: AnalysisReport.ConnectionSummary, after index: Int, before end: Int) -> Int? {
+        guard c.closedPerSecond.count == c.concurrentPerSecond.count, end <= c.closedPerSecond.count else { return nil }
+        return index + 1 < end ? c.closedPerSecond[(index + 1)..<end].reduce(0, +) : 0
     }
 
     /// Connections the load needed: busy ones in its busiest second, rounded up, and those held by design; at least one.

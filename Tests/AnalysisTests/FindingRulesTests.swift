@@ -213,6 +213,10 @@ import Testing
         let needed = Self.growthReport([16, 16, 40, 40, 40, 40, 40, 40, 40, 40], opened: [16, 0, 24, 0, 0, 0, 0, 0, 0, 0],
                                        closed: [0, 0, 0, 0, 0, 0, 0, 0, 0, 40], busy: 30)
         #expect(rule.evaluate(needed, t) == nil)
+        // A pool sized by its 20 threads, two more connections after the first second while the load kept two
+        // busy: the pool filled up, it did not grow.
+        let filled = Self.growthReport([18, 20, 19], opened: [18, 2, 0], closed: [0, 0, 20], busy: 2.2)
+        #expect(rule.evaluate(filled, t) == nil)
         // A pool sized as its clients started (one step in the first second) and held: sized.
         let sized = Self.growthReport([16, 16, 16, 16, 16, 16], opened: [16, 0, 0, 0, 0, 0], closed: [0, 0, 0, 0, 0, 16])
         #expect(rule.evaluate(sized, t) == nil)

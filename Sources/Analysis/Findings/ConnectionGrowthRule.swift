@@ -2,7 +2,8 @@ import Formatting
 /// Concurrent connections keep climbing through the capture — or within its first seconds — far beyond what the
 /// load needs: a pool without a bound, sized by the largest burst rather than the load, or connections that are
 /// never returned (the cluster client whose connection count exploded under load). What the load needs is the
-/// connections it kept busy in its busiest second (Little's law) plus those held by design (blocking, subscribed).
+/// connections it kept busy in its busiest second (Little's law) plus those held by design (blocking, subscribed);
+/// what clients open in the first second is their pools' size as they start, and only the growth after it counts.
 /// Connections closed together at the end, with none opened after them, are the clients' shutdown: the pool held
 /// them until then.
 public struct ConnectionGrowthRule: FindingRule {
@@ -29,6 +30,12 @@ public struct ConnectionGrowthRule: FindingRule {
         guard Double(end) >= t.growthMinConnections, Double(end) >= t.growthRatio * Double(base) else { return nil }
         let peak = series.max() ?? 0
         let peakIndex = series.firstIndex(of: peak) ?? 0
+        // Clients open their pools as they start: what the first second with connections holds is their size.
+        // Growth is what came after, and it must exceed what the load needed (a pool sized by the thread count
+        // that fills up a little later is not growth).
+        let initial = series.first { $0 > 0 } ?? 0
+        let grown = peak - initial
+        guard Double(grown) >= t.growthRatio * Double(needed) else { return nil }
         // Growth by steps that never recede: the running maximum is reached late, and the second half still
         // climbs above anything the first half reached (a pool that reached its size as the clients started and
         // held it is sized, not growing)...
@@ -46,10 +53,12 @@ public struct ConnectionGrowthRule: FindingRule {
                 + "the start and the need (threshold ×\(NumberFormatting.decimal(t.growthRatio, 1)) and ≥ \(NumberFormatting.decimal(t.growthMinConnections, 0)))",
             "\(NumberFormatting.grouped(c.opened)) opened and \(NumberFormatting.grouped(c.closed)) closed during the capture; peak \(NumberFormatting.grouped(c.peakConcurrent))",
         ]
-        if let u = c.utilisation, let busy = u.peakBusyConnections {
-            evidence.append("in its busiest second the load kept \(NumberFormatting.decimal(busy, 2)) connections busy on average"
-                            + ((u.connectionsHeldByDesign ?? 0) > 0 ? "; \(NumberFormatting.grouped(u.connectionsHeldByDesign ?? 0)) blocked or subscribed" : ""))
-        }
+        let busy = c.utilisation?.peakBusyConnections.map { " (\(NumberFormatting.decimal($0, 2)) busy on average in its busiest second"
+            + ((c.utilisation?.connectionsHeldByDesign ?? 0) > 0 ? ", \(NumberFormatting.grouped(c.utilisation?.connectionsHeldByDesign ?? 0)) blocked or subscribed" : "")
+            + ")" } ?? ""
+        evidence.append("after its first second the pool grew by \(NumberFormatting.grouped(grown)) connections (\(NumberFormatting.grouped(initial)) → "
+                        + "\(NumberFormatting.grouped(peak))), ×\(NumberFormatting.decimal(Double(grown) / Double(needed), 1)) the "
+                        + "\(NumberFormatting.grouped(needed)) the load needed\(busy) (threshold ×\(NumberFormatting.decimal(t.growthRatio, 1)))")
         if let u = c.utilisation, u.connections > 0 {
             evidence.append("connections had a command outstanding only \(NumberFormatting.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
                             + "while others sat idle")

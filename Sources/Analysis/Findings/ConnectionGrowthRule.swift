@@ -53,12 +53,12 @@ public struct ConnectionGrowthRule: FindingRule {
                 + "the start and the need (threshold ×\(NumberFormatting.decimal(t.growthRatio, 1)) and ≥ \(NumberFormatting.decimal(t.growthMinConnections, 0)))",
             "\(NumberFormatting.grouped(c.opened)) opened and \(NumberFormatting.grouped(c.closed)) closed during the capture; peak \(NumberFormatting.grouped(c.peakConcurrent))",
         ]
-        let busy = c.utilisation?.peakBusyConnections.map { " (\(NumberFormatting.decimal($0, 2)) busy on average in its busiest second"
+        let busy = c.utilisation?.peakBusyConnections.map { " (\(NumberFormatting.decimal($0, 2)) connections busy on average in its busiest second"
             + ((c.utilisation?.connectionsHeldByDesign ?? 0) > 0 ? ", \(NumberFormatting.grouped(c.utilisation?.connectionsHeldByDesign ?? 0)) blocked or subscribed" : "")
             + ")" } ?? ""
         evidence.append("after its first second the pool grew by \(NumberFormatting.grouped(grown)) connections (\(NumberFormatting.grouped(initial)) → "
-                        + "\(NumberFormatting.grouped(peak))), ×\(NumberFormatting.decimal(Double(grown) / Double(needed), 1)) the "
-                        + "\(NumberFormatting.grouped(needed)) the load needed\(busy) (threshold ×\(NumberFormatting.decimal(t.growthRatio, 1)))")
+                        + "\(NumberFormatting.grouped(peak))): ×\(NumberFormatting.decimal(Double(grown) / Double(needed), 1)) the load's need of "
+                        + "\(NumberFormatting.grouped(needed))\(busy) (threshold ×\(NumberFormatting.decimal(t.growthRatio, 1)))")
         if let u = c.utilisation, u.connections > 0 {
             evidence.append("connections had a command outstanding only \(NumberFormatting.decimal(u.busyShare * 100, 0))% of the time: new ones were opened "
                             + "while others sat idle")
@@ -68,7 +68,8 @@ public struct ConnectionGrowthRule: FindingRule {
         }
         return Finding(
             id: Self.id, severity: Double(end) >= 2 * t.growthRatio * Double(base) ? .critical : .warning,
-            title: "Connections keep growing: \(NumberFormatting.grouped(start)) → \(NumberFormatting.grouped(end)) concurrent during the capture",
+            title: "Connections grew from \(NumberFormatting.grouped(start)) to \(NumberFormatting.grouped(end)) concurrent for a load that needed "
+                + NumberFormatting.grouped(needed),
             evidence: evidence,
             recommendation: "Bound the client's pool (max_connections per node) and make callers wait for a free connection (with a "
                 + "timeout and retry) instead of opening more; share one pool per process; make sure connections are released "

@@ -54,8 +54,18 @@ public final class ConnectionChurn: TrafficAnalysis {
     private var occupancy = LatencyHistogram()
     private var inUseNanosTotal: Double = 0
     private var spanNanosTotal: Double = 0
-    /// Per command id: 0 not looked up yet, 1 not a setup command, 2 a setup command (dense ids: an array).
-    private var setupIDs: [UInt8] = []
+    /// Per command id: 0 not looked up yet, then a `Role` raw value (dense ids: an array).
+    private var roles: [UInt8] = []
+    /// Busy time (a command outstanding, blocking ones left out) summed over connections, per second of capture:
+    /// the connections the load kept busy on average in that second (Little's law).
+    private var busyPerSecond: [Int64] = []
+    /// Connections that blocked or subscribed: each holds its connection by design, however idle it looks.
+    private var heldByDesign = 0
+    /// Handshake-bound connections (see `ConnectionHandshakes`) whose client opened another connection after they
+    /// closed: replaced, that is churn.
+    private var replaced = HandshakeTally()
+    /// Round trips with work, on every connection: the base the churned connections' work is a share of.
+    private var workRoundTrips = 0
 
     struct ConnectionState {
         var busyNanos: Int64 = 0
@@ -65,6 +75,13 @@ public final class ConnectionChurn: TrafficAnalysis {
         var commands = 0
         var setupCommands = 0
         var blocking = false
+        /// Blocked or subscribed at least once.
+        var holds = false
+        /// Round trips (requests sent with nothing outstanding on the connection), and those that carried at least
+        /// one command besides setup and teardown ones.
+        var roundTrips = 0
+        var workRoundTrips = 0
+        var roundTripHasWork = false
         /// Pauses longer than `idlePauseNanos` between a reply and the next request.
         var pausedNanos: Int64 = 0
         var lastEnd: Int64 = 0
@@ -77,7 +94,20 @@ public final class ConnectionChurn: TrafficAnalysis {
         var current = 0
         var peak = 0
         var shortLived = 0
+        /// Handshake-bound connections closed since this client last opened one: churn if it opens another, its
+        /// shutdown if it never does.
+        var pending = HandshakeTally()
     }
+
+    /// What a command is to the connection: work, or part of setting it up or tearing it down.
+    enum Role: UInt8 {
+        case work = 1, setup, teardown, holding
+    }
+
+    /// Commands that end a connection: a round trip the client pays for the connection, not for work.
+    static let teardownCommandNames: Set<String> = ["quit"]
+    /// Commands after which a connection waits for pushes by design (its idleness is not spare capacity).
+    static let holdingCommandNames: Set<String> = ["subscribe", "psubscribe", "ssubscribe", "monitor"]
 
     /// Commands a client sends to set a connection up (or to check it), not to do work.
     static let setupCommandNames: Set<String> = [
@@ -111,6 +141,11 @@ public final class ConnectionChurn: TrafficAnalysis {
         current += 1
         peak = max(peak, current)
         concurrentPerSecond[second] = max(concurrentPerSecond[second], current)
+        // A new connection from this client: the handshake-bound ones it closed before were replaced.
+        if connection.handshakeSeen, let index = clients.index(forKey: connection.client.address) {
+            replaced.add(clients.values[index].pending)
+            clients.values[index].pending = HandshakeTally()
+        }
         updateGroup(client: connection.client.address, server: connection.server, opening: true) { g in
             if connection.handshakeSeen { g.opened += 1 }
             g.connections += 1
@@ -121,7 +156,8 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         allCommands += 1
-        let isSetup = isSetupCommand(record.command, registry: connection.registry)
+        let role = self.role(of: record.command, registry: connection.registry)
+        let isSetup = role == .setup
         if isSetup {
             setupTotal += 1
             setupByCommand[record.command.rawValue, default: 0] += 1
@@ -130,9 +166,19 @@ public final class ConnectionChurn: TrafficAnalysis {
         state.commands += 1
         if isSetup { state.setupCommands += 1 }
         if record.isBlocking { state.blocking = true }
+        if record.isBlocking || role == .holding { state.holds = true }
         let start = record.requestStartNanos
         let end = record.outcome == .replied ? record.replyEndNanos : record.requestEndNanos
         if state.commands == 1 { state.firstRequest = start }
+        // A round trip starts when nothing is outstanding; it is work as soon as one of its commands is.
+        if state.commands == 1 || start >= state.busyUntil {
+            state.roundTrips += 1
+            state.roundTripHasWork = false
+        }
+        if role == .work || role == .holding, !state.roundTripHasWork {
+            state.roundTripHasWork = true
+            state.workRoundTrips += 1
+        }
         // Idle gap: the client had its previous reply and waited this long before asking again (pipelined requests
         // sent before the previous reply have no gap).
         if state.lastReplyEnd > 0 && start >= state.lastReplyEnd {
@@ -144,8 +190,10 @@ public final class ConnectionChurn: TrafficAnalysis {
         if record.outcome == .replied { state.lastReplyEnd = max(state.lastReplyEnd, record.replyEndNanos) }
         // Busy time is the union of [request start, reply end] intervals; records come in request order.
         if end > state.busyUntil {
-            state.busyNanos += end - max(start, state.busyUntil)
+            let added = end - max(start, state.busyUntil)
+            state.busyNanos += added
             state.busyUntil = end
+            if !record.isBlocking { noteBusy(added, at: start) }
         }
         connection.churn = state
     }
@@ -194,6 +242,26 @@ public final class ConnectionChurn: TrafficAnalysis {
             }
             if state.commands - state.setupCommands <= shortLivedMaxCommands { fewCommands += 1 }
         }
+        workRoundTrips += state.workRoundTrips
+        if state.holds { heldByDesign += 1 }
+        // Handshake-bound: the TCP connect (one round trip) and the setup and teardown round trips are at least as
+        // many as the round trips of work; the work waited on Redis at least twice as long as it needed to.
+        let handshakeRoundTrips = 1 + state.roundTrips - state.workRoundTrips
+        if endedInCapture && connection.handshakeSeen && state.workRoundTrips > 0 && !state.holds
+            && handshakeRoundTrips >= state.workRoundTrips {
+            var tally = HandshakeTally()
+            tally.connections = 1
+            tally.handshakeRoundTrips = handshakeRoundTrips
+            tally.workRoundTrips = state.workRoundTrips
+            tally.commands = state.commands
+            tally.setupCommands = state.setupCommands
+            tally.closedByClient = connection.closedBy == .toServer ? 1 : 0
+            if let index = clients.index(forKey: connection.client.address) {
+                clients.values[index].pending.add(tally)
+            } else {
+                replaced.add(tally)  // an untracked client: counted as churn, as before the limit
+            }
+        }
         if !state.blocking && state.commands > 0 && observed > 0 {
             // Per mille of the connection's observed life with a command outstanding.
             utilisation.record(value: Int((Double(state.busyNanos) / Double(observed) * 1000).rounded()))
@@ -217,13 +285,16 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     // MARK: helpers
 
-    private func isSetupCommand(_ id: CommandID, registry: CommandRegistry) -> Bool {
+    private func role(of id: CommandID, registry: CommandRegistry) -> Role {
         let index = Int(id.rawValue)
-        if index < setupIDs.count, setupIDs[index] != 0 { return setupIDs[index] == 2 }
-        let value = Self.setupCommandNames.contains(registry.name(of: id))
-        if index >= setupIDs.count { setupIDs += repeatElement(0, count: index + 1 - setupIDs.count) }
-        setupIDs[index] = value ? 2 : 1
-        return value
+        if index < roles.count, let role = Role(rawValue: roles[index]) { return role }
+        let name = registry.name(of: id)
+        let role: Role = Self.setupCommandNames.contains(name) ? .setup
+            : Self.teardownCommandNames.contains(name) ? .teardown
+            : Self.holdingCommandNames.contains(name) ? .holding : .work
+        if index >= roles.count { roles += repeatElement(0, count: index + 1 - roles.count) }
+        roles[index] = role.rawValue
+        return role
     }
 
     /// Index of the second containing `nanos` in the per-second arrays: whole seconds from the capture's first
@@ -241,6 +312,14 @@ public final class ConnectionChurn: TrafficAnalysis {
             preExistingFirstSeen += repeatElement(0, count: grow)
         }
         return index
+    }
+
+    /// Adds busy time to its second. Its own array: growing the connection series here would carry the current
+    /// concurrency into seconds that a later close fills in.
+    private func noteBusy(_ nanos: Int64, at start: Int64) {
+        let index = Int(min(max(0, start - (origin ?? start)) / 1_000_000_000, Int64(maxSeconds - 1)))
+        if index >= busyPerSecond.count { busyPerSecond += repeatElement(0, count: index + 1 - busyPerSecond.count) }
+        busyPerSecond[index] += nanos
     }
 
     /// Concurrency per second counting each connection from when it was open, not from when it was first seen: one
@@ -308,10 +387,16 @@ public final class ConnectionChurn: TrafficAnalysis {
         var byCommand: [String: Int] = [:]
         for (id, count) in setupByCommand { byCommand[context.registry.name(of: CommandID(rawValue: id))] = count }
         let connectionsSeen = summary.total
+        // Those still pending were closed after their client's last new connection: its shutdown, not churn.
+        let atShutdown = clients.values.reduce(0) { $0 + $1.pending.connections }
         summary.setupCommands = SetupCommands(
             total: setupTotal, share: allCommands > 0 ? Self.round3(Double(setupTotal) / Double(allCommands)) : 0,
             perConnection: connectionsSeen > 0 ? (Double(setupTotal) / Double(connectionsSeen) * 100).rounded() / 100 : 0,
-            byCommand: byCommand)
+            byCommand: byCommand,
+            handshakes: ConnectionHandshakes(
+                handshakeBound: replaced.connections, handshakeRoundTrips: replaced.handshakeRoundTrips,
+                workRoundTrips: replaced.workRoundTrips, commands: replaced.commands, setupCommands: replaced.setupCommands,
+                closedByClient: replaced.closedByClient, allWorkRoundTrips: workRoundTrips, closedAtShutdown: atShutdown))
         summary.byClient = Self.top(clients.map { ($0.key.description, $0.value) }, topN)
         summary.byServer = Self.top(servers.map { ($0.key.description, $0.value) }, topN)
         summary.clientsUntracked = untrackedClients > 0 ? untrackedClients : nil
@@ -328,7 +413,9 @@ public final class ConnectionChurn: TrafficAnalysis {
                 idleGapMicros: idleGaps.count > 0 ? idleGaps.summaryMicros : nil,
                 inUseShare: spanNanosTotal > 0 ? Self.round3(inUseNanosTotal / spanNanosTotal) : 0,
                 inUsePerConnection: occupancy.count > 0 ? occupancy.percentiles(scale: 0.001) : nil,
-                pauseThresholdMillis: Double(idlePauseNanos) / 1e6)
+                pauseThresholdMillis: Double(idlePauseNanos) / 1e6,
+                peakBusyConnections: Self.round3(Double(busyPerSecond.max() ?? 0) / 1e9),
+                connectionsHeldByDesign: heldByDesign)
         }
         report.connections = summary
     }
@@ -369,6 +456,42 @@ public struct SetupCommands: Codable, Sendable, Equatable {
     public var share: Double
     public var perConnection: Double
     public var byCommand: [String: Int]
+    /// What setting connections up cost the connections that churned; nil in older reports.
+    public var handshakes: ConnectionHandshakes?
+}
+
+/// Connections opened and closed in the capture that carried work but spent at least as many round trips on their
+/// handshake — the TCP connect, setup commands (HELLO, AUTH, SELECT, CLIENT SETINFO...) and QUIT — as on that
+/// work, and whose client opened another connection after closing them (replaced: churn). Those closed after their
+/// client's last new connection are its shutdown, counted apart. Blocking and subscribed connections are left out.
+public struct ConnectionHandshakes: Codable, Sendable, Equatable {
+    public var handshakeBound: Int
+    /// Of those connections: round trips spent on the handshake (one for TCP, plus setup and teardown ones)...
+    public var handshakeRoundTrips: Int
+    /// ... and round trips that carried work.
+    public var workRoundTrips: Int
+    public var commands: Int
+    public var setupCommands: Int
+    /// Of those, closed by the client: each leaves a socket in TIME_WAIT on the client's side.
+    public var closedByClient: Int
+    /// Round trips with work on all the connections of the capture.
+    public var allWorkRoundTrips: Int
+    /// Handshake-bound connections closed after their client's last new connection (its shutdown): not churn.
+    public var closedAtShutdown: Int
+}
+
+/// Running sums for `ConnectionHandshakes`.
+struct HandshakeTally {
+    var connections = 0, handshakeRoundTrips = 0, workRoundTrips = 0, commands = 0, setupCommands = 0, closedByClient = 0
+
+    mutating func add(_ other: HandshakeTally) {
+        connections += other.connections
+        handshakeRoundTrips += other.handshakeRoundTrips
+        workRoundTrips += other.workRoundTrips
+        commands += other.commands
+        setupCommands += other.setupCommands
+        closedByClient += other.closedByClient
+    }
 }
 
 public struct ClientConnections: Codable, Sendable, Equatable {
@@ -398,6 +521,11 @@ public struct ConnectionUtilisation: Codable, Sendable, Equatable {
     public var inUseShare: Double = 0
     public var inUsePerConnection: Percentiles?
     public var pauseThresholdMillis: Double = 0
+    /// The connections the load kept busy in its busiest second: busy time (a command outstanding, blocking commands
+    /// left out) summed over connections, over one second (Little's law); what the load needed, as an average.
+    public var peakBusyConnections: Double?
+    /// Connections that sent a blocking command or subscribed: they hold a connection by design.
+    public var connectionsHeldByDesign: Int?
 }
 
 extension ConnectionChurn: BuiltInAnalysis {

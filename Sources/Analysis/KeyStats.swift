@@ -92,6 +92,11 @@ public final class KeyStats: TrafficAnalysis {
     private var fullKeyspace: [Int32: Int] = [:]
     private var fullKeyspaceConnections = Set<UInt64>()
     private var biggest: [BigValue] = []
+    private var transferBound = TransferBoundCommands(linkBitsPerSecond: KeyStats.referenceLinkBitsPerSecond)
+
+    /// The link speed a command's bytes are timed at: a common server NIC (1 Gbit/s). Faster links shorten the
+    /// transfer in proportion; the capture's own timings (often loopback) do not show it.
+    public static let referenceLinkBitsPerSecond = 1e9
     /// First key position per command id (dense ids: an array, not a dictionary, on the per-command path).
     private var firstKeyIndex: [Int?] = []
 
@@ -128,6 +133,19 @@ public final class KeyStats: TrafficAnalysis {
             }
         }
         noteSize(record, keyPosition: keyPosition, connection: connection)
+        noteTransfer(record)
+    }
+
+    /// A command whose bytes take longer to cross the reference link than the server took to answer it: its time
+    /// goes to moving the value, not to Redis's work. Blocking commands wait by design and are left out.
+    private func noteTransfer(_ record: CommandRecord) {
+        guard !record.isBlocking, let service = record.latencyNanos else { return }
+        let size = max(record.requestBytes, record.replyBytes)
+        let transferNanos = Double(size) * 8 / Self.referenceLinkBitsPerSecond * 1e9
+        guard transferNanos >= Double(service) else { return }
+        transferBound.commands += 1
+        transferBound.bytes += Int64(size)
+        transferBound.serviceSeconds += Double(service) / 1e9
     }
 
     /// Per command id: 0 unknown yet, 1 no, 2 yes (an array: ids are dense, and this runs per command).
@@ -239,6 +257,11 @@ public final class KeyStats: TrafficAnalysis {
         }
         summary.fullKeyspaceConnections = fullKeyspaceConnections.count
         summary.biggest = biggest
+        if transferBound.commands > 0 {
+            var bound = transferBound
+            bound.serviceSeconds = (bound.serviceSeconds * 1e6).rounded() / 1e6
+            summary.transferBound = bound
+        }
         summary.redacted = redactor != nil
         report.keys = summary
     }
@@ -271,6 +294,17 @@ public struct FullKeyspaceCommand: Codable, Sendable {
     public var perSecond: Double
 }
 
+/// Commands whose request or reply takes longer to cross `linkBitsPerSecond` than the server took to answer them
+/// (reply's first byte minus request's last byte): the value, not Redis, sets their time.
+public struct TransferBoundCommands: Codable, Sendable {
+    public var commands = 0
+    /// The larger of request and reply, summed.
+    public var bytes: Int64 = 0
+    /// Their service times, summed.
+    public var serviceSeconds = 0.0
+    public var linkBitsPerSecond: Double
+}
+
 public struct BigValue: Codable, Sendable {
     public var command: String
     /// The larger of request and reply.
@@ -296,6 +330,8 @@ public struct KeySummary: Codable, Sendable {
     public var fullKeyspaceConnections = 0
     /// Largest requests/replies, with their command.
     public var biggest: [BigValue] = []
+    /// Commands whose bytes take longer to cross a 1 Gbit/s link than their service time (nil when none).
+    public var transferBound: TransferBoundCommands?
     public var trackingLimitHit = false
     public var maxTrackedKeys = 0
     public var redacted = false

@@ -1,62 +1,78 @@
 import Analysis
 import Formatting
 /// A new connection for (almost) every request: each pays a TCP handshake, the setup commands (AUTH, SELECT, HELLO,
-/// CLIENT SETNAME...) and Redis's per-client allocation, typically a client or pool created per request
+/// CLIENT SETINFO...) and Redis's per-client allocation, typically a client or pool created per request
 /// (redis-py `Sentinel.master_for` called in the request path).
+///
+/// The cost model, per connection: one round trip for the TCP connect plus one per round trip of setup or teardown
+/// commands, against the round trips that carried work. A connection whose handshake is at least its work
+/// (`ConnectionHandshakes`) at least doubles the time that work waits on Redis; it is churn when its client
+/// replaced it with another (connections closed at a client's shutdown are not). Severity follows how much of the
+/// traffic pays it, and whether the rate of closes threatens the client's ephemeral ports (TIME_WAIT).
 public struct ConnectionChurnRule: FindingRule {
     public static let id = "connection-churn"
     public init() {}
 
+    /// Linux's default ephemeral port range (32768–60999) and how long a closed socket holds its port in TIME_WAIT
+    /// on the side that closed first.
+    static let ephemeralPorts = 28_232.0
+    static let timeWaitSeconds = 60.0
+
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
         let c = report.connections
-        let commands = report.totals.commands
-        guard Double(c.opened) >= t.churnMinConnections, commands > 0 else { return nil }
-        let short = c.shortLived
-        let shortShare = short.map { $0.ofConnections > 0 ? Double($0.count) * 100 / Double($0.ofConnections) : 0 } ?? 0
-        // The cost of churn is a handshake and setup per connection for the work that connection carries: measured on
-        // the short-lived connections themselves, so long-lived workers' commands beside them do not hide it, and
-        // connections opened and closed without a command are no work to weigh it against.
-        let churned: (connections: Int, commands: Int, ofShortLived: Bool)
-        if let withCommands = short?.withCommands, let carried = short?.commands {
-            guard Double(withCommands) >= t.churnMinConnections, carried > 0 else { return nil }
-            churned = (withCommands, carried, true)
-        } else {
-            churned = (c.opened, commands, false)
-        }
-        let per100 = Double(churned.connections) * 100 / Double(churned.commands)
-        guard per100 >= t.churnConnectionsPer100Commands, shortShare >= t.churnShortLivedPercent else { return nil }
-        let setup = c.setupCommands
-        let setupShare = (setup?.share ?? 0) * 100
-        let threshold = "threshold \(NumberFormatting.decimal(t.churnConnectionsPer100Commands, 0))"
+        guard let setup = c.setupCommands, let h = setup.handshakes, Double(h.handshakeBound) >= t.churnMinConnections,
+              h.workRoundTrips > 0 else { return nil }
+        let duration = report.capture.durationSeconds
+        let ratio = Double(h.handshakeRoundTrips) / Double(h.workRoundTrips)
+        let workShare = h.allWorkRoundTrips > 0 ? Double(h.workRoundTrips) * 100 / Double(h.allWorkRoundTrips) : 100
+        let rate = duration > 0 ? Double(h.handshakeBound) / duration : 0
+        // Each close by the client holds a port for TIME_WAIT: at this rate, this many ports at once.
+        let timeWaitPorts = duration > 0 ? Double(h.closedByClient) / duration * Self.timeWaitSeconds : 0
+        let portsShare = timeWaitPorts * 100 / Self.ephemeralPorts
+        let everyRequest = workShare >= t.churnCriticalWorkPercent
+        let portsAtRisk = portsShare >= t.churnTimeWaitPortsPercent
+        let names = setup.byCommand.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
+            .map { "\($0.key) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
         var evidence = [
-            churned.ofShortLived
-                ? "\(NumberFormatting.grouped(churned.connections)) connections lasted under \(NumberFormatting.decimal(short?.thresholdSeconds ?? 1, 0)) s "
-                    + "and carried \(NumberFormatting.grouped(churned.commands)) commands: \(NumberFormatting.decimal(per100, 1)) connections per 100 "
-                    + "commands (\(threshold)); \(NumberFormatting.grouped(c.opened)) opened in all (\(NumberFormatting.decimal(c.openedPerSecondAverage, 1))/s) "
-                    + "for \(NumberFormatting.grouped(commands)) commands (\(NumberFormatting.decimal(report.totals.commandsPerSecond, 1))/s)"
-                : "\(NumberFormatting.grouped(c.opened)) connections opened (\(NumberFormatting.decimal(c.openedPerSecondAverage, 1))/s) for "
-                    + "\(NumberFormatting.grouped(commands)) commands (\(NumberFormatting.decimal(report.totals.commandsPerSecond, 1))/s): "
-                    + "\(NumberFormatting.decimal(per100, 1)) connections per 100 commands (\(threshold))",
-            "\(NumberFormatting.decimal(shortShare, 0))% of the connections opened and closed in the capture lasted under "
-                + "\(NumberFormatting.decimal(short?.thresholdSeconds ?? 1, 0)) s (threshold \(NumberFormatting.decimal(t.churnShortLivedPercent, 0))%)",
+            "\(NumberFormatting.grouped(h.handshakeBound)) connections (\(NumberFormatting.decimal(rate, 1))/s) were each replaced by a new one after "
+                + "\(NumberFormatting.decimal(Double(h.workRoundTrips) / Double(h.handshakeBound), 1)) round trips of work and "
+                + "\(NumberFormatting.decimal(Double(h.handshakeRoundTrips) / Double(h.handshakeBound), 1)) of handshake (TCP connect, setup "
+                + "and QUIT): the handshake is \(NumberFormatting.decimal(ratio, 1))× the work, so their work waited on Redis "
+                + "\(NumberFormatting.decimal(1 + ratio, 1))× as long as it needed (threshold: handshake ≥ work on a connection, "
+                + "≥ \(NumberFormatting.decimal(t.churnMinConnections, 0)) such connections)",
+            "their work is \(NumberFormatting.decimal(workShare, 0))% of the round trips with work in the capture ("
+                + "\(NumberFormatting.grouped(h.workRoundTrips)) of \(NumberFormatting.grouped(h.allWorkRoundTrips)))"
+                + (everyRequest ? "; critical at ≥ \(NumberFormatting.decimal(t.churnCriticalWorkPercent, 0))%: most requests pay it" : ""),
         ]
+        if h.setupCommands > 0 {
+            evidence.append("the server ran \(NumberFormatting.grouped(h.setupCommands)) setup commands for them besides their "
+                            + "\(NumberFormatting.grouped(h.commands - h.setupCommands)) others; setup commands are "
+                            + "\(NumberFormatting.decimal(setup.share * 100, 0))% of all commands (\(names))")
+        }
+        if h.closedByClient > 0 {
+            evidence.append("closed by the client, each holds a client port in TIME_WAIT for \(NumberFormatting.decimal(Self.timeWaitSeconds, 0)) s: "
+                            + "about \(NumberFormatting.grouped(Int(timeWaitPorts.rounded()))) ports at this rate, "
+                            + "\(NumberFormatting.decimal(portsShare, 1))% of Linux's default \(NumberFormatting.grouped(Int(Self.ephemeralPorts))) "
+                            + "ephemeral ports per server address"
+                            + (portsAtRisk ? " (critical at ≥ \(NumberFormatting.decimal(t.churnTimeWaitPortsPercent, 0))%: new connections start to fail)" : ""))
+        }
+        if h.closedAtShutdown > 0 {
+            evidence.append("\(NumberFormatting.grouped(h.closedAtShutdown)) more \(h.closedAtShutdown == 1 ? "was" : "were") closed after "
+                            + "their client's last new connection (its shutdown), not counted")
+        }
         if let life = c.lifetimeSeconds, life.count > 0, let per = c.commandsPerConnection {
             evidence.append("median lifetime \(NumberFormatting.micros(life.p50 * 1e6)), median \(NumberFormatting.decimal(per.p50, 0)) commands per connection")
         }
-        if let setup, setup.total > 0 {
-            let names = setup.byCommand.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
-                .map { "\($0.key) \(NumberFormatting.grouped($0.value))" }.joined(separator: ", ")
-            evidence.append("setup commands are \(NumberFormatting.decimal(setupShare, 0))% of all commands (\(names))")
-        }
-        let critical = per100 >= 3 * t.churnConnectionsPer100Commands || setupShare >= 30
         return Finding(
-            id: Self.id, severity: critical ? .critical : .warning,
-            title: "A new connection every \(NumberFormatting.decimal(100 / per100, 1)) commands: clients connect per request "
-                + "(\(NumberFormatting.decimal(c.openedPerSecondAverage, 0)) connections/s)",
+            id: Self.id, severity: everyRequest || portsAtRisk ? .critical : .warning,
+            title: "Clients connect per request: \(NumberFormatting.grouped(h.handshakeBound)) connections spent "
+                + "\(NumberFormatting.decimal(ratio, 1))× their work's round trips on the handshake "
+                + "(\(NumberFormatting.decimal(rate, 1))/s)",
             evidence: evidence,
             recommendation: Self.advice(ClientSoftware(report)),
-            metrics: ["connectionsPer100Commands": per100, "shortLivedPercent": shortShare, "setupCommandPercent": setupShare,
-                      "openedPerSecond": c.openedPerSecondAverage])
+            metrics: ["handshakeBoundConnections": Double(h.handshakeBound), "handshakePerWorkRoundTrip": ratio,
+                      "workSharePercent": workShare, "perSecond": rate, "setupCommandPercent": setup.share * 100,
+                      "timeWaitPortsPercent": portsShare])
     }
 
     static let reuse = "Create the Redis client (and its connection pool) once per process and reuse it across requests; with "

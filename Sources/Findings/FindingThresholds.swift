@@ -12,10 +12,18 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     /// error-rate: share of replies that are errors (percent), and the least number of errors.
     public var errorRatePercent = 1.0
     public var errorRateMinErrors = 10.0
-    /// big-values: largest request or reply (bytes).
+    /// big-values: largest request or reply (bytes); or at least this many commands whose bytes take longer to cross
+    /// a 1 Gbit/s link than their service time, carrying this share (percent) of the bytes on the wire (warning when
+    /// they fill this share (percent) of the link).
     public var bigValueBytes = 1_000_000.0
-    /// hot-key: one key's share of keyed commands (percent), with at least this many keyed commands.
+    public var bigValueMinCommands = 10.0
+    public var bigValueBytesSharePercent = 50.0
+    public var bigValueLinkPercent = 10.0
+    /// hot-key: one key's share of keyed commands (percent), or the share of keyed commands (percent) that re-read
+    /// one key's unchanged value (a third: one node's balanced share in a three-master cluster), with at least this
+    /// many keyed commands.
     public var hotKeySharePercent = 50.0
+    public var hotKeyRereadSharePercent = 100.0 / 3
     public var hotKeyMinCommands = 1000.0
     /// unpipelined-round-trips: share of commands sent alone (percent) with at least this many round trips/s.
     public var roundTripSharePercent = 90.0
@@ -23,10 +31,12 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     /// ... or this share of commands (percent) chained one after another's reply, in chains of at least this length.
     public var chainedRoundTripPercent = 50.0
     public var roundTripChainLength = 5.0
-    /// connection-churn: connections opened per 100 commands; share of short-lived connections (percent).
-    public var churnConnectionsPer100Commands = 10.0
-    public var churnShortLivedPercent = 50.0
+    /// connection-churn: least number of replaced connections whose handshake round trips (TCP connect, setup,
+    /// QUIT) were at least their round trips of work; critical when their work is this share (percent) of all round
+    /// trips with work, or when their closes keep this share (percent) of the client's ephemeral ports in TIME_WAIT.
     public var churnMinConnections = 20.0
+    public var churnCriticalWorkPercent = 50.0
+    public var churnTimeWaitPortsPercent = 50.0
     /// connection-growth: concurrent connections at the end over the start of the capture.
     public var growthRatio = 2.0
     public var growthMinConnections = 10.0
@@ -56,10 +66,12 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
         "slowWritesRatio": \.slowWritesRatio, "slowWritesMinMicros": \.slowWritesMinMicros,
         "keyspaceScansPerSecond": \.keyspaceScansPerSecond, "errorRatePercent": \.errorRatePercent,
         "errorRateMinErrors": \.errorRateMinErrors, "bigValueBytes": \.bigValueBytes,
-        "hotKeySharePercent": \.hotKeySharePercent, "hotKeyMinCommands": \.hotKeyMinCommands,
+        "bigValueMinCommands": \.bigValueMinCommands, "bigValueBytesSharePercent": \.bigValueBytesSharePercent,
+        "bigValueLinkPercent": \.bigValueLinkPercent,
+        "hotKeySharePercent": \.hotKeySharePercent, "hotKeyRereadSharePercent": \.hotKeyRereadSharePercent, "hotKeyMinCommands": \.hotKeyMinCommands,
         "roundTripSharePercent": \.roundTripSharePercent, "roundTripsPerSecond": \.roundTripsPerSecond,
         "chainedRoundTripPercent": \.chainedRoundTripPercent, "roundTripChainLength": \.roundTripChainLength,
-        "churnConnectionsPer100Commands": \.churnConnectionsPer100Commands, "churnShortLivedPercent": \.churnShortLivedPercent,
+        "churnCriticalWorkPercent": \.churnCriticalWorkPercent, "churnTimeWaitPortsPercent": \.churnTimeWaitPortsPercent,
         "churnMinConnections": \.churnMinConnections, "growthRatio": \.growthRatio, "growthMinConnections": \.growthMinConnections,
         "poolBusyPercent": \.poolBusyPercent, "poolMaxServiceMicros": \.poolMaxServiceMicros, "poolMaxHandOffMicros": \.poolMaxHandOffMicros, "poolMinCommands": \.poolMinCommands, "captureLossPercent": \.captureLossPercent,
     ] }

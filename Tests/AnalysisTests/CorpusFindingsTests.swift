@@ -12,14 +12,7 @@ import Testing
     static let names = TestPaths.corpusNames()
 
     /// Captures whose expected findings are not raised yet, and why.
-    static let missed: [String: String] = [
-        "arq-pool-growth": "connection-growth compares the start with the end of the capture, and the pool closed before it ended",
-        "redispy-big-values": "big-values starts at 1 MB; an 80 kB page per request is not flagged",
-        "redispy-hot-key": "hot-key needs one key in half of the keyed commands; the flag key has about a third",
-        "redispy-pool-growth": "connection-growth needs 4 seconds of concurrency samples; this capture has 3",
-        "rq-producer-connection-churn": "a connection per enqueue (14 commands in 5 round trips) looks on the wire like RQ's healthy "
-            + "connection per work horse (29 in 5); only the rate differs, and connection-churn has no cost model for it yet",
-    ]
+    static let missed: [String: String] = [:]
 
     /// Captures that raise a warning or critical finding their label neither expects nor tolerates, and why.
     static let falseAlarms: [String: String] = [:]

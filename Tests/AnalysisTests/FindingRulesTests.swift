@@ -103,6 +103,201 @@ import Testing
         #expect(finding.title.contains("mylist"))
     }
 
+    // MARK: cost models (connection-churn, connection-growth, big-values, hot-key)
+
+    static func command(_ words: String...) -> String {
+        "*\(words.count)\r\n" + words.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()
+    }
+
+    static func analyze(_ capture: SyntheticCapture) throws -> AnalysisReport {
+        let path = capture.write(name: "finding-rules")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try CaptureAnalyzer(options: AnalysisOptions()).analyze(paths: [path])
+    }
+
+    static let setInfo = "-ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.\r\n"
+
+    /// `count` connections of two refused CLIENT SETINFO probes and `gets` GETs each; `pooled`: all opened first and
+    /// closed together at the end (a pool and its shutdown), otherwise one after another (a client per request).
+    static func connections(_ count: Int, gets: Int, pooled: Bool) -> SyntheticCapture {
+        var capture = SyntheticCapture()
+        var all = (0..<count).map { SyntheticCapture.Connection(clientPort: UInt16(41_000 + $0), serverPort: 6379) }
+        for index in all.indices {
+            capture.handshake(&all[index])
+            capture.exchange(&all[index], command("CLIENT", "SETINFO", "LIB-NAME", "redis-py"), setInfo)
+            capture.exchange(&all[index], command("CLIENT", "SETINFO", "LIB-VER", "5.3.1"), setInfo)
+            for _ in 0..<gets { capture.exchange(&all[index], command("GET", "session:\(index)"), "$2\r\nok\r\n") }
+            if !pooled { capture.close(&all[index]) }
+        }
+        if pooled { for index in all.indices { capture.close(&all[index]) } }
+        return capture
+    }
+
+    @Test func churnWeighsEachConnectionsHandshakeAgainstItsWork() throws {
+        // A client per request: TCP connect + two probe round trips for one GET. Every connection but the last
+        // was replaced by the next; the last closed at the client's shutdown.
+        let churn = try Self.analyze(Self.connections(30, gets: 1, pooled: false))
+        let h = try #require(churn.connections.setupCommands?.handshakes)
+        #expect(h.handshakeBound == 29 && h.closedAtShutdown == 1)
+        #expect(h.handshakeRoundTrips == 3 * h.handshakeBound && h.workRoundTrips == h.handshakeBound)
+        let finding = try #require(churn.findings.first { $0.id == ConnectionChurnRule.id })
+        #expect(finding.metrics["handshakePerWorkRoundTrip"] == 3)
+        // The same connections doing more work than their handshake (RQ's work horse): not churn.
+        let working = try Self.analyze(Self.connections(30, gets: 4, pooled: false))
+        #expect(working.connections.setupCommands?.handshakes?.handshakeBound == 0)
+        #expect(!working.findings.contains { $0.id == ConnectionChurnRule.id })
+        // A pool opened up front and closed at shutdown: short-lived and handshake-heavy, but nothing replaced them.
+        let pool = try Self.analyze(Self.connections(30, gets: 1, pooled: true))
+        #expect(pool.connections.setupCommands?.handshakes?.handshakeBound == 0)
+        #expect(pool.connections.setupCommands?.handshakes?.closedAtShutdown == 30)
+        #expect(!pool.findings.contains { $0.id == ConnectionChurnRule.id })
+    }
+
+    static func churnReport(bound: Int, workShare: Double, closedByClient: Int, duration: Double) -> AnalysisReport {
+        var report = AnalysisReport()
+        report.capture.durationSeconds = duration
+        let work = bound * 2
+        report.connections.setupCommands = SetupCommands(
+            total: bound * 2, share: 0.2, perConnection: 2, byCommand: ["client|setinfo": bound * 2],
+            handshakes: ConnectionHandshakes(
+                handshakeBound: bound, handshakeRoundTrips: bound * 3, workRoundTrips: work, commands: bound * 4,
+                setupCommands: bound * 2, closedByClient: closedByClient,
+                allWorkRoundTrips: Int((Double(work) * 100 / workShare).rounded()), closedAtShutdown: 0))
+        return report
+    }
+
+    @Test func churnSeverityFollowsTheTrafficThatPaysIt() throws {
+        let t = FindingThresholds()
+        let some = try #require(ConnectionChurnRule().evaluate(Self.churnReport(bound: 100, workShare: 10, closedByClient: 100, duration: 10), t))
+        #expect(some.severity == .warning)
+        #expect(some.metrics["handshakePerWorkRoundTrip"] == 1.5)
+        #expect(!some.evidence.joined().contains("critical at"))
+        // Most of the work on such connections: every request pays it.
+        let most = try #require(ConnectionChurnRule().evaluate(Self.churnReport(bound: 100, workShare: 80, closedByClient: 100, duration: 10), t))
+        #expect(most.severity == .critical)
+        #expect(most.evidence.contains { $0.contains("critical at ≥ 50%") })
+        // Closes fast enough to hold half the ephemeral ports in TIME_WAIT (60 s each).
+        let ports = Int((ConnectionChurnRule.ephemeralPorts / 2 / ConnectionChurnRule.timeWaitSeconds).rounded(.up))
+        let fast = try #require(ConnectionChurnRule().evaluate(Self.churnReport(bound: ports, workShare: 10, closedByClient: ports, duration: 1), t))
+        #expect(fast.severity == .critical)
+        #expect((fast.metrics["timeWaitPortsPercent"] ?? 0) >= t.churnTimeWaitPortsPercent)
+        // Too few connections to call it a pattern.
+        #expect(ConnectionChurnRule().evaluate(Self.churnReport(bound: Int(t.churnMinConnections) - 1, workShare: 80, closedByClient: 0, duration: 10), t) == nil)
+    }
+
+    static func growthReport(_ concurrent: [Int], opened: [Int], closed: [Int], busy: Double = 0.5) -> AnalysisReport {
+        var report = AnalysisReport()
+        report.connections.concurrentPerSecond = concurrent
+        report.connections.openedPerSecond = opened
+        report.connections.closedPerSecond = closed
+        report.connections.opened = opened.reduce(0, +)
+        report.connections.peakConcurrent = concurrent.max() ?? 0
+        report.connections.utilisation = ConnectionUtilisation(
+            connections: report.connections.opened, busyShare: 0.02, perConnection: nil, idleGapMicros: nil,
+            peakBusyConnections: busy, connectionsHeldByDesign: 0)
+        return report
+    }
+
+    @Test func growthEndsAtTheClientsShutdownAndIsWeighedAgainstTheLoad() {
+        let t = FindingThresholds()
+        let rule = ConnectionGrowthRule()
+        // A pool grown by two bursts, closed as the clients exit before the capture ends.
+        let exited = Self.growthReport([13, 28, 27, 2], opened: [13, 15, 0, 0], closed: [0, 0, 25, 3])
+        #expect(rule.evaluate(exited, t) != nil)
+        // The same peak given back second by second while the clients run: a bounded pool, not growth.
+        let released = Self.growthReport([13, 28, 27, 20, 12, 5, 2], opened: [13, 15, 0, 0, 0, 0, 0], closed: [0, 0, 1, 7, 8, 7, 3])
+        #expect(rule.evaluate(released, t) == nil)
+        // Grown under load after the first second, then held for the rest of a long capture.
+        let held = Self.growthReport([16, 16, 40, 40, 40, 40, 40, 40, 40, 40], opened: [16, 0, 24, 0, 0, 0, 0, 0, 0, 0],
+                                     closed: [0, 0, 0, 0, 0, 0, 0, 0, 0, 40])
+        #expect(rule.evaluate(held, t) != nil)
+        // The same connections kept busy by the load: needed, not growth.
+        let needed = Self.growthReport([16, 16, 40, 40, 40, 40, 40, 40, 40, 40], opened: [16, 0, 24, 0, 0, 0, 0, 0, 0, 0],
+                                       closed: [0, 0, 0, 0, 0, 0, 0, 0, 0, 40], busy: 30)
+        #expect(rule.evaluate(needed, t) == nil)
+        // A pool sized by its 20 threads, two more connections after the first second while the load kept two
+        // busy: the pool filled up, it did not grow.
+        let filled = Self.growthReport([18, 20, 19], opened: [18, 2, 0], closed: [0, 0, 20], busy: 2.2)
+        #expect(rule.evaluate(filled, t) == nil)
+        // A pool sized as its clients started (one step in the first second) and held: sized.
+        let sized = Self.growthReport([16, 16, 16, 16, 16, 16], opened: [16, 0, 0, 0, 0, 0], closed: [0, 0, 0, 0, 0, 16])
+        #expect(rule.evaluate(sized, t) == nil)
+    }
+
+    static func valueCapture(gets: Int, valueBytes: Int) -> SyntheticCapture {
+        var capture = SyntheticCapture()
+        var c = SyntheticCapture.Connection(clientPort: 42_000, serverPort: 6379)
+        capture.handshake(&c)
+        let value = String(repeating: "v", count: valueBytes)
+        capture.exchange(&c, command("SET", "page", value), "+OK\r\n")
+        for _ in 0..<gets {
+            capture.exchange(&c, command("GET", "page"), "$\(valueBytes)\r\n\(value)\r\n")
+            capture.exchange(&c, command("INCR", "views"), ":1\r\n")
+        }
+        capture.close(&c)
+        return capture
+    }
+
+    @Test func valuesThatTakeLongerOnTheWireThanInRedis() throws {
+        // 40 kB takes 320 µs on a 1 Gbit/s link; the synthetic server answers within 10 µs.
+        let big = try Self.analyze(Self.valueCapture(gets: 12, valueBytes: 40_000))
+        let bound = try #require(big.keys?.transferBound)
+        #expect(bound.commands == 13)  // the SET and the 12 GETs, not the INCRs
+        let finding = try #require(big.findings.first { $0.id == BigValuesRule.id })
+        #expect(finding.title.contains("longer on the wire than in Redis"))
+        // Too few of them to be what the clients pay for.
+        #expect(try !Self.analyze(Self.valueCapture(gets: 5, valueBytes: 40_000)).findings.contains { $0.id == BigValuesRule.id })
+        // Small values cross the link faster than Redis answers.
+        #expect(try Self.analyze(Self.valueCapture(gets: 12, valueBytes: 100)).keys?.transferBound == nil)
+    }
+
+    @Test func bigValueSeverityFollowsTheLinkShare() throws {
+        var report = AnalysisReport()
+        var keys = KeySummary()
+        keys.biggest = [BigValue(command: "get", bytes: 81_600, requestBytes: 37, replyBytes: 81_600, client: "10.0.0.1:1",
+                                 timestamp: "", key: "page")]
+        keys.transferBound = TransferBoundCommands(commands: 14, bytes: 14 * 81_600, serviceSeconds: 14 * 200e-6, linkBitsPerSecond: 1e9)
+        report.keys = keys
+        report.totals.serverBytes = 14 * 81_600 + 20_000
+        report.capture.durationSeconds = 2
+        let t = FindingThresholds()
+        #expect(BigValuesRule().evaluate(report, t)?.severity == .info)
+        // The same 9 Mbit in 50 ms fill more than a tenth of the link.
+        report.capture.durationSeconds = 0.05
+        #expect(BigValuesRule().evaluate(report, t)?.severity == .warning)
+        // When they are a minority of the bytes on the wire, moving them is not what the clients pay for.
+        report.totals.serverBytes = 10 * 14 * 81_600
+        #expect(BigValuesRule().evaluate(report, t) == nil)
+    }
+
+    static func keyCapture(hot: String, hotCalls: Int, others: Int) -> SyntheticCapture {
+        var capture = SyntheticCapture()
+        var c = SyntheticCapture.Connection(clientPort: 43_000, serverPort: 6379)
+        capture.handshake(&c)
+        for index in 0..<max(hotCalls, others) {
+            if index < hotCalls { capture.exchange(&c, hot, "$2\r\non\r\n") }
+            if index < others { capture.exchange(&c, command("GET", "session:\(index)"), "$1\r\ns\r\n") }
+        }
+        capture.close(&c)
+        return capture
+    }
+
+    @Test func hotKeyWeighsReReadsOfAnUnchangedValue() throws {
+        // One flag read 1,000 times among 1,900 other keys: 34% of keyed commands, every read but one avoidable.
+        let flag = try Self.analyze(Self.keyCapture(hot: Self.command("GET", "flags"), hotCalls: 1000, others: 1900))
+        let finding = try #require(flag.findings.first { $0.id == HotKeyRule.id })
+        #expect(finding.title.contains("`flags`"))
+        #expect((finding.metrics["rereadSharePercent"] ?? 0) >= FindingThresholds().hotKeyRereadSharePercent)
+        // The same share of writes (a list pushed to): nothing a cache could save, and short of a majority.
+        let list = try Self.analyze(Self.keyCapture(hot: Self.command("LPUSH", "events", "e"), hotCalls: 1000, others: 1900))
+        #expect(!list.findings.contains { $0.id == HotKeyRule.id })
+        // A namespace passed as KEYS[1] to one dispatch script on every call: the script's keys are unknown.
+        let script = Self.command("EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "1", "dramatiq", "enqueue")
+        let dispatch = try Self.analyze(Self.keyCapture(hot: script, hotCalls: 2000, others: 100))
+        #expect(dispatch.keys?.topKeysByCalls.first?.key == "dramatiq")
+        #expect(!dispatch.findings.contains { $0.id == HotKeyRule.id })
+    }
+
     @Test func damagedCaptureIsFlagged() throws {
         let path = TestPaths.fixtures.appendingPathComponent("pipelined.pcap").path
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))

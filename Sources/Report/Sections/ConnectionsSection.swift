@@ -213,6 +213,18 @@ enum ConnectionsSection: ReportSection {
             for s in setup.dropFirst() {
                 m.total += s.total
                 for (name, count) in s.byCommand { m.byCommand[name, default: 0] += count }
+                if let h = s.handshakes {
+                    guard var sum = m.handshakes else { m.handshakes = h; continue }
+                    sum.handshakeBound += h.handshakeBound
+                    sum.handshakeRoundTrips += h.handshakeRoundTrips
+                    sum.workRoundTrips += h.workRoundTrips
+                    sum.commands += h.commands
+                    sum.setupCommands += h.setupCommands
+                    sum.closedByClient += h.closedByClient
+                    sum.allWorkRoundTrips += h.allWorkRoundTrips
+                    sum.closedAtShutdown += h.closedAtShutdown
+                    m.handshakes = sum
+                }
             }
             m.share = share(m.total, merged.totals.commands)
             let connections = merged.connections.total
@@ -239,6 +251,11 @@ enum ConnectionsSection: ReportSection {
             m.inUsePerConnection = inUse.isEmpty ? nil : ReportMerger.approximate(inUse)
             let gaps = utilisation.compactMap(\.idleGapMicros)
             m.idleGapMicros = gaps.isEmpty ? nil : ReportMerger.approximate(gaps)
+            // Busy connections of different hosts may peak in the same second: their sum is an upper bound.
+            let peaks = utilisation.compactMap(\.peakBusyConnections)
+            m.peakBusyConnections = peaks.isEmpty ? nil : peaks.reduce(0, +)
+            let held = utilisation.compactMap(\.connectionsHeldByDesign)
+            m.connectionsHeldByDesign = held.isEmpty ? nil : held.reduce(0, +)
             context.notes.approximate("connections.utilisation (shares and percentiles averaged, weighted by connections measured)")
             merged.connections.utilisation = m
         } else {

@@ -122,6 +122,15 @@ enum KeysSection: ReportSection {
         m.trackingLimitHit = parts.contains(where: \.trackingLimitHit)
         m.maxTrackedKeys = parts.map(\.maxTrackedKeys).max() ?? 0
         m.redacted = parts.allSatisfy(\.redacted)
+        let transferBound = parts.compactMap(\.transferBound)
+        if var t = transferBound.first {
+            for p in transferBound.dropFirst() {
+                t.commands += p.commands
+                t.bytes += p.bytes
+                t.serviceSeconds += p.serviceSeconds
+            }
+            m.transferBound = t
+        }
         if parts.contains(where: \.redacted) && !m.redacted {
             notes.other.append("some reports hash their keys (--redact-keys) and others do not: key lists mix hashed and plain keys")
         }

@@ -138,6 +138,24 @@ public struct ReportMerger: Sendable {
         duration > 0 ? (Double(count) / duration * 10).rounded() / 10 : 0
     }
 
+    /// The entries of several lists with equal `identity` folded into one (`add` folds a later entry into the first
+    /// seen), in the order first seen: how per-key, per-command and per-bucket lists of several reports merge.
+    static func combined<Entry, Identity: Hashable>(_ lists: [[Entry]], by identity: (Entry) -> Identity,
+                                                    adding add: (inout Entry, Entry) -> Void) -> [Entry] {
+        var order: [Identity] = []
+        var entries: [Identity: Entry] = [:]
+        for entry in lists.joined() {
+            let id = identity(entry)
+            if entries[id] == nil {
+                order.append(id)
+                entries[id] = entry
+            } else {
+                add(&entries[id]!, entry)
+            }
+        }
+        return order.compactMap { entries[$0] }
+    }
+
     static func distinct(_ values: [String]) -> [String] {
         var seen = Set<String>()
         return values.filter { seen.insert($0).inserted }

@@ -93,23 +93,13 @@ enum BlockingPopsSection: ReportSection {
             m.distributionLimitHit = m.distributionLimitHit || p.distributionLimitHit
             if let varying = p.callsNamingVaryingKeySets { m.callsNamingVaryingKeySets = (m.callsNamingVaryingKeySets ?? 0) + varying }
         }
-        m.keyCountDistribution = mergeBuckets(parts.map(\.keyCountDistribution), by: \.keys) { a, b in
-            var sum = a
+        m.keyCountDistribution = mergeBuckets(parts.map(\.keyCountDistribution), by: \.keys) { sum, b in
             sum.calls += b.calls
             sum.clients += b.clients
-            if a.clientsCapped == true || b.clientsCapped == true { sum.clientsCapped = true }
-            return sum
+            if b.clientsCapped == true { sum.clientsCapped = true }
         }
-        m.arrayLengthDistribution = mergeBuckets(parts.map(\.arrayLengthDistribution), by: \.length) { a, b in
-            var sum = a
-            sum.calls += b.calls
-            return sum
-        }
-        m.timeoutDistribution = mergeBuckets(parts.map(\.timeoutDistribution), by: \.timeoutSeconds) { a, b in
-            var sum = a
-            sum.calls += b.calls
-            return sum
-        }
+        m.arrayLengthDistribution = mergeBuckets(parts.map(\.arrayLengthDistribution), by: \.length) { $0.calls += $1.calls }
+        m.timeoutDistribution = mergeBuckets(parts.map(\.timeoutDistribution), by: \.timeoutSeconds) { $0.calls += $1.calls }
         let wait = ReportMerger.mergeLatency(parts.map { ($0.waitMicros, $0.waitHistogram) })
         m.waitMicros = wait.summary
         m.waitHistogram = wait.buckets ?? []
@@ -127,13 +117,8 @@ enum BlockingPopsSection: ReportSection {
 
     /// Buckets of several distributions added where their `identity` is equal, in ascending order of it.
     static func mergeBuckets<Bucket, Identity: Comparable & Hashable>(_ lists: [[Bucket]], by identity: KeyPath<Bucket, Identity>,
-                                                                      adding add: (Bucket, Bucket) -> Bucket) -> [Bucket] {
-        var merged: [Identity: Bucket] = [:]
-        for bucket in lists.joined() {
-            let id = bucket[keyPath: identity]
-            merged[id] = merged[id].map { add($0, bucket) } ?? bucket
-        }
-        return merged.values.sorted { $0[keyPath: identity] < $1[keyPath: identity] }
+                                                                      adding add: (inout Bucket, Bucket) -> Void) -> [Bucket] {
+        ReportMerger.combined(lists, by: { $0[keyPath: identity] }, adding: add).sorted { $0[keyPath: identity] < $1[keyPath: identity] }
     }
 
     // MARK: - Diff

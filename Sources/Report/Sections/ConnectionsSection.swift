@@ -268,18 +268,15 @@ enum ConnectionsSection: ReportSection {
 
     /// Per-client or per-server groups added by address, ranked as the analysis ranks them, as many as the longest list.
     private static func mergeGroups(_ lists: [[ClientConnections]]) -> [ClientConnections] {
-        var groups: [String: ClientConnections] = [:]
-        for g in lists.joined() {
-            guard var m = groups[g.address] else { groups[g.address] = g; continue }
-            m.opened += g.opened
-            m.connections += g.connections
-            m.commands += g.commands
-            m.peakConcurrent = max(m.peakConcurrent, g.peakConcurrent)
-            m.shortLived += g.shortLived
-            groups[g.address] = m
+        let groups = ReportMerger.combined(lists, by: \.address) { sum, g in
+            sum.opened += g.opened
+            sum.connections += g.connections
+            sum.commands += g.commands
+            sum.peakConcurrent = max(sum.peakConcurrent, g.peakConcurrent)
+            sum.shortLived += g.shortLived
         }
         let limit = lists.map(\.count).max() ?? 0
-        return Array(groups.values.sorted { ($0.connections, $0.commands, $1.address) > ($1.connections, $1.commands, $0.address) }
+        return Array(groups.sorted { ($0.connections, $0.commands, $1.address) > ($1.connections, $1.commands, $0.address) }
             .prefix(limit))
     }
 

@@ -41,21 +41,9 @@ enum ErrorsSection: ReportSection {
     }
 
     private static func mergeBenignErrors(_ reports: [AnalysisReport]) -> [BenignErrorSummary]? {
-        let all = reports.flatMap { $0.benignErrors ?? [] }
-        guard !all.isEmpty else { return nil }
-        var order: [[String]] = []
-        var merged: [[String]: BenignErrorSummary] = [:]
-        for entry in all {
-            let key = [entry.command, entry.code]
-            if var existing = merged[key] {
-                existing.count += entry.count
-                merged[key] = existing
-            } else {
-                order.append(key)
-                merged[key] = entry
-            }
-        }
-        return order.compactMap { merged[$0] }.sorted { ($0.count, $1.command, $1.code) > ($1.count, $0.command, $0.code) }
+        let merged = ReportMerger.combined(reports.map { $0.benignErrors ?? [] }, by: { [$0.command, $0.code] }) { $0.count += $1.count }
+        guard !merged.isEmpty else { return nil }
+        return merged.sorted { ($0.count, $1.command, $1.code) > ($1.count, $0.command, $0.code) }
     }
 
     // MARK: - Diff

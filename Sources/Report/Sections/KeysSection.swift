@@ -100,18 +100,8 @@ enum KeysSection: ReportSection {
             return entry
         }.sorted { ($0.calls, $1.command) > ($1.calls, $0.command) }.prefix(commandLimit).map { $0 }
 
-        var fullKeyspace: [String: FullKeyspaceCommand] = [:]
-        for part in parts {
-            for entry in part.fullKeyspaceCommands {
-                if var existing = fullKeyspace[entry.command] {
-                    existing.calls += entry.calls
-                    fullKeyspace[entry.command] = existing
-                } else {
-                    fullKeyspace[entry.command] = entry
-                }
-            }
-        }
-        m.fullKeyspaceCommands = fullKeyspace.values.map { entry in
+        let fullKeyspace = ReportMerger.combined(parts.map(\.fullKeyspaceCommands), by: \.command) { $0.calls += $1.calls }
+        m.fullKeyspaceCommands = fullKeyspace.map { entry in
             var e = entry
             e.perSecond = duration > 0 ? (Double(e.calls) / duration * 100).rounded() / 100 : 0
             return e

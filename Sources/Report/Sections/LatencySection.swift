@@ -124,18 +124,8 @@ enum LatencySection: ReportSection {
         let slowLimit = parts.map(\.slowest.count).max() ?? 0
         m.slowest = parts.flatMap(\.slowest).sorted { ($0.latencyMicros, $1.timestamp) > ($1.latencyMicros, $0.timestamp) }
             .prefix(slowLimit).map { $0 }
-        var depth: [Int: DepthBucket] = [:]
-        for part in parts {
-            for bucket in part.pipelineDepth {
-                if var existing = depth[bucket.fromDepth] {
-                    existing.commands += bucket.commands
-                    depth[bucket.fromDepth] = existing
-                } else {
-                    depth[bucket.fromDepth] = bucket
-                }
-            }
-        }
-        m.pipelineDepth = depth.values.sorted { $0.fromDepth < $1.fromDepth }
+        m.pipelineDepth = ReportMerger.combined(parts.map(\.pipelineDepth), by: \.fromDepth) { $0.commands += $1.commands }
+            .sorted { $0.fromDepth < $1.fromDepth }
         m.maxPipelineDepth = parts.map(\.maxPipelineDepth).max() ?? 0
         m.roundTrips = parts.reduce(0) { $0 + $1.roundTrips }
         m.roundTripsPerSecond = ReportMerger.rate(m.roundTrips, duration)

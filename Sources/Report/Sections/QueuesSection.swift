@@ -61,39 +61,29 @@ enum QueuesSection: ReportSection {
         }.map(\.element)
         let queueLists = byTime.compactMap(\.queues)
         if !queueLists.isEmpty {
-            var order: [String] = []
-            var queues: [String: QueueSummary] = [:]
-            for q in queueLists.joined() {
-                guard var m = queues[q.key] else { order.append(q.key); queues[q.key] = q; continue }
-                m.pushCommands += q.pushCommands
-                m.elementsPushed += q.elementsPushed
-                m.popCommands += q.popCommands
-                m.emptyPops += q.emptyPops
-                m.elementsPopped += q.elementsPopped
-                m.netGrowth += q.netGrowth
-                if let length = q.lastLength { m.lastLength = length }
-                queues[q.key] = m
-            }
-            merged.queues = order.compactMap { queues[$0] }
-                .sorted { ($0.elementsPushed, $1.key) > ($1.elementsPushed, $0.key) }
+            merged.queues = ReportMerger.combined(queueLists, by: \.key) { sum, q in
+                sum.pushCommands += q.pushCommands
+                sum.elementsPushed += q.elementsPushed
+                sum.popCommands += q.popCommands
+                sum.emptyPops += q.emptyPops
+                sum.elementsPopped += q.elementsPopped
+                sum.netGrowth += q.netGrowth
+                if let length = q.lastLength { sum.lastLength = length }
+            }.sorted { ($0.elementsPushed, $1.key) > ($1.elementsPushed, $0.key) }
         }
         let prefixLists = byTime.compactMap(\.queuePrefixes)
         if !prefixLists.isEmpty {
-            var prefixes: [String: QueuePrefixSummary] = [:]
-            for p in prefixLists.joined() {
-                guard var m = prefixes[p.prefix] else { prefixes[p.prefix] = p; continue }
-                m.keys += p.keys
-                m.pushCommands += p.pushCommands
-                m.elementsPushed += p.elementsPushed
-                m.popCommands += p.popCommands
-                m.emptyPops += p.emptyPops
-                m.elementsPopped += p.elementsPopped
-                if let length = p.lastLength { m.lastLength = length }
-                prefixes[p.prefix] = m
+            let prefixes = ReportMerger.combined(prefixLists, by: \.prefix) { sum, p in
+                sum.keys += p.keys
+                sum.pushCommands += p.pushCommands
+                sum.elementsPushed += p.elementsPushed
+                sum.popCommands += p.popCommands
+                sum.emptyPops += p.emptyPops
+                sum.elementsPopped += p.elementsPopped
+                if let length = p.lastLength { sum.lastLength = length }
             }
             let limit = prefixLists.map(\.count).max() ?? 0
-            merged.queuePrefixes = Array(prefixes.values
-                .sorted { ($0.elementsPushed, $1.prefix) > ($1.elementsPushed, $0.prefix) }.prefix(limit))
+            merged.queuePrefixes = Array(prefixes.sorted { ($0.elementsPushed, $1.prefix) > ($1.elementsPushed, $0.prefix) }.prefix(limit))
             if prefixLists.count > 1 {
                 context.notes.approximate("queuePrefixes (each report lists its top prefixes; a prefix's keys add across reports)")
             }

@@ -320,8 +320,6 @@ public final class QueueStats: TrafficAnalysis {
             report.quality.noteLimitHit(AnalysisReport.LimitHit(
                 limit: "--max-tracked-keys", value: maxTrackedKeys, scope: "queues", count: untrackedKeys,
                 effect: "pushes and pops on queues past the limit are counted in the totals only"))
-            report.warnings.append("queues: \(queues.count) keys tracked (limit \(maxTrackedKeys)), \(untrackedKeys) more "
-                                   + "counted only in totals")
         }
     }
 }

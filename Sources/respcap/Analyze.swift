@@ -81,7 +81,7 @@ extension RespcapCommand {
             try events?.finish()
             try ReportOutput.write(report, format: common.format, plan: plan, quiet: common.quiet)
             try plan.commit()
-            for warning in report.warnings { Diagnostics.warning(warning) }
+            if !common.quiet { for warning in report.warnings { Diagnostics.warning(warning) } }
             if report.quality.reason != nil { throw ExitStatus.unusableCapture }
             if report.quality.truncated { throw ExitStatus.partialInput }
             // A file cut short by ^C is part of a capture; standard input ending on ^C is how a piped capture ends.

@@ -17,7 +17,7 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("BPF filter applied before analysis (libpcap syntax).", valueName: "expression"))
     var filter: String?
 
-    @Flag(name: [.short, .long], help: "No progress output on stderr.")
+    @Flag(name: [.short, .long], help: "No progress and no warnings on stderr (errors only); the report still carries its warnings.")
     var quiet = false
 
     @Option(name: .customLong("max-connections"), help: "Connections tracked at once; the least recently active is evicted past it.")

@@ -227,7 +227,7 @@ extension RespcapCommand {
             var finished = report
             finished.capture.filter = expression
             try ReportOutput.write(finished, format: common.format, plan: plan, quiet: common.quiet)
-            for warning in finished.warnings { Diagnostics.warning(warning) }
+            if !common.quiet { for warning in finished.warnings { Diagnostics.warning(warning) } }
             if finished.quality.reason != nil { throw ExitStatus.unusableCapture }
             if finished.quality.truncated { throw ExitStatus.partialInput }
             let q = finished.quality

@@ -56,6 +56,32 @@ import Testing
         #expect(r.stderr.isEmpty)
     }
 
+    /// A tracking limit reached is a capture-quality matter: listed under the quality section's limits, not a warning
+    /// above the findings; `-q` keeps stderr to errors (the report still carries its warnings).
+    @Test func trackingLimitsGoToTheQualitySectionAndQuietMeansQuiet() throws {
+        let corpus = "fixtures/corpus/rq-healthy.pcap"
+        let loud = try Self.run(["analyze", "--max-tracked-keys", "5", "--format", "json", corpus])
+        #expect(loud.status == 0, "\(loud.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(loud.stdout.utf8)) as? [String: Any])
+        let warnings = try #require(report["warnings"] as? [String])
+        #expect(!warnings.contains { $0.contains("tracked") }, "\(warnings)")
+        let quality = try #require(report["quality"] as? [String: Any])
+        let limits = try #require(quality["limitsHit"] as? [[String: Any]])
+        #expect(limits.contains { $0["scope"] as? String == "queues" && $0["limit"] as? String == "--max-tracked-keys" })
+        let markdown = try Self.run(["analyze", "--max-tracked-keys", "5", corpus])
+        let beforeFindings = markdown.stdout.components(separatedBy: "## Findings")[0]
+        #expect(!beforeFindings.contains("Warning"), "\(beforeFindings)")
+        #expect(markdown.stdout.contains("Limits reached"))
+
+        // A warning the report carries (a file named twice) reaches stderr, unless -q.
+        let twice = try Self.run(["analyze", Self.fixture, Self.fixture])
+        #expect(twice.stderr.contains("warning"), "\(twice.stderr)")
+        let quiet = try Self.run(["analyze", "-q", Self.fixture, Self.fixture])
+        #expect(quiet.status == 0)
+        #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
+        #expect(quiet.stdout.contains("given more than once"))
+    }
+
     @Test func analyzeIsTheDefaultSubcommand() throws {
         let a = try Self.run([Self.fixture])
         let b = try Self.run(["analyze", Self.fixture])

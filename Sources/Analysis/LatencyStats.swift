@@ -53,6 +53,8 @@ public final class LatencyStats: TrafficAnalysis {
     private var chains = 0
     private var chainedInChains = 0
     private var longestChain = 0
+    /// Summed over chained commands: from the previous reply's end to the request's start (`chainedWaitMicros`).
+    private var chainedWaitNanos: Int64 = 0
     /// A request sent this soon after the previous reply on its connection, alone, continues a chain of round trips.
     public let chainGapNanos: Int64 = 2_000_000
 
@@ -116,6 +118,7 @@ public final class LatencyStats: TrafficAnalysis {
         let gap = record.requestStartNanos - state.lastReplyEnd
         if record.pipelineDepth == 1, state.lastReplyEnd > 0, gap >= 0, gap <= chainGapNanos {
             chainedRoundTrips += 1
+            chainedWaitNanos += gap
             state.length += 1
         } else {
             endChain(state.length)
@@ -234,6 +237,7 @@ public final class LatencyStats: TrafficAnalysis {
         summary.longestRoundTripChain = longestChain
         summary.meanRoundTripChain = chains > 0 ? (Double(chainedInChains) / Double(chains) * 10).rounded() / 10 : 0
         summary.chainGapMicros = Double(chainGapNanos / 1000)
+        summary.chainedWaitMicros = chainedRoundTrips > 0 ? Double(chainedWaitNanos / 1000) : nil
         report.latency = summary
         report.timeline = timeline.summary(start: context.firstTimestampNanos)
     }
@@ -293,6 +297,11 @@ public struct LatencySummary: Codable, Sendable {
     public var meanRoundTripChain: Double = 0
     public var longestRoundTripChain = 0
     public var chainGapMicros: Double = 0
+    /// The chained commands' waits, summed: from the previous reply's end to the request's start, as seen at the
+    /// capture point (the network round trip where the capture is the server's, and the client's turnaround). One
+    /// pipeline per chain sends its commands without them: what pipelining would save. Nil without chained commands
+    /// (and in older reports).
+    public var chainedWaitMicros: Double?
 }
 
 public struct TimelineBucket: Codable, Sendable {

@@ -30,15 +30,24 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
                             + "\(NumberFormatting.decimal(t.chainedRoundTripPercent, 0))% in chains of ≥ \(NumberFormatting.decimal(t.roundTripChainLength, 0)))")
         }
         evidence.append("each costs at least a network round trip plus \(NumberFormatting.micros(p50)) (median service time seen here)")
+        if let wait = latency.chainedWaitMicros, latency.chainedRoundTrips > 0 {
+            let perCommand = wait / Double(latency.chainedRoundTrips)
+            let duration = report.capture.durationSeconds
+            evidence.append("one pipeline per chain would save about \(NumberFormatting.seconds(wait / 1e6)) of waiting in all"
+                            + (duration > 0 ? " (on average \(NumberFormatting.decimal(wait / 1e6 / duration, 1)) connections waiting at once)" : "")
+                            + ": the chained commands' waits between the previous reply and their request, "
+                            + "\(NumberFormatting.micros(perCommand)) each as seen at the capture point")
+        }
         let title = byChains
             ? "Commands sent one round trip at a time in chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 0)) (no pipelining)"
             : "\(NumberFormatting.percent(Double(latency.roundTrips), of: commands)) of commands wait a full round trip each "
                 + "(\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s, no pipelining)"
+        var metrics = ["roundTripSharePercent": share, "roundTripsPerSecond": latency.roundTripsPerSecond,
+                       "chainedRoundTripPercent": chainedShare, "meanRoundTripChain": latency.meanRoundTripChain]
+        if let wait = latency.chainedWaitMicros { metrics["pipelineSavingSeconds"] = wait / 1e6 }
         return Finding(
             id: Self.id, severity: .warning, title: title, evidence: evidence,
-            recommendation: Self.advice(ClientSoftware(report)),
-            metrics: ["roundTripSharePercent": share, "roundTripsPerSecond": latency.roundTripsPerSecond,
-                      "chainedRoundTripPercent": chainedShare, "meanRoundTripChain": latency.meanRoundTripChain])
+            recommendation: Self.advice(ClientSoftware(report)), metrics: metrics)
     }
 
     static let cluster = " In a cluster, group keys by hash tag so a batch stays on one node."

@@ -65,6 +65,29 @@ import Testing
         #expect(finding.evidence.first?.hasPrefix("write service time p50 3.") == true)
     }
 
+    /// What a pipeline would save a chain: each chained command's wait between the previous reply and its request,
+    /// summed, and quoted by the finding.
+    @Test func pipeliningSavesTheChainsWaits() throws {
+        var capture = SyntheticCapture()
+        var c = SyntheticCapture.Connection(clientPort: 40_003, serverPort: 6379)
+        capture.handshake(&c)
+        for _ in 0..<200 {
+            capture.send(&c, fromClient: true, Self.command("GET", "k"))
+            _ = capture.tick(50_000)
+            capture.send(&c, fromClient: false, "$1\r\nv\r\n")
+            _ = capture.tick(300_000)
+        }
+        let report = try Self.analyze(capture)
+        let latency = try #require(report.latency)
+        #expect(latency.chainedRoundTrips == 199)
+        // Each packet comes 10 µs after the one before (`SyntheticCapture.tick`): a wait is 300 + 10 µs.
+        #expect(latency.chainedWaitMicros == Double(199 * 310))
+        let finding = try #require(report.findings.first { $0.id == UnpipelinedRoundTripsRule.id })
+        #expect(finding.evidence.contains { $0.hasPrefix("one pipeline per chain would save about 61.7 ms of waiting in all") },
+                "\(finding.evidence)")
+        #expect(finding.metrics["pipelineSavingSeconds"] == 0.06169)
+    }
+
     @Test func aCursorLoopIsNotAChainOfRoundTrips() throws {
         var scans = SyntheticCapture()
         var gets = SyntheticCapture()

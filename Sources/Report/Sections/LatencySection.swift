@@ -133,6 +133,8 @@ enum LatencySection: ReportSection {
         m.chainedRoundTrips = parts.reduce(0) { $0 + $1.chainedRoundTrips }
         m.roundTripChains = parts.reduce(0) { $0 + $1.roundTripChains }
         m.longestRoundTripChain = parts.map(\.longestRoundTripChain).max() ?? 0
+        let waits = parts.compactMap(\.chainedWaitMicros)
+        m.chainedWaitMicros = waits.isEmpty ? nil : waits.reduce(0, +)
         let chained = parts.reduce(0.0) { $0 + $1.meanRoundTripChain * Double($1.roundTripChains) }
         m.meanRoundTripChain = m.roundTripChains > 0 ? (chained / Double(m.roundTripChains) * 10).rounded() / 10 : 0
         return m

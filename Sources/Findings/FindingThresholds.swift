@@ -25,12 +25,12 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     public var hotKeySharePercent = 50.0
     public var hotKeyRereadSharePercent = 100.0 / 3
     public var hotKeyMinCommands = 1000.0
-    /// unpipelined-round-trips: share of commands sent alone (percent) with at least this many round trips/s.
-    public var roundTripSharePercent = 90.0
-    public var roundTripsPerSecond = 1000.0
-    /// ... or this share of commands (percent) chained one after another's reply, in chains of at least this length.
+    /// unpipelined-round-trips: this share of commands (percent) chained one after another's reply, in chains of at
+    /// least this length; a warning when one pipeline per chain would save the time of this many connections
+    /// waiting at once (0.1: a tenth of one connection's time), otherwise information.
     public var chainedRoundTripPercent = 50.0
     public var roundTripChainLength = 5.0
+    public var pipelineSavingWarning = 0.1
     /// connection-churn: least number of replaced connections whose handshake round trips (TCP connect, setup,
     /// QUIT) were at least their round trips of work; critical when their work is this share (percent) of all round
     /// trips with work, or when their closes keep this share (percent) of the client's ephemeral ports in TIME_WAIT.
@@ -69,7 +69,7 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
         "bigValueMinCommands": \.bigValueMinCommands, "bigValueBytesSharePercent": \.bigValueBytesSharePercent,
         "bigValueLinkPercent": \.bigValueLinkPercent,
         "hotKeySharePercent": \.hotKeySharePercent, "hotKeyRereadSharePercent": \.hotKeyRereadSharePercent, "hotKeyMinCommands": \.hotKeyMinCommands,
-        "roundTripSharePercent": \.roundTripSharePercent, "roundTripsPerSecond": \.roundTripsPerSecond,
+        "pipelineSavingWarning": \.pipelineSavingWarning,
         "chainedRoundTripPercent": \.chainedRoundTripPercent, "roundTripChainLength": \.roundTripChainLength,
         "churnCriticalWorkPercent": \.churnCriticalWorkPercent, "churnTimeWaitPortsPercent": \.churnTimeWaitPortsPercent,
         "churnMinConnections": \.churnMinConnections, "growthRatio": \.growthRatio, "growthMinConnections": \.growthMinConnections,

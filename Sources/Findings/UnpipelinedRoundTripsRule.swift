@@ -8,46 +8,47 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
     public init() {}
 
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
-        guard let latency = report.latency, report.totals.commands >= 100 else { return nil }
+        guard let latency = report.latency, report.totals.commands >= 100, latency.roundTripChains > 0 else { return nil }
         let commands = Double(report.totals.commands)
         let share = Double(latency.roundTrips) * 100 / commands
         let chainedShare = Double(latency.chainedRoundTrips) * 100 / commands
-        let byRate = share >= t.roundTripSharePercent && latency.roundTripsPerSecond >= t.roundTripsPerSecond
-        let byChains = chainedShare >= t.chainedRoundTripPercent && latency.meanRoundTripChain >= t.roundTripChainLength
-        guard byRate || byChains else { return nil }
-        let p50 = latency.allMicros.p50
+        // Lone commands alone are every request/response service; chains of them are a loop a pipeline would send
+        // at once.
+        guard chainedShare >= t.chainedRoundTripPercent && latency.meanRoundTripChain >= t.roundTripChainLength else { return nil }
+        let duration = report.capture.durationSeconds
+        let savingSeconds = (latency.chainedWaitMicros ?? 0) / 1e6
+        let waitingAtOnce = duration > 0 ? savingSeconds / duration : 0
         var evidence = [
-            "\(NumberFormatting.grouped(latency.roundTrips)) of \(NumberFormatting.grouped(report.totals.commands)) commands were sent with nothing else "
-                + "in flight on their connection (\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s; threshold "
-                + "\(NumberFormatting.decimal(t.roundTripSharePercent, 0))% at ≥ \(NumberFormatting.grouped(Int(t.roundTripsPerSecond)))/s); "
-                + "deepest pipeline \(latency.maxPipelineDepth)",
+            "\(NumberFormatting.grouped(latency.chainedRoundTrips)) commands (\(NumberFormatting.decimal(chainedShare, 0))%) were each sent "
+                + "within \(NumberFormatting.micros(latency.chainGapMicros)) of the previous reply on their connection, in "
+                + "\(NumberFormatting.grouped(latency.roundTripChains)) chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 1)) "
+                + "on average (longest \(NumberFormatting.grouped(latency.longestRoundTripChain)); threshold "
+                + "\(NumberFormatting.decimal(t.chainedRoundTripPercent, 0))% in chains of ≥ \(NumberFormatting.decimal(t.roundTripChainLength, 0)))",
+            "\(NumberFormatting.grouped(latency.roundTrips)) of \(NumberFormatting.grouped(report.totals.commands)) commands were sent with "
+                + "nothing else in flight on their connection (\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s); deepest "
+                + "pipeline \(latency.maxPipelineDepth)",
+            "each costs at least a network round trip plus \(NumberFormatting.micros(latency.allMicros.p50)) (median service time seen here)",
         ]
-        if latency.roundTripChains > 0 {
-            evidence.append("\(NumberFormatting.grouped(latency.chainedRoundTrips)) commands (\(NumberFormatting.decimal(chainedShare, 0))%) were each sent "
-                            + "within \(NumberFormatting.micros(latency.chainGapMicros)) of the previous reply on their connection, in "
-                            + "\(NumberFormatting.grouped(latency.roundTripChains)) chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 1)) "
-                            + "on average (longest \(NumberFormatting.grouped(latency.longestRoundTripChain)); threshold "
-                            + "\(NumberFormatting.decimal(t.chainedRoundTripPercent, 0))% in chains of ≥ \(NumberFormatting.decimal(t.roundTripChainLength, 0)))")
-        }
-        evidence.append("each costs at least a network round trip plus \(NumberFormatting.micros(p50)) (median service time seen here)")
-        if let wait = latency.chainedWaitMicros, latency.chainedRoundTrips > 0 {
-            let perCommand = wait / Double(latency.chainedRoundTrips)
-            let duration = report.capture.durationSeconds
-            evidence.append("one pipeline per chain would save about \(NumberFormatting.seconds(wait / 1e6)) of waiting in all"
-                            + (duration > 0 ? " (on average \(NumberFormatting.decimal(wait / 1e6 / duration, 1)) connections waiting at once)" : "")
+        if latency.chainedWaitMicros != nil {
+            let perCommand = savingSeconds * 1e6 / Double(latency.chainedRoundTrips)
+            evidence.append("one pipeline per chain would save about \(NumberFormatting.seconds(savingSeconds)) of waiting in all"
+                            + (duration > 0 ? " (on average \(NumberFormatting.decimal(waitingAtOnce, 1)) connections waiting at once"
+                               + (waitingAtOnce >= t.pipelineSavingWarning
+                                  ? "; threshold \(NumberFormatting.decimal(t.pipelineSavingWarning, 1)) for a warning)" : ")") : "")
                             + ": the chained commands' waits between the previous reply and their request, "
                             + "\(NumberFormatting.micros(perCommand)) each as seen at the capture point")
         }
-        let title = byChains
-            ? "Commands sent one round trip at a time in chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 0)) (no pipelining)"
-            : "\(NumberFormatting.percent(Double(latency.roundTrips), of: commands)) of commands wait a full round trip each "
-                + "(\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s, no pipelining)"
+        let title = "Commands sent one round trip at a time in chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 0)) (no pipelining)"
         var metrics = ["roundTripSharePercent": share, "roundTripsPerSecond": latency.roundTripsPerSecond,
                        "chainedRoundTripPercent": chainedShare, "meanRoundTripChain": latency.meanRoundTripChain]
-        if let wait = latency.chainedWaitMicros { metrics["pipelineSavingSeconds"] = wait / 1e6 }
-        return Finding(
-            id: Self.id, severity: .warning, title: title, evidence: evidence,
-            recommendation: Self.advice(ClientSoftware(report)), metrics: metrics)
+        if latency.chainedWaitMicros != nil {
+            metrics["pipelineSavingSeconds"] = savingSeconds
+            metrics["connectionsWaitingAtOnce"] = waitingAtOnce
+        }
+        // Reports of older versions have no waits: their cost is unknown, and the finding keeps its former severity.
+        let severity: Finding.Severity = latency.chainedWaitMicros == nil || waitingAtOnce >= t.pipelineSavingWarning ? .warning : .info
+        return Finding(id: Self.id, severity: severity, title: title, evidence: evidence,
+                       recommendation: Self.advice(ClientSoftware(report)), metrics: metrics)
     }
 
     static let cluster = " In a cluster, group keys by hash tag so a batch stays on one node."

@@ -59,10 +59,10 @@ import Testing
 
     @Test func thresholdsAreConfigurable() throws {
         var t = FindingThresholds()
-        try t.set("roundTripsPerSecond=1000000")
-        #expect(t.roundTripsPerSecond == 1_000_000)
+        try t.set("pipelineSavingWarning=2")
+        #expect(t.pipelineSavingWarning == 2)
         #expect(throws: FindingThresholdError.self) { try t.set("noSuchThreshold=1") }
-        #expect(throws: FindingThresholdError.self) { try t.set("roundTripsPerSecond=abc") }
+        #expect(throws: FindingThresholdError.self) { try t.set("pipelineSavingWarning=abc") }
         try t.set("roundTripChainLength=100")
         var options = AnalysisOptions()
         options.thresholds = t

@@ -114,7 +114,7 @@ public final class ScriptStats: TrafficAnalysis {
             return
         }
         var script = Script(kind: kind, id: Self.id(kind: kind, record.arguments), hash: hash)
-        if kind == .eval { script.firstLine = record.arguments.withArgument(1) { Self.firstLine($0) } ?? nil }
+        if kind == .eval { script.firstLine = Self.firstLine(of: 1, in: record.arguments) }
         indexByHash[hash] = scripts.count
         note(record, in: &script)
         scripts.append(script)
@@ -158,15 +158,15 @@ public final class ScriptStats: TrafficAnalysis {
               record.replyFirstElement.fullLength == 40 else { return }
         let hash = record.replyFirstElement.withUnsafeBytes { Self.hash(kind: .evalsha, $0, fullLength: 40) }
         guard loadedLines[hash] == nil, loadedLines.count < maxTrackedScripts,
-              let line = record.arguments.withArgument(2, { Self.firstLine($0) }) ?? nil else { return }
+              let line = Self.firstLine(of: 2, in: record.arguments) else { return }
         loadedLines[hash] = line
     }
 
     private func functionLoaded(_ record: CommandRecord) {
         // FUNCTION LOAD [REPLACE] body: the body is the last argument; its first line names the library.
         guard record.outcome == .replied, !record.errorCode.isSet, record.argumentCount >= 3 else { return }
+        guard let line = Self.firstLine(of: record.argumentCount - 1, in: record.arguments) else { return }
         _ = record.arguments.withArgument(record.argumentCount - 1) { body in
-            guard let line = Self.firstLine(body) else { return }
             for name in Self.registeredFunctions(body) where functionLines.count < maxTrackedScripts {
                 let hash = name.withUnsafeBytes { Self.hash(kind: .fcall, $0, fullLength: $0.count) }
                 if functionLines[hash] == nil { functionLines[hash] = line }
@@ -255,8 +255,14 @@ public final class ScriptStats: TrafficAnalysis {
 
     /// The first line of a script body that holds a letter or a digit (so not a bare `--[[` opening a comment),
     /// trimmed and cut to `maxFirstLine` characters; nil when the kept bytes hold none. Ends with `…` when cut,
-    /// here or by the kept prefix.
-    static func firstLine(_ body: UnsafeRawBufferPointer) -> String? {
+    /// here or by the kept prefix (`cut`: the body is longer than its kept bytes).
+    static func firstLine(of argument: Int, in arguments: KeptArguments) -> String? {
+        arguments.withArgument(argument) { body in
+            firstLine(body, cut: body.count < arguments.fullLength(ofArgument: argument) ?? 0)
+        } ?? nil
+    }
+
+    static func firstLine(_ body: UnsafeRawBufferPointer, cut: Bool) -> String? {
         var start = 0
         while start < body.count {
             var end = start
@@ -264,7 +270,7 @@ public final class ScriptStats: TrafficAnalysis {
             let line = UnsafeRawBufferPointer(rebasing: body[start..<end])
             if line.contains(where: { ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) }) {
                 let text = String(decoding: line, as: UTF8.self).trimmingWhitespace
-                let runsOn = end == body.count
+                let runsOn = end == body.count && cut
                 guard text.count > maxFirstLine || runsOn else { return text }
                 return String(text.prefix(maxFirstLine)) + (text.count > maxFirstLine || runsOn ? "…" : "")
             }

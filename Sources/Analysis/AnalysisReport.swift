@@ -197,8 +197,8 @@ public struct AnalysisReport: Codable, Sendable {
         /// Its value in this run.
         public var value: Int
         /// Where it bit: `reassembly`, `requests`, `replies`, `commands`, `keys`, `queues`, `blockingPops` (served per
-        /// key), `blockingPopKeyCounts`, `blockingPopConnections`, `clients`, `scripts`. One entry per (limit, scope): merges add
-        /// counts of the same pair.
+        /// key), `blockingPopKeyCounts`, `blockingPopConnections`, `clients`, `scripts`. One entry per (limit, scope):
+        /// merges add counts of the same pair.
         public var scope: String
         /// How many things went past it (connections evicted, commands dropped, keys not tracked one by one...).
         public var count: Int

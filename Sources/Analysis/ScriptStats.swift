@@ -146,10 +146,6 @@ public final class ScriptStats: TrafficAnalysis {
         }
     }
 
-    public func transactionError(command: CommandID, errorPrefix: String, on connection: ConnectionInfo) {
-        // Which script of the transaction failed is not kept: EXEC's errors stay in `commands` and `errorsByPrefix`.
-    }
-
     // MARK: bodies
 
     private func scriptLoaded(_ record: CommandRecord) {

@@ -163,7 +163,7 @@ import Testing
     }
 
     /// XREADGROUP ... STREAMS k id (STREAMS past the third argument) and XREAD COUNT n [BLOCK ms] STREAMS k...: the key
-    /// analyses see the first stream key.
+    /// analyses see the first stream key, and the queues see the consumer group's reads.
     @Test func streamReadsNameTheirFirstKey() throws {
         let report = try Self.analyze("scripts")
         let byCommand = try #require(report.keys?.topKeysByCommand)
@@ -173,5 +173,11 @@ import Testing
         let read = try #require(byCommand.first { $0.command == "xread" })
         #expect(read.calls == 2)
         #expect(read.topKeys.map(\.key) == ["events:orders"])
+        // The consumer group's stream is a queue: 10 XADD; 4 XREADGROUP (4, 4 and 2 entries, then one that timed out
+        // empty) and 3 XACK of the 10 entries. The stream only appended to (events:audit) is not.
+        let queue = try #require(report.queues?.first { $0.key == "events:orders" })
+        #expect((queue.type, queue.pushCommands, queue.elementsPushed) == ("stream", 10, 10))
+        #expect((queue.popCommands, queue.emptyPops, queue.elementsPopped) == (4 + 3, 1, 10))
+        #expect(report.queuesNotConsumed?.streams == 1)
     }
 }

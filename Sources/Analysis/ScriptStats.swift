@@ -40,12 +40,12 @@ public final class ScriptStats: TrafficAnalysis {
     }
 
     private var roles: [Role] = []
-    /// First-key position per command id (EVAL/EVALSHA/FCALL: after numkeys), from the command table's key specs.
+    /// Command-table index per command id (-1 for unknown names): where KEYS[1] is comes from its key specs.
     private var tableIndexes: [Int] = []
     private var scripts: [Script] = []
     private var indexByHash: [UInt64: Int] = [:]
-    /// Calls past `maxTrackedScripts`, one accumulator per kind.
-    private var untracked: [ScriptSummary.Kind: Script] = [:]
+    /// Calls past `maxTrackedScripts`, one accumulator per kind (`ScriptSummary.Kind.allCases` order), made when needed.
+    private var untracked: [Script] = []
     private var untrackedCalls = 0
     /// First lines of bodies loaded with SCRIPT LOAD, by the hash of the sha the server replied; of functions
     /// registered by FUNCTION LOAD, by the hash of their name.
@@ -110,7 +110,8 @@ public final class ScriptStats: TrafficAnalysis {
         }
         guard scripts.count < maxTrackedScripts else {
             untrackedCalls += 1
-            note(record, in: &untracked[kind, default: Script(kind: kind, id: "(untracked)", hash: 0)])
+            if untracked.isEmpty { untracked = ScriptSummary.Kind.allCases.map { Script(kind: $0, id: "(untracked)", hash: 0) } }
+            note(record, in: &untracked[kind.seed - 1])
             return
         }
         var script = Script(kind: kind, id: Self.id(kind: kind, record.arguments), hash: hash)
@@ -173,7 +174,7 @@ public final class ScriptStats: TrafficAnalysis {
     // MARK: report
 
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
-        guard !scripts.isEmpty || !untracked.isEmpty else { return }
+        guard !scripts.isEmpty else { return }
         var summaries: [ScriptSummary] = []
         for script in scripts {
             var line = script.firstLine
@@ -183,8 +184,7 @@ public final class ScriptStats: TrafficAnalysis {
             summaries.append(summary(script, firstLine: line))
         }
         summaries.sort { ($0.totalLatencyMicros, $1.kind.rawValue, $1.id) > ($1.totalLatencyMicros, $0.kind.rawValue, $0.id) }
-        for kind in ScriptSummary.Kind.allCases {
-            guard let script = untracked[kind] else { continue }
+        for script in untracked where script.calls > 0 {
             var row = summary(script, firstLine: nil)
             row.untracked = true
             summaries.append(row)
@@ -331,6 +331,7 @@ public struct ScriptSummary: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case eval, evalsha, fcall
 
+        /// 1, 2, 3 in `allCases` order: seeds of the ids' hashes, and the index of the kind's `(untracked)` row.
         var seed: Int {
             switch self {
             case .eval: 1

@@ -36,6 +36,9 @@ public struct AnalysisReport: Codable, Sendable {
     public var queuePrefixes: [QueuePrefixSummary]?
     /// Keys only appended to, counted apart from the queues (nil when there were none).
     public var queuesNotConsumed: QueuesNotConsumed?
+    /// Lua scripts and functions (EVALSHA shas, EVAL bodies, FCALL names), most server time first; nil when the
+    /// capture has no script calls.
+    public var scripts: [ScriptSummary]?
     /// Keys and prefixes, full-keyspace commands, big values.
     public var keys: KeySummary?
     /// Latency detail, pipelining, slowest commands.
@@ -194,8 +197,8 @@ public struct AnalysisReport: Codable, Sendable {
         /// Its value in this run.
         public var value: Int
         /// Where it bit: `reassembly`, `requests`, `replies`, `commands`, `keys`, `queues`, `blockingPops` (served per
-        /// key), `blockingPopKeyCounts`, `blockingPopConnections`, `clients`. One entry per (limit, scope): merges add
-        /// counts of the same pair.
+        /// key), `blockingPopKeyCounts`, `blockingPopConnections`, `clients`, `scripts`. One entry per (limit, scope):
+        /// merges add counts of the same pair.
         public var scope: String
         /// How many things went past it (connections evicted, commands dropped, keys not tracked one by one...).
         public var count: Int

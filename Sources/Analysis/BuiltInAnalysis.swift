@@ -14,13 +14,17 @@ package struct AnalysisSetup {
     let maxTrackedKeys: Int
     /// Distinct client addresses tracked by the connection analyses (`--max-tracked-clients`).
     let maxTrackedClients: Int
+    /// Distinct scripts and functions `ScriptStats` tracks (`--max-tracked-scripts`).
+    let maxTrackedScripts: Int
     /// One redactor for every analysis, so that a key gets the same token wherever it appears.
     let redactor: KeyRedactor?
     let prefixRule: KeyPrefixRule
 
-    package init(maxTrackedKeys: Int, maxTrackedClients: Int, redactKeys: Bool, keyDelimiters: String) {
+    package init(maxTrackedKeys: Int, maxTrackedClients: Int, maxTrackedScripts: Int = 1_000, redactKeys: Bool,
+                 keyDelimiters: String) {
         self.maxTrackedKeys = maxTrackedKeys
         self.maxTrackedClients = maxTrackedClients
+        self.maxTrackedScripts = maxTrackedScripts
         redactor = redactKeys ? KeyRedactor() : nil
         prefixRule = KeyPrefixRule(delimiters: keyDelimiters)
     }

@@ -76,6 +76,9 @@ public final class QueueStats: TrafficAnalysis {
         case move
         /// XACK key group id...: a consumer group acknowledged the reply's count of entries.
         case streamAck
+        /// XREADGROUP GROUP g c ... STREAMS key... id...: a consumer group read the first stream (null when nothing
+        /// came before its BLOCK timeout). Its entries count when acknowledged (XACK).
+        case streamGroupRead
         /// LLEN/XLEN: the reply is the length.
         case length
         case none
@@ -100,6 +103,7 @@ public final class QueueStats: TrafficAnalysis {
         case "brpop", "blpop", "lmpop", "blmpop": .popNamingKey
         case "rpoplpush", "lmove", "brpoplpush", "blmove": .move
         case "xack": .streamAck
+        case "xreadgroup": .streamGroupRead
         case "llen", "xlen": .length
         default: .none
         }
@@ -171,6 +175,21 @@ public final class QueueStats: TrafficAnalysis {
                 update(key) { q in
                     q.isStream = true
                     notePop(&q, Int(clamping: max(0, record.replyCount)))
+                }
+            }
+        case .streamGroupRead:
+            // The first stream's key, past the STREAMS keyword (the command table's key spec, on the kept arguments).
+            guard let tableIndex = registry.tableIndex(of: record.command) else { return }
+            let position = record.arguments.withArguments { argument in
+                CommandTable.firstKeyIndex(spec: tableIndex, argumentCount: argc, argument: argument)
+            } ?? 0
+            guard position > 0 else { return }
+            let empty = record.repliedNull
+            _ = record.arguments.withArgument(position) { key in
+                update(key) { q in
+                    q.isStream = true
+                    q.popCommands += 1
+                    if empty { q.emptyPops += 1 }
                 }
             }
         case .length:

@@ -31,6 +31,9 @@ public struct AnalysisOptions: Sendable {
     public var maxTrackedKeys = 10_000
     /// Distinct client addresses tracked by the connection analyses.
     public var maxTrackedClients = 10_000
+    /// Distinct Lua scripts and functions tracked (each with a latency histogram, ~30 KB); past it their calls are
+    /// counted together per kind.
+    public var maxTrackedScripts = 1_000
 
     public init() {}
 }

@@ -52,7 +52,7 @@ final class AnalysisStage {
         self.options = options
         registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
         builtIn = BuiltInAnalyses(setup: AnalysisSetup(maxTrackedKeys: options.maxTrackedKeys, maxTrackedClients: options.maxTrackedClients,
-                                                        redactKeys: options.redactKeys, keyDelimiters: options.keyDelimiters))
+                                                        maxTrackedScripts: options.maxTrackedScripts, redactKeys: options.redactKeys, keyDelimiters: options.keyDelimiters))
         extraAnalyses = extra
         analyses = builtIn.list + extra
     }

@@ -97,8 +97,15 @@ public enum CommandTable {
             return isRange(first: spec.firstKey, last: min(last, argc - 1), step: spec.keyStep, argc: argc)
                 ? spec.firstKey : nil
         }
-        for keySpec in spec.keySpecs where !keySpec.flags.contains(.notKey) {
-            guard let (first, last, step) = keyRange(keySpec, argc: argc, argument: argument),
+        // An indexed loop: `for in` over an array goes through generic iterator calls that allocate in debug builds
+        // (this runs per command for commands with movable keys: EVAL, EVALSHA, FCALL, XREAD...).
+        let keySpecs = spec.keySpecs
+        var i = 0
+        while i < keySpecs.count {
+            let keySpec = keySpecs[i]
+            i += 1
+            guard !keySpec.flags.contains(.notKey),
+                  let (first, last, step) = keyRange(keySpec, argc: argc, argument: argument),
                   isRange(first: first, last: last, step: step, argc: argc) else { continue }
             return first
         }

@@ -65,6 +65,8 @@ public final class ConnectionSession {
     private var requestStarted = false
     private var requestStartTime: Int64?
     private var requestSawBlockKeyword = false
+    /// XREAD/XREADGROUP: the index of the STREAMS keyword (0 until seen), whose next argument is the first key.
+    private var requestStreamsIndex = 0
     private var requestIsInline = false
 
     // Reply being assembled.
@@ -169,6 +171,7 @@ public final class ConnectionSession {
             requestStarted = true
             requestArgumentIndex = 0
             requestSawBlockKeyword = false
+            requestStreamsIndex = 0
             requestIsInline = token.isInline
             request.restart(connection: connection, command: registry.otherID, argumentCount: token.length,
                             requestStartNanos: requestStartTime ?? currentTime)
@@ -192,6 +195,31 @@ public final class ConnectionSession {
         if token.length == 5 && token.content.count == 5 && Self.equalsLowercase(token.content, "block") {
             requestSawBlockKeyword = true
         }
+        if requestStreamsIndex > 0 {
+            if index == requestStreamsIndex + 1 { keepFirstStreamKey(token, at: index) }
+        } else if token.length == 7 && token.content.count == 7 && Self.equalsLowercase(token.content, "streams") {
+            noteStreamsKeyword(token, at: index)
+        }
+    }
+
+    /// XREAD [COUNT n] [BLOCK ms] STREAMS k... id... and XREADGROUP GROUP g c [...] STREAMS k... id...: the keys
+    /// follow the STREAMS keyword, mostly past the first three arguments that are kept. The keyword and the first
+    /// key are kept in their place (in the slots of the second and third arguments: group and consumer names,
+    /// BLOCK's milliseconds, which no analysis reads), so that key-spec resolution finds the first key.
+    private func noteStreamsKeyword(_ token: RESPToken, at index: Int) {
+        guard registry.role(of: request.command) == .streamRead else { return }
+        // XREADGROUP's group and consumer names (arguments 2 and 3) may be "streams"; its key spec searches from 4.
+        if index <= 3 && request.arguments.argument(1, equalsLowercase: "group") { return }
+        requestStreamsIndex = index
+        if index > 3 && index < request.argumentCount - 1 {
+            request.arguments.keep(slot: 1, argumentIndex: index, content: token.content, fullLength: token.length)
+        }
+    }
+
+    private func keepFirstStreamKey(_ token: RESPToken, at index: Int) {
+        guard index > 3 && index < request.argumentCount - 1 else { return }
+        request.arguments.keep(slot: requestStreamsIndex > 3 ? 2 : 1, argumentIndex: index, content: token.content,
+                               fullLength: token.length)
     }
 
     /// Past the kept arguments (the first three), a request's arguments are only counted, except the last (never

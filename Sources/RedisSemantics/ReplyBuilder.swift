@@ -12,13 +12,15 @@ struct ReplyBuilder {
     private(set) var lastInteger: Int64?
     /// Errors among the elements of a top-level array: (element index, error code). Bounded.
     private(set) var elementErrors: [(Int, String)] = []
-    /// The first top-level element when it is a string (BRPOP's served key, BZPOPMIN's key, LMPOP's key).
+    /// The first top-level element when it is a string (BRPOP's served key, BZPOPMIN's key, LMPOP's key), or a
+    /// top-level bulk string of 40 bytes (SCRIPT LOAD's sha).
     private(set) var firstElement = KeptBytes()
     /// Element count of the second top-level element when it is an aggregate (LMPOP/BLMPOP/ZMPOP results).
     private(set) var secondElementCount: Int64 = -1
     private var elementIndex = -1
 
     static let maxElementErrors = 10_000
+    static let sha1HexLength = 40
 
     /// Ready for the next reply, as a new builder but keeping the storage of `firstElement` and `elementErrors`.
     mutating func reset() {
@@ -58,6 +60,11 @@ struct ReplyBuilder {
             default: count = Int64(token.length)
             }
             if token.kind.isError { errorCode = Self.errorCode(token.content) }
+            // A SHA-1 in hex, as SCRIPT LOAD replies: kept so that a loaded body can be tied to its EVALSHA calls.
+            // Only this length, so that the replies of GET and the like are not copied.
+            if token.kind == .bulkString && token.length == Self.sha1HexLength && token.content.count == Self.sha1HexLength {
+                firstElement.set(token.content, fullLength: token.length)
+            }
             return
         }
         guard token.depth == 1 else { return }

@@ -18,9 +18,10 @@ public struct ReportDiff: Encodable, Sendable {
     /// One entry per command seen on either side, busiest first.
     public var commands: [CommandChange] = []
     /// Each section's figures (`ReportSection.compare`), in the report's order; each group is a field of the JSON
-    /// document named after it: `summary` (throughput: commands, bytes, duration), `errors`, `blockingPops` (empty
-    /// when neither report has blocking pops), `connections`, `clients` (connections per client library and
-    /// version declared on either side), `latency`, `quality`.
+    /// document named after it: `summary` (throughput: commands, bytes, duration), `scripts` (empty when neither
+    /// report has script calls), `errors`, `blockingPops` (empty when neither report has blocking pops),
+    /// `connections`, `clients` (connections per client library and version declared on either side), `latency`,
+    /// `quality`.
     public var metricGroups: [MetricGroup] = []
 
     /// The figures of one section, by the name of its JSON field.

@@ -83,6 +83,10 @@ struct CaptureOptions: ParsableArguments {
             help: "Distinct client addresses tracked by the connection analyses (x10: connections per blocking-pop key count).")
     var maxTrackedClients = 10_000
 
+    @Option(name: .customLong("max-tracked-scripts"),
+            help: "Distinct Lua scripts and functions tracked (EVALSHA shas, EVAL bodies, FCALL names); past it their calls count together.")
+    var maxTrackedScripts = 1_000
+
     @Option(name: .customLong("max-held"),
             help: "Inline commands and replies held, on all connections, until their connection is known to carry Redis.")
     var maxHeld = 10_000
@@ -188,6 +192,7 @@ struct CaptureOptions: ParsableArguments {
         // Clamped: past 2^32 entries memory runs out long before, and products of these must not overflow.
         options.maxTrackedKeys = min(max(1, maxTrackedKeys), 1 << 32)
         options.maxTrackedClients = min(max(1, maxTrackedClients), 1 << 32)
+        options.maxTrackedScripts = min(max(1, maxTrackedScripts), 1 << 32)
         options.maxUnknownCommandNames = min(max(1, maxCommandNames), 1 << 32)
         options.maxHeldTotal = maxHeld
         for assignment in thresholds { try options.thresholds.set(assignment) }

@@ -23,7 +23,9 @@ import Testing
             capture.exchange(&connection, "*2\r\n$4\r\nINCR\r\n$7\r\ncounter\r\n", ":\(round + 1)\r\n")
             // A pipeline of eight in one segment, answered in one segment.
             let pipeline = String(repeating: "*3\r\n$5\r\nLPUSH\r\n$5\r\nqueue\r\n$3\r\njob\r\n*2\r\n$4\r\nRPOP\r\n$5\r\nqueue\r\n", count: 4)
-            capture.exchange(&connection, pipeline, String(repeating: ":1\r\n$3\r\njob\r\n", count: 4))
+            // Then a script by sha naming a key, counted per sha and KEYS[1] prefix by the scripts analysis.
+            let script = "*4\r\n$7\r\nEVALSHA\r\n$40\r\n\(String(repeating: "ab", count: 20))\r\n$1\r\n1\r\n\(k)"
+            capture.exchange(&connection, pipeline + script, String(repeating: ":1\r\n$3\r\njob\r\n", count: 4) + ":1\r\n")
             capture.exchange(&connection, "*4\r\n$4\r\nHSET\r\n$4\r\nhash\r\n\(k)$1\r\n1\r\n", ":0\r\n")
             capture.exchange(&connection, "*4\r\n$4\r\nZADD\r\n$4\r\nzset\r\n$1\r\n1\r\n\(k)", ":0\r\n")
         }
@@ -55,7 +57,7 @@ import Testing
         let allocations = malloc_count_thread() - before
         malloc_trace_thread(0)
         let report = analyzer.finish()
-        #expect(report.totals.commands == 4000 * 13)
+        #expect(report.totals.commands == 4000 * 14)
         #expect(allocations == 0, "\(allocations) heap allocations in \(counted) packets")
     }
 
@@ -68,7 +70,7 @@ import Testing
     @Test func bothThreadsAllocateNothingOnceWarm() throws {
         guard malloc_count_thread() >= 0 else { return }
         let packets = Self.workload(rounds: 8000)
-        let probe = AllocationProbe(from: 4000 * 13, to: 7999 * 13)
+        let probe = AllocationProbe(from: 4000 * 14, to: 7999 * 14)
         let analyzer = try TrafficAnalyzer(options: AnalysisOptions(), analyses: [probe], analysisThread: true)
         let warm = packets.count / 2
         func feed(_ packet: CapturePerturbation.Packet) {
@@ -89,7 +91,7 @@ import Testing
         }
         let producerAllocations = malloc_count_thread() - before
         let report = analyzer.finish()
-        #expect(report.totals.commands == 8000 * 13)
+        #expect(report.totals.commands == 8000 * 14)
         #expect(producerAllocations == 0, "\(producerAllocations) heap allocations on the producer thread")
         #expect(probe.counted, "the probe saw both ends of the window")
         #expect(probe.allocations == 0, "\(probe.allocations) heap allocations on the analysis thread in 4,000 rounds")

@@ -196,6 +196,7 @@ import Testing
         ["--reorder-window", "4000000000"], ["--kept-prefix", "100000000000"], ["--max-depth", "9000000000000"],
         ["--idle-timeout", "1e300"], ["--idle-timeout", "nan"], ["--max-connections", "0"], ["--max-pending", "-1"],
         ["--max-tracked-keys", "9223372036854775807"], ["--max-tracked-clients", "9223372036854775807"],
+        ["--max-tracked-scripts", "9223372036854775807"], ["--max-tracked-scripts", "0"],
         ["--max-command-names", "9223372036854775807"], ["--max-pending", "9223372036854775807"],
         ["--max-connections", "9223372036854775807"], ["--max-buffered-total", "9223372036854775807"],
         ["--max-bulk", "9223372036854775807"], ["--max-elements", "9223372036854775807"], ["--max-inline", "9223372036854775807"],

@@ -8,8 +8,8 @@ enum QueuesSection: ReportSection {
         out.line("## Queues")
         out.blank()
         out.line("Lists and streams written with LPUSH/RPUSH/LINSERT/XADD and consumed with (B)LPOP/(B)RPOP/(B)LMPOP/(B)LMOVE "
-                 + "or XACK. Elements count what the server's replies say really moved; pushes inside MULTI count when EXEC "
-                 + "ran them.")
+                 + "or XREADGROUP and XACK. Elements count what the server's replies say really moved; pushes inside MULTI "
+                 + "count when EXEC ran them.")
         if let appended = report.queuesNotConsumed, appended.keys > 0 {
             out.blank()
             out.line("\(NumberFormatting.grouped(appended.keys)) more " + (appended.keys == 1 ? "key was" : "keys were")

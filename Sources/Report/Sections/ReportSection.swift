@@ -35,6 +35,7 @@ enum ReportSections {
             WarningsSection.self,
             FindingsSection.self,
             CommandsSection.self,
+            ScriptsSection.self,
             ErrorsSection.self,
             BlockingPopsSection.self,
             QueuesSection.self,

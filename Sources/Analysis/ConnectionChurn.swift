@@ -72,6 +72,8 @@ public final class ConnectionChurn: TrafficAnalysis {
         var busyUntil: Int64 = 0
         var lastReplyEnd: Int64 = 0
         var firstRequest: Int64 = 0
+        /// Pushed onto a list queue (LPUSH, RPUSH...): a producer's connection.
+        var enqueued = false
         var commands = 0
         var setupCommands = 0
         var blocking = false
@@ -102,6 +104,20 @@ public final class ConnectionChurn: TrafficAnalysis {
     /// What a command is to the connection: work, or part of setting it up or tearing it down.
     enum Role: UInt8 {
         case work = 1, setup, teardown, holding
+    }
+
+    /// Commands that put a job on a list queue: a connection that sends one is a producer's.
+    static let enqueueCommandNames: Set<String> = ["lpush", "rpush", "lpushx", "rpushx"]
+    /// Per command id: 0 not looked up yet, 1 enqueues, 2 does not.
+    private var enqueues: [UInt8] = []
+
+    private func enqueues(_ id: CommandID, registry: CommandRegistry) -> Bool {
+        let index = Int(id.rawValue)
+        if index < enqueues.count, enqueues[index] != 0 { return enqueues[index] == 1 }
+        let value = Self.enqueueCommandNames.contains(registry.name(of: id))
+        if index >= enqueues.count { enqueues += repeatElement(0, count: index + 1 - enqueues.count) }
+        enqueues[index] = value ? 1 : 2
+        return value
     }
 
     /// Commands that end a connection: a round trip the client pays for the connection, not for work.
@@ -166,6 +182,7 @@ public final class ConnectionChurn: TrafficAnalysis {
         state.commands += 1
         if isSetup { state.setupCommands += 1 }
         if record.isBlocking { state.blocking = true }
+        if !state.enqueued && enqueues(record.command, registry: connection.registry) { state.enqueued = true }
         if record.isBlocking || role == .holding { state.holds = true }
         let start = record.requestStartNanos
         let end = record.outcome == .replied ? record.replyEndNanos : record.requestEndNanos
@@ -256,6 +273,7 @@ public final class ConnectionChurn: TrafficAnalysis {
             tally.commands = state.commands
             tally.setupCommands = state.setupCommands
             tally.closedByClient = connection.closedBy == .toServer ? 1 : 0
+            tally.enqueued = state.enqueued ? 1 : 0
             if let index = clients.index(forKey: connection.client.address) {
                 clients.values[index].pending.add(tally)
             } else {
@@ -396,7 +414,8 @@ public final class ConnectionChurn: TrafficAnalysis {
             handshakes: ConnectionHandshakes(
                 handshakeBound: replaced.connections, handshakeRoundTrips: replaced.handshakeRoundTrips,
                 workRoundTrips: replaced.workRoundTrips, commands: replaced.commands, setupCommands: replaced.setupCommands,
-                closedByClient: replaced.closedByClient, allWorkRoundTrips: workRoundTrips, closedAtShutdown: atShutdown))
+                closedByClient: replaced.closedByClient, allWorkRoundTrips: workRoundTrips, closedAtShutdown: atShutdown,
+                enqueued: replaced.enqueued))
         summary.byClient = Self.top(clients.map { ($0.key.description, $0.value) }, topN)
         summary.byServer = Self.top(servers.map { ($0.key.description, $0.value) }, topN)
         summary.clientsUntracked = untrackedClients > 0 ? untrackedClients : nil
@@ -478,11 +497,15 @@ public struct ConnectionHandshakes: Codable, Sendable, Equatable {
     public var allWorkRoundTrips: Int
     /// Handshake-bound connections closed after their client's last new connection (its shutdown): not churn.
     public var closedAtShutdown: Int
+    /// Of the handshake-bound connections, those that pushed onto a list queue (LPUSH, RPUSH...): producers'. Nil in
+    /// older reports.
+    public var enqueued: Int?
 }
 
 /// Running sums for `ConnectionHandshakes`.
 struct HandshakeTally {
     var connections = 0, handshakeRoundTrips = 0, workRoundTrips = 0, commands = 0, setupCommands = 0, closedByClient = 0
+    var enqueued = 0
 
     mutating func add(_ other: HandshakeTally) {
         connections += other.connections
@@ -491,6 +514,7 @@ struct HandshakeTally {
         commands += other.commands
         setupCommands += other.setupCommands
         closedByClient += other.closedByClient
+        enqueued += other.enqueued
     }
 }
 

@@ -60,12 +60,22 @@ public struct ConnectionChurnRule: FindingRule {
             evidence.append("\(NumberFormatting.grouped(h.closedAtShutdown)) more \(h.closedAtShutdown == 1 ? "was" : "were") closed after "
                             + "their client's last new connection (its shutdown), not counted")
         }
+        // RQ and Resque fork a process per job, and the process opens its own connection: that churn is how they run,
+        // a trade-off the framework offers a knob for, not a client built per request. Producers that connect per
+        // enqueue are the anti-pattern: they push.
+        let forkPerJob = ClientSoftware(report).framework(among: ["rq", "resque"])
+        let byDesign = forkPerJob != nil && h.enqueued == 0
+        if byDesign, let name = forkPerJob {
+            evidence.append("none of them pushed a job onto a queue: they are \(name == "rq" ? "RQ" : "Resque")'s per-job worker "
+                            + "processes, each forked for one job and opening its own connection (information: how the framework runs)")
+        }
         if let life = c.lifetimeSeconds, life.count > 0, let per = c.commandsPerConnection {
             evidence.append("median lifetime \(NumberFormatting.micros(life.p50 * 1e6)), median \(NumberFormatting.decimal(per.p50, 0)) commands per connection")
         }
         return Finding(
-            id: Self.id, severity: everyRequest || portsAtRisk ? .critical : .warning,
-            title: "Clients connect per request: \(NumberFormatting.grouped(h.handshakeBound)) connections spent "
+            id: Self.id, severity: portsAtRisk ? .critical : byDesign ? .info : everyRequest ? .critical : .warning,
+            title: (byDesign ? "A worker process per job: " : "Clients connect per request: ")
+                + "\(NumberFormatting.grouped(h.handshakeBound)) connections spent "
                 + "\(NumberFormatting.decimal(ratio, 1))× their work's round trips on the handshake "
                 + "(\(NumberFormatting.decimal(rate, 1))/s)",
             evidence: evidence,

@@ -153,6 +153,45 @@ import Testing
         #expect(!pool.findings.contains { $0.id == ConnectionChurnRule.id })
     }
 
+    /// RQ: a worker's connection per job (its forked work horse) against a producer's connection per enqueue. Both
+    /// are handshake-bound and replaced; only the producers push a job, and only they are the client-per-request
+    /// anti-pattern. The work horses are how RQ runs: information, with RQ's knob.
+    @Test func aWorkerProcessPerJobIsInformationAndAProducerPerEnqueueIsNot() throws {
+        func capture(producersPerEnqueue: Bool) -> SyntheticCapture {
+            var capture = SyntheticCapture()
+            var producer = SyntheticCapture.Connection(clientPort: 40_900, serverPort: 6379)
+            capture.handshake(&producer)
+            for job in 0..<30 {
+                var c = SyntheticCapture.Connection(clientPort: UInt16(41_000 + job), serverPort: 6379)
+                capture.handshake(&c)
+                capture.exchange(&c, Self.command("CLIENT", "SETINFO", "LIB-NAME", "redis-py"), Self.setInfo)
+                capture.exchange(&c, Self.command("CLIENT", "SETINFO", "LIB-VER", "5.3.1"), Self.setInfo)
+                if producersPerEnqueue {
+                    capture.exchange(&c, Self.command("RPUSH", "rq:queue:default", "job-\(job)"), ":1\r\n")
+                } else {
+                    capture.exchange(&producer, Self.command("RPUSH", "rq:queue:default", "job-\(job)"), ":1\r\n")
+                    capture.exchange(&c, Self.command("HSET", "rq:job:job-\(job)", "status", "finished"), ":1\r\n")
+                }
+                capture.close(&c)
+                _ = capture.tick(100_000_000)  // a job every 100 ms
+            }
+            capture.close(&producer)
+            return capture
+        }
+        let horses = try Self.analyze(capture(producersPerEnqueue: false))
+        #expect(horses.connections.setupCommands?.handshakes?.enqueued == 0)
+        let horse = try #require(horses.findings.first { $0.id == ConnectionChurnRule.id })
+        #expect(horse.severity == .info)
+        #expect(horse.title.hasPrefix("A worker process per job"))
+        #expect(horse.evidence.contains { $0.contains("RQ's per-job worker processes") })
+        let producers = try Self.analyze(capture(producersPerEnqueue: true))
+        let h = try #require(producers.connections.setupCommands?.handshakes)
+        #expect(h.enqueued == h.handshakeBound && h.handshakeBound > 0)
+        let producer = try #require(producers.findings.first { $0.id == ConnectionChurnRule.id })
+        #expect(producer.severity >= .warning)
+        #expect(producer.title.hasPrefix("Clients connect per request"))
+    }
+
     static func churnReport(bound: Int, workShare: Double, closedByClient: Int, duration: Double) -> AnalysisReport {
         var report = AnalysisReport()
         report.capture.durationSeconds = duration

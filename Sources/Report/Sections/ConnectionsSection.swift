@@ -223,6 +223,7 @@ enum ConnectionsSection: ReportSection {
                     sum.closedByClient += h.closedByClient
                     sum.allWorkRoundTrips += h.allWorkRoundTrips
                     sum.closedAtShutdown += h.closedAtShutdown
+                    if let enqueued = h.enqueued { sum.enqueued = (sum.enqueued ?? 0) + enqueued }
                     m.handshakes = sum
                 }
             }

@@ -23,11 +23,13 @@ let package = Package(
         .executable(name: "respcap", targets: ["respcap"]),
         // The layers as libraries, for packages that build on them by path (Fuzz/, benchmarks).
         .library(name: "RespcapLibraries",
-                 targets: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting", "Analysis", "Report"]),
+                 targets: ["Capture", "Packets", "TCPReassembly", "TLSDecryption", "RESP", "RedisSemantics", "Formatting", "Analysis", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // AEAD, HKDF, HMAC and SHA-2 for TLS decryption and the capture fingerprint: no hand-written cryptography.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libpcap: live capture and BPF filters. The only importer is `Capture`.
@@ -42,6 +44,9 @@ let package = Package(
         .target(name: "Packets", dependencies: ["Capture"], swiftSettings: hotPathSettings),
         // Layer 3: TCP segments -> ordered byte chunks per half-connection, gaps marked.
         .target(name: "TCPReassembly", dependencies: ["Packets"], swiftSettings: hotPathSettings),
+        // Layer 3½: TLS records over the reassembled streams -> plaintext application data, from a key log.
+        .target(name: "TLSDecryption", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: hotPathSettings),
         // Layer 4: RESP2/RESP3 decoding; standard library only.
         .target(name: "RESP", swiftSettings: hotPathSettings),
         // Layer 5: command table, command naming, request <-> reply pairing.
@@ -52,8 +57,9 @@ let package = Package(
         .target(
             name: "Analysis",
             dependencies: [
-                "Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting",
+                "Capture", "Packets", "TCPReassembly", "TLSDecryption", "RESP", "RedisSemantics", "Formatting",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: hotPathSettings
         ),
@@ -80,6 +86,8 @@ let package = Package(
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "Packets", "ExternalCaptureLocation"],
                     swiftSettings: settings),
         .testTarget(name: "RESPTests", dependencies: ["RESP"], swiftSettings: settings),
+        .testTarget(name: "TLSDecryptionTests", dependencies: ["TLSDecryption", "ExternalCaptureLocation"],
+                    swiftSettings: settings),
         .testTarget(name: "RedisSemanticsTests", dependencies: ["RedisSemantics", "RESP"], swiftSettings: settings),
         // Counts heap allocations per thread in the test process (interposes malloc; Linux only).
         .target(name: "MallocCounting", path: "Tests/MallocCounting"),

@@ -64,14 +64,16 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         // Layer 7: Markdown / JSON renderers of analysis summaries.
-        .target(name: "Report", dependencies: ["Analysis", "RedisSemantics", "Formatting"], swiftSettings: settings),
+        .target(name: "Report", dependencies: ["Analysis", "RedisSemantics", "Formatting",
+                                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: settings),
         // prctl and capset for `live`'s capture process, which Swift cannot call directly (variadic, or no wrapper).
         .target(name: "CPrivilege"),
         // Layer 8: the command line.
         .executableTarget(
             name: "respcap",
             dependencies: [
-                "Capture", "Analysis", "Report", "RedisSemantics", "CPrivilege",
+                "Capture", "Analysis", "Report", "RedisSemantics", "CPrivilege", "TLSDecryption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings,
@@ -92,8 +94,9 @@ let package = Package(
         // Counts heap allocations per thread in the test process (interposes malloc; Linux only).
         .target(name: "MallocCounting", path: "Tests/MallocCounting"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Report", "Formatting", "Capture", "Packets", "MallocCounting",
-                                                          "ExternalCaptureLocation",
-                                                          .product(name: "Histogram", package: "hdrhistogram-swift")],
+                                                          "ExternalCaptureLocation", "TLSDecryption",
+                                                          .product(name: "Histogram", package: "hdrhistogram-swift"),
+                                                          .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["EXTERNAL-CAPTURES.md"], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["respcap"], swiftSettings: settings),
     ]

@@ -1,6 +1,7 @@
 import RESP
 import RedisSemantics
 import TCPReassembly
+import TLSDecryption
 
 /// What to analyse and within which bounds. Every limit is named, has a documented default and a CLI option.
 public struct AnalysisOptions: Sendable {
@@ -29,6 +30,8 @@ public struct AnalysisOptions: Sendable {
     public var maxTrackedKeys = 10_000
     /// Distinct client addresses tracked by the connection analyses.
     public var maxTrackedClients = 10_000
+    /// Secrets to decrypt TLS connections with (`--tls-keylog`); nil: TLS connections are named, not decrypted.
+    public var tlsKeys: TLSKeyStore?
 
     public init() {}
 }

@@ -56,15 +56,13 @@ public final class TLSConnectionDecryptor {
     /// the call only.
     public func feed(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, deliver: (UnsafeRawBufferPointer) -> Void) {
         guard fromClient ? !client.stopped : !server.stopped else { return }
+        // The parser is taken out while it hands out records: handling one changes the rest of the direction's state.
+        var parser = TLSRecordParser()
+        if fromClient { swap(&parser, &client.records) } else { swap(&parser, &server.records) }
+        defer { if fromClient { swap(&parser, &client.records) } else { swap(&parser, &server.records) } }
         do throws(TLSFailure) {
-            if fromClient {
-                try client.records.feed(bytes) { (type, version, body) throws(TLSFailure) in
-                    try record(type, version, body, fromClient: true, deliver: deliver)
-                }
-            } else {
-                try server.records.feed(bytes) { (type, version, body) throws(TLSFailure) in
-                    try record(type, version, body, fromClient: false, deliver: deliver)
-                }
+            try parser.feed(bytes) { (type, version, body) throws(TLSFailure) in
+                try record(type, version, body, fromClient: fromClient, deliver: deliver)
             }
         } catch {
             fail(error, fromClient: fromClient)

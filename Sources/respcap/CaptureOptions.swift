@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import TLSDecryption
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -87,6 +88,11 @@ struct CaptureOptions: ParsableArguments {
 
     @Option(name: .customLong("max-command-names"), help: "Distinct unknown command names counted apart; the rest count as (other).")
     var maxCommandNames = 1000
+
+    @Option(name: .customLong("tls-keylog"),
+            help: ArgumentHelp("NSS key log (what SSLKEYLOGFILE makes clients write) to decrypt TLS connections with.",
+                               valueName: "file"))
+    var tlsKeyLog: String?
 
     func validate() throws {
         var t = FindingThresholds()
@@ -194,6 +200,13 @@ struct CaptureOptions: ParsableArguments {
         options.session.resp.maxInlineLength = maxInline
         options.session.resp.maxAggregateElements = maxElements
         options.session.resp.maxBulkLength = maxBulk
+        if let tlsKeyLog {
+            do {
+                options.tlsKeys = try TLSKeyStore(path: tlsKeyLog)
+            } catch {
+                throw ValidationError("--tls-keylog: \(error.description)")
+            }
+        }
         return options
     }
 }

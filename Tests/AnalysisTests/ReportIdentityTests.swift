@@ -1,4 +1,5 @@
 @testable import Analysis
+import Crypto
 import Foundation
 @testable import Report
 import Testing
@@ -12,7 +13,7 @@ import Testing
         (String(repeating: "a", count: 1000), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
     ])
     func sha256MatchesTheStandardVectors(input: String, digest: String) {
-        #expect(SHA256.hex(SHA256.hash(Array(input.utf8)), count: 32) == digest)
+        #expect(SHA256.hex(SHA256.hash(data: Array(input.utf8)), count: 32) == digest)
     }
 
     @Test func capturesHaveStableDistinctFingerprints() throws {

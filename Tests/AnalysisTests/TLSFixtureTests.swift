@@ -1,0 +1,151 @@
+import Analysis
+import Foundation
+import TLSDecryption
+import Testing
+
+/// The TLS fixtures (`fixtures/tls/`, scripts/capture-tls.sh): real redis-server TLS traffic and the clients' key
+/// logs. Decrypted, respcap's numbers must equal the server's own accounting exactly; connections the key log
+/// cannot open must be named with their reason, never decoded.
+@Suite struct TLSFixtureTests {
+    struct Truth: Decodable {
+        struct Expected: Decodable {
+            let commands: [String: Int]
+            let clientBytes: Int64
+            let serverBytes: Int64
+            let tls: TLS
+        }
+        struct TLS: Decodable {
+            let connections: Int
+            let decrypted: Int
+            let withoutKeys: Int
+            let handshakeNotSeen: Int
+            let authenticationFailures: Int
+            let byVersionAndSuite: [Suite]
+        }
+        struct Suite: Decodable {
+            let version: String
+            let cipherSuite: String
+            let connections: Int
+        }
+        struct Server: Decodable {
+            let commandstats: [String: Int]
+        }
+        let port: Int
+        let keyLog: String
+        let expected: Expected
+        let server: Server
+    }
+
+    static let directory = TestPaths.fixtures.appendingPathComponent("tls")
+    static let names: [String] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".truth.json") }.map { String($0.dropLast(".truth.json".count)) }.sorted()
+    }()
+
+    static func truth(_ name: String) throws -> Truth {
+        try JSONDecoder().decode(Truth.self, from: Data(contentsOf: directory.appendingPathComponent(name + ".truth.json")))
+    }
+
+    static func analyze(_ name: String, path: String? = nil, keyLog: Bool = true) throws -> (AnalysisReport, Truth) {
+        let truth = try truth(name)
+        var options = AnalysisOptions()
+        options.serverPorts = [UInt16(truth.port)]
+        if keyLog { options.tlsKeys = try TLSKeyStore(path: directory.appendingPathComponent(truth.keyLog).path) }
+        let capture = path ?? directory.appendingPathComponent(name + ".pcap").path
+        return (try CaptureAnalyzer(options: options).analyze(paths: [capture]), truth)
+    }
+
+    static func expectMatches(_ report: AnalysisReport, _ truth: Truth, _ name: String) throws {
+        let seen = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.calls) })
+        #expect(seen == truth.expected.commands, "\(name): commands by name")
+        #expect(report.totals.clientBytes == truth.expected.clientBytes, "\(name): request bytes (the server's net input)")
+        #expect(report.totals.serverBytes == truth.expected.serverBytes, "\(name): reply bytes (the server's net output)")
+        let tls = try #require(report.tls)
+        #expect(tls.connections == truth.expected.tls.connections, "\(name): TLS connections")
+        #expect(tls.decrypted == truth.expected.tls.decrypted, "\(name): decrypted")
+        #expect(tls.withoutKeys == truth.expected.tls.withoutKeys, "\(name): without keys")
+        #expect(tls.handshakeNotSeen == truth.expected.tls.handshakeNotSeen, "\(name): handshake not seen")
+        #expect(tls.authenticationFailures == truth.expected.tls.authenticationFailures, "\(name): authentication failures")
+        #expect(tls.otherFailures.isEmpty, "\(name): \(tls.otherFailures)")
+        #expect(tls.byVersionAndSuite.map { "\($0.version) \($0.cipherSuite) \($0.connections)" }
+            == truth.expected.tls.byVersionAndSuite.map { "\($0.version) \($0.cipherSuite) \($0.connections)" })
+        #expect(report.quality.parseErrors == 0 && report.quality.notRedisConnections == 0 && report.quality.unpairedReplies == 0,
+                "\(name): nothing undecrypted reaches the RESP decoder")
+    }
+
+    @Test func fixturesCoverEveryVersionAndSuite() throws {
+        let suites = Set(try Self.names.flatMap { try Self.truth($0).expected.tls.byVersionAndSuite.map(\.cipherSuite) })
+        #expect(suites == ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                           "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"])
+    }
+
+    @Test(arguments: names)
+    func decryptedCountsEqualTheServers(name: String) throws {
+        let (report, truth) = try Self.analyze(name)
+        try Self.expectMatches(report, truth, name)
+        // Every command the server counted is either decoded or on a connection named as not decrypted.
+        if truth.expected.tls.decrypted == truth.expected.tls.connections {
+            #expect(truth.expected.commands == truth.server.commandstats)
+            #expect(report.quality.verdict == "complete")
+        } else {
+            #expect(report.quality.verdict.contains("TLS connection"), "\(report.quality.verdict)")
+        }
+    }
+
+    /// The same byte streams cut into other segments (1 byte, a few, a record and a half) decrypt to the same.
+    @Test(arguments: names)
+    func segmentationDoesNotMatter(name: String) throws {
+        let path = Self.directory.appendingPathComponent(name + ".pcap").path
+        let packets = try CapturePerturbation.read(path)
+        for sizes in [[1], [3, 7, 1], [5, 24_000, 2]] {
+            let cut = CapturePerturbation.write(CapturePerturbation.pcap(CapturePerturbation.resegment(packets, sizes: sizes)),
+                                                name: "tls-\(name)-\(sizes.count)")
+            defer { try? FileManager.default.removeItem(atPath: cut) }
+            let (report, truth) = try Self.analyze(name, path: cut)
+            try Self.expectMatches(report, truth, "\(name) cut \(sizes)")
+        }
+    }
+
+    @Test func withoutAKeyLogTLSIsNamedNotParsed() throws {
+        let (report, truth) = try Self.analyze("tls13-aes128", keyLog: false)
+        let tls = try #require(report.tls)
+        #expect(tls.connections == truth.expected.tls.connections)
+        #expect(tls.withoutKeys == tls.connections && tls.decrypted == 0 && tls.keyLog == nil)
+        #expect(tls.problems.allSatisfy { $0.detail.contains("--tls-keylog") })
+        #expect(report.totals.commands == 0 && report.quality.parseErrors == 0 && report.quality.notRedisConnections == 0)
+        #expect(report.quality.verdict.hasPrefix("unusable: the traffic on port \(truth.port) is TLS"), "\(report.quality.verdict)")
+        #expect(report.quality.verdict.contains("--tls-keylog"))
+    }
+
+    /// Bytes damaged on the wire fail authentication: the connection stops being decoded, nothing is invented.
+    @Test func damagedRecordsFailAuthenticationAndDecodeNothingAfter() throws {
+        let name = "tls13-aes128"
+        let path = Self.directory.appendingPathComponent(name + ".pcap").path
+        let damaged = CapturePerturbation.write(
+            CapturePerturbation.pcap(CapturePerturbation.flipBytes(try CapturePerturbation.read(path), every: 10, seed: 5)),
+            name: "tls-flipped")
+        defer { try? FileManager.default.removeItem(atPath: damaged) }
+        let (clean, _) = try Self.analyze(name)
+        let (report, _) = try Self.analyze(name, path: damaged)
+        let tls = try #require(report.tls)
+        #expect(tls.decrypted < tls.connections)
+        let cleanCalls = Dictionary(uniqueKeysWithValues: clean.commands.map { ($0.name, $0.calls) })
+        for command in report.commands {
+            #expect(command.calls <= cleanCalls[command.name] ?? 0, "\(command.name): decoded from damaged bytes")
+        }
+        #expect(report.quality.parseErrors == 0)
+    }
+
+    @Test func theReportNamesTheKeyLogButNoSecret() throws {
+        let (report, truth) = try Self.analyze("tls-partial-keys")
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(json.contains(truth.keyLog))
+        let keyLog = try String(contentsOf: Self.directory.appendingPathComponent(truth.keyLog), encoding: .utf8)
+        for line in keyLog.split(separator: "\n" as Character) {
+            let fields = line.split(separator: " " as Character)
+            guard fields.count == 3 else { continue }
+            #expect(!json.contains(String(fields[2])) && !json.contains(String(fields[1])))
+        }
+    }
+}

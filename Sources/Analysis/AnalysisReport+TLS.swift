@@ -5,6 +5,10 @@ extension AnalysisReport {
     public struct TLSSummary: Codable, Sendable, Equatable {
         /// The key log file given (`--tls-keylog`); never its contents.
         public var keyLog: String?
+        /// Client randoms with secrets in the capture itself (pcapng Decryption Secrets Blocks); absent without.
+        public var secretsInCapture: Int?
+        /// Decryption Secrets Blocks whose key log did not parse (not used); absent without.
+        public var secretsBlocksRejected: Int?
         public var connections = 0
         /// Every record read was decrypted and authenticated.
         public var decrypted = 0

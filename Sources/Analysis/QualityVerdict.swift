@@ -89,7 +89,7 @@ extension QualityVerdict {
         }
         if let tls = report.tls, tls.connections > tls.decrypted {
             let n = tls.connections - tls.decrypted
-            let advice = tls.keyLog == nil ? "pass the clients' key log (SSLKEYLOGFILE) with --tls-keylog"
+            let advice = tls.keyLog == nil && tls.secretsInCapture == nil ? "pass the clients' key log (SSLKEYLOGFILE) with --tls-keylog"
                 : "see the TLS lines of the capture quality for why"
             return "the traffic on \(onPorts) is TLS (\(n) " + (n == 1 ? "connection" : "connections")
                 + " not decrypted): " + advice

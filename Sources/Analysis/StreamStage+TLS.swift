@@ -25,7 +25,8 @@ extension StreamStage {
 
 /// What became of the TLS connections, for the report's `tls` section.
 final class TLSStreamCounts {
-    let keys: TLSKeyStore?
+    /// From `--tls-keylog`, and the key logs inside the capture (created by the first when none was given).
+    private(set) var keys: TLSKeyStore?
     private var counts = AnalysisReport.TLSSummary()
     private var bySuite: [String: (version: String, suite: String, connections: Int)] = [:]
     static let maxProblems = 20
@@ -33,6 +34,20 @@ final class TLSStreamCounts {
     init(keys: TLSKeyStore?) {
         self.keys = keys
         counts.keyLog = keys?.path
+    }
+
+    /// A key log from a Decryption Secrets Block; one that does not parse is counted, not used.
+    func add(keyLog bytes: [UInt8]) {
+        guard let parsed = try? TLSKeyLog(bytes: bytes, path: "the capture's decryption secrets") else {
+            counts.secretsBlocksRejected = (counts.secretsBlocksRejected ?? 0) + 1
+            return
+        }
+        counts.secretsInCapture = (counts.secretsInCapture ?? 0) + parsed.secrets.count
+        if let keys {
+            keys.add(parsed)
+        } else {
+            keys = TLSKeyStore(keyLog: parsed)
+        }
     }
 
     func closed(_ id: ConnectionID, _ decryptor: TLSConnectionDecryptor) {

@@ -27,6 +27,12 @@ public final class TrafficAnalyzer {
     public var registry: CommandRegistry { analysis.registry }
     public var packets: Int { stream.packets }
 
+    /// Adds the secrets of a key log found in the capture (a pcapng Decryption Secrets Block), for the TLS
+    /// connections after it.
+    public func addTLSSecrets(_ keyLog: [UInt8]) {
+        stream.tls.add(keyLog: keyLog)
+    }
+
     public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = [],
                 analysisThread: Bool = false) throws(CaptureError) {
         self.options = options

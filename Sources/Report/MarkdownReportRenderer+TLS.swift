@@ -8,6 +8,10 @@ extension MarkdownReportRenderer {
         var line = "TLS: \(NumberFormatting.grouped(tls.decrypted)) of \(NumberFormatting.grouped(tls.connections)) "
             + (tls.connections == 1 ? "connection" : "connections") + " decrypted"
         if let keyLog = tls.keyLog { line += " with the key log \(MarkdownText.code(keyLog))" }
+        if let inCapture = tls.secretsInCapture {
+            line += (tls.keyLog == nil ? " with" : " and") + " the secrets of \(NumberFormatting.grouped(inCapture)) "
+                + (inCapture == 1 ? "connection" : "connections") + " in the capture"
+        }
         if !tls.byVersionAndSuite.isEmpty {
             line += " (" + tls.byVersionAndSuite.map {
                 "\(MarkdownText.text($0.version)) \(MarkdownText.text($0.cipherSuite)): \(NumberFormatting.grouped($0.connections))"

@@ -107,6 +107,16 @@ import Testing
         }
     }
 
+    /// The same captures as pcapng with the key log inside (`editcap --inject-secrets`): no --tls-keylog needed.
+    @Test(arguments: ["tls13-aes256", "tls12"])
+    func secretsInsideThePcapngDecryptToTheSame(name: String) throws {
+        let path = Self.directory.appendingPathComponent(name + ".secrets.pcapng").path
+        let (report, truth) = try Self.analyze(name, path: path, keyLog: false)
+        try Self.expectMatches(report, truth, name + ".secrets.pcapng")
+        let tls = try #require(report.tls)
+        #expect(tls.keyLog == nil && tls.secretsInCapture == truth.expected.tls.connections && tls.secretsBlocksRejected == nil)
+    }
+
     @Test func withoutAKeyLogTLSIsNamedNotParsed() throws {
         let (report, truth) = try Self.analyze("tls13-aes128", keyLog: false)
         let tls = try #require(report.tls)

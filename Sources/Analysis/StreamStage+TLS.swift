@@ -9,7 +9,7 @@ extension StreamStage {
     func tlsData(_ stream: ConnectionStream, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
         let fromClient = direction == .toServer
         if stream.tls == nil {
-            guard TLSRecordParser.looksLikeTLS(bytes) else {
+            guard TLSRecordParser.looksLikeTLS(bytes, handshakeStart: stream.handshakeSeen) else {
                 stream.isPlain = true
                 return feed(stream, direction, bytes, at: time)
             }

@@ -81,11 +81,15 @@ public struct TLSRecordParser: Sendable {
     }
 
     /// True when `bytes` start like a TLS record (the first bytes a connection carries): used to tell TLS from RESP,
-    /// whose messages never start with bytes 20-23.
-    public static func looksLikeTLS(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let first = bytes.first, ContentType(rawValue: first) != nil else { return false }
+    /// whose messages never start with bytes 20-23. With `handshakeStart` (the TCP handshake was seen, so these are
+    /// the client's first bytes) only a handshake record counts; a connection joined mid-stream may start with any
+    /// record. Every header byte present must be valid (a first segment may hold fewer than five).
+    public static func looksLikeTLS(_ bytes: UnsafeRawBufferPointer, handshakeStart: Bool = true) -> Bool {
+        guard let first = bytes.first, let type = ContentType(rawValue: first) else { return false }
+        if handshakeStart && type != .handshake { return false }
         if bytes.count >= 2 && bytes[1] != 3 { return false }
         if bytes.count >= 3 && bytes[2] > 4 { return false }
+        if bytes.count >= headerLength && Int(bytes[3]) << 8 | Int(bytes[4]) > maxFragmentLength { return false }
         return true
     }
 }

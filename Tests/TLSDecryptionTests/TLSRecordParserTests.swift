@@ -57,7 +57,15 @@ import Testing
     @Test(arguments: [[UInt8(ascii: "*"), 49, 13, 10, 36], [24, 3, 3, 0, 1], [23, 2, 0, 0, 1], [22, 3, 9, 0, 1]])
     func headersThatAreNotTLSAreRefused(header: [UInt8]) {
         #expect(throws: TLSFailure.notTLS) { try Self.records(header + [0], pieces: [100]) }
-        #expect(!TLSRecordParser.looksLikeTLS(header.withUnsafeBytes { $0 }))
+        #expect(!header.withUnsafeBytes { TLSRecordParser.looksLikeTLS($0) })
+    }
+
+    @Test func midStreamAnyRecordWithAValidHeaderLooksLikeTLS() {
+        let record: [UInt8] = [23, 3, 3, 0x10, 0x00, 1]
+        #expect(record.withUnsafeBytes { TLSRecordParser.looksLikeTLS($0, handshakeStart: false) })
+        #expect(!record.withUnsafeBytes { TLSRecordParser.looksLikeTLS($0, handshakeStart: true) })
+        #expect(Array(record.prefix(3)).withUnsafeBytes { TLSRecordParser.looksLikeTLS($0, handshakeStart: false) })
+        #expect(![UInt8]([23, 3, 3, 0xFF, 0xFF]).withUnsafeBytes { TLSRecordParser.looksLikeTLS($0, handshakeStart: false) })
     }
 
     @Test func aClientHelloLooksLikeTLSAndRESPDoesNot() {

@@ -92,25 +92,12 @@ public final class TLSConnectionDecryptor {
     {
         let first = (fromClient ? client.recordsSeen : server.recordsSeen) == 0
         if fromClient { client.recordsSeen += 1 } else { server.recordsSeen += 1 }
-        if first && type != .handshake { throw clientRandom == nil ? .handshakeNotSeen : (fromClient ? .earlyData : .handshakeNotSeen) }
-        if var protection = fromClient ? client.protection : server.protection {
+        // Each side starts with its hello: anything else means the capture began after them.
+        if first && type != .handshake { throw .handshakeNotSeen }
+        if let protection = fromClient ? client.protection : server.protection {
             // TLS 1.3 middlebox compatibility: a plain ChangeCipherSpec may still come (RFC 8446 §D.4).
             if type == .changeCipherSpec && protection.isTLS13 { return }
-            let (inner, plaintext) = try protection.open(type: type, version: recordVersion, body: body)
-            if fromClient { client.protection = protection } else { server.protection = protection }
-            switch inner {
-            case .applicationData:
-                recordsDecrypted += 1
-                bytesDecrypted += Int64(plaintext.count)
-                plaintext.withUnsafeBytes { deliver($0) }
-            case .handshake:
-                try plaintext.withUnsafeBytes { buffer in
-                    Result { () throws(TLSFailure) in try handshake(buffer, fromClient: fromClient) }
-                }.get()
-            case .alert, .changeCipherSpec:
-                break
-            }
-            return
+            return try open(type, recordVersion, body, fromClient: fromClient, deliver: deliver)
         }
         switch type {
         case .handshake:
@@ -124,8 +111,28 @@ public final class TLSConnectionDecryptor {
             guard version == .tls13 else { throw .malformedHandshake }
             // The first encrypted record of this direction: its handshake keys.
             try installTLS13Keys(fromClient: fromClient, handshake: true)
-            try record(type, recordVersion, body, fromClient: fromClient, deliver: deliver)
-            if fromClient { client.recordsSeen -= 1 } else { server.recordsSeen -= 1 }
+            try open(type, recordVersion, body, fromClient: fromClient, deliver: deliver)
+        }
+    }
+
+    /// Decrypts a record under the direction's current keys and hands on what it holds.
+    private func open(_ type: TLSRecordParser.ContentType, _ recordVersion: UInt16, _ body: UnsafeRawBufferPointer,
+                      fromClient: Bool, deliver: (UnsafeRawBufferPointer) -> Void) throws(TLSFailure)
+    {
+        guard var protection = fromClient ? client.protection : server.protection else { throw .noKeys }
+        let (inner, plaintext) = try protection.open(type: type, version: recordVersion, body: body)
+        if fromClient { client.protection = protection } else { server.protection = protection }
+        switch inner {
+        case .applicationData:
+            recordsDecrypted += 1
+            bytesDecrypted += Int64(plaintext.count)
+            plaintext.withUnsafeBytes { deliver($0) }
+        case .handshake:
+            try plaintext.withUnsafeBytes { buffer in
+                Result { () throws(TLSFailure) in try handshake(buffer, fromClient: fromClient) }
+            }.get()
+        case .alert, .changeCipherSpec:
+            break
         }
     }
 

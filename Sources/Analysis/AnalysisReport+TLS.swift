@@ -19,7 +19,7 @@ extension AnalysisReport {
         /// A record failed authentication (wrong secrets, damaged bytes); nothing after it was decoded.
         public var authenticationFailures = 0
         /// Other reasons, by name: gap, unsupportedCipherSuite, unsupportedVersion, notTLS, recordTooLong,
-        /// malformedHandshake, earlyData, handshakeIncomplete (closed before any encrypted record).
+        /// malformedHandshake, earlyData, bufferLimit, handshakeIncomplete (closed before any encrypted record).
         public var otherFailures: [String: Int] = [:]
         public var recordsDecrypted = 0
         /// Application data decrypted, both directions: what the RESP decoder read from these connections.

@@ -13,7 +13,7 @@ extension StreamStage {
                 stream.isPlain = true
                 return feed(stream, direction, bytes, at: time)
             }
-            stream.tls = TLSConnectionDecryptor(keys: tls.keys)
+            stream.tls = TLSConnectionDecryptor(keys: tls.keys, budget: tls.budget)
         }
         // Bytes that cannot be decrypted are not Redis bytes: neither decoded nor counted.
         guard let decryptor = stream.tls, decryptor.isDecrypting(fromClient: fromClient) else { return }
@@ -27,12 +27,15 @@ extension StreamStage {
 final class TLSStreamCounts {
     /// From `--tls-keylog`, and the key logs inside the capture (created by the first when none was given).
     private(set) var keys: TLSKeyStore?
+    /// Partial records held by all TLS connections, bounded like out-of-order bytes (`--max-buffered-total`).
+    let budget: TLSBufferBudget
     private var counts = AnalysisReport.TLSSummary()
     private var bySuite: [String: (version: String, suite: String, connections: Int)] = [:]
     static let maxProblems = 20
 
-    init(keys: TLSKeyStore?) {
+    init(keys: TLSKeyStore?, bufferLimit: Int) {
         self.keys = keys
+        budget = TLSBufferBudget(limit: bufferLimit)
         counts.keyLog = keys?.path
     }
 
@@ -51,6 +54,7 @@ final class TLSStreamCounts {
     }
 
     func closed(_ id: ConnectionID, _ decryptor: TLSConnectionDecryptor) {
+        decryptor.release()
         counts.connections += 1
         counts.recordsDecrypted += decryptor.recordsDecrypted
         counts.bytesDecrypted += decryptor.bytesDecrypted

@@ -79,7 +79,7 @@ final class StreamStage {
         pendingBudget = PendingBudget(limit: options.session.maxPendingTotal)
         reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
         reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
-        tls = TLSStreamCounts(keys: options.tlsKeys)
+        tls = TLSStreamCounts(keys: options.tlsKeys, bufferLimit: options.reassembly.maxBufferedBytesTotal)
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
     }
 

@@ -8,6 +8,7 @@
 /// 16,645 bytes) and a few KB of handshake prefix.
 public final class TLSConnectionDecryptor {
     private let keys: TLSKeyStore?
+    private let budget: TLSBufferBudget?
     public private(set) var version: TLSVersion?
     public private(set) var cipherSuite: TLSCipherSuite?
     /// The first failure; nothing of the direction it happened in (of both, for a connection-wide one) is decrypted
@@ -41,9 +42,23 @@ public final class TLSConnectionDecryptor {
         0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
     ]
 
-    /// `keys` nil: no key log was given; the connection is parsed (version, suite) but not decrypted.
-    public init(keys: TLSKeyStore?) {
+    /// `keys` nil: no key log was given; the connection is parsed (version, suite) but not decrypted. `budget`
+    /// bounds the partial records held by all connections together.
+    public init(keys: TLSKeyStore?, budget: TLSBufferBudget? = nil) {
         self.keys = keys
+        self.budget = budget
+    }
+
+    /// Gives back the partial records held (the connection closed).
+    public func release() {
+        drop(&client.records)
+        drop(&server.records)
+    }
+
+    private func drop(_ parser: inout TLSRecordParser) {
+        guard parser.bufferedBytes > 0 else { return }
+        budget?.used -= parser.bufferedBytes
+        parser = TLSRecordParser()
     }
 
     /// True while records are still being decrypted in at least one direction.
@@ -60,6 +75,7 @@ public final class TLSConnectionDecryptor {
         var parser = TLSRecordParser()
         if fromClient { swap(&parser, &client.records) } else { swap(&parser, &server.records) }
         defer { if fromClient { swap(&parser, &client.records) } else { swap(&parser, &server.records) } }
+        let held = parser.bufferedBytes
         do throws(TLSFailure) {
             try parser.feed(bytes) { (type, version, body) throws(TLSFailure) in
                 try record(type, version, body, fromClient: fromClient, deliver: deliver)
@@ -67,6 +83,14 @@ public final class TLSConnectionDecryptor {
         } catch {
             fail(error, fromClient: fromClient)
         }
+        if let budget {
+            budget.used += parser.bufferedBytes - held
+            if budget.used > budget.limit && parser.bufferedBytes > 0 && isDecrypting(fromClient: fromClient) {
+                budget.refusals += 1
+                fail(.bufferLimit, fromClient: fromClient)
+            }
+        }
+        if !isDecrypting(fromClient: fromClient) { drop(&parser) }
     }
 
     /// Bytes of one direction were lost: its record boundaries and sequence numbers are unknown from here on.
@@ -74,16 +98,19 @@ public final class TLSConnectionDecryptor {
         guard fromClient ? !client.stopped : !server.stopped else { return }
         let started = (fromClient ? client.recordsSeen : server.recordsSeen) > 0
         fail(started ? .gap : .handshakeNotSeen, fromClient: fromClient)
+        if fromClient { drop(&client.records) } else { drop(&server.records) }
     }
 
     private func fail(_ failure: TLSFailure, fromClient: Bool) {
         if self.failure == nil { self.failure = failure }
         switch failure {
-        case .authenticationFailed, .gap, .notTLS, .recordTooLong:
+        case .authenticationFailed, .gap, .notTLS, .recordTooLong, .bufferLimit:
             if fromClient { client.stopped = true } else { server.stopped = true }
         default:
             client.stopped = true
             server.stopped = true
+            // The other direction's partial record (this one's is dropped by its caller).
+            if fromClient { drop(&server.records) } else { drop(&client.records) }
         }
     }
 

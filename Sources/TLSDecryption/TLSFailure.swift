@@ -19,6 +19,8 @@ public enum TLSFailure: Error, Sendable, Hashable {
     case gap
     /// TLS 1.3 0-RTT data, sent before the ServerHello.
     case earlyData
+    /// The partial records of all connections together reached their bound (`TLSBufferBudget`).
+    case bufferLimit
 
     /// A stable name for counting (JSON keys).
     public var reason: String {
@@ -34,6 +36,7 @@ public enum TLSFailure: Error, Sendable, Hashable {
         case .malformedHandshake: "malformedHandshake"
         case .gap: "gap"
         case .earlyData: "earlyData"
+        case .bufferLimit: "bufferLimit"
         }
     }
 
@@ -51,6 +54,7 @@ public enum TLSFailure: Error, Sendable, Hashable {
         case .malformedHandshake: "a handshake message that does not parse"
         case .gap: "bytes lost in the capture: the records after a gap cannot be decrypted"
         case .earlyData: "0-RTT early data cannot be decrypted"
+        case .bufferLimit: "partial TLS records of all connections together reached --max-buffered-total: raise it"
         }
     }
 }

@@ -64,7 +64,6 @@ public struct TLSRecordParser: Sendable {
             if bytes.count - offset >= Self.headerLength {
                 _ = try Self.header(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Self.headerLength]))
             }
-            partial.reserveCapacity(Self.headerLength + Self.maxFragmentLength)
             partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
         }
     }

@@ -9,7 +9,7 @@ import TLSDecryption
 // 2. TLSConnectionDecryptor: the input is cut into alternating client and server chunks (a gap now and then),
 //    with a key log holding secrets for whatever sits where a ClientHello's random would be, so the handshake,
 //    key derivation and record decryption paths all run on hostile bytes. Plaintext is only ever handed out in
-//    records of at most 2^14 + 256 bytes.
+//    records of at most 2^14 + 256 bytes; the partial records held stay within their budget and are all given back.
 // 3. TLSKeyLog: the input as key log text.
 
 /// FNV-1a over every record's type, version and body.
@@ -82,7 +82,9 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                     "SERVER_TRAFFIC_SECRET_0 \(random) \(secret32)"].joined(separator: "\n")
         keyLog = (try? TLSKeyLog(bytes: Array(text.utf8))) ?? TLSKeyLog()
     }
-    let decryptor = TLSConnectionDecryptor(keys: bytes.first.map { $0 & 1 == 0 } ?? true ? TLSKeyStore(keyLog: keyLog) : nil)
+    let budget = TLSBufferBudget(limit: 20_000)
+    let keys = bytes.first.map { $0 & 1 == 0 } ?? true ? TLSKeyStore(keyLog: keyLog) : nil
+    let decryptor = TLSConnectionDecryptor(keys: keys, budget: budget)
     var offset = 0
     var fromClient = true
     var step = 0
@@ -99,6 +101,9 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         offset = end
     }
     _ = "\(String(describing: decryptor.failure)) \(decryptor.failure?.advice ?? "")"
+    if budget.used > budget.limit { fatalError("partial records hold \(budget.used) bytes past the bound") }
+    decryptor.release()
+    if budget.used != 0 { fatalError("\(budget.used) bytes of partial records not given back") }
 
     // 3. The input as a key log.
     do {

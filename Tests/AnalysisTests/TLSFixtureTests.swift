@@ -93,6 +93,23 @@ import Testing
         }
     }
 
+    /// The analysis on its own thread (as the command line runs it) gives the same report, byte for byte.
+    @Test(arguments: names)
+    func aSecondThreadGivesTheSameReport(name: String) throws {
+        let truth = try Self.truth(name)
+        var options = AnalysisOptions()
+        options.serverPorts = [UInt16(truth.port)]
+        options.tlsKeys = try TLSKeyStore(path: Self.directory.appendingPathComponent(truth.keyLog).path)
+        let path = Self.directory.appendingPathComponent(name + ".pcap").path
+        var threaded = CaptureAnalyzer(options: options)
+        threaded.threads = 2
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let one = try encoder.encode(try CaptureAnalyzer(options: options).analyze(paths: [path]))
+        let two = try encoder.encode(try threaded.analyze(paths: [path]))
+        #expect(one == two)
+    }
+
     /// The same byte streams cut into other segments (1 byte, a few, a record and a half) decrypt to the same.
     @Test(arguments: names)
     func segmentationDoesNotMatter(name: String) throws {

@@ -30,7 +30,12 @@ import Testing
         struct Server: Decodable {
             let commandstats: [String: Int]
         }
+        struct Connection: Decodable {
+            let commands: [String: Int]
+            let expect: String
+        }
         let port: Int
+        let connections: [Connection]
         let keyLog: String
         let expected: Expected
         let server: Server
@@ -132,6 +137,32 @@ import Testing
         try Self.expectMatches(report, truth, name + ".secrets.pcapng")
         let tls = try #require(report.tls)
         #expect(tls.keyLog == nil && tls.secretsInCapture == truth.expected.tls.connections && tls.secretsBlocksRejected == nil)
+    }
+
+    /// The first connection's key log lines left out, or its secrets altered (TLS 1.2's master secret, TLS 1.3's
+    /// traffic secrets): only that connection is lost, named with its reason; the others' commands are exact.
+    @Test(arguments: ["tls12", "tls13-aes128"], [false, true])
+    func oneConnectionsKeysMissingOrWrong(name: String, altered: Bool) throws {
+        let truth = try Self.truth(name)
+        let text = try String(contentsOf: Self.directory.appendingPathComponent(truth.keyLog), encoding: .utf8)
+        let lines = text.split(separator: "\n" as Character).map { $0.split(separator: " " as Character).map(String.init) }
+        let firstRandom = try #require(lines.first?[1])
+        let edited = lines.compactMap { fields -> String? in
+            guard fields[1] == firstRandom else { return fields.joined(separator: " ") }
+            guard altered else { return nil }
+            return [fields[0], fields[1], String(fields[2].reversed())].joined(separator: " ")
+        }.joined(separator: "\n")
+        var options = AnalysisOptions()
+        options.serverPorts = [UInt16(truth.port)]
+        options.tlsKeys = TLSKeyStore(keyLog: try TLSKeyLog(bytes: Array(edited.utf8)))
+        let report = try CaptureAnalyzer(options: options).analyze(paths: [Self.directory.appendingPathComponent(name + ".pcap").path])
+        let tls = try #require(report.tls)
+        #expect(tls.decrypted == truth.connections.count - 1)
+        #expect((altered ? tls.authenticationFailures : tls.withoutKeys) == 1)
+        var expected: [String: Int] = [:]
+        for connection in truth.connections.dropFirst() { expected.merge(connection.commands, uniquingKeysWith: +) }
+        #expect(Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.calls) }) == expected)
+        #expect(report.quality.parseErrors == 0 && report.quality.unpairedReplies == 0)
     }
 
     @Test func withoutAKeyLogTLSIsNamedNotParsed() throws {

@@ -82,7 +82,7 @@ import Testing
         let suites = Set(try Self.names.flatMap { try Self.truth($0).expected.tls.byVersionAndSuite.map(\.cipherSuite) })
         #expect(suites == ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
                            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-                           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"])
+                           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256"])
     }
 
     @Test(arguments: names)

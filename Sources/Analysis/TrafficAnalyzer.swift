@@ -139,6 +139,12 @@ public final class TrafficAnalyzer {
                             effect: "out-of-order data held past the per-connection or total (--max-buffered-total "
                                 + "\(reassembly.maxBufferedBytesTotal)) bound was given up as gaps"))
         }
+        if stream.tls.budget.refusals > 0 {
+            hits.append(Hit(limit: "--max-buffered-total", value: stream.tls.budget.limit, scope: "tls",
+                            count: stream.tls.budget.refusals,
+                            effect: "TLS connections whose partial records would have passed the bound on all connections "
+                                + "together were no longer decrypted (tls.otherFailures.bufferLimit)"))
+        }
         if pendingBudget.connectionOverflows > 0 {
             hits.append(Hit(limit: "--max-pending", value: options.session.maxPendingCommands, scope: "commands",
                             count: pendingBudget.connectionOverflows,

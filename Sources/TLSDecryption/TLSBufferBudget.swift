@@ -4,7 +4,7 @@
 public final class TLSBufferBudget {
     public let limit: Int
     public internal(set) var used = 0
-    /// Connections stopped at the bound.
+    /// Connections stopped at the bound (once each).
     public internal(set) var refusals = 0
 
     public init(limit: Int) {

@@ -86,7 +86,8 @@ public final class TLSConnectionDecryptor {
         if let budget {
             budget.used += parser.bufferedBytes - held
             if budget.used > budget.limit && parser.bufferedBytes > 0 && isDecrypting(fromClient: fromClient) {
-                budget.refusals += 1
+                // Counted once per connection, whichever of its directions passes the bound.
+                if failure != .bufferLimit { budget.refusals += 1 }
                 fail(.bufferLimit, fromClient: fromClient)
             }
         }

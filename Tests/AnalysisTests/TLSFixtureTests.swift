@@ -165,6 +165,26 @@ import Testing
         #expect(report.quality.parseErrors == 0 && report.quality.unpairedReplies == 0)
     }
 
+    /// Partial records count against --max-buffered-total: past it a connection stops, named, as a limit hit.
+    /// (Cut into 1,460-byte segments, as on a real network, 16 KB records arrive in pieces.)
+    @Test func partialRecordsPastTheBufferBoundStopTheConnection() throws {
+        let truth = try Self.truth("tls13-aes128")
+        var options = AnalysisOptions()
+        options.serverPorts = [UInt16(truth.port)]
+        options.reassembly.maxBufferedBytesTotal = 4096
+        options.tlsKeys = try TLSKeyStore(path: Self.directory.appendingPathComponent(truth.keyLog).path)
+        let packets = try CapturePerturbation.read(Self.directory.appendingPathComponent("tls13-aes128.pcap").path)
+        let cut = CapturePerturbation.write(CapturePerturbation.pcap(CapturePerturbation.resegment(packets, sizes: [1460])),
+                                            name: "tls-mss")
+        defer { try? FileManager.default.removeItem(atPath: cut) }
+        let report = try CaptureAnalyzer(options: options).analyze(paths: [cut])
+        let tls = try #require(report.tls)
+        #expect(tls.otherFailures["bufferLimit"] == 1 && tls.decrypted == 1, "\(tls)")
+        let hit = try #require(report.quality.limitsHit?.first { $0.scope == "tls" })
+        #expect(hit.limit == "--max-buffered-total" && hit.value == 4096 && hit.count == 1)
+        #expect(report.quality.parseErrors == 0)
+    }
+
     @Test func withoutAKeyLogTLSIsNamedNotParsed() throws {
         let (report, truth) = try Self.analyze("tls13-aes128", keyLog: false)
         let tls = try #require(report.tls)

@@ -17,8 +17,8 @@ extension StreamStage {
         }
         // Bytes that cannot be decrypted are not Redis bytes: neither decoded nor counted.
         guard let decryptor = stream.tls, decryptor.isDecrypting(fromClient: fromClient) else { return }
-        decryptor.feed(bytes, fromClient: fromClient) { plaintext in
-            feed(stream, direction, plaintext, at: time)
+        decryptor.feed(bytes, fromClient: fromClient) { plaintext, plaintextFromClient in
+            feed(stream, plaintextFromClient ? .toServer : .toClient, plaintext, at: time)
         }
     }
 }

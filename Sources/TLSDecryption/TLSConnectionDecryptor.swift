@@ -5,7 +5,8 @@
 /// encrypted record needs them, and follows key changes: TLS 1.2's ChangeCipherSpec, TLS 1.3's Finished and
 /// KeyUpdate. At the first failure (no keys, a record that does not authenticate, a gap) it stops: nothing after it
 /// is handed out, so no garbage reaches a RESP decoder. Memory: one partial record per direction (at most
-/// 16,645 bytes) and a few KB of handshake prefix.
+/// 16,645 bytes) and a few KB of handshake prefix; while it waits for a growing key log (`live`), the records that
+/// need the missing secrets, at most `maxWaitingBytes`.
 public final class TLSConnectionDecryptor {
     private let keys: TLSKeyStore?
     private let budget: TLSBufferBudget?
@@ -34,7 +35,18 @@ public final class TLSConnectionDecryptor {
         var secret: [UInt8]?
         var stopped = false
         var recordsSeen = 0
+        /// The key change whose secrets the key log does not hold yet (it may still grow), and the records after it.
+        var awaiting: KeyStep?
+        var waiting: [(type: TLSRecordParser.ContentType, version: UInt16, body: [UInt8])] = []
+        var waitingBytes = 0
     }
+
+    private enum KeyStep {
+        case tls12, tls13Handshake, tls13Application
+    }
+
+    /// Records held per connection while its secrets are awaited; past it the connection is without keys.
+    public static let maxWaitingBytes = 256 << 10
 
     /// The values RFC 8446 §4.1.3 puts in a HelloRetryRequest's random.
     private static let helloRetryRandom: [UInt8] = [
@@ -49,10 +61,18 @@ public final class TLSConnectionDecryptor {
         self.budget = budget
     }
 
-    /// Gives back the partial records held (the connection closed).
+    /// Gives back the partial records held (the connection closed); secrets still awaited did not come.
     public func release() {
         drop(&client.records)
         drop(&server.records)
+        if client.awaiting != nil || server.awaiting != nil { fail(.noKeys, fromClient: true) }
+    }
+
+    private func dropWaiting(_ direction: inout Direction) {
+        budget?.used -= direction.waitingBytes
+        direction.waiting = []
+        direction.waitingBytes = 0
+        direction.awaiting = nil
     }
 
     private func drop(_ parser: inout TLSRecordParser) {
@@ -69,7 +89,13 @@ public final class TLSConnectionDecryptor {
 
     /// Feeds one direction's next bytes; `deliver` gets each record's application data, in order, valid during
     /// the call only.
-    public func feed(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, deliver: (UnsafeRawBufferPointer) -> Void) {
+    ///
+    /// `deliver` also says which direction the data is from: data held while secrets were awaited may be handed
+    /// out when the other direction's bytes come.
+    public func feed(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, deliver: (UnsafeRawBufferPointer, Bool) -> Void) {
+        guard fromClient ? !client.stopped : !server.stopped else { return }
+        if client.awaiting != nil { resume(fromClient: true, deliver: deliver) }
+        if server.awaiting != nil { resume(fromClient: false, deliver: deliver) }
         guard fromClient ? !client.stopped : !server.stopped else { return }
         // The parser is taken out while it hands out records: handling one changes the rest of the direction's state.
         var parser = TLSRecordParser()
@@ -107,17 +133,23 @@ public final class TLSConnectionDecryptor {
         switch failure {
         case .authenticationFailed, .gap, .notTLS, .recordTooLong, .bufferLimit:
             if fromClient { client.stopped = true } else { server.stopped = true }
+            if fromClient { dropWaiting(&client) } else { dropWaiting(&server) }
         default:
             client.stopped = true
             server.stopped = true
+            dropWaiting(&client)
+            dropWaiting(&server)
             // The other direction's partial record (this one's is dropped by its caller).
             if fromClient { drop(&server.records) } else { drop(&client.records) }
         }
     }
 
     private func record(_ type: TLSRecordParser.ContentType, _ recordVersion: UInt16, _ body: UnsafeRawBufferPointer,
-                        fromClient: Bool, deliver: (UnsafeRawBufferPointer) -> Void) throws(TLSFailure)
+                        fromClient: Bool, deliver: (UnsafeRawBufferPointer, Bool) -> Void) throws(TLSFailure)
     {
+        if (fromClient ? client.awaiting : server.awaiting) != nil {
+            return try hold(type, recordVersion, body, fromClient: fromClient)
+        }
         let first = (fromClient ? client.recordsSeen : server.recordsSeen) == 0
         if fromClient { client.recordsSeen += 1 } else { server.recordsSeen += 1 }
         // Each side starts with its hello: anything else means the capture began after them.
@@ -131,21 +163,24 @@ public final class TLSConnectionDecryptor {
         case .handshake:
             try handshake(body, fromClient: fromClient)
         case .changeCipherSpec:
-            if version == .tls12 { try installTLS12Keys(fromClient: fromClient) }
+            if version == .tls12 { try install(.tls12, fromClient: fromClient) }
         case .alert:
             break
         case .applicationData:
             guard let version else { throw fromClient && clientRandom != nil ? .earlyData : .handshakeNotSeen }
             guard version == .tls13 else { throw .malformedHandshake }
             // The first encrypted record of this direction: its handshake keys.
-            try installTLS13Keys(fromClient: fromClient, handshake: true)
+            try install(.tls13Handshake, fromClient: fromClient)
+            if (fromClient ? client.awaiting : server.awaiting) != nil {
+                return try hold(type, recordVersion, body, fromClient: fromClient)
+            }
             try open(type, recordVersion, body, fromClient: fromClient, deliver: deliver)
         }
     }
 
     /// Decrypts a record under the direction's current keys and hands on what it holds.
     private func open(_ type: TLSRecordParser.ContentType, _ recordVersion: UInt16, _ body: UnsafeRawBufferPointer,
-                      fromClient: Bool, deliver: (UnsafeRawBufferPointer) -> Void) throws(TLSFailure)
+                      fromClient: Bool, deliver: (UnsafeRawBufferPointer, Bool) -> Void) throws(TLSFailure)
     {
         guard var protection = fromClient ? client.protection : server.protection else { throw .noKeys }
         let (inner, plaintext) = try protection.open(type: type, version: recordVersion, body: body)
@@ -154,7 +189,7 @@ public final class TLSConnectionDecryptor {
         case .applicationData:
             recordsDecrypted += 1
             bytesDecrypted += Int64(plaintext.count)
-            plaintext.withUnsafeBytes { deliver($0) }
+            plaintext.withUnsafeBytes { deliver($0, fromClient) }
         case .handshake:
             try plaintext.withUnsafeBytes { buffer in
                 Result { () throws(TLSFailure) in try handshake(buffer, fromClient: fromClient) }
@@ -192,7 +227,7 @@ public final class TLSConnectionDecryptor {
         guard version == .tls13 else { return }
         let hasProtection = (fromClient ? client.protection : server.protection) != nil
         if finished && hasProtection {
-            try installTLS13Keys(fromClient: fromClient, handshake: false)
+            try install(.tls13Application, fromClient: fromClient)
         } else if keyUpdate && hasProtection, let suite = cipherSuite {
             let direction = fromClient ? client : server
             guard let secret = direction.secret else { throw .malformedHandshake }
@@ -228,19 +263,83 @@ public final class TLSConnectionDecryptor {
         serverRandom = random
     }
 
-    private func lookUpSecrets() throws(TLSFailure) -> TLSKeyLog.Secrets {
-        if let secrets { return secrets }
+    /// One secret for this connection, asking the key store again when it is missing (the file may have grown).
+    private func secret(_ keyPath: KeyPath<TLSKeyLog.Secrets, [UInt8]?>) throws(TLSFailure) -> [UInt8] {
+        if let known = secrets?[keyPath: keyPath] { return known }
         guard let keys else { throw .noKeyLog }
         guard let clientRandom else { throw .handshakeNotSeen }
-        guard let found = keys.secrets(forClientRandom: clientRandom) else { throw .noKeys }
+        guard let found = keys.secrets(forClientRandom: clientRandom, needing: keyPath) else { throw .noKeys }
         secrets = found
-        return found
+        guard let known = found[keyPath: keyPath] else { throw .noKeys }
+        return known
+    }
+
+    /// Installs a direction's next keys; when the key log lacks them but may still grow (`live`), the direction
+    /// waits for them instead, holding its records.
+    private func install(_ step: KeyStep, fromClient: Bool) throws(TLSFailure) {
+        do throws(TLSFailure) {
+            switch step {
+            case .tls12: try installTLS12Keys(fromClient: fromClient)
+            case .tls13Handshake: try installTLS13Keys(fromClient: fromClient, handshake: true)
+            case .tls13Application: try installTLS13Keys(fromClient: fromClient, handshake: false)
+            }
+        } catch {
+            guard error == .noKeys, keys?.waitsForGrowth == true else { throw error }
+            if fromClient { client.awaiting = step } else { server.awaiting = step }
+        }
+    }
+
+    private func hold(_ type: TLSRecordParser.ContentType, _ version: UInt16, _ body: UnsafeRawBufferPointer,
+                      fromClient: Bool) throws(TLSFailure)
+    {
+        let held = client.waitingBytes + server.waitingBytes + body.count
+        guard held <= Self.maxWaitingBytes else { throw .noKeys }
+        if let budget {
+            guard budget.used + body.count <= budget.limit else { throw .bufferLimit }
+            budget.used += body.count
+        }
+        if fromClient {
+            client.waiting.append((type, version, Array(body)))
+            client.waitingBytes += body.count
+        } else {
+            server.waiting.append((type, version, Array(body)))
+            server.waitingBytes += body.count
+        }
+    }
+
+    /// Tries again the key change a direction waits for; if the secrets have come, handles the records it held.
+    private func resume(fromClient: Bool, deliver: (UnsafeRawBufferPointer, Bool) -> Void) {
+        guard let step = fromClient ? client.awaiting : server.awaiting else { return }
+        if fromClient { client.awaiting = nil } else { server.awaiting = nil }
+        do throws(TLSFailure) {
+            try install(step, fromClient: fromClient)
+            guard (fromClient ? client.awaiting : server.awaiting) == nil else { return }
+            let held = fromClient ? client.waiting : server.waiting
+            budget?.used -= fromClient ? client.waitingBytes : server.waitingBytes
+            if fromClient {
+                client.waiting = []
+                client.waitingBytes = 0
+            } else {
+                server.waiting = []
+                server.waitingBytes = 0
+            }
+            for record in held {
+                try record.body.withUnsafeBytes { body in
+                    Result { () throws(TLSFailure) in
+                        try self.record(record.type, record.version, body, fromClient: fromClient, deliver: deliver)
+                    }
+                }.get()
+            }
+        } catch {
+            fail(error, fromClient: fromClient)
+        }
     }
 
     private func installTLS12Keys(fromClient: Bool) throws(TLSFailure) {
         guard let suite = cipherSuite, let clientRandom, let serverRandom else { throw .handshakeNotSeen }
         if tls12Keys == nil {
-            guard let master = try lookUpSecrets().masterSecret, master.count == 48 else { throw .noKeys }
+            let master = try secret(\.masterSecret)
+            guard master.count == 48 else { throw .noKeys }
             tls12Keys = TLSKeySchedule.tls12Keys(masterSecret: master, clientRandom: clientRandom,
                                                  serverRandom: serverRandom, suite: suite)
         }
@@ -251,14 +350,14 @@ public final class TLSConnectionDecryptor {
 
     private func installTLS13Keys(fromClient: Bool, handshake: Bool) throws(TLSFailure) {
         guard let suite = cipherSuite else { throw .handshakeNotSeen }
-        let secrets = try lookUpSecrets()
-        let secret = switch (fromClient, handshake) {
-        case (true, true): secrets.clientHandshakeTrafficSecret
-        case (false, true): secrets.serverHandshakeTrafficSecret
-        case (true, false): secrets.clientTrafficSecret0
-        case (false, false): secrets.serverTrafficSecret0
+        let keyPath: KeyPath<TLSKeyLog.Secrets, [UInt8]?> = switch (fromClient, handshake) {
+        case (true, true): \.clientHandshakeTrafficSecret
+        case (false, true): \.serverHandshakeTrafficSecret
+        case (true, false): \.clientTrafficSecret0
+        case (false, false): \.serverTrafficSecret0
         }
-        guard let secret, secret.count == suite.hash.length else { throw .noKeys }
+        let secret = try secret(keyPath)
+        guard secret.count == suite.hash.length else { throw .noKeys }
         setProtection(TLSRecordProtection(keys: TLSKeySchedule.tls13Keys(secret: secret, suite: suite), suite: suite, isTLS13: true),
                       secret: secret, fromClient: fromClient)
     }

@@ -8,6 +8,9 @@ public final class TLSKeyStore: @unchecked Sendable {
     private var loadedSize: Int64
     /// Times the file was read again after growing.
     public private(set) var reloads = 0
+    /// Set by `live`: a connection whose secrets are not in the file yet waits for them (its client may not have
+    /// written them when its first encrypted records are read). Off for capture files: the file is complete.
+    public var waitsForGrowth = false
 
     /// Reads the key log at `path`.
     public convenience init(path: String) throws(TLSKeyLogError) {
@@ -37,9 +40,13 @@ public final class TLSKeyStore: @unchecked Sendable {
 
     public var clientRandoms: Int { keyLog.secrets.count }
 
-    /// The secrets for `clientRandom`, reading the file again first if they are missing and it has grown.
-    public func secrets(forClientRandom clientRandom: [UInt8]) -> TLSKeyLog.Secrets? {
-        if let found = keyLog.secrets(forClientRandom: clientRandom) { return found }
+    /// The secrets for `clientRandom`, reading the file again first if they (or the one `needing`) are missing and
+    /// it has grown.
+    public func secrets(forClientRandom clientRandom: [UInt8],
+                        needing: KeyPath<TLSKeyLog.Secrets, [UInt8]?>? = nil) -> TLSKeyLog.Secrets? {
+        if let found = keyLog.secrets(forClientRandom: clientRandom), needing.map({ found[keyPath: $0] != nil }) ?? true {
+            return found
+        }
         guard let path, loadedSize >= 0 else { return nil }
         let size = Self.size(of: path)
         guard size > loadedSize, let reread = try? TLSKeyLog(contentsOfFile: path) else { return nil }

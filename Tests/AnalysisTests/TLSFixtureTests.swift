@@ -185,6 +185,82 @@ import Testing
         #expect(report.quality.parseErrors == 0)
     }
 
+    /// The fixture's one connection as (from the client, payload) in capture order, each byte once.
+    static func payloads(_ name: String) throws -> [(fromClient: Bool, bytes: [UInt8])] {
+        let truth = try truth(name)
+        var next: [Bool: UInt32] = [:]
+        var out: [(Bool, [UInt8])] = []
+        for p in try CapturePerturbation.read(directory.appendingPathComponent(name + ".pcap").path) {
+            guard let (start, count) = CapturePerturbation.payloadRange(p), count > 0 else { continue }
+            let tcp = 14 + Int(p.bytes[14] & 0x0F) * 4
+            let fromClient = Int(p.bytes[tcp + 2]) << 8 | Int(p.bytes[tcp + 3]) == truth.port
+            let seq = p.bytes[(tcp + 4)..<(tcp + 8)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            if let expected = next[fromClient], expected != seq { continue }
+            next[fromClient] = seq &+ UInt32(count)
+            out.append((fromClient, Array(p.bytes[start...])))
+        }
+        return out
+    }
+
+    static func decrypt(_ payloads: [(fromClient: Bool, bytes: [UInt8])], with decryptor: TLSConnectionDecryptor,
+                        afterEach: (Int) throws -> Void = { _ in }) rethrows -> [Bool: [UInt8]] {
+        var plaintext: [Bool: [UInt8]] = [true: [], false: []]
+        for (index, payload) in payloads.enumerated() {
+            payload.bytes.withUnsafeBytes { bytes in
+                decryptor.feed(bytes, fromClient: payload.fromClient) { data, fromClient in plaintext[fromClient, default: []] += data }
+            }
+            try afterEach(index)
+        }
+        return plaintext
+    }
+
+    /// `live`: a client writes its secrets as it connects, so its first encrypted records may be read before its
+    /// lines are in the key log. The connection waits for them, then decrypts everything it held, in order.
+    @Test(arguments: ["tls13-aes256", "tls13-key-update"])
+    func aConnectionWaitsForSecretsTheKeyLogDoesNotHoldYet(name: String) throws {
+        let truth = try Self.truth(name)
+        let payloads = try Self.payloads(name)
+        let keyLog = try Data(contentsOf: Self.directory.appendingPathComponent(truth.keyLog))
+        let reference = TLSConnectionDecryptor(keys: TLSKeyStore(keyLog: try TLSKeyLog(bytes: Array(keyLog))))
+        let expected = try Self.decrypt(payloads, with: reference)
+        #expect(reference.failure == nil && !(expected[true] ?? []).isEmpty && !(expected[false] ?? []).isEmpty)
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("respcap-growing-\(name)-\(getpid()).keylog").path
+        FileManager.default.createFile(atPath: path, contents: Data("# nothing yet\n".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try TLSKeyStore(path: path)
+        store.waitsForGrowth = true
+        let budget = TLSBufferBudget(limit: 1 << 20)
+        let decryptor = TLSConnectionDecryptor(keys: store, budget: budget)
+        // The lines appear after the server's first flight (its encrypted handshake) and before the rest.
+        let firstFromServer = try #require(payloads.firstIndex { !$0.fromClient })
+        let got = try Self.decrypt(payloads, with: decryptor) { index in
+            if index == firstFromServer + 1 { try keyLog.write(to: URL(fileURLWithPath: path)) }
+        }
+        #expect(decryptor.failure == nil)
+        #expect(got == expected)
+        #expect(store.reloads == 1)
+        decryptor.release()
+        #expect(budget.used == 0)
+    }
+
+    /// Secrets that never come: the records held are given back and the connection is without keys.
+    @Test func secretsThatNeverComeLeaveTheConnectionWithoutKeys() throws {
+        let payloads = try Self.payloads("tls13-aes256")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("respcap-never-\(getpid()).keylog").path
+        FileManager.default.createFile(atPath: path, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try TLSKeyStore(path: path)
+        store.waitsForGrowth = true
+        let budget = TLSBufferBudget(limit: 1 << 20)
+        let decryptor = TLSConnectionDecryptor(keys: store, budget: budget)
+        let got = try Self.decrypt(payloads, with: decryptor)
+        #expect(got.values.allSatisfy { $0.isEmpty })
+        #expect(budget.used > 0 && decryptor.failure == nil)
+        decryptor.release()
+        #expect(budget.used == 0 && decryptor.failure == .noKeys)
+    }
+
     @Test func withoutAKeyLogTLSIsNamedNotParsed() throws {
         let (report, truth) = try Self.analyze("tls13-aes128", keyLog: false)
         let tls = try #require(report.tls)

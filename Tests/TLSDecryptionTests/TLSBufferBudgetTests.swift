@@ -12,7 +12,7 @@ import Testing
         var decryptors: [TLSConnectionDecryptor] = []
         for _ in 0..<20 {
             let decryptor = TLSConnectionDecryptor(keys: nil, budget: budget)
-            Self.partialHello.withUnsafeBytes { decryptor.feed($0, fromClient: true) { _ in Issue.record("plaintext") } }
+            Self.partialHello.withUnsafeBytes { decryptor.feed($0, fromClient: true) { _, _ in Issue.record("plaintext") } }
             decryptors.append(decryptor)
             #expect(budget.used <= budget.limit)
         }
@@ -26,7 +26,7 @@ import Testing
     @Test func aFailedDirectionHoldsNothing() {
         let budget = TLSBufferBudget(limit: 1 << 20)
         let decryptor = TLSConnectionDecryptor(keys: nil, budget: budget)
-        Self.partialHello.withUnsafeBytes { decryptor.feed($0, fromClient: true) { _ in } }
+        Self.partialHello.withUnsafeBytes { decryptor.feed($0, fromClient: true) { _, _ in } }
         #expect(budget.used == Self.partialHello.count)
         decryptor.gap(fromClient: true)
         // No whole record yet: the hello itself was lost.

@@ -23,12 +23,14 @@ let package = Package(
         .executable(name: "respcap", targets: ["respcap"]),
         // The layers as libraries, for packages that build on them by path (Fuzz/, benchmarks).
         .library(name: "RespcapLibraries",
-                 targets: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Formatting", "Analysis", "Findings",
-                           "Pipeline", "Report"]),
+                 targets: ["Capture", "Packets", "TCPReassembly", "TLSDecryption", "RESP", "RedisSemantics", "Formatting",
+                           "Analysis", "Findings", "Pipeline", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // AEAD, HKDF, HMAC and SHA-2 for TLS decryption and the capture fingerprint: no hand-written cryptography.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libpcap: live capture and BPF filters. The only importer is `Capture`.
@@ -43,6 +45,9 @@ let package = Package(
         .target(name: "Packets", dependencies: ["Capture"], swiftSettings: hotPathSettings),
         // Layer 3: TCP segments -> ordered byte chunks per half-connection, gaps marked.
         .target(name: "TCPReassembly", dependencies: ["Packets"], swiftSettings: hotPathSettings),
+        // Layer 3½: TLS records over the reassembled streams -> plaintext application data, from a key log.
+        .target(name: "TLSDecryption", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: hotPathSettings),
         // Layer 4: RESP2/RESP3 decoding; standard library only.
         .target(name: "RESP", swiftSettings: hotPathSettings),
         // Layer 5: command table, command naming, request <-> reply pairing.
@@ -56,6 +61,7 @@ let package = Package(
             dependencies: [
                 "Packets", "TCPReassembly", "RESP", "RedisSemantics",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["BuiltInAnalyses.txt"],
             swiftSettings: hotPathSettings,
@@ -67,18 +73,21 @@ let package = Package(
         // drivers for files and live capture.
         .target(
             name: "Pipeline",
-            dependencies: ["Capture", "Packets", "TCPReassembly", "RESP", "RedisSemantics", "Analysis", "Findings"],
+            dependencies: ["Capture", "Packets", "TCPReassembly", "TLSDecryption", "RESP", "RedisSemantics", "Analysis", "Findings",
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: hotPathSettings
         ),
         // Layer 9: Markdown / JSON renderers of reports, diff and merge.
-        .target(name: "Report", dependencies: ["Analysis", "Findings", "Pipeline", "RedisSemantics", "Formatting"], swiftSettings: settings),
+        .target(name: "Report", dependencies: ["Analysis", "Findings", "Pipeline", "RedisSemantics", "Formatting",
+                                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: settings),
         // prctl and capset for `live`'s capture process, which Swift cannot call directly (variadic, or no wrapper).
         .target(name: "CPrivilege"),
         // Layer 10: the command line.
         .executableTarget(
             name: "respcap",
             dependencies: [
-                "Capture", "Analysis", "Findings", "Pipeline", "Report", "RedisSemantics", "CPrivilege",
+                "Capture", "Analysis", "Findings", "Pipeline", "Report", "RedisSemantics", "CPrivilege", "TLSDecryption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings,
@@ -95,12 +104,15 @@ let package = Package(
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "Packets", "ExternalCaptureLocation"],
                     swiftSettings: settings),
         .testTarget(name: "RESPTests", dependencies: ["RESP"], swiftSettings: settings),
+        .testTarget(name: "TLSDecryptionTests", dependencies: ["TLSDecryption", "ExternalCaptureLocation"],
+                    swiftSettings: settings),
         .testTarget(name: "RedisSemanticsTests", dependencies: ["RedisSemantics", "RESP"], swiftSettings: settings),
         // Counts heap allocations per thread in the test process (interposes malloc; Linux only).
         .target(name: "MallocCounting", path: "Tests/MallocCounting"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Findings", "Pipeline", "Report", "Formatting", "Capture", "Packets", "MallocCounting",
-                                                          "ExternalCaptureLocation",
-                                                          .product(name: "Histogram", package: "hdrhistogram-swift")],
+                                                          "ExternalCaptureLocation", "TLSDecryption",
+                                                          .product(name: "Histogram", package: "hdrhistogram-swift"),
+                                                          .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["EXTERNAL-CAPTURES.md"], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["respcap"], swiftSettings: settings),
     ]

@@ -36,6 +36,12 @@ let package = Package(
             dependencies: ["FuzzSupport", .product(name: "RespcapLibraries", package: "respcap")],
             swiftSettings: settings
         ),
+        // Bytes as a TLS connection -> TLSRecordParser (whole and split) and TLSConnectionDecryptor; as a key log.
+        .executableTarget(
+            name: "fuzz-tls",
+            dependencies: ["FuzzSupport", .product(name: "RespcapLibraries", package: "respcap")],
+            swiftSettings: settings
+        ),
         // Bytes as command names, keys, client names, error codes and labels -> a capture and a crafted report ->
         // Markdown report and diff, whose structure must not change (MarkdownStructure).
         .executableTarget(

@@ -4,6 +4,7 @@
 #   corpus-generated/pcap     whole capture files up to 256 KB (fuzz-pcap)
 #   corpus-generated/packets  single frames, prefixed by nothing (fuzz-packets)
 #   corpus-generated/resp     per-direction TCP payload streams, cut to 4 KB pieces (fuzz-resp)
+#   corpus-generated/tls      per-direction TCP payload streams of fixtures/tls, first 24 KB (fuzz-tls)
 #   corpus-generated/markdown NUL-separated names (command, key, client, error code, subcommand, queue, label)
 #                             that once broke Markdown, or could (fuzz-markdown)
 set -euo pipefail
@@ -11,7 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/corpus-generated"
 external="${RESPCAP_EXTERNAL_CAPTURES:-$here/../../shared/external-captures}"
 rm -rf "$out"
-mkdir -p "$out/pcap" "$out/packets" "$out/resp" "$out/markdown"
+mkdir -p "$out/pcap" "$out/packets" "$out/resp" "$out/markdown" "$out/tls"
 
 # Markdown seeds need nothing but printf.
 seed=0
@@ -23,7 +24,7 @@ for names in 'nl\n## Injected heading\0a|b\0<script>alert(1)</script>\0<img/src=
     seed=$((seed + 1))
 done
 
-captures=("$here"/../fixtures/*.pcap)
+captures=("$here"/../fixtures/*.pcap "$here"/../fixtures/tls/*.pcap)
 if [ -d "$external" ]; then
     while IFS= read -r f; do captures+=("$f"); done < <(find "$external" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort)
 fi
@@ -112,7 +113,10 @@ for path in paths:
         if tp and tp[1]:
             streams.setdefault(tp[0], bytearray()).extend(tp[1])
     for data in list(streams.values())[:32]:
+        if "/fixtures/tls/" in path:
+            save("tls", bytes(data[:24 << 10]))
+            continue
         for i in range(0, min(len(data), 16 << 10), 4096):
             save("resp", bytes(data[i:i + 4096]))
 PY
-for d in pcap packets resp markdown; do echo "$d: $(ls "$out/$d" | wc -l) files"; done
+for d in pcap packets resp markdown tls; do echo "$d: $(ls "$out/$d" | wc -l) files"; done

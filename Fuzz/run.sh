@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzzer + AddressSanitizer, release) and runs one or all of them.
-#   Fuzz/run.sh SECONDS [TARGET...]       TARGET: fuzz-resp, fuzz-packets, fuzz-pcap, fuzz-markdown (default: all)
+#   Fuzz/run.sh SECONDS [TARGET...]       TARGET: fuzz-resp, fuzz-packets, fuzz-pcap, fuzz-markdown, fuzz-tls (default: all)
 #   FUZZ_RUNS=N Fuzz/run.sh 0 fuzz-resp   stop after N executions instead of after SECONDS
 #   FUZZ_ARGS="-jobs=2 -workers=2" ...    extra libFuzzer flags
 # Seeds: Fuzz/corpus-generated/<kind> (make-corpus.sh, rebuilt when missing) plus Fuzz/crashers/<kind>, the
@@ -12,10 +12,10 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export PATH=/opt/swift/usr/bin:$PATH
 
-seconds="${1:?usage: Fuzz/run.sh SECONDS [fuzz-resp|fuzz-packets|fuzz-pcap|fuzz-markdown]...}"
+seconds="${1:?usage: Fuzz/run.sh SECONDS [fuzz-resp|fuzz-packets|fuzz-pcap|fuzz-markdown|fuzz-tls]...}"
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz-resp fuzz-packets fuzz-pcap fuzz-markdown)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz-resp fuzz-packets fuzz-pcap fuzz-markdown fuzz-tls)
 
 cd "$here"
 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >&2

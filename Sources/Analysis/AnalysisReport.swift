@@ -45,6 +45,8 @@ public struct AnalysisReport: Codable, Sendable {
     public var latency: LatencySummary?
     /// Per-second timeline of commands, bytes, errors, connections and p99.
     public var timeline: TimelineSummary?
+    /// TLS connections and their decryption; absent when there was none and no key log (AnalysisReport+TLS.swift).
+    public var tls: TLSSummary?
     public var quality = QualitySummary()
     public var warnings: [String] = []
 

@@ -1,3 +1,4 @@
+import Crypto
 /// Replaces keys by a stable hash (`--redact-keys`): the same key gives the same token within a run, and
 /// prefixes keep their shape (`user:*` stays recognisable as a prefix, its text hashed).
 ///
@@ -19,8 +20,8 @@ public struct KeyRedactor: Sendable {
     public static var runSeedIdentifier: String {
         if let salted { return salted.identifier }
         var hasher = SHA256()
-        hasher.update(Array("respcap-redaction-run\0".utf8))
-        hasher.update(randomSeed)
+        hasher.update(data: Array("respcap-redaction-run\0".utf8))
+        hasher.update(bigEndian: randomSeed)
         return "per-run:" + SHA256.hex(hasher.finalize(), count: 6)
     }
 
@@ -34,13 +35,13 @@ public struct KeyRedactor: Sendable {
     /// nowhere: the seed and the identifier are separate SHA-256 digests of it.
     public static func useSharedSalt(_ salt: some Collection<UInt8>) {
         var seedHasher = SHA256()
-        seedHasher.update(Array("respcap-redaction-seed\0".utf8))
-        seedHasher.update(salt)
+        seedHasher.update(data: Array("respcap-redaction-seed\0".utf8))
+        seedHasher.update(data: Array(salt))
         let digest = seedHasher.finalize()
         let seed = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         var idHasher = SHA256()
-        idHasher.update(Array("respcap-redaction-id\0".utf8))
-        idHasher.update(salt)
+        idHasher.update(data: Array("respcap-redaction-id\0".utf8))
+        idHasher.update(data: Array(salt))
         salted = (seed == 0 ? 1 : seed, "salt:" + SHA256.hex(idHasher.finalize(), count: 6))
     }
 

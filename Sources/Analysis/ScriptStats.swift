@@ -1,3 +1,4 @@
+import Crypto
 import RedisSemantics
 
 /// Lua scripts and functions as the wire shows them: per EVALSHA sha, EVAL body and FCALL function, the calls, error
@@ -243,8 +244,8 @@ public final class ScriptStats: TrafficAnalysis {
         case .fcall: return KeyText.printable(bytes)
         case .eval:
             var hasher = SHA256()
-            hasher.update(UInt64(arguments.fullLength(ofArgument: 1) ?? bytes.count))
-            hasher.update(bytes)
+            hasher.update(bigEndian: UInt64(arguments.fullLength(ofArgument: 1) ?? bytes.count))
+            hasher.update(data: bytes)
             return "body:" + SHA256.hex(hasher.finalize(), count: 6)
         }
     }

@@ -21,6 +21,11 @@ public final class CaptureFileReader {
     /// quiet for a moment or `pipeGraceSeconds` have passed, so `tcpdump -w - | respcap analyze -` keeps the packets
     /// tcpdump flushes on the same ^C. Reading then ends as at a clean end of input, with `interrupted` set.
     public var interruption: StopFlag?
+    /// Called with each pcapng Decryption Secrets Block (its secrets type, e.g. `tlsKeyLogSecrets`, and data) as the
+    /// reader passes it, before the packets after it are returned.
+    public var onDecryptionSecrets: ((UInt32, UnsafeRawBufferPointer) -> Void)?
+    /// The secrets type of an NSS key log in a Decryption Secrets Block ("TLSK").
+    public static let tlsKeyLogSecrets: UInt32 = 0x544C_534B
     /// Reading ended early because `interruption` was set.
     public private(set) var interrupted = false
     static let pipeGraceSeconds = 1.0
@@ -336,6 +341,14 @@ public final class CaptureFileReader {
                 start += length
                 return CapturedPacket(timestampNanos: lastTimestamp, linkType: interface.linkType,
                                       originalLength: origlen, bytes: bytes)
+            case 10:  // Decryption secrets: type, length, data (`editcap --inject-secrets`)
+                if bodyLength >= 8, let onDecryptionSecrets {
+                    let secretsLength = Int(u32(12, swapped: swapped))
+                    if secretsLength <= bodyLength - 8 {
+                        onDecryptionSecrets(u32(8, swapped: swapped), UnsafeRawBufferPointer(start: buffer + start + 16, count: secretsLength))
+                    }
+                }
+                start += length
             default:
                 start += length
             }

@@ -22,6 +22,10 @@ public enum QualityVerdict {
         if q.notRedisConnections > 0 {
             problems.append("\(q.notRedisConnections) " + (q.notRedisConnections == 1 ? "connection" : "connections") + " not RESP")
         }
+        if let tls = report.tls, tls.connections > tls.decrypted {
+            let n = tls.connections - tls.decrypted
+            problems.append("\(n) TLS " + (n == 1 ? "connection" : "connections") + " not decrypted")
+        }
         if q.unpairedReplies > 0 { problems.append("\(q.unpairedReplies) unpaired replies") }
         if q.commandsLostInGaps > 0 { problems.append("\(q.commandsLostInGaps) commands lost in gaps") }
         if q.connectionsEvicted > 0 { problems.append("\(q.connectionsEvicted) connections evicted at the limit") }
@@ -83,6 +87,13 @@ extension QualityVerdict {
         }
         if q.snaplenCutBytes > 0 && report.totals.clientBytes == 0 && report.totals.serverBytes == 0 {
             return cut
+        }
+        if let tls = report.tls, tls.connections > tls.decrypted {
+            let n = tls.connections - tls.decrypted
+            let advice = tls.keyLog == nil && tls.secretsInCapture == nil ? "pass the clients' key log (SSLKEYLOGFILE) with --tls-keylog"
+                : "see the TLS lines of the capture quality for why"
+            return "the traffic on \(onPorts) is TLS (\(n) " + (n == 1 ? "connection" : "connections")
+                + " not decrypted): " + advice
         }
         if q.notRedisConnections > 0 {
             return "the traffic on \(onPorts) is not RESP (\(q.notRedisConnections) "

@@ -3,6 +3,7 @@ import Findings
 import RESP
 import RedisSemantics
 import TCPReassembly
+import TLSDecryption
 
 /// What to analyse and within which bounds. Every limit is named, has a documented default and a CLI option.
 public struct AnalysisOptions: Sendable {
@@ -34,6 +35,8 @@ public struct AnalysisOptions: Sendable {
     /// Distinct Lua scripts and functions tracked (each with a latency histogram, ~30 KB); past it their calls are
     /// counted together per kind.
     public var maxTrackedScripts = 1_000
+    /// Secrets to decrypt TLS connections with (`--tls-keylog`); nil: TLS connections are named, not decrypted.
+    public var tlsKeys: TLSKeyStore?
 
     public init() {}
 }

@@ -103,6 +103,9 @@ public struct CaptureAnalyzer {
         for (index, path) in paths.enumerated() {
             let reader = try CaptureFileReader(path: path)
             reader.interruption = interruption
+            reader.onDecryptionSecrets = { type, data in
+                if type == CaptureFileReader.tlsKeyLogSecrets { analyzer.addTLSSecrets(Array(data)) }
+            }
             formats.append(reader.format.rawValue)
             var count = 0
             do {

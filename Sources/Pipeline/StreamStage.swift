@@ -1,10 +1,12 @@
 import Analysis
 import Findings
 import Capture
+import Crypto
 import Packets
 import RESP
 import RedisSemantics
 import TCPReassembly
+import TLSDecryption
 
 /// The first half of `TrafficAnalyzer`: link/IP/TCP decoding, reassembly, and RESP decoding and pairing in one
 /// `ConnectionSession` per connection. It writes what happened, in order, into a `StageBatch` for an
@@ -51,14 +53,19 @@ final class StreamStage {
     private var largestCapturedLength = 0
     /// Over the first `fingerprintPackets` packets as captured (timestamp, length, bytes), for `capture.fingerprint`.
     private var fingerprintHasher = SHA256()
+    /// TLS connections: decryption with the key log, and what became of each (StreamStage+TLS.swift).
+    let tls: TLSStreamCounts
     static let fingerprintPackets = 64
 
     /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
     /// flood) costs no decoders.
-    private final class ConnectionStream {
+    final class ConnectionStream {
         let id: ConnectionID
         let handshakeSeen: Bool
         var session: ConnectionSession?
+        /// Set by the first bytes when they are not TLS: from then on nothing TLS is looked at.
+        var isPlain = false
+        var tls: TLSConnectionDecryptor?
 
         init(id: ConnectionID, handshakeSeen: Bool) {
             self.id = id
@@ -74,6 +81,7 @@ final class StreamStage {
         pendingBudget = PendingBudget(limit: options.session.maxPendingTotal)
         reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
         reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
+        tls = TLSStreamCounts(keys: options.tlsKeys, bufferLimit: options.reassembly.maxBufferedBytesTotal)
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
     }
 
@@ -101,9 +109,9 @@ final class StreamStage {
         packets += 1
         if captured.bytes.count > largestCapturedLength { largestCapturedLength = captured.bytes.count }
         if packets <= Self.fingerprintPackets {
-            fingerprintHasher.update(UInt64(bitPattern: packet.timestampNanos))
-            fingerprintHasher.update(UInt64(packet.bytes.count))
-            fingerprintHasher.update(packet.bytes)
+            fingerprintHasher.update(bigEndian: UInt64(bitPattern: packet.timestampNanos))
+            fingerprintHasher.update(bigEndian: UInt64(packet.bytes.count))
+            fingerprintHasher.update(bufferPointer: packet.bytes)
         }
         if firstTimestamp == nil {
             firstTimestamp = packet.timestampNanos
@@ -185,14 +193,15 @@ final class StreamStage {
         report.capture.linkTypes = linkTypes.sorted().map { LinkType(rawValue: $0).description }
         var prefix = fingerprintHasher
         var identity = SHA256()
-        identity.update(Array("respcap-capture\0".utf8))
-        identity.update(UInt64(packets))
-        identity.update(UInt64(bitPattern: firstTimestamp ?? -1))
-        identity.update(UInt64(bitPattern: lastTimestamp ?? -1))
-        identity.update(prefix.finalize())
+        identity.update(data: Array("respcap-capture\0".utf8))
+        identity.update(bigEndian: UInt64(packets))
+        identity.update(bigEndian: UInt64(bitPattern: firstTimestamp ?? -1))
+        identity.update(bigEndian: UInt64(bitPattern: lastTimestamp ?? -1))
+        identity.update(data: Array(prefix.finalize()))
         report.capture.fingerprint = SHA256.hex(identity.finalize(), count: 16)
         report.totals.clientBytes = clientBytes
         report.totals.serverBytes = serverBytes
+        report.tls = tls.summary()
     }
 
     /// One warning per link type the filter expression could not be compiled for: its packets were all dropped.
@@ -234,6 +243,13 @@ final class StreamStage {
 
     fileprivate func data(_ id: ConnectionID, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
         guard let stream = stream(id) else { return }
+        // TLS, or the first bytes, which tell: StreamStage+TLS.swift.
+        if !stream.isPlain { return tlsData(stream, direction, bytes, at: time) }
+        feed(stream, direction, bytes, at: time)
+    }
+
+    /// Bytes for the connection's RESP session: plain, or decrypted from TLS.
+    func feed(_ stream: ConnectionStream, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
         let before = sessionEvents.events.count
         let session = self.session(of: stream)
         let toServer = direction == .toServer
@@ -245,13 +261,14 @@ final class StreamStage {
             session.feedReply(bytes, timestampNanos: time)
         }
         sendNewNames()
-        batch.streamEvents.append(.data(id, toServer: toServer, byteCount: bytes.count, timestampNanos: time,
+        batch.streamEvents.append(.data(stream.id, toServer: toServer, byteCount: bytes.count, timestampNanos: time,
                                         sessionEvents: sessionEvents.events.count - before))
         if batchIsFull { onBatchFull?() }
     }
 
     fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, bytes: Int, at time: Int64) {
         guard let stream = stream(id) else { return }
+        stream.tls?.gap(fromClient: direction == .toServer)
         let before = sessionEvents.events.count
         session(of: stream).gap(fromClient: direction == .toServer, timestampNanos: time)
         batch.streamEvents.append(.gap(id, toServer: direction == .toServer, byteCount: bytes, timestampNanos: time,
@@ -272,6 +289,7 @@ final class StreamStage {
         batch.streamEvents.append(.closed(id, reason: reason, by: by, timestampNanos: time,
                                           sessionEvents: sessionEvents.events.count - before,
                                           protocolVersion: session?.protocolVersion ?? 2, resyncSkippedBytes: skipped))
+        if let decryptor = stream.tls { tls.closed(stream.id, decryptor) }
         streams[id] = nil
         if lastStream === stream { lastStream = nil }
         if batchIsFull { onBatchFull?() }

@@ -29,6 +29,12 @@ public final class TrafficAnalyzer {
     public var registry: CommandRegistry { analysis.registry }
     public var packets: Int { stream.packets }
 
+    /// Adds the secrets of a key log found in the capture (a pcapng Decryption Secrets Block), for the TLS
+    /// connections after it.
+    public func addTLSSecrets(_ keyLog: [UInt8]) {
+        stream.tls.add(keyLog: keyLog)
+    }
+
     public init(options: AnalysisOptions, analyses extra: [any TrafficAnalysis] = [],
                 analysisThread: Bool = false) throws(CaptureError) {
         self.options = options
@@ -134,6 +140,12 @@ public final class TrafficAnalyzer {
                             count: q.bufferLimitDrops,
                             effect: "out-of-order data held past the per-connection or total (--max-buffered-total "
                                 + "\(reassembly.maxBufferedBytesTotal)) bound was given up as gaps"))
+        }
+        if stream.tls.budget.refusals > 0 {
+            hits.append(Hit(limit: "--max-buffered-total", value: stream.tls.budget.limit, scope: "tls",
+                            count: stream.tls.budget.refusals,
+                            effect: "TLS connections whose partial records would have passed the bound on all connections "
+                                + "together were no longer decrypted (tls.otherFailures.bufferLimit)"))
         }
         if pendingBudget.connectionOverflows > 0 {
             hits.append(Hit(limit: "--max-pending", value: options.session.maxPendingCommands, scope: "commands",

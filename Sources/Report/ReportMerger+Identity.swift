@@ -1,4 +1,5 @@
 import Analysis
+import Crypto
 
 extension ReportMerger {
     /// A report given again (the same file twice, or a copy): its index, and the index of the first one like it.
@@ -63,8 +64,8 @@ extension ReportMerger {
         if parts.count == 1 { return parts[0] }
         guard parts.allSatisfy({ $0 != nil }) else { return nil }
         var hasher = SHA256()
-        hasher.update(Array("respcap-merged\0".utf8))
-        for part in parts.compactMap({ $0 }).sorted() { hasher.update(Array(part.utf8) + [0]) }
+        hasher.update(data: Array("respcap-merged\0".utf8))
+        for part in parts.compactMap({ $0 }).sorted() { hasher.update(data: Array(part.utf8) + [0]) }
         return SHA256.hex(hasher.finalize(), count: 16)
     }
 }

@@ -2,6 +2,7 @@ import Analysis
 import Findings
 import Pipeline
 import ArgumentParser
+import TLSDecryption
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -93,6 +94,11 @@ struct CaptureOptions: ParsableArguments {
 
     @Option(name: .customLong("max-command-names"), help: "Distinct unknown command names counted apart; the rest count as (other).")
     var maxCommandNames = 1000
+
+    @Option(name: .customLong("tls-keylog"),
+            help: ArgumentHelp("NSS key log (what SSLKEYLOGFILE makes clients write) to decrypt TLS connections with.",
+                               valueName: "file"))
+    var tlsKeyLog: String?
 
     func validate() throws {
         var t = FindingThresholds()
@@ -201,6 +207,13 @@ struct CaptureOptions: ParsableArguments {
         options.session.resp.maxInlineLength = maxInline
         options.session.resp.maxAggregateElements = maxElements
         options.session.resp.maxBulkLength = maxBulk
+        if let tlsKeyLog {
+            do {
+                options.tlsKeys = try TLSKeyStore(path: tlsKeyLog)
+            } catch {
+                throw ValidationError("--tls-keylog: \(error.description)")
+            }
+        }
         return options
     }
 }

@@ -125,6 +125,8 @@ extension RespcapCommand {
             var analysisOptions = try common.analysisOptions()
             // The kernel applies the filter; the analyzer need not test every packet again.
             analysisOptions.filter = nil
+            // Clients append their secrets as they connect: a connection waits for its lines instead of failing.
+            analysisOptions.tlsKeys?.waitsForGrowth = true
             // Outputs first: a refused or unwritable output costs no capture, and nothing is replaced until the end.
             let plan = try OutputPlan(common: common, inputs: [], packets: write)
             try plan.writing {

@@ -173,6 +173,24 @@ import Testing
         #expect(merged.quality.verdict == report.quality.verdict)
     }
 
+    /// Two hosts' TLS sections: connections, outcomes and suites add; a connection missing from one key log stays
+    /// counted as such.
+    @Test func tlsSectionsMerge() throws {
+        let (a, _) = try TLSFixtureTests.analyze("tls13-aes128")
+        let (b, _) = try TLSFixtureTests.analyze("tls-partial-keys")
+        let ta = try #require(a.tls), tb = try #require(b.tls)
+        let merged = try ReportMerger().merge([Self.document(a), Self.document(b)])
+        let m = try #require(merged.tls)
+        #expect(m.connections == ta.connections + tb.connections)
+        #expect(m.decrypted == ta.decrypted + tb.decrypted)
+        #expect(m.withoutKeys == ta.withoutKeys + tb.withoutKeys)
+        #expect(m.bytesDecrypted == ta.bytesDecrypted + tb.bytesDecrypted)
+        #expect(m.byVersionAndSuite.reduce(0) { $0 + $1.connections }
+                == (ta.byVersionAndSuite + tb.byVersionAndSuite).reduce(0) { $0 + $1.connections })
+        let diff = ReportDiff(before: try Self.document(a), after: try Self.document(b))
+        #expect(diff.metrics("tls").first { $0.id == "tls.decryptedShare" }?.before == 1)
+    }
+
     @Test func mergingNothingIsAnError() {
         #expect(throws: ReportLoadError.self) { try ReportMerger().merge([]) }
     }

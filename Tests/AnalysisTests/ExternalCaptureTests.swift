@@ -37,7 +37,7 @@ struct ExternalCaptureTests {
         if let connections = e.connections { #expect(report.connections.total == connections, "\(directory): connections") }
         #expect(report.quality.truncated == e.truncatedFile, "\(directory): truncation")
         if e.notRedis {
-            #expect(report.quality.parseErrors > 0 || report.quality.notRedisConnections > 0,
+            #expect(report.quality.parseErrors > 0 || report.quality.notRedisConnections > 0 || (report.tls?.connections ?? 0) > 0,
                     "\(directory): traffic that is not Redis must show in capture quality")
         }
         if let total = e.totalCommands {

@@ -1,6 +1,7 @@
 @testable import Analysis
 @testable import Findings
 @testable import Pipeline
+import Crypto
 import Foundation
 @testable import Report
 import Testing
@@ -14,7 +15,7 @@ import Testing
         (String(repeating: "a", count: 1000), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
     ])
     func sha256MatchesTheStandardVectors(input: String, digest: String) {
-        #expect(SHA256.hex(SHA256.hash(Array(input.utf8)), count: 32) == digest)
+        #expect(SHA256.hex(SHA256.hash(data: Array(input.utf8)), count: 32) == digest)
     }
 
     @Test func capturesHaveStableDistinctFingerprints() throws {

@@ -40,6 +40,7 @@ enum QualitySection: ReportSection {
         if q.interrupted == true { rows.append(["reading interrupted (^C or SIGTERM)", "yes"]) }
         out.table(header: ["what", "count"], alignRight: [false, true], rows: rows)
         out.blank()
+        if let tls = report.tls { MarkdownReportRenderer.tlsQuality(tls, into: &out) }
         if !q.gapDetails.isEmpty {
             out.line("\(NumberFormatting.grouped(q.connectionsWithGaps)) of \(NumberFormatting.grouped(report.connections.total)) connections "
                      + "have gaps; the others' numbers are exact. " + (q.gaps > q.gapDetails.count ? "First gaps:" : "Gaps:"))

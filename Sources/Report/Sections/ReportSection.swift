@@ -45,6 +45,7 @@ enum ReportSections {
             LatencySection.self,
             PushesSection.self,
             QualitySection.self,
+            TLSSection.self,
         ]
     }
 }

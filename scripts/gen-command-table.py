@@ -194,7 +194,9 @@ def parse_command(raw, docs):
     doc = pairs_to_dict(docs[name])
     sub_docs = pairs_to_dict(doc.get("subcommands"))
     return {
-        "name": name.lower(),
+        # As given: commandstats names a module's commands as the module registered them (Redis 8's
+        # vector sets: `VADD`), core commands in lowercase. Lookup ignores case either way.
+        "name": name,
         "arity": arity,
         "flags": flags,
         "first": first, "last": last, "step": step,
@@ -202,7 +204,7 @@ def parse_command(raw, docs):
         "tips": list(tips),
         "key_specs": [parse_key_spec(k) for k in key_specs],
         "subcommands": sorted((parse_command(s, sub_docs) for s in subcommands or []),
-                              key=lambda c: c["name"]),
+                              key=lambda c: c["name"].lower()),
         "group": doc.get("group", ""),
         "since": doc.get("since", ""),
         "summary": doc.get("summary", ""),
@@ -384,7 +386,7 @@ def read_server(binary, sentinel):
         kind, version = "valkey", info["valkey_version"]
     else:
         kind, version = "redis", info["redis_version"]
-    commands = sorted((parse_command(c, docs) for c in raw_info if c is not None), key=lambda c: c["name"])
+    commands = sorted((parse_command(c, docs) for c in raw_info if c is not None), key=lambda c: c["name"].lower())
     # COMMAND COUNT counts top-level commands only (dictSize(server.commands)); check we saw them all.
     if command_count != len(commands):
         raise SystemExit("%s %s: COMMAND COUNT %d != %d commands in COMMAND INFO" % (
@@ -398,19 +400,19 @@ def read_server(binary, sentinel):
 
 def merge(sources):
     """Union by name; the first source that has a command (or subcommand) gives its description."""
-    merged = {}
+    merged = {}   # by lowercase name: requests name commands in any case
     for i, src in enumerate(sources):
         for c in src["commands"]:
-            top = merged.get(c["name"])
+            top = merged.get(c["name"].lower())
             if top is None:
                 top = dict(c, origin={i}, subcommands={})
-                merged[c["name"]] = top
+                merged[c["name"].lower()] = top
             else:
                 top["origin"].add(i)
             for s in c["subcommands"]:
-                sub = top["subcommands"].get(s["name"])
+                sub = top["subcommands"].get(s["name"].lower())
                 if sub is None:
-                    top["subcommands"][s["name"]] = dict(s, origin={i})
+                    top["subcommands"][s["name"].lower()] = dict(s, origin={i})
                 else:
                     sub["origin"].add(i)
     commands = []

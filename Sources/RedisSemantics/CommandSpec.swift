@@ -134,7 +134,8 @@ public struct CommandTableSource: Sendable {
 /// A Redis command (or a subcommand of a container command) as the server describes it in
 /// `COMMAND INFO` and `COMMAND DOCS`.
 public struct CommandSpec: Sendable {
-    /// Lowercase, as in `INFO commandstats`: `get`, `client|setname`.
+    /// As `INFO commandstats` names it: `get`, `client|setname`; a module command as its module registered it
+    /// (Redis 8's vector sets: `VADD`).
     public let name: String
     /// The servers (of the table's sources) that have this command; where they describe it differently, the
     /// description is the first source's (Redis before Valkey before Sentinel).

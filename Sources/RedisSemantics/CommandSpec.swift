@@ -108,14 +108,14 @@ public struct KeySpec: Sendable, Hashable {
 /// Which of the servers the command table was generated from have a command: one bit per server (kind and
 /// version), declared with the generated table (`.redis7_0`, `.valkey8_1`, `.sentinel7_0`, ...).
 public struct CommandOrigin: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
 }
 
 /// One server the command table was generated from.
 public struct CommandTableSource: Sendable {
     public let origin: CommandOrigin
-    /// `redis`, `valkey` or `sentinel` (a redis-server in sentinel mode, which has its own command table).
+    /// `redis`, `valkey`, `sentinel` or `valkey-sentinel` (a server in sentinel mode has its own command table).
     public let server: String
     public let version: String
     /// That server's `COMMAND COUNT` (top-level commands) and its number of subcommands.

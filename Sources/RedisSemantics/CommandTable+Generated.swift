@@ -5,7 +5,10 @@
 //   valkey 8.1.8: 242 top-level commands, 137 subcommands
 //   valkey 9.1.2: 257 top-level commands, 142 subcommands
 //   sentinel 7.0.15: 15 top-level commands, 57 subcommands
-// Merged: 272 top-level commands, 163 subcommands; where servers differ, the first listed wins.
+//   sentinel 8.2.3: 15 top-level commands, 58 subcommands
+//   valkey-sentinel 8.1.8: 15 top-level commands, 62 subcommands
+//   valkey-sentinel 9.1.2: 15 top-level commands, 62 subcommands
+// Merged: 272 top-level commands, 167 subcommands; where servers differ, the first listed wins.
 // Regenerate from the repository root as the script's docstring shows.
 // Explicit types on every literal keep this file cheap to type-check.
 
@@ -20,6 +23,12 @@ extension CommandOrigin {
     public static let valkey9_1 = CommandOrigin(rawValue: 1 << 3)
     /// sentinel 7.0.15
     public static let sentinel7_0 = CommandOrigin(rawValue: 1 << 4)
+    /// sentinel 8.2.3
+    public static let sentinel8_2 = CommandOrigin(rawValue: 1 << 5)
+    /// valkey-sentinel 8.1.8
+    public static let valkeySentinel8_1 = CommandOrigin(rawValue: 1 << 6)
+    /// valkey-sentinel 9.1.2
+    public static let valkeySentinel9_1 = CommandOrigin(rawValue: 1 << 7)
 }
 
 extension CommandTable {
@@ -30,10 +39,13 @@ extension CommandTable {
         CommandTableSource(origin: .valkey8_1, server: "valkey", version: "8.1.8", commandCount: 242, subcommandCount: 137),
         CommandTableSource(origin: .valkey9_1, server: "valkey", version: "9.1.2", commandCount: 257, subcommandCount: 142),
         CommandTableSource(origin: .sentinel7_0, server: "sentinel", version: "7.0.15", commandCount: 15, subcommandCount: 57),
+        CommandTableSource(origin: .sentinel8_2, server: "sentinel", version: "8.2.3", commandCount: 15, subcommandCount: 58),
+        CommandTableSource(origin: .valkeySentinel8_1, server: "valkey-sentinel", version: "8.1.8", commandCount: 15, subcommandCount: 62),
+        CommandTableSource(origin: .valkeySentinel9_1, server: "valkey-sentinel", version: "9.1.2", commandCount: 15, subcommandCount: 62),
     ]
 
     /// The servers, as reports name the table: `redis 7.0.15 + valkey 8.1.8 + ...`.
-    public static let sourcesDescription: String = "redis 7.0.15 + redis 8.2.3 + valkey 8.1.8 + valkey 9.1.2 + sentinel 7.0.15"
+    public static let sourcesDescription: String = "redis 7.0.15 + redis 8.2.3 + valkey 8.1.8 + valkey 9.1.2 + sentinel 7.0.15 + sentinel 8.2.3 + valkey-sentinel 8.1.8 + valkey-sentinel 9.1.2"
 
     /// Top-level commands sorted by name; subcommands (`client|setname`) hang off their container.
     public static let all: [CommandSpec] = makeAll()
@@ -47,7 +59,7 @@ extension CommandTable {
         var subcommands: [CommandSpec] = []
         subcommands = []
         subcommands.append(CommandSpec(
-            name: "acl|cat", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.noscript, .loading, .stale],
+            name: "acl|cat", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -59,7 +71,7 @@ extension CommandTable {
             complexity: "O(1) since the categories and commands are a fixed set."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|deluser", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -3, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|deluser", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -71,7 +83,7 @@ extension CommandTable {
             complexity: "O(1) amortized time considering the typical user."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|dryrun", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -4, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|dryrun", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -4, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -83,7 +95,7 @@ extension CommandTable {
             complexity: "O(1)."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|genpass", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.noscript, .loading, .stale],
+            name: "acl|genpass", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -95,7 +107,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "acl|getuser", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 3, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|getuser", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -107,7 +119,7 @@ extension CommandTable {
             complexity: "O(N). Where N is the number of password, command and pattern rules that the user has."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|help", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.loading, .stale],
+            name: "acl|help", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -119,7 +131,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "acl|list", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|list", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -131,7 +143,7 @@ extension CommandTable {
             complexity: "O(N). Where N is the number of configured users."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|load", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|load", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -143,7 +155,7 @@ extension CommandTable {
             complexity: "O(N). Where N is the number of configured users."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|log", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|log", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -155,7 +167,7 @@ extension CommandTable {
             complexity: "O(N) with N being the number of entries shown."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|save", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|save", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -167,7 +179,7 @@ extension CommandTable {
             complexity: "O(N). Where N is the number of configured users."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|setuser", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -3, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|setuser", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -179,7 +191,7 @@ extension CommandTable {
             complexity: "O(N). Where N is the number of rules provided."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|users", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.admin, .noscript, .loading, .stale],
+            name: "acl|users", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -191,7 +203,7 @@ extension CommandTable {
             complexity: "O(N). Where N is the number of configured users."
         ))
         subcommands.append(CommandSpec(
-            name: "acl|whoami", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.noscript, .loading, .stale],
+            name: "acl|whoami", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -203,7 +215,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         commands.append(CommandSpec(
-            name: "acl", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [],
+            name: "acl", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -241,7 +253,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         commands.append(CommandSpec(
-            name: "auth", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
+            name: "auth", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -463,7 +475,7 @@ extension CommandTable {
         ))
         subcommands = []
         subcommands.append(CommandSpec(
-            name: "client|caching", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 3, flags: [.noscript, .loading, .stale],
+            name: "client|caching", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -487,7 +499,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|getname", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.noscript, .loading, .stale],
+            name: "client|getname", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -499,7 +511,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|getredir", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.noscript, .loading, .stale],
+            name: "client|getredir", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -511,7 +523,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|help", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.loading, .stale],
+            name: "client|help", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -523,7 +535,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|id", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.noscript, .loading, .stale],
+            name: "client|id", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -547,7 +559,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|info", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.noscript, .loading, .stale],
+            name: "client|info", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -559,7 +571,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|kill", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -3, flags: [.admin, .noscript, .loading, .stale],
+            name: "client|kill", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -571,7 +583,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of client connections"
         ))
         subcommands.append(CommandSpec(
-            name: "client|list", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.admin, .noscript, .loading, .stale],
+            name: "client|list", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -583,7 +595,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of client connections"
         ))
         subcommands.append(CommandSpec(
-            name: "client|no-evict", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 3, flags: [.admin, .noscript, .loading, .stale],
+            name: "client|no-evict", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -607,7 +619,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|pause", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -3, flags: [.admin, .noscript, .loading, .stale],
+            name: "client|pause", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -619,7 +631,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|reply", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 3, flags: [.noscript, .loading, .stale],
+            name: "client|reply", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -631,7 +643,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|setinfo", origin: [.redis8_2, .valkey8_1, .valkey9_1], arity: 4, flags: [.noscript, .loading, .stale],
+            name: "client|setinfo", origin: [.redis8_2, .valkey8_1, .valkey9_1, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 4, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -643,7 +655,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|setname", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 3, flags: [.noscript, .loading, .stale],
+            name: "client|setname", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -655,7 +667,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|tracking", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -3, flags: [.noscript, .loading, .stale],
+            name: "client|tracking", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -667,7 +679,7 @@ extension CommandTable {
             complexity: "O(1). Some options may introduce additional complexity."
         ))
         subcommands.append(CommandSpec(
-            name: "client|trackinginfo", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.noscript, .loading, .stale],
+            name: "client|trackinginfo", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -679,7 +691,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "client|unblock", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -3, flags: [.admin, .noscript, .loading, .stale],
+            name: "client|unblock", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -691,7 +703,7 @@ extension CommandTable {
             complexity: "O(log N) where N is the number of client connections"
         ))
         subcommands.append(CommandSpec(
-            name: "client|unpause", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.admin, .noscript, .loading, .stale],
+            name: "client|unpause", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -703,7 +715,7 @@ extension CommandTable {
             complexity: "O(N) Where N is the number of paused clients"
         ))
         commands.append(CommandSpec(
-            name: "client", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [],
+            name: "client", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -1151,7 +1163,7 @@ extension CommandTable {
         ))
         subcommands = []
         subcommands.append(CommandSpec(
-            name: "command|count", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.loading, .stale],
+            name: "command|count", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -1163,7 +1175,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "command|docs", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.loading, .stale],
+            name: "command|docs", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -1175,7 +1187,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of commands to look up"
         ))
         subcommands.append(CommandSpec(
-            name: "command|getkeys", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -4, flags: [.loading, .stale],
+            name: "command|getkeys", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -4, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -1187,7 +1199,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of arguments to the command"
         ))
         subcommands.append(CommandSpec(
-            name: "command|getkeysandflags", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -4, flags: [.loading, .stale],
+            name: "command|getkeysandflags", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -4, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -1199,7 +1211,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of arguments to the command"
         ))
         subcommands.append(CommandSpec(
-            name: "command|help", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 2, flags: [.loading, .stale],
+            name: "command|help", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -1211,7 +1223,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "command|info", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.loading, .stale],
+            name: "command|info", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -1223,7 +1235,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of commands to look up"
         ))
         subcommands.append(CommandSpec(
-            name: "command|list", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.loading, .stale],
+            name: "command|list", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -1235,7 +1247,7 @@ extension CommandTable {
             complexity: "O(N) where N is the total number of Redis commands"
         ))
         commands.append(CommandSpec(
-            name: "command", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -1, flags: [.loading, .stale],
+            name: "command", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -1, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -2066,7 +2078,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of fields to be removed."
         ))
         commands.append(CommandSpec(
-            name: "hello", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
+            name: "hello", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -2498,7 +2510,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         commands.append(CommandSpec(
-            name: "info", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -1, flags: [.loading, .stale],
+            name: "info", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -1, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -3315,7 +3327,7 @@ extension CommandTable {
             complexity: "N/A"
         ))
         commands.append(CommandSpec(
-            name: "ping", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -1, flags: [.fast],
+            name: "ping", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -1, flags: [.fast],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "connection",
@@ -3341,7 +3353,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         commands.append(CommandSpec(
-            name: "psubscribe", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.pubsub, .noscript, .loading, .stale],
+            name: "psubscribe", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.pubsub, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "pubsub",
@@ -3379,7 +3391,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         commands.append(CommandSpec(
-            name: "publish", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 3, flags: [.pubsub, .loading, .stale, .fast],
+            name: "publish", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.pubsub, .loading, .stale, .fast],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "pubsub",
@@ -3476,7 +3488,7 @@ extension CommandTable {
             complexity: "Depends on subcommand."
         ))
         commands.append(CommandSpec(
-            name: "punsubscribe", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -1, flags: [.pubsub, .noscript, .loading, .stale],
+            name: "punsubscribe", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -1, flags: [.pubsub, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "pubsub",
@@ -3630,7 +3642,7 @@ extension CommandTable {
             complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."
         ))
         commands.append(CommandSpec(
-            name: "role", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: 1, flags: [.noscript, .loading, .stale, .fast],
+            name: "role", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 1, flags: [.noscript, .loading, .stale, .fast],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -3890,7 +3902,7 @@ extension CommandTable {
         ))
         subcommands = []
         subcommands.append(CommandSpec(
-            name: "sentinel|ckquorum", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|ckquorum", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3902,7 +3914,7 @@ extension CommandTable {
             complexity: ""
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|config", origin: [.sentinel7_0], arity: -3, flags: [.admin],
+            name: "sentinel|config", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3914,7 +3926,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|debug", origin: [.sentinel7_0], arity: -2, flags: [.admin],
+            name: "sentinel|debug", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3926,7 +3938,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of configurable parameters"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|failover", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|failover", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3938,7 +3950,7 @@ extension CommandTable {
             complexity: ""
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|flushconfig", origin: [.sentinel7_0], arity: 2, flags: [.admin],
+            name: "sentinel|flushconfig", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3950,7 +3962,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|get-master-addr-by-name", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|get-master-addr-by-name", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3962,7 +3974,19 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|help", origin: [.sentinel7_0], arity: 2, flags: [.loading, .stale],
+            name: "sentinel|get-primary-addr-by-name", origin: [.valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
+            firstKey: 0, lastKey: 0, keyStep: 0,
+            keySpecs: [],
+            group: "sentinel",
+            subcommands: [],
+            aclCategories: ["@admin", "@slow", "@dangerous"],
+            tips: [],
+            since: "8.0.0",
+            summary: "Returns the port and address of a primary instance.",
+            complexity: "O(1)"
+        ))
+        subcommands.append(CommandSpec(
+            name: "sentinel|help", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3974,7 +3998,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|info-cache", origin: [.sentinel7_0], arity: -3, flags: [.admin],
+            name: "sentinel|info-cache", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3986,7 +4010,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of instances"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|is-master-down-by-addr", origin: [.sentinel7_0], arity: 6, flags: [.admin],
+            name: "sentinel|is-master-down-by-addr", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 6, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -3998,7 +4022,19 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|master", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|is-primary-down-by-addr", origin: [.valkeySentinel8_1, .valkeySentinel9_1], arity: 6, flags: [.admin],
+            firstKey: 0, lastKey: 0, keyStep: 0,
+            keySpecs: [],
+            group: "sentinel",
+            subcommands: [],
+            aclCategories: ["@admin", "@slow", "@dangerous"],
+            tips: [],
+            since: "8.0.0",
+            summary: "Determines whether a primary instance is down.",
+            complexity: "O(1)"
+        ))
+        subcommands.append(CommandSpec(
+            name: "sentinel|master", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4010,7 +4046,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|masters", origin: [.sentinel7_0], arity: 2, flags: [.admin],
+            name: "sentinel|masters", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4022,7 +4058,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of masters"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|monitor", origin: [.sentinel7_0], arity: 6, flags: [.admin],
+            name: "sentinel|monitor", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 6, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4034,7 +4070,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|myid", origin: [.sentinel7_0], arity: 2, flags: [.admin],
+            name: "sentinel|myid", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4046,7 +4082,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|pending-scripts", origin: [.sentinel7_0], arity: 2, flags: [.admin],
+            name: "sentinel|pending-scripts", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4058,7 +4094,31 @@ extension CommandTable {
             complexity: ""
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|remove", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|primaries", origin: [.valkeySentinel8_1, .valkeySentinel9_1], arity: 2, flags: [.admin],
+            firstKey: 0, lastKey: 0, keyStep: 0,
+            keySpecs: [],
+            group: "sentinel",
+            subcommands: [],
+            aclCategories: ["@admin", "@slow", "@dangerous"],
+            tips: [],
+            since: "8.0.0",
+            summary: "Returns a list of monitored primaries.",
+            complexity: "O(N) where N is the number of primaries"
+        ))
+        subcommands.append(CommandSpec(
+            name: "sentinel|primary", origin: [.valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
+            firstKey: 0, lastKey: 0, keyStep: 0,
+            keySpecs: [],
+            group: "sentinel",
+            subcommands: [],
+            aclCategories: ["@admin", "@slow", "@dangerous"],
+            tips: [],
+            since: "8.0.0",
+            summary: "Returns the state of a primary instance.",
+            complexity: "O(1)"
+        ))
+        subcommands.append(CommandSpec(
+            name: "sentinel|remove", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4070,7 +4130,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|replicas", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|replicas", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4082,7 +4142,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of replicas"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|reset", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|reset", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4094,7 +4154,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of monitored masters"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|sentinels", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|sentinels", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4106,7 +4166,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of Sentinels"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|set", origin: [.sentinel7_0], arity: -5, flags: [.admin],
+            name: "sentinel|set", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -5, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4118,7 +4178,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|simulate-failure", origin: [.sentinel7_0], arity: -3, flags: [.admin],
+            name: "sentinel|simulate-failure", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4130,7 +4190,7 @@ extension CommandTable {
             complexity: ""
         ))
         subcommands.append(CommandSpec(
-            name: "sentinel|slaves", origin: [.sentinel7_0], arity: 3, flags: [.admin],
+            name: "sentinel|slaves", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: 3, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4142,7 +4202,7 @@ extension CommandTable {
             complexity: "O(N) where N is the number of slaves"
         ))
         commands.append(CommandSpec(
-            name: "sentinel", origin: [.sentinel7_0], arity: -2, flags: [.admin],
+            name: "sentinel", origin: [.sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.admin],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "sentinel",
@@ -4224,7 +4284,7 @@ extension CommandTable {
             complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument."
         ))
         commands.append(CommandSpec(
-            name: "shutdown", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti, .allowBusy],
+            name: "shutdown", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti, .allowBusy],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "server",
@@ -4538,7 +4598,7 @@ extension CommandTable {
             complexity: "O(1)"
         ))
         commands.append(CommandSpec(
-            name: "subscribe", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -2, flags: [.pubsub, .noscript, .loading, .stale],
+            name: "subscribe", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -2, flags: [.pubsub, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "pubsub",
@@ -4699,7 +4759,7 @@ extension CommandTable {
             complexity: "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."
         ))
         commands.append(CommandSpec(
-            name: "unsubscribe", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0], arity: -1, flags: [.pubsub, .noscript, .loading, .stale],
+            name: "unsubscribe", origin: [.redis7_0, .redis8_2, .valkey8_1, .valkey9_1, .sentinel7_0, .sentinel8_2, .valkeySentinel8_1, .valkeySentinel9_1], arity: -1, flags: [.pubsub, .noscript, .loading, .stale],
             firstKey: 0, lastKey: 0, keyStep: 0,
             keySpecs: [],
             group: "pubsub",

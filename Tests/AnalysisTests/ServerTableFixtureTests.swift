@@ -4,7 +4,8 @@ import RedisSemantics
 import Testing
 
 /// The fixtures from the other servers the command table is generated from (valkey-commands: Valkey 8.1.8;
-/// sentinel-commands: a Sentinel 7.0.15 and the master it monitors). `FixtureTruthTests` checks each one's
+/// valkey9-commands, redis8-commands; sentinel-commands and valkey-sentinel-commands: a Sentinel and the master
+/// it monitors). `FixtureTruthTests` checks each one's
 /// `port` against the server's commandstats; this checks the Sentinel's own port, and that the names come
 /// from the table with the right origin.
 @Suite struct ServerTableFixtureTests {
@@ -22,10 +23,16 @@ import Testing
         Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.calls) })
     }
 
-    @Test func sentinelPortMatchesTheSentinel() throws {
-        let url = TestPaths.fixtures.appendingPathComponent("sentinel-commands.truth.json")
+    /// Each Sentinel fixture, with its Sentinel's origin bit.
+    static let sentinelFixtures: [(String, CommandOrigin)] = [
+        ("sentinel-commands", .sentinel7_0), ("valkey-sentinel-commands", .valkeySentinel8_1),
+    ]
+
+    @Test(arguments: sentinelFixtures)
+    func sentinelPortMatchesTheSentinel(name: String, origin: CommandOrigin) throws {
+        let url = TestPaths.fixtures.appendingPathComponent(name + ".truth.json")
         let truth = try JSONDecoder().decode(SentinelTruth.self, from: Data(contentsOf: url)).sentinel
-        let report = try FixtureTruthTests.analyze("sentinel-commands", port: truth.port)
+        let report = try FixtureTruthTests.analyze(name, port: truth.port)
         #expect(Self.commands(report) == truth.expected.commands)
         #expect(report.errorsByPrefix == truth.expected.errorsByPrefix)
         #expect(report.totals.clientBytes == truth.expected.clientBytes)
@@ -38,7 +45,7 @@ import Testing
         for command in report.commands {
             #expect(command.known, "\(command.name)")
             let index = try #require(CommandTable.index(named: command.name), "\(command.name)")
-            #expect(CommandTable.spec(at: index).origin.contains(.sentinel7_0), "\(command.name)")
+            #expect(CommandTable.spec(at: index).origin.contains(origin), "\(name): \(command.name)")
         }
         #expect(truth.expected.commands.keys.filter { $0.hasPrefix("sentinel|") }.count >= 15)
     }
@@ -82,7 +89,7 @@ import Testing
     /// The table's sources, as reports name them, and each source's commands all present with its bit.
     @Test func everySourceCommandCarriesItsOrigin() {
         #expect(CommandTable.sourcesDescription == CommandTable.sources.map { "\($0.server) \($0.version)" }.joined(separator: " + "))
-        #expect(Set(CommandTable.sources.map(\.server)) == ["redis", "valkey", "sentinel"])
+        #expect(Set(CommandTable.sources.map(\.server)) == ["redis", "valkey", "sentinel", "valkey-sentinel"])
         for source in CommandTable.sources {
             var top = 0, sub = 0
             for index in 0..<CommandTable.count where CommandTable.spec(at: index).origin.contains(source.origin) {

@@ -9,6 +9,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 for tool in redis-server redis-benchmark tcpdump tshark; do
     command -v "$tool" >/dev/null || { echo "capture-fixtures: $tool not found" >&2; exit 1; }
 done
+# Debian's python3-redis (4.3) first: the ledger hooks Connection.pack_command, which redis-py 5 (if pip
+# installed one under /usr/local) bypasses, and redis-py 5 adds CLIENT SETINFO to every connection.
+PYTHONPATH=/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONPATH
 /usr/bin/python3 -c "import redis" 2>/dev/null || {
     echo "capture-fixtures: /usr/bin/python3 lacks redis-py (apt install python3-redis)" >&2; exit 1; }
 exec /usr/bin/python3 "$here/fixtures/capture.py" "$@"

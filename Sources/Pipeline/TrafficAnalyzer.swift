@@ -101,7 +101,7 @@ public final class TrafficAnalyzer {
         worker?.waitUntilFinished()
         finished = true
         var report = AnalysisReport()
-        report.generator.commandTable = "redis \(CommandTable.redisVersion)"
+        report.generator.commandTable = CommandTable.sourcesDescription
         stream.describeCapture(in: &report)
         report.capture.ports = options.serverPorts.sorted().map(Int.init)
         report.capture.filter = options.filter

@@ -5,6 +5,7 @@ extension CommandFlags {
         (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.asking, "asking"),
         (.fast, "fast"), (.noAuth, "no_auth"), (.mayReplicate, "may_replicate"), (.noMandatoryKeys, "no_mandatory_keys"),
         (.movableKeys, "movablekeys"), (.noMulti, "no_multi"), (.allowBusy, "allow_busy"),
+        (.skipCommandlog, "skip_commandlog"),
     ]
 
     /// The flags' names as `COMMAND INFO` spells them.

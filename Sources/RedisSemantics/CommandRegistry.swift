@@ -96,6 +96,15 @@ public final class CommandRegistry {
         return unknown(sub, prefix: entry.name)
     }
 
+    /// For a command the server answered `-ERR unknown command`: an unknown command named as the request's first
+    /// argument (in lowercase) when the table had it, from another server; `id` itself when already unknown.
+    public func unknownToServer(_ id: CommandID) -> CommandID {
+        guard isKnown(id) else { return id }
+        let name = entries[Int(id.rawValue)].name
+        let top = name.split(separator: "|", maxSplits: 1).first.map(String.init) ?? name
+        return Array(top.lowercased().utf8).withUnsafeBytes { unknown($0, prefix: nil) }
+    }
+
     private func unknown(_ bytes: UnsafeRawBufferPointer, prefix: String?) -> CommandID {
         var name = String(decoding: bytes.prefix(64), as: UTF8.self).lowercased()
         if let prefix { name = prefix + "|" + name }

@@ -41,6 +41,8 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     public static let allowBusy = CommandFlags(rawValue: 1 << 22)
     /// `no_async_loading`
     public static let noAsyncLoading = CommandFlags(rawValue: 1 << 23)
+    /// `skip_commandlog` (Valkey 8.1+; Valkey's successor of `skip_slowlog`)
+    public static let skipCommandlog = CommandFlags(rawValue: 1 << 24)
 }
 
 /// Where the search for a key spec's keys starts (`begin_search`).
@@ -103,11 +105,41 @@ public struct KeySpec: Sendable, Hashable {
     }
 }
 
+/// Which of the servers the command table was generated from have a command: one bit per server (kind and
+/// version), declared with the generated table (`.redis7_0`, `.valkey8_1`, `.sentinel7_0`, ...).
+public struct CommandOrigin: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+}
+
+/// One server the command table was generated from.
+public struct CommandTableSource: Sendable {
+    public let origin: CommandOrigin
+    /// `redis`, `valkey`, `sentinel` or `valkey-sentinel` (a server in sentinel mode has its own command table).
+    public let server: String
+    public let version: String
+    /// That server's `COMMAND COUNT` (top-level commands) and its number of subcommands.
+    public let commandCount: Int
+    public let subcommandCount: Int
+
+    public init(origin: CommandOrigin, server: String, version: String, commandCount: Int, subcommandCount: Int) {
+        self.origin = origin
+        self.server = server
+        self.version = version
+        self.commandCount = commandCount
+        self.subcommandCount = subcommandCount
+    }
+}
+
 /// A Redis command (or a subcommand of a container command) as the server describes it in
 /// `COMMAND INFO` and `COMMAND DOCS`.
 public struct CommandSpec: Sendable {
-    /// Lowercase, as in `INFO commandstats`: `get`, `client|setname`.
+    /// As `INFO commandstats` names it: `get`, `client|setname`; a module command as its module registered it
+    /// (Redis 8's vector sets: `VADD`).
     public let name: String
+    /// The servers (of the table's sources) that have this command; where they describe it differently, the
+    /// description is the first source's (Redis before Valkey before Sentinel).
+    public let origin: CommandOrigin
     /// Redis convention: positive = exactly `arity` arguments, negative = at least `-arity`;
     /// the command name (and for a subcommand, the subcommand name) counts.
     public let arity: Int
@@ -129,7 +161,7 @@ public struct CommandSpec: Sendable {
     public let complexity: String
 
     public init(
-        name: String, arity: Int, flags: CommandFlags,
+        name: String, origin: CommandOrigin = [], arity: Int, flags: CommandFlags,
         firstKey: Int, lastKey: Int, keyStep: Int,
         keySpecs: [KeySpec],
         group: String,
@@ -141,6 +173,7 @@ public struct CommandSpec: Sendable {
         complexity: String = ""
     ) {
         self.name = name
+        self.origin = origin
         self.arity = arity
         self.flags = flags
         self.firstKey = firstKey

@@ -410,6 +410,11 @@ public final class ConnectionSession {
             first.record.replyEndNanos = currentTime
             first.record.replyKind = kind
             first.record.errorCode = reply.errorCode
+            if reply.unknownCommand {
+                // The table holds commands of several servers; this one has not got it, so it counts nothing and
+                // the command is named as any unknown one (`commandlog`, not `commandlog|get`).
+                first.record.command = registry.unknownToServer(first.record.command)
+            }
             first.record.replyCount = reply.count
             first.record.replyFirstElement = reply.firstElement
             first.record.replySecondElementCount = reply.secondElementCount

@@ -7,6 +7,8 @@ struct ReplyBuilder {
     /// Aggregate element count, bulk length, or integer value of the top-level reply.
     private(set) var count: Int64 = 0
     private(set) var errorCode = ErrorCode()
+    /// The reply is the server's `-ERR unknown command ...`: it does not have the command at all.
+    private(set) var unknownCommand = false
     private(set) var pubsubHead: PubSubHead?
     /// The last integer among the top-level elements (a subscription count in confirmations).
     private(set) var lastInteger: Int64?
@@ -27,6 +29,7 @@ struct ReplyBuilder {
         kind = nil
         count = 0
         errorCode = ErrorCode()
+        unknownCommand = false
         pubsubHead = nil
         lastInteger = nil
         if !elementErrors.isEmpty { elementErrors.removeAll() }
@@ -59,7 +62,10 @@ struct ReplyBuilder {
             case .nullArray, .nullBulkString, .null: count = -1
             default: count = Int64(token.length)
             }
-            if token.kind.isError { errorCode = Self.errorCode(token.content) }
+            if token.kind.isError {
+                errorCode = Self.errorCode(token.content)
+                unknownCommand = Self.isUnknownCommand(token.content)
+            }
             // A SHA-1 in hex, as SCRIPT LOAD replies: kept so that a loaded body can be tied to its EVALSHA calls.
             // Only this length, so that the replies of GET and the like are not copied.
             if token.kind == .bulkString && token.length == Self.sha1HexLength && token.content.count == Self.sha1HexLength {
@@ -95,6 +101,15 @@ struct ReplyBuilder {
 
     /// The error code as redis-server's INFO errorstats counts it: the first word, when a space occurs within the
     /// first 32 bytes of the reply (the `-` included), otherwise `ERR`.
+    /// Redis and Valkey both say `ERR unknown command '<name>', with args beginning with: ...`.
+    static func isUnknownCommand(_ content: UnsafeRawBufferPointer) -> Bool {
+        let prefix: StaticString = "ERR unknown command"
+        guard content.count >= prefix.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        for i in 0..<expected.count where content[i] != expected[i] { return false }
+        return true
+    }
+
     static func errorCode(_ content: UnsafeRawBufferPointer) -> ErrorCode {
         let limit = min(content.count, 31)
         for i in 0..<limit where content[i] == UInt8(ascii: " ") {

@@ -298,6 +298,10 @@ public struct AnalysisReport: Codable, Sendable {
         public var packetsNotAnalysed: Int?
         /// One-line verdict: `complete`, what makes the numbers partial (`partial: ...`), or `unusable: ` and `reason`.
         public var verdict = "complete"
+        /// Connections that began with a TLS handshake (absent when none did), and them by version and the server name
+        /// the client asked for (SNI), with how many were decrypted (`--tls-keylog`); `tls` has the details.
+        public var tlsConnections: Int?
+        public var tls: [TLSConnections]?
         /// Why nothing could be read from the capture and what to do (no packets, none on the Redis ports, every one
         /// cut before its payload); nil when Redis traffic was read. Exit code 6 when set.
         public var reason: String?
@@ -305,6 +309,22 @@ public struct AnalysisReport: Codable, Sendable {
         public mutating func noteLimitHit(_ hit: LimitHit) {
             limitsHit = (limitsHit ?? []) + [hit]
         }
+    }
+}
+
+/// TLS connections of one version to one server name (`quality.tls`).
+public struct TLSConnections: Codable, Sendable, Equatable {
+    public var version: String
+    /// The ClientHello's server name; nil when the client sent none.
+    public var sni: String?
+    public var connections: Int
+    public var decrypted: Int
+
+    public init(version: String, sni: String?, connections: Int, decrypted: Int) {
+        self.version = version
+        self.sni = sni
+        self.connections = connections
+        self.decrypted = decrypted
     }
 }
 

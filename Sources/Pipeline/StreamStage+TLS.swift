@@ -32,6 +32,10 @@ final class TLSStreamCounts {
     let budget: TLSBufferBudget
     private var counts = AnalysisReport.TLSSummary()
     private var bySuite: [String: (version: String, suite: String, connections: Int)] = [:]
+    /// By version and server name (SNI): connections and those decrypted. Bounded: names past the limit count under
+    /// their version without a name.
+    private var byServerName: [String: TLSConnections] = [:]
+    static let maxServerNames = 100
     static let maxProblems = 20
 
     init(keys: TLSKeyStore?, bufferLimit: Int) {
@@ -63,6 +67,12 @@ final class TLSStreamCounts {
             let suite = decryptor.cipherSuite?.name ?? "unknown"
             bySuite["\(version) \(suite)", default: (version.description, suite, 0)].connections += 1
         }
+        let version = decryptor.version?.description ?? "unknown"
+        var name = decryptor.serverName
+        if let known = name, byServerName["\(version) \(known)"] == nil, byServerName.count >= Self.maxServerNames { name = nil }
+        let key = "\(version) \(name ?? "")"
+        byServerName[key, default: TLSConnections(version: version, sni: name, connections: 0, decrypted: 0)].connections += 1
+        if decryptor.failure == nil && decryptor.keysInstalled { byServerName[key]?.decrypted += 1 }
         guard let failure = decryptor.failure else {
             if decryptor.keysInstalled {
                 counts.decrypted += 1
@@ -84,6 +94,15 @@ final class TLSStreamCounts {
     private func note(_ id: ConnectionID, reason: String, detail: String) {
         guard counts.problems.count < Self.maxProblems else { return }
         counts.problems.append(AnalysisReport.Problem(connection: id.rawValue, reason: reason, detail: detail))
+    }
+
+    /// The quality section's part: TLS connections, by version and server name; nil each when there were none.
+    func noteQuality(in quality: inout AnalysisReport.QualitySummary) {
+        guard counts.connections > 0 else { return }
+        quality.tlsConnections = counts.connections
+        quality.tls = byServerName.values.sorted {
+            ($1.connections, $0.version, $0.sni ?? "") < ($0.connections, $1.version, $1.sni ?? "")
+        }
     }
 
     /// The section; nil when no connection was TLS and no key log was given (plain captures keep their reports).

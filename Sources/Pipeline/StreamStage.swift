@@ -216,6 +216,7 @@ final class StreamStage {
     /// This stage's part of the capture quality: packets skipped, reordering, and what reassembly saw.
     func noteQuality(in quality: inout AnalysisReport.QualitySummary) {
         let stats = reassembler.stats
+        tls.noteQuality(in: &quality)
         for (reason, count) in skipped { quality.packetsSkipped[reason.rawValue] = count }
         if stats.segmentsNotRedisPort > 0 { quality.packetsSkipped["notRedisPort"] = stats.segmentsNotRedisPort }
         let notFilterable = filter?.packetsNotFilterable.values.reduce(0, +) ?? 0

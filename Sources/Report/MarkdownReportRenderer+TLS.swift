@@ -4,7 +4,7 @@ import Formatting
 extension MarkdownReportRenderer {
     /// The TLS lines of the quality section: how many connections were decrypted, with which version and suite,
     /// and why the others were not. Names the key log file, never a secret.
-    static func tlsQuality(_ tls: AnalysisReport.TLSSummary, into out: inout MarkdownWriter) {
+    static func tlsQuality(_ tls: AnalysisReport.TLSSummary, quality: AnalysisReport.QualitySummary, into out: inout MarkdownWriter) {
         var line = "TLS: \(NumberFormatting.grouped(tls.decrypted)) of \(NumberFormatting.grouped(tls.connections)) "
             + (tls.connections == 1 ? "connection" : "connections") + " decrypted"
         if let keyLog = tls.keyLog { line += " with the key log \(MarkdownText.code(keyLog))" }
@@ -28,6 +28,14 @@ extension MarkdownReportRenderer {
         }
         out.line(line + (notDecrypted.isEmpty ? "." : "; not decrypted: " + notDecrypted.joined(separator: ", ") + "."))
         out.blank()
+        if let names = quality.tls, names.contains(where: { $0.sni != nil }) {
+            out.table(header: ["TLS version", "server name (SNI)", "connections", "decrypted"], alignRight: [false, false, true, true],
+                      rows: names.prefix(10).map {
+                          [MarkdownText.text($0.version), $0.sni.map { MarkdownText.code($0, inTable: true) } ?? "(none sent)",
+                           NumberFormatting.grouped($0.connections), NumberFormatting.grouped($0.decrypted)]
+                      })
+            out.blank()
+        }
         guard !tls.problems.isEmpty else { return }
         out.table(header: ["connection", "not decrypted", "why, and what to do"], alignRight: [true, false, false],
                   rows: tls.problems.prefix(10).map { ["\($0.connection)", MarkdownText.text($0.reason), MarkdownText.text($0.detail)] })

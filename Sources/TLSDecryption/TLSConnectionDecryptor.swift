@@ -11,6 +11,8 @@ public final class TLSConnectionDecryptor {
     private let keys: TLSKeyStore?
     private let budget: TLSBufferBudget?
     public private(set) var version: TLSVersion?
+    /// The server name the client asked for (the ClientHello's server_name extension, RFC 6066 §3), when it sent one.
+    public private(set) var serverName: String?
     public private(set) var cipherSuite: TLSCipherSuite?
     /// The first failure; nothing of the direction it happened in (of both, for a connection-wide one) is decrypted
     /// after it.
@@ -208,7 +210,10 @@ public final class TLSConnectionDecryptor {
             case .clientHello where fromClient:
                 // legacy_version (2), then the 32-byte random.
                 guard body.count >= 34 else { throw .malformedHandshake }
-                if clientRandom == nil { clientRandom = Array(body[2..<34]) }
+                if clientRandom == nil {
+                    clientRandom = Array(body[2..<34])
+                    serverName = TLSConnectionDecryptor.requestedServerName(inClientHello: body)
+                }
             case .serverHello where !fromClient:
                 try serverHello(body)
             case .finished:
@@ -396,5 +401,39 @@ private struct ByteReader {
         guard count >= 0, bytes.count - offset >= count else { return nil }
         offset += count
         return Array(bytes[offset - count..<offset])
+    }
+}
+
+extension TLSConnectionDecryptor {
+    /// The host_name of a ClientHello's server_name extension, or nil (absent, cut off, or not printable ASCII).
+    /// The body: legacy_version (2), random (32), session id, cipher suites, compression methods, extensions.
+    static func requestedServerName(inClientHello body: [UInt8]) -> String? {
+        var i = 34
+        func skip(lengthBytes: Int) -> Bool {
+            guard i + lengthBytes <= body.count else { return false }
+            var length = 0
+            for k in 0..<lengthBytes { length = length << 8 | Int(body[i + k]) }
+            i += lengthBytes + length
+            return i <= body.count
+        }
+        guard skip(lengthBytes: 1), skip(lengthBytes: 2), skip(lengthBytes: 1), i + 2 <= body.count else { return nil }
+        let end = min(body.count, i + 2 + (Int(body[i]) << 8 | Int(body[i + 1])))
+        i += 2
+        while i + 4 <= end {
+            let type = Int(body[i]) << 8 | Int(body[i + 1])
+            let length = Int(body[i + 2]) << 8 | Int(body[i + 3])
+            i += 4
+            guard i + length <= end else { return nil }
+            // server_name: a list (2-byte length) of (name_type 1 byte, 0 = host_name; name 2-byte length).
+            if type == 0, length >= 5, body[i + 2] == 0 {
+                let nameLength = Int(body[i + 3]) << 8 | Int(body[i + 4])
+                guard nameLength > 0, i + 5 + nameLength <= i + length else { return nil }
+                let name = body[(i + 5)..<(i + 5 + nameLength)]
+                guard name.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { return nil }
+                return String(decoding: name, as: UTF8.self)
+            }
+            i += length
+        }
+        return nil
     }
 }

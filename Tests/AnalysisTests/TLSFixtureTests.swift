@@ -272,6 +272,27 @@ import Testing
         #expect(report.totals.commands == 0 && report.quality.parseErrors == 0 && report.quality.notRedisConnections == 0)
         #expect(report.quality.verdict.hasPrefix("unusable: the traffic on port \(truth.port) is TLS"), "\(report.quality.verdict)")
         #expect(report.quality.verdict.contains("--tls-keylog"))
+        // Named in the quality section: how many, which version, which server name (capture_tls.py connects with
+        // server_hostname "localhost"), none decrypted.
+        #expect(report.quality.tlsConnections == truth.expected.tls.connections)
+        #expect(report.quality.tls == [TLSConnections(version: "TLS 1.3", sni: "localhost", connections: truth.expected.tls.connections,
+                                                      decrypted: 0)])
+    }
+
+    /// With the key log, the quality section's TLS groups count the connections decrypted, one missing from the key log
+    /// apart.
+    @Test(arguments: names)
+    func tlsConnectionsAreNamedByVersionAndServerName(name: String) throws {
+        let (report, truth) = try Self.analyze(name)
+        #expect(report.quality.tlsConnections == truth.expected.tls.connections)
+        let groups = try #require(report.quality.tls)
+        #expect(groups.reduce(0) { $0 + $1.connections } == truth.expected.tls.connections)
+        #expect(groups.reduce(0) { $0 + $1.decrypted } == truth.expected.tls.decrypted)
+        // Python's clients name the server; `openssl s_client` without -servername does not, and a connection whose
+        // handshake came before the capture has neither version nor name.
+        #expect(groups.allSatisfy { $0.sni == nil || $0.sni == "localhost" })
+        #expect(groups.allSatisfy { $0.version != "unknown" || $0.sni == nil })
+        #expect(groups.first { $0.version == "unknown" }?.connections ?? 0 == report.tls?.handshakeNotSeen ?? 0)
     }
 
     /// Bytes damaged on the wire fail authentication: the connection stops being decoded, nothing is invented.

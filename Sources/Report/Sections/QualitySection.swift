@@ -40,7 +40,7 @@ enum QualitySection: ReportSection {
         if q.interrupted == true { rows.append(["reading interrupted (^C or SIGTERM)", "yes"]) }
         out.table(header: ["what", "count"], alignRight: [false, true], rows: rows)
         out.blank()
-        if let tls = report.tls { MarkdownReportRenderer.tlsQuality(tls, into: &out) }
+        if let tls = report.tls { MarkdownReportRenderer.tlsQuality(tls, quality: q, into: &out) }
         if !q.gapDetails.isEmpty {
             out.line("\(NumberFormatting.grouped(q.connectionsWithGaps)) of \(NumberFormatting.grouped(report.connections.total)) connections "
                      + "have gaps; the others' numbers are exact. " + (q.gaps > q.gapDetails.count ? "First gaps:" : "Gaps:"))
@@ -112,6 +112,7 @@ enum QualitySection: ReportSection {
             q.notRedisConnections += x.notRedisConnections
             q.notRedisServerMessages += x.notRedisServerMessages
             q.notRedisCommandLines += x.notRedisCommandLines
+            if let tls = x.tlsConnections { q.tlsConnections = (q.tlsConnections ?? 0) + tls }
         }
         // Where problems happened: the first ones of each report, as many as one report lists; the rest are counted.
         let gapLimit = reports.map(\.quality.gapDetails.count).max() ?? 0
@@ -132,6 +133,13 @@ enum QualitySection: ReportSection {
         let allEvents = reports.flatMap(\.quality.events)
         q.events = Array(allEvents.prefix(eventLimit))
         q.eventsNotListed += allEvents.count - q.events.count
+        let tlsGroups = reports.compactMap(\.quality.tls)
+        if !tlsGroups.isEmpty {
+            q.tls = ReportMerger.combined(tlsGroups, by: { [$0.version, $0.sni ?? ""] }) { sum, group in
+                sum.connections += group.connections
+                sum.decrypted += group.decrypted
+            }.sorted { ($1.connections, $0.version, $0.sni ?? "") < ($0.connections, $1.version, $1.sni ?? "") }
+        }
         merged.quality = q
     }
 

@@ -71,7 +71,7 @@ public final class LiveCapture: @unchecked Sendable {
         self.options = options
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let created = pcap_create(options.interface, &errbuf) else {
-            throw CaptureError(.live, Self.oneLine(String(cString: errbuf)))
+            throw CaptureError(.live, Self.oneLine(Self.text(errbuf)))
         }
         // From here every failure just throws: `pcap` closes the handle, and nothing else may.
         let pcap = PcapHandle(created)
@@ -209,7 +209,7 @@ public final class LiveCapture: @unchecked Sendable {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         var list: UnsafeMutablePointer<pcap_if_t>?
         guard pcap_findalldevs(&list, &errbuf) == 0 else {
-            throw CaptureError(.live, "cannot list interfaces: \(oneLine(String(cString: errbuf)))")
+            throw CaptureError(.live, "cannot list interfaces: \(oneLine(Self.text(errbuf)))")
         }
         defer { if let list { pcap_freealldevs(list) } }
         var result: [NetworkInterface] = []
@@ -247,7 +247,7 @@ public final class LiveCapture: @unchecked Sendable {
         guard getnameinfo(address, socklen_t(length), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else {
             return nil
         }
-        return String(cString: host)
+        return Self.text(host)
     }
 
     // MARK: - Errors
@@ -268,6 +268,11 @@ public final class LiveCapture: @unchecked Sendable {
             }
             return CaptureError(.live, "cannot capture on '\(interface)': \(text)")
         }
+    }
+
+    /// A C string in a buffer (libpcap's messages, getnameinfo's host): the bytes up to the first NUL, as UTF-8.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func oneLine(_ text: String) -> String { PcapHandle.oneLine(text) }

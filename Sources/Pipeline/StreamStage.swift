@@ -191,7 +191,7 @@ final class StreamStage {
             report.capture.durationSeconds = (Double(last - first) / 1e6).rounded() / 1e3
         }
         report.capture.linkTypes = linkTypes.sorted().map { LinkType(rawValue: $0).description }
-        var prefix = fingerprintHasher
+        let prefix = fingerprintHasher
         var identity = SHA256()
         identity.update(data: Array("respcap-capture\0".utf8))
         identity.update(bigEndian: UInt64(packets))

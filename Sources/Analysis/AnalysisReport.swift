@@ -39,6 +39,9 @@ public struct AnalysisReport: Codable, Sendable {
     /// Lua scripts and functions (EVALSHA shas, EVAL bodies, FCALL names), most server time first; nil when the
     /// capture has no script calls.
     public var scripts: [ScriptSummary]?
+    /// Redis Sentinel's own links to the servers it watches (PING, INFO, PUBLISH `__sentinel__:hello`), apart from the
+    /// application's; nil when the capture has none.
+    public var sentinelMonitoring: SentinelMonitoringSummary?
     /// Keys and prefixes, full-keyspace commands, big values.
     public var keys: KeySummary?
     /// Latency detail, pipelining, slowest commands.

@@ -44,6 +44,8 @@ public final class ConnectionInfo {
     /// `FrameworkStats`: the framework key patterns this connection named, one bit per pattern.
     var frameworkMarks: UInt64 = 0
     var blockingPopKeys = BlockingPopStats.ConnectionState()
+    /// `SentinelMonitoringStats`: whether this is a Sentinel's link to the server it watches.
+    var sentinelMonitoring = SentinelMonitoringStats.ConnectionState()
 
     package init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
          captureStartNanos: Int64? = nil, registry: CommandRegistry) {

@@ -40,6 +40,7 @@ enum ReportSections {
             BlockingPopsSection.self,
             QueuesSection.self,
             ConnectionsSection.self,
+            SentinelMonitoringSection.self,
             ClientsSection.self,
             KeysSection.self,
             LatencySection.self,

@@ -1,0 +1,137 @@
+import Packets
+import RedisSemantics
+
+/// Redis Sentinel's own monitoring of the servers in the capture: the connections a Sentinel keeps to each server
+/// it watches (PING every second, INFO every ten, `PUBLISH __sentinel__:hello` every two, a `SUBSCRIBE` to the same
+/// channel), shown apart so that they are not read as the application's traffic. A connection is a Sentinel's from
+/// the first command that names the hello channel, or from its `CLIENT SETNAME sentinel-<id>-cmd|pubsub`; the few
+/// commands it sent before that are counted too (a Sentinel's link uses few commands: past `maxEarlyCommands`
+/// distinct ones a connection is not a Sentinel's). Its subscriber link, which only receives the hello messages, is
+/// the connection from the same host to the same server that sent no command and received pushes (or, joined
+/// mid-stream, server messages without a request). Their commands
+/// stay in every other figure too: the server counts them.
+public final class SentinelMonitoringStats: TrafficAnalysis {
+    /// Per command id: 0 not looked up yet, then a `Role` raw value.
+    private var roles: [UInt8] = []
+    private enum Role: UInt8 { case other = 1, namesChannel, setName }
+
+    private var connections = 0
+    private var sentinels: Set<IPAddress> = []
+    private var commands = 0
+    private var byCommand: [Int32: Int] = [:]
+
+    public init() {}
+
+    private func role(of id: CommandID, registry: CommandRegistry) -> Role {
+        let index = Int(id.rawValue)
+        if index < roles.count, let role = Role(rawValue: roles[index]) { return role }
+        let role: Role
+        switch registry.name(of: id) {
+        case "publish", "subscribe": role = .namesChannel
+        case "client|setname": role = .setName
+        default: role = .other
+        }
+        if index >= roles.count { roles += repeatElement(0, count: index + 1 - roles.count) }
+        roles[index] = role.rawValue
+        return role
+    }
+
+    /// Distinct commands a connection may send before it shows it is a Sentinel's.
+    static let maxEarlyCommands = 4
+
+    /// Per connection until it shows it is a Sentinel's: the commands it sent so far, by id (at most
+    /// `maxEarlyCommands` distinct ones; `overflowed` past them).
+    struct ConnectionState {
+        var isSentinel = false
+        var overflowed = false
+        var receivedPushes = false
+        var early: [(id: Int32, count: Int)] = []
+    }
+
+    public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        var state = connection.sentinelMonitoring
+        if !state.isSentinel {
+            guard !state.overflowed else { return }
+            var proves = false
+            switch role(of: record.command, registry: connection.registry) {
+            case .other: break
+            case .namesChannel: proves = record.arguments.argument(1, equalsLowercase: "__sentinel__:hello")
+            case .setName: proves = record.arguments.bytes(ofArgument: 2)?.starts(with: Self.namePrefix) ?? false
+            }
+            let id = record.command.rawValue
+            if !proves {
+                if let index = state.early.firstIndex(where: { $0.id == id }) {
+                    state.early[index].count += 1
+                } else if state.early.count < Self.maxEarlyCommands {
+                    state.early.append((id, 1))
+                } else {
+                    state.overflowed = true
+                    state.early = []
+                }
+                connection.sentinelMonitoring = state
+                return
+            }
+            state.isSentinel = true
+            connections += 1
+            sentinels.insert(connection.client.address)
+            for (earlyID, count) in state.early {
+                commands += count
+                byCommand[earlyID, default: 0] += count
+            }
+            state.early = []
+            connection.sentinelMonitoring = state
+        }
+        commands += 1
+        byCommand[record.command.rawValue, default: 0] += 1
+    }
+
+    public func push(_ record: PushRecord, on connection: ConnectionInfo) {
+        if !connection.sentinelMonitoring.receivedPushes { connection.sentinelMonitoring.receivedPushes = true }
+    }
+
+    /// A subscriber joined mid-stream (its SUBSCRIBE before the capture): its messages arrive as replies without a
+    /// request.
+    public func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo) {
+        if !connection.sentinelMonitoring.receivedPushes { connection.sentinelMonitoring.receivedPushes = true }
+    }
+
+    /// Connections that only received pushes, by client host and server: a Sentinel's subscriber link when the host
+    /// is a Sentinel's.
+    private var subscribersOnly: [Endpoint: [IPAddress]] = [:]
+    static let maxSubscriberServers = 1000
+
+    public func connectionClosed(_ connection: ConnectionInfo) {
+        let state = connection.sentinelMonitoring
+        guard !state.isSentinel, state.receivedPushes, connection.commands == 0 else { return }
+        if subscribersOnly[connection.server] != nil || subscribersOnly.count < Self.maxSubscriberServers {
+            subscribersOnly[connection.server, default: []].append(connection.client.address)
+        }
+    }
+
+    /// Sentinel names its links `sentinel-<first 8 of its run id>-cmd` and `...-pubsub`.
+    static let namePrefix = Array("sentinel-".utf8)
+
+    public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
+        guard connections > 0 else { return }
+        let links = subscribersOnly.values.reduce(0) { $0 + $1.filter { sentinels.contains($0) }.count }
+        report.sentinelMonitoring = SentinelMonitoringSummary(
+            sentinels: sentinels.count, connections: connections + links, commands: commands,
+            byCommand: Dictionary(uniqueKeysWithValues: byCommand.map { (context.registry.name(of: CommandID(rawValue: $0.key)), $0.value) }))
+    }
+}
+
+/// The `sentinelMonitoring` section: what Sentinels sent to the servers they watch.
+public struct SentinelMonitoringSummary: Codable, Sendable, Equatable {
+    /// Distinct Sentinel hosts (client addresses).
+    public var sentinels: Int
+    public var connections: Int
+    /// Their commands, by name.
+    public var commands: Int
+    public var byCommand: [String: Int]
+}
+
+extension SentinelMonitoringStats: BuiltInAnalysis {
+    package convenience init(setup: AnalysisSetup) {
+        self.init()
+    }
+}

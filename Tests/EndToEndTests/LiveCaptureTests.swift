@@ -277,7 +277,10 @@ final class RedisServer {
     }
 
     /// `INFO commandstats` as calls per command; rejected calls count too, since their requests are on the wire.
-    func commandstats() throws -> [String: Int] {
+    func commandstats() throws -> [String: Int] { try Self.commandstats(port: port) }
+
+    /// The same of the server listening on `port`.
+    static func commandstats(port: Int) throws -> [String: Int] {
         let text = try Shell.run("redis-cli", ["-p", "\(port)", "info", "commandstats"])
         var result: [String: Int] = [:]
         for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
@@ -294,7 +297,9 @@ final class RedisServer {
     }
 
     /// SHUTDOWN rather than SIGTERM: a child of the test runner may inherit a mask that blocks SIGTERM.
-    func stop() {
+    func stop() { Self.stop(process, port: port) }
+
+    static func stop(_ process: Process, port: Int) {
         guard process.isRunning else { return }
         _ = try? Shell.run("redis-cli", ["-p", "\(port)", "shutdown", "nosave"])
         for _ in 0..<100 where process.isRunning { usleep(20_000) }

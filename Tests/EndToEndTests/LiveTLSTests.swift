@@ -128,27 +128,7 @@ final class LiveTLSServer {
     }
 
     /// `INFO commandstats` over the plain port: calls plus rejected calls per command.
-    func commandstats() throws -> [String: Int] {
-        let text = try Shell.run("redis-cli", ["-p", "\(plainPort)", "info", "commandstats"])
-        var result: [String: Int] = [:]
-        for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = String(line[line.index(line.startIndex, offsetBy: 8)..<colon])
-            var total = 0
-            for field in line[line.index(after: colon)...].split(separator: ",") {
-                let pair = field.split(separator: "=")
-                if pair.count == 2, pair[0] == "calls" || pair[0] == "rejected_calls" { total += Int(pair[1]) ?? 0 }
-            }
-            result[name] = total
-        }
-        return result
-    }
+    func commandstats() throws -> [String: Int] { try RedisServer.commandstats(port: plainPort) }
 
-    func stop() {
-        guard process.isRunning else { return }
-        _ = try? Shell.run("redis-cli", ["-p", "\(plainPort)", "shutdown", "nosave"])
-        for _ in 0..<100 where process.isRunning { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    func stop() { RedisServer.stop(process, port: plainPort) }
 }

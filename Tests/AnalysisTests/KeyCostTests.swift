@@ -129,19 +129,20 @@ import Testing
 
     /// 250 commands on one key answered after 5 ms (1.25 s in all), from two hosts, and 2,500 SETs on distinct keys
     /// answered at once.
-    static func slowKeyWorkload(_ request: String, hostsOffset: UInt8 = 0, ports: UInt16 = 41_000) -> SyntheticCapture {
+    static func slowKeyWorkload(_ request: String, hostsOffset: UInt8 = 0, ports: UInt16 = 41_000, slowCalls: Int = 250,
+                                serviceNanos: Int64 = 5_000_000, fastPerSlow: Int = 10) -> SyntheticCapture {
         var capture = SyntheticCapture()
         var slow = [SyntheticCapture.Connection(clientPort: ports, serverPort: 6379, clientHost: 11 + hostsOffset),
                     SyntheticCapture.Connection(clientPort: ports + 1, serverPort: 6379, clientHost: 12 + hostsOffset)]
         var fast = SyntheticCapture.Connection(clientPort: ports + 2, serverPort: 6379, clientHost: 20 + hostsOffset)
         for index in slow.indices { capture.handshake(&slow[index]) }
         capture.handshake(&fast)
-        for i in 0..<250 {
+        for i in 0..<slowCalls {
             capture.send(&slow[i % 2], fromClient: true, request)
-            _ = capture.tick(5_000_000)
+            _ = capture.tick(serviceNanos)
             capture.send(&slow[i % 2], fromClient: false, "$5\r\nvalue\r\n")
-            for j in 0..<10 {
-                capture.exchange(&fast, Self.command("SET", "user:\(ports):\(i * 10 + j)", "v"), "+OK\r\n")
+            for j in 0..<fastPerSlow {
+                capture.exchange(&fast, Self.command("SET", "user:\(ports):\(i * fastPerSlow + j)", "v"), "+OK\r\n")
             }
         }
         return capture
@@ -191,6 +192,26 @@ import Testing
         #expect(finding.title.hasPrefix("`counter:global` takes "))
         #expect(finding.recommendation.contains("Shard `counter:global`"))
         #expect(!finding.recommendation.contains("CLIENT TRACKING"))
+    }
+
+    @Test func aKeyHotKeyNamesIsLeftToIt() throws {
+        // 1,200 slow GETs of one key and 120 SETs: the key takes most calls, so hot-key speaks for it.
+        let workload = Self.slowKeyWorkload(Self.command("GET", "config:flags"), slowCalls: 1_200, serviceNanos: 1_000_000,
+                                            fastPerSlow: 0)
+        var capture = workload
+        var other = SyntheticCapture.Connection(clientPort: 43_000, serverPort: 6379, clientHost: 30)
+        capture.handshake(&other)
+        for i in 0..<120 { capture.exchange(&other, Self.command("SET", "user:\(i)", "v"), "+OK\r\n") }
+        let (report, _) = try Self.analyze(capture)
+        let hot = try #require(HotKeyRule().evaluate(report, FindingThresholds()))
+        #expect(hot.title.contains("`config:flags`"))
+        #expect(KeyCostRule().evaluate(report, FindingThresholds()) == nil)
+        // Without hot-key's finding, key-cost names it.
+        var quiet = FindingThresholds()
+        quiet.hotKeySharePercent = 101
+        quiet.hotKeyRereadSharePercent = 101
+        #expect(HotKeyRule().evaluate(report, quiet) == nil)
+        #expect(KeyCostRule().evaluate(report, quiet)?.title.hasPrefix("`config:flags` takes ") == true)
     }
 
     @Test func redactionHashesTheKeysOfTheCostLists() throws {

@@ -80,6 +80,20 @@ enum KeysSection: ReportSection {
                               "\(key.clients ?? 0)" + (key.clientsCapped == true ? "+" : "")]
                   })
         out.blank()
+        // The other two rankings in a line each: bytes moved, and calls × largest value (big and hot).
+        let allBytes = k.keyedBytes ?? 0
+        if allBytes > 0, !k.topKeysByBytes.isEmpty {
+            out.line("By bytes (of \(NumberFormatting.bytes(allBytes)) named with a key): " + k.topKeysByBytes.prefix(5).map {
+                "\(MarkdownText.code($0.key)) \(NumberFormatting.bytes($0.bytes)) (\(NumberFormatting.percent(Double($0.bytes), of: Double(allBytes))))"
+            }.joined(separator: ", ") + ".")
+            out.blank()
+        }
+        if let hot = k.topKeysByBigAndHot?.filter({ ($0.maxValueBytes ?? 0) > 0 }), !hot.isEmpty {
+            out.line("Big and hot (calls × largest value): " + hot.prefix(5).map {
+                "\(MarkdownText.code($0.key)) \(NumberFormatting.grouped($0.calls)) × \(NumberFormatting.bytes(Int64($0.maxValueBytes ?? 0)))"
+            }.joined(separator: ", ") + ".")
+            out.blank()
+        }
     }
 
     // MARK: - Merge

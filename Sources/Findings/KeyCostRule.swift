@@ -78,11 +78,11 @@ public struct KeyCostRule: FindingRule {
             advice.append("Split `\(top.key)` into smaller keys or fields read separately, or compress its value")
         }
         if reads >= 2 * writes && reads > 0 {
-            evidence.append("`\(top.key)`: \(NumberFormatting.grouped(reads)) reads, \(NumberFormatting.grouped(writes)) writes (read-heavy: ≥ 2 reads per write)")
+            evidence.append("`\(top.key)`: \(Self.count(reads, "read")), \(Self.count(writes, "write")) (read-heavy: ≥ 2 reads per write)")
             advice.append("Cache `\(top.key)` in the clients and let Redis invalidate it on change (RESP3 `CLIENT TRACKING on`), "
                           + "or read it from replicas")
         } else if writes > reads {
-            evidence.append("`\(top.key)`: \(NumberFormatting.grouped(writes)) writes, \(NumberFormatting.grouped(reads)) reads (write-heavy)")
+            evidence.append("`\(top.key)`: \(Self.count(writes, "write")), \(Self.count(reads, "read")) (write-heavy)")
             advice.append("Shard `\(top.key)` into N keys (pick one per write, combine on read) so its cost spreads over nodes")
         }
         if advice.isEmpty { advice.append("See what reads and writes `\(top.key)` and whether it can be made cheaper or spread over keys") }
@@ -96,6 +96,10 @@ public struct KeyCostRule: FindingRule {
             evidence: evidence,
             recommendation: advice.joined(separator: ". ") + ". A key is served by one thread on one node: adding nodes does not spread it.",
             metrics: metrics)
+    }
+
+    static func count(_ n: Int, _ noun: String) -> String {
+        "\(NumberFormatting.grouped(n)) \(noun)\(n == 1 ? "" : "s")"
     }
 
     static func names(_ keys: [KeyCount]) -> String {

@@ -164,6 +164,7 @@ import Testing
         #expect(finding.id == "key-cost")
         #expect(finding.title.hasPrefix("`config:flags` takes "))
         #expect(finding.recommendation.contains("CLIENT TRACKING"))
+        #expect(finding.evidence.contains("`config:flags`: 250 reads, 0 writes (read-heavy: ≥ 2 reads per write)"))
         #expect(!finding.recommendation.contains("Shard"))
         #expect(finding.severity == .warning)
         #expect(FindingRules.evaluate(report).contains { $0.id == "key-cost" })
@@ -191,6 +192,7 @@ import Testing
         let finding = try #require(KeyCostRule().evaluate(report, FindingThresholds()))
         #expect(finding.title.hasPrefix("`counter:global` takes "))
         #expect(finding.recommendation.contains("Shard `counter:global`"))
+        #expect(finding.evidence.contains("`counter:global`: 250 writes, 0 reads (write-heavy)"))
         #expect(!finding.recommendation.contains("CLIENT TRACKING"))
     }
 

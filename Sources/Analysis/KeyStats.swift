@@ -71,11 +71,12 @@ public struct KeyPrefixRule: Sendable {
     }
 }
 
-/// Top keys and prefixes by calls and bytes (overall and per command), a distinct-key estimate, full-keyspace
-/// commands (SCAN, KEYS, SMEMBERS, HGETALL...) and the biggest requests and replies.
+/// Top keys and prefixes by calls and bytes (overall and per command), what each tracked key and prefix cost
+/// (`KeyCost`: reads, writes, bytes, server time, client hosts, largest value), a distinct-key estimate,
+/// full-keyspace commands (SCAN, KEYS, SMEMBERS, HGETALL...) and the biggest requests and replies.
 ///
-/// Memory: two bounded counters (`maxTrackedKeys` each), one small counter per command seen, a 16 KiB
-/// HyperLogLog and a top-N list. Only the first key of each command is tracked (multi-key commands count once, under
+/// Memory: two bounded counters (`maxTrackedKeys` each, a `KeyCost` inline per entry), one small counter per
+/// command seen, a 16 KiB HyperLogLog and a top-N list. Only the first key of each command is tracked (multi-key commands count once, under
 /// their first key).
 public final class KeyStats: TrafficAnalysis {
     public let maxTrackedKeys: Int

@@ -11,6 +11,17 @@ public struct BoundedCounter {
         public var bytes: Int64
         /// Upper bound of how much `count` may overestimate.
         public var error: Int
+        /// What the item cost, when its counter was given samples (zero otherwise).
+        public var cost = KeyCost()
+    }
+
+    /// What `top` ranks by.
+    public enum Ranking: Sendable {
+        case calls, bytes
+        /// Server time (sum of non-blocking service times).
+        case serverTime
+        /// Calls × the largest value seen: big and hot.
+        case bigAndHot
     }
 
     public let capacity: Int
@@ -32,6 +43,7 @@ public struct BoundedCounter {
         var count: Int
         var bytes: Int64
         let error: Int
+        var cost = KeyCost()
         /// nil when `order` holds the whole text (short printable ASCII, made into a `String` only for `top`).
         let text: String?
         let order: ItemOrder
@@ -54,14 +66,21 @@ public struct BoundedCounter {
     /// short printable ASCII (the usual key): then no `String` is made unless the item reaches a report, so a new
     /// item allocates nothing. Otherwise `text` makes it.
     mutating func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?,
-                      text: () -> String) {
-        if countExisting(hash: hash, weight: weight) { return }
+                      sample: KeyCost.Sample? = nil, text: () -> String) {
+        if countExisting(hash: hash, weight: weight, sample: sample) { return }
         if let order = ItemOrder(printableASCII: printable, suffix: suffix, hash: hash) {
-            insert(hash: hash, weight: weight, text: nil, order: order)
+            insert(hash: hash, weight: weight, text: nil, order: order, sample: sample)
         } else {
             let item = text()
-            insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash))
+            insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash), sample: sample)
         }
+    }
+
+    /// As `add(hash:bytes:text:)`, adding `sample` to the item's cost.
+    mutating func add(hash: UInt64, bytes weight: Int, sample: KeyCost.Sample?, text: () -> String) {
+        if countExisting(hash: hash, weight: weight, sample: sample) { return }
+        let item = text()
+        insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash), sample: sample)
     }
 
     /// The first slot to probe for `hash` (the hash is already mixed; this spreads it over the table's size).
@@ -84,16 +103,19 @@ public struct BoundedCounter {
         }
     }
 
-    private mutating func countExisting(hash: UInt64, weight: Int) -> Bool {
+    private mutating func countExisting(hash: UInt64, weight: Int, sample: KeyCost.Sample? = nil) -> Bool {
         total += 1
         guard let index = find(hash) else { return false }
         tracked[index].count += 1
         tracked[index].bytes += Int64(weight)
+        if let sample { tracked[index].cost.add(sample) }
         return true
     }
 
-    private mutating func insert(hash: UInt64, weight: Int, text: String?, order: ItemOrder) {
-        tracked.append(Tracked(count: floor + 1, bytes: Int64(weight), error: floor, text: text, order: order))
+    private mutating func insert(hash: UInt64, weight: Int, text: String?, order: ItemOrder, sample: KeyCost.Sample? = nil) {
+        var entry = Tracked(count: floor + 1, bytes: Int64(weight), error: floor, text: text, order: order)
+        if let sample { entry.cost.add(sample) }
+        tracked.append(entry)
         if tracked.count * 2 > slots.count {
             rebuildSlots(count: max(16, slots.count * 2))
         } else {
@@ -222,18 +244,32 @@ public struct BoundedCounter {
     /// The `n` largest by count (ties by item), or by bytes. Selected first, then only those sorted and given their
     /// text: a counter holds up to twice its capacity, and a report asks for a few dozen.
     public func top(_ n: Int, byBytes: Bool = false) -> [Entry] {
+        top(n, by: byBytes ? .bytes : .calls)
+    }
+
+    /// The `n` largest by `ranking`; ties by calls, then by item.
+    public func top(_ n: Int, by ranking: Ranking) -> [Entry] {
         guard n > 0 else { return [] }
         var values = tracked
         func itemPrecedes(_ a: Tracked, _ b: Tracked) -> Bool { a.order.precedes(b.order) { a.item < b.item } }
-        let better: (Tracked, Tracked) -> Bool = byBytes
-            ? { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : itemPrecedes(a, b) }
-            : { a, b in a.count != b.count ? a.count > b.count : itemPrecedes(a, b) }
+        func byCalls(_ a: Tracked, _ b: Tracked) -> Bool { a.count != b.count ? a.count > b.count : itemPrecedes(a, b) }
+        let better: (Tracked, Tracked) -> Bool
+        switch ranking {
+        case .calls: better = byCalls
+        case .bytes: better = { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : itemPrecedes(a, b) }
+        case .serverTime: better = { a, b in a.cost.serverNanos != b.cost.serverNanos ? a.cost.serverNanos > b.cost.serverNanos : byCalls(a, b) }
+        case .bigAndHot:
+            better = { a, b in
+                let x = Int64(a.count) * Int64(a.cost.maxValueBytes), y = Int64(b.count) * Int64(b.cost.maxValueBytes)
+                return x != y ? x > y : byCalls(a, b)
+            }
+        }
         if values.count > n {
             Self.selectSmallest(&values, n, by: better)
             values.removeSubrange(n...)
         }
         values.sort(by: better)
-        return values.map { Entry(item: $0.item, count: $0.count, bytes: $0.bytes, error: $0.error) }
+        return values.map { Entry(item: $0.item, count: $0.count, bytes: $0.bytes, error: $0.error, cost: $0.cost) }
     }
 
     public var distinctTracked: Int { tracked.count }

@@ -71,11 +71,12 @@ public struct KeyPrefixRule: Sendable {
     }
 }
 
-/// Top keys and prefixes by calls and bytes (overall and per command), a distinct-key estimate, full-keyspace
-/// commands (SCAN, KEYS, SMEMBERS, HGETALL...) and the biggest requests and replies.
+/// Top keys and prefixes by calls and bytes (overall and per command), what each tracked key and prefix cost
+/// (`KeyCost`: reads, writes, bytes, server time, client hosts, largest value), a distinct-key estimate,
+/// full-keyspace commands (SCAN, KEYS, SMEMBERS, HGETALL...) and the biggest requests and replies.
 ///
-/// Memory: two bounded counters (`maxTrackedKeys` each), one small counter per command seen, a 16 KiB
-/// HyperLogLog and a top-N list. Only the first key of each command is tracked (multi-key commands count once, under
+/// Memory: two bounded counters (`maxTrackedKeys` each, a `KeyCost` inline per entry), one small counter per
+/// command seen, a 16 KiB HyperLogLog and a top-N list. Only the first key of each command is tracked (multi-key commands count once, under
 /// their first key).
 public final class KeyStats: TrafficAnalysis {
     public let maxTrackedKeys: Int
@@ -89,6 +90,10 @@ public final class KeyStats: TrafficAnalysis {
     private var perCommandKeys: [BoundedCounter?] = []
     private var distinct = HyperLogLog()
     private var keyedCommands = 0
+    /// Request plus reply bytes and server time of the commands that named a key; server time of all commands.
+    private var keyedBytes: Int64 = 0
+    private var keyedServerNanos: Int64 = 0
+    private var serverNanos: Int64 = 0
     private var fullKeyspace: [Int32: Int] = [:]
     private var fullKeyspaceConnections = Set<UInt64>()
     private var biggest: [BigValue] = []
@@ -118,13 +123,26 @@ public final class KeyStats: TrafficAnalysis {
         let id = record.command.rawValue
         let registry = connection.registry
         var keyPosition: Int?
+        // Server time as the latency analysis counts it: blocking commands wait by design, a queued command's reply
+        // is QUEUED (EXEC carries the work).
+        var service: Int64 = 0
+        if !record.isBlocking && !record.isQueuedInTransaction, let latency = record.latencyNanos { service = latency }
+        serverNanos += service
         if let tableIndex = registry.tableIndex(of: record.command) {
             let position = firstKeyPosition(record, id: id, tableIndex: tableIndex)
             // Only arguments the command table says are keys: other arguments may be values or passwords.
             if position > 0, position < record.argumentCount {
                 let bytes = record.requestBytes + record.replyBytes
-                if record.arguments.withArgument(position, { count(key: $0, command: id, bytes: bytes) }) != nil {
+                let flags = CommandTable.flags(at: tableIndex)
+                let address = connection.client.address
+                let sample = KeyCost.Sample(
+                    isRead: flags.contains(.readonly), isWrite: flags.contains(.write), requestBytes: record.requestBytes,
+                    replyBytes: record.replyBytes, serverNanos: service,
+                    host: KeyCost.hostHash(high: address.high, low: address.low, isIPv6: address.isIPv6))
+                if record.arguments.withArgument(position, { count(key: $0, command: id, bytes: bytes, sample: sample) }) != nil {
                     keyPosition = position
+                    keyedBytes += Int64(bytes)
+                    keyedServerNanos += service
                 }
             }
             if isFullKeyspace(id: id, registry: registry, command: record.command) {
@@ -179,7 +197,7 @@ public final class KeyStats: TrafficAnalysis {
     }
 
     /// Counts one use of `key` (borrowed); allocates only when a key or prefix is first tracked.
-    private func count(key: UnsafeRawBufferPointer, command id: Int32, bytes: Int) {
+    private func count(key: UnsafeRawBufferPointer, command id: Int32, bytes: Int, sample: KeyCost.Sample) {
         keyedCommands += 1
         let hash = keyHash(key)
         distinct.add(hash: hash)
@@ -187,19 +205,19 @@ public final class KeyStats: TrafficAnalysis {
         let plain = redactor == nil
         let star = UInt8(ascii: "*")
         if plain {
-            keys.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
+            keys.add(hash: hash, bytes: bytes, printable: key, suffix: nil, sample: sample) { display(Array(key)) }
         } else {
-            keys.add(hash: hash, bytes: bytes) { display(Array(key)) }
+            keys.add(hash: hash, bytes: bytes, sample: sample) { display(Array(key)) }
         }
         let prefix = UnsafeRawBufferPointer(rebasing: key[..<prefixRule.prefixLength(of: key)])
         let prefixHash = keyHash(prefix, seed: 1)
         let isPrefix = prefix.count < key.count
         if plain {
-            prefixes.add(hash: prefixHash, bytes: bytes, printable: prefix, suffix: isPrefix ? star : nil) {
+            prefixes.add(hash: prefixHash, bytes: bytes, printable: prefix, suffix: isPrefix ? star : nil, sample: sample) {
                 display(Array(prefix), isPrefix: isPrefix)
             }
         } else {
-            prefixes.add(hash: prefixHash, bytes: bytes) { display(Array(prefix), isPrefix: isPrefix) }
+            prefixes.add(hash: prefixHash, bytes: bytes, sample: sample) { display(Array(prefix), isPrefix: isPrefix) }
         }
         let slot = Int(id)
         if slot >= perCommandKeys.count { perCommandKeys += repeatElement(nil, count: slot + 1 - perCommandKeys.count) }
@@ -234,14 +252,22 @@ public final class KeyStats: TrafficAnalysis {
         var summary = KeySummary()
         summary.commandsWithKeys = keyedCommands
         summary.distinctKeysEstimate = distinct.estimate
-        summary.topKeysByCalls = keys.top(topN).map(KeyCount.init)
-        summary.topKeysByBytes = keys.top(topN, byBytes: true).map(KeyCount.init)
-        summary.topPrefixesByCalls = prefixes.top(topN).map(KeyCount.init)
-        summary.topPrefixesByBytes = prefixes.top(topN, byBytes: true).map(KeyCount.init)
+        summary.topKeysByCalls = keys.top(topN).map { KeyCount($0, cost: true) }
+        summary.topKeysByBytes = keys.top(topN, byBytes: true).map { KeyCount($0, cost: true) }
+        summary.topPrefixesByCalls = prefixes.top(topN).map { KeyCount($0, cost: true) }
+        summary.topPrefixesByBytes = prefixes.top(topN, byBytes: true).map { KeyCount($0, cost: true) }
+        // Every tracked key and prefix by server time (at most the tracking limit); the bigger-and-hotter by calls ×
+        // largest value only to the usual length.
+        summary.topKeysByServerTime = keys.top(maxTrackedKeys, by: .serverTime).map { KeyCount($0, cost: true) }
+        summary.topPrefixesByServerTime = prefixes.top(maxTrackedKeys, by: .serverTime).map { KeyCount($0, cost: true) }
+        summary.topKeysByBigAndHot = keys.top(topN, by: .bigAndHot).map { KeyCount($0, cost: true) }
+        summary.serverMicros = Self.micros(serverNanos)
+        summary.keyedServerMicros = Self.micros(keyedServerNanos)
+        summary.keyedBytes = keyedBytes
         let commandCounters = perCommandKeys.enumerated().compactMap { slot, counter in counter.map { (key: Int32(slot), value: $0) } }
         summary.topKeysByCommand = commandCounters.sorted { ($0.value.total, $1.key) > ($1.value.total, $0.key) }.prefix(topN).map {
             CommandKeys(command: context.registry.name(of: CommandID(rawValue: $0.key)), calls: $0.value.total,
-                        topKeys: $0.value.top(5).map(KeyCount.init))
+                        topKeys: $0.value.top(5).map { KeyCount($0, cost: false) })
         }
         summary.trackingLimitHit = keys.pruned || prefixes.pruned
         if summary.trackingLimitHit {
@@ -265,6 +291,9 @@ public final class KeyStats: TrafficAnalysis {
         summary.redacted = redactor != nil
         report.keys = summary
     }
+
+    /// Nanoseconds as whole microseconds, rounded.
+    static func micros(_ nanos: Int64) -> Int64 { (nanos + 500) / 1000 }
 }
 
 public struct KeyCount: Codable, Sendable {
@@ -273,12 +302,33 @@ public struct KeyCount: Codable, Sendable {
     public var bytes: Int64
     /// Upper bound of the overestimate of `calls` once the tracking limit was hit (0 = exact).
     public var error: Int
+    /// What the key cost (nil in lists that do not track it, and in reports written before): commands whose table
+    /// flags say read-only and write (other commands count in neither), request and reply bytes, server time in µs
+    /// (non-blocking commands), distinct client hosts (`clientsCapped` once more than `KeyCost.hostLimit`), and
+    /// the largest request or reply. Counted since the key was last tracked: lower bounds once the limit was hit.
+    public var reads: Int?
+    public var writes: Int?
+    public var requestBytes: Int64?
+    public var replyBytes: Int64?
+    public var serverMicros: Int64?
+    public var clients: Int?
+    public var clientsCapped: Bool?
+    public var maxValueBytes: Int?
 
-    init(_ entry: BoundedCounter.Entry) {
+    init(_ entry: BoundedCounter.Entry, cost: Bool) {
         key = entry.item
         calls = entry.count
         bytes = entry.bytes
         error = entry.error
+        guard cost else { return }
+        reads = entry.cost.reads
+        writes = entry.cost.writes
+        requestBytes = entry.cost.requestBytes
+        replyBytes = entry.cost.replyBytes
+        serverMicros = KeyStats.micros(entry.cost.serverNanos)
+        clients = entry.cost.clients
+        clientsCapped = entry.cost.hostsCapped ? true : nil
+        maxValueBytes = entry.cost.maxValueBytes
     }
 }
 
@@ -325,6 +375,14 @@ public struct KeySummary: Codable, Sendable {
     public var topPrefixesByCalls: [KeyCount] = []
     public var topPrefixesByBytes: [KeyCount] = []
     public var topKeysByCommand: [CommandKeys] = []
+    /// Every tracked key (and prefix) by server time, with what it cost; the top by calls × largest value.
+    public var topKeysByServerTime: [KeyCount]?
+    public var topPrefixesByServerTime: [KeyCount]?
+    public var topKeysByBigAndHot: [KeyCount]?
+    /// Server time (µs, non-blocking commands) of all commands and of those that named a key; their bytes.
+    public var serverMicros: Int64?
+    public var keyedServerMicros: Int64?
+    public var keyedBytes: Int64?
     public var fullKeyspaceCommands: [FullKeyspaceCommand] = []
     /// Connections that sent at least one full-keyspace command.
     public var fullKeyspaceConnections = 0
@@ -364,5 +422,21 @@ public enum KeyText {
 extension KeyStats: BuiltInAnalysis {
     package convenience init(setup: AnalysisSetup) {
         self.init(maxTrackedKeys: setup.maxTrackedKeys, prefixRule: setup.prefixRule, redactor: setup.redactor)
+    }
+}
+
+extension KeyCount {
+    /// Adds what `other` (the same key in another report) cost: sums, the larger largest value, and the larger count
+    /// of clients (hosts may be the same ones). A side without costs adds nothing.
+    public mutating func addCost(of other: KeyCount) {
+        func sum<T: AdditiveArithmetic>(_ a: T?, _ b: T?) -> T? { a == nil && b == nil ? nil : (a ?? .zero) + (b ?? .zero) }
+        reads = sum(reads, other.reads)
+        writes = sum(writes, other.writes)
+        requestBytes = sum(requestBytes, other.requestBytes)
+        replyBytes = sum(replyBytes, other.replyBytes)
+        serverMicros = sum(serverMicros, other.serverMicros)
+        if let c = other.clients { clients = max(clients ?? 0, c) }
+        if other.clientsCapped == true { clientsCapped = true }
+        if let v = other.maxValueBytes { maxValueBytes = max(maxValueBytes ?? 0, v) }
     }
 }

@@ -3,7 +3,7 @@ import Analysis
 public enum FindingRules {
     public static let all: [any FindingRule] = [
         ConnectionChurnRule(), ConnectionGrowthRule(), PoolSaturationRule(), BlockingPopManyKeysRule(), SlowWritesRule(),
-        KeyspaceScanRule(), UnpipelinedRoundTripsRule(), ErrorRateRule(), BigValuesRule(), HotKeyRule(),
+        KeyspaceScanRule(), UnpipelinedRoundTripsRule(), ErrorRateRule(), BigValuesRule(), HotKeyRule(), KeyCostRule(),
         CaptureQualityRule(),
     ]
 

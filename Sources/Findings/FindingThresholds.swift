@@ -25,6 +25,17 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     public var hotKeySharePercent = 50.0
     public var hotKeyRereadSharePercent = 100.0 / 3
     public var hotKeyMinCommands = 1000.0
+    /// key-cost: the share (percent) of all server time, or of all bytes on the wire, that the top one to three keys
+    /// take; and what makes that share matter: their server time per second of capture as a share (percent) of the
+    /// server's one thread (a warning from the second), or their bytes as a share (percent) of a 1 Gbit/s link; the
+    /// largest value (bytes) from which the advice is to split or compress it; and the shortest capture (seconds) whose
+    /// rates say anything (over milliseconds, a handful of commands is a large share of a thread).
+    public var keyCostSharePercent = 50.0
+    public var keyCostMinSeconds = 1.0
+    public var keyCostThreadPercent = 10.0
+    public var keyCostThreadWarningPercent = 50.0
+    public var keyCostLinkPercent = 10.0
+    public var keyCostBigValueBytes = 100_000.0
     /// unpipelined-round-trips: this share of commands (percent) chained one after another's reply, in chains of at
     /// least this length; a warning when one pipeline per chain would save the time of this many connections
     /// waiting at once (0.1: a tenth of one connection's time), otherwise information.
@@ -70,6 +81,9 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
         "bigValueLinkPercent": \.bigValueLinkPercent,
         "hotKeySharePercent": \.hotKeySharePercent, "hotKeyRereadSharePercent": \.hotKeyRereadSharePercent, "hotKeyMinCommands": \.hotKeyMinCommands,
         "pipelineSavingWarning": \.pipelineSavingWarning,
+        "keyCostSharePercent": \.keyCostSharePercent, "keyCostThreadPercent": \.keyCostThreadPercent,
+        "keyCostThreadWarningPercent": \.keyCostThreadWarningPercent, "keyCostLinkPercent": \.keyCostLinkPercent,
+        "keyCostBigValueBytes": \.keyCostBigValueBytes, "keyCostMinSeconds": \.keyCostMinSeconds,
         "chainedRoundTripPercent": \.chainedRoundTripPercent, "roundTripChainLength": \.roundTripChainLength,
         "churnCriticalWorkPercent": \.churnCriticalWorkPercent, "churnTimeWaitPortsPercent": \.churnTimeWaitPortsPercent,
         "churnMinConnections": \.churnMinConnections, "growthRatio": \.growthRatio, "growthMinConnections": \.growthMinConnections,

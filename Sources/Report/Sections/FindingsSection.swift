@@ -7,7 +7,7 @@ enum FindingsSection: ReportSection {
         out.blank()
         guard !report.findings.isEmpty else {
             out.line("No findings: nothing in this capture crossed a rule's threshold (connection churn, pool saturation, "
-                     + "blocking pops, round trips, slow writes, keyspace scans, errors, big values, hot keys).")
+                     + "blocking pops, round trips, slow writes, keyspace scans, errors, big values, hot keys, key cost).")
             out.blank()
             return
         }

@@ -46,6 +46,7 @@ enum KeysSection: ReportSection {
         out.table(header: ["key", "calls", "share", "bytes"], alignRight: [false, true, true, true],
                   rows: rows(k.topKeysByCalls, total: k.commandsWithKeys))
         out.blank()
+        renderCost(k, into: &out)
         if let big = k.biggest.first, big.bytes >= 10_000 {
             out.line("Biggest requests and replies:")
             out.blank()
@@ -55,6 +56,42 @@ enum KeysSection: ReportSection {
                            NumberFormatting.bytes(Int64($0.replyBytes)), MarkdownText.text($0.client),
                            $0.key.map { MarkdownText.code($0, inTable: true) } ?? ""]
                       })
+            out.blank()
+        }
+    }
+
+    /// The keys that took the most server time, with their share of all server time and how they were used.
+    private static func renderCost(_ k: KeySummary, into out: inout MarkdownWriter) {
+        guard let costly = k.topKeysByServerTime, let total = k.serverMicros, total > 0,
+              costly.contains(where: { ($0.serverMicros ?? 0) > 0 }) else { return }
+        out.line("What costs the server most (server time: reply start − request end of non-blocking commands; "
+                 + "\(NumberFormatting.micros(Double(total))) in all):")
+        out.blank()
+        out.table(header: ["key", "server time", "share", "calls", "reads / writes", "request / reply", "largest", "clients"],
+                  alignRight: [false, true, true, true, true, true, true, true],
+                  rows: costly.prefix(10).filter { ($0.serverMicros ?? 0) > 0 }.map { key in
+                      let micros = key.serverMicros ?? 0
+                      return [MarkdownText.code(key.key, inTable: true), NumberFormatting.micros(Double(micros)),
+                              NumberFormatting.percent(Double(micros), of: Double(total)),
+                              NumberFormatting.grouped(key.calls) + (key.error > 0 ? " ±\(key.error)" : ""),
+                              "\(NumberFormatting.grouped(key.reads ?? 0)) / \(NumberFormatting.grouped(key.writes ?? 0))",
+                              "\(NumberFormatting.bytes(key.requestBytes ?? 0)) / \(NumberFormatting.bytes(key.replyBytes ?? 0))",
+                              NumberFormatting.bytes(Int64(key.maxValueBytes ?? 0)),
+                              "\(key.clients ?? 0)" + (key.clientsCapped == true ? "+" : "")]
+                  })
+        out.blank()
+        // The other two rankings in a line each: bytes moved, and calls × largest value (big and hot).
+        let allBytes = k.keyedBytes ?? 0
+        if allBytes > 0, !k.topKeysByBytes.isEmpty {
+            out.line("By bytes (of \(NumberFormatting.bytes(allBytes)) named with a key): " + k.topKeysByBytes.prefix(5).map {
+                "\(MarkdownText.code($0.key)) \(NumberFormatting.bytes($0.bytes)) (\(NumberFormatting.percent(Double($0.bytes), of: Double(allBytes))))"
+            }.joined(separator: ", ") + ".")
+            out.blank()
+        }
+        if let hot = k.topKeysByBigAndHot?.filter({ ($0.maxValueBytes ?? 0) > 0 }), !hot.isEmpty {
+            out.line("Big and hot (calls × largest value): " + hot.prefix(5).map {
+                "\(MarkdownText.code($0.key)) \(NumberFormatting.grouped($0.calls)) × \(NumberFormatting.bytes(Int64($0.maxValueBytes ?? 0)))"
+            }.joined(separator: ", ") + ".")
             out.blank()
         }
     }
@@ -77,6 +114,19 @@ enum KeysSection: ReportSection {
         m.topPrefixesByCalls = Self.mergeKeyCounts(parts.map(\.topPrefixesByCalls), byBytes: false)
         m.topPrefixesByBytes = Self.mergeKeyCounts(parts.map(\.topPrefixesByBytes), byBytes: true)
         notes.approximate("top keys and prefixes (each report lists only its own top ones)")
+        if parts.contains(where: { $0.topKeysByServerTime != nil }) {
+            // These list every tracked key: the merged lists keep as many as the largest tracking limit.
+            let tracked = parts.map(\.maxTrackedKeys).max() ?? 0
+            m.topKeysByServerTime = Self.mergeKeyCounts(parts.map { $0.topKeysByServerTime ?? [] }, by: .serverTime, limit: tracked)
+            m.topPrefixesByServerTime = Self.mergeKeyCounts(parts.map { $0.topPrefixesByServerTime ?? [] }, by: .serverTime,
+                                                            limit: tracked)
+            m.topKeysByBigAndHot = Self.mergeKeyCounts(parts.map { $0.topKeysByBigAndHot ?? [] }, by: .bigAndHot)
+            m.serverMicros = parts.reduce(0) { $0 + ($1.serverMicros ?? 0) }
+            m.keyedServerMicros = parts.reduce(0) { $0 + ($1.keyedServerMicros ?? 0) }
+            m.keyedBytes = parts.reduce(0) { $0 + ($1.keyedBytes ?? 0) }
+            notes.approximate("what each key cost is added per key over the reports that list it; its clients are the "
+                              + "largest count of one report (hosts may repeat across reports)")
+        }
 
         var byCommand: [String: CommandKeys] = [:]
         var commandOrder: [String] = []
@@ -129,6 +179,11 @@ enum KeysSection: ReportSection {
 
     /// Adds the counts of the same key across lists, sorts by calls (or bytes) and keeps as many as the longest list.
     static func mergeKeyCounts(_ lists: [[KeyCount]], byBytes: Bool) -> [KeyCount] {
+        mergeKeyCounts(lists, by: byBytes ? .bytes : .calls)
+    }
+
+    /// As `mergeKeyCounts(_:byBytes:)`, sorted by `ranking`; what each key cost adds up too.
+    static func mergeKeyCounts(_ lists: [[KeyCount]], by ranking: BoundedCounter.Ranking, limit: Int? = nil) -> [KeyCount] {
         var merged: [String: KeyCount] = [:]
         for list in lists {
             for entry in list {
@@ -136,16 +191,24 @@ enum KeysSection: ReportSection {
                     existing.calls += entry.calls
                     existing.bytes += entry.bytes
                     existing.error += entry.error
+                    existing.addCost(of: entry)
                     merged[entry.key] = existing
                 } else {
                     merged[entry.key] = entry
                 }
             }
         }
-        let limit = lists.map(\.count).max() ?? 0
+        let limit = limit ?? (lists.map(\.count).max() ?? 0)
+        func score(_ e: KeyCount) -> (Int64, Int64) {
+            switch ranking {
+            case .calls: return (Int64(e.calls), e.bytes)
+            case .bytes: return (e.bytes, Int64(e.calls))
+            case .serverTime: return (e.serverMicros ?? 0, Int64(e.calls))
+            case .bigAndHot: return (Int64(e.calls) * Int64(e.maxValueBytes ?? 0), Int64(e.calls))
+            }
+        }
         return merged.values.sorted { a, b in
-            let ka = byBytes ? (a.bytes, Int64(a.calls)) : (Int64(a.calls), a.bytes)
-            let kb = byBytes ? (b.bytes, Int64(b.calls)) : (Int64(b.calls), b.bytes)
+            let ka = score(a), kb = score(b)
             return ka != kb ? ka > kb : a.key < b.key
         }.prefix(limit).map { $0 }
     }

@@ -1,0 +1,79 @@
+import Analysis
+import Foundation
+import Pipeline
+import Testing
+
+/// A real master and replica (scripts/capture-replication.sh): the replica's full sync and the write stream that
+/// follows, captured on the master's port, against the servers' own figures (`fixtures/replication/*.truth.json`).
+@Suite struct ReplicationTests {
+    struct Truth: Decodable {
+        struct Expected: Decodable {
+            let commands: [String: Int]
+            let propagated: [String: Int]
+            let replicas: Int
+            let fullSyncs: Int
+            let partialSyncs: Int
+            let masterReplOffset: Int64
+            let ackedOffset: Int64
+            let lagBytes: Int64
+            let rdbBytes: Int64
+        }
+        let port: Int
+        let expected: Expected
+    }
+
+    static let directory = TestPaths.fixtures.appendingPathComponent("replication")
+    static let names = ["full-sync-disk", "full-sync-diskless"]
+
+    static func load(_ name: String) throws -> (Truth, AnalysisReport) {
+        let truth = try JSONDecoder().decode(
+            Truth.self, from: Data(contentsOf: directory.appendingPathComponent(name + ".truth.json")))
+        var options = AnalysisOptions()
+        options.serverPorts = [UInt16(truth.port)]
+        let report = try CaptureAnalyzer(options: options).analyze(
+            paths: [directory.appendingPathComponent(name + ".pcap").path])
+        return (truth, report)
+    }
+
+    @Test(arguments: names)
+    func commandsAreTheServersAndTheStreamIsApart(name: String) throws {
+        let (truth, report) = try Self.load(name)
+        let seen = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0.calls) })
+        #expect(seen == truth.expected.commands, "\(name): commands")
+        let replication = try #require(report.replication, "\(name)")
+        let propagated = Dictionary(uniqueKeysWithValues: replication.propagated.map { ($0.name, $0.calls) })
+        #expect(propagated == truth.expected.propagated, "\(name): propagated")
+        #expect(report.quality.verdict == "complete", "\(name): \(report.quality.verdict)")
+        #expect(report.quality.parseErrors == 0, "\(name): \(report.quality.parseErrorsByCode)")
+        #expect(report.quality.unpairedReplies == 0, "\(name)")
+    }
+
+    @Test(arguments: names)
+    func syncsOffsetsAndLagAreTheServers(name: String) throws {
+        let (truth, report) = try Self.load(name)
+        let replicas = try #require(report.replication?.replicas, "\(name)")
+        #expect(replicas.count == truth.expected.replicas)
+        let replica = try #require(replicas.first)
+        #expect(replica.address == "127.0.0.1:\(truth.port + 1)")
+        #expect(replica.fullSyncs == truth.expected.fullSyncs)
+        #expect(replica.partialSyncs == truth.expected.partialSyncs)
+        #expect(replica.rdbBytes == truth.expected.rdbBytes, "\(name): RDB bytes")
+        #expect(replica.masterOffset == truth.expected.masterReplOffset, "\(name): master offset")
+        #expect(replica.ackedOffset == truth.expected.ackedOffset, "\(name): acked offset")
+        #expect(replica.lagBytes == truth.expected.lagBytes)
+        let streamBytes = report.replication?.propagated.reduce(Int64(0)) { $0 + $1.bytes }
+        #expect(streamBytes == replica.propagatedBytes)
+    }
+
+    /// REPLCONF ACK is never answered: it must not wait for a reply and take the master's next bytes as one.
+    @Test(arguments: names)
+    func replconfAckIsNotAnswered(name: String) throws {
+        let (truth, report) = try Self.load(name)
+        let replconf = try #require(report.commands.first { $0.name == "replconf" })
+        #expect(replconf.unanswered == 0)
+        // The replica's handshake has two answered REPLCONFs (listening-port, capa); every other one is an ACK.
+        #expect(replconf.noReply == truth.expected.commands["replconf"]! - 2, "\(name)")
+        let psync = try #require(report.commands.first { $0.name == "psync" })
+        #expect(psync.unanswered == 0 && psync.noReply == 0)
+    }
+}

@@ -59,7 +59,8 @@ public final class ReplicationStats: TrafficAnalysis {
         byCommand[command.command, default: (0, 0)].bytes += Int64(command.bytes)
         update(connection) { link in
             link.propagatedBytes += Int64(command.bytes)
-            link.streamOffset = (link.streamOffset ?? 0) + Int64(command.bytes)
+            // Without the sync (a capture begun later) the stream's offset is unknown, and so is the lag.
+            if let offset = link.streamOffset { link.streamOffset = offset + Int64(command.bytes) }
         }
     }
 
@@ -78,7 +79,8 @@ public final class ReplicationStats: TrafficAnalysis {
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
         // A connection that only sent REPLCONF listening-port never synced: not a replica link.
         let replicas = order.compactMap { id -> ReplicationSummary.Replica? in
-            guard let l = links[id], l.fullSyncs + l.partialSyncs > 0 else { return nil }
+            guard let l = links[id], l.fullSyncs + l.partialSyncs > 0 || l.propagatedBytes > 0 || l.ackedOffset != nil
+            else { return nil }
             let address = l.listeningPort.map { port in
                 l.client.address.isIPv6 ? "[\(l.client.address)]:\(port)" : "\(l.client.address):\(port)"
             } ?? l.client.description

@@ -62,6 +62,8 @@ public final class ConnectionSession {
     private var link: ReplicationLink?
     /// The link's propagated stream is being read: messages from the server are commands, not replies.
     private var propagating = false
+    /// The capture began inside this connection: a REPLCONF ACK is then the only sign of a link already synced.
+    private let startedMidStream: Bool
 
     // Request being assembled.
     private var request = CommandRecord.empty
@@ -88,6 +90,7 @@ public final class ConnectionSession {
         self.requestDecoder = RESPDecoder(side: .client, limits: limits.resp)
         self.replyDecoder = RESPDecoder(side: .server, limits: limits.resp)
         self.pending = PendingQueue(maxCount: limits.maxPendingCommands)
+        self.startedMidStream = midStream
         if midStream {
             // The first bytes may be the middle of a message: start at the first plausible message boundary.
             requestDecoder.resynchronize(atLineStart: true)
@@ -291,6 +294,11 @@ public final class ConnectionSession {
             // REPLCONF ACK <offset> and GETACK are never answered.
             if request.arguments.argument(1, equalsLowercase: "ack") || request.arguments.argument(1, equalsLowercase: "getack") {
                 expectsReply = false
+                if link == nil && startedMidStream && request.arguments.argument(1, equalsLowercase: "ack") {
+                    // A replica synced before the capture: the master's messages from here on are its stream.
+                    link = ReplicationLink(phase: .streaming, offset: 0)
+                    propagating = true
+                }
             }
         case .sync:
             if registry.name(of: request.command) == "sync" {

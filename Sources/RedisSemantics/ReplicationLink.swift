@@ -75,9 +75,14 @@ struct ReplicationLink {
                 let b = bytes[i]
                 i += 1
                 if line.isEmpty && b == 10 { continue }
-                if line.count < Self.maxLine { line.append(b) }
-                guard b == 10 else { continue }
-                return headerEnded(consumed: i)
+                line.append(b)
+                if b == 10 { return headerEnded(consumed: i) }
+                if line.count == Self.maxLine {
+                    // Too long for a header: not an RDB after all.
+                    phase = .streaming
+                    defer { line.removeAll() }
+                    return .notRDB(i, held: line)
+                }
             }
             return .skipped(i)
         case .rdbBody:

@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import Pipeline
+import Report
 import Testing
 
 /// A real master and replica (scripts/capture-replication.sh): the replica's full sync and the write stream that
@@ -28,11 +29,13 @@ import Testing
     static func load(_ name: String) throws -> (Truth, AnalysisReport) {
         let truth = try JSONDecoder().decode(
             Truth.self, from: Data(contentsOf: directory.appendingPathComponent(name + ".truth.json")))
+        return (truth, try analyze(directory.appendingPathComponent(name + ".pcap").path, port: truth.port))
+    }
+
+    static func analyze(_ path: String, port: Int) throws -> AnalysisReport {
         var options = AnalysisOptions()
-        options.serverPorts = [UInt16(truth.port)]
-        let report = try CaptureAnalyzer(options: options).analyze(
-            paths: [directory.appendingPathComponent(name + ".pcap").path])
-        return (truth, report)
+        options.serverPorts = [UInt16(port)]
+        return try CaptureAnalyzer(options: options).analyze(paths: [path])
     }
 
     @Test(arguments: names)
@@ -75,5 +78,37 @@ import Testing
         #expect(replconf.noReply == truth.expected.commands["replconf"]! - 2, "\(name)")
         let psync = try #require(report.commands.first { $0.name == "psync" })
         #expect(psync.unanswered == 0 && psync.noReply == 0)
+    }
+
+    /// The RDB's framing, its end mark and the stream's messages cut at every place give the same figures.
+    @Test(arguments: names)
+    func resegmentedLinksGiveTheSameFigures(name: String) throws {
+        let (truth, clean) = try Self.load(name)
+        let packets = try CapturePerturbation.read(Self.directory.appendingPathComponent(name + ".pcap").path)
+        for sizes in [[1], [3, 40, 7], [41, 1000]] {
+            let file = CapturePerturbation.write(CapturePerturbation.pcap(CapturePerturbation.resegment(packets, sizes: sizes)),
+                                                 name: "replication-\(name)-\(sizes.count)")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let report = try Self.analyze(file, port: truth.port)
+            #expect(report.replication == clean.replication, "\(name) cut \(sizes)")
+            #expect(report.commands.map { "\($0.name):\($0.calls):\($0.noReply)" }
+                    == clean.commands.map { "\($0.name):\($0.calls):\($0.noReply)" }, "\(name) cut \(sizes)")
+            #expect(report.quality.parseErrors == 0)
+        }
+    }
+
+    /// `merge` lists each report's replicas and adds the propagated commands by name, through the JSON.
+    @Test func mergeAddsTheStreams() throws {
+        let reports = try Self.names.map { try Self.load($0).1 }
+        let merged = try ReportMerger().merge(reports.map {
+            try ReportDocument(jsonData: Data(JSONReportRenderer.render($0).utf8), label: $0.capture.files.joined())
+        })
+        let replication = try #require(merged.replication)
+        let replicas = reports.flatMap { $0.replication?.replicas ?? [] }
+        #expect(replication.replicas.map { "\($0.address) \($0.rdbBytes) \($0.masterOffset ?? -1) \($0.ackedOffset ?? -1)" }
+                == replicas.map { "\($0.address) \($0.rdbBytes) \($0.masterOffset ?? -1) \($0.ackedOffset ?? -1)" })
+        var calls: [String: Int] = [:]
+        for p in reports.flatMap({ $0.replication?.propagated ?? [] }) { calls[p.name, default: 0] += p.calls }
+        #expect(Dictionary(uniqueKeysWithValues: replication.propagated.map { ($0.name, $0.calls) }) == calls)
     }
 }

@@ -63,4 +63,28 @@ import Testing
         #expect(outcome.commands == ["psync:replied:NOMASTERLINK", "get:replied"])
         #expect(outcome.syncs.isEmpty && outcome.propagated.isEmpty)
     }
+
+    /// A capture that starts after the sync: the first REPLCONF ACK shows the link, and the master's messages after
+    /// it are propagated commands, not replies for the ACK to wait for.
+    @Test(arguments: [nil, 1, 4] as [Int?])
+    func linkJoinedMidStream(chunk: Int?) {
+        let outcome = SessionScript(steps: [
+            .server("1\r\nv\r\n"),
+            .client(command("REPLCONF", "ACK", "900")),
+            .server(command("SET", "k", "v") + command("INCRBY", "n", "1")),
+            .client(command("REPLCONF", "ACK", "957")),
+        ], midStream: true).run(chunkSize: chunk)
+        #expect(outcome.commands == ["replconf:noReplyExpected", "replconf:noReplyExpected"])
+        #expect(outcome.propagated == ["set:27", "incrby:30"])
+        #expect(outcome.syncs.isEmpty)
+    }
+
+    /// A client that is not a replica sending REPLCONF ACK on a connection seen from its start stays a client.
+    @Test func ackOnAnOrdinaryConnectionMakesNoLink() {
+        let outcome = SessionScript(steps: [
+            .client(command("REPLCONF", "ACK", "1") + command("GET", "k")), .server("$1\r\nv\r\n"),
+        ]).run()
+        #expect(outcome.commands == ["replconf:noReplyExpected", "get:replied"])
+        #expect(outcome.propagated.isEmpty)
+    }
 }

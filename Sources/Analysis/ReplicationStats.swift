@@ -77,18 +77,31 @@ public final class ReplicationStats: TrafficAnalysis {
     }
 
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
-        // A connection that only sent REPLCONF listening-port never synced: not a replica link.
-        let replicas = order.compactMap { id -> ReplicationSummary.Replica? in
+        // One row per replica (a replica that reconnects and resyncs is one, as the master's INFO lists it); its
+        // offsets are those of its latest link. A connection that only sent REPLCONF listening-port is no link.
+        var replicas: [ReplicationSummary.Replica] = []
+        var rowOf: [String: Int] = [:]
+        for id in order {
             guard let l = links[id], l.fullSyncs + l.partialSyncs > 0 || l.propagatedBytes > 0 || l.ackedOffset != nil
-            else { return nil }
+            else { continue }
             let address = l.listeningPort.map { port in
                 l.client.address.isIPv6 ? "[\(l.client.address)]:\(port)" : "\(l.client.address):\(port)"
             } ?? l.client.description
-            return ReplicationSummary.Replica(
-                address: address, fullSyncs: l.fullSyncs, partialSyncs: l.partialSyncs, rdbBytes: l.rdbBytes,
-                syncSeconds: Double(l.syncNanos) / 1e9, propagatedBytes: l.propagatedBytes, masterOffset: l.streamOffset,
-                ackedOffset: l.ackedOffset,
-                lagBytes: l.ackedOffset.flatMap { acked in l.streamOffset.map { max(0, $0 - acked) } })
+            let row = rowOf[address] ?? replicas.count
+            if row == replicas.count {
+                rowOf[address] = row
+                replicas.append(ReplicationSummary.Replica(
+                    address: address, fullSyncs: 0, partialSyncs: 0, rdbBytes: 0, syncSeconds: 0, propagatedBytes: 0,
+                    masterOffset: nil, ackedOffset: nil, lagBytes: nil))
+            }
+            replicas[row].fullSyncs += l.fullSyncs
+            replicas[row].partialSyncs += l.partialSyncs
+            replicas[row].rdbBytes += l.rdbBytes
+            replicas[row].syncSeconds += Double(l.syncNanos) / 1e9
+            replicas[row].propagatedBytes += l.propagatedBytes
+            replicas[row].masterOffset = l.streamOffset
+            replicas[row].ackedOffset = l.ackedOffset
+            replicas[row].lagBytes = l.ackedOffset.flatMap { acked in l.streamOffset.map { max(0, $0 - acked) } }
         }
         guard !replicas.isEmpty || !byCommand.isEmpty else { return }
         let commands = byCommand.map {

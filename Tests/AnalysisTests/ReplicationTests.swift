@@ -24,7 +24,7 @@ import Testing
     }
 
     static let directory = TestPaths.fixtures.appendingPathComponent("replication")
-    static let names = ["full-sync-disk", "full-sync-diskless"]
+    static let names = ["full-sync-disk", "full-sync-diskless", "partial-resync"]
 
     static func load(_ name: String) throws -> (Truth, AnalysisReport) {
         let truth = try JSONDecoder().decode(
@@ -74,8 +74,10 @@ import Testing
         let (truth, report) = try Self.load(name)
         let replconf = try #require(report.commands.first { $0.name == "replconf" })
         #expect(replconf.unanswered == 0)
-        // The replica's handshake has two answered REPLCONFs (listening-port, capa); every other one is an ACK.
-        #expect(replconf.noReply == truth.expected.commands["replconf"]! - 2, "\(name)")
+        // Each of the replica's handshakes (one per sync) has two answered REPLCONFs (listening-port, capa); every
+        // other one is an ACK.
+        let handshakes = truth.expected.fullSyncs + truth.expected.partialSyncs
+        #expect(replconf.noReply == truth.expected.commands["replconf"]! - 2 * handshakes, "\(name)")
         let psync = try #require(report.commands.first { $0.name == "psync" })
         #expect(psync.unanswered == 0 && psync.noReply == 0)
     }

@@ -1,7 +1,7 @@
 import Analysis
 import Foundation
 import Pipeline
-import Report
+@testable import Report
 import Testing
 
 /// A real master and replica (scripts/capture-replication.sh): the replica's full sync and the write stream that
@@ -102,9 +102,7 @@ import Testing
     /// `merge` lists each report's replicas and adds the propagated commands by name, through the JSON.
     @Test func mergeAddsTheStreams() throws {
         let reports = try Self.names.map { try Self.load($0).1 }
-        let merged = try ReportMerger().merge(reports.map {
-            try ReportDocument(jsonData: Data(JSONReportRenderer.render($0).utf8), label: $0.capture.files.joined())
-        })
+        let merged = try ReportMerger().merge(reports.map(document))
         let replication = try #require(merged.replication)
         let replicas = reports.flatMap { $0.replication?.replicas ?? [] }
         #expect(replication.replicas.map { "\($0.address) \($0.rdbBytes) \($0.masterOffset ?? -1) \($0.ackedOffset ?? -1)" }
@@ -112,5 +110,22 @@ import Testing
         var calls: [String: Int] = [:]
         for p in reports.flatMap({ $0.replication?.propagated ?? [] }) { calls[p.name, default: 0] += p.calls }
         #expect(Dictionary(uniqueKeysWithValues: replication.propagated.map { ($0.name, $0.calls) }) == calls)
+    }
+
+    /// `diff` compares full syncs and the largest lag as the reports give them.
+    @Test func diffComparesSyncsAndLag() throws {
+        let (_, before) = try Self.load("full-sync-disk")
+        let (_, after) = try Self.load("partial-resync")
+        let diff = ReportDiff(before: try document(before), after: try document(after))
+        let metrics = Dictionary(uniqueKeysWithValues: diff.metrics("replication").map { ($0.id, $0) })
+        #expect(metrics["replication.fullSyncs"]?.before == 1 && metrics["replication.fullSyncs"]?.after == 1)
+        #expect(metrics["replication.maxLagBytes"]?.before == before.replication?.replicas.first?.lagBytes.map(Double.init))
+        #expect(metrics["replication.maxLagBytes"]?.after == after.replication?.replicas.first?.lagBytes.map(Double.init))
+        let plain = try FixtureTruthTests.analyze("pipelined", port: FixtureTruth.load("pipelined").port)
+        #expect(ReportDiff(before: try document(plain), after: try document(plain)).metrics("replication").isEmpty)
+    }
+
+    func document(_ report: AnalysisReport) throws -> ReportDocument {
+        try ReportDocument(jsonData: Data(JSONReportRenderer.render(report).utf8), label: report.capture.files.joined())
     }
 }

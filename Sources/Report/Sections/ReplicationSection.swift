@@ -53,4 +53,31 @@ enum ReplicationSection: ReportSection {
             propagated: byName.values.sorted { ($0.bytes, $1.name) > ($1.bytes, $0.name) },
             durationSeconds: context.duration)
     }
+
+    // MARK: - Diff
+
+    /// The propagated stream per second (commands and bytes), full syncs, and the largest lag of any replica; only
+    /// when either report has replication, so that reports without it keep their diff.
+    static func compare(_ b: AnalysisReport, _ a: AnalysisReport, into diff: inout ReportDiff, context: DiffContext) {
+        guard b.replication != nil || a.replication != nil else { return }
+        func calls(_ r: AnalysisReport) -> Double { Double(r.replication?.propagated.reduce(0) { $0 + $1.calls } ?? 0) }
+        func bytes(_ r: AnalysisReport) -> Double { Double(r.replication?.propagated.reduce(Int64(0)) { $0 + $1.bytes } ?? 0) }
+        func fullSyncs(_ r: AnalysisReport) -> Double { Double(r.replication?.replicas.reduce(0) { $0 + $1.fullSyncs } ?? 0) }
+        func lag(_ r: AnalysisReport) -> Double? { r.replication?.replicas.compactMap(\.lagBytes).max().map(Double.init) }
+        diff.setMetrics("replication", [
+            ReportDiff.Metric(id: "replication.propagatedPerSecond", label: "propagated commands/s", unit: .perSecond,
+                              before: context.rateBefore(calls(b)), after: context.rateAfter(calls(a))),
+            ReportDiff.Metric(id: "replication.propagatedBytesPerSecond", label: "propagated bytes/s", unit: .bytesPerSecond,
+                              before: context.rateBefore(bytes(b)), after: context.rateAfter(bytes(a))),
+            ReportDiff.Metric(id: "replication.fullSyncs", label: "full syncs", unit: .count,
+                              before: fullSyncs(b), after: fullSyncs(a)),
+            ReportDiff.Metric(id: "replication.maxLagBytes", label: "largest replica lag", unit: .bytes,
+                              before: lag(b), after: lag(a)),
+        ])
+    }
+
+    static func renderDiff(_ diff: ReportDiff, into out: inout MarkdownWriter) {
+        MarkdownDiffRenderer.metricTable("Replication", diff.metrics("replication"), into: &out,
+                                         note: "The stream masters propagated to their replicas; not in the command figures.")
+    }
 }

@@ -87,4 +87,17 @@ import Testing
         #expect(outcome.commands == ["replconf:noReplyExpected", "get:replied"])
         #expect(outcome.propagated.isEmpty)
     }
+
+    /// SYNC, the old form: no reply line, the RDB (after keep-alive newlines) is its answer.
+    @Test(arguments: [nil, 1, 6] as [Int?])
+    func syncWithoutPsync(chunk: Int?) {
+        let outcome = SessionScript(steps: [
+            .client(command("SYNC")),
+            .server("\n\n$\(Self.rdb.utf8.count)\r\n" + Self.rdb + Self.stream),
+        ]).run(chunkSize: chunk)
+        #expect(outcome.commands == ["sync:noReplyExpected"])
+        #expect(outcome.syncs == ["full:\(Self.rdb.utf8.count):0"])
+        #expect(outcome.propagated == ["select:23", "set:27", "incrby:30"])
+        #expect(outcome.protocolErrors.isEmpty && outcome.unpaired == 0)
+    }
 }

@@ -24,7 +24,7 @@ for names in 'nl\n## Injected heading\0a|b\0<script>alert(1)</script>\0<img/src=
     seed=$((seed + 1))
 done
 
-captures=("$here"/../fixtures/*.pcap "$here"/../fixtures/tls/*.pcap)
+captures=("$here"/../fixtures/*.pcap "$here"/../fixtures/tls/*.pcap "$here"/../fixtures/replication/*.pcap)
 if [ -d "$external" ]; then
     while IFS= read -r f; do captures+=("$f"); done < <(find "$external" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort)
 fi
@@ -32,7 +32,7 @@ fi
 if ! command -v python3 >/dev/null; then
     # Without python3 the whole-file target still gets the fixtures; the others start from their crashers.
     echo "make-corpus.sh: no python3; seeding fuzz-pcap with the fixtures only" >&2
-    for f in "$here"/../fixtures/*.pcap; do [ "$(stat -c %s "$f")" -le 262144 ] && cp "$f" "$out/pcap/"; done
+    for f in "$here"/../fixtures/*.pcap "$here"/../fixtures/replication/*.pcap; do [ "$(stat -c %s "$f")" -le 262144 ] && cp "$f" "$out/pcap/"; done
     exit 0
 fi
 python3 - "$out" "${captures[@]}" <<'PY'

@@ -42,6 +42,9 @@ public struct AnalysisReport: Codable, Sendable {
     /// Redis Sentinel's own links to the servers it watches (PING, INFO, PUBLISH `__sentinel__:hello`), apart from the
     /// application's; nil when the capture has none.
     public var sentinelMonitoring: SentinelMonitoringSummary?
+    /// Replication links on the port (a replica's PSYNC/SYNC, its RDB, the propagated stream, its ACKs); nil when
+    /// the capture has none.
+    public var replication: ReplicationSummary?
     /// Keys and prefixes, full-keyspace commands, big values.
     public var keys: KeySummary?
     /// Latency detail, pipelining, slowest commands.

@@ -13,6 +13,10 @@ public protocol TrafficAnalysis: AnyObject {
     /// The same, saying which queued command: the `queuedIndex`th of the connection's commands answered +QUEUED
     /// since its MULTI (their records came before). By default the call above, for analyses that need no position.
     func transactionError(command: CommandID, errorPrefix: String, queuedIndex: Int, on connection: ConnectionInfo)
+    /// A command a master sent down a replication link (not a reply, and not among `command`'s).
+    func propagated(_ command: PropagatedCommand, on connection: ConnectionInfo)
+    /// A replica's full or partial sync ended on this connection; propagated commands follow.
+    func replicationSync(_ sync: ReplicationSync, on connection: ConnectionInfo)
     func connectionClosed(_ connection: ConnectionInfo)
     /// Writes this analysis's results into the report.
     func finish(into report: inout AnalysisReport, context: AnalysisContext)
@@ -27,6 +31,8 @@ extension TrafficAnalysis {
     public func transactionError(command: CommandID, errorPrefix: String, queuedIndex: Int, on connection: ConnectionInfo) {
         transactionError(command: command, errorPrefix: errorPrefix, on: connection)
     }
+    public func propagated(_ command: PropagatedCommand, on connection: ConnectionInfo) {}
+    public func replicationSync(_ sync: ReplicationSync, on connection: ConnectionInfo) {}
     public func connectionClosed(_ connection: ConnectionInfo) {}
 }
 

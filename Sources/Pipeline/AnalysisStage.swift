@@ -337,6 +337,10 @@ final class AnalysisStage {
             } else {
                 unpaired(reply, on: info)
             }
+        case .propagated(let command):
+            forEachAnalysis { $0.propagated(command, on: info) }
+        case .replicationSync(let sync):
+            forEachAnalysis { $0.replicationSync(sync, on: info) }
         case .transactionError(_, let command, let prefix, let index):
             forEachAnalysis { $0.transactionError(command: command, errorPrefix: prefix, queuedIndex: index, on: info) }
         case .protocolError(_, let fromClient, let error):

@@ -133,4 +133,8 @@ public enum SessionEvent: Sendable {
     /// `queuedIndex`th of the connection's commands answered +QUEUED since its MULTI (the element's index).
     case transactionError(connection: UInt64, command: CommandID, errorPrefix: String, queuedIndex: Int)
     case protocolError(connection: UInt64, fromClient: Bool, error: RESPProtocolError)
+    /// A command a master sent down a replication link: not a reply, not a command of this connection's client.
+    case propagated(PropagatedCommand)
+    /// A replica's sync finished (the RDB read past, or +CONTINUE).
+    case replicationSync(ReplicationSync)
 }

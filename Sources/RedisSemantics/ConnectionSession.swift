@@ -58,6 +58,12 @@ public final class ConnectionSession {
     private var subscriptions = 0
     private var monitoring = false
     private var currentTime: Int64 = 0
+    /// Set by a replica's PSYNC/SYNC: the server's bytes then go through `feedLinkReply` (one check per call).
+    private var link: ReplicationLink?
+    /// The link's propagated stream is being read: messages from the server are commands, not replies.
+    private var propagating = false
+    /// The capture began inside this connection: a REPLCONF ACK is then the only sign of a link already synced.
+    private let startedMidStream: Bool
 
     // Request being assembled.
     private var request = CommandRecord.empty
@@ -84,6 +90,7 @@ public final class ConnectionSession {
         self.requestDecoder = RESPDecoder(side: .client, limits: limits.resp)
         self.replyDecoder = RESPDecoder(side: .server, limits: limits.resp)
         self.pending = PendingQueue(maxCount: limits.maxPendingCommands)
+        self.startedMidStream = midStream
         if midStream {
             // The first bytes may be the middle of a message: start at the first plausible message boundary.
             requestDecoder.resynchronize(atLineStart: true)
@@ -111,6 +118,11 @@ public final class ConnectionSession {
     /// Server-to-client bytes, in order. `bytes` is borrowed for the call.
     public func feedReply(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         currentTime = timestampNanos
+        if link != nil {
+            feedLinkReply(bytes)
+            settlePendingBudget()
+            return
+        }
         var handler = ReplyHandler(session: self)
         replyDecoder.feed(bytes, handler: &handler)
         if replyStartTime == nil && !replyDecoder.isAtMessageBoundary && !replyDecoder.isResynchronizing {
@@ -131,6 +143,11 @@ public final class ConnectionSession {
             replyDecoder.resynchronize()
             reply = ReplyBuilder()
             replyStartTime = nil
+            if link != nil {
+                // Where the RDB or the stream resumes is unknown: decode what follows as the stream.
+                link?.phase = .streaming
+                propagating = true
+            }
         }
         while let lost = pending.popFirst() {
             var record = lost.record
@@ -273,6 +290,28 @@ public final class ConnectionSession {
         case .reset:
             replyMode = .on
             expectsReply = true
+        case .replconf:
+            // REPLCONF ACK <offset> and GETACK are never answered.
+            if request.arguments.argument(1, equalsLowercase: "ack") || request.arguments.argument(1, equalsLowercase: "getack") {
+                expectsReply = false
+                if link == nil && startedMidStream && request.arguments.argument(1, equalsLowercase: "ack") {
+                    // A replica synced before the capture: the master's messages from here on are its stream.
+                    link = ReplicationLink(phase: .streaming, offset: 0)
+                    propagating = true
+                }
+            }
+        case .sync:
+            if registry.name(of: request.command) == "sync" {
+                // SYNC's answer is the RDB itself, with no reply line before it.
+                expectsReply = false
+                link = ReplicationLink(phase: .rdbHeader, offset: 0)
+                link?.isFull = true
+                link?.startNanos = currentTime
+            } else {
+                // PSYNC <replid> <offset>: a +CONTINUE streams from the offset the replica asked for.
+                let asked = request.arguments.string(ofArgument: 2).flatMap { Int64($0) } ?? 0
+                link = ReplicationLink(phase: .awaitingReply, offset: max(0, asked - 1))
+            }
         case .hello:
             if let version = request.arguments.string(ofArgument: 1), let v = Int(version), v == 2 || v == 3 {
                 protocolVersion = v
@@ -353,6 +392,11 @@ public final class ConnectionSession {
     fileprivate func replyEnded(byteCount: Int) {
         let start = replyStartTime ?? currentTime
         replyStartTime = nil
+        if propagating {
+            propagated(bytes: byteCount, start: start)
+            reply.reset()
+            return
+        }
         // Classified from `reply` in place, then reset in place: the builder holds an inline element copy, and
         // copying it out and re-initialising it per reply showed in profiles.
         classify(bytes: byteCount, start: start)
@@ -437,6 +481,88 @@ public final class ConnectionSession {
             subscriptions = 0
         }
         pending.removeFirst { first in withUnsafePointer(to: &first.record) { eventBuffer.appendCommand(copying: $0) } }
+    }
+
+    // MARK: - Replication links
+
+    private func feedReplyDecoder(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        var handler = ReplyHandler(session: self)
+        replyDecoder.feed(bytes, handler: &handler)
+        if replyStartTime == nil && !replyDecoder.isAtMessageBoundary && !replyDecoder.isResynchronizing {
+            replyStartTime = currentTime
+        }
+    }
+
+    /// The server's bytes on a link: replies a line at a time until the sync reply, the RDB skipped, then the
+    /// propagated stream decoded whole.
+    private func feedLinkReply(_ bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        while !rest.isEmpty, let phase = link?.phase {
+            switch phase {
+            case .streaming:
+                feedReplyDecoder(rest)
+                return
+            case .awaitingReply:
+                let newline = rest.firstIndex(of: 10)
+                let end = newline.map { $0 + 1 } ?? rest.count
+                let chunk = UnsafeRawBufferPointer(rebasing: rest[0..<end])
+                if replyDecoder.isAtMessageBoundary { link?.line.removeAll(keepingCapacity: true) }
+                link?.appendToLine(chunk)
+                feedReplyDecoder(chunk)
+                rest = UnsafeRawBufferPointer(rebasing: rest[end...])
+                if newline != nil && replyDecoder.isAtMessageBoundary { syncReplyLineEnded() }
+            case .rdbHeader, .rdbBody, .rdbEndMark:
+                guard let step = link?.skipRDB(rest) else { return }
+                switch step {
+                case .skipped(let n):
+                    rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+                case .finished(let n):
+                    rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+                    syncEnded()
+                case .notRDB(let n, let held):
+                    rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+                    propagating = true
+                    held.withUnsafeBytes { feedReplyDecoder($0) }
+                }
+            }
+        }
+    }
+
+    /// A whole reply line ended while the link awaits PSYNC's answer.
+    private func syncReplyLineEnded() {
+        guard let l = link else { return }
+        link?.line.removeAll(keepingCapacity: true)
+        if l.lineStarts(with: "+FULLRESYNC ") {
+            link?.isFull = true
+            link?.offset = l.lineTrailingNumber ?? 0
+            link?.startNanos = currentTime
+            link?.phase = .rdbHeader
+        } else if l.lineStarts(with: "+CONTINUE") {
+            link?.startNanos = currentTime
+            syncEnded()
+        } else if l.lineStarts(with: "-") && pending.isEmpty {
+            // PSYNC refused: an ordinary connection again.
+            link = nil
+        }
+    }
+
+    private func syncEnded() {
+        guard let l = link else { return }
+        link?.phase = .streaming
+        propagating = true
+        eventBuffer.events.append(.replicationSync(ReplicationSync(
+            connection: connection, isFull: l.isFull, rdbBytes: l.rdbBytes, startNanos: l.startNanos,
+            endNanos: currentTime, offset: l.offset)))
+    }
+
+    private func propagated(bytes: Int, start: Int64) {
+        var command = registry.otherID
+        if reply.kind == .array && reply.firstElement.isSet {
+            command = reply.firstElement.withUnsafeBytes { registry.id(forName: $0) }
+        }
+        eventBuffer.events.append(.propagated(PropagatedCommand(connection: connection, command: command, bytes: bytes,
+                                                                timestampNanos: start)))
     }
 
     /// A SUBSCRIBE-family command is waiting for its first confirmation (so a RESP2 array naming one is not a reply).

@@ -14,6 +14,10 @@ enum PairingRole: Sendable, Equatable {
     /// XREAD and XREADGROUP: blocking only with the BLOCK option.
     case streamRead
     case subscription(SubscriptionKind)
+    /// PSYNC and SYNC: a replica's request; what follows from the server is the RDB and then propagated commands.
+    case sync
+    /// REPLCONF: ACK and GETACK get no reply.
+    case replconf
 
     init(name: String) {
         switch name {
@@ -26,6 +30,8 @@ enum PairingRole: Sendable, Equatable {
         case "watch", "unwatch": self = .watch
         case "monitor": self = .monitor
         case "xread", "xreadgroup": self = .streamRead
+        case "psync", "sync": self = .sync
+        case "replconf": self = .replconf
         default:
             if let kind = SubscriptionKind(commandName: name) { self = .subscription(kind) } else { self = .ordinary }
         }

@@ -20,6 +20,8 @@ struct SessionScript {
         var transactionErrors: [String] = []
         var protocolErrors: [RESPProtocolError.Code] = []
         var records: [CommandRecord] = []
+        var propagated: [String] = []       // "name:bytes"
+        var syncs: [String] = []            // "full|partial:rdbBytes:offset"
     }
 
     func run(chunkSize: Int? = nil, registry: CommandRegistry = CommandRegistry()) -> Outcome {
@@ -48,6 +50,8 @@ struct SessionScript {
             case .unpairedReply: outcome.unpaired += 1
             case .transactionError(_, let command, let prefix, _): outcome.transactionErrors.append("\(registry.name(of: command)):\(prefix)")
             case .protocolError(_, _, let error): outcome.protocolErrors.append(error.code)
+            case .propagated(let p): outcome.propagated.append("\(registry.name(of: p.command)):\(p.bytes)")
+            case .replicationSync(let s): outcome.syncs.append("\(s.isFull ? "full" : "partial"):\(s.rdbBytes):\(s.offset)")
             }
         }
         return outcome

@@ -41,6 +41,7 @@ enum ReportSections {
             QueuesSection.self,
             ConnectionsSection.self,
             SentinelMonitoringSection.self,
+            ReplicationSection.self,
             ClientsSection.self,
             KeysSection.self,
             LatencySection.self,

@@ -40,49 +40,59 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
     static let maxEarlyCommands = 4
 
     /// Per connection until it shows it is a Sentinel's: the commands it sent so far, by id (at most
-    /// `maxEarlyCommands` distinct ones; `overflowed` past them).
+    /// `maxEarlyCommands` distinct ones, held inline: no allocation per connection; `overflowed` past them, after
+    /// which an ordinary connection costs one flag test per command).
     struct ConnectionState {
         var isSentinel = false
         var overflowed = false
         var receivedPushes = false
-        var early: [(id: Int32, count: Int)] = []
+        var earlyCount = 0
+        var earlyIDs = SIMD4<Int32>(repeating: -1)
+        var earlyCounts = SIMD4<Int32>(repeating: 0)
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
-        var state = connection.sentinelMonitoring
-        if !state.isSentinel {
-            guard !state.overflowed else { return }
-            var proves = false
-            switch role(of: record.command, registry: connection.registry) {
-            case .other: break
-            case .namesChannel: proves = record.arguments.argument(1, equalsLowercase: "__sentinel__:hello")
-            case .setName: proves = record.arguments.bytes(ofArgument: 2)?.starts(with: Self.namePrefix) ?? false
-            }
-            let id = record.command.rawValue
-            if !proves {
-                if let index = state.early.firstIndex(where: { $0.id == id }) {
-                    state.early[index].count += 1
-                } else if state.early.count < Self.maxEarlyCommands {
-                    state.early.append((id, 1))
-                } else {
-                    state.overflowed = true
-                    state.early = []
-                }
-                connection.sentinelMonitoring = state
-                return
-            }
-            state.isSentinel = true
-            connections += 1
-            sentinels.insert(connection.client.address)
-            for (earlyID, count) in state.early {
-                commands += count
-                byCommand[earlyID, default: 0] += count
-            }
-            state.early = []
-            connection.sentinelMonitoring = state
+        if !connection.sentinelMonitoring.isSentinel {
+            if connection.sentinelMonitoring.overflowed { return }
+            noteEarly(record, on: connection)
+            guard connection.sentinelMonitoring.isSentinel else { return }
         }
         commands += 1
         byCommand[record.command.rawValue, default: 0] += 1
+    }
+
+    /// A command of a connection not known to be a Sentinel's: it proves it is one, or is held among its early ones.
+    private func noteEarly(_ record: CommandRecord, on connection: ConnectionInfo) {
+        var proves = false
+        switch role(of: record.command, registry: connection.registry) {
+        case .other: break
+        case .namesChannel: proves = record.arguments.argument(1, equalsLowercase: "__sentinel__:hello")
+        case .setName: proves = record.arguments.bytes(ofArgument: 2)?.starts(with: Self.namePrefix) ?? false
+        }
+        var state = connection.sentinelMonitoring
+        defer { connection.sentinelMonitoring = state }
+        guard proves else {
+            let id = record.command.rawValue
+            for index in 0..<state.earlyCount where state.earlyIDs[index] == id {
+                state.earlyCounts[index] += 1
+                return
+            }
+            if state.earlyCount < Self.maxEarlyCommands {
+                state.earlyIDs[state.earlyCount] = id
+                state.earlyCounts[state.earlyCount] = 1
+                state.earlyCount += 1
+            } else {
+                state.overflowed = true
+            }
+            return
+        }
+        state.isSentinel = true
+        connections += 1
+        sentinels.insert(connection.client.address)
+        for index in 0..<state.earlyCount {
+            commands += Int(state.earlyCounts[index])
+            byCommand[state.earlyIDs[index], default: 0] += Int(state.earlyCounts[index])
+        }
     }
 
     public func push(_ record: PushRecord, on connection: ConnectionInfo) {

@@ -78,6 +78,41 @@ public struct RESPDecoder {
         self.scratch = []
     }
 
+    /// Where a decoder stands in its stream: what a stream's decoder must carry when it is put down between
+    /// messages and the stream is later continued by another decoder of the same side and limits.
+    public struct StreamPosition: Sendable, Equatable {
+        public var offset: Int64 = 0
+        public var skippedBytes: Int64 = 0
+        public init() {}
+    }
+
+    public var position: StreamPosition {
+        var position = StreamPosition()
+        position.offset = streamOffset
+        position.skippedBytes = skippedBytes
+        return position
+    }
+
+    /// Becomes a decoder of the stream at `position`, between two messages, as a new decoder would be there (the
+    /// buffers keep their storage). A decoder can so serve one stream after another.
+    public mutating func resume(at position: StreamPosition) {
+        streamOffset = position.offset
+        skippedBytes = position.skippedBytes
+        state = .start
+        closeAllFrames()
+        top = Frame(remaining: 0, isAttribute: false)
+        attributeFrames = 0
+        messageBytes = 0
+        scratchCount = 0
+        valueLength = 0
+        bulkRemaining = 0
+        lastByteWasCR = false
+        lineStart = 0
+        inlineBuffer.removeAll(keepingCapacity: true)
+        inlineArguments.removeAll(keepingCapacity: true)
+        inlineRanges.removeAll(keepingCapacity: true)
+    }
+
     /// True between messages (no partial message buffered or pending).
     public var isAtMessageBoundary: Bool {
         if case .start = state, depth == 0, messageBytes == 0 { return true }

@@ -35,7 +35,7 @@ final class StageBatch {
     /// the packet that crossed the line brought), so these cover the usual batch; a larger one is let go.
     static let keptRecords = 2_048
     static let keptRecordBytes = 1 << 20
-    static let keptStreamEvents = 8_192
+    static let keptStreamEvents = 2_048
 
     /// Made with the capacities kept, so that a batch allocates nothing the first time round the ring either (the
     /// memory is only touched as it is used).

@@ -36,7 +36,7 @@ final class StreamStage {
     /// in one batch.
     var onBatchFull: (() -> Void)?
     static let sessionEventsPerBatch = 512
-    static let streamEventsPerBatch = 4096
+    static let streamEventsPerBatch = 1024
 
     // Capture-level counters.
     private(set) var packets = 0

@@ -28,10 +28,11 @@ public struct SessionLimits: Sendable, Codable, Hashable {
 public final class ConnectionSession {
     public let connection: UInt64
     public let registry: CommandRegistry
-    public let limits: SessionLimits
+    /// `SessionLimits.maxQueuedInTransaction` (the other limits live in `pending` and the workspace pool).
+    private let maxQueuedInTransaction: Int
     public private(set) var protocolVersion = 2
     public let eventBuffer: SessionEventBuffer
-    /// Shared with the owner's other sessions, or nil: only `limits.maxPendingCommands` bounds this one.
+    /// Shared with the owner's other sessions, or nil: only `SessionLimits.maxPendingCommands` bounds this one.
     public let pendingBudget: PendingBudget?
     /// This session's commands as last counted in `pendingBudget`.
     private var pendingCounted = 0
@@ -90,7 +91,7 @@ public final class ConnectionSession {
         self.eventBuffer = eventBuffer
         self.pendingBudget = pendingBudget
         self.registry = registry
-        self.limits = limits
+        self.maxQueuedInTransaction = limits.maxQueuedInTransaction
         if let shared = workspacePool, shared.limits == limits.resp {
             self.workspaces = shared
         } else {
@@ -525,7 +526,7 @@ public final class ConnectionSession {
             first.record.outcome = .replied
             return (registry.role(of: first.record.command), first.record.command, first.record.isQueuedInTransaction)
         }!
-        if isQueued, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
+        if isQueued, kind == .simpleString, queued.count < maxQueuedInTransaction {
             queued.append(command)
         }
         if role == .exec {

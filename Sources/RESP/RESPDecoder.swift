@@ -99,7 +99,7 @@ public struct RESPDecoder {
         streamOffset = position.offset
         skippedBytes = position.skippedBytes
         state = .start
-        closeAllFrames()
+        depth = 0
         top = Frame(remaining: 0, isAttribute: false)
         attributeFrames = 0
         messageBytes = 0
@@ -108,9 +108,12 @@ public struct RESPDecoder {
         bulkRemaining = 0
         lastByteWasCR = false
         lineStart = 0
-        inlineBuffer.removeAll(keepingCapacity: true)
-        inlineArguments.removeAll(keepingCapacity: true)
-        inlineRanges.removeAll(keepingCapacity: true)
+        // Mostly empty already (this runs once per message on a connection that goes idle between them): emptied only
+        // when not, which spares the arrays' uniqueness checks.
+        if !stack.isEmpty { stack.removeAll(keepingCapacity: true) }
+        if !inlineBuffer.isEmpty { inlineBuffer.removeAll(keepingCapacity: true) }
+        if !inlineArguments.isEmpty { inlineArguments.removeAll(keepingCapacity: true) }
+        if !inlineRanges.isEmpty { inlineRanges.removeAll(keepingCapacity: true) }
     }
 
     /// True between messages (no partial message buffered or pending).

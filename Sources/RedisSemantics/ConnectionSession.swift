@@ -58,7 +58,15 @@ public final class ConnectionSession {
     private var monitoring = false
     private var currentTime: Int64 = 0
     /// Set by a replica's PSYNC/SYNC: the server's bytes then go through `feedLinkReply` (one check per call).
-    private var link: ReplicationLink?
+    /// Held by reference: few connections are replication links, and inline the state cost ~90 bytes each.
+    private var link: ReplicationLink? {
+        get { linkStorage?.link }
+        _modify {
+            if linkStorage == nil { linkStorage = ReplicationLinkStorage() }
+            yield &linkStorage.unsafelyUnwrapped.link
+        }
+    }
+    private var linkStorage: ReplicationLinkStorage?
     /// The link's propagated stream is being read: messages from the server are commands, not replies.
     private var propagating = false
     /// The capture began inside this connection: a REPLCONF ACK is then the only sign of a link already synced.
@@ -727,4 +735,9 @@ public final class PendingBudget {
     public init(limit: Int) {
         self.limit = max(1, limit)
     }
+}
+
+/// Where a session keeps its replication link's state, allocated with the link.
+private final class ReplicationLinkStorage {
+    var link: ReplicationLink?
 }

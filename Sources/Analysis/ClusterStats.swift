@@ -218,7 +218,9 @@ public final class ClusterStats: TrafficAnalysis {
 
     /// `MOVED 3999 127.0.0.1:6381` / `ASK 3999 host:port`: the slot and the target's text (nil when malformed).
     static func parseRedirect(_ text: UnsafeRawBufferPointer) -> (slot: Int, target: UnsafeRawBufferPointer)? {
-        guard let firstSpace = text.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        var firstSpace = 0
+        while firstSpace < text.count && text[firstSpace] != UInt8(ascii: " ") { firstSpace += 1 }
+        guard firstSpace < text.count else { return nil }
         var i = firstSpace + 1
         var slot = 0
         let digitsStart = i

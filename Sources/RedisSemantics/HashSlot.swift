@@ -20,7 +20,10 @@ public enum HashSlot {
 
     /// The hash tag's bytes, nil when the key has none (no `{`, no `}` after it, or `{}`).
     static func tagged(_ key: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        guard let open = key.firstIndex(of: UInt8(ascii: "{")) else { return nil }
+        // Indexed loops: generic collection methods allocate in unoptimised builds, and this runs per command.
+        var open = 0
+        while open < key.count && key[open] != UInt8(ascii: "{") { open += 1 }
+        guard open < key.count else { return nil }
         var close = open + 1
         while close < key.count && key[close] != UInt8(ascii: "}") { close += 1 }
         guard close < key.count, close > open + 1 else { return nil }
@@ -31,7 +34,11 @@ public enum HashSlot {
     public static func crc16(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
         table.withUnsafeBufferPointer { table in
             var crc: UInt16 = 0
-            for b in bytes { crc = (crc << 8) ^ table[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ b)] }
+            var i = 0
+            while i < bytes.count {
+                crc = (crc << 8) ^ table[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ bytes[i])]
+                i += 1
+            }
             return crc
         }
     }

@@ -284,4 +284,66 @@ import Testing
         #expect(rule.evaluate(Self.summary(nodes: [10, 10], redirects: redirects(40, 3)), FindingThresholds()) == nil)
         #expect(rule.evaluate(Self.summary(nodes: [10, 10], redirects: redirects(40, 20)), FindingThresholds())?.severity == .warning)
     }
+    // MARK: - Made-up captures: what no real cluster sends, and the edges of the rules
+
+    static func analyze(_ capture: SyntheticCapture) throws -> AnalysisReport {
+        let path = capture.write(name: "cluster")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try CaptureAnalyzer(options: AnalysisOptions()).analyze(paths: [path])
+    }
+
+    static func get(_ key: String) -> String { "*2\r\n$3\r\nGET\r\n$\(key.utf8.count)\r\n\(key)\r\n" }
+
+    /// Three GETs of one slot pipelined and all answered MOVED are in flight when the first MOVED arrives: none is
+    /// repeated. A GET sent after that, on the same connection, is.
+    @Test func onlyMovedSentAfterTheFirstOneIsRepeated() throws {
+        var capture = SyntheticCapture()
+        var c = SyntheticCapture.Connection(clientPort: 40_000, serverPort: 6379)
+        capture.handshake(&c)
+        let slot = Self.slot("k")
+        let moved = "-MOVED \(slot) 10.0.0.3:6379\r\n"
+        capture.exchange(&c, Self.get("k") + Self.get("k") + Self.get("k"), moved + moved + moved)
+        capture.exchange(&c, Self.get("k"), moved)
+        capture.close(&c)
+        let cluster = try #require(try Self.analyze(capture).cluster)
+        #expect(cluster.redirects.moved == 4)
+        #expect(cluster.redirects.movedRepeated == 1)
+        #expect(cluster.redirects.bySlot == [ClusterSummary.SlotRedirects(slot: slot, moved: 4, ask: 0, target: "10.0.0.3:6379")])
+        #expect(cluster.slots.map(\.slot) == [slot] && cluster.slots.first?.node == nil)
+    }
+
+    /// Malformed redirects, a blocking pop answered with MOVED, a key longer than the kept bytes: counted where they
+    /// can be, never a crash, and the MOVED text is not taken for a served queue.
+    @Test func badRedirectsAndLongKeysAreCountedSafely() throws {
+        var capture = SyntheticCapture()
+        var c = SyntheticCapture.Connection(clientPort: 40_001, serverPort: 6379)
+        capture.handshake(&c)
+        capture.exchange(&c, Self.get("a"), "-MOVED\r\n")  // no space: the server counts it as ERR, and so does respcap
+        capture.exchange(&c, Self.get("a"), "-MOVED 99999 x:1\r\n")
+        capture.exchange(&c, Self.get("a"), "-ASK 12 \r\n")
+        capture.exchange(&c, Self.get("a"), "!23\r\nMOVED 100 10.0.0.9:6379\r\n")
+        capture.exchange(&c, "*3\r\n$5\r\nBRPOP\r\n$1\r\nq\r\n$1\r\n0\r\n", "-MOVED \(Self.slot("q")) 10.0.0.4:6379\r\n")
+        let long = String(repeating: "x", count: 300)
+        capture.exchange(&c, Self.get(long), "$-1\r\n")
+        capture.exchange(&c, Self.get("{t}" + long), "$-1\r\n")
+        capture.exchange(&c, "*1\r\n$6\r\nASKING\r\n", "+OK\r\n")
+        capture.exchange(&c, "*3\r\n$4\r\nMGET\r\n$1\r\na\r\n$1\r\nb\r\n", "-CROSSSLOT Keys in request don't hash to the same slot\r\n")
+        capture.exchange(&c, Self.get("a"), "-CLUSTERDOWN The cluster is down\r\n")
+        capture.exchange(&c, Self.get("a"), "-TRYAGAIN Multiple keys request during rehashing of slot\r\n")
+        capture.close(&c)
+        let report = try Self.analyze(capture)
+        let cluster = try #require(report.cluster)
+        #expect(cluster.redirects.moved == 3 && cluster.redirects.ask == 1)
+        #expect(cluster.redirects.crossslot == 1 && cluster.redirects.clusterdown == 1 && cluster.redirects.tryagain == 1)
+        #expect(cluster.redirects.asking == 1)
+        #expect(cluster.slotUnknownCalls == 1)
+        // Unparsable redirects fall back to the key's slot, with no target; the RESP3 blob error is read as text.
+        let bySlot = Dictionary(uniqueKeysWithValues: cluster.redirects.bySlot.map { ($0.slot, $0) })
+        #expect(bySlot[Self.slot("a")]?.moved == 1 && bySlot[Self.slot("a")]?.ask == 1 && bySlot[Self.slot("a")]?.target == nil)
+        #expect(bySlot[100]?.target == "10.0.0.9:6379")
+        #expect(bySlot[Self.slot("q")]?.target == "10.0.0.4:6379")
+        #expect(cluster.slots.contains { $0.slot == Self.slot("t") })
+        #expect(report.blockingPops?.servedByKey.isEmpty ?? true)
+        #expect(!MarkdownReportRenderer.render(report).isEmpty)
+    }
 }

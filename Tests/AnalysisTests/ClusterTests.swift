@@ -83,6 +83,23 @@ import Testing
         return calls
     }
 
+    /// Bytes per node from each node's INFO: net input plus net output over the capture.
+    static func netBytes(_ truth: [String: Any]) throws -> [String: Int64] {
+        let nodes = try #require(truth["nodes"] as? [[String: Any]])
+        var bytes: [String: Int64] = [:]
+        for node in nodes {
+            bytes[try #require(node["address"] as? String)] = Int64((node["netInputBytes"] as? Int ?? -1) + (node["netOutputBytes"] as? Int ?? -1))
+        }
+        return bytes
+    }
+
+    /// The slots' bytes are the keyed commands' bytes: every byte on the wire less those of the commands without a key.
+    static func expectSlotBytesAddUp(_ report: AnalysisReport, _ c: ClusterSummary, unkeyed: Set<String>) {
+        let unkeyedBytes = report.commands.filter { unkeyed.contains($0.name) }.reduce(Int64(0)) { $0 + $1.requestBytes + $1.replyBytes }
+        #expect(c.slots.reduce(Int64(0)) { $0 + $1.bytes } == c.nodes.reduce(Int64(0)) { $0 + $1.bytes } - unkeyedBytes)
+        #expect(report.commands.filter { !unkeyed.contains($0.name) }.reduce(0) { $0 + $1.calls } == c.keyedCalls)
+    }
+
     static func errorstats(_ truth: [String: Any], _ code: String) throws -> [String: Int] {
         let nodes = try #require(truth["nodes"] as? [[String: Any]])
         var counts: [String: Int] = [:]
@@ -111,8 +128,9 @@ import Testing
         #expect(c.slots.map(\.calls) == truthSlots.map { $0["calls"] ?? -1 })
         #expect(c.keyedCalls == truthSlots.reduce(0) { $0 + ($1["calls"] ?? 0) })
         #expect(c.slotUnknownCalls == nil)
-        // Per-slot bytes add up to the keyed commands' bytes on each node... and slots never count unkeyed ones.
-        #expect(c.slots.reduce(0) { $0 + $1.bytes } <= report.totals.clientBytes + report.totals.serverBytes)
+        // Bytes per node: what each node's INFO counted in and out; per slot, they add up to the keyed commands'.
+        #expect(Dictionary(uniqueKeysWithValues: c.nodes.map { ($0.address, $0.bytes) }) == (try Self.netBytes(truth)))
+        Self.expectSlotBytesAddUp(report, c, unkeyed: ["asking", "cluster|setslot", "cluster|slots", "command", "info"])
 
         // Redirects: as the clients received them, and as the nodes counted them.
         let redirects = try #require(expected["redirects"] as? [String: Any])
@@ -161,6 +179,8 @@ import Testing
         let (report, truth) = try Self.report("cluster-unpipelined")
         let c = try #require(report.cluster)
         #expect(Dictionary(uniqueKeysWithValues: c.nodes.map { ($0.address, $0.calls) }) == (try Self.commandstatsCalls(truth)))
+        #expect(Dictionary(uniqueKeysWithValues: c.nodes.map { ($0.address, $0.bytes) }) == (try Self.netBytes(truth)))
+        Self.expectSlotBytesAddUp(report, c, unkeyed: ["cluster|slots", "command", "info"])
         #expect(c.redirects == ClusterSummary.Redirects())
         let gets = try #require((truth["expected"] as? [String: Any])?["commands"] as? [String: Int])["get"]
         #expect(c.keyedCalls == gets)

@@ -62,7 +62,9 @@ public final class ClusterStats: TrafficAnalysis {
     private var tableIndexes: [Int] = []
     /// First key position of commands whose keys do not move (0: none).
     private var fixedKeyPositions: [Int] = []
-    private var slots: [Slot] = []
+    /// 16,384 slot counters, made at the first keyed command. Pointer storage: this is written per command, and
+    /// an array property would pay a uniqueness and an exclusivity check per field written.
+    private var slotTable: UnsafeMutablePointer<Slot>?
     private var nodes: [Node] = []
     private var nodeIndex: [Endpoint: Int32] = [:]
     private var untrackedNodeCalls = 0
@@ -83,6 +85,21 @@ public final class ClusterStats: TrafficAnalysis {
         self.maxTrackedClients = maxTrackedClients
     }
 
+    deinit {
+        slotTable?.deinitialize(count: HashSlot.count)
+        slotTable?.deallocate()
+    }
+
+    /// The counters of `slot` (0..<16384), made with the table when first needed.
+    @inline(__always)
+    private func counters(of slot: Int) -> UnsafeMutablePointer<Slot> {
+        if let table = slotTable { return table + slot }
+        let table = UnsafeMutablePointer<Slot>.allocate(capacity: HashSlot.count)
+        table.initialize(repeating: Slot(), count: HashSlot.count)
+        slotTable = table
+        return table + slot
+    }
+
     public func connectionOpened(_ connection: ConnectionInfo) {
         if let index = nodeIndex[connection.server] {
             connection.cluster.node = index
@@ -99,9 +116,7 @@ public final class ClusterStats: TrafficAnalysis {
         if !record.isBlocking && !record.isQueuedInTransaction, let latency = record.latencyNanos { service = latency }
         let bytes = Int64(record.requestBytes + record.replyBytes)
         if node >= 0 {
-            nodes[node].calls += 1
-            nodes[node].bytes += bytes
-            nodes[node].serverNanos += service
+            Self.count(&nodes[node], bytes: bytes, serverNanos: service)
         } else {
             untrackedNodeCalls += 1
         }
@@ -119,16 +134,16 @@ public final class ClusterStats: TrafficAnalysis {
             if position > 0, position < record.argumentCount {
                 keyedCalls += 1
                 if node >= 0 { nodes[node].keyedCalls += 1 }
-                let found = record.arguments.withArgument(position) { key in
-                    HashSlot.slot(of: key, fullLength: record.arguments.fullLength(ofArgument: position) ?? key.count)
+                let found = record.arguments.withArgumentAndLength(position) { key, fullLength in
+                    HashSlot.slot(of: key, fullLength: fullLength)
                 } ?? nil
                 if let found {
                     slot = found
-                    if slots.isEmpty { slots = Array(repeating: Slot(), count: HashSlot.count) }
-                    slots[found].calls += 1
-                    slots[found].bytes += bytes
-                    slots[found].serverNanos += service
-                    if errorKind == .none && record.outcome == .replied && node >= 0 { vote(slot: found, node: Int32(node)) }
+                    let counters = counters(of: found)
+                    counters.pointee.calls += 1
+                    counters.pointee.bytes += bytes
+                    counters.pointee.serverNanos += service
+                    if errorKind == .none && record.outcome == .replied && node >= 0 { Self.vote(counters, node: Int32(node)) }
                 } else {
                     unknownSlotCalls += 1
                 }
@@ -173,9 +188,9 @@ public final class ClusterStats: TrafficAnalysis {
             let slot = redirect?.slot ?? (keySlot >= 0 ? keySlot : nil)
             let targetIndex = redirect?.target ?? -1
             if let slot {
-                if slots.isEmpty { slots = Array(repeating: Slot(), count: HashSlot.count) }
-                if kind == .moved { slots[slot].moved += 1 } else { slots[slot].ask += 1 }
-                if targetIndex >= 0 { slots[slot].target = targetIndex }
+                let counters = counters(of: slot)
+                if kind == .moved { counters.pointee.moved += 1 } else { counters.pointee.ask += 1 }
+                if targetIndex >= 0 { counters.pointee.target = targetIndex }
             }
             let elapsed = record.replyEndNanos >= record.requestStartNanos ? record.replyEndNanos - record.requestStartNanos : 0
             if kind == .ask {
@@ -253,15 +268,23 @@ public final class ClusterStats: TrafficAnalysis {
     /// Boyer–Moore majority: the slot's node is the one that answered most of its commands whenever one answered
     /// more than half of them.
     @inline(__always)
-    private func vote(slot: Int, node: Int32) {
-        if slots[slot].node == node {
-            slots[slot].votes += 1
-        } else if slots[slot].votes == 0 {
-            slots[slot].node = node
-            slots[slot].votes = 1
+    private static func vote(_ slot: UnsafeMutablePointer<Slot>, node: Int32) {
+        if slot.pointee.node == node {
+            slot.pointee.votes += 1
+        } else if slot.pointee.votes == 0 {
+            slot.pointee.node = node
+            slot.pointee.votes = 1
         } else {
-            slots[slot].votes -= 1
+            slot.pointee.votes -= 1
         }
+    }
+
+    /// One access to the node's entry for the three fields written per command.
+    @inline(__always)
+    private static func count(_ node: inout Node, bytes: Int64, serverNanos: Int64) {
+        node.calls += 1
+        node.bytes += bytes
+        node.serverNanos += serverNanos
     }
 
     @inline(__always)
@@ -322,7 +345,8 @@ public final class ClusterStats: TrafficAnalysis {
         if unknownSlotCalls > 0 { summary.slotUnknownCalls = unknownSlotCalls }
         if untrackedNodeCalls > 0 { summary.untrackedNodeCalls = untrackedNodeCalls }
         var bySlot: [ClusterSummary.SlotRedirects] = []
-        for (index, s) in slots.enumerated() where s.calls > 0 || s.moved + s.ask > 0 {
+        let table = UnsafeBufferPointer(start: slotTable, count: slotTable == nil ? 0 : HashSlot.count)
+        for (index, s) in table.enumerated() where s.calls > 0 || s.moved + s.ask > 0 {
             if s.calls > 0 {
                 var row = ClusterSummary.Slot(slot: index)
                 row.calls = s.calls

@@ -194,6 +194,28 @@ import Testing
         #expect(!report.findings.contains { $0.id == StaleTopologyRule.id || $0.id == UnevenClusterLoadRule.id })
     }
 
+    /// One hash tag takes most of the keyed commands: its slot's node carries them, and no resharding can help.
+    @Test func hotSlotOnARealClusterIsFound() throws {
+        let (report, truth) = try Self.report("cluster-hot-slot")
+        let expected = try #require((truth["expected"] as? [String: Any])?["cluster"] as? [String: Any])
+        let c = try #require(report.cluster)
+        #expect(Dictionary(uniqueKeysWithValues: c.nodes.map { ($0.address, $0.calls) }) == (try Self.commandstatsCalls(truth)))
+        #expect(Dictionary(uniqueKeysWithValues: c.nodes.map { ($0.address, $0.bytes) }) == (try Self.netBytes(truth)))
+        let truthSlots = try #require(expected["slots"] as? [[String: Int]])
+        #expect(c.slots.map(\.slot) == truthSlots.map { $0["slot"] ?? -1 })
+        #expect(c.slots.map(\.calls) == truthSlots.map { $0["calls"] ?? -1 })
+        Self.expectSlotBytesAddUp(report, c, unkeyed: ["cluster|slots", "command", "info"])
+        let hot = try #require(expected["hotSlot"] as? [String: Any])
+        let hottest = try #require(c.slots.max { $0.calls < $1.calls })
+        #expect(hottest.slot == hot["slot"] as? Int && hottest.calls == hot["calls"] as? Int)
+        #expect(hottest.node == hot["node"] as? String)
+        let finding = try #require(report.findings.first { $0.id == UnevenClusterLoadRule.id })
+        #expect(finding.metrics["hottestSlot"] == Double(hot["slot"] as? Int ?? -1))
+        #expect(finding.metrics["hottestSlotShare"] == Double(hot["calls"] as? Int ?? 0) / Double(hot["keyedCalls"] as? Int ?? 1))
+        #expect(c.redirects == ClusterSummary.Redirects())
+        #expect(!report.findings.contains { $0.id == StaleTopologyRule.id })
+    }
+
     /// A single server with no cluster errors has no cluster section.
     @Test func singleServerHasNoClusterSection() throws {
         let (report, _) = try Self.report("mixed")

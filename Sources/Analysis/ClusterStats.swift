@@ -76,6 +76,10 @@ public final class ClusterStats: TrafficAnalysis {
     private var clusterCommands = 0
     private var unknownSlotCalls = 0
     private var totals = ClusterSummary.Redirects()
+    /// ASK replies per command id: the share of them their clients followed with ASKING are expected errors.
+    private var askByCommand: [Int32: Int] = [:]
+    /// `benignErrors[].kind` of the ASK replies a client followed with ASKING.
+    public static let followedRedirect = "cluster-redirect"
 
     private static let moved = ErrorCode("MOVED"), ask = ErrorCode("ASK"), tryAgain = ErrorCode("TRYAGAIN"),
         clusterDown = ErrorCode("CLUSTERDOWN"), crossSlot = ErrorCode("CROSSSLOT")
@@ -195,6 +199,7 @@ public final class ClusterStats: TrafficAnalysis {
             let elapsed = record.replyEndNanos >= record.requestStartNanos ? record.replyEndNanos - record.requestStartNanos : 0
             if kind == .ask {
                 totals.ask += 1
+                askByCommand[record.command.rawValue, default: 0] += 1
                 if node >= 0 { nodes[node].ask += 1 }
                 noteClient(connection) { $0.redirects.ask += 1 }
                 return
@@ -375,6 +380,27 @@ public final class ClusterStats: TrafficAnalysis {
                 effect: "cluster error replies of client addresses past the limit are counted only in the totals"))
         }
         report.cluster = summary
+        noteFollowedAsks(into: &report, context: context)
+    }
+
+    /// ASK is how a slot being migrated answers for a key already moved: a cluster client sends ASKING and the
+    /// command to the importing node, as it should. As many ASKs as each client followed with ASKING go to
+    /// `benignErrors` (and out of the `error-rate` finding), attributed to the commands with the most ASKs first.
+    private func noteFollowedAsks(into report: inout AnalysisReport, context: AnalysisContext) {
+        var followed = clients.values.reduce(0) { $0 + min($1.redirects.ask, $1.redirects.asking) }
+        guard followed > 0 else { return }
+        var entries = report.benignErrors ?? []
+        let byCount = askByCommand.map { (name: context.registry.name(of: CommandID(rawValue: $0.key)), count: $0.value) }
+            .sorted { ($0.count, $1.name) > ($1.count, $0.name) }
+        for command in byCount where followed > 0 {
+            let count = min(command.count, followed)
+            followed -= count
+            entries.append(BenignErrorSummary(
+                command: command.name, code: "ASK", count: count, kind: Self.followedRedirect,
+                why: "a slot being migrated; the client followed the redirect with ASKING on the importing node, as a "
+                    + "cluster client should"))
+        }
+        report.benignErrors = entries.sorted { ($0.count, $1.command, $1.code) > ($1.count, $0.command, $0.code) }
     }
 }
 

@@ -159,6 +159,10 @@ import Testing
         }
         let commands = try #require((truth["expected"] as? [String: Any])?["commands"] as? [String: Int])
         #expect(c.redirects.asking == commands["asking"])
+        // The ASKs the cluster client followed with ASKING are expected errors; the raw client's one is not.
+        let followed = (report.benignErrors ?? []).filter { $0.kind == ClusterStats.followedRedirect }
+        #expect(followed.map(\.code) == ["ASK"] && followed.first?.count == byClient["127.0.0.1"]?["ask"])
+        #expect(followed.first?.count == commands["asking"])
         #expect(c.redirects.movedRepeated == expected["movedRepeated"] as? Int)
         #expect((c.clusterCommands ?? 0) == commands.filter { $0.key.hasPrefix("cluster|") }.values.reduce(0, +))
 
@@ -168,6 +172,7 @@ import Testing
         #expect(stale.metrics["movedRepeated"] == Double(expected["movedRepeated"] as? Int ?? -1))
         #expect(stale.evidence.first?.hasPrefix("127.0.0.5:") == true)
         #expect(!report.findings.contains { $0.id == UnevenClusterLoadRule.id })
+        #expect(report.findings.first?.id == StaleTopologyRule.id)
 
         let markdown = MarkdownReportRenderer.render(report)
         #expect(markdown.contains("## Cluster"))

@@ -83,7 +83,7 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
             let base = slot * Self.maxBytes
             let n = Int(slotInfo[slot].keptLength)
-            return withUnsafeBytes(of: storage) { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)])) }
+            return storage.span.withUnsafeBytes { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)])) }
         }
         return nil
     }
@@ -95,7 +95,7 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
             let base = slot * Self.maxBytes
             let n = Int(slotInfo[slot].keptLength)
             let fullLength = Int(slotInfo[slot].fullLength)
-            return withUnsafeBytes(of: storage) { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)]), fullLength) }
+            return storage.span.withUnsafeBytes { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)]), fullLength) }
         }
         return nil
     }
@@ -103,11 +103,13 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
     /// Calls `body` with a lookup of kept arguments by index (nil when not kept), borrowing the bytes for the call:
     /// for code that reads several arguments, such as key-spec resolution.
     public func withArguments<R>(_ body: ((Int) -> UnsafeRawBufferPointer?) -> R) -> R {
-        withUnsafeBytes(of: storage) { all in
+        // The closures capture the slots, not `self`: a closure copies what it captures, and `self` is ~530 bytes.
+        let info = slotInfo
+        return storage.span.withUnsafeBytes { all in
             body { index in
-                for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
+                for slot in 0..<Self.slots where Int(info[slot].argumentIndex) == index {
                     let base = slot * Self.maxBytes
-                    return UnsafeRawBufferPointer(rebasing: all[base..<(base + Int(slotInfo[slot].keptLength))])
+                    return UnsafeRawBufferPointer(rebasing: all[base..<(base + Int(info[slot].keptLength))])
                 }
                 return nil
             }

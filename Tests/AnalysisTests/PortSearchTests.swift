@@ -92,4 +92,120 @@ import Testing
         }
         #expect(seen == expected, "\(directory): \(seen) against \(expected)")
     }
+
+    // MARK: Redis on 6401 among other protocols (scripts/capture-ports.sh)
+
+    struct PortsTruth: Decodable {
+        struct Expected: Decodable {
+            let commands: [String: Int]
+            let errorsByPrefix: [String: Int]?
+            let clientBytes: Int64?
+            let serverBytes: Int64?
+            let connections: Int?
+            let otherProtocolConnections: Int
+            let serverPortsFound: [Int]
+        }
+        let redisPort: Int
+        let expected: Expected
+    }
+
+    static func portsFixture(_ name: String) throws -> (PortsTruth, String) {
+        let directory = TestPaths.fixtures.appendingPathComponent("ports")
+        let truth = try JSONDecoder().decode(
+            PortsTruth.self, from: Data(contentsOf: directory.appendingPathComponent(name + ".truth.json")))
+        return (truth, directory.appendingPathComponent(name + ".pcap").path)
+    }
+
+    @Test func redisOnAnotherPortIsFoundAndExactAgainstItsServer() throws {
+        let (truth, path) = try Self.portsFixture("redis-6401")
+        let report = try Self.analyze(path, ports: nil)
+        let e = truth.expected
+        #expect(Figures(report).commands == e.commands)
+        #expect(report.errorsByPrefix == e.errorsByPrefix)
+        #expect(report.totals.clientBytes == e.clientBytes)
+        #expect(report.totals.serverBytes == e.serverBytes)
+        #expect(report.connections.total == e.connections)
+        #expect(report.quality.verdict == "complete")
+        #expect(report.quality.parseErrors == 0 && report.quality.unpairedReplies == 0)
+        #expect(report.capture.serverPortsFound == e.serverPortsFound)
+        #expect(report.capture.otherProtocolConnections == e.otherProtocolConnections)
+        #expect(report.capture.servers == ["127.0.0.1:\(truth.redisPort)"])
+    }
+
+    @Test func otherProtocolsYieldNoCommands() throws {
+        let (truth, path) = try Self.portsFixture("other-protocols")
+        let report = try Self.analyze(path, ports: nil)
+        #expect(report.totals.commands == 0 && report.commands.isEmpty)
+        #expect(report.quality.unpairedReplies == 0 && report.pushes.total == 0)
+        #expect(report.connections.total == 0)
+        #expect(report.totals.clientBytes == 0 && report.totals.serverBytes == 0)
+        #expect(report.capture.serverPortsFound == [])
+        #expect(report.capture.otherProtocolConnections == truth.expected.otherProtocolConnections)
+        #expect(report.quality.verdict.hasPrefix("unusable: no Redis traffic found on any port"), "\(report.quality.verdict)")
+    }
+
+    /// Without the handshakes every connection is picked up mid-stream: the sides are told by content.
+    @Test func redisIsFoundMidStreamToo() throws {
+        let (truth, path) = try Self.portsFixture("redis-6401")
+        let packets = try CapturePerturbation.read(path).filter { packet in
+            // Ethernet + IPv4 without options (lo): the TCP flags are at byte 47.
+            !(packet.bytes.count > 47 && packet.bytes[47] & 0x02 != 0)
+        }
+        let file = CapturePerturbation.write(CapturePerturbation.pcap(packets), name: "ports-mid-stream")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Mid-stream, a session waits for a RESP array before it trusts text lines (the inline connection's
+        // commands are not taken), with the port named or found alike.
+        let found = try Self.analyze(file, ports: nil)
+        let told = try Self.analyze(file, ports: [UInt16(truth.redisPort)])
+        #expect(Figures(found) == Figures(told), "\(Figures(found)) against \(Figures(told))")
+        #expect(found.totals.commands >= truth.expected.commands.values.reduce(0, +) - 4)
+        #expect(found.capture.serverPortsFound == [truth.redisPort])
+        #expect(found.capture.otherProtocolConnections == truth.expected.otherProtocolConnections)
+    }
+
+    /// Picked up mid-stream with the client on the lower port, the reassembler's guess of the server is wrong; the
+    /// bytes put it right.
+    @Test func sidesAreToldByContentMidStream() throws {
+        var capture = SyntheticCapture()
+        var connection = SyntheticCapture.Connection(clientPort: 1000, serverPort: 6401)
+        capture.append(connection, fromClient: true, flags: 0x10, payload: [])
+        capture.exchange(&connection, "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "$1\r\nv\r\n")
+        capture.exchange(&connection, "PING\r\n", "+PONG\r\n")
+        capture.close(&connection)
+        let file = capture.write(name: "ports-sides")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let report = try Self.analyze(file, ports: nil)
+        #expect(Figures(report).commands == ["get": 1, "ping": 1])
+        #expect(report.capture.servers == ["10.0.0.2:6401"])
+        #expect(report.capture.serverPortsFound == [6401])
+        #expect(report.quality.unpairedReplies == 0)
+    }
+
+    /// Text that names Redis commands is not Redis unless a Redis server answers it, and a Redis server never speaks
+    /// first.
+    @Test(arguments: [
+        ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false),
+        ("get session:1\r\n", "END\r\n", false),
+        ("set k 0 0 1\r\nv\r\n", "STORED\r\n", false),
+        ("", "+OK POP3 server ready\r\n", true),
+        ("\u{16}\u{03}\u{01}\u{00}\u{05}hello", "\u{16}\u{03}\u{03}\u{00}\u{02}hi", false),
+    ])
+    func otherProtocolsNamingCommandsAreNotRedis(request: String, reply: String, serverFirst: Bool) throws {
+        var capture = SyntheticCapture()
+        var connection = SyntheticCapture.Connection(clientPort: 40000, serverPort: 110)
+        capture.handshake(&connection)
+        if serverFirst {
+            capture.send(&connection, fromClient: false, reply)
+            capture.send(&connection, fromClient: true, "AUTH user secret\r\n")
+            capture.send(&connection, fromClient: false, "+OK\r\n")
+        } else {
+            capture.exchange(&connection, request, reply)
+        }
+        capture.close(&connection)
+        let file = capture.write(name: "ports-other")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let report = try Self.analyze(file, ports: nil)
+        #expect(report.totals.commands == 0 && report.quality.unpairedReplies == 0)
+        #expect(report.capture.otherProtocolConnections == 1)
+    }
 }

@@ -15,7 +15,13 @@ enum HeaderSection: ReportSection {
         }
         first.append(NumberFormatting.bytes(c.bytes))
         first.append("\(NumberFormatting.grouped(c.packets)) packets")
-        first.append((c.ports.count == 1 ? "port " : "ports ") + c.ports.map(String.init).joined(separator: ","))
+        if let found = c.serverPortsFound {
+            // Looked for on every port: the ports where Redis was found.
+            first.append(found.isEmpty ? "Redis looked for on every port" :
+                "Redis found on " + (found.count == 1 ? "port " : "ports ") + found.map(String.init).joined(separator: ","))
+        } else {
+            first.append((c.ports.count == 1 ? "port " : "ports ") + c.ports.map(String.init).joined(separator: ","))
+        }
         if let filter = c.filter { first.append("filter " + MarkdownText.code(filter)) }
         out.line(first.joined(separator: " · "))
         var second: [String] = []
@@ -68,6 +74,8 @@ enum HeaderSection: ReportSection {
             c.bytes += r.capture.bytes
             c.ports += r.capture.ports
             c.servers += r.capture.servers
+            if let found = r.capture.serverPortsFound { c.serverPortsFound = (c.serverPortsFound ?? []) + found }
+            if let other = r.capture.otherProtocolConnections { c.otherProtocolConnections = (c.otherProtocolConnections ?? 0) + other }
             if let first = r.capture.firstTimestampNanos, let last = r.capture.lastTimestampNanos {
                 ranges.append((first, max(first, last)))
             } else {
@@ -77,6 +85,7 @@ enum HeaderSection: ReportSection {
         c.linkTypes = ReportMerger.distinct(c.linkTypes).sorted()
         c.ports = Array(Set(c.ports)).sorted()
         c.servers = Array(Set(c.servers)).sorted()
+        c.serverPortsFound = c.serverPortsFound.map { Array(Set($0)).sorted() }
         let filters = ReportMerger.distinct(reports.map { $0.capture.filter ?? "" })
         if filters.count == 1 {
             c.filter = reports.first?.capture.filter

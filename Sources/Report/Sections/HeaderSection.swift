@@ -15,13 +15,9 @@ enum HeaderSection: ReportSection {
         }
         first.append(NumberFormatting.bytes(c.bytes))
         first.append("\(NumberFormatting.grouped(c.packets)) packets")
-        if let found = c.serverPortsFound {
-            // Looked for on every port: the ports where Redis was found.
-            first.append(found.isEmpty ? "Redis looked for on every port" :
-                "Redis found on " + (found.count == 1 ? "port " : "ports ") + found.map(String.init).joined(separator: ","))
-        } else {
-            first.append((c.ports.count == 1 ? "port " : "ports ") + c.ports.map(String.init).joined(separator: ","))
-        }
+        // Looked for on every port (no --port): the ports where Redis was found.
+        let ports = c.serverPortsFound ?? c.ports
+        first.append(ports.isEmpty ? "no Redis port found" : (ports.count == 1 ? "port " : "ports ") + ports.map(String.init).joined(separator: ","))
         if let filter = c.filter { first.append("filter " + MarkdownText.code(filter)) }
         out.line(first.joined(separator: " · "))
         var second: [String] = []

@@ -25,6 +25,8 @@ public enum RedisOpeningSniffer {
 
     /// Longest command name looked up, and longest first line read: beyond them it is not a Redis opening.
     static let maxNameLength = 64
+    /// The first bytes of RESP2 and RESP3 values.
+    static let replyTypes: Set<UInt8> = Set("+-:$*_#,(=%~>|!".utf8)
     static let maxLineLength = 512
 
     /// Whether `bytes` start with a request.
@@ -40,6 +42,7 @@ public enum RedisOpeningSniffer {
     /// Whether `bytes` start with a reply (or a RESP3 push).
     public static func reply(_ bytes: UnsafeRawBufferPointer) -> Judgement {
         guard let type = bytes.first else { return .needMore }
+        guard Self.replyTypes.contains(type) else { return .no }
         let line: UnsafeRawBufferPointer
         switch Self.line(bytes, from: 1) {
         case .needMore: return .needMore
@@ -49,8 +52,12 @@ public enum RedisOpeningSniffer {
         switch type {
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             return line.allSatisfy(isText) ? .yes : .no
-        case UInt8(ascii: ":"), UInt8(ascii: "("):
+        case UInt8(ascii: ":"):
             return isInteger(line, allowsMinus: true) ? .yes : .no
+        case UInt8(ascii: "("):
+            // A big number: any count of digits.
+            let digits = line.first == UInt8(ascii: "-") ? UnsafeRawBufferPointer(rebasing: line.dropFirst()) : line
+            return !digits.isEmpty && digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ? .yes : .no
         case UInt8(ascii: "$"), UInt8(ascii: "*"), UInt8(ascii: "%"), UInt8(ascii: "~"), UInt8(ascii: ">"),
              UInt8(ascii: "|"), UInt8(ascii: "="), UInt8(ascii: "!"):
             return isInteger(line, allowsMinus: false) || (line.count == 2 && line[0] == UInt8(ascii: "-") && line[1] == UInt8(ascii: "1"))

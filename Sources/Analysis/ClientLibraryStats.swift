@@ -16,8 +16,9 @@ public final class ClientLibraryStats: TrafficAnalysis {
         case notLookedUp, other, setInfo, setName, hello
     }
 
-    /// Per-connection state, kept in `ConnectionInfo`.
-    struct ConnectionState {
+    /// Per-connection state, kept in `ConnectionInfo` once the connection names a library or itself (a reference
+    /// there: most connections of a capture carry none, and inline it cost 48 bytes each).
+    final class ConnectionState {
         var libraryName: String?
         var libraryVersion: String?
         var clientName: String?
@@ -53,13 +54,13 @@ public final class ClientLibraryStats: TrafficAnalysis {
             // CLIENT SETINFO LIB-NAME|LIB-VER value: the library said what it is, whether the server knew the command.
             guard let value = record.arguments.string(ofArgument: 3) else { return }
             if record.arguments.argument(2, equalsLowercase: "lib-name") {
-                connection.clientLibrary.libraryName = value
+                state(of: connection).libraryName = value
             } else if record.arguments.argument(2, equalsLowercase: "lib-ver") {
-                connection.clientLibrary.libraryVersion = value
+                state(of: connection).libraryVersion = value
             }
         case .setName:
             guard !record.repliedError, let name = record.arguments.string(ofArgument: 2) else { return }
-            connection.clientLibrary.clientName = name.isEmpty ? nil : name
+            state(of: connection).clientName = name.isEmpty ? nil : name
         case .hello:
             // HELLO [protover [AUTH username password] [SETNAME clientname]]: the name follows SETNAME, second
             // argument or, after AUTH's three, fifth (the last, always kept).
@@ -70,22 +71,30 @@ public final class ClientLibraryStats: TrafficAnalysis {
             } else if record.arguments.argument(2, equalsLowercase: "auth") && record.argumentCount == 7 {
                 name = record.arguments.string(ofArgument: 6)
             }
-            if let name { connection.clientLibrary.clientName = name.isEmpty ? nil : name }
+            if let name { state(of: connection).clientName = name.isEmpty ? nil : name }
         }
+    }
+
+    private func state(of connection: ConnectionInfo) -> ConnectionState {
+        if let state = connection.clientLibrary { return state }
+        let state = ConnectionState()
+        connection.clientLibrary = state
+        return state
     }
 
     public func connectionClosed(_ connection: ConnectionInfo) {
         guard connection.commands > 0 else { return }
         connectionsWithCommands += 1
         let state = connection.clientLibrary
-        if state.libraryName != nil || state.libraryVersion != nil {
+        connection.clientLibrary = nil
+        if let state, state.libraryName != nil || state.libraryVersion != nil {
             let library = Library(name: state.libraryName ?? "", version: state.libraryVersion)
             libraries[library, default: Usage()].connections += 1
             libraries[library, default: Usage()].commands += connection.commands
         } else {
             connectionsWithoutLibrary += 1
         }
-        if let name = state.clientName {
+        if let name = state?.clientName {
             if names[name] != nil || names.count < maxTrackedNames {
                 names[name, default: Usage()].connections += 1
                 names[name, default: Usage()].commands += connection.commands
@@ -94,7 +103,6 @@ public final class ClientLibraryStats: TrafficAnalysis {
                 namesNotTracked.commands += connection.commands
             }
         }
-        connection.clientLibrary = ConnectionState()
     }
 
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {

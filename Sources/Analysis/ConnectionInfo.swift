@@ -40,7 +40,7 @@ public final class ConnectionInfo {
     var churn = ConnectionChurn.ConnectionState()
     var roundTripChain = LatencyStats.RoundTripChain()
     var benignErrors = BenignErrorStats.ConnectionState()
-    var clientLibrary = ClientLibraryStats.ConnectionState()
+    var clientLibrary: ClientLibraryStats.ConnectionState?
     /// `FrameworkStats`: the framework key patterns this connection named, one bit per pattern.
     var frameworkMarks: UInt64 = 0
     var blockingPopKeys = BlockingPopStats.ConnectionState()

@@ -31,11 +31,11 @@ final class StageBatch {
     /// The stream stage has finished: nothing follows this batch.
     var isLast = false
 
-    /// Capacities kept across uses: a batch is handed over at 512 session events or 4,096 stream events (plus what
+    /// Capacities kept across uses: a batch is handed over at 512 session events or 1,024 stream events (plus what
     /// the packet that crossed the line brought), so these cover the usual batch; a larger one is let go.
     static let keptRecords = 2_048
     static let keptRecordBytes = 1 << 20
-    static let keptStreamEvents = 8_192
+    static let keptStreamEvents = 2_048
 
     /// Made with the capacities kept, so that a batch allocates nothing the first time round the ring either (the
     /// memory is only touched as it is used).

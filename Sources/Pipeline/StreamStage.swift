@@ -17,6 +17,8 @@ final class StreamStage {
     let registry: CommandRegistry
     /// Commands awaiting replies on all connections together (`SessionLimits.maxPendingTotal`).
     let pendingBudget: PendingBudget
+    /// The sessions' decoders and reply builders, lent to a session only while it is inside a message.
+    private let sessionWorkspaces: SessionWorkspacePool
     private let decoder = PacketDecoder()
     private let reassembler: TCPReassembler
     private let filter: PacketFilter?
@@ -34,7 +36,7 @@ final class StreamStage {
     /// in one batch.
     var onBatchFull: (() -> Void)?
     static let sessionEventsPerBatch = 512
-    static let streamEventsPerBatch = 4096
+    static let streamEventsPerBatch = 1024
 
     // Capture-level counters.
     private(set) var packets = 0
@@ -87,6 +89,7 @@ final class StreamStage {
         registry = CommandRegistry(maxUnknownNames: options.maxUnknownCommandNames)
         namesSent = registry.count
         pendingBudget = PendingBudget(limit: options.session.maxPendingTotal)
+        sessionWorkspaces = SessionWorkspacePool(limits: options.session.resp)
         reassembler = TCPReassembler(serverPorts: options.serverPorts, tracksEveryPort: options.searchesEveryPort,
                                      limits: options.reassembly)
         portSearch = options.searchesEveryPort ? PortSearchCounts(redisPorts: options.serverPorts, heldBytesLimit: options.reassembly.maxBufferedBytesTotal) : nil
@@ -323,7 +326,7 @@ final class StreamStage {
         let before = sessionEvents.events.count
         let session = stream.session
         session?.close(timestampNanos: time)
-        let skipped = session.map { $0.requestDecoder.skippedBytes + $0.replyDecoder.skippedBytes } ?? 0
+        let skipped = session?.resyncSkippedBytes ?? 0
         batch.streamEvents.append(.closed(id, reason: reason, by: by, timestampNanos: time,
                                           sessionEvents: sessionEvents.events.count - before,
                                           protocolVersion: session?.protocolVersion ?? 2, resyncSkippedBytes: skipped))
@@ -347,7 +350,8 @@ final class StreamStage {
     private func session(of stream: ConnectionStream) -> ConnectionSession {
         if let existing = stream.session { return existing }
         let created = ConnectionSession(connection: stream.id.rawValue, registry: registry, limits: options.session,
-                                        midStream: !stream.handshakeSeen, eventBuffer: sessionEvents, pendingBudget: pendingBudget)
+                                        midStream: !stream.handshakeSeen, eventBuffer: sessionEvents, pendingBudget: pendingBudget,
+                                        workspacePool: sessionWorkspaces)
         stream.session = created
         return created
     }

@@ -78,6 +78,44 @@ public struct RESPDecoder {
         self.scratch = []
     }
 
+    /// Where a decoder stands in its stream: what a stream's decoder must carry when it is put down between
+    /// messages and the stream is later continued by another decoder of the same side and limits.
+    public struct StreamPosition: Sendable, Equatable {
+        public var offset: Int64 = 0
+        public var skippedBytes: Int64 = 0
+        public init() {}
+    }
+
+    public var position: StreamPosition {
+        var position = StreamPosition()
+        position.offset = streamOffset
+        position.skippedBytes = skippedBytes
+        return position
+    }
+
+    /// Becomes a decoder of the stream at `position`, between two messages, as a new decoder would be there (the
+    /// buffers keep their storage). A decoder can so serve one stream after another.
+    public mutating func resume(at position: StreamPosition) {
+        streamOffset = position.offset
+        skippedBytes = position.skippedBytes
+        state = .start
+        depth = 0
+        top = Frame(remaining: 0, isAttribute: false)
+        attributeFrames = 0
+        messageBytes = 0
+        scratchCount = 0
+        valueLength = 0
+        bulkRemaining = 0
+        lastByteWasCR = false
+        lineStart = 0
+        // Mostly empty already (this runs once per message on a connection that goes idle between them): emptied only
+        // when not, which spares the arrays' uniqueness checks.
+        if !stack.isEmpty { stack.removeAll(keepingCapacity: true) }
+        if !inlineBuffer.isEmpty { inlineBuffer.removeAll(keepingCapacity: true) }
+        if !inlineArguments.isEmpty { inlineArguments.removeAll(keepingCapacity: true) }
+        if !inlineRanges.isEmpty { inlineRanges.removeAll(keepingCapacity: true) }
+    }
+
     /// True between messages (no partial message buffered or pending).
     public var isAtMessageBoundary: Bool {
         if case .start = state, depth == 0, messageBytes == 0 { return true }

@@ -28,10 +28,11 @@ public struct SessionLimits: Sendable, Codable, Hashable {
 public final class ConnectionSession {
     public let connection: UInt64
     public let registry: CommandRegistry
-    public let limits: SessionLimits
+    /// `SessionLimits.maxQueuedInTransaction` (the other limits live in `pending` and the workspace pool).
+    private let maxQueuedInTransaction: Int
     public private(set) var protocolVersion = 2
     public let eventBuffer: SessionEventBuffer
-    /// Shared with the owner's other sessions, or nil: only `limits.maxPendingCommands` bounds this one.
+    /// Shared with the owner's other sessions, or nil: only `SessionLimits.maxPendingCommands` bounds this one.
     public let pendingBudget: PendingBudget?
     /// This session's commands as last counted in `pendingBudget`.
     private var pendingCounted = 0
@@ -39,19 +40,17 @@ public final class ConnectionSession {
     /// record is the next of `records`.
     public var events: [SessionEvent] { eventBuffer.events }
     public var records: [CommandRecord] { eventBuffer.records.all }
-    public private(set) var requestDecoder: RESPDecoder
-    public private(set) var replyDecoder: RESPDecoder
+    /// The decoders and reply builder while the connection is inside a message; parked in `workspaces` between
+    /// messages, leaving `requestPosition` and `replyPosition`.
+    private var workspace: SessionWorkspace?
+    private let workspaces: SessionWorkspacePool
+    private var requestPosition = RESPDecoder.StreamPosition()
+    private var replyPosition = RESPDecoder.StreamPosition()
 
     private enum ReplyMode { case on, off, skipNext }
 
-    private struct Pending {
-        var record: CommandRecord
-        /// SUBSCRIBE-family: confirmations still expected; 1 for everything else.
-        var repliesExpected: Int
-        var subscriptionKind: SubscriptionKind?
-    }
-
-    private var pending: PendingQueue<Pending>
+    /// Commands awaiting replies, in slots of the store shared with the owner's other sessions.
+    private var pending: PendingQueue
     private var replyMode = ReplyMode.on
     private var inTransaction = false
     private var queued: [CommandID] = []
@@ -59,16 +58,31 @@ public final class ConnectionSession {
     private var monitoring = false
     private var currentTime: Int64 = 0
     /// Set by a replica's PSYNC/SYNC: the server's bytes then go through `feedLinkReply` (one check per call).
-    private var link: ReplicationLink?
+    /// Held by reference: few connections are replication links, and inline the state cost ~90 bytes each.
+    private var link: ReplicationLink? {
+        get { linkStorage?.link }
+        _modify {
+            if linkStorage == nil { linkStorage = ReplicationLinkStorage() }
+            yield &linkStorage.unsafelyUnwrapped.link
+        }
+    }
+    private var linkStorage: ReplicationLinkStorage?
     /// The link's propagated stream is being read: messages from the server are commands, not replies.
     private var propagating = false
     /// The capture began inside this connection: a REPLCONF ACK is then the only sign of a link already synced.
     private let startedMidStream: Bool
 
-    // Request being assembled.
-    private var request = CommandRecord.empty
+    // Request being assembled: in a slot of the pending store, taken at its first token and, when a reply is expected,
+    // linked into `pending` where it lies (no copy of the record); -1 while no request is being read.
+    private var requestSlot: Int32 = -1
+    /// The record of `requestSlot`. Only valid while a request is being read; re-derived at each use because the
+    /// store moves when it grows.
+    private var request: CommandRecord {
+        unsafeAddress { UnsafePointer(pending.store.slots + Int(requestSlot)).pointer(to: \.record)! }
+        unsafeMutableAddress { (pending.store.slots + Int(requestSlot)).pointer(to: \.record)! }
+    }
     private var requestArgumentIndex = 0
-    private var requestStarted = false
+    private var requestStarted: Bool { requestSlot >= 0 }
     private var requestStartTime: Int64?
     private var requestSawBlockKeyword = false
     /// XREAD/XREADGROUP: the index of the STREAMS keyword (0 until seen), whose next argument is the first key.
@@ -76,26 +90,63 @@ public final class ConnectionSession {
     private var requestIsInline = false
 
     // Reply being assembled.
-    private var reply = ReplyBuilder()
     private var replyStartTime: Int64?
 
     public init(connection: UInt64, registry: CommandRegistry, limits: SessionLimits = SessionLimits(),
                 midStream: Bool = false, eventBuffer: SessionEventBuffer = SessionEventBuffer(),
-                pendingBudget: PendingBudget? = nil) {
+                pendingBudget: PendingBudget? = nil, workspacePool: SessionWorkspacePool? = nil) {
         self.connection = connection
         self.eventBuffer = eventBuffer
         self.pendingBudget = pendingBudget
         self.registry = registry
-        self.limits = limits
-        self.requestDecoder = RESPDecoder(side: .client, limits: limits.resp)
-        self.replyDecoder = RESPDecoder(side: .server, limits: limits.resp)
-        self.pending = PendingQueue(maxCount: limits.maxPendingCommands)
+        self.maxQueuedInTransaction = limits.maxQueuedInTransaction
+        if let shared = workspacePool, shared.limits == limits.resp {
+            self.workspaces = shared
+        } else {
+            self.workspaces = SessionWorkspacePool(limits: limits.resp)
+        }
+        self.pending = PendingQueue(store: pendingBudget?.store ?? PendingCommandStore(), maxCount: limits.maxPendingCommands)
         self.startedMidStream = midStream
         if midStream {
             // The first bytes may be the middle of a message: start at the first plausible message boundary.
-            requestDecoder.resynchronize(atLineStart: true)
-            replyDecoder.resynchronize(atLineStart: true)
+            let workspace = takeWorkspace()
+            workspace.requestDecoder.resynchronize(atLineStart: true)
+            workspace.replyDecoder.resynchronize(atLineStart: true)
         }
+    }
+
+    deinit {
+        releaseRequestSlot()
+        pending.releaseAll()
+        if let workspace { workspaces.park(workspace) }
+    }
+
+    /// Bytes the decoders skipped while resynchronising after errors or gaps.
+    public var resyncSkippedBytes: Int64 {
+        if let workspace { return workspace.requestDecoder.skippedBytes + workspace.replyDecoder.skippedBytes }
+        return requestPosition.skippedBytes + replyPosition.skippedBytes
+    }
+
+    /// The workspace of the message being read: taken by every entry point (`feedRequest`, `feedReply`, `gap`)
+    /// before anything reaches the decoders or the reply builder.
+    private var active: SessionWorkspace { workspace.unsafelyUnwrapped }
+
+    @discardableResult
+    private func takeWorkspace() -> SessionWorkspace {
+        if let workspace { return workspace }
+        let taken = workspaces.take(request: requestPosition, reply: replyPosition)
+        workspace = taken
+        return taken
+    }
+
+    /// Between messages, with no request half read and no replication link, the workspace goes back to the pool.
+    @inline(__always)
+    private func parkWorkspaceIfIdle() {
+        guard let workspace, requestSlot < 0, link == nil, replyStartTime == nil, workspace.isBetweenMessages else { return }
+        requestPosition = workspace.requestDecoder.position
+        replyPosition = workspace.replyDecoder.position
+        workspaces.park(workspace)
+        self.workspace = nil
     }
 
     /// Commands awaiting a reply.
@@ -107,41 +158,48 @@ public final class ConnectionSession {
     public func feedRequest(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         currentTime = timestampNanos
         // Callbacks run while `requestDecoder` is being modified: they must not touch it (exclusivity).
+        let workspace = takeWorkspace()
         var handler = RequestHandler(session: self)
-        requestDecoder.feed(bytes, handler: &handler)
-        if requestStartTime == nil && !requestDecoder.isAtMessageBoundary && !requestDecoder.isResynchronizing {
+        workspace.requestDecoder.feed(bytes, handler: &handler)
+        if requestStartTime == nil && !workspace.requestDecoder.isAtMessageBoundary
+            && !workspace.requestDecoder.isResynchronizing {
             requestStartTime = timestampNanos
         }
         settlePendingBudget()
+        parkWorkspaceIfIdle()
     }
 
     /// Server-to-client bytes, in order. `bytes` is borrowed for the call.
     public func feedReply(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         currentTime = timestampNanos
+        let workspace = takeWorkspace()
         if link != nil {
             feedLinkReply(bytes)
             settlePendingBudget()
             return
         }
         var handler = ReplyHandler(session: self)
-        replyDecoder.feed(bytes, handler: &handler)
-        if replyStartTime == nil && !replyDecoder.isAtMessageBoundary && !replyDecoder.isResynchronizing {
+        workspace.replyDecoder.feed(bytes, handler: &handler)
+        if replyStartTime == nil && !workspace.replyDecoder.isAtMessageBoundary
+            && !workspace.replyDecoder.isResynchronizing {
             replyStartTime = timestampNanos
         }
         settlePendingBudget()
+        parkWorkspaceIfIdle()
     }
 
     /// Bytes of one direction were lost. Replies can no longer be matched to what is pending, so pending commands
     /// are given up (`.lostInGap`) and the direction's decoder resynchronises on the next message boundary.
     public func gap(fromClient: Bool, timestampNanos: Int64) {
         currentTime = timestampNanos
+        let workspace = takeWorkspace()
         if fromClient {
-            requestDecoder.resynchronize()
-            requestStarted = false
+            workspace.requestDecoder.resynchronize()
+            releaseRequestSlot()
             requestStartTime = nil
         } else {
-            replyDecoder.resynchronize()
-            reply = ReplyBuilder()
+            workspace.replyDecoder.resynchronize()
+            workspace.reply = ReplyBuilder()
             replyStartTime = nil
             if link != nil {
                 // Where the RDB or the stream resumes is unknown: decode what follows as the stream.
@@ -185,7 +243,7 @@ public final class ConnectionSession {
 
     fileprivate func requestToken(_ token: RESPToken) {
         if token.depth == 0 {
-            requestStarted = true
+            if requestSlot < 0 { requestSlot = pending.store.allocate() }
             requestArgumentIndex = 0
             requestSawBlockKeyword = false
             requestStreamsIndex = 0
@@ -249,13 +307,20 @@ public final class ConnectionSession {
         requestArgumentIndex += count
     }
 
+    /// Gives the slot of the request being read back to the store, unless it went into `pending`.
+    private func releaseRequestSlot() {
+        guard requestSlot >= 0 else { return }
+        pending.store.release(requestSlot)
+        requestSlot = -1
+    }
+
     fileprivate func requestEnded(byteCount: Int) {
         defer {
-            requestStarted = false
+            releaseRequestSlot()
             requestStartTime = nil
         }
         guard requestStarted, requestArgumentIndex > 0 else { return }
-        // Finished in place (it is restarted by the next request): one copy, into the pending queue.
+        // Finished where it lies: into the pending queue with its slot, or packed into the events from there.
         request.requestBytes = byteCount
         request.isInline = requestIsInline
         request.requestEndNanos = currentTime
@@ -331,7 +396,7 @@ public final class ConnectionSession {
         request.pipelineDepth = pending.count + 1
         guard expectsReply else {
             request.outcome = .noReplyExpected
-            eventBuffer.appendCommand(request)
+            appendRequestToEvents()
             return
         }
         var repliesExpected = 1
@@ -356,11 +421,11 @@ public final class ConnectionSession {
                 eventBuffer.appendCommand(lost)
             } else {
                 request.outcome = .overflowed
-                eventBuffer.appendCommand(request)
+                appendRequestToEvents()
                 return
             }
         }
-        // Written into its slot in place: one copy of the record. At its own limit the connection gives up its oldest.
+        // At its own limit the connection gives up its oldest.
         if pending.count == pending.maxCount {
             pendingBudget?.connectionOverflows += 1
             pending.removeFirst { oldest in
@@ -368,11 +433,15 @@ public final class ConnectionSession {
                 eventBuffer.appendCommand(oldest.record)
             }
         }
-        pending.append(fill: { slot in
-            slot.record = request
-            slot.repliesExpected = repliesExpected
-            slot.subscriptionKind = pendingSubscription
-        }, make: { Pending(record: request, repliesExpected: 0, subscriptionKind: nil) })
+        let slot = requestSlot
+        pending.store.slots[Int(slot)].repliesExpected = repliesExpected
+        pending.store.slots[Int(slot)].subscriptionKind = pendingSubscription
+        pending.append(slot: slot)
+        requestSlot = -1
+    }
+
+    private func appendRequestToEvents() {
+        eventBuffer.appendCommand(copying: UnsafePointer(pending.store.slots + Int(requestSlot)).pointer(to: \.record)!)
     }
 
 
@@ -380,13 +449,13 @@ public final class ConnectionSession {
 
     fileprivate func replyToken(_ token: RESPToken) {
         if replyStartTime == nil { replyStartTime = currentTime }
-        reply.observe(token)
+        active.reply.observe(token)
     }
 
-    fileprivate var replyCountsStringElementsOnly: Bool { reply.countsStringElementsOnly }
+    fileprivate var replyCountsStringElementsOnly: Bool { active.reply.countsStringElementsOnly }
 
     fileprivate func replyStringElementsSkipped(_ count: Int) {
-        reply.stringElementsSkipped(count)
+        active.reply.stringElementsSkipped(count)
     }
 
     fileprivate func replyEnded(byteCount: Int) {
@@ -394,23 +463,23 @@ public final class ConnectionSession {
         replyStartTime = nil
         if propagating {
             propagated(bytes: byteCount, start: start)
-            reply.reset()
+            active.reply.reset()
             return
         }
         // Classified from `reply` in place, then reset in place: the builder holds an inline element copy, and
         // copying it out and re-initialising it per reply showed in profiles.
         classify(bytes: byteCount, start: start)
-        reply.reset()
+        active.reply.reset()
     }
 
     private func classify(bytes: Int, start: Int64) {
-        let kind = reply.kind ?? .null
+        let kind = active.reply.kind ?? .null
         // Pub/sub messages and confirmations: RESP3 pushes, or RESP2 arrays while subscribed.
-        let pubsubHead = reply.pubsubHead
+        let pubsubHead = active.reply.pubsubHead
         let isPush = kind == .push
         if isPush || (kind == .array && pubsubHead != nil && (subscriptions > 0 || pendingSubscriptionHead)) {
             if let head = pubsubHead, let confirmation = SubscriptionKind(messageName: head) {
-                if let count = reply.lastInteger { subscriptions = Int(clamping: count) }
+                if let count = active.reply.lastInteger { subscriptions = Int(clamping: count) }
                 if var first = pending.first, first.subscriptionKind == confirmation, start >= first.record.requestEndNanos {
                     if first.record.replyBytes == 0 {
                         first.record.replyStartNanos = start
@@ -432,7 +501,7 @@ public final class ConnectionSession {
                 return
             }
             if isPush || pubsubHead != nil {
-                eventBuffer.events.append(.push(PushRecord(connection: connection, kind: reply.pushKind, bytes: bytes, timestampNanos: start)))
+                eventBuffer.events.append(.push(PushRecord(connection: connection, kind: active.reply.pushKind, bytes: bytes, timestampNanos: start)))
                 return
             }
         }
@@ -444,7 +513,7 @@ public final class ConnectionSession {
         // record, and each copy of it showed in profiles.
         guard let requestEnd = pending.withFirst({ $0.record.requestEndNanos }), start >= requestEnd else {
             eventBuffer.events.append(.unpairedReply(UnpairedReply(connection: connection, kind: kind, bytes: bytes,
-                                                       errorPrefix: reply.errorCode.string, timestampNanos: start)))
+                                                       errorPrefix: active.reply.errorCode.string, timestampNanos: start)))
             return
         }
         let currentTime = currentTime
@@ -453,23 +522,23 @@ public final class ConnectionSession {
             first.record.replyStartNanos = first.record.replyStartNanos == 0 ? start : first.record.replyStartNanos
             first.record.replyEndNanos = currentTime
             first.record.replyKind = kind
-            first.record.errorCode = reply.errorCode
-            if reply.unknownCommand {
+            first.record.errorCode = active.reply.errorCode
+            if active.reply.unknownCommand {
                 // The table holds commands of several servers; this one has not got it, so it counts nothing and
                 // the command is named as any unknown one (`commandlog`, not `commandlog|get`).
                 first.record.command = registry.unknownToServer(first.record.command)
             }
-            first.record.replyCount = reply.count
-            first.record.replyFirstElement = reply.firstElement
-            first.record.replySecondElementCount = reply.secondElementCount
+            first.record.replyCount = active.reply.count
+            first.record.replyFirstElement = active.reply.firstElement
+            first.record.replySecondElementCount = active.reply.secondElementCount
             first.record.outcome = .replied
             return (registry.role(of: first.record.command), first.record.command, first.record.isQueuedInTransaction)
         }!
-        if isQueued, kind == .simpleString, queued.count < limits.maxQueuedInTransaction {
+        if isQueued, kind == .simpleString, queued.count < maxQueuedInTransaction {
             queued.append(command)
         }
         if role == .exec {
-            for (index, prefix) in reply.elementErrors where index < queued.count {
+            for (index, prefix) in active.reply.elementErrors where index < queued.count {
                 eventBuffer.events.append(.transactionError(connection: connection, command: queued[index], errorPrefix: prefix,
                                                             queuedIndex: index))
             }
@@ -488,8 +557,8 @@ public final class ConnectionSession {
     private func feedReplyDecoder(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
         var handler = ReplyHandler(session: self)
-        replyDecoder.feed(bytes, handler: &handler)
-        if replyStartTime == nil && !replyDecoder.isAtMessageBoundary && !replyDecoder.isResynchronizing {
+        active.replyDecoder.feed(bytes, handler: &handler)
+        if replyStartTime == nil && !active.replyDecoder.isAtMessageBoundary && !active.replyDecoder.isResynchronizing {
             replyStartTime = currentTime
         }
     }
@@ -507,11 +576,11 @@ public final class ConnectionSession {
                 let newline = rest.firstIndex(of: 10)
                 let end = newline.map { $0 + 1 } ?? rest.count
                 let chunk = UnsafeRawBufferPointer(rebasing: rest[0..<end])
-                if replyDecoder.isAtMessageBoundary { link?.line.removeAll(keepingCapacity: true) }
+                if active.replyDecoder.isAtMessageBoundary { link?.line.removeAll(keepingCapacity: true) }
                 link?.appendToLine(chunk)
                 feedReplyDecoder(chunk)
                 rest = UnsafeRawBufferPointer(rebasing: rest[end...])
-                if newline != nil && replyDecoder.isAtMessageBoundary { syncReplyLineEnded() }
+                if newline != nil && active.replyDecoder.isAtMessageBoundary { syncReplyLineEnded() }
             case .rdbHeader, .rdbBody, .rdbEndMark:
                 guard let step = link?.skipRDB(rest) else { return }
                 switch step {
@@ -558,8 +627,8 @@ public final class ConnectionSession {
 
     private func propagated(bytes: Int, start: Int64) {
         var command = registry.otherID
-        if reply.kind == .array && reply.firstElement.isSet {
-            command = reply.firstElement.withUnsafeBytes { registry.id(forName: $0) }
+        if active.reply.kind == .array && active.reply.firstElement.isSet {
+            command = active.reply.firstElement.withUnsafeBytes { registry.id(forName: $0) }
         }
         eventBuffer.events.append(.propagated(PropagatedCommand(connection: connection, command: command, bytes: bytes,
                                                                 timestampNanos: start)))
@@ -571,10 +640,10 @@ public final class ConnectionSession {
     fileprivate func protocolError(_ error: RESPProtocolError, fromClient: Bool) {
         eventBuffer.events.append(.protocolError(connection: connection, fromClient: fromClient, error: error))
         if fromClient {
-            requestStarted = false
+            releaseRequestSlot()
             requestStartTime = nil
         } else {
-            reply = ReplyBuilder()
+            active.reply = ReplyBuilder()
             replyStartTime = nil
         }
     }
@@ -660,7 +729,15 @@ public final class PendingBudget {
     /// Commands given up because their own connection reached `SessionLimits.maxPendingCommands`.
     public internal(set) var connectionOverflows = 0
 
+    /// The slots of the sharing sessions' pending commands.
+    let store = PendingCommandStore()
+
     public init(limit: Int) {
         self.limit = max(1, limit)
     }
+}
+
+/// Where a session keeps its replication link's state, allocated with the link.
+private final class ReplicationLinkStorage {
+    var link: ReplicationLink?
 }

@@ -1,68 +1,140 @@
-/// A FIFO ring buffer of commands awaiting replies. Grows by doubling up to `maxCount`; storage is reused, so a
-/// connection in steady state allocates nothing per command.
-///
-/// Every slot always holds an element (a stale one outside the live range): an element is a whole record (~850
-/// bytes), and slots that are written and read in place, never wrapped in an Optional, are not copied on the way
-/// in or out.
-struct PendingQueue<Element> {
-    private var storage: [Element] = []
-    private var head = 0
+/// A command sent and not yet answered: its record, completed in place when its reply arrives.
+struct PendingCommand {
+    var record: CommandRecord
+    /// SUBSCRIBE-family: confirmations still expected; 1 for everything else.
+    var repliesExpected: Int
+    var subscriptionKind: SubscriptionKind?
+}
+
+/// One connection's commands awaiting replies, oldest first: a list linked through the slots of the store its owner's
+/// sessions share (`PendingCommandStore`). A connection with nothing in flight holds no slot, however many commands
+/// it had in flight before; a connection in steady state allocates nothing per command.
+struct PendingQueue {
+    let store: PendingCommandStore
+    private var head: Int32 = -1
+    private var tail: Int32 = -1
     private(set) var count = 0
     let maxCount: Int
 
-    init(maxCount: Int) { self.maxCount = max(1, maxCount) }
+    init(store: PendingCommandStore, maxCount: Int) {
+        self.store = store
+        self.maxCount = max(1, maxCount)
+    }
 
     var isEmpty: Bool { count == 0 }
 
-    var first: Element? { count == 0 ? nil : storage[head] }
+    var first: PendingCommand? { count == 0 ? nil : store.slots[Int(head)] }
 
-    /// Reads or changes the oldest element in place.
-    mutating func withFirst<R>(_ body: (inout Element) -> R) -> R? {
+    /// Reads or changes the oldest command where it lies.
+    @inline(__always)
+    mutating func withFirst<R>(_ body: (inout PendingCommand) -> R) -> R? {
         guard count > 0 else { return nil }
-        return body(&storage[head])
+        return body(&store.slots[Int(head)])
     }
 
-    /// Appends an element written in place by `fill` into the next slot (which holds a stale element; `make` makes
-    /// the elements of new slots when the queue grows). The caller makes room first when `count == maxCount`.
-    @inline(__always)
-    mutating func append(fill: (inout Element) -> Void, make: () -> Element) {
+    /// Appends the command already written in `slot` (from `store.allocate()`), without copying it. The caller makes
+    /// room first when `count == maxCount`.
+    mutating func append(slot: Int32) {
         precondition(count < maxCount, "PendingQueue full")
-        if count == storage.count { grow(make) }
-        fill(&storage[(head + count) & (storage.count - 1)])
+        store.next[Int(slot)] = -1
+        if count == 0 { head = slot } else { store.next[Int(tail)] = slot }
+        tail = slot
         count += 1
     }
 
-    /// Hands the oldest element to `body` where it lies, then removes it (no copy out of the queue).
-    mutating func removeFirst(handing body: (inout Element) -> Void) {
+    /// Hands the oldest command to `body` where it lies, then removes it (no copy out of the store).
+    mutating func removeFirst(handing body: (inout PendingCommand) -> Void) {
         guard count > 0 else { return }
-        body(&storage[head])
-        head = (head + 1) & (storage.count - 1)
-        count -= 1
+        let slot = unlinkFirst()
+        body(&store.slots[Int(slot)])
+        store.release(slot)
     }
 
-    mutating func popFirst() -> Element? {
+    mutating func popFirst() -> PendingCommand? {
         guard count > 0 else { return nil }
-        let element = storage[head]
-        head = (head + 1) & (storage.count - 1)
-        count -= 1
-        return element
+        let slot = unlinkFirst()
+        let command = store.slots[Int(slot)]
+        store.release(slot)
+        return command
     }
 
-    mutating func replaceFirst(_ element: Element) {
+    mutating func replaceFirst(_ command: PendingCommand) {
         guard count > 0 else { return }
-        storage[head] = element
+        store.slots[Int(head)] = command
     }
 
-    private mutating func grow(_ make: () -> Element) {
-        // From one slot: most connections have one command in flight.
-        let newCapacity = max(1, storage.count * 2)
-        var newStorage: [Element] = []
-        newStorage.reserveCapacity(newCapacity)
-        for i in 0..<count {
-            newStorage.append(storage[(head + i) & (storage.count - 1)])
-        }
-        while newStorage.count < newCapacity { newStorage.append(make()) }
-        storage = newStorage
-        head = 0
+    /// Gives every slot back to the store (the session is going away).
+    mutating func releaseAll() {
+        while count > 0 { store.release(unlinkFirst()) }
+    }
+
+    private mutating func unlinkFirst() -> Int32 {
+        let slot = head
+        head = store.next[Int(slot)]
+        count -= 1
+        if count == 0 { tail = -1 }
+        return slot
+    }
+}
+
+/// The slots of the commands in flight on all the sessions of one owner (and of the requests they are reading).
+///
+/// A pending command is a whole record (~880 bytes): kept per connection, even one slot each made an idle connection
+/// cost that much for as long as it stayed open. Shared, the store holds as many slots as were ever in flight at
+/// once. It grows by doubling and never shrinks; `PendingBudget` bounds what may be in flight.
+final class PendingCommandStore {
+    /// Every slot always holds a whole command (a stale one when free): slots are written and read in place.
+    fileprivate(set) var slots: UnsafeMutablePointer<PendingCommand>
+    /// Per slot: the next slot of its queue, or of the free list; -1 ends a list.
+    fileprivate(set) var next: UnsafeMutablePointer<Int32>
+    private(set) var capacity = 0
+    private var firstFree: Int32 = -1
+    /// Slots handed out and not released.
+    private(set) var inUse = 0
+
+    init() {
+        slots = UnsafeMutablePointer<PendingCommand>.allocate(capacity: 0)
+        next = UnsafeMutablePointer<Int32>.allocate(capacity: 0)
+    }
+
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+        next.deallocate()
+    }
+
+    /// A free slot (holding a stale command, to be written over). Growing the store moves every slot: pointers into
+    /// it do not survive this call, indexes do.
+    func allocate() -> Int32 {
+        if firstFree < 0 { grow() }
+        let slot = firstFree
+        firstFree = next[Int(slot)]
+        inUse += 1
+        return slot
+    }
+
+    func release(_ slot: Int32) {
+        next[Int(slot)] = firstFree
+        firstFree = slot
+        inUse -= 1
+    }
+
+    private func grow() {
+        let newCapacity = max(4, capacity * 2)
+        let newSlots = UnsafeMutablePointer<PendingCommand>.allocate(capacity: newCapacity)
+        newSlots.moveInitialize(from: slots, count: capacity)
+        newSlots.advanced(by: capacity).initialize(
+            repeating: PendingCommand(record: .empty, repliesExpected: 0, subscriptionKind: nil), count: newCapacity - capacity)
+        let newNext = UnsafeMutablePointer<Int32>.allocate(capacity: newCapacity)
+        newNext.update(from: next, count: capacity)
+        // The new slots become the free list, in order.
+        for slot in capacity..<newCapacity { newNext[slot] = Int32(slot + 1) }
+        newNext[newCapacity - 1] = firstFree
+        firstFree = Int32(capacity)
+        slots.deallocate()
+        next.deallocate()
+        slots = newSlots
+        next = newNext
+        capacity = newCapacity
     }
 }

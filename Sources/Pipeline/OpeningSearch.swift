@@ -48,6 +48,8 @@ final class OpeningSearch {
     let openedNanos: Int64
     private(set) var held: [Held] = []
     private(set) var heldBytes = 0
+    /// Some bytes arrived (held or not): a connection that carried something.
+    private(set) var carriedBytes = false
     private var toServer = Side()
     private var toClient = Side()
 
@@ -58,17 +60,28 @@ final class OpeningSearch {
         self.openedNanos = openedNanos
     }
 
-    /// Holds the bytes and judges again. `canHold`: the stage's total bound has room for them.
+    /// Judges again with the bytes, and holds them. `canHold`: the stage's total bound has room for them. Bytes that
+    /// prove Redis are held whatever their size (a first request can be a 64 KiB segment): they are replayed at once.
     func add(_ bytes: UnsafeRawBufferPointer, toServer isToServer: Bool, at time: Int64, canHold: Bool) -> Verdict {
-        guard canHold, heldBytes + bytes.count <= Self.maxHeldBytes else { return .notRedis }
-        held.append(.data(toServer: isToServer, bytes: Array(bytes), timestampNanos: time))
-        heldBytes += bytes.count
+        carriedBytes = true
         if isToServer {
             Self.look(at: bytes, side: &toServer, midStream: !handshakeSeen)
         } else {
             Self.look(at: bytes, side: &toClient, midStream: !handshakeSeen)
         }
-        return verdict()
+        let verdict = verdict()
+        switch verdict {
+        case .notRedis:
+            return verdict
+        case .redis:
+            held.append(.data(toServer: isToServer, bytes: Array(bytes), timestampNanos: time))
+            return verdict
+        case .undecided:
+            guard canHold, heldBytes + bytes.count <= Self.maxHeldBytes else { return .notRedis }
+            held.append(.data(toServer: isToServer, bytes: Array(bytes), timestampNanos: time))
+            heldBytes += bytes.count
+            return verdict
+        }
     }
 
     func addGap(_ byteCount: Int, toServer isToServer: Bool, at time: Int64) {

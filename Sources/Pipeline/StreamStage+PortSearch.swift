@@ -48,7 +48,7 @@ extension StreamStage {
         guard let search = stream.search, let portSearch else { return }
         stream.search = nil
         portSearch.heldBytes -= search.heldBytes
-        if !search.held.isEmpty { portSearch.otherConnections += 1 }
+        if search.carriedBytes { portSearch.otherConnections += 1 }
         forget(stream)
     }
 }

@@ -181,6 +181,25 @@ import Testing
         #expect(report.quality.unpairedReplies == 0)
     }
 
+    /// A first request larger than what is held while a connection is judged (a 64 KiB loopback segment) proves
+    /// Redis by its start and is replayed whole.
+    @Test func largeFirstRequestIsFound() throws {
+        var capture = SyntheticCapture()
+        var connection = SyntheticCapture.Connection(clientPort: 40000, serverPort: 6401)
+        capture.handshake(&connection)
+        let value = String(repeating: "v", count: 150_000)
+        capture.send(&connection, fromClient: true, Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$150000\r\n\(value)\r\n".utf8), mss: 65_000)
+        capture.send(&connection, fromClient: false, "+OK\r\n")
+        capture.exchange(&connection, "*2\r\n$6\r\nSTRLEN\r\n$1\r\nk\r\n", ":150000\r\n")
+        capture.close(&connection)
+        let file = capture.write(name: "ports-large")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let report = try Self.analyze(file, ports: nil)
+        #expect(Figures(report).commands == ["set": 1, "strlen": 1])
+        #expect(report.totals.clientBytes == Int64(150_000 + 31 + 23))
+        #expect(report.quality.verdict == "complete", "\(report.quality.verdict)")
+    }
+
     /// Text that names Redis commands is not Redis unless a Redis server answers it, and a Redis server never speaks
     /// first.
     @Test(arguments: [

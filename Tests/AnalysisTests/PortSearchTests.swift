@@ -227,4 +227,30 @@ import Testing
         #expect(report.totals.commands == 0 && report.quality.unpairedReplies == 0)
         #expect(report.capture.otherProtocolConnections == 1)
     }
+
+    /// Random openings (garbage, cut RESP, text lines naming commands or not, server-first bytes) on random ports, with
+    /// and without handshakes: nothing crashes, and every connection that carried bytes is either analysed as Redis
+    /// or counted as another protocol.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomOpeningsAreJudgedOneWayOrTheOther(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        let openings = ["*1\r\n$4\r\nPING\r\n", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "PING\r\n", "GET / HTTP/1.1\r\n\r\n",
+                        "+OK\r\n", "$5\r\nhello\r\n", "*1\r\n$4\r\nPI", "NOSUCH x\r\n", "\u{16}\u{03}\u{01}\u{00}", "*3\r\n$7\r\nmessage\r\n"]
+        var capture = SyntheticCapture()
+        let count = 120
+        for index in 0..<count {
+            var connection = SyntheticCapture.Connection(clientPort: UInt16(20_000 + index), serverPort: UInt16.random(in: 1...9_000, using: &random))
+            if Bool.random(using: &random) { capture.handshake(&connection) }
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                var bytes = Array(openings.randomElement(using: &random)!.utf8)
+                if Bool.random(using: &random) { bytes += (0..<Int.random(in: 1...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } }
+                capture.send(&connection, fromClient: Bool.random(using: &random), bytes, mss: Int.random(in: 1...64, using: &random))
+            }
+            capture.close(&connection)
+        }
+        let file = capture.write(name: "ports-random")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let report = try Self.analyze(file, ports: nil)
+        #expect(report.connections.total + (report.capture.otherProtocolConnections ?? 0) == count, "seed \(seed)")
+    }
 }

@@ -6,7 +6,8 @@ import TCPReassembly
 ///
 /// What arrives meanwhile is held (copied, at most `maxHeldBytes`), to be replayed into a session once the connection
 /// proves to be Redis, or dropped once it proves not to be. Redis: the client's first message is a RESP array naming
-/// a known command, or an inline command the server answers with RESP. A Redis server never speaks first. With the
+/// a known command, or an inline command the server answers with RESP (picked up mid-stream, also: pub/sub messages
+/// to a client that only listens). A Redis server never speaks first. With the
 /// handshake seen, the SYN's sender is the client; picked up mid-stream, the side whose bytes are requests is, and
 /// each chunk of a side may start a message, so up to `maxStartsTried` starts are tried per side.
 final class OpeningSearch {
@@ -27,12 +28,13 @@ final class OpeningSearch {
         var start: [UInt8] = []
         var request = RedisOpeningSniffer.Request.needMore
         var reply = RedisOpeningSniffer.Judgement.needMore
+        var push = RedisOpeningSniffer.Judgement.needMore
         var startsTried = 0
         var spoke = false
         /// The start being judged ended (a gap): the next chunk starts another.
         var restart = false
 
-        var isJudged: Bool { request != .needMore && reply != .needMore }
+        var isJudged: Bool { request != .needMore && reply != .needMore && push != .needMore }
         var isHopeless: Bool { request == .no && reply == .no }
     }
 
@@ -103,10 +105,12 @@ final class OpeningSearch {
         side.start.withUnsafeBytes { start in
             if side.request == .needMore { side.request = RedisOpeningSniffer.request(start) }
             if side.reply == .needMore { side.reply = RedisOpeningSniffer.reply(start) }
+            if side.push == .needMore { side.push = RedisOpeningSniffer.push(start) }
         }
         if side.start.count >= maxStartBytes {
             if side.request == .needMore { side.request = .no }
             if side.reply == .needMore { side.reply = .no }
+            if side.push == .needMore { side.push = .no }
         }
     }
 
@@ -135,6 +139,9 @@ final class OpeningSearch {
         case (_, .inline) where toServer.reply == .yes: return .redis(swapped: true)
         default: break
         }
+        // A subscriber that only listens: the side receiving pub/sub messages is the client.
+        if toClient.push == .yes { return .redis(swapped: false) }
+        if toServer.push == .yes { return .redis(swapped: true) }
         let exhausted = { (side: Side) in side.isHopeless && side.startsTried >= Self.maxStartsTried }
         return exhausted(toServer) && exhausted(toClient) ? .notRedis : .undecided
     }

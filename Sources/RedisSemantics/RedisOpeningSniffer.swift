@@ -73,6 +73,33 @@ public enum RedisOpeningSniffer {
         }
     }
 
+    /// Whether `bytes` start with a message a subscribed client receives (`*3`/`>3` then `message`, `pmessage`...,
+    /// or a subscription's confirmation): a connection picked up mid-stream whose client only listens shows this.
+    public static func push(_ bytes: UnsafeRawBufferPointer) -> Judgement {
+        guard let type = bytes.first else { return .needMore }
+        guard type == UInt8(ascii: "*") || type == UInt8(ascii: ">") else { return .no }
+        guard case .line(let countStart, let countEnd) = line(bytes, from: 1) else {
+            return line(bytes, from: 1) == .needMore ? .needMore : .no
+        }
+        let count = UnsafeRawBufferPointer(rebasing: bytes[countStart..<countEnd])
+        guard count.count == 1, count[0] == UInt8(ascii: "3") || count[0] == UInt8(ascii: "4") else { return .no }
+        let bulk = countEnd + 2
+        guard bulk < bytes.count else { return .needMore }
+        guard bytes[bulk] == UInt8(ascii: "$") else { return .no }
+        let lengthLine = line(bytes, from: bulk + 1)
+        guard case .line(let lengthStart, let lengthEnd) = lengthLine else { return lengthLine == .needMore ? .needMore : .no }
+        let nameStart = lengthEnd + 2
+        let length = UnsafeRawBufferPointer(rebasing: bytes[lengthStart..<lengthEnd])
+        guard isInteger(length, allowsMinus: false), length.count <= 2 else { return .no }
+        let nameLength = length.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        guard nameStart + nameLength <= bytes.count else { return .needMore }
+        let name = Array(bytes[nameStart..<nameStart + nameLength]).map { $0 | 0x20 }
+        return pushKinds.contains(name) ? .yes : .no
+    }
+
+    static let pushKinds: Set<[UInt8]> = Set(["message", "pmessage", "smessage", "subscribe", "psubscribe", "ssubscribe",
+                                              "unsubscribe", "punsubscribe", "sunsubscribe"].map { Array($0.utf8) })
+
     // MARK: Requests
 
     /// `*<count>\r\n$<length>\r\n<name>`: the name must be whole and known.

@@ -181,6 +181,25 @@ import Testing
         #expect(report.quality.unpairedReplies == 0)
     }
 
+    /// A subscriber picked up mid-stream that only listens: the messages it receives show it is the client.
+    @Test(arguments: [1000, 50000] as [UInt16])
+    func listeningSubscriberIsFoundMidStream(clientPort: UInt16) throws {
+        var capture = SyntheticCapture()
+        var connection = SyntheticCapture.Connection(clientPort: clientPort, serverPort: 6401)
+        capture.append(connection, fromClient: true, flags: 0x10, payload: [])
+        for channel in ["orders", "alerts"] {
+            capture.send(&connection, fromClient: false, "*3\r\n$7\r\nmessage\r\n$\(channel.count)\r\n\(channel)\r\n$2\r\nhi\r\n")
+        }
+        capture.send(&connection, fromClient: false, ">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nx\r\n")
+        let file = capture.write(name: "ports-subscriber")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let found = try Self.analyze(file, ports: nil)
+        let told = try Self.analyze(file, ports: [6401])
+        #expect(found.capture.servers == ["10.0.0.2:6401"])
+        #expect(found.pushes.total == told.pushes.total && found.quality.unpairedReplies == told.quality.unpairedReplies)
+        #expect(found.pushes.total + found.quality.unpairedReplies == 3)
+    }
+
     /// A first request larger than what is held while a connection is judged (a 64 KiB loopback segment) proves
     /// Redis by its start and is replayed whole.
     @Test func largeFirstRequestIsFound() throws {

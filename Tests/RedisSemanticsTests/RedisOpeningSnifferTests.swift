@@ -47,6 +47,17 @@ import Testing
         #expect(Self.reply(text) == .no)
     }
 
+    @Test func pubSubMessagesArePushes() {
+        let push = { (text: String) in Array(text.utf8).withUnsafeBytes { RedisOpeningSniffer.push($0) } }
+        #expect(push("*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n") == .yes)
+        #expect(push(">4\r\n$8\r\npmessage\r\n") == .yes)
+        #expect(push("*3\r\n$9\r\nsubscribe\r\n") == .yes)
+        #expect(push("*3\r\n$3\r\nset\r\n") == .no)
+        #expect(push("*2\r\n$7\r\nmessage\r\n") == .no)
+        #expect(push("+OK\r\n") == .no)
+        #expect(push("*3\r\n$7\r\nmess") == .needMore)
+    }
+
     /// Every prefix of a judged opening needs more bytes or already gives the same judgement.
     @Test(arguments: ["*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n", "PING\r\n", "GET / HTTP/1.1\r\n", "*1\r\n$6\r\nNOSUCH\r\n"])
     func prefixesNeedMoreOrAgree(text: String) {

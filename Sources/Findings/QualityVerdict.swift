@@ -40,8 +40,8 @@ public enum QualityVerdict {
 extension QualityVerdict {
     /// What the capture held besides Redis traffic, for saying why none was read.
     public struct CaptureEvidence: Sendable {
-        /// TCP on other ports, most segments first, by the port that looks like the server's (a SYN's destination,
-        /// else the lower port). At most a few.
+        /// TCP on other ports than `--port`'s (or, without it, of connections found not to carry Redis), most segments
+        /// first, by the port that looks like the server's (a SYN's destination, else the lower port). At most a few.
         public var otherTCPPorts: [(port: UInt16, segments: Int)] = []
         /// The longest packet captured, in bytes (the snaplen, when every packet was cut).
         public var largestCapturedLength = 0

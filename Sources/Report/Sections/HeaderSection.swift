@@ -18,6 +18,9 @@ enum HeaderSection: ReportSection {
         // Looked for on every port (no --port): the ports where Redis was found.
         let ports = c.serverPortsFound ?? c.ports
         first.append(ports.isEmpty ? "no Redis port found" : (ports.count == 1 ? "port " : "ports ") + ports.map(String.init).joined(separator: ","))
+        if let other = c.otherProtocolConnections, other > 0 {
+            first.append("\(NumberFormatting.grouped(other)) " + (other == 1 ? "connection" : "connections") + " of other protocols skipped")
+        }
         if let filter = c.filter { first.append("filter " + MarkdownText.code(filter)) }
         out.line(first.joined(separator: " · "))
         var second: [String] = []

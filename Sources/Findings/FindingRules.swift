@@ -4,6 +4,7 @@ public enum FindingRules {
     public static let all: [any FindingRule] = [
         ConnectionChurnRule(), ConnectionGrowthRule(), PoolSaturationRule(), BlockingPopManyKeysRule(), SlowWritesRule(),
         KeyspaceScanRule(), UnpipelinedRoundTripsRule(), ErrorRateRule(), BigValuesRule(), HotKeyRule(), KeyCostRule(),
+        ReplicaLagRule(),
         CaptureQualityRule(),
     ]
 

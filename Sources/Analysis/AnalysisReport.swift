@@ -45,6 +45,8 @@ public struct AnalysisReport: Codable, Sendable {
     /// Replication links on the port (a replica's PSYNC/SYNC, its RDB, the propagated stream, its ACKs); nil when
     /// the capture has none.
     public var replication: ReplicationSummary?
+    /// Redis Cluster: hash slots and nodes, MOVED/ASK redirects and the other cluster errors (ClusterSummary.swift).
+    public var cluster: ClusterSummary?
     /// Keys and prefixes, full-keyspace commands, big values.
     public var keys: KeySummary?
     /// Latency detail, pipelining, slowest commands.

@@ -199,7 +199,7 @@ public final class BlockingPopStats: TrafficAnalysis {
         }
         switch shape {
         case .keysThenTimeout, .timeoutNumkeysKeys:
-            if record.replyFirstElement.isSet { record.replyFirstElement.withUnsafeBytes(add) }
+            if record.replyFirstElement.isSet && !record.errorCode.isSet { record.replyFirstElement.withUnsafeBytes(add) }
         case .sourceThenTimeout:
             _ = record.arguments.withArgument(1, add)
         case .notBlockingPop:

@@ -46,6 +46,8 @@ public final class ConnectionInfo {
     var blockingPopKeys = BlockingPopStats.ConnectionState()
     /// `SentinelMonitoringStats`: whether this is a Sentinel's link to the server it watches.
     var sentinelMonitoring = SentinelMonitoringStats.ConnectionState()
+    /// `ClusterStats`: the node this connection talks to, and the slots it was told had moved.
+    var cluster = ClusterStats.ConnectionState()
 
     package init(id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, openedNanos: Int64,
          captureStartNanos: Int64? = nil, registry: CommandRegistry) {

@@ -160,7 +160,7 @@ public final class QueueStats: TrafficAnalysis {
             _ = record.arguments.withArgument(1) { key in update(key) { q in notePop(&q, popped) } }
         case .popNamingKey:
             // BRPOP/BLPOP reply [key, element]; LMPOP/BLMPOP reply [key, [elements]]. A timeout names no key.
-            guard !record.repliedNull, record.replyFirstElement.isSet else { return }
+            guard !record.repliedNull, !record.errorCode.isSet, record.replyFirstElement.isSet else { return }
             let popped = record.replySecondElementCount >= 0 ? Int(clamping: record.replySecondElementCount) : 1
             record.replyFirstElement.withUnsafeBytes { key in update(key) { q in notePop(&q, popped) } }
         case .move:

@@ -3,6 +3,7 @@ import Analysis
 public enum FindingRules {
     public static let all: [any FindingRule] = [
         ConnectionChurnRule(), ConnectionGrowthRule(), PoolSaturationRule(), BlockingPopManyKeysRule(), SlowWritesRule(),
+        StaleTopologyRule(), UnevenClusterLoadRule(),
         KeyspaceScanRule(), UnpipelinedRoundTripsRule(), ErrorRateRule(), BigValuesRule(), HotKeyRule(), KeyCostRule(),
         ReplicaLagRule(),
         CaptureQualityRule(),

@@ -49,8 +49,9 @@ public struct CommandRecord: Sendable, BitwiseCopyable {
     public var isQueuedInTransaction: Bool = false
     /// Top-level element count of an aggregate reply (-1 for a null array / bulk), integer value of an integer reply.
     public var replyCount: Int64 = 0
-    /// The reply's first top-level element when it is a string (the key that served a BRPOP/BLPOP/BZPOPMIN/BLMPOP), or
-    /// the reply itself when it is a bulk string of 40 bytes (the sha SCRIPT LOAD replies).
+    /// The reply's first top-level element when it is a string (the key that served a BRPOP/BLPOP/BZPOPMIN/BLMPOP),
+    /// the reply itself when it is a bulk string of 40 bytes (the sha SCRIPT LOAD replies), or the text of a cluster
+    /// redirect (`MOVED 3999 127.0.0.1:6381`, `ASK ...`; `errorCode` is set then).
     public var replyFirstElement = KeptBytes()
     /// Element count of the reply's second top-level element when it is an aggregate (LMPOP/BLMPOP/BZMPOP), else -1.
     public var replySecondElementCount: Int64 = -1

@@ -88,6 +88,18 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         return nil
     }
 
+    /// The kept bytes of argument `index` and its full length on the wire (more when it was cut), borrowed for the
+    /// call; nil when not kept. One look-up for code that needs both per command.
+    public func withArgumentAndLength<R>(_ index: Int, _ body: (UnsafeRawBufferPointer, Int) -> R) -> R? {
+        for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
+            let base = slot * Self.maxBytes
+            let n = Int(slotInfo[slot].keptLength)
+            let fullLength = Int(slotInfo[slot].fullLength)
+            return withUnsafeBytes(of: storage) { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)]), fullLength) }
+        }
+        return nil
+    }
+
     /// Calls `body` with a lookup of kept arguments by index (nil when not kept), borrowing the bytes for the call:
     /// for code that reads several arguments, such as key-spec resolution.
     public func withArguments<R>(_ body: ((Int) -> UnsafeRawBufferPointer?) -> R) -> R {

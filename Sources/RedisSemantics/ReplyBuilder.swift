@@ -14,8 +14,9 @@ struct ReplyBuilder {
     private(set) var lastInteger: Int64?
     /// Errors among the elements of a top-level array: (element index, error code). Bounded.
     private(set) var elementErrors: [(Int, String)] = []
-    /// The first top-level element when it is a string (BRPOP's served key, BZPOPMIN's key, LMPOP's key), or a
-    /// top-level bulk string of 40 bytes (SCRIPT LOAD's sha).
+    /// The first top-level element when it is a string (BRPOP's served key, BZPOPMIN's key, LMPOP's key), a
+    /// top-level bulk string of 40 bytes (SCRIPT LOAD's sha), or a cluster redirect's text (`MOVED 3999 host:port`,
+    /// `ASK ...`).
     private(set) var firstElement = KeptBytes()
     /// Element count of the second top-level element when it is an aggregate (LMPOP/BLMPOP/ZMPOP results).
     private(set) var secondElementCount: Int64 = -1
@@ -65,6 +66,7 @@ struct ReplyBuilder {
             if token.kind.isError {
                 errorCode = Self.errorCode(token.content)
                 unknownCommand = Self.isUnknownCommand(token.content)
+                if Self.isRedirect(token.content) { firstElement.set(token.content, fullLength: token.length) }
             }
             // A SHA-1 in hex, as SCRIPT LOAD replies: kept so that a loaded body can be tied to its EVALSHA calls.
             // Only this length, so that the replies of GET and the like are not copied.
@@ -108,6 +110,17 @@ struct ReplyBuilder {
         let expected = UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
         for i in 0..<expected.count where content[i] != expected[i] { return false }
         return true
+    }
+
+    /// `MOVED <slot> <host:port>` or `ASK <slot> <host:port>`: where the cluster sends the command instead.
+    static func isRedirect(_ content: UnsafeRawBufferPointer) -> Bool {
+        func starts(_ word: StaticString) -> Bool {
+            let n = word.utf8CodeUnitCount
+            guard content.count > n else { return false }
+            for i in 0..<n where content[i] != word.utf8Start[i] { return false }
+            return true
+        }
+        return starts("MOVED ") || starts("ASK ")
     }
 
     static func errorCode(_ content: UnsafeRawBufferPointer) -> ErrorCode {

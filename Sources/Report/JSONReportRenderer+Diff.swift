@@ -8,9 +8,6 @@ import Foundation
 extension JSONReportRenderer {
     /// The diff document (`"schema": "respcap.diff/1"`), keys sorted so output is stable.
     public static func render(_ diff: ReportDiff) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(diff)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        try sortedJSON(diff)
     }
 }

@@ -212,4 +212,61 @@ enum KeysSection: ReportSection {
             return ka != kb ? ka > kb : a.key < b.key
         }.prefix(limit).map { $0 }
     }
+    // MARK: - Diff
+
+    /// Keys compared one by one: the costliest by server time, after then before.
+    static let comparedKeys = 5
+
+    /// Keyed commands per second and the distinct-key estimate, then what the costliest keys took: their share of all
+    /// server time, their calls and bytes per second of capture.
+    static func compare(_ b: AnalysisReport, _ a: AnalysisReport, into diff: inout ReportDiff, context: DiffContext) {
+        guard b.keys != nil || a.keys != nil else { return diff.setMetrics("keys", []) }
+        let kb = b.keys, ka = a.keys
+        typealias Cost = (calls: Int, bytes: Int64, micros: Int64)
+        func share(_ k: KeySummary?, _ key: Cost) -> Double? {
+            guard let total = k?.serverMicros, total > 0 else { return nil }
+            return Double(key.micros) / Double(total)
+        }
+        var metrics = [
+            ReportDiff.Metric(id: "keys.keyedPerSecond", label: "commands with a key/s", unit: .perSecond,
+                              before: kb.flatMap { context.rateBefore(Double($0.commandsWithKeys)) },
+                              after: ka.flatMap { context.rateAfter(Double($0.commandsWithKeys)) }),
+            ReportDiff.Metric(id: "keys.distinctEstimate", label: "distinct keys (estimate)", unit: .count,
+                              before: kb.map { Double($0.distinctKeysEstimate) }, after: ka.map { Double($0.distinctKeysEstimate) }),
+        ]
+        func costly(_ k: KeySummary?) -> [String: KeyCount] {
+            Dictionary((k?.topKeysByServerTime ?? []).map { ($0.key, $0) }, uniquingKeysWith: { x, _ in x })
+        }
+        let before = costly(kb), after = costly(ka)
+        let top = Set(before.keys).union(after.keys).sorted { x, y in
+            let kx = (after[x]?.serverMicros ?? 0, before[x]?.serverMicros ?? 0)
+            let ky = (after[y]?.serverMicros ?? 0, before[y]?.serverMicros ?? 0)
+            return kx != ky ? kx > ky : x < y
+        }.filter { (after[$0]?.serverMicros ?? 0) + (before[$0]?.serverMicros ?? 0) > 0 }.prefix(comparedKeys)
+        // Every tracked key is ranked: a key absent from a side was not named there (0), unless that side tracked too
+        // many keys to tell (then it is missing).
+        func entry(_ k: KeySummary?, _ ranked: [String: KeyCount], _ key: String) -> Cost? {
+            if let found = ranked[key] { return (found.calls, found.bytes, found.serverMicros ?? 0) }
+            guard let k, !k.trackingLimitHit else { return nil }
+            return (0, 0, 0)
+        }
+        for key in top {
+            let kb1 = entry(kb, before, key), ka1 = entry(ka, after, key)
+            metrics.append(ReportDiff.Metric(id: "keys.\(key).serverTimeShare", label: "key \(key): share of server time",
+                                             unit: .share, before: kb1.flatMap { share(kb, $0) }, after: ka1.flatMap { share(ka, $0) }))
+            metrics.append(ReportDiff.Metric(id: "keys.\(key).perSecond", label: "key \(key): calls/s", unit: .perSecond,
+                                             before: kb1.flatMap { context.rateBefore(Double($0.calls)) },
+                                             after: ka1.flatMap { context.rateAfter(Double($0.calls)) }))
+            metrics.append(ReportDiff.Metric(id: "keys.\(key).bytesPerSecond", label: "key \(key): bytes/s", unit: .bytesPerSecond,
+                                             before: kb1.flatMap { context.rateBefore(Double($0.bytes)) },
+                                             after: ka1.flatMap { context.rateAfter(Double($0.bytes)) }))
+        }
+        diff.setMetrics("keys", metrics)
+    }
+
+    static func renderDiff(_ diff: ReportDiff, into out: inout MarkdownWriter) {
+        MarkdownDiffRenderer.metricTable("Keys", diff.metrics("keys"), into: &out,
+                                         note: "The keys that cost the server most time (after, then before): share of all server "
+                                             + "time, calls and bytes per second of capture.")
+    }
 }

@@ -44,6 +44,7 @@ enum ReportSections {
             ReplicationSection.self,
             ClientsSection.self,
             KeysSection.self,
+            ClusterSection.self,
             LatencySection.self,
             PushesSection.self,
             QualitySection.self,

@@ -53,6 +53,8 @@ import Testing
     /// Fixtures whose Redis listens elsewhere than 6379 alone, with the ports their truth names.
     static let fixtures: [(file: String, ports: Set<UInt16>)] = [
         ("cluster-unpipelined.pcap", [7000]),
+        ("cluster-hot-slot.pcap", [7000]),
+        ("cluster-redirects.pcap", [7000]),
         ("sentinel-churn.pcap", [6379, 26379]),
         ("sentinel-commands.pcap", [6379, 26379]),
         ("valkey-sentinel-commands.pcap", [6379, 26379]),

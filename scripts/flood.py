@@ -5,6 +5,8 @@
   flood.py open OUT [N]       N connections that complete the handshake, send one PING each and never close
   flood.py pipeline OUT [N] [K]  N connections (default 1,000) that each pipeline K PINGs (default 10,000) and
                               never get a reply: every command stays pending
+  flood.py http OUT [N]       N connections to port 80 that complete the handshake, send two HTTP requests (the
+                              second after the answer to the first) and never close: not Redis, found so by content
 
 Then, e.g.:  /usr/bin/time -v respcap analyze -q --format json -o /dev/null OUT
 """
@@ -56,6 +58,22 @@ def open_connections(n):
         yield frame(SERVER, addr, 6379, port, 501, 101 + len(ping), 0x18, b"+PONG\r\n")
 
 
+def http_connections(n):
+    request = b"GET / HTTP/1.1\r\nHost: example\r\n\r\n"
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    for i in range(n):
+        addr, port = client(i)
+        yield frame(addr, SERVER, port, 80, 100, 0, 0x02)
+        yield frame(SERVER, addr, 80, port, 500, 101, 0x12)
+        yield frame(addr, SERVER, port, 80, 101, 501, 0x10)
+        seq, reply = 101, 501
+        for _ in range(2):
+            yield frame(addr, SERVER, port, 80, seq, reply, 0x18, request)
+            seq += len(request)
+            yield frame(SERVER, addr, 80, port, reply, seq, 0x18, response)
+            reply += len(response)
+
+
 def unanswered_pipelines(n, k):
     ping = b"*1\r\n$4\r\nPING\r\n"
     per_segment = 100
@@ -72,7 +90,7 @@ def unanswered_pipelines(n, k):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("syn", "open", "pipeline"):
+    if len(argv) < 2 or argv[0] not in ("syn", "open", "pipeline", "http"):
         print(__doc__, file=sys.stderr)
         return 64
     if argv[0] == "pipeline":
@@ -81,7 +99,8 @@ def main(argv):
         write(argv[1], unanswered_pipelines(n, k))
         return 0
     n = int(argv[2]) if len(argv) > 2 else 1_000_000
-    write(argv[1], syn_flood(n) if argv[0] == "syn" else open_connections(n))
+    floods = {"syn": syn_flood, "open": open_connections, "http": http_connections}
+    write(argv[1], floods[argv[0]](n))
     return 0
 
 

@@ -80,6 +80,10 @@ public struct AnalysisReport: Codable, Sendable {
         public var lastTimestampNanos: Int64?
         public var durationSeconds: Double = 0
         public var ports: [Int] = []
+        /// With Redis looked for on every port (no `--port`): the server ports of the connections analysed as Redis,
+        /// and the connections on other ports that carried something else (skipped, never decoded). Nil otherwise.
+        public var serverPortsFound: [Int]?
+        public var otherProtocolConnections: Int?
         public var filter: String?
         public var servers: [String] = []
         /// Identifies the capture whatever its file is called: a SHA-256 (32 hex digits) of its packet count, first

@@ -18,6 +18,10 @@ public final class ReplicationStats: TrafficAnalysis {
         /// The master's replication offset at the end of the propagated stream seen (nil before a sync).
         var streamOffset: Int64?
         var ackedOffset: Int64?
+        /// When the replica last acknowledged (REPLCONF ACK), by capture time.
+        var lastAckNanos: Int64?
+        /// The link was still open when the capture ended.
+        var openAtEnd = true
     }
 
     private var links: [ConnectionID: Link] = [:]
@@ -37,7 +41,10 @@ public final class ReplicationStats: TrafficAnalysis {
             update(connection) { $0.listeningPort = port }
         } else if record.arguments.argument(1, equalsLowercase: "ack"),
                   let offset = record.arguments.string(ofArgument: 2).flatMap({ Int64($0) }) {
-            update(connection) { $0.ackedOffset = offset }
+            update(connection) {
+                $0.ackedOffset = offset
+                $0.lastAckNanos = record.requestStartNanos
+            }
         }
     }
 
@@ -62,6 +69,11 @@ public final class ReplicationStats: TrafficAnalysis {
             // Without the sync (a capture begun later) the stream's offset is unknown, and so is the lag.
             if let offset = link.streamOffset { link.streamOffset = offset + Int64(command.bytes) }
         }
+    }
+
+    public func connectionClosed(_ connection: ConnectionInfo) {
+        guard links[connection.id] != nil, connection.closeReason != .endOfCapture else { return }
+        links[connection.id]?.openAtEnd = false
     }
 
     private func update(_ connection: ConnectionInfo, _ body: (inout Link) -> Void) {
@@ -102,6 +114,11 @@ public final class ReplicationStats: TrafficAnalysis {
             replicas[row].masterOffset = l.streamOffset
             replicas[row].ackedOffset = l.ackedOffset
             replicas[row].lagBytes = l.ackedOffset.flatMap { acked in l.streamOffset.map { max(0, $0 - acked) } }
+            if l.openAtEnd, let ack = l.lastAckNanos, let end = context.lastTimestampNanos, (replicas[row].lagBytes ?? 0) > 0 {
+                replicas[row].secondsSinceAck = Double(max(0, end - ack)) / 1e9
+            } else {
+                replicas[row].secondsSinceAck = nil
+            }
         }
         guard !replicas.isEmpty || !byCommand.isEmpty else { return }
         let commands = byCommand.map {

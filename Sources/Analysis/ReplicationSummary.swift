@@ -18,6 +18,9 @@ public struct ReplicationSummary: Codable, Sendable, Equatable {
         public var ackedOffset: Int64?
         /// `masterOffset - ackedOffset`: bytes sent that the replica had not acknowledged by the end.
         public var lagBytes: Int64?
+        /// With bytes unacknowledged at the end, on a link still open: from the replica's last ACK to the capture's
+        /// last packet. A replica that keeps up acknowledges every second.
+        public var secondsSinceAck: Double?
 
         public init(address: String, fullSyncs: Int, partialSyncs: Int, rdbBytes: Int64, syncSeconds: Double,
                     propagatedBytes: Int64, masterOffset: Int64?, ackedOffset: Int64?, lagBytes: Int64?) {

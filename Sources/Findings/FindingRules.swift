@@ -5,6 +5,7 @@ public enum FindingRules {
         ConnectionChurnRule(), ConnectionGrowthRule(), PoolSaturationRule(), BlockingPopManyKeysRule(), SlowWritesRule(),
         StaleTopologyRule(), UnevenClusterLoadRule(),
         KeyspaceScanRule(), UnpipelinedRoundTripsRule(), ErrorRateRule(), BigValuesRule(), HotKeyRule(), KeyCostRule(),
+        ReplicaLagRule(),
         CaptureQualityRule(),
     ]
 

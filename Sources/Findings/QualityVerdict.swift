@@ -40,8 +40,8 @@ public enum QualityVerdict {
 extension QualityVerdict {
     /// What the capture held besides Redis traffic, for saying why none was read.
     public struct CaptureEvidence: Sendable {
-        /// TCP on other ports, most segments first, by the port that looks like the server's (a SYN's destination,
-        /// else the lower port). At most a few.
+        /// TCP on other ports than `--port`'s (or, without it, of connections found not to carry Redis), most segments
+        /// first, by the port that looks like the server's (a SYN's destination, else the lower port). At most a few.
         public var otherTCPPorts: [(port: UInt16, segments: Int)] = []
         /// The longest packet captured, in bytes (the snaplen, when every packet was cut).
         public var largestCapturedLength = 0
@@ -64,6 +64,9 @@ extension QualityVerdict {
         }
         let portList = report.capture.ports.map(String.init).joined(separator: ", ")
         let onPorts = (report.capture.ports.count == 1 ? "port " : "ports ") + portList
+        // Redis was looked for on every port (no --port): what the other ports carried was not Redis.
+        let searchedEveryPort = report.capture.serverPortsFound != nil
+        let otherPorts = evidence.otherTCPPorts.map { "\($0.port) (\($0.segments) \($0.segments == 1 ? "packet" : "packets"))" }
         let skipped = q.packetsSkipped
         let filtered = (skipped["filteredOut"] ?? 0) + (skipped["filterNotApplicable"] ?? 0)
         let cutBeforeTCP = ["truncatedLinkHeader", "truncatedIPHeader", "truncatedTCPHeader"].reduce(0) { $0 + (skipped[$1] ?? 0) }
@@ -73,10 +76,13 @@ extension QualityVerdict {
                 return "--filter '\(filter)' kept none of the \(packets) packets: widen or drop it"
             }
             if cutBeforeTCP > 0 && cutBeforeTCP + filtered == packets { return cut }
+            if searchedEveryPort && otherPorts.isEmpty {
+                return "no Redis traffic: none of the \(packets) packets was TCP"
+            }
+            if searchedEveryPort { return notFoundOnAnyPort(report, otherPorts) }
             var reason = "no Redis traffic: 0 of \(packets) packets were TCP on \(onPorts)"
             if let top = evidence.otherTCPPorts.first {
-                let others = evidence.otherTCPPorts.map { "\($0.port) (\($0.segments) \($0.segments == 1 ? "packet" : "packets"))" }
-                reason += "; the capture has TCP on " + (others.count == 1 ? "port " : "ports ") + others.joined(separator: ", ")
+                reason += "; the capture has TCP on " + (otherPorts.count == 1 ? "port " : "ports ") + otherPorts.joined(separator: ", ")
                     + ": try --port \(top.port)"
             } else {
                 let reasons = skipped.filter { $0.value > 0 }.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
@@ -100,6 +106,18 @@ extension QualityVerdict {
                 + (q.notRedisConnections == 1 ? "connection" : "connections")
                 + "): TLS or another protocol; capture where Redis traffic is in plain text"
         }
+        if searchedEveryPort { return notFoundOnAnyPort(report, otherPorts) }
         return "no Redis commands or replies: the \(q.tcpSegments) TCP segments on \(onPorts) carried no RESP data"
+    }
+
+    /// Nothing on any port looked like Redis: say what the TCP was, and how to insist on a port.
+    private static func notFoundOnAnyPort(_ report: AnalysisReport, _ otherPorts: [String]) -> String {
+        let connections = report.capture.otherProtocolConnections ?? 0
+        var reason = "no Redis traffic found on any port"
+        if connections > 0 {
+            reason += ": \(connections) " + (connections == 1 ? "connection" : "connections") + " carried another protocol"
+            if !otherPorts.isEmpty { reason += " (" + (otherPorts.count == 1 ? "port " : "ports ") + otherPorts.joined(separator: ", ") + ")" }
+        }
+        return reason + "; if Redis is on a port whose bytes respcap cannot read as RESP (TLS), name it with --port"
     }
 }

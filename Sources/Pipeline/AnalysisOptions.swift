@@ -9,6 +9,9 @@ import TLSDecryption
 public struct AnalysisOptions: Sendable {
     /// TCP ports on which Redis servers listen; a connection with one end on one of them is Redis.
     public var serverPorts: Set<UInt16> = [6379]
+    /// Also look for Redis on every other TCP port, by what each connection carries (the command line's default,
+    /// without `--port`): a connection there is analysed once its bytes show Redis, and skipped once they show not.
+    public var searchesEveryPort = false
     /// A BPF expression applied (through libpcap) before anything else.
     public var filter: String?
     public var reassembly = ReassemblyLimits()

@@ -57,6 +57,10 @@ final class StreamStage {
     private var fingerprintHasher = SHA256()
     /// TLS connections: decryption with the key log, and what became of each (StreamStage+TLS.swift).
     let tls: TLSStreamCounts
+    /// Connections on other ports, when Redis is looked for on every port (StreamStage+PortSearch.swift).
+    let portSearch: PortSearchCounts?
+    /// A connection found not to be Redis during the current segment: the reassembler abandons it afterwards.
+    var connectionToAbandon: ConnectionID?
     static let fingerprintPackets = 64
 
     /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
@@ -68,6 +72,10 @@ final class StreamStage {
         /// Set by the first bytes when they are not TLS: from then on nothing TLS is looked at.
         var isPlain = false
         var tls: TLSConnectionDecryptor?
+        /// On a port not named as a Redis port, until its bytes tell whether it is Redis (StreamStage+PortSearch.swift).
+        var search: OpeningSearch?
+        /// Found to be Redis with its sides the other way round from the reassembler's: directions are swapped.
+        var swapped = false
 
         init(id: ConnectionID, handshakeSeen: Bool) {
             self.id = id
@@ -82,7 +90,9 @@ final class StreamStage {
         namesSent = registry.count
         pendingBudget = PendingBudget(limit: options.session.maxPendingTotal)
         sessionWorkspaces = SessionWorkspacePool(limits: options.session.resp)
-        reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
+        reassembler = TCPReassembler(serverPorts: options.serverPorts, tracksEveryPort: options.searchesEveryPort,
+                                     limits: options.reassembly)
+        portSearch = options.searchesEveryPort ? PortSearchCounts(redisPorts: options.serverPorts, heldBytesLimit: options.reassembly.maxBufferedBytesTotal) : nil
         reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         tls = TLSStreamCounts(keys: options.tlsKeys, bufferLimit: options.reassembly.maxBufferedBytesTotal)
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
@@ -142,9 +152,11 @@ final class StreamStage {
             skipped[reason, default: 0] += 1
         case .tcp(let segment):
             var router = StreamEventRouter(stage: self)
-            let otherPortsBefore = reassembler.stats.segmentsNotRedisPort
-            reassembler.process(segment, handler: &router)
-            if reassembler.stats.segmentsNotRedisPort != otherPortsBefore { countOtherPort(segment) }
+            if !reassembler.process(segment, handler: &router) { countOtherPort(segment) }
+            if let id = connectionToAbandon {
+                connectionToAbandon = nil
+                reassembler.abandon(id, carrying: segment)
+            }
         }
     }
 
@@ -205,6 +217,7 @@ final class StreamStage {
         report.totals.clientBytes = clientBytes
         report.totals.serverBytes = serverBytes
         report.tls = tls.summary()
+        portSearch?.describe(in: &report.capture)
     }
 
     /// One warning per link type the filter expression could not be compiled for: its packets were all dropped.
@@ -222,10 +235,11 @@ final class StreamStage {
         tls.noteQuality(in: &quality)
         for (reason, count) in skipped { quality.packetsSkipped[reason.rawValue] = count }
         if stats.segmentsNotRedisPort > 0 { quality.packetsSkipped["notRedisPort"] = stats.segmentsNotRedisPort }
+        if stats.segmentsAbandoned > 0 { quality.packetsSkipped["notRedis"] = stats.segmentsAbandoned }
         let notFilterable = filter?.packetsNotFilterable.values.reduce(0, +) ?? 0
         if filteredOut > notFilterable { quality.packetsSkipped["filteredOut"] = filteredOut - notFilterable }
         if notFilterable > 0 { quality.packetsSkipped["filterNotApplicable"] = notFilterable }
-        quality.tcpSegments = stats.segments - stats.segmentsNotRedisPort
+        quality.tcpSegments = stats.segments - stats.segmentsNotRedisPort - stats.segmentsAbandoned
         quality.packetsOutOfTimestampOrder = reorderBuffer.outOfOrderPackets
         quality.packetsLateBeyondReorderWindow = reorderBuffer.lateByMoreThanWindow
         quality.outOfOrderSegments = stats.outOfOrderSegments
@@ -241,14 +255,29 @@ final class StreamStage {
     // MARK: - Stream events
 
     fileprivate func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
-        streams[id] = ConnectionStream(id: id, handshakeSeen: handshakeSeen)
-        batch.streamEvents.append(.opened(id, client: client, server: server, handshakeSeen: handshakeSeen, timestampNanos: time))
+        let stream = ConnectionStream(id: id, handshakeSeen: handshakeSeen)
+        streams[id] = stream
+        if let portSearch, !portSearch.isRedisPort(client: client, server: server) {
+            stream.search = OpeningSearch(client: client, server: server, handshakeSeen: handshakeSeen, openedNanos: time)
+            return
+        }
+        announce(stream, client: client, server: server, at: time)
+    }
+
+    /// The connection's first event for the analysis stage.
+    func announce(_ stream: ConnectionStream, client: Endpoint, server: Endpoint, at time: Int64) {
+        portSearch?.found(server)
+        batch.streamEvents.append(.opened(stream.id, client: client, server: server, handshakeSeen: stream.handshakeSeen,
+                                          timestampNanos: time))
     }
 
     fileprivate func data(_ id: ConnectionID, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
         guard let stream = stream(id) else { return }
-        // TLS, or the first bytes, which tell: StreamStage+TLS.swift.
-        if !stream.isPlain { return tlsData(stream, direction, bytes, at: time) }
+        // TLS, or the first bytes, which tell: StreamStage+TLS.swift; a port not named as Redis's: +PortSearch.swift.
+        if !stream.isPlain {
+            if stream.search != nil || stream.swapped { return searchData(stream, direction, bytes, at: time) }
+            return tlsData(stream, direction, bytes, at: time)
+        }
         feed(stream, direction, bytes, at: time)
     }
 
@@ -272,6 +301,12 @@ final class StreamStage {
 
     fileprivate func gap(_ id: ConnectionID, _ direction: StreamDirection, bytes: Int, at time: Int64) {
         guard let stream = stream(id) else { return }
+        if let search = stream.search { return search.addGap(bytes, toServer: direction == .toServer, at: time) }
+        deliverGap(stream, stream.swapped ? direction.opposite : direction, bytes: bytes, at: time)
+    }
+
+    func deliverGap(_ stream: ConnectionStream, _ direction: StreamDirection, bytes: Int, at time: Int64) {
+        let id = stream.id
         stream.tls?.gap(fromClient: direction == .toServer)
         let before = sessionEvents.events.count
         session(of: stream).gap(fromClient: direction == .toServer, timestampNanos: time)
@@ -280,12 +315,14 @@ final class StreamStage {
     }
 
     fileprivate func bufferLimitReached(_ id: ConnectionID, _ direction: StreamDirection) {
-        guard stream(id) != nil else { return }
-        batch.streamEvents.append(.bufferLimit(id, toServer: direction == .toServer))
+        guard let stream = stream(id), stream.search == nil else { return }
+        batch.streamEvents.append(.bufferLimit(id, toServer: (direction == .toServer) != stream.swapped))
     }
 
-    fileprivate func closed(_ id: ConnectionID, reason: CloseReason, by: StreamDirection?, at time: Int64) {
+    fileprivate func closed(_ id: ConnectionID, reason: CloseReason, by closedBy: StreamDirection?, at time: Int64) {
         guard let stream = stream(id) else { return }
+        if stream.search != nil { return endSearch(stream) }
+        let by = stream.swapped ? closedBy?.opposite : closedBy
         let before = sessionEvents.events.count
         let session = stream.session
         session?.close(timestampNanos: time)
@@ -294,9 +331,13 @@ final class StreamStage {
                                           sessionEvents: sessionEvents.events.count - before,
                                           protocolVersion: session?.protocolVersion ?? 2, resyncSkippedBytes: skipped))
         if let decryptor = stream.tls { tls.closed(stream.id, decryptor) }
-        streams[id] = nil
-        if lastStream === stream { lastStream = nil }
+        forget(stream)
         if batchIsFull { onBatchFull?() }
+    }
+
+    func forget(_ stream: ConnectionStream) {
+        streams[stream.id] = nil
+        if lastStream === stream { lastStream = nil }
     }
 
     private func stream(_ id: ConnectionID) -> ConnectionStream? {

@@ -277,6 +277,11 @@ struct HalfStream {
         index &+= 1
     }
 
+    /// Frees what is held, without delivering it: the connection is no longer of interest.
+    mutating func abandon(pool: inout ChunkPool) {
+        releaseAll(pool: &pool)
+    }
+
     private mutating func releaseAll(pool: inout ChunkPool) {
         for index in chunks.indices {
             pool.recycle(&chunks[index].bytes)

@@ -25,6 +25,9 @@ public struct ReassemblyStats: Sendable, Hashable, Codable {
     public var connectionsOpened = 0
     /// Segments that could not open a connection: stragglers on a recently closed 4-tuple, or a RST on an unknown one.
     public var ignoredSegments = 0
+    /// Connections the handler abandoned (`TCPReassembler.abandon`), and the segments of theirs that came after.
+    public var connectionsAbandoned = 0
+    public var segmentsAbandoned = 0
 
     public init() {}
 }

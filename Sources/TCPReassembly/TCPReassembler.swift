@@ -1,7 +1,7 @@
 import Packets
 
-/// Turns TCP segments of server-port connections into ordered byte streams per direction, with gaps marked, and
-/// tells a `TCPStreamHandler` about each connection's lifecycle.
+/// Turns TCP segments of server-port connections (or of every connection, with `tracksEveryPort`) into ordered byte
+/// streams per direction, with gaps marked, and tells a `TCPStreamHandler` about each connection's lifecycle.
 ///
 /// In-order payload is passed to the handler straight from the segment (no copy); only data arriving ahead of a
 /// hole is copied, into bounded pooled storage (`ReassemblyLimits`). Time is the capture's: idle connections are
@@ -9,6 +9,9 @@ import Packets
 public final class TCPReassembler {
     /// Ports whose end of a connection is the server.
     public let serverPorts: Set<UInt16>
+    /// Connections on other ports are tracked too (their server side taken from the SYN, else the lower port); the
+    /// handler may `abandon` one whose bytes turn out to be of no interest.
+    public let tracksEveryPort: Bool
     public let limits: ReassemblyLimits
     public private(set) var stats = ReassemblyStats()
 
@@ -32,8 +35,9 @@ public final class TCPReassembler {
     private var clockStarted = false
     private var lastIdleSweepNanos: Int64 = 0
 
-    public init(serverPorts: Set<UInt16>, limits: ReassemblyLimits = .init()) {
+    public init(serverPorts: Set<UInt16>, tracksEveryPort: Bool = false, limits: ReassemblyLimits = .init()) {
         self.serverPorts = serverPorts
+        self.tracksEveryPort = tracksEveryPort
         self.limits = limits
         closedFlows = ClosedFlowMemory(
             capacity: limits.maxRememberedClosedConnections, lifetimeNanos: limits.closedConnectionMemoryNanos)
@@ -46,14 +50,15 @@ public final class TCPReassembler {
         recency.removeAll()
     }
 
-    /// Feeds one segment, in capture order. The segment's payload is only read during the call. Returns false (and
-    /// counts `segmentsNotRedisPort`) when neither port is a server port.
+    /// Feeds one segment, in capture order. The segment's payload is only read during the call. Returns false when
+    /// the segment was not looked at: neither port is a server port (counted in `segmentsNotRedisPort`), or its
+    /// connection was abandoned (`segmentsAbandoned`).
     @discardableResult
     public func process<H: TCPStreamHandler>(_ segment: TCPSegment, handler: inout H) -> Bool {
         stats.segments &+= 1
         let sourceIsServer = isServerPort(segment.source.port)
         let destinationIsServer = isServerPort(segment.destination.port)
-        guard sourceIsServer || destinationIsServer else {
+        guard sourceIsServer || destinationIsServer || tracksEveryPort else {
             stats.segmentsNotRedisPort &+= 1
             return false
         }
@@ -91,8 +96,42 @@ public final class TCPReassembler {
         }
         connection.lastSeenNanos = clockNanos
         recency.touch(connection)
+        if connection.isAbandoned { return passOver(segment, on: connection, handler: &handler) }
         handle(segment, on: connection, handler: &handler)
         return true
+    }
+
+    /// Stops reassembling the connection `segment` belongs to, if it is `id`: what it held is freed and its later
+    /// segments are only counted (`segmentsAbandoned`) until it ends, when `connectionClosed` still comes. For a
+    /// handler that found the connection's bytes of no interest; call it after `process` returns.
+    public func abandon(_ id: ConnectionID, carrying segment: TCPSegment) {
+        guard let connection = connections[FlowKey(segment.source, segment.destination)], connection.id == id,
+              !connection.isAbandoned else { return }
+        connection.isAbandoned = true
+        stats.connectionsAbandoned &+= 1
+        for direction in StreamDirection.allCases {
+            withHalf(connection, direction) { $0.abandon(pool: &pool) }
+        }
+    }
+
+    /// A segment of an abandoned connection: only its end (both FINs, or a RST) matters.
+    private func passOver<H: TCPStreamHandler>(
+        _ segment: TCPSegment, on connection: TrackedConnection, handler: inout H
+    ) -> Bool {
+        stats.segmentsAbandoned &+= 1
+        let direction: StreamDirection = segment.source == connection.client ? .toServer : .toClient
+        let flags = segment.flags
+        if flags.contains(.rst) {
+            close(connection, reason: .reset, closedBy: direction, at: segment.timestampNanos, handler: &handler)
+        } else if flags.contains(.fin) {
+            if connection.firstFinSender == nil {
+                connection.firstFinSender = direction
+            } else if connection.firstFinSender != direction {
+                close(connection, reason: .fin, closedBy: connection.firstFinSender, at: segment.timestampNanos,
+                      handler: &handler)
+            }
+        }
+        return false
     }
 
     /// End of input at capture time `timestampNanos`: closes connections idle by then (`.idle`), then every other
@@ -200,7 +239,8 @@ public final class TCPReassembler {
             close(oldest, reason: .evicted, closedBy: nil, at: segment.timestampNanos, handler: &handler)
         }
         let serverIsSource: Bool
-        if sourceIsServer && destinationIsServer {
+        if sourceIsServer == destinationIsServer {
+            // Both ports are server ports, or (tracking every port) neither is.
             let flags = segment.flags
             if flags.contains(.syn) {
                 serverIsSource = flags.contains(.ack)

@@ -12,6 +12,8 @@ final class TrackedConnection {
     var toClient = HalfStream()
     /// The side whose FIN was seen first.
     var firstFinSender: StreamDirection?
+    /// The handler lost interest (`TCPReassembler.abandon`): nothing is held or delivered any more.
+    var isAbandoned = false
     /// Capture time of the last segment (the reassembler's clock, so it never goes backwards).
     var lastSeenNanos: Int64
     /// Links of `ConnectionRecencyList`; cleared when the connection leaves it.

@@ -12,8 +12,10 @@ import Darwin
 /// How captures are analysed, for every subcommand that reads one (`analyze`, `live`, and `diff` and `merge` for
 /// their capture inputs): what is Redis, the limits, thresholds and key redaction.
 struct CaptureOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Redis server ports, comma-separated.", valueName: "port[,port...]"))
-    var port: String = "6379"
+    @Option(name: .long, help: ArgumentHelp(
+        "Redis server ports, comma-separated: only these are analysed. Default: Redis is found on any port by what "
+            + "each connection carries (6379 is taken as Redis without looking).", valueName: "port[,port...]"))
+    var port: String?
 
     @Option(name: .long, help: ArgumentHelp("BPF filter applied before analysis (libpcap syntax).", valueName: "expression"))
     var filter: String?
@@ -168,7 +170,11 @@ struct CaptureOptions: ParsableArguments {
         return bytes
     }
 
+    /// Without `--port`, 6379, and Redis is looked for on every other port.
+    static let defaultPorts: Set<UInt16> = [6379]
+
     func ports() throws -> Set<UInt16> {
+        guard let port else { return Self.defaultPorts }
         var result = Set<UInt16>()
         for part in port.split(separator: ",", omittingEmptySubsequences: false) {
             let text = part.trimmingCharacters(in: " ")
@@ -183,6 +189,7 @@ struct CaptureOptions: ParsableArguments {
     func analysisOptions() throws -> AnalysisOptions {
         var options = AnalysisOptions()
         options.serverPorts = try ports()
+        options.searchesEveryPort = port == nil
         options.filter = filter
         options.reassembly.maxConnections = maxConnections
         options.reassembly.maxBufferedBytesPerConnection = maxBufferedBytes

@@ -106,8 +106,13 @@ extension RespcapCommand {
             }
         }
 
-        /// The kernel filter: TCP on the Redis ports, and the user's expression when given.
-        static func bpfExpression(ports: Set<UInt16>, filter: String?) -> String {
+        /// The kernel filter: TCP on the Redis ports (all TCP while Redis is looked for on every port), and the user's
+        /// expression when given.
+        static func bpfExpression(ports: Set<UInt16>, searchesEveryPort: Bool = false, filter: String?) -> String {
+            if searchesEveryPort {
+                guard let filter, filter.contains(where: { $0 != " " }) else { return "tcp" }
+                return "tcp and (\(filter))"
+            }
             let portClause = ports.sorted().map { "port \($0)" }.joined(separator: " or ")
             let base = ports.count == 1 ? "tcp \(portClause)" : "tcp and (\(portClause))"
             guard let filter, filter.contains(where: { $0 != " " }) else { return base }
@@ -140,7 +145,8 @@ extension RespcapCommand {
         /// without them (`PrivilegedParent`), and puts the outputs in place by how it ended.
         private func capture(on interface: String, options analysisOptions: AnalysisOptions, plan: OutputPlan,
                              drop: PrivilegeDrop) throws {
-            let expression = Self.bpfExpression(ports: analysisOptions.serverPorts, filter: common.filter)
+            let expression = Self.bpfExpression(ports: analysisOptions.serverPorts, searchesEveryPort: analysisOptions.searchesEveryPort,
+                                             filter: common.filter)
             var captureOptions = LiveCaptureOptions(interface: interface)
             captureOptions.snapLength = snaplen == 0 ? 262_144 : snaplen
             captureOptions.bufferBytes = bufferKiB * 1024

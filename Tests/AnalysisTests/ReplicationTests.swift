@@ -24,7 +24,7 @@ import Testing
     }
 
     static let directory = TestPaths.fixtures.appendingPathComponent("replication")
-    static let names = ["full-sync-disk", "full-sync-diskless", "partial-resync"]
+    static let names = ["full-sync-disk", "full-sync-diskless", "partial-resync", "replica-stalled"]
 
     static func load(_ name: String) throws -> (Truth, AnalysisReport) {
         let truth = try JSONDecoder().decode(

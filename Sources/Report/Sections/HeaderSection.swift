@@ -15,7 +15,12 @@ enum HeaderSection: ReportSection {
         }
         first.append(NumberFormatting.bytes(c.bytes))
         first.append("\(NumberFormatting.grouped(c.packets)) packets")
-        first.append((c.ports.count == 1 ? "port " : "ports ") + c.ports.map(String.init).joined(separator: ","))
+        // Looked for on every port (no --port): the ports where Redis was found.
+        let ports = c.serverPortsFound ?? c.ports
+        first.append(ports.isEmpty ? "no Redis port found" : (ports.count == 1 ? "port " : "ports ") + ports.map(String.init).joined(separator: ","))
+        if let other = c.otherProtocolConnections, other > 0 {
+            first.append("\(NumberFormatting.grouped(other)) " + (other == 1 ? "connection" : "connections") + " of other protocols skipped")
+        }
         if let filter = c.filter { first.append("filter " + MarkdownText.code(filter)) }
         out.line(first.joined(separator: " · "))
         var second: [String] = []
@@ -68,6 +73,8 @@ enum HeaderSection: ReportSection {
             c.bytes += r.capture.bytes
             c.ports += r.capture.ports
             c.servers += r.capture.servers
+            if let found = r.capture.serverPortsFound { c.serverPortsFound = (c.serverPortsFound ?? []) + found }
+            if let other = r.capture.otherProtocolConnections { c.otherProtocolConnections = (c.otherProtocolConnections ?? 0) + other }
             if let first = r.capture.firstTimestampNanos, let last = r.capture.lastTimestampNanos {
                 ranges.append((first, max(first, last)))
             } else {
@@ -77,6 +84,7 @@ enum HeaderSection: ReportSection {
         c.linkTypes = ReportMerger.distinct(c.linkTypes).sorted()
         c.ports = Array(Set(c.ports)).sorted()
         c.servers = Array(Set(c.servers)).sorted()
+        c.serverPortsFound = c.serverPortsFound.map { Array(Set($0)).sorted() }
         let filters = ReportMerger.distinct(reports.map { $0.capture.filter ?? "" })
         if filters.count == 1 {
             c.filter = reports.first?.capture.filter

@@ -80,6 +80,7 @@ final class StreamStage {
         namesSent = registry.count
         pendingBudget = PendingBudget(limit: options.session.maxPendingTotal)
         reassembler = TCPReassembler(serverPorts: options.serverPorts, limits: options.reassembly)
+        reassembler.roundTrips.maxHosts = options.maxTrackedClients
         reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         tls = TLSStreamCounts(keys: options.tlsKeys, bufferLimit: options.reassembly.maxBufferedBytesTotal)
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
@@ -202,6 +203,7 @@ final class StreamStage {
         report.totals.clientBytes = clientBytes
         report.totals.serverBytes = serverBytes
         report.tls = tls.summary()
+        NetworkSummary.describe(reassembler.roundTrips, in: &report)
     }
 
     /// One warning per link type the filter expression could not be compiled for: its packets were all dropped.

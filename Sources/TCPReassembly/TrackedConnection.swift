@@ -12,6 +12,8 @@ final class TrackedConnection {
     var toClient = HalfStream()
     /// The side whose FIN was seen first.
     var firstFinSender: StreamDirection?
+    /// Round-trip timing in progress (`RoundTripSampler`).
+    var timing = ConnectionTiming()
     /// Capture time of the last segment (the reassembler's clock, so it never goes backwards).
     var lastSeenNanos: Int64
     /// Links of `ConnectionRecencyList`; cleared when the connection leaves it.

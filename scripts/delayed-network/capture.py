@@ -31,6 +31,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT_ADDRESS = "10.0.3.2"
+# A second client host: one long connection, so its round trip comes mostly from data samples.
+SECOND_CLIENT_ADDRESS = "10.0.3.3"
 SERVER_ADDRESS = "10.0.9.1"
 PORT = 6379
 
@@ -101,6 +103,43 @@ def one_way_delays(client_pcap, server_pcap):
     return {"clientToServer": summary(to_server), "serverToClient": summary(to_client)}
 
 
+def turnaround(client_pcap, host):
+    """At the client's end: from each segment with data to `host` to the host's next segment on that connection
+    (its ACK, alone or on its next request), the smallest of each 8 in a row, as the data samples take them: what a
+    data sample at the server's end holds besides the round trip."""
+    windows, current, pending = [], {}, {}
+    with open(client_pcap, "rb") as f:
+        data = f.read()
+    nanos = struct.unpack("<I", data[:4])[0] == 0xA1B23C4D
+    offset = 24
+    while offset + 16 <= len(data):
+        seconds, fraction, length, _ = struct.unpack("<IIII", data[offset:offset + 16])
+        packet = data[offset + 16:offset + 16 + length]
+        offset += 16 + length
+        if not packet or packet[0] >> 4 != 4:
+            continue
+        header = (packet[0] & 15) * 4
+        source, destination = socket.inet_ntoa(packet[12:16]), socket.inet_ntoa(packet[16:20])
+        sport, dport = struct.unpack(">HH", packet[header:header + 4])
+        payload = len(packet) - header - (packet[header + 12] >> 4) * 4
+        t = seconds * 1e6 + (fraction / 1000 if nanos else fraction)
+        if destination == host and payload > 0:
+            pending.setdefault(dport, t)
+        elif source == host and sport in pending:
+            window = current.setdefault(sport, [])
+            window.append(t - pending.pop(sport))
+            if len(window) == 8:
+                windows.append(min(window))
+                current[sport] = []
+    windows.sort()
+    return windows[len(windows) // 2] if windows else None
+
+
+def truth_connections(before, after):
+    """Connections the server accepted between the two INFO calls, less the "after" INFO's own (unix socket)."""
+    return int(after["total_connections_received"]) - int(before["total_connections_received"]) - 1
+
+
 def wait_for(predicate, seconds, what):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -126,15 +165,18 @@ class DelayedNetwork:
              str(rtt_micros // 2), self.stats_path], stdout=subprocess.PIPE, text=True)
         if self.forwarder.stdout.readline().strip() != "ready":
             raise RuntimeError("forwarder did not start")
-        for ns, tun, local, peer in ((self.client_ns, self.client_tun, CLIENT_ADDRESS, SERVER_ADDRESS),
-                                     (self.server_ns, self.server_tun, SERVER_ADDRESS, CLIENT_ADDRESS)):
+        for ns, tun, locals_, remote in ((self.client_ns, self.client_tun, (CLIENT_ADDRESS, SECOND_CLIENT_ADDRESS),
+                                          SERVER_ADDRESS + "/32"),
+                                         (self.server_ns, self.server_tun, (SERVER_ADDRESS,), "10.0.3.0/24")):
             # IPv4 only: no router solicitations or other IPv6 chatter on the link.
             run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
                 "net.ipv6.conf.default.disable_ipv6=1")
             run("ip", "link", "set", tun, "netns", ns)
             run("ip", "-n", ns, "link", "set", "lo", "up")
-            run("ip", "-n", ns, "addr", "add", local, "peer", peer, "dev", tun)
+            for local in locals_:
+                run("ip", "-n", ns, "addr", "add", local + "/32", "dev", tun)
             run("ip", "-n", ns, "link", "set", tun, "up")
+            run("ip", "-n", ns, "route", "add", remote, "dev", tun)
 
     def exec(self, ns, *args):
         return ["ip", "netns", "exec", ns, *args]
@@ -152,7 +194,18 @@ class DelayedNetwork:
         return stats
 
 
-def capture(rtt_micros, out, requests, clients, tests):
+def one_connection(source, count):
+    """`count` SET/GET pairs one at a time over one connection from `source` (a second client host)."""
+    with socket.create_connection((SERVER_ADDRESS, PORT), source_address=(source, 0)) as s:
+        for i in range(count):
+            for command in (b"*3\r\n$3\r\nSET\r\n$4\r\nkey2\r\n$1\r\n%d\r\n" % (i % 10), b"*2\r\n$3\r\nGET\r\n$4\r\nkey2\r\n"):
+                s.sendall(command)
+                reply = b""
+                while not reply.endswith(b"\r\n") or (reply.startswith(b"$") and reply.count(b"\r\n") < 2):
+                    reply += s.recv(4096)
+
+
+def capture(rtt_micros, out, requests, clients, tests, reconnects):
     os.makedirs(out, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="respcap-delayed-")
     net = DelayedNetwork(rtt_micros, workdir)
@@ -176,9 +229,16 @@ def capture(rtt_micros, out, requests, clients, tests):
             dumps.append((dump, log))
         for dump, log in dumps:
             wait_for(lambda: "listening on" in open(log.name).read(), 10, "tcpdump")
-        benchmark = ["redis-benchmark", "-h", SERVER_ADDRESS, "-p", str(PORT), "-c", str(clients),
-                     "-n", str(requests), "-t", tests, "-q"]
-        run(*net.exec(net.client_ns, *benchmark), stdout=subprocess.DEVNULL)
+        # Long-lived connections (data samples), then one connection per request (a handshake each).
+        workloads = [
+            ["redis-benchmark", "-h", SERVER_ADDRESS, "-p", str(PORT), "-c", str(clients), "-n", str(requests),
+             "-t", tests, "-q"],
+            ["redis-benchmark", "-h", SERVER_ADDRESS, "-p", str(PORT), "-c", str(clients), "-n", str(reconnects),
+             "-t", "ping_mbulk", "-k", "0", "-q"],
+            [sys.executable, os.path.abspath(__file__), "--one-connection", SECOND_CLIENT_ADDRESS, str(requests)],
+        ]
+        for workload in workloads:
+            run(*net.exec(net.client_ns, *workload), stdout=subprocess.DEVNULL)
         time.sleep(0.5 + 2 * rtt_micros / 1e6)
         for dump, _ in dumps:
             dump.send_signal(signal.SIGINT)
@@ -202,6 +262,12 @@ def capture(rtt_micros, out, requests, clients, tests):
     commands = {name: after_calls[name] - before_calls.get(name, 0) for name in after_calls
                 if after_calls[name] != before_calls.get(name, 0)}
     commands.pop("info", None)
+    syns, opened = {}, set()
+    for (addresses, tcp, _), _ in pcap_packets(os.path.join(out, "server-side.pcap")):
+        if tcp[13] & 0x12 == 0x02 and (addresses, tcp[:8]) not in opened:  # a SYN (not resent): a connection
+            opened.add((addresses, tcp[:8]))
+            host = socket.inet_ntoa(addresses[:4])
+            syns[host] = syns.get(host, 0) + 1
     delays = one_way_delays(os.path.join(out, "client-side.pcap"), os.path.join(out, "server-side.pcap"))
     truth = {
         "configuredRoundTripMicros": rtt_micros,
@@ -209,14 +275,19 @@ def capture(rtt_micros, out, requests, clients, tests):
         "measuredRoundTripMicros": delays["clientToServer"]["p50"] + delays["serverToClient"]["p50"],
         "holdMicrosEachWay": rtt_micros // 2,
         "forwarder": forwarder,
-        "client": CLIENT_ADDRESS,
+        "clients": {
+            CLIENT_ADDRESS: {"connections": syns[CLIENT_ADDRESS],
+                             "workload": [" ".join(w) for w in workloads[:2]]},
+            SECOND_CLIENT_ADDRESS: {"connections": syns[SECOND_CLIENT_ADDRESS], "workload": f"one connection, {requests} SET/GET pairs one at a time",
+                                    "turnaroundMicros": turnaround(os.path.join(out, "client-side.pcap"),
+                                                                   SECOND_CLIENT_ADDRESS)},
+        },
         "captures": {"client-side.pcap": "client", "server-side.pcap": "server"},
-        "workload": " ".join(benchmark),
         "server": {
             "version": version,
             "address": f"{SERVER_ADDRESS}:{PORT}",
             "commands": commands,
-            "connectionsReceived": int(after["total_connections_received"]) - int(before["total_connections_received"]),
+            "connectionsReceived": truth_connections(before, after),
         },
     }
     with open(os.path.join(out, "truth.json"), "w") as f:
@@ -232,10 +303,16 @@ def main():
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--tests", default="set,get")
+    parser.add_argument("--reconnects", type=int, default=40)
+    parser.add_argument("--one-connection", nargs=2, help=argparse.SUPPRESS)
+    if "--one-connection" in sys.argv:
+        i = sys.argv.index("--one-connection")
+        one_connection(sys.argv[i + 1], int(sys.argv[i + 2]))
+        return
     a = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("capture.py needs root (network namespaces, TUN devices)")
-    truth = capture(a.rtt_micros, a.out, a.requests, a.clients, a.tests)
+    truth = capture(a.rtt_micros, a.out, a.requests, a.clients, a.tests, a.reconnects)
     print(json.dumps(truth["forwarder"]))
 
 

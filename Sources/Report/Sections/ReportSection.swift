@@ -45,6 +45,7 @@ enum ReportSections {
             ClientsSection.self,
             KeysSection.self,
             LatencySection.self,
+            NetworkSection.self,
             PushesSection.self,
             QualitySection.self,
             TLSSection.self,

@@ -70,6 +70,16 @@ def calls(fields):
     return out
 
 
+def stop(process):
+    """SIGTERM, then SIGKILL if it has not exited within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def pcap_packets(path):
     """(IPv4 addresses + first 16 TCP header bytes + length, capture time in µs) per packet of a RAW pcap."""
     with open(path, "rb") as f:
@@ -184,8 +194,7 @@ class DelayedNetwork:
     def close(self):
         stats = None
         if self.forwarder is not None:
-            self.forwarder.send_signal(signal.SIGTERM)
-            self.forwarder.wait(timeout=10)
+            stop(self.forwarder)
             if os.path.exists(self.stats_path):
                 with open(self.stats_path) as f:
                     stats = json.load(f)
@@ -254,8 +263,7 @@ def capture(rtt_micros, out, requests, clients, tests, reconnects):
         for dump, _ in dumps or []:
             dump.kill()
         if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
         forwarder = net.close()
         shutil.rmtree(workdir, ignore_errors=True)
     before_calls, after_calls = calls(before), calls(after)
@@ -312,6 +320,11 @@ def main():
     a = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("capture.py needs root (network namespaces, TUN devices)")
+    # A caller may have blocked or ignored the signals that stop tcpdump, redis-server and the forwarder (children
+    # inherit both): take them back.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     truth = capture(a.rtt_micros, a.out, a.requests, a.clients, a.tests, a.reconnects)
     print(json.dumps(truth["forwarder"]))
 

@@ -33,7 +33,7 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
                 + "nothing else in flight on their connection (\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s); deepest "
                 + "pipeline \(latency.maxPipelineDepth)",
             network.map { "each costs \($0.phrase) plus \(NumberFormatting.micros(max(0, latency.allMicros.p50 - $0.inServiceTime))) "
-                + "(median server time)" }
+                + ($0.vantage == "unknown" ? "(median service time seen here)" : "(median server time)") }
                 ?? "each costs at least a network round trip plus \(NumberFormatting.micros(latency.allMicros.p50)) (median service time seen here)",
         ]
         if latency.chainedWaitMicros != nil {

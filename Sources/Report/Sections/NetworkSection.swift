@@ -53,6 +53,12 @@ enum NetworkSection: ReportSection {
                 return "Where the capture was taken is unknown: it holds no complete handshake. Round trips are from "
                     + "handshakes only."
             }
+            if e.unclear == total {
+                return "Where the capture was taken is unknown: in "
+                    + (total == 1 ? "its one handshake no gap was" : "none of \(NumberFormatting.grouped(total)) handshakes was one gap")
+                    + " four times the other (client and server on one host, or a capture midway). Round trips "
+                    + "are from handshakes only."
+            }
             return "Where the capture was taken is unknown: of \(NumberFormatting.grouped(total)) handshakes "
                 + "\(NumberFormatting.grouped(e.serverSide)) place it at the server, \(NumberFormatting.grouped(e.clientSide)) at "
                 + "the clients, \(NumberFormatting.grouped(e.unclear)) neither. Round trips are from handshakes only."
@@ -65,7 +71,7 @@ enum NetworkSection: ReportSection {
     static func waitSentence(_ report: AnalysisReport, _ network: NetworkSummary) -> String? {
         guard let rtt = network.roundTripP50Micros else { return nil }
         let network = "network round trip p50 \(NumberFormatting.micros(rtt)) \(origin(network.hosts))"
-        guard let latency = report.latency, latency.allMicros.count > 0 else { return network.prefix(1).uppercased() + network.dropFirst() + "." }
+        guard let latency = report.latency, latency.allMicros.count > 0 else { return "N" + network.dropFirst() + "." }
         let seen = latency.allMicros.p50
         let server: Double
         let wait: Double
@@ -77,7 +83,7 @@ enum NetworkSection: ReportSection {
             server = max(0, seen - rtt)
             wait = seen
         default:
-            return "Network " + network.dropFirst() + "; request to reply p50 \(NumberFormatting.micros(seen)) as seen at the "
+            return "N" + network.dropFirst() + "; request to reply p50 \(NumberFormatting.micros(seen)) as seen at the "
                 + "capture (it holds the round trip if the capture was taken at the clients)."
         }
         let share = wait > 0 ? min(rtt, wait) / wait * 100 : 0

@@ -23,7 +23,8 @@ public struct ConnectionTiming: Sendable {
 
 /// Data sent one way until the other end acknowledges it, and the smallest such time of the current window.
 struct DataProbe: Sendable {
-    /// Capture time the probed bytes were first seen; 0 when no probe is out.
+    /// Whether a probe is out, and the capture time its bytes were first seen.
+    var outstanding = false
     var sentNanos: Int64 = 0
     var probeEnd = SequenceNumber(0)
     /// One past the highest byte seen this way: bytes before it are sent again (or reordered), never probed.
@@ -37,13 +38,14 @@ struct DataProbe: Sendable {
     mutating func sent(sequence: SequenceNumber, length: Int, at time: Int64) {
         let end = sequence.advanced(by: length)
         if started && sequence < highestEnd {
-            if sentNanos != 0 && sequence < probeEnd { sentNanos = 0 }
+            if outstanding && sequence < probeEnd { outstanding = false }
             if highestEnd < end { highestEnd = end }
             return
         }
         started = true
         highestEnd = end
-        if sentNanos == 0 {
+        if !outstanding {
+            outstanding = true
             sentNanos = time
             probeEnd = end
         }
@@ -52,9 +54,9 @@ struct DataProbe: Sendable {
     /// The time from the probe to `acknowledgment` when that covers it (nil otherwise, or when time went backwards).
     @inline(__always)
     mutating func acknowledged(_ acknowledgment: SequenceNumber, at time: Int64) -> Int64? {
-        guard sentNanos != 0, !(acknowledgment < probeEnd) else { return nil }
+        guard outstanding, !(acknowledgment < probeEnd) else { return nil }
         let elapsed = time &- sentNanos
-        sentNanos = 0
+        outstanding = false
         return elapsed >= 0 ? elapsed : nil
     }
 }

@@ -98,6 +98,20 @@ public struct NetworkSummary: Codable, Sendable {
         return all.count > 0 ? all.summaryMicros.p50 : nil
     }
 
+    /// Redis's median time from the median request-to-reply time seen at the capture (`seen`, µs): that time itself at
+    /// the server; at the clients, it less the median round trip, where two medians each within 1% tell nothing under
+    /// 2% of the round trip, which is then given as an upper bound. Nil when the vantage is unknown.
+    public func serverTimeMicros(seen: Double) -> (micros: Double, isUpperBound: Bool)? {
+        switch vantage {
+        case "server": return (seen, false)
+        case "client":
+            guard let rtt = roundTripP50Micros else { return nil }
+            let resolution = 0.02 * rtt
+            return seen - rtt < resolution ? (resolution, true) : (seen - rtt, false)
+        default: return nil
+        }
+    }
+
     /// Hosts in report order: most connections first, then by address.
     public static func ordered(_ hosts: [Host]) -> [Host] {
         hosts.sorted { ($1.connections, $0.host) < ($0.connections, $1.host) }

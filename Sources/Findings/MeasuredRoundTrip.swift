@@ -9,11 +9,22 @@ struct MeasuredRoundTrip {
     /// Median over every client host's samples, in microseconds.
     let micros: Double
     let vantage: String
+    let network: NetworkSummary
 
     init?(_ report: AnalysisReport) {
         guard let network = report.network, let p50 = network.roundTripP50Micros else { return nil }
         micros = p50
         vantage = network.vantage
+        self.network = network
+    }
+
+    /// "32 µs (median server time)", "under 404 µs (median server time)", or at an unknown vantage "32 µs (median
+    /// service time seen here)".
+    func serverTime(seen: Double) -> String {
+        guard let server = network.serverTimeMicros(seen: seen) else {
+            return "\(NumberFormatting.micros(seen)) (median service time seen here)"
+        }
+        return (server.isUpperBound ? "under " : "") + "\(NumberFormatting.micros(server.micros)) (median server time)"
     }
 
     /// The part of the request-to-reply time seen at the capture that is network.

@@ -32,8 +32,7 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
             "\(NumberFormatting.grouped(latency.roundTrips)) of \(NumberFormatting.grouped(report.totals.commands)) commands were sent with "
                 + "nothing else in flight on their connection (\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s); deepest "
                 + "pipeline \(latency.maxPipelineDepth)",
-            network.map { "each costs \($0.phrase) plus \(NumberFormatting.micros(max(0, latency.allMicros.p50 - $0.inServiceTime))) "
-                + ($0.vantage == "unknown" ? "(median service time seen here)" : "(median server time)") }
+            network.map { "each costs \($0.phrase) plus \($0.serverTime(seen: latency.allMicros.p50))" }
                 ?? "each costs at least a network round trip plus \(NumberFormatting.micros(latency.allMicros.p50)) (median service time seen here)",
         ]
         if latency.chainedWaitMicros != nil {

@@ -73,21 +73,15 @@ enum NetworkSection: ReportSection {
         let network = "network round trip p50 \(NumberFormatting.micros(rtt)) \(origin(network.hosts))"
         guard let latency = report.latency, latency.allMicros.count > 0 else { return "N" + network.dropFirst() + "." }
         let seen = latency.allMicros.p50
-        let server: Double
-        let wait: Double
-        switch report.network?.vantage {
-        case "server":
-            server = seen
-            wait = seen + rtt
-        case "client":
-            server = max(0, seen - rtt)
-            wait = seen
-        default:
+        guard let summary = report.network, let server = summary.serverTimeMicros(seen: seen) else {
             return "N" + network.dropFirst() + "; request to reply p50 \(NumberFormatting.micros(seen)) as seen at the "
                 + "capture (it holds the round trip if the capture was taken at the clients)."
         }
+        let atClients = summary.vantage == "client"
+        let wait = atClients ? seen : seen + rtt
         let share = wait > 0 ? min(rtt, wait) / wait * 100 : 0
-        return "Server time p50 \(NumberFormatting.micros(server))\(report.network?.vantage == "client" ? " (request to reply less the round trip)" : ""); "
+        return "Server time p50 \(server.isUpperBound ? "under " : "")\(NumberFormatting.micros(server.micros))"
+            + (atClients ? " (request to reply less the round trip)" : "") + "; "
             + network + "; clients wait ≈ \(NumberFormatting.micros(wait)) per command, "
             + "\(NumberFormatting.decimal(share, 0))% of it network."
     }

@@ -29,6 +29,11 @@ extension NetworkSummary {
                 limit: "--max-tracked-clients", value: sampler.maxHosts, scope: "networkHosts", count: untracked,
                 effect: "connections from client addresses past the limit have no round trips in the network section"))
         }
+        if sampler.samplesOverBudget > 0 {
+            report.quality.noteLimitHit(AnalysisReport.LimitHit(
+                limit: "network round-trip buckets", value: RoundTripSampler.bucketBudget, scope: "networkSamples", count: sampler.samplesOverBudget,
+                effect: "round-trip samples past the memory set aside for the network section's histograms were not recorded"))
+        }
         report.network = summary
     }
 }

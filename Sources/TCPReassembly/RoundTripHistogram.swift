@@ -2,7 +2,8 @@
 /// digits: 1% resolution), so that the report's histogram built from `buckets` holds exactly these counts.
 ///
 /// Stores only the span of buckets its values fall in (a host's round trips sit within a few powers of two: a few
-/// KB), growing at either end when a value falls outside; recording is an array increment otherwise.
+/// KB), growing at either end when a value falls outside, within a budget of buckets the caller holds; recording is
+/// an array increment otherwise.
 public struct RoundTripHistogram: Sendable {
     /// Counts of buckets `base ..< base + counts.count`.
     private var counts: [UInt32] = []
@@ -17,22 +18,39 @@ public struct RoundTripHistogram: Sendable {
     /// Values past an hour are clamped to it, as `LatencyHistogram` does.
     static let highestRecordable: UInt64 = 3_600_000_000_000
 
-    public mutating func record(nanos: Int64) {
+    /// Records `nanos`, unless that needs more new buckets than `budget` has left (then false, nothing recorded);
+    /// the buckets it adds are taken from `budget`.
+    @discardableResult
+    public mutating func record(nanos: Int64, budget: inout Int) -> Bool {
         let value = min(UInt64(clamping: max(1, nanos)), Self.highestRecordable)
         let index = Self.index(of: value)
         if counts.isEmpty {
+            guard budget >= 1 else { return false }
+            budget -= 1
             base = index
             counts = [0]
         } else if index < base {
+            guard budget >= base - index else { return false }
+            budget -= base - index
             counts.insert(contentsOf: repeatElement(0, count: base - index), at: 0)
             base = index
         } else if index >= base + counts.count {
-            counts += repeatElement(0, count: index - base - counts.count + 1)
+            let added = index - base - counts.count + 1
+            guard budget >= added else { return false }
+            budget -= added
+            counts += repeatElement(0, count: added)
         }
         counts[index - base] &+= 1
         count += 1
         if value < lowest { lowest = value }
         if value > highest { highest = value }
+        return true
+    }
+
+    /// Records `nanos` whatever the buckets it takes.
+    public mutating func record(nanos: Int64) {
+        var unlimited = Int.max
+        record(nanos: nanos, budget: &unlimited)
     }
 
     /// [value in ns, count] per non-empty bucket, in order, the first and last at the exact extremes (the layout of

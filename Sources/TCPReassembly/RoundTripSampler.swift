@@ -20,6 +20,12 @@ public final class RoundTripSampler {
     public private(set) var hosts: [HostRoundTrips] = []
     /// Connections from hosts past `maxHosts`.
     public private(set) var connectionsFromUntrackedHosts = 0
+    /// Histogram buckets all hosts together may still add (4 bytes each): a few hundred per host normally; a capture
+    /// that spreads samples over every bucket of many hosts stops here.
+    public var bucketBudget = RoundTripSampler.bucketBudget
+    public static let bucketBudget = 4_000_000
+    /// Samples not recorded because they needed buckets past `bucketBudget`.
+    public private(set) var samplesOverBudget = 0
     private var slots: [IPAddress: Int32] = [:]
 
     /// Data probes per window; the smallest of each is one sample.
@@ -106,7 +112,7 @@ public final class RoundTripSampler {
         let answer = timing.synAckNanos &- timing.synNanos
         let confirm = time &- timing.synAckNanos
         guard answer >= 0, confirm >= 0 else { return }
-        hosts[slot].handshakes.record(nanos: answer &+ confirm)
+        if !hosts[slot].handshakes.record(nanos: answer &+ confirm, budget: &bucketBudget) { samplesOverBudget += 1 }
         if confirm >= Self.vantageRatio &* answer && confirm > answer {
             hosts[slot].votes.serverSide += 1
         } else if answer >= Self.vantageRatio &* confirm && answer > confirm {
@@ -126,7 +132,7 @@ public final class RoundTripSampler {
     /// Records the window's smallest sample, if it has one, and starts a new window.
     private func flush(_ probe: inout DataProbe, into histogram: inout RoundTripHistogram) {
         guard probe.windowCount > 0 else { return }
-        histogram.record(nanos: probe.windowMin)
+        if !histogram.record(nanos: probe.windowMin, budget: &bucketBudget) { samplesOverBudget += 1 }
         probe.windowMin = .max
         probe.windowCount = 0
     }

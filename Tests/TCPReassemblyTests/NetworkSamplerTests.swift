@@ -8,9 +8,11 @@ import Testing
     static let micro: Int64 = 1000
 
     /// Runs `segments` through a reassembler whose sampler tracks at most `maxHosts` hosts.
-    static func sample(_ segments: [Seg], maxHosts: Int = 10_000) -> RoundTripSampler {
+    static func sample(_ segments: [Seg], maxHosts: Int = 10_000, bucketBudget: Int = RoundTripSampler.bucketBudget)
+        -> RoundTripSampler {
         let reassembler = TCPReassembler(serverPorts: redisPorts)
         reassembler.roundTrips.maxHosts = maxHosts
+        reassembler.roundTrips.bucketBudget = bucketBudget
         var recorder = Recorder()
         var time: Int64 = 0
         for seg in segments {
@@ -144,6 +146,22 @@ import Testing
         ], maxHosts: 1)
         #expect(sampler.hosts.count == 1)
         #expect(sampler.connectionsFromUntrackedHosts == 1)
+    }
+
+    /// Histogram memory is bounded over all hosts: a sample that needs a bucket past the budget is counted instead.
+    @Test func samplesPastTheBucketBudgetAreCounted() throws {
+        let other = otherClient(7)
+        let sampler = Self.sample([
+            c(1000, flags: [.syn], at: 0),
+            s(5000, ack: 1001, flags: [.syn], at: 1 * millisecond),
+            c(1001, ack: 5001, at: 2 * millisecond),
+            seg(other, serverEndpoint, 9000, flags: [.syn], at: 3 * millisecond),
+            seg(serverEndpoint, other, 7000, ack: 9001, flags: [.syn], at: 4 * millisecond),
+            seg(other, serverEndpoint, 9001, ack: 7001, at: 9 * millisecond),
+        ], bucketBudget: 1)
+        #expect(sampler.hosts.map(\.handshakes.count) == [1, 0])
+        #expect(sampler.samplesOverBudget == 1)
+        #expect(sampler.bucketBudget == 0)
     }
 
     /// The histogram's buckets are `LatencyHistogram`'s: 1% resolution, extremes exact.

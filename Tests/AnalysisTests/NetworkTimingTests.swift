@@ -116,6 +116,9 @@ import Testing
         }
         let mixed = try ReportMerger().merge([Self.document(a), Self.document(Self.analyze("rtt-2ms", side: "client"))])
         #expect(mixed.network?.vantage == "unknown")
+        // Each report's data samples stay in the merge: the section does not say handshakes alone.
+        let markdown = MarkdownReportRenderer.render(mixed)
+        #expect(markdown.contains("place it at the server") && !markdown.contains("Round trips are from handshakes only"))
     }
 
     @Test func diffComparesTheRoundTrip() throws {

@@ -49,19 +49,19 @@ enum NetworkSection: ReportSection {
             return "Captured at the clients: in \(NumberFormatting.grouped(e.clientSide)) of \(NumberFormatting.grouped(total)) "
                 + "handshakes the SYN/ACK came a round trip after the SYN and the ACK followed at once."
         default:
+            // A merge of reports taken at different ends keeps each one's data samples.
+            let basis = network.hosts.allSatisfy { $0.dataSamples == 0 } ? " Round trips are from handshakes only." : ""
             if total == 0 {
-                return "Where the capture was taken is unknown: it holds no complete handshake. Round trips are from "
-                    + "handshakes only."
+                return "Where the capture was taken is unknown: it holds no complete handshake." + basis
             }
             if e.unclear == total {
                 return "Where the capture was taken is unknown: in "
                     + (total == 1 ? "its one handshake no gap was" : "none of \(NumberFormatting.grouped(total)) handshakes was one gap")
-                    + " four times the other (client and server on one host, or a capture midway). Round trips "
-                    + "are from handshakes only."
+                    + " four times the other (client and server on one host, or a capture midway)." + basis
             }
             return "Where the capture was taken is unknown: of \(NumberFormatting.grouped(total)) handshakes "
                 + "\(NumberFormatting.grouped(e.serverSide)) place it at the server, \(NumberFormatting.grouped(e.clientSide)) at "
-                + "the clients, \(NumberFormatting.grouped(e.unclear)) neither. Round trips are from handshakes only."
+                + "the clients, \(NumberFormatting.grouped(e.unclear)) neither." + basis
         }
     }
 

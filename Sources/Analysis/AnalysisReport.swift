@@ -55,6 +55,8 @@ public struct AnalysisReport: Codable, Sendable {
     public var timeline: TimelineSummary?
     /// TLS connections and their decryption; absent when there was none and no key log (AnalysisReport+TLS.swift).
     public var tls: TLSSummary?
+    /// Network round trips per client host and where the capture was taken (NetworkSummary.swift).
+    public var network: NetworkSummary?
     public var quality = QualitySummary()
     public var warnings: [String] = []
 

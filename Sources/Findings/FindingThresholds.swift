@@ -52,12 +52,14 @@ public struct FindingThresholds: Sendable, Codable, Equatable {
     public var growthRatio = 2.0
     public var growthMinConnections = 10.0
     /// pool-saturation: share of their time pooled connections are in use (percent), least commands, and the
-    /// highest median service time (µs) at which the pool rather than Redis is the bottleneck.
+    /// highest median service time (µs) at which the pool rather than Redis is the bottleneck (server time: a capture
+    /// taken at the clients has the measured network round trip taken off).
     public var poolBusyPercent = 80.0
     public var poolMinCommands = 1000.0
     public var poolMaxServiceMicros = 1000.0
     /// ... and the longest gap (µs) between a reply and the connection's next request, nine times in ten, for a
-    /// request to have been waiting for the connection (the client's hand-off, not its think time).
+    /// request to have been waiting for the connection (the client's hand-off, not its think time; a capture taken at
+    /// the server has the measured network round trip taken off).
     public var poolMaxHandOffMicros = 1000.0
     /// capture-quality: share of commands lost or unpaired (percent) before the report warns about trust.
     public var captureLossPercent = 1.0

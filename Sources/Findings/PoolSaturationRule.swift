@@ -5,7 +5,8 @@ import Formatting
 ///
 /// On the wire: a steady set of at least two connections (not opened per request, not growing), each sending its
 /// next request as soon as it has its reply, with no pauses longer than the pause threshold (the client always had
-/// work waiting), one command at a time, while Redis's service time stays low.
+/// work waiting), one command at a time, while Redis's service time stays low. Both figures are taken less the
+/// measured network round trip where the capture's vantage puts it in them (`MeasuredRoundTrip`).
 public struct PoolSaturationRule: FindingRule {
     public static let id = "pool-saturation"
     public init() {}
@@ -21,8 +22,11 @@ public struct PoolSaturationRule: FindingRule {
         guard 2 * latency.roundTrips >= report.totals.commands else { return nil }
         // Always a request waiting for the connection: its next request follows the previous reply within the
         // client's hand-off time, nine times in ten (a client that thinks between requests leaves gaps).
-        guard let handOff = u.idleGapMicros, handOff.count > 0, handOff.p90 <= t.poolMaxHandOffMicros else { return nil }
-        guard latency.allMicros.p50 <= t.poolMaxServiceMicros else { return nil }
+        // The measured round trip is taken off the figures that hold it at this vantage (MeasuredRoundTrip).
+        let network = MeasuredRoundTrip(report)
+        let inGap = network?.inReplyToRequestGap ?? 0, inService = network?.inServiceTime ?? 0
+        guard let handOff = u.idleGapMicros, handOff.count > 0, handOff.p90 - inGap <= t.poolMaxHandOffMicros else { return nil }
+        guard latency.allMicros.p50 - inService <= t.poolMaxServiceMicros else { return nil }
         // A steady pool: connections are not opened per request, nor growing (those are other findings).
         guard c.opened <= 2 * c.peakConcurrent + 1,
               ConnectionGrowthRule().evaluate(report, t) == nil else { return nil }
@@ -31,12 +35,14 @@ public struct PoolSaturationRule: FindingRule {
             "\(u.connections) connections were in use \(NumberFormatting.decimal(share, 1))% of the time from their first request to "
                 + "their last reply (median connection \(NumberFormatting.decimal(inUse.p50 * 100, 1))%; no pause over "
                 + "\(NumberFormatting.decimal(u.pauseThresholdMillis, 0)) ms counts as use; threshold \(NumberFormatting.decimal(t.poolBusyPercent, 0))%)",
-            "server service time stays low: p50 \(NumberFormatting.micros(service.p50)), p99 \(NumberFormatting.micros(service.p99)) "
-                + "(threshold p50 ≤ \(NumberFormatting.micros(t.poolMaxServiceMicros)))",
+            "server service time stays low: p50 \(NumberFormatting.micros(service.p50 - inService)), p99 "
+                + "\(NumberFormatting.micros(service.p99 - inService)) (threshold p50 ≤ \(NumberFormatting.micros(t.poolMaxServiceMicros)))"
+                + (inService > 0 ? "; the request-to-reply times seen at the clients less \(network!.phrase)" : ""),
         ]
-        evidence.append("between a reply and the connection's next request: p50 \(NumberFormatting.micros(handOff.p50)), p90 "
-                        + "\(NumberFormatting.micros(handOff.p90)) (threshold p90 ≤ \(NumberFormatting.micros(t.poolMaxHandOffMicros))), p99 "
-                        + "\(NumberFormatting.micros(handOff.p99)) — time spent in the client handing the connection on, not in Redis")
+        evidence.append("between a reply and the connection's next request: p50 \(NumberFormatting.micros(handOff.p50 - inGap)), p90 "
+                        + "\(NumberFormatting.micros(handOff.p90 - inGap)) (threshold p90 ≤ \(NumberFormatting.micros(t.poolMaxHandOffMicros))), p99 "
+                        + "\(NumberFormatting.micros(handOff.p99 - inGap)) — time spent in the client handing the connection on, not in Redis"
+                        + (inGap > 0 ? " (the gaps seen at the server less \(network!.phrase))" : ""))
         evidence.append("never more than \(NumberFormatting.grouped(c.peakConcurrent)) connections at once; "
                         + "\(NumberFormatting.decimal(report.totals.commandsPerSecond, 0)) commands/s, one at a time per connection")
         return Finding(
@@ -45,7 +51,7 @@ public struct PoolSaturationRule: FindingRule {
                 + NumberFormatting.micros(service.p50),
             evidence: evidence,
             recommendation: Self.advice(ClientSoftware(report), connections: c.peakConcurrent),
-            metrics: ["inUsePercent": share, "medianConnectionInUsePercent": inUse.p50 * 100, "serviceP50Micros": service.p50,
+            metrics: ["inUsePercent": share, "medianConnectionInUsePercent": inUse.p50 * 100, "serviceP50Micros": service.p50 - inService,
                       "connections": Double(u.connections)])
     }
 

@@ -16,7 +16,12 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
         // at once.
         guard chainedShare >= t.chainedRoundTripPercent && latency.meanRoundTripChain >= t.roundTripChainLength else { return nil }
         let duration = report.capture.durationSeconds
-        let savingSeconds = (latency.chainedWaitMicros ?? 0) / 1e6
+        // What one pipeline per chain saves is each chained command's wait for the previous reply: seen at the server
+        // it is the gap from the reply to the next request (a round trip included); seen at the clients that gap is
+        // the client's time alone and the round trip is inside the request-to-reply time, so the measured one is added.
+        let network = MeasuredRoundTrip(report)
+        let roundTripsInReplies = Double(latency.chainedRoundTrips) * (network?.inServiceTime ?? 0)
+        let savingSeconds = latency.chainedWaitMicros.map { ($0 + roundTripsInReplies) / 1e6 } ?? 0
         let waitingAtOnce = duration > 0 ? savingSeconds / duration : 0
         var evidence = [
             "\(NumberFormatting.grouped(latency.chainedRoundTrips)) commands (\(NumberFormatting.decimal(chainedShare, 0))%) were each sent "
@@ -27,7 +32,8 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
             "\(NumberFormatting.grouped(latency.roundTrips)) of \(NumberFormatting.grouped(report.totals.commands)) commands were sent with "
                 + "nothing else in flight on their connection (\(NumberFormatting.grouped(Int(latency.roundTripsPerSecond)))/s); deepest "
                 + "pipeline \(latency.maxPipelineDepth)",
-            "each costs at least a network round trip plus \(NumberFormatting.micros(latency.allMicros.p50)) (median service time seen here)",
+            network.map { "each costs \($0.phrase) plus \($0.serverTime(seen: latency.allMicros.p50))" }
+                ?? "each costs at least a network round trip plus \(NumberFormatting.micros(latency.allMicros.p50)) (median service time seen here)",
         ]
         if latency.chainedWaitMicros != nil {
             let perCommand = savingSeconds * 1e6 / Double(latency.chainedRoundTrips)
@@ -36,7 +42,8 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
                                + (waitingAtOnce >= t.pipelineSavingWarning
                                   ? "; threshold \(NumberFormatting.decimal(t.pipelineSavingWarning, 1)) for a warning)" : ")") : "")
                             + ": the chained commands' waits between the previous reply and their request, "
-                            + "\(NumberFormatting.micros(perCommand)) each as seen at the capture point")
+                            + "\(NumberFormatting.micros(perCommand)) each as seen at the capture point"
+                            + (roundTripsInReplies > 0 ? ", with the measured round trip each (at the clients it is in the reply time)" : ""))
         }
         let title = "Commands sent one round trip at a time in chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 0)) (no pipelining)"
         var metrics = ["roundTripSharePercent": share, "roundTripsPerSecond": latency.roundTripsPerSecond,

@@ -92,6 +92,7 @@ final class StreamStage {
         sessionWorkspaces = SessionWorkspacePool(limits: options.session.resp)
         reassembler = TCPReassembler(serverPorts: options.serverPorts, tracksEveryPort: options.searchesEveryPort,
                                      limits: options.reassembly)
+        reassembler.roundTrips.maxHosts = options.maxTrackedClients
         portSearch = options.searchesEveryPort ? PortSearchCounts(redisPorts: options.serverPorts, heldBytesLimit: options.reassembly.maxBufferedBytesTotal) : nil
         reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         tls = TLSStreamCounts(keys: options.tlsKeys, bufferLimit: options.reassembly.maxBufferedBytesTotal)
@@ -218,6 +219,7 @@ final class StreamStage {
         report.totals.serverBytes = serverBytes
         report.tls = tls.summary()
         portSearch?.describe(in: &report.capture)
+        NetworkSummary.describe(reassembler.roundTrips, in: &report)
     }
 
     /// One warning per link type the filter expression could not be compiled for: its packets were all dropped.

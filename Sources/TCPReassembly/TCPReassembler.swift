@@ -14,6 +14,8 @@ public final class TCPReassembler {
     public let tracksEveryPort: Bool
     public let limits: ReassemblyLimits
     public private(set) var stats = ReassemblyStats()
+    /// Network round trips from the segments' timing (RoundTripSampler.swift).
+    public let roundTrips = RoundTripSampler()
 
     /// Connections currently tracked (opened and not yet closed).
     public var openConnections: Int { connections.count }
@@ -157,6 +159,7 @@ public final class TCPReassembler {
         let timestamp = segment.timestampNanos
         let sequence = SequenceNumber(segment.sequence)
         let acknowledgment = SequenceNumber(segment.acknowledgment)
+        roundTrips.observe(segment, direction: direction, timing: &connection.timing, client: connection.client.address)
         if flags.contains(.rst) {
             // A RST carries its sender's next sequence number and, with ACK, what it received: bytes before either
             // that the capture never saw were lost to the capture, not unsent. Report them before closing.

@@ -14,6 +14,8 @@ final class TrackedConnection {
     var firstFinSender: StreamDirection?
     /// The handler lost interest (`TCPReassembler.abandon`): nothing is held or delivered any more.
     var isAbandoned = false
+    /// Round-trip timing in progress (`RoundTripSampler`).
+    var timing = ConnectionTiming()
     /// Capture time of the last segment (the reassembler's clock, so it never goes backwards).
     var lastSeenNanos: Int64
     /// Links of `ConnectionRecencyList`; cleared when the connection leaves it.

@@ -46,6 +46,7 @@ enum ReportSections {
             KeysSection.self,
             ClusterSection.self,
             LatencySection.self,
+            NetworkSection.self,
             PushesSection.self,
             QualitySection.self,
             TLSSection.self,

@@ -39,6 +39,10 @@ public final class ConnectionInfo {
     /// in a dictionary by connection id: two hash lookups fewer per command for each.
     var churn = ConnectionChurn.ConnectionState()
     var roundTripChain = LatencyStats.RoundTripChain()
+    /// From the server's SYN/ACK to the client's ACK as seen at the capture (0 when the handshake was not timed): the
+    /// network's part of the gap between a reply and the client's next request at this capture point — a round trip
+    /// at the server, next to nothing at the client.
+    public package(set) var handshakeConfirmNanos: Int64 = 0
     var benignErrors = BenignErrorStats.ConnectionState()
     var clientLibrary: ClientLibraryStats.ConnectionState?
     /// `FrameworkStats`: the framework key patterns this connection named, one bit per pattern.

@@ -116,7 +116,8 @@ public final class LatencyStats: TrafficAnalysis {
             return
         }
         let gap = record.requestStartNanos - state.lastReplyEnd
-        if record.pipelineDepth == 1, state.lastReplyEnd > 0, gap >= 0, gap <= chainGapNanos {
+        // The gap seen here holds the network's part of the client's turn (a round trip when captured at the server).
+        if record.pipelineDepth == 1, state.lastReplyEnd > 0, gap >= 0, gap <= chainGapNanos + connection.handshakeConfirmNanos {
             chainedRoundTrips += 1
             chainedWaitNanos += gap
             state.length += 1
@@ -289,8 +290,8 @@ public struct LatencySummary: Codable, Sendable {
     /// Commands sent with nothing else outstanding on their connection: one network round trip each.
     public var roundTrips = 0
     public var roundTripsPerSecond: Double = 0
-    /// Commands sent alone within `chainGapMicros` of the previous reply on their connection: the next step of a
-    /// loop of single commands.
+    /// Commands sent alone within `chainGapMicros` of the previous reply on their connection (plus the network's part
+    /// of that gap, `ConnectionInfo.handshakeConfirmNanos`): the next step of a loop of single commands.
     public var chainedRoundTrips = 0
     /// Runs of at least two such commands, their mean and longest length.
     public var roundTripChains = 0

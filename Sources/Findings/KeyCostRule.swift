@@ -7,6 +7,9 @@ import Formatting
 /// 1 Gbit/s link — over a capture of at least `keyCostMinSeconds`. The advice follows how the keys are used: mostly read (cache in the client, read from replicas),
 /// mostly written (shard the key), big values (split or compress).
 ///
+/// Captured at the clients, each call's measured network round trip (the report's `network` section) is taken off
+/// the server time seen.
+///
 /// Not raised for keys `hot-key` already names (its advice covers their calls), nor on bytes alone when `big-values`
 /// speaks of the same traffic.
 public struct KeyCostRule: FindingRule {
@@ -20,8 +23,14 @@ public struct KeyCostRule: FindingRule {
         guard let keys = report.keys, let ranked = keys.topKeysByServerTime, !ranked.isEmpty else { return nil }
         let duration = report.capture.durationSeconds
         guard duration > 0, duration >= t.keyCostMinSeconds else { return nil }
-        let allMicros = Double(keys.serverMicros ?? 0)
+        // Captured at the clients, every reply time seen holds a network round trip: that part is not the server's.
+        let network = MeasuredRoundTrip(report)?.inServiceTime ?? 0
+        func serverMicros(_ key: KeyCount) -> Double {
+            max(0, Double(key.serverMicros ?? 0) - Double(key.calls) * network)
+        }
+        let allMicros = max(0, Double(keys.serverMicros ?? 0) - Double(report.totals.replies) * network)
         let allBytes = Double(report.totals.clientBytes + report.totals.serverBytes)
+        let byServerTime = network > 0 ? ranked.sorted { serverMicros($0) > serverMicros($1) } : ranked
 
         // The fewest top keys (up to three) that reach the share, by server time, then by bytes.
         func fewest(_ list: [KeyCount], _ value: (KeyCount) -> Double, of whole: Double) -> (keys: [KeyCount], sum: Double)? {
@@ -33,7 +42,7 @@ public struct KeyCostRule: FindingRule {
             }
             return nil
         }
-        var time = fewest(ranked, { Double($0.serverMicros ?? 0) }, of: allMicros)
+        var time = fewest(byServerTime, serverMicros, of: allMicros)
         if let found = time, found.sum / 1e6 / duration * 100 < t.keyCostThreadPercent { time = nil }
         var bytes = fewest(keys.topKeysByBytes, { Double($0.bytes) }, of: allBytes)
         if let found = bytes, found.sum * 8 / duration / Self.linkBitsPerSecond * 100 < t.keyCostLinkPercent { bytes = nil }
@@ -55,6 +64,10 @@ public struct KeyCostRule: FindingRule {
                             + "\(NumberFormatting.decimal(t.keyCostThreadPercent, 0))%"
                             + (thread >= t.keyCostThreadWarningPercent ? "; warning at \(NumberFormatting.decimal(t.keyCostThreadWarningPercent, 0))%" : "")
                             + ")")
+            if network > 0 {
+                evidence.append("captured at the clients: each call's measured network round trip "
+                                + "(p50 \(NumberFormatting.micros(network))) is taken off the time its reply took")
+            }
             if thread >= t.keyCostThreadWarningPercent { severity = .warning }
             metrics["serverTimeSharePercent"] = share
             metrics["threadPercent"] = thread

@@ -25,7 +25,9 @@ public struct UnpipelinedRoundTripsRule: FindingRule {
         let waitingAtOnce = duration > 0 ? savingSeconds / duration : 0
         var evidence = [
             "\(NumberFormatting.grouped(latency.chainedRoundTrips)) commands (\(NumberFormatting.decimal(chainedShare, 0))%) were each sent "
-                + "within \(NumberFormatting.micros(latency.chainGapMicros)) of the previous reply on their connection, in "
+                + "within \(NumberFormatting.micros(latency.chainGapMicros)) of the previous reply on their connection"
+                + (network?.inReplyToRequestGap ?? 0 > 0 ? " (plus the network's part of that gap, timed by each connection's handshake)" : "")
+                + ", in "
                 + "\(NumberFormatting.grouped(latency.roundTripChains)) chains of \(NumberFormatting.decimal(latency.meanRoundTripChain, 1)) "
                 + "on average (longest \(NumberFormatting.grouped(latency.longestRoundTripChain)); threshold "
                 + "\(NumberFormatting.decimal(t.chainedRoundTripPercent, 0))% in chains of ≥ \(NumberFormatting.decimal(t.roundTripChainLength, 0)))",

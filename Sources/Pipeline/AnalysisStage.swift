@@ -81,6 +81,8 @@ final class AnalysisStage {
                         handle(count, from: &cursor, on: info)
                     case .bufferLimit(let id, let toServer):
                         bufferLimitReached(id, toServer: toServer)
+                    case .handshakeTimed(let id, let confirmNanos):
+                        connections[id]?.handshakeConfirmNanos = confirmNanos
                     case .closed(let id, let reason, let by, let time, let count, let protocolVersion, let skipped):
                         let info = closing(id, reason: reason, by: by, at: time, protocolVersion: protocolVersion,
                                            resyncSkipped: skipped)

@@ -16,6 +16,8 @@ enum StreamEvent {
     case data(ConnectionID, toServer: Bool, byteCount: Int, timestampNanos: Int64, sessionEvents: Int)
     case gap(ConnectionID, toServer: Bool, byteCount: Int, timestampNanos: Int64, sessionEvents: Int)
     case bufferLimit(ConnectionID, toServer: Bool)
+    /// The connection's handshake was timed (`TCPStreamHandler.handshakeTimed`); after its `.opened`.
+    case handshakeTimed(ConnectionID, confirmNanos: Int64)
     /// The session's last events (commands left unanswered) come with it; the decoders' final state too.
     case closed(ConnectionID, reason: CloseReason, by: StreamDirection?, timestampNanos: Int64, sessionEvents: Int,
                 protocolVersion: Int, resyncSkippedBytes: Int64)

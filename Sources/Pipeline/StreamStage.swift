@@ -76,6 +76,10 @@ final class StreamStage {
         var search: OpeningSearch?
         /// Found to be Redis with its sides the other way round from the reassembler's: directions are swapped.
         var swapped = false
+        /// `.opened` went to the analysis stage.
+        var announced = false
+        /// The handshake's SYN/ACK-to-ACK time, once timed (-1 before): sent after `.opened`.
+        var handshakeConfirmNanos: Int64 = -1
 
         init(id: ConnectionID, handshakeSeen: Bool) {
             self.id = id
@@ -271,6 +275,10 @@ final class StreamStage {
         portSearch?.found(server)
         batch.streamEvents.append(.opened(stream.id, client: client, server: server, handshakeSeen: stream.handshakeSeen,
                                           timestampNanos: time))
+        stream.announced = true
+        if stream.handshakeConfirmNanos >= 0 && !stream.swapped {
+            batch.streamEvents.append(.handshakeTimed(stream.id, confirmNanos: stream.handshakeConfirmNanos))
+        }
     }
 
     fileprivate func data(_ id: ConnectionID, _ direction: StreamDirection, _ bytes: UnsafeRawBufferPointer, at time: Int64) {
@@ -314,6 +322,12 @@ final class StreamStage {
         session(of: stream).gap(fromClient: direction == .toServer, timestampNanos: time)
         batch.streamEvents.append(.gap(id, toServer: direction == .toServer, byteCount: bytes, timestampNanos: time,
                                        sessionEvents: sessionEvents.events.count - before))
+    }
+
+    fileprivate func handshakeTimed(_ id: ConnectionID, confirmNanos: Int64) {
+        guard let stream = stream(id) else { return }
+        stream.handshakeConfirmNanos = confirmNanos
+        if stream.announced && !stream.swapped { batch.streamEvents.append(.handshakeTimed(id, confirmNanos: confirmNanos)) }
     }
 
     fileprivate func bufferLimitReached(_ id: ConnectionID, _ direction: StreamDirection) {
@@ -390,6 +404,10 @@ private struct StreamEventRouter: TCPStreamHandler {
 
     mutating func bufferLimitReached(_ id: ConnectionID, direction: StreamDirection, timestampNanos: Int64) {
         stage.bufferLimitReached(id, direction)
+    }
+
+    mutating func handshakeTimed(_ id: ConnectionID, confirmNanos: Int64) {
+        stage.handshakeTimed(id, confirmNanos: confirmNanos)
     }
 
     mutating func connectionClosed(_ id: ConnectionID, reason: CloseReason, closedBy: StreamDirection?,

@@ -159,7 +159,11 @@ public final class TCPReassembler {
         let timestamp = segment.timestampNanos
         let sequence = SequenceNumber(segment.sequence)
         let acknowledgment = SequenceNumber(segment.acknowledgment)
+        let handshakePending = connection.timing.handshake == .synAck
         roundTrips.observe(segment, direction: direction, timing: &connection.timing, client: connection.client.address)
+        if handshakePending && connection.timing.handshake == .done {
+            handler.handshakeTimed(connection.id, confirmNanos: timestamp &- connection.timing.synAckNanos)
+        }
         if flags.contains(.rst) {
             // A RST carries its sender's next sequence number and, with ACK, what it received: bytes before either
             // that the capture never saw were lost to the capture, not unsent. Report them before closing.

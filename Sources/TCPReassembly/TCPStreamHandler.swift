@@ -23,8 +23,13 @@ public protocol TCPStreamHandler {
     /// Out-of-order bytes held for this direction passed the per-connection or total buffer limit: the reassembler
     /// stops waiting for the missing bytes, and a `streamGap` for them follows.
     mutating func bufferLimitReached(_ id: ConnectionID, direction: StreamDirection, timestampNanos: Int64)
+    /// The handshake completed, seen whole and once each way: `confirmNanos` is the time from the server's SYN/ACK
+    /// to the client's ACK at the capture point — a network round trip when the capture was taken at the server,
+    /// next to nothing at the client.
+    mutating func handshakeTimed(_ id: ConnectionID, confirmNanos: Int64)
 }
 
 extension TCPStreamHandler {
     public mutating func bufferLimitReached(_ id: ConnectionID, direction: StreamDirection, timestampNanos: Int64) {}
+    public mutating func handshakeTimed(_ id: ConnectionID, confirmNanos: Int64) {}
 }

@@ -28,6 +28,18 @@ import Testing
         #expect(evidence.contains { $0.hasPrefix("each costs a network round trip (p50 ") && $0.contains("captured at the clients") })
     }
 
+    /// The workload of every delayed-network fixture is unpipelined (one command at a time per connection) and
+    /// otherwise healthy. From either end and at every delay the findings must say exactly that: the chains are
+    /// found at the server however long the round trip (the gap from a reply to the next request holds it there,
+    /// and the handshake measured how much), and no rule built on server time counts the round trip as the server's
+    /// when the capture was taken at the clients.
+    @Test(arguments: NetworkTimingTests.cases)
+    func bothEndsFindTheUnpipelinedClientsAndNothingElse(delay: String, side: String) throws {
+        let report = try NetworkTimingTests.analyze(delay, side: side)
+        let raised = report.findings.filter { $0.severity != .info }.map(\.id)
+        #expect(raised == [UnpipelinedRoundTripsRule.id], "\(delay) at the \(side): \(raised)")
+    }
+
     /// The pool-saturation fixture (loopback) as if taken at the server of a 2 ms network: every gap from a reply to
     /// the next request grows by the round trip. With the measured round trip the pool is still found saturated;
     /// the same figures without it are not.

@@ -49,18 +49,7 @@ struct SortedJSONEncoderTests {
         var empty: [String: String]
     }
 
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomDouble(_ g: inout Generator) -> Double {
+    static func randomDouble(_ g: inout SeededGenerator) -> Double {
         switch Int.random(in: 0..<5, using: &g) {
         case 0: return Double(Int.random(in: -1_000_000...1_000_000, using: &g))
         case 1: return Double.random(in: -1...1, using: &g)
@@ -73,7 +62,7 @@ struct SortedJSONEncoderTests {
         }
     }
 
-    static func randomString(_ g: inout Generator) -> String {
+    static func randomString(_ g: inout SeededGenerator) -> String {
         let pieces = ["a", "/", "\"", "\\", "é", "中", "😀", "\u{2028}", "\u{7f}", " ", "Z", "_", "0"]
         var text = ""
         for _ in 0..<Int.random(in: 0...12, using: &g) {
@@ -87,7 +76,7 @@ struct SortedJSONEncoderTests {
     }
 
     @Test func randomValuesEncodeAsFoundationDoes() throws {
-        var g = Generator(state: 20261207)
+        var g = SeededGenerator(seed: 20261207)
         for _ in 0..<400 {
             var byName: [String: Int] = [:]
             for _ in 0..<Int.random(in: 0...8, using: &g) { byName[Self.randomString(&g)] = Int.random(in: -5...5, using: &g) }

@@ -44,11 +44,13 @@ let options: AnalysisOptions = {
 
 let reportHeadings: Set<String> = [
     "## Findings", "## Commands", "## Errors", "## Blocking pops", "## Queues", "## Connections", "## Clients",
-    "## Keys and prefixes", "## Latency and pipelining", "## Pushes and pub/sub messages", "## Capture quality",
+    "## Keys and prefixes", "## Cluster", "## Scripts", "## Latency and pipelining", "## Pushes and pub/sub messages",
+    "## Network", "## Replication", "## Capture quality",
 ]
 let diffHeadings: Set<String> = [
     "## Biggest changes", "## Findings", "## Throughput", "## Commands", "## Latency and pipelining", "## Connections",
-    "## Blocking pops (key-scan cost)", "## Errors", "## Clients", "## Capture quality",
+    "## Blocking pops (key-scan cost)", "## Errors", "## Clients", "## Keys", "## Cluster", "## Scripts", "## TLS",
+    "## Network", "## Replication", "## Capture quality",
 ]
 
 func resp(_ arguments: [[UInt8]]) -> [UInt8] {

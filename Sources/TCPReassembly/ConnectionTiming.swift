@@ -6,14 +6,15 @@ public struct ConnectionTiming: Sendable {
         case none, syn, synAck, done, void
     }
 
-    var handshake = Handshake.none
+    // Widest fields first: every tracked connection holds one (88 bytes laid out so, 128 in the order of meaning).
     var synNanos: Int64 = 0
     var synAckNanos: Int64 = 0
+    var fromClient = DataProbe()
+    var fromServer = DataProbe()
     /// Index of the client's host in the sampler's table; `unresolved` until the first segment, `untracked` past the
     /// host limit.
     var hostSlot: Int32 = ConnectionTiming.unresolved
-    var fromClient = DataProbe()
-    var fromServer = DataProbe()
+    var handshake = Handshake.none
 
     static let unresolved: Int32 = -1
     static let untracked: Int32 = -2
@@ -23,14 +24,16 @@ public struct ConnectionTiming: Sendable {
 
 /// Data sent one way until the other end acknowledges it, and the smallest such time of the current window.
 struct DataProbe: Sendable {
-    /// Whether a probe is out, and the capture time its bytes were first seen.
-    var outstanding = false
+    // Widest fields first (32 bytes laid out so, 48 in the order of meaning).
+    /// The capture time the outstanding probe's bytes were first seen.
     var sentNanos: Int64 = 0
+    var windowMin: Int64 = .max
     var probeEnd = SequenceNumber(0)
     /// One past the highest byte seen this way: bytes before it are sent again (or reordered), never probed.
     var highestEnd = SequenceNumber(0)
+    /// Whether a probe is out.
+    var outstanding = false
     var started = false
-    var windowMin: Int64 = .max
     var windowCount: UInt8 = 0
 
     /// Starts a probe at new bytes when none is out; a resend of probed bytes cancels it.

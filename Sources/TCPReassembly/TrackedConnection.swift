@@ -7,13 +7,8 @@ final class TrackedConnection {
     let key: FlowKey
     let client: Endpoint
     let server: Endpoint
-    let handshakeSeen: Bool
     var toServer = HalfStream()
     var toClient = HalfStream()
-    /// The side whose FIN was seen first.
-    var firstFinSender: StreamDirection?
-    /// The handler lost interest (`TCPReassembler.abandon`): nothing is held or delivered any more.
-    var isAbandoned = false
     /// Round-trip timing in progress (`RoundTripSampler`).
     var timing = ConnectionTiming()
     /// Capture time of the last segment (the reassembler's clock, so it never goes backwards).
@@ -21,6 +16,12 @@ final class TrackedConnection {
     /// Links of `ConnectionRecencyList`; cleared when the connection leaves it.
     var newer: TrackedConnection?
     var older: TrackedConnection?
+    // The one-byte fields together, last: laid out in declaration order, apart they would be padded.
+    let handshakeSeen: Bool
+    /// The side whose FIN was seen first.
+    var firstFinSender: StreamDirection?
+    /// The handler lost interest (`TCPReassembler.abandon`): nothing is held or delivered any more.
+    var isAbandoned = false
 
     init(id: ConnectionID, key: FlowKey, client: Endpoint, server: Endpoint, handshakeSeen: Bool, now: Int64) {
         self.id = id

@@ -1,4 +1,5 @@
 import Histogram
+import TCPReassembly
 
 /// A latency distribution in nanoseconds, 2 significant digits (1% resolution), from 1 ns to 1 hour. About 30 KB
 /// each (36 KB with values past a minute), so one per command (not per call) is cheap.
@@ -17,53 +18,28 @@ public struct LatencyHistogram: Sendable {
 
     public init() {}
 
-    /// `Histogram`'s bucket index of `value` for a 1 ns unit and 2 significant digits: 256 sub-buckets (half of them
-    /// per bucket past the first), so the bucket is the bit length past 8 and the sub-bucket the top 8 bits.
-    @inline(__always)
-    static func index(of value: UInt64) -> Int {
-        let bucket = Self.bucket(of: value)
-        let subBucket = Int(truncatingIfNeeded: value >> UInt64(bucket))
-        return ((bucket + 1) << 7) + subBucket - 128
-    }
-
-    /// The power-of-two bucket of `value`: its bit length past 8 (0 for the first 256 values, counted one by one).
-    @inline(__always)
-    static func bucket(of value: UInt64) -> Int {
-        56 - (value | 255).leadingZeroBitCount
-    }
-
-    /// The lowest value of bucket `index` (inverse of `index(of:)` on bucket boundaries).
-    static func value(at index: Int) -> UInt64 {
-        var bucket = (index >> 7) - 1
-        var subBucket = (index & 127) + 128
-        if bucket < 0 {
-            subBucket -= 128
-            bucket = 0
-        }
-        return UInt64(subBucket) << UInt64(bucket)
-    }
+    /// The buckets, shared with `RoundTripHistogram`.
+    typealias Layout = HistogramBucketLayout
 
     /// Bucket `index`'s lowest value and its width (the values it stands for).
     @inline(__always)
     static func range(at index: Int) -> (lowest: UInt64, size: UInt64) {
-        let lowest = value(at: index)
-        return (lowest, UInt64(1) << UInt64(Self.bucket(of: lowest)))
+        let lowest = Layout.value(at: index)
+        return (lowest, UInt64(1) << UInt64(Layout.bucket(of: lowest)))
     }
 
-    static let highestRecordable: UInt64 = 3_600_000_000_000
-
     public mutating func record(nanos: Int64) {
-        add(min(UInt64(clamping: max(1, nanos)), Self.highestRecordable), count: 1)
+        add(min(UInt64(clamping: max(1, nanos)), Layout.highestRecordable), count: 1)
     }
 
     /// Records a count or a ratio (zero allowed), not a duration.
     public mutating func record(value: Int) {
-        add(min(UInt64(clamping: max(0, value)), Self.highestRecordable), count: 1)
+        add(min(UInt64(clamping: max(0, value)), Layout.highestRecordable), count: 1)
     }
 
     @inline(__always)
     private mutating func add(_ value: UInt64, count: UInt64) {
-        let index = Self.index(of: value)
+        let index = Layout.index(of: value)
         if index >= counts.count { grow(toInclude: index) }
         counts.withUnsafeMutableBufferPointer { $0[index] &+= count }
         total &+= count
@@ -74,7 +50,7 @@ public struct LatencyHistogram: Sendable {
     /// Sized at first use for up to a minute, as `Histogram` was: no allocation per command afterwards unless a
     /// value past that comes.
     private mutating func grow(toInclude index: Int) {
-        let length = max(index + 1, counts.isEmpty ? Self.index(of: 60_000_000_000) + 1 : 0)
+        let length = max(index + 1, counts.isEmpty ? Layout.index(of: 60_000_000_000) + 1 : 0)
         counts += repeatElement(0, count: length - counts.count)
     }
 
@@ -96,10 +72,10 @@ public struct LatencyHistogram: Sendable {
                                           numberOfSignificantValueDigits: .two)
         histogram.autoResize = true
         guard total > 0 else { return histogram }
-        let highestIndex = Self.index(of: highest)
-        let lowestIndex = lowestNonZero == .max ? -1 : Self.index(of: lowestNonZero)
+        let highestIndex = Layout.index(of: highest)
+        let lowestIndex = lowestNonZero == .max ? -1 : Layout.index(of: lowestNonZero)
         for index in counts.indices where counts[index] > 0 {
-            let value = index == highestIndex ? highest : index == lowestIndex ? lowestNonZero : Self.value(at: index)
+            let value = index == highestIndex ? highest : index == lowestIndex ? lowestNonZero : Layout.value(at: index)
             _ = histogram.record(value, count: counts[index])
         }
         return histogram
@@ -149,7 +125,7 @@ public struct LatencyHistogram: Sendable {
     public init(buckets: [[UInt64]]) {
         self.init()
         for pair in buckets where pair.count == 2 && pair[1] > 0 {
-            add(min(pair[0], Self.highestRecordable), count: pair[1])
+            add(min(pair[0], Layout.highestRecordable), count: pair[1])
         }
     }
 

@@ -1,5 +1,5 @@
-/// Round-trip samples of one host in nanoseconds, counted in `LatencyHistogram`'s buckets (1 ns unit, 2 significant
-/// digits: 1% resolution), so that the report's histogram built from `buckets` holds exactly these counts.
+/// Round-trip samples of one host in nanoseconds, counted in `LatencyHistogram`'s buckets (`HistogramBucketLayout`),
+/// so that the report's histogram built from `buckets` holds exactly these counts.
 ///
 /// Stores only the span of buckets its values fall in (a host's round trips sit within a few powers of two: a few
 /// KB), growing at either end when a value falls outside, within a budget of buckets the caller holds; recording is
@@ -15,15 +15,12 @@ public struct RoundTripHistogram: Sendable {
 
     public init() {}
 
-    /// Values past an hour are clamped to it, as `LatencyHistogram` does.
-    static let highestRecordable: UInt64 = 3_600_000_000_000
-
     /// Records `nanos`, unless that needs more new buckets than `budget` has left (then false, nothing recorded);
     /// the buckets it adds are taken from `budget`.
     @discardableResult
     public mutating func record(nanos: Int64, budget: inout Int) -> Bool {
-        let value = min(UInt64(clamping: max(1, nanos)), Self.highestRecordable)
-        let index = Self.index(of: value)
+        let value = min(UInt64(clamping: max(1, nanos)), HistogramBucketLayout.highestRecordable)
+        let index = HistogramBucketLayout.index(of: value)
         if counts.isEmpty {
             guard budget >= 1 else { return false }
             budget -= 1
@@ -58,7 +55,7 @@ public struct RoundTripHistogram: Sendable {
     public var buckets: [[UInt64]] {
         var pairs: [[UInt64]] = []
         for (offset, n) in counts.enumerated() where n > 0 {
-            pairs.append([Self.value(at: base + offset), UInt64(n)])
+            pairs.append([HistogramBucketLayout.value(at: base + offset), UInt64(n)])
         }
         guard let last = pairs.indices.last else { return pairs }
         if last == 0 && pairs[0][1] > 1 && lowest != highest {
@@ -67,24 +64,5 @@ public struct RoundTripHistogram: Sendable {
         pairs[0][0] = lowest
         pairs[last][0] = highest
         return pairs
-    }
-
-    /// `LatencyHistogram.index(of:)`: the bit length past 8 is the bucket, the top 8 bits the sub-bucket.
-    @inline(__always)
-    static func index(of value: UInt64) -> Int {
-        let bucket = 56 - (value | 255).leadingZeroBitCount
-        let subBucket = Int(truncatingIfNeeded: value >> UInt64(bucket))
-        return ((bucket + 1) << 7) + subBucket - 128
-    }
-
-    /// The lowest value of bucket `index`.
-    static func value(at index: Int) -> UInt64 {
-        var bucket = (index >> 7) - 1
-        var subBucket = (index & 127) + 128
-        if bucket < 0 {
-            subBucket -= 128
-            bucket = 0
-        }
-        return UInt64(subBucket) << UInt64(bucket)
     }
 }

@@ -1,4 +1,5 @@
 import Histogram
+import TCPReassembly
 import Testing
 @testable import Analysis
 @testable import Findings
@@ -108,9 +109,9 @@ import Testing
         var fast = LatencyHistogram()
         var reference = Self.reference()
         for index in 0..<4608 {
-            let low = LatencyHistogram.value(at: index)
+            let low = HistogramBucketLayout.value(at: index)
             guard low <= 3_600_000_000_000 else { break }
-            #expect(LatencyHistogram.index(of: low) == index, "index \(index)")
+            #expect(HistogramBucketLayout.index(of: low) == index, "index \(index)")
             for value in [low, low + 1, max(1, low) - 1] where value <= 3_600_000_000_000 {
                 fast.record(value: Int(value))
                 reference.record(value)

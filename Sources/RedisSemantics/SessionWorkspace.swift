@@ -32,12 +32,7 @@ public final class SessionWorkspacePool {
 
     /// A workspace whose decoders continue the streams at the given positions.
     func take(request: RESPDecoder.StreamPosition, reply: RESPDecoder.StreamPosition) -> SessionWorkspace {
-        guard let workspace = parked.popLast() else {
-            let workspace = SessionWorkspace(limits: limits)
-            workspace.requestDecoder.resume(at: request)
-            workspace.replyDecoder.resume(at: reply)
-            return workspace
-        }
+        let workspace = parked.popLast() ?? SessionWorkspace(limits: limits)
         workspace.requestDecoder.resume(at: request)
         workspace.replyDecoder.resume(at: reply)
         workspace.reply.reset()

@@ -68,7 +68,8 @@ final class JSONByteWriter: Encoder {
     // MARK: Containers
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(JSONKeyedWriter<Key>(writer: self, frame: state.open(isObject: true)))
+        state.open(isObject: true)
+        return KeyedEncodingContainer(JSONKeyedWriter<Key>(writer: self))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -121,6 +122,7 @@ struct JSONWriterState {
     }
 
     /// The frame of the current value's container, opened now or (asked again, which is allowed) before.
+    @discardableResult
     mutating func open(isObject: Bool) -> Int {
         if frames.count > currentMark {
             if frames[currentMark].isObject != isObject { usedUnsupported = true }
@@ -131,11 +133,11 @@ struct JSONWriterState {
         return frames.count - 1
     }
 
-    mutating func beginMember(_ key: String, frame: Int) {
+    mutating func beginMember(_ key: String) {
         members.append(Member(key: key, prefix: Self.keyPrefix(key), start: output.count, end: output.count))
     }
 
-    mutating func endMember(frame: Int) {
+    mutating func endMember() {
         members[members.count - 1].end = output.count
     }
 
@@ -325,60 +327,35 @@ struct JSONOutput {
 
 private struct JSONKeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let writer: JSONByteWriter
-    let frame: Int
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil(forKey key: Key) throws {
-        writer.state.beginMember(key.stringValue, frame: frame)
-        writer.state.output.writeLiteral("null")
-        writer.state.endMember(frame: frame)
+    /// One member: its value written by `write` where the output stands, its key recorded for the object's order.
+    private func member(_ key: Key, _ write: (inout JSONOutput) throws -> Void) rethrows {
+        writer.state.beginMember(key.stringValue)
+        try write(&writer.state.output)
+        writer.state.endMember()
     }
 
-    mutating func encode(_ value: Bool, forKey key: Key) throws {
-        writer.state.beginMember(key.stringValue, frame: frame)
-        writer.state.output.writeLiteral(value ? "true" : "false")
-        writer.state.endMember(frame: frame)
-    }
-
-    mutating func encode(_ value: String, forKey key: Key) throws {
-        writer.state.beginMember(key.stringValue, frame: frame)
-        writer.state.output.writeString(value)
-        writer.state.endMember(frame: frame)
-    }
-
-    mutating func encode(_ value: Double, forKey key: Key) throws {
-        writer.state.beginMember(key.stringValue, frame: frame)
-        try writer.state.output.writeFloatingPoint(value)
-        writer.state.endMember(frame: frame)
-    }
-
-    mutating func encode(_ value: Float, forKey key: Key) throws {
-        writer.state.beginMember(key.stringValue, frame: frame)
-        try writer.state.output.writeFloatingPoint(value)
-        writer.state.endMember(frame: frame)
-    }
-
-    mutating func encode(_ value: Int, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { integer(value, key) }
-
-    private func integer(_ value: some BinaryInteger, _ key: Key) {
-        writer.state.beginMember(key.stringValue, frame: frame)
-        writer.state.output.writeInteger(value)
-        writer.state.endMember(frame: frame)
-    }
+    mutating func encodeNil(forKey key: Key) throws { member(key) { $0.writeLiteral("null") } }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { member(key) { $0.writeLiteral(value ? "true" : "false") } }
+    mutating func encode(_ value: String, forKey key: Key) throws { member(key) { $0.writeString(value) } }
+    mutating func encode(_ value: Double, forKey key: Key) throws { try member(key) { try $0.writeFloatingPoint(value) } }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try member(key) { try $0.writeFloatingPoint(value) } }
+    mutating func encode(_ value: Int, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        writer.state.beginMember(key.stringValue, frame: frame)
+        writer.state.beginMember(key.stringValue)
         try writer.encodeValue(value)
-        writer.state.endMember(frame: frame)
+        writer.state.endMember()
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
@@ -409,46 +386,27 @@ private struct JSONUnkeyedWriter: UnkeyedEncodingContainer {
     var codingPath: [any CodingKey] { [] }
     var count: Int { writer.state.frames[frame].elements }
 
-    mutating func encodeNil() throws {
+    /// One element, written by `write` after its separator and indentation.
+    private func element(_ write: (inout JSONOutput) throws -> Void) rethrows {
         writer.state.beginElement(frame: frame)
-        writer.state.output.writeLiteral("null")
+        try write(&writer.state.output)
     }
 
-    mutating func encode(_ value: Bool) throws {
-        writer.state.beginElement(frame: frame)
-        writer.state.output.writeLiteral(value ? "true" : "false")
-    }
-
-    mutating func encode(_ value: String) throws {
-        writer.state.beginElement(frame: frame)
-        writer.state.output.writeString(value)
-    }
-
-    mutating func encode(_ value: Double) throws {
-        writer.state.beginElement(frame: frame)
-        try writer.state.output.writeFloatingPoint(value)
-    }
-
-    mutating func encode(_ value: Float) throws {
-        writer.state.beginElement(frame: frame)
-        try writer.state.output.writeFloatingPoint(value)
-    }
-
-    mutating func encode(_ value: Int) throws { integer(value) }
-    mutating func encode(_ value: Int8) throws { integer(value) }
-    mutating func encode(_ value: Int16) throws { integer(value) }
-    mutating func encode(_ value: Int32) throws { integer(value) }
-    mutating func encode(_ value: Int64) throws { integer(value) }
-    mutating func encode(_ value: UInt) throws { integer(value) }
-    mutating func encode(_ value: UInt8) throws { integer(value) }
-    mutating func encode(_ value: UInt16) throws { integer(value) }
-    mutating func encode(_ value: UInt32) throws { integer(value) }
-    mutating func encode(_ value: UInt64) throws { integer(value) }
-
-    private func integer(_ value: some BinaryInteger) {
-        writer.state.beginElement(frame: frame)
-        writer.state.output.writeInteger(value)
-    }
+    mutating func encodeNil() throws { element { $0.writeLiteral("null") } }
+    mutating func encode(_ value: Bool) throws { element { $0.writeLiteral(value ? "true" : "false") } }
+    mutating func encode(_ value: String) throws { element { $0.writeString(value) } }
+    mutating func encode(_ value: Double) throws { try element { try $0.writeFloatingPoint(value) } }
+    mutating func encode(_ value: Float) throws { try element { try $0.writeFloatingPoint(value) } }
+    mutating func encode(_ value: Int) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: Int8) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: Int16) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: Int32) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: Int64) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt8) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt16) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt32) throws { element { $0.writeInteger(value) } }
+    mutating func encode(_ value: UInt64) throws { element { $0.writeInteger(value) } }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         writer.state.beginElement(frame: frame)

@@ -36,10 +36,11 @@ struct AnalysisCatalogPlugin: BuildToolPlugin {
                 for (i = 1; i <= n; i++) printf "        %s = %s(setup: setup)\n", property[i], type[i]
                 print "    }"
                 print ""
-                print "    /// One command to every analysis, in the list'"'"'s order: direct calls."
+                print "    /// One command, the record at `address`, to every analysis, in the list'"'"'s order: direct calls."
                 print "    @inline(__always)"
-                print "    package func command(_ record: CommandRecord, on connection: ConnectionInfo) {"
-                for (i = 1; i <= n; i++) printf "        %s.command(record, on: connection)\n", property[i]
+                print "    package func command(at address: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {"
+                print "        let record = address.pointee"
+                for (i = 1; i <= n; i++) printf "        %s.command(record, storedAt: address, on: connection)\n", property[i]
                 print "    }"
                 print ""
                 print "    /// The analyses in the list'"'"'s order, for every other event and for writing the report."

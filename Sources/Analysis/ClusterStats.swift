@@ -115,6 +115,10 @@ public final class ClusterStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(record, storedAt: $0, on: connection) }
+    }
+
+    public func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
         let node = Int(connection.cluster.node)
         var service: Int64 = 0
         if !record.isBlocking && !record.isQueuedInTransaction, let latency = record.latencyNanos { service = latency }
@@ -131,14 +135,14 @@ public final class ClusterStats: TrafficAnalysis {
         var slot = -1
         if role == .keyed || role == .movableKeys {
             let position = role == .keyed ? fixedKeyPositions[Int(record.command.rawValue)]
-                : record.arguments.withArguments { argument in
+                : location.keptArguments.withArguments { argument in
                     CommandTable.firstKeyIndex(spec: tableIndexes[Int(record.command.rawValue)],
                                                argumentCount: record.argumentCount, argument: argument)
                 } ?? 0
             if position > 0, position < record.argumentCount {
                 keyedCalls += 1
                 if node >= 0 { nodes[node].keyedCalls += 1 }
-                let found = record.arguments.withArgumentAndLength(position) { key, fullLength in
+                let found = location.keptArguments.withArgumentAndLength(position) { key, fullLength in
                     HashSlot.slot(of: key, fullLength: fullLength)
                 } ?? nil
                 if let found {

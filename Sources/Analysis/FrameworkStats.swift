@@ -87,9 +87,13 @@ public final class FrameworkStats: TrafficAnalysis {
     public init() {}
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(record, storedAt: $0, on: connection) }
+    }
+
+    public func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
         guard record.argumentCount > 1 else { return }
         var found: UInt64 = 0
-        record.arguments.withArguments { argument in
+        location.keptArguments.withArguments { argument in
             var index = 1
             while index <= 3 && index < record.argumentCount {
                 if let bytes = argument(index) { found |= marks(in: bytes, firstArgument: index == 1) }

@@ -120,6 +120,10 @@ public final class KeyStats: TrafficAnalysis {
                                                  "zscan", "sunion", "sinter", "sdiff", "lrange", "zrange", "flushdb", "flushall", "dbsize"]
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(record, storedAt: $0, on: connection) }
+    }
+
+    public func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
         let id = record.command.rawValue
         let registry = connection.registry
         var keyPosition: Int?
@@ -129,7 +133,7 @@ public final class KeyStats: TrafficAnalysis {
         if !record.isBlocking && !record.isQueuedInTransaction, let latency = record.latencyNanos { service = latency }
         serverNanos += service
         if let tableIndex = registry.tableIndex(of: record.command) {
-            let position = firstKeyPosition(record, id: id, tableIndex: tableIndex)
+            let position = firstKeyPosition(record, arguments: location.keptArguments, id: id, tableIndex: tableIndex)
             // Only arguments the command table says are keys: other arguments may be values or passwords.
             if position > 0, position < record.argumentCount {
                 let bytes = record.requestBytes + record.replyBytes
@@ -139,7 +143,7 @@ public final class KeyStats: TrafficAnalysis {
                     isRead: flags.contains(.readonly), isWrite: flags.contains(.write), requestBytes: record.requestBytes,
                     replyBytes: record.replyBytes, serverNanos: service,
                     host: KeyCost.hostHash(high: address.high, low: address.low, isIPv6: address.isIPv6))
-                if record.arguments.withArgument(position, { count(key: $0, command: id, bytes: bytes, sample: sample) }) != nil {
+                if location.keptArguments.withArgument(position, { count(key: $0, command: id, bytes: bytes, sample: sample) }) != nil {
                     keyPosition = position
                     keyedBytes += Int64(bytes)
                     keyedServerNanos += service
@@ -181,9 +185,9 @@ public final class KeyStats: TrafficAnalysis {
     /// The first key's argument index, from the command table's key specs: fixed per command (cached), or for
     /// commands whose keys move with their arguments (EVAL's numkeys, ZUNIONSTORE, XREAD's STREAMS) resolved on
     /// the kept arguments of this request (none when they say there is no key, or lie beyond the kept ones).
-    private func firstKeyPosition(_ record: CommandRecord, id: Int32, tableIndex: Int) -> Int {
+    private func firstKeyPosition(_ record: CommandRecord, arguments: UnsafePointer<KeptArguments>, id: Int32, tableIndex: Int) -> Int {
         if CommandTable.flags(at: tableIndex).contains(.movableKeys) {
-            return record.arguments.withArguments { argument in
+            return arguments.withArguments { argument in
                 CommandTable.firstKeyIndex(spec: tableIndex, argumentCount: record.argumentCount, argument: argument)
             } ?? 0
         }

@@ -6,6 +6,10 @@ import RedisSemantics
 public protocol TrafficAnalysis: AnyObject {
     func connectionOpened(_ connection: ConnectionInfo)
     func command(_ record: CommandRecord, on connection: ConnectionInfo)
+    /// As `command(_:on:)`, also given where the record lies, for analyses that read its kept argument bytes on
+    /// every command: `location.keptArguments` borrows them in place, where `record.arguments` first copies the
+    /// ~530 bytes they take (they are read through a span, which needs an address). By default `command(_:on:)`.
+    func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo)
     func push(_ record: PushRecord, on connection: ConnectionInfo)
     func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo)
     /// An error nested in an EXEC result, attributed to the queued command that caused it.
@@ -25,6 +29,10 @@ public protocol TrafficAnalysis: AnyObject {
 extension TrafficAnalysis {
     public func connectionOpened(_ connection: ConnectionInfo) {}
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {}
+    @inline(__always)
+    public func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        command(record, on: connection)
+    }
     public func push(_ record: PushRecord, on connection: ConnectionInfo) {}
     public func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo) {}
     public func transactionError(command: CommandID, errorPrefix: String, on connection: ConnectionInfo) {}

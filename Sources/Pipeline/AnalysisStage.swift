@@ -235,9 +235,9 @@ final class AnalysisStage {
         if lastConnection === info { lastConnection = nil }
     }
 
-    private func count(_ record: CommandRecord, on info: ConnectionInfo) {
+    private func count(_ address: UnsafePointer<CommandRecord>, on info: ConnectionInfo) {
         info.commands += 1
-        switch record.outcome {
+        switch address.pointee.outcome {
         case .unanswered: unansweredCommands += 1
         case .lostInGap: lostInGaps += 1
         case .overflowed:
@@ -250,10 +250,10 @@ final class AnalysisStage {
             }
         default: break
         }
-        builtIn.command(record, on: info)
+        builtIn.command(at: address, on: info)
         var index = 0
         while index < extraAnalyses.count {
-            extraAnalyses[index].command(record, on: info)
+            extraAnalyses[index].command(address.pointee, on: info)
             index += 1
         }
     }
@@ -278,7 +278,7 @@ final class AnalysisStage {
         guard info.protocolEvidence.isHoldingAnything else { return }
         let held = info.protocolEvidence.release()
         heldTotal -= held.commands.count + held.replies.count
-        for record in held.commands { count(record, on: info) }
+        for var record in held.commands { count(&record, on: info) }
         for reply in held.replies { unpaired(reply, on: info) }
         unpairedReplies += held.repliesNotHeld
         heldCommandsNotAnalysed += held.commandsNotHeld
@@ -318,7 +318,7 @@ final class AnalysisStage {
         switch info.protocolEvidence.decide(record.pointee, nameIsKnown: registry.isKnown(record.pointee.command)) {
         case .count:
             releaseHeld(info)
-            count(record.pointee, on: info)
+            count(record, on: info)
         case .hold:
             holdCommand(record.pointee, on: info)
         case .discard:

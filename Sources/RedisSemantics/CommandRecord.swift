@@ -97,6 +97,14 @@ public struct CommandRecord: Sendable, BitwiseCopyable {
     }
 }
 
+extension UnsafePointer where Pointee == CommandRecord {
+    /// The record's kept arguments where they lie, to be read without copying them.
+    @inline(__always)
+    public var keptArguments: UnsafePointer<KeptArguments> {
+        (UnsafeRawPointer(self) + PackedRecords.argumentsOffset).assumingMemoryBound(to: KeptArguments.self)
+    }
+}
+
 /// A server message that is not a reply: a RESP3 push, a RESP2 pub/sub message, MONITOR output.
 public struct PushRecord: Sendable {
     public enum Kind: String, Sendable, Codable {

@@ -12,7 +12,7 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         public var keptLength: UInt8 = 0
     }
 
-    private var slotInfo = InlineArray<4, Slot>(repeating: Slot())
+    fileprivate var slotInfo = InlineArray<4, Slot>(repeating: Slot())
     /// Last: a packed record (`PackedRecords`) copies everything before it in one piece.
     private var storage = InlineArray<480, UInt8>(repeating: 0)
 
@@ -20,9 +20,12 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
 
     public init() {}
 
-    /// Bytes before `storage`; `storage` is the last field (checked by `PackedRecords`).
-    static let bytesBeforeStorage = MemoryLayout<KeptArguments>.offset(of: \.storage)!
-    static let storageBytes = slots * maxBytes
+    /// Bytes before `storage`, the last field (`storageIsLast`, checked by `PackedRecords`). Computed from sizes
+    /// the compiler knows, not read from a lazily made global: on Linux each read of one is a call.
+    @inline(__always)
+    static var bytesBeforeStorage: Int { MemoryLayout<KeptArguments>.size - storageBytes }
+    static var storageBytes: Int { slots * maxBytes }
+    static var storageIsLast: Bool { MemoryLayout<KeptArguments>.offset(of: \.storage)! == bytesBeforeStorage }
 
     /// Writes the kept bytes of the arguments at `arguments` to `destination` (room for `storageBytes`); returns
     /// the bytes written.
@@ -78,42 +81,22 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         return nil
     }
 
-    /// The kept bytes of argument `index`, borrowed for the call (no copy); nil when not kept.
+    /// The kept bytes of argument `index`, borrowed for the call; nil when not kept. (Borrowing needs an address:
+    /// a value not in memory is copied first. Per-command code reads through a pointer instead: see below.)
     public func withArgument<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
-            let base = slot * Self.maxBytes
-            let n = Int(slotInfo[slot].keptLength)
-            return storage.span.withUnsafeBytes { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)])) }
-        }
-        return nil
+        withUnsafePointer(to: self) { $0.withArgument(index, body) }
     }
 
     /// The kept bytes of argument `index` and its full length on the wire (more when it was cut), borrowed for the
-    /// call; nil when not kept. One look-up for code that needs both per command.
+    /// call; nil when not kept.
     public func withArgumentAndLength<R>(_ index: Int, _ body: (UnsafeRawBufferPointer, Int) -> R) -> R? {
-        for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
-            let base = slot * Self.maxBytes
-            let n = Int(slotInfo[slot].keptLength)
-            let fullLength = Int(slotInfo[slot].fullLength)
-            return storage.span.withUnsafeBytes { all in body(UnsafeRawBufferPointer(rebasing: all[base..<(base + n)]), fullLength) }
-        }
-        return nil
+        withUnsafePointer(to: self) { $0.withArgumentAndLength(index, body) }
     }
 
     /// Calls `body` with a lookup of kept arguments by index (nil when not kept), borrowing the bytes for the call:
     /// for code that reads several arguments, such as key-spec resolution.
     public func withArguments<R>(_ body: ((Int) -> UnsafeRawBufferPointer?) -> R) -> R {
-        // The closures capture the slots, not `self`: a closure copies what it captures, and `self` is ~530 bytes.
-        let info = slotInfo
-        return storage.span.withUnsafeBytes { all in
-            body { index in
-                for slot in 0..<Self.slots where Int(info[slot].argumentIndex) == index {
-                    let base = slot * Self.maxBytes
-                    return UnsafeRawBufferPointer(rebasing: all[base..<(base + Int(info[slot].keptLength))])
-                }
-                return nil
-            }
-        }
+        withUnsafePointer(to: self) { $0.withArguments(body) }
     }
 
     /// Argument `index` parsed as a decimal number (timeouts, counts), nil when not kept or not a number.
@@ -154,5 +137,40 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
             return true
         }
         return false
+    }
+}
+
+/// Kept arguments read where they lie: the analyses get a record's address (`TrafficAnalysis.command(_:storedAt:on:)`)
+/// so that reading a key per command borrows its bytes instead of first copying the ~530-byte arguments.
+extension UnsafePointer where Pointee == KeptArguments {
+    /// The kept bytes of the slot at `position`: `keptLength` bytes from the slot's place in `storage`.
+    @inline(__always)
+    private func bytes(ofSlotAt position: Int, length: UInt8) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: UnsafeRawPointer(self) + KeptArguments.bytesBeforeStorage + position * KeptArguments.maxBytes,
+                               count: Int(length))
+    }
+
+    /// As `KeptArguments.withArgument(_:_:)`, without copying.
+    public func withArgument<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        withArgumentAndLength(index) { bytes, _ in body(bytes) }
+    }
+
+    /// As `KeptArguments.withArgumentAndLength(_:_:)`, without copying.
+    public func withArgumentAndLength<R>(_ index: Int, _ body: (UnsafeRawBufferPointer, Int) -> R) -> R? {
+        for position in 0..<KeptArguments.slots where Int(pointee.slotInfo[position].argumentIndex) == index {
+            let slot = pointee.slotInfo[position]
+            return body(bytes(ofSlotAt: position, length: slot.keptLength), Int(slot.fullLength))
+        }
+        return nil
+    }
+
+    /// As `KeptArguments.withArguments(_:)`, without copying.
+    public func withArguments<R>(_ body: ((Int) -> UnsafeRawBufferPointer?) -> R) -> R {
+        body { index in
+            for position in 0..<KeptArguments.slots where Int(pointee.slotInfo[position].argumentIndex) == index {
+                return bytes(ofSlotAt: position, length: pointee.slotInfo[position].keptLength)
+            }
+            return nil
+        }
     }
 }

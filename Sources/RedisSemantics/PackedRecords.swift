@@ -14,20 +14,23 @@ public final class PackedRecords {
     public private(set) var count = 0
 
     /// Bytes of a record copied as they lie: all of it but its arguments' byte storage, which is the record's last
-    /// field's last field (checked once, here), so a record is these bytes and that storage.
-    static let headerBytes: Int = {
-        precondition(argumentsOffset + MemoryLayout<KeptArguments>.size == MemoryLayout<CommandRecord>.size
-                     && KeptArguments.bytesBeforeStorage + KeptArguments.storageBytes == MemoryLayout<KeptArguments>.size,
-                     "CommandRecord.arguments, and its storage, must come last")
-        return argumentsOffset + KeptArguments.bytesBeforeStorage
-    }()
+    /// field's last field (`layoutIsPackable`, checked at `init`), so a record is these bytes and that storage.
+    /// Computed from sizes the compiler knows: a lazily made global costs a call per read on Linux.
+    @inline(__always)
+    static var headerBytes: Int { argumentsOffset + KeptArguments.bytesBeforeStorage }
 
-    static let argumentsOffset = MemoryLayout<CommandRecord>.offset(of: \.arguments)!
+    @inline(__always)
+    static var argumentsOffset: Int { MemoryLayout<CommandRecord>.size - MemoryLayout<KeptArguments>.size }
+
+    static var layoutIsPackable: Bool {
+        MemoryLayout<CommandRecord>.offset(of: \.arguments)! == argumentsOffset && KeptArguments.storageIsLast
+    }
 
     /// The largest packed record.
     static var maxRecordBytes: Int { headerBytes + KeptArguments.storageBytes }
 
     public init(capacity: Int = 64 << 10) {
+        precondition(Self.layoutIsPackable, "CommandRecord.arguments, and its storage, must come last")
         self.capacity = max(capacity, Self.maxRecordBytes)
         base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
     }

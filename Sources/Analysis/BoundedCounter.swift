@@ -27,11 +27,12 @@ public struct BoundedCounter {
     public let capacity: Int
     /// The tracked items, densely; `slots` finds them by hash.
     private var tracked: [Tracked] = []
-    /// Open addressing with linear probing: 0 is an empty slot, otherwise an index into `tracked` plus one. Kept at
-    /// most half full; rebuilt (not edited) when it grows and after a prune, so it needs no deletion. A table of
-    /// its own rather than a `Dictionary`: a lookup here is a multiply, a mask and usually one compare, and this
-    /// runs three times per keyed command.
-    private var slots: [Int] = []
+    /// Open addressing with linear probing: 0 is an empty slot, otherwise the item's hash's high 32 bits (a tag)
+    /// above its index into `tracked` plus one. Kept at most half full; rebuilt (not edited) when it grows and after
+    /// a prune, so it needs no deletion. A table of its own rather than a `Dictionary`: a lookup here is a multiply,
+    /// a mask and usually one compare, and this runs three times per keyed command. The tag spares a look at
+    /// `tracked` (a cache miss in a large table) for items not tracked, which with many distinct keys is most.
+    private var slots: [UInt64] = []
     private var floor = 0
     public private(set) var pruned = false
     /// Items dropped by prunes so far (an item may come back and be dropped again).
@@ -52,7 +53,8 @@ public struct BoundedCounter {
     }
 
     public init(capacity: Int) {
-        self.capacity = max(1, capacity)
+        // Indexes into `tracked` (up to twice the capacity) fit a slot's low 32 bits.
+        self.capacity = min(max(1, capacity), 1 << 30)
     }
 
     /// Adds one occurrence of `bytes` (the item), with `weight` bytes. `text` makes the item's text when new.
@@ -89,16 +91,26 @@ public struct BoundedCounter {
         Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
+    /// A slot's entry for `tracked[index]`, whose hash is `hash`.
+    @inline(__always)
+    private static func entry(_ hash: UInt64, index: Int) -> UInt64 {
+        hash & 0xFFFF_FFFF_0000_0000 | UInt64(index + 1)
+    }
+
     /// The index in `tracked` of the item with `hash`, or nil.
     @inline(__always)
     private func find(_ hash: UInt64) -> Int? {
         guard !slots.isEmpty else { return nil }
         let mask = slots.count - 1
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Self.home(hash, mask: mask)
         while true {
             let entry = slots[slot]
             if entry == 0 { return nil }
-            if tracked[entry - 1].order.hash == hash { return entry - 1 }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if tracked[index].order.hash == hash { return index }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -128,16 +140,17 @@ public struct BoundedCounter {
     @inline(__always)
     private mutating func place(_ index: Int) {
         let mask = slots.count - 1
-        var slot = Self.home(tracked[index].order.hash, mask: mask)
+        let hash = tracked[index].order.hash
+        var slot = Self.home(hash, mask: mask)
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = index + 1
+        slots[slot] = Self.entry(hash, index: index)
     }
 
     private mutating func rebuildSlots(count: Int) {
         if slots.count == count {
             for index in slots.indices { slots[index] = 0 }
         } else {
-            slots = [Int](repeating: 0, count: count)
+            slots = [UInt64](repeating: 0, count: count)
         }
         for index in tracked.indices { place(index) }
     }
@@ -167,10 +180,16 @@ public struct BoundedCounter {
         }
         for position in tied.prefix(room) { keep[position] = true }
         let before = tracked.count
-        var kept: [Tracked] = []
-        kept.reserveCapacity(2 * capacity)
-        for position in tracked.indices where keep[position] { kept.append(tracked[position]) }
-        tracked = kept
+        // Compacted in place, in order: swaps move entries without retaining their texts, and the dropped ones end
+        // at the back, where they are removed.
+        var kept = 0
+        tracked.withUnsafeMutableBufferPointer { entries in
+            for position in 0..<entries.count where keep[position] {
+                if position != kept { entries.swapAt(position, kept) }
+                kept += 1
+            }
+        }
+        tracked.removeSubrange(kept...)
         droppedItems += before - tracked.count
         rebuildSlots(count: slots.count)
         floor = cut

@@ -40,11 +40,15 @@ public struct BoundedCounter {
     public private(set) var total = 0
 
     /// An entry, its text when it is not held in `order`, and a cheap stand-in for the text in comparisons.
+    /// What a look-up that finds the entry reads and writes comes first (hash, counts, cost): one or two cache
+    /// lines, not the text and order behind them.
     private struct Tracked {
+        /// `order.hash`, here where a look-up compares it.
+        let hash: UInt64
         var count: Int
         var bytes: Int64
-        let error: Int
         var cost = KeyCost()
+        let error: Int
         /// nil when `order` holds the whole text (short printable ASCII, made into a `String` only for `top`).
         let text: String?
         let order: ItemOrder
@@ -109,7 +113,7 @@ public struct BoundedCounter {
             if entry == 0 { return nil }
             if entry & 0xFFFF_FFFF_0000_0000 == tag {
                 let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                if tracked[index].order.hash == hash { return index }
+                if tracked[index].hash == hash { return index }
             }
             slot = (slot + 1) & mask
         }
@@ -125,7 +129,7 @@ public struct BoundedCounter {
     }
 
     private mutating func insert(hash: UInt64, weight: Int, text: String?, order: ItemOrder, sample: KeyCost.Sample? = nil) {
-        var entry = Tracked(count: floor + 1, bytes: Int64(weight), error: floor, text: text, order: order)
+        var entry = Tracked(hash: hash, count: floor + 1, bytes: Int64(weight), error: floor, text: text, order: order)
         if let sample { entry.cost.add(sample) }
         tracked.append(entry)
         if tracked.count * 2 > slots.count {
@@ -140,7 +144,7 @@ public struct BoundedCounter {
     @inline(__always)
     private mutating func place(_ index: Int) {
         let mask = slots.count - 1
-        let hash = tracked[index].order.hash
+        let hash = tracked[index].hash
         var slot = Self.home(hash, mask: mask)
         while slots[slot] != 0 { slot = (slot + 1) & mask }
         slots[slot] = Self.entry(hash, index: index)

@@ -20,6 +20,17 @@ import Testing
     @Test func crc16IsXmodem() {
         #expect(Array("123456789".utf8).withUnsafeBytes { HashSlot.crc16($0) } == 0x31C3)
         #expect(Array("".utf8).withUnsafeBytes { HashSlot.crc16($0) } == 0)
+        // Four bytes a step and the tail a byte at a time agree with the bitwise definition at every length.
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var expected: UInt16 = 0
+            for byte in bytes {
+                expected ^= UInt16(byte) << 8
+                for _ in 0..<8 { expected = expected & 0x8000 != 0 ? (expected << 1) ^ 0x1021 : expected << 1 }
+            }
+            #expect(bytes.withUnsafeBytes { HashSlot.crc16($0) } == expected, "length \(length)")
+        }
     }
 
     /// Slots redis-server gives (CLUSTER KEYSLOT on 7.0.15) and the hash tag rules of the cluster specification.

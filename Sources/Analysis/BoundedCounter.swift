@@ -25,8 +25,13 @@ public struct BoundedCounter {
     }
 
     public let capacity: Int
-    /// The tracked items, densely; `slots` finds them by hash.
+    /// The tracked items' counts, densely; `slots` finds them by hash. An item's cost and name lie at the same
+    /// index of `costs` and `names`: apart, so that counting an item touches 32 bytes, and a counter given no
+    /// samples holds no costs.
     private var tracked: [Tracked] = []
+    /// Empty until the first sample, then one per entry of `tracked`.
+    private var costs: [KeyCost] = []
+    private var names: [Name] = []
     /// Open addressing with linear probing: 0 is an empty slot, otherwise the item's hash's high 32 bits (a tag)
     /// above its index into `tracked` plus one. Kept at most half full; rebuilt (not edited) when it grows and after
     /// a prune, so it needs no deletion. A table of its own rather than a `Dictionary`: a lookup here is a multiply,
@@ -39,21 +44,23 @@ public struct BoundedCounter {
     public private(set) var droppedItems = 0
     public private(set) var total = 0
 
-    /// An entry, its text when it is not held in `order`, and a cheap stand-in for the text in comparisons.
-    /// What a look-up that finds the entry reads and writes comes first (hash, counts, cost): one or two cache
-    /// lines, not the text and order behind them.
+    /// What counting an item reads and writes.
     private struct Tracked {
-        /// `order.hash`, here where a look-up compares it.
         let hash: UInt64
         var count: Int
         var bytes: Int64
-        var cost = KeyCost()
         let error: Int
+    }
+
+    /// An item's text when it is not held in `order`, and a cheap stand-in for the text in comparisons.
+    private struct Name {
         /// nil when `order` holds the whole text (short printable ASCII, made into a `String` only for `top`).
         let text: String?
         let order: ItemOrder
 
         var item: String { text ?? order.text }
+
+        func precedes(_ other: Name) -> Bool { order.precedes(other.order) { item < other.item } }
     }
 
     public init(capacity: Int) {
@@ -124,14 +131,24 @@ public struct BoundedCounter {
         guard let index = find(hash) else { return false }
         tracked[index].count += 1
         tracked[index].bytes += Int64(weight)
-        if let sample { tracked[index].cost.add(sample) }
+        if let sample { addCost(sample, at: index) }
         return true
     }
 
+    @inline(__always)
+    private mutating func addCost(_ sample: KeyCost.Sample, at index: Int) {
+        if costs.isEmpty { costs = [KeyCost](repeating: KeyCost(), count: tracked.count) }
+        costs[index].add(sample)
+    }
+
+    /// The cost of `tracked[index]` (none when no sample came).
+    private func cost(at index: Int) -> KeyCost { costs.isEmpty ? KeyCost() : costs[index] }
+
     private mutating func insert(hash: UInt64, weight: Int, text: String?, order: ItemOrder, sample: KeyCost.Sample? = nil) {
-        var entry = Tracked(hash: hash, count: floor + 1, bytes: Int64(weight), error: floor, text: text, order: order)
-        if let sample { entry.cost.add(sample) }
-        tracked.append(entry)
+        tracked.append(Tracked(hash: hash, count: floor + 1, bytes: Int64(weight), error: floor))
+        names.append(Name(text: text, order: order))
+        if !costs.isEmpty { costs.append(KeyCost()) }
+        if let sample { addCost(sample, at: tracked.count - 1) }
         if tracked.count * 2 > slots.count {
             rebuildSlots(count: max(16, slots.count * 2))
         } else {
@@ -178,26 +195,31 @@ public struct BoundedCounter {
         let room = capacity - above
         if tied.count > room {
             // Which of the tied are the `room` smallest items matters, not their order: a selection.
-            Self.selectSmallest(&tied, room) { a, b in
-                tracked[a].order.precedes(tracked[b].order) { tracked[a].item < tracked[b].item }
-            }
+            Self.selectSmallest(&tied, room) { a, b in names[a].precedes(names[b]) }
         }
         for position in tied.prefix(room) { keep[position] = true }
         let before = tracked.count
-        // Compacted in place, in order: swaps move entries without retaining their texts, and the dropped ones end
-        // at the back, where they are removed.
+        let kept = Self.compact(&tracked, keeping: keep)
+        _ = Self.compact(&names, keeping: keep)
+        if !costs.isEmpty { _ = Self.compact(&costs, keeping: keep) }
+        droppedItems += before - tracked.count
+        rebuildSlots(count: slots.count)
+        floor = cut
+        pruned = true
+    }
+
+    /// Keeps the entries of `entries` whose `keep` is set, in order; returns how many. Compacted in place: swaps
+    /// move entries without retaining their texts, and the dropped ones end at the back, where they are removed.
+    private static func compact<T>(_ entries: inout [T], keeping keep: [Bool]) -> Int {
         var kept = 0
-        tracked.withUnsafeMutableBufferPointer { entries in
+        entries.withUnsafeMutableBufferPointer { entries in
             for position in 0..<entries.count where keep[position] {
                 if position != kept { entries.swapAt(position, kept) }
                 kept += 1
             }
         }
-        tracked.removeSubrange(kept...)
-        droppedItems += before - tracked.count
-        rebuildSlots(count: slots.count)
-        floor = cut
-        pruned = true
+        entries.removeSubrange(kept...)
+        return kept
     }
 
     /// The `capacity`-th largest count. Most counts are small (an item entered at the floor and was seen a few
@@ -273,17 +295,24 @@ public struct BoundedCounter {
     /// The `n` largest by `ranking`; ties by calls, then by item.
     public func top(_ n: Int, by ranking: Ranking) -> [Entry] {
         guard n > 0 else { return [] }
-        var values = tracked
-        func itemPrecedes(_ a: Tracked, _ b: Tracked) -> Bool { a.order.precedes(b.order) { a.item < b.item } }
-        func byCalls(_ a: Tracked, _ b: Tracked) -> Bool { a.count != b.count ? a.count > b.count : itemPrecedes(a, b) }
-        let better: (Tracked, Tracked) -> Bool
+        var values = Array(tracked.indices)
+        func byCalls(_ a: Int, _ b: Int) -> Bool {
+            tracked[a].count != tracked[b].count ? tracked[a].count > tracked[b].count : names[a].precedes(names[b])
+        }
+        let better: (Int, Int) -> Bool
         switch ranking {
         case .calls: better = byCalls
-        case .bytes: better = { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : itemPrecedes(a, b) }
-        case .serverTime: better = { a, b in a.cost.serverNanos != b.cost.serverNanos ? a.cost.serverNanos > b.cost.serverNanos : byCalls(a, b) }
+        case .bytes:
+            better = { a, b in tracked[a].bytes != tracked[b].bytes ? tracked[a].bytes > tracked[b].bytes : names[a].precedes(names[b]) }
+        case .serverTime:
+            better = { a, b in
+                let x = cost(at: a).serverNanos, y = cost(at: b).serverNanos
+                return x != y ? x > y : byCalls(a, b)
+            }
         case .bigAndHot:
             better = { a, b in
-                let x = Int64(a.count) * Int64(a.cost.maxValueBytes), y = Int64(b.count) * Int64(b.cost.maxValueBytes)
+                let x = Int64(tracked[a].count) * Int64(cost(at: a).maxValueBytes)
+                let y = Int64(tracked[b].count) * Int64(cost(at: b).maxValueBytes)
                 return x != y ? x > y : byCalls(a, b)
             }
         }
@@ -292,7 +321,9 @@ public struct BoundedCounter {
             values.removeSubrange(n...)
         }
         values.sort(by: better)
-        return values.map { Entry(item: $0.item, count: $0.count, bytes: $0.bytes, error: $0.error, cost: $0.cost) }
+        return values.map {
+            Entry(item: names[$0].item, count: tracked[$0].count, bytes: tracked[$0].bytes, error: tracked[$0].error, cost: cost(at: $0))
+        }
     }
 
     public var distinctTracked: Int { tracked.count }

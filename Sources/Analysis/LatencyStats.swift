@@ -421,8 +421,11 @@ struct TimelineAccumulator {
 private extension Double {
     /// floor(4 * log2(self)) for self >= 1, without a math library.
     func exponentBitPattern(quarters: Bool) -> Int {
-        let e = Int(exponent)
-        let s = significand  // [1, 2)
+        // From the bits: `exponent` and `significand` are calls into the standard library (subnormals, NaN), and
+        // this runs per command on values of at least 1.
+        precondition(isNormal && self > 0)
+        let e = Int((bitPattern >> 52) & 0x7FF) - 1023
+        let s = Double(bitPattern: bitPattern & 0x000F_FFFF_FFFF_FFFF | 0x3FF0_0000_0000_0000)  // [1, 2)
         let q = s < 1.189_207_115 ? 0 : s < 1.414_213_562 ? 1 : s < 1.681_792_831 ? 2 : 3
         return e * 4 + q
     }

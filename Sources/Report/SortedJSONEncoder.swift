@@ -169,15 +169,18 @@ struct JSONWriterState {
         }
         // Sorted by the keys' UTF-8 bytes; a key given twice keeps its last value, as in Foundation's dictionary.
         // Insertion sort: objects have a few dozen members at most, and their prefixes mostly decide.
+        // Members compared where they lie: a copy of one retains and releases its key.
         order.removeAll(keepingCapacity: true)
-        for index in first..<members.count {
-            var position = order.count
-            order.append(index)
-            while position > 0 && Self.precedes(members[index], members[order[position - 1]]) {
-                order[position] = order[position - 1]
-                position -= 1
+        members.withUnsafeBufferPointer { members in
+            for index in first..<members.count {
+                var position = order.count
+                order.append(index)
+                while position > 0 && Self.precedes(members[index], members[order[position - 1]]) {
+                    order[position] = order[position - 1]
+                    position -= 1
+                }
+                order[position] = index
             }
-            order[position] = index
         }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: output.bytes[frame.start...])
@@ -185,13 +188,14 @@ struct JSONWriterState {
         output.append(UInt8(ascii: "{"))
         var firstWritten = true
         for position in order.indices {
-            let member = members[order[position]]
-            if position + 1 < order.count && members[order[position + 1]].key == member.key { continue }
+            let index = order[position]
+            if position + 1 < order.count && members[order[position + 1]].key == members[index].key { continue }
             output.startLine(first: firstWritten, depth: frame.depth)
             firstWritten = false
-            output.writeString(member.key)
+            output.writeString(members[index].key)
             output.writeLiteral(" : ")
-            output.bytes.append(contentsOf: scratch[(member.start - frame.start)..<(member.end - frame.start)])
+            let start = members[index].start - frame.start, end = members[index].end - frame.start
+            scratch.withUnsafeBufferPointer { output.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
         }
         output.startLine(first: true, depth: frame.depth - 1)
         output.append(UInt8(ascii: "}"))
@@ -199,7 +203,8 @@ struct JSONWriterState {
     }
 
     /// Key order (by UTF-8 bytes); equal keys are not reordered, so the later of two stays later.
-    private static func precedes(_ a: Member, _ b: Member) -> Bool {
+    @inline(__always)
+    private static func precedes(_ a: borrowing Member, _ b: borrowing Member) -> Bool {
         if a.prefix != b.prefix { return a.prefix < b.prefix }
         var x = a.key, y = b.key
         return x.withUTF8 { x in
@@ -234,7 +239,7 @@ struct JSONOutput {
     }
 
     mutating func indent(_ depth: Int) {
-        for _ in 0..<(2 * depth) { bytes.append(UInt8(ascii: " ")) }
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
     }
 
     mutating func writeEmpty(open: UInt8, close: UInt8, depth: Int) {
@@ -351,6 +356,23 @@ private struct JSONKeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt16, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
     mutating func encode(_ value: UInt32, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
+
+    // Optional members of the primitive types written here: the protocol's default `encodeIfPresent` goes through
+    // the generic `encode(_:forKey:)`, a single-value container and the value's own `encode(to:)` per member.
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         writer.state.beginMember(key.stringValue)

@@ -4,30 +4,40 @@ import RedisSemantics
 /// looks like an id (digits, hex of 8+ characters, a UUID); a key without such a segment is its own prefix.
 public struct KeyPrefixRule: Sendable {
     public var delimiters: Set<UInt8> = [UInt8(ascii: ":")] {
-        didSet { classes = Self.classes(delimiters) }
+        didSet { tallies = Self.tallies(delimiters) }
     }
-    /// Per byte value: delimiter, digit, hex letter or dash (`ByteClass`), looked up once per key byte.
-    private var classes: [UInt8] = Self.classes([UInt8(ascii: ":")])
+    /// Per byte value, what it adds to a segment's tallies (`Tally`), or `Tally.delimiter`: one look-up and one
+    /// addition per key byte, no branch on the byte's kind.
+    private var tallies: [UInt64] = Self.tallies([UInt8(ascii: ":")])
 
     public init(delimiters: String = ":") {
         self.delimiters = Set(delimiters.utf8)
-        classes = Self.classes(self.delimiters)
+        tallies = Self.tallies(self.delimiters)
     }
 
-    private enum ByteClass {
-        static let delimiter: UInt8 = 1, digit: UInt8 = 2, hexLetter: UInt8 = 4, dash: UInt8 = 8
+    /// A segment's tallies in one word, 16 bits each: digits, hex digits (decimal ones included), dashes, others.
+    /// A segment is at most `Tally.maxSegment` bytes for the fields not to overflow into each other.
+    private enum Tally {
+        static let digit: UInt64 = 1, hex: UInt64 = 1 << 16, dash: UInt64 = 1 << 32, other: UInt64 = 1 << 48
+        static let delimiter = UInt64.max
+        static let maxSegment = 0xFFFF
+
+        static func digits(_ t: UInt64) -> Int { Int(t & 0xFFFF) }
+        static func hexDigits(_ t: UInt64) -> Int { Int((t >> 16) & 0xFFFF) }
+        static func dashes(_ t: UInt64) -> Int { Int((t >> 32) & 0xFFFF) }
+        static func others(_ t: UInt64) -> Int { Int(t >> 48) }
     }
 
-    private static func classes(_ delimiters: Set<UInt8>) -> [UInt8] {
-        (0...255).map { (value: Int) -> UInt8 in
+    private static func tallies(_ delimiters: Set<UInt8>) -> [UInt64] {
+        (0...255).map { (value: Int) -> UInt64 in
             let b = UInt8(value)
             // A delimiter ends a segment whatever else it could be.
-            if delimiters.contains(b) { return ByteClass.delimiter }
-            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") { return ByteClass.digit }
+            if delimiters.contains(b) { return Tally.delimiter }
+            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") { return Tally.digit | Tally.hex }
             if (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "f")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "F")) {
-                return ByteClass.hexLetter
+                return Tally.hex
             }
-            return b == UInt8(ascii: "-") ? ByteClass.dash : 0
+            return b == UInt8(ascii: "-") ? Tally.dash : Tally.other
         }
     }
 
@@ -41,33 +51,35 @@ public struct KeyPrefixRule: Sendable {
     /// The length of the prefix of `key` (its whole length when it has no id-like part): up to the last delimiter
     /// followed by a segment that looks like an id (all digits; or hex digits and dashes, 8+ hex digits, some of
     /// them decimal: hex ids, UUIDs). The first segment is never an id. One backward pass, one table lookup per
-    /// byte; allocates nothing.
+    /// byte; allocates nothing. A key of more than 65,535 bytes is its own prefix (its tallies could overflow; the
+    /// analyses keep at most `KeptArguments.maxBytes` of a key).
     public func prefixLength(of key: UnsafeRawBufferPointer) -> Int {
-        classes.withUnsafeBufferPointer { classes in
-            var digits = 0, hex = 0, dashes = 0, length = 0
-            var other = false
+        guard key.count <= Tally.maxSegment else { return key.count }
+        return tallies.withUnsafeBufferPointer { tallies in
+            var tally: UInt64 = 0
+            var length = 0
             var index = key.count - 1
             while index >= 0 {
-                let byteClass = classes[Int(key[index])]
-                if byteClass == ByteClass.delimiter {
-                    if length > 0 && !other && (digits == length || (hex + dashes == length && hex >= 8 && digits > 0)) {
-                        return index + 1
-                    }
-                    digits = 0; hex = 0; dashes = 0; length = 0
-                    other = false
+                let add = tallies[Int(key[index])]
+                if add == Tally.delimiter {
+                    if length > 0 && Self.looksLikeID(tally, length: length) { return index + 1 }
+                    tally = 0
+                    length = 0
                 } else {
+                    tally &+= add
                     length += 1
-                    switch byteClass {
-                    case ByteClass.digit: digits += 1; hex += 1
-                    case ByteClass.hexLetter: hex += 1
-                    case ByteClass.dash: dashes += 1
-                    default: other = true
-                    }
                 }
                 index -= 1
             }
             return key.count
         }
+    }
+
+    /// All digits; or hex digits and dashes, 8+ hex digits, some of them decimal.
+    private static func looksLikeID(_ tally: UInt64, length: Int) -> Bool {
+        guard Tally.others(tally) == 0 else { return false }
+        let digits = Tally.digits(tally), hex = Tally.hexDigits(tally)
+        return digits == length || (hex + Tally.dashes(tally) == length && hex >= 8 && digits > 0)
     }
 }
 

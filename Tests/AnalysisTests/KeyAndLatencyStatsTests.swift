@@ -160,6 +160,9 @@ import Testing
         #expect(p("session:abcdef0123456789") == "session:")
         #expect(p("plain") == "plain")
         #expect(String(decoding: KeyPrefixRule(delimiters: "/").prefix(of: Array("a/b/42".utf8)), as: UTF8.self) == "a/b/")
+        // Up to 65,535 bytes a key is split; past that it is its own prefix.
+        #expect(rule.prefix(of: Array(("a:" + String(repeating: "7", count: 65_533)).utf8)).count == 2)
+        #expect(rule.prefix(of: Array(("a:" + String(repeating: "7", count: 65_534)).utf8)).count == 65_536)
     }
 
     /// The rule as first written (a backward scan for delimiters, then a look at the segment after each): the

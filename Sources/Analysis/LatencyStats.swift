@@ -14,10 +14,14 @@ public final class LatencyStats: TrafficAnalysis {
     private var writes = LatencyHistogram()
     private var readService = LatencyHistogram()
     private var writeService = LatencyHistogram()
-    private var logBuckets = [Int](repeating: 0, count: LatencyStats.bucketBounds.count + 1)
+    /// Counts per bucket of `bucketBounds` and of `depthBounds` (the last: above them all), inline in the analysis
+    /// with the bounds: counted per command without an array's uniqueness check or a static's one-time check.
+    private var logBuckets = InlineArray<8, Int>(repeating: 0)
     private var slowest: [SlowCommand] = []
     private var slowestThreshold: Int64 = 0
-    private var depthBuckets = [Int](repeating: 0, count: LatencyStats.depthBounds.count + 1)
+    private var depthBuckets = InlineArray<11, Int>(repeating: 0)
+    private let logBounds = InlineArray<7, Int64> { LatencyStats.bucketBounds[$0] }
+    private let depthLimits = InlineArray<10, Int> { LatencyStats.depthBounds[$0] }
     private var roundTrips = 0
     private var maxDepth = 0
     private var timeline: TimelineAccumulator
@@ -27,6 +31,7 @@ public final class LatencyStats: TrafficAnalysis {
     static let depthBounds: [Int] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]
 
     public init(slowestN: Int = 10, maxTimelineBuckets: Int = 3600) {
+        precondition(Self.bucketBounds.count == 7 && Self.depthBounds.count == 10, "bucket counts inline above")
         self.slowestN = slowestN
         self.maxTimelineBuckets = maxTimelineBuckets
         timeline = TimelineAccumulator(maxBuckets: maxTimelineBuckets)
@@ -135,7 +140,7 @@ public final class LatencyStats: TrafficAnalysis {
         noteService(record, on: connection)
         noteChain(record, on: connection)
         maxDepth = max(maxDepth, depth)
-        depthBuckets[Self.bucket(of: depth, bounds: Self.depthBounds) { $0 <= $1 }] += 1
+        depthBuckets[Self.bucket(of: depth, bounds: depthLimits) { $0 <= $1 }] += 1
         var latency: Int64?
         if !record.isBlocking && !record.isQueuedInTransaction, let l = record.latencyNanos {
             latency = l
@@ -143,7 +148,7 @@ public final class LatencyStats: TrafficAnalysis {
             let flags = connection.registry.flags(of: record.command)
             if flags.contains(.write) { writes.record(nanos: l) } else if flags.contains(.readonly) { reads.record(nanos: l) }
             let micros = l / 1000
-            logBuckets[Self.bucket(of: micros, bounds: Self.bucketBounds) { $0 < $1 }] += 1
+            logBuckets[Self.bucket(of: micros, bounds: logBounds) { $0 < $1 }] += 1
             if slowest.count < slowestN || l > slowestThreshold { noteSlow(record, latency: l, connection: connection) }
         }
         timeline.command(at: record.requestEndNanos, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
@@ -188,7 +193,7 @@ public final class LatencyStats: TrafficAnalysis {
     /// The index of the first bound `value` fits under, or `bounds.count`. A plain loop rather than `firstIndex`:
     /// generic collection algorithms allocate a coroutine frame per element in unoptimised builds.
     @inline(__always)
-    private static func bucket<T>(of value: T, bounds: [T], _ fits: (T, T) -> Bool) -> Int {
+    private static func bucket<let n: Int, T>(of value: T, bounds: InlineArray<n, T>, _ fits: (T, T) -> Bool) -> Int {
         var index = 0
         while index < bounds.count && !fits(value, bounds[index]) { index += 1 }
         return index
@@ -218,13 +223,15 @@ public final class LatencyStats: TrafficAnalysis {
             summary.writeServiceHistogram = writeService.buckets
         }
         var lower: Int64 = 0
-        for (index, count) in logBuckets.enumerated() {
+        for index in logBuckets.indices {
+            let count = logBuckets[index]
             let upper = index < Self.bucketBounds.count ? Self.bucketBounds[index] : nil
             summary.histogram.append(LatencyBucket(fromMicros: lower, toMicros: upper, count: count))
             lower = upper ?? lower
         }
         summary.slowest = slowest
-        for (index, count) in depthBuckets.enumerated() {
+        for index in depthBuckets.indices {
+            let count = depthBuckets[index]
             let from = index == 0 ? 1 : Self.depthBounds[index - 1] + 1
             let to: Int? = index < Self.depthBounds.count ? Self.depthBounds[index] : nil
             if count > 0 { summary.pipelineDepth.append(DepthBucket(fromDepth: from, toDepth: to, commands: count)) }

@@ -421,10 +421,37 @@ struct ItemOrder {
 @inline(__always)
 func keyHash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
     var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
-    for b in bytes {
-        h ^= UInt64(b)
-        h = h &* 0x0000_0100_0000_01B3
+    for b in bytes { h = fnvStep(h, b) }
+    return finishKeyHash(h)
+}
+
+/// `keyHash` of `key` and of its first `prefixLength` bytes with `prefixSeed`, in one pass: the two chains of
+/// multiplications do not wait for each other, so the prefix's costs little more than the key's alone.
+@inline(__always)
+func keyHashes(_ key: UnsafeRawBufferPointer, prefixLength: Int, prefixSeed: UInt64) -> (key: UInt64, prefix: UInt64) {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    var p: UInt64 = 0xCBF2_9CE4_8422_2325 ^ prefixSeed
+    var index = 0
+    while index < prefixLength {
+        h = fnvStep(h, key[index])
+        p = fnvStep(p, key[index])
+        index += 1
     }
+    while index < key.count {
+        h = fnvStep(h, key[index])
+        index += 1
+    }
+    return (finishKeyHash(h), finishKeyHash(p))
+}
+
+@inline(__always)
+private func fnvStep(_ h: UInt64, _ byte: UInt8) -> UInt64 {
+    (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+}
+
+@inline(__always)
+private func finishKeyHash(_ h: UInt64) -> UInt64 {
+    var h = h
     h ^= h >> 33
     h = h &* 0xFF51_AFD7_ED55_8CCD
     h ^= h >> 33

@@ -215,7 +215,8 @@ public final class KeyStats: TrafficAnalysis {
     /// Counts one use of `key` (borrowed); allocates only when a key or prefix is first tracked.
     private func count(key: UnsafeRawBufferPointer, command id: Int32, bytes: Int, sample: KeyCost.Sample) {
         keyedCommands += 1
-        let hash = keyHash(key)
+        let prefix = UnsafeRawBufferPointer(rebasing: key[..<prefixRule.prefixLength(of: key)])
+        let (hash, prefixHash) = keyHashes(key, prefixLength: prefix.count, prefixSeed: 1)
         distinct.add(hash: hash)
         // Without redaction a short printable key is its own text: the counters keep it without making a string.
         let plain = redactor == nil
@@ -225,8 +226,6 @@ public final class KeyStats: TrafficAnalysis {
         } else {
             keys.add(hash: hash, bytes: bytes, sample: sample) { display(Array(key)) }
         }
-        let prefix = UnsafeRawBufferPointer(rebasing: key[..<prefixRule.prefixLength(of: key)])
-        let prefixHash = keyHash(prefix, seed: 1)
         let isPrefix = prefix.count < key.count
         if plain {
             prefixes.add(hash: prefixHash, bytes: bytes, printable: prefix, suffix: isPrefix ? star : nil, sample: sample) {

@@ -151,6 +151,20 @@ import Testing
         }
     }
 
+    @Test func keyAndPrefixHashedInOnePassAsApart() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...40 {
+            let key = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            key.withUnsafeBytes { key in
+                for prefixLength in 0...length {
+                    let both = keyHashes(key, prefixLength: prefixLength, prefixSeed: 1)
+                    #expect(both.key == keyHash(key))
+                    #expect(both.prefix == keyHash(UnsafeRawBufferPointer(rebasing: key[..<prefixLength]), seed: 1))
+                }
+            }
+        }
+    }
+
     @Test func prefixRule() {
         let rule = KeyPrefixRule()
         func p(_ s: String) -> String { String(decoding: rule.prefix(of: Array(s.utf8)), as: UTF8.self) }

@@ -131,6 +131,13 @@ public final class ConnectionSession {
     /// before anything reaches the decoders or the reply builder.
     private var active: SessionWorkspace { workspace.unsafelyUnwrapped }
 
+    /// `active` for the per-token calls: reached through `workspace`, it was retained and released around each.
+    /// `workspace` keeps it alive meanwhile (the body must not park it).
+    @inline(__always)
+    private func withActive<R>(_ body: (SessionWorkspace) -> R) -> R {
+        Unmanaged.passUnretained(workspace.unsafelyUnwrapped)._withUnsafeGuaranteedRef(body)
+    }
+
     @discardableResult
     private func takeWorkspace() -> SessionWorkspace {
         if let workspace { return workspace }
@@ -243,7 +250,7 @@ public final class ConnectionSession {
 
     fileprivate func requestToken(_ token: RESPToken) {
         if token.depth == 0 {
-            if requestSlot < 0 { requestSlot = pending.store.allocate() }
+            if requestSlot < 0 { requestSlot = pending.allocateSlot() }
             requestArgumentIndex = 0
             requestSawBlockKeyword = false
             requestStreamsIndex = 0
@@ -449,13 +456,13 @@ public final class ConnectionSession {
 
     fileprivate func replyToken(_ token: RESPToken) {
         if replyStartTime == nil { replyStartTime = currentTime }
-        active.reply.observe(token)
+        withActive { $0.reply.observe(token) }
     }
 
-    fileprivate var replyCountsStringElementsOnly: Bool { active.reply.countsStringElementsOnly }
+    fileprivate var replyCountsStringElementsOnly: Bool { withActive { $0.reply.countsStringElementsOnly } }
 
     fileprivate func replyStringElementsSkipped(_ count: Int) {
-        active.reply.stringElementsSkipped(count)
+        withActive { $0.reply.stringElementsSkipped(count) }
     }
 
     fileprivate func replyEnded(byteCount: Int) {
@@ -529,7 +536,9 @@ public final class ConnectionSession {
                 first.record.command = registry.unknownToServer(first.record.command)
             }
             first.record.replyCount = active.reply.count
-            first.record.replyFirstElement = active.reply.firstElement
+            // Most replies keep no first element, and the record's is empty since its request began: the copy
+            // (~140 bytes) only when there is one.
+            if active.reply.firstElement.isSet { first.record.replyFirstElement = active.reply.firstElement }
             first.record.replySecondElementCount = active.reply.secondElementCount
             first.record.outcome = .replied
             return (registry.role(of: first.record.command), first.record.command, first.record.isQueuedInTransaction)
@@ -709,7 +718,8 @@ public final class SessionEventBuffer {
     /// As `appendCommand(_:)`, packing straight from where the record lies.
     @inline(__always)
     func appendCommand(copying record: UnsafePointer<CommandRecord>) {
-        records.append(record)
+        // Through `records` itself the call was retained and released around, once per command.
+        Unmanaged.passUnretained(records)._withUnsafeGuaranteedRef { $0.append(record) }
         events.append(.command)
     }
 

@@ -25,9 +25,10 @@ struct PendingQueue {
         self.maxCount = max(1, maxCount)
     }
 
-    /// `store.allocate()`, for the request being read.
+    /// `store.allocate()`, for the request being read. Mutating so that the caller does not copy the queue (and
+    /// retain `store`) to call it.
     @inline(__always)
-    func allocateSlot() -> Int32 {
+    mutating func allocateSlot() -> Int32 {
         storeReference._withUnsafeGuaranteedRef { $0.allocate() }
     }
 

@@ -245,19 +245,32 @@ public struct RESPDecoder {
     /// Passes over the bulk strings from `start` that are elements of the top-level aggregate, whole in the chunk and
     /// within limits, but not its last element (so closing the aggregate stays with the usual path); tells the
     /// handler how many. The state after them is what a token and `valueCompletedInline` each would have left.
-    /// The elements of a long reply (LRANGE, SMEMBERS) mostly go through this loop: the counters live in registers
-    /// and are written back once.
-    @inline(__always)
+    /// The elements of a long reply (LRANGE, SMEMBERS) mostly go through this loop. Not inlined: in its own
+    /// function the loop keeps its few variables in registers (inlined into `feed`, they were spilled), and it is
+    /// called once per run, not per element.
+    @inline(never)
     private mutating func skipBulkStrings<H: RESPTokenHandler>(
         _ base: UnsafeRawPointer, _ start: Int, _ end: Int, _ handler: inout H
     ) -> Int {
         var i = start
         var remaining = top.remaining
         let maxBulkLength = limits.maxBulkLength
-        while remaining > 1 && i < end && base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$") {
-            guard let (length, bodyStart) = Self.wholeBulkHeader(base, i, end), length <= maxBulkLength,
-                  Self.hasTerminator(base, bodyStart, length, end)
-            else { break }
+        // The shortest element, `$0\r\n\r\n`, has 6 bytes.
+        while remaining > 1 && end &- i >= 6 {
+            let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+            let digit = (word >> 8 & 0xFF) &- 0x30
+            var length: Int
+            var bodyStart: Int
+            if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 {
+                // `$`, one digit, CRLF: most short values.
+                length = Int(digit)
+                bodyStart = i &+ 4
+            } else {
+                guard word & 0xFF == UInt32(UInt8(ascii: "$")), let (l, b) = Self.wholeBulkHeader(base, i, end) else { break }
+                length = l
+                bodyStart = b
+            }
+            guard length <= maxBulkLength, Self.hasTerminator(base, bodyStart, length, end) else { break }
             i = bodyStart &+ length &+ 2
             remaining &-= 1
         }

@@ -255,22 +255,30 @@ public struct RESPDecoder {
         var i = start
         var remaining = top.remaining
         let maxBulkLength = limits.maxBulkLength
-        // The shortest element, `$0\r\n\r\n`, has 6 bytes.
-        while remaining > 1 && end &- i >= 6 {
-            let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-            let digit = (word >> 8 & 0xFF) &- 0x30
-            var length: Int
-            var bodyStart: Int
-            if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 {
-                // `$`, one digit, CRLF: most short values.
-                length = Int(digit)
-                bodyStart = i &+ 4
-            } else {
-                guard word & 0xFF == UInt32(UInt8(ascii: "$")), let (l, b) = Self.wholeBulkHeader(base, i, end) else { break }
-                length = l
-                bodyStart = b
+        // One-digit lengths are within any limit of 9 or more: checked once here rather than per element.
+        let oneDigitWithinLimit = maxBulkLength >= 9
+        // The shortest element, `$0\r\n\r\n`, has 6 bytes: an element may start up to here.
+        let lastStart = end &- 6
+        elements: while remaining > 1 && i <= lastStart {
+            if oneDigitWithinLimit {
+                // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own.
+                repeat {
+                    let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    let digit = (word >> 8 & 0xFF) &- 0x30
+                    guard word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 else { break }
+                    let next = i &+ 6 &+ Int(digit)
+                    guard next <= end,
+                          UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
+                    else { break elements }
+                    i = next
+                    remaining &-= 1
+                } while remaining > 1 && i <= lastStart
+                guard remaining > 1 && i <= lastStart else { break }
             }
-            guard length <= maxBulkLength, Self.hasTerminator(base, bodyStart, length, end) else { break }
+            guard base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
+                  let (length, bodyStart) = Self.wholeBulkHeader(base, i, end),
+                  length <= maxBulkLength, Self.hasTerminator(base, bodyStart, length, end)
+            else { break }
             i = bodyStart &+ length &+ 2
             remaining &-= 1
         }

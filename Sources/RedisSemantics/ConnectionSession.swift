@@ -146,14 +146,24 @@ public final class ConnectionSession {
         return taken
     }
 
-    /// Between messages, with no request half read and no replication link, the workspace goes back to the pool.
+    /// `takeWorkspace()` for the per-segment entry points, which reach it through `withActive`: no reference to
+    /// count on the way.
+    @inline(__always)
+    private func ensureWorkspace() {
+        if workspace == nil { workspace = workspaces.take(request: requestPosition, reply: replyPosition) }
+    }
+
+    /// Between messages, with no request half read and no replication link, the workspace goes back to the pool
+    /// (moved there, not copied: no retain and release).
     @inline(__always)
     private func parkWorkspaceIfIdle() {
-        guard let workspace, requestSlot < 0, link == nil, replyStartTime == nil, workspace.isBetweenMessages else { return }
-        requestPosition = workspace.requestDecoder.position
-        replyPosition = workspace.replyDecoder.position
-        workspaces.park(workspace)
-        self.workspace = nil
+        guard workspace != nil, requestSlot < 0, link == nil, replyStartTime == nil,
+              withActive({ $0.isBetweenMessages }) else { return }
+        withActive { workspace in
+            requestPosition = workspace.requestDecoder.position
+            replyPosition = workspace.replyDecoder.position
+        }
+        workspaces.park(workspace.take().unsafelyUnwrapped)
     }
 
     /// Commands awaiting a reply.
@@ -165,11 +175,13 @@ public final class ConnectionSession {
     public func feedRequest(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         currentTime = timestampNanos
         // Callbacks run while `requestDecoder` is being modified: they must not touch it (exclusivity).
-        let workspace = takeWorkspace()
+        ensureWorkspace()
         var handler = RequestHandler(session: self)
-        workspace.requestDecoder.feed(bytes, handler: &handler)
-        if requestStartTime == nil && !workspace.requestDecoder.isAtMessageBoundary
-            && !workspace.requestDecoder.isResynchronizing {
+        let midMessage = withActive { workspace in
+            workspace.requestDecoder.feed(bytes, handler: &handler)
+            return !workspace.requestDecoder.isAtMessageBoundary && !workspace.requestDecoder.isResynchronizing
+        }
+        if requestStartTime == nil && midMessage {
             requestStartTime = timestampNanos
         }
         settlePendingBudget()
@@ -179,16 +191,18 @@ public final class ConnectionSession {
     /// Server-to-client bytes, in order. `bytes` is borrowed for the call.
     public func feedReply(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         currentTime = timestampNanos
-        let workspace = takeWorkspace()
+        ensureWorkspace()
         if link != nil {
             feedLinkReply(bytes)
             settlePendingBudget()
             return
         }
         var handler = ReplyHandler(session: self)
-        workspace.replyDecoder.feed(bytes, handler: &handler)
-        if replyStartTime == nil && !workspace.replyDecoder.isAtMessageBoundary
-            && !workspace.replyDecoder.isResynchronizing {
+        let midMessage = withActive { workspace in
+            workspace.replyDecoder.feed(bytes, handler: &handler)
+            return !workspace.replyDecoder.isAtMessageBoundary && !workspace.replyDecoder.isResynchronizing
+        }
+        if replyStartTime == nil && midMessage {
             replyStartTime = timestampNanos
         }
         settlePendingBudget()

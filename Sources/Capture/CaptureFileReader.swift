@@ -106,9 +106,17 @@ public final class CaptureFileReader {
 
     // MARK: - Buffer
 
-    /// Makes at least `count` bytes available from `start`; false at end of input with fewer.
+    /// Makes at least `count` bytes available from `start`; false at end of input with fewer. Inlined up to the
+    /// common case, bytes already buffered (twice per packet).
+    @inline(__always)
     private func ensure(_ count: Int) throws(CaptureError) -> Bool {
-        if end - start >= count { return true }
+        if end &- start >= count { return true }
+        return try refill(count)
+    }
+
+    /// `ensure` when the buffer holds too few bytes.
+    @inline(never)
+    private func refill(_ count: Int) throws(CaptureError) -> Bool {
         if count > capacity {
             guard count <= Self.maxRecord + 64 else { return false }
             let newCapacity = max(count, capacity * 2)

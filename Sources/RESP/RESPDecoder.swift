@@ -193,13 +193,11 @@ public struct RESPDecoder {
                         continue
                     }
                 }
-                guard let (length, bodyStart) = Self.wholeLengthLine(base, i + 1, end),
-                      length <= limits.maxBulkLength, end - bodyStart >= length + 2,
-                      base.load(fromByteOffset: bodyStart + length, as: UInt8.self) == UInt8(ascii: "\r"),
-                      base.load(fromByteOffset: bodyStart + length + 1, as: UInt8.self) == UInt8(ascii: "\n")
+                guard let (length, bodyStart) = Self.wholeBulkHeader(base, i, end), length <= limits.maxBulkLength,
+                      Self.hasTerminator(base, bodyStart, length, end)
                 else { return i }
-                let next = bodyStart + length + 2
-                messageBytes &+= next - i
+                let next = bodyStart &+ length &+ 2
+                messageBytes &+= next &- i
                 emit(.bulkString, length: length, integer: Int64(length),
                      content: UnsafeRawBufferPointer(start: base + bodyStart, count: min(limits.keptPrefix, length)), &handler)
                 valueCompletedInline(&handler)
@@ -247,26 +245,75 @@ public struct RESPDecoder {
     /// Passes over the bulk strings from `start` that are elements of the top-level aggregate, whole in the chunk and
     /// within limits, but not its last element (so closing the aggregate stays with the usual path); tells the
     /// handler how many. The state after them is what a token and `valueCompletedInline` each would have left.
-    @inline(__always)
+    /// The elements of a long reply (LRANGE, SMEMBERS) mostly go through this loop. Not inlined: in its own
+    /// function the loop keeps its few variables in registers (inlined into `feed`, they were spilled), and it is
+    /// called once per run, not per element.
+    @inline(never)
     private mutating func skipBulkStrings<H: RESPTokenHandler>(
         _ base: UnsafeRawPointer, _ start: Int, _ end: Int, _ handler: inout H
     ) -> Int {
         var i = start
-        var count = 0
-        while top.remaining > 1 && i < end && base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$") {
-            guard let (length, bodyStart) = Self.wholeLengthLine(base, i + 1, end),
-                  length <= limits.maxBulkLength, end - bodyStart >= length + 2,
-                  base.load(fromByteOffset: bodyStart + length, as: UInt8.self) == UInt8(ascii: "\r"),
-                  base.load(fromByteOffset: bodyStart + length + 1, as: UInt8.self) == UInt8(ascii: "\n")
+        var remaining = top.remaining
+        let maxBulkLength = limits.maxBulkLength
+        // One-digit lengths are within any limit of 9 or more: checked once here rather than per element.
+        let oneDigitWithinLimit = maxBulkLength >= 9
+        // The shortest element, `$0\r\n\r\n`, has 6 bytes: an element may start up to here.
+        let lastStart = end &- 6
+        elements: while remaining > 1 && i <= lastStart {
+            if oneDigitWithinLimit {
+                // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own.
+                repeat {
+                    let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    let digit = (word >> 8 & 0xFF) &- 0x30
+                    guard word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 else { break }
+                    let next = i &+ 6 &+ Int(digit)
+                    guard next <= end,
+                          UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
+                    else { break elements }
+                    i = next
+                    remaining &-= 1
+                } while remaining > 1 && i <= lastStart
+                guard remaining > 1 && i <= lastStart else { break }
+            }
+            guard base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
+                  let (length, bodyStart) = Self.wholeBulkHeader(base, i, end),
+                  length <= maxBulkLength, Self.hasTerminator(base, bodyStart, length, end)
             else { break }
-            let next = bodyStart + length + 2
-            messageBytes &+= next - i
-            top.remaining -= 1
-            count += 1
-            i = next
+            i = bodyStart &+ length &+ 2
+            remaining &-= 1
         }
-        if count > 0 { handler.bulkStringsSkipped(count) }
+        let count = top.remaining &- remaining
+        if count > 0 {
+            top.remaining = remaining
+            messageBytes &+= i &- start
+            handler.bulkStringsSkipped(count)
+        }
         return i
+    }
+
+    /// A bulk string's header, `$` at `i` then its length line, whole in the chunk: the length and where the body
+    /// starts. Lengths of one or two digits (most on the wire) are read from one word; longer ones by
+    /// `wholeLengthLine`, which also judges the rest. Nil for anything else.
+    @inline(__always)
+    private static func wholeBulkHeader(_ base: UnsafeRawPointer, _ i: Int, _ end: Int) -> (Int, Int)? {
+        if end &- i >= 5 {
+            let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i &+ 1, as: UInt32.self))
+            let first = (word & 0xFF) &- 0x30
+            if first <= 9 {
+                if word & 0xFF_FF00 == 0x0A_0D00 { return (Int(first), i &+ 4) }
+                let second = (word >> 8 & 0xFF) &- 0x30
+                if second <= 9 && word >> 16 == 0x0A0D { return (Int(first &* 10 &+ second), i &+ 5) }
+            }
+        }
+        return wholeLengthLine(base, i &+ 1, end)
+    }
+
+    /// A body of `length` bytes from `bodyStart` and its CRLF lie whole in the chunk. `length` is at most a
+    /// `maxBulkLength`, so nothing overflows.
+    @inline(__always)
+    private static func hasTerminator(_ base: UnsafeRawPointer, _ bodyStart: Int, _ length: Int, _ end: Int) -> Bool {
+        end &- bodyStart &- 2 >= length
+            && UInt16(littleEndian: base.loadUnaligned(fromByteOffset: bodyStart &+ length, as: UInt16.self)) == 0x0A0D
     }
 
     /// A length line's digits and CRLF, whole in the chunk from `p`: 1...18 digits (no sign, so no overflow), then
@@ -275,17 +322,17 @@ public struct RESPDecoder {
     private static func wholeLengthLine(_ base: UnsafeRawPointer, _ p: Int, _ end: Int) -> (Int, Int)? {
         var q = p
         var value = 0
-        let limit = min(end, p + 18)
+        let limit = min(end, p &+ 18)
         while q < limit {
             let digit = base.load(fromByteOffset: q, as: UInt8.self) &- UInt8(ascii: "0")
             guard digit <= 9 else { break }
             value = value &* 10 &+ Int(digit)
-            q += 1
+            q &+= 1
         }
-        guard q > p, end - q >= 2, base.load(fromByteOffset: q, as: UInt8.self) == UInt8(ascii: "\r"),
-              base.load(fromByteOffset: q + 1, as: UInt8.self) == UInt8(ascii: "\n")
+        guard q > p, end &- q >= 2,
+              UInt16(littleEndian: base.loadUnaligned(fromByteOffset: q, as: UInt16.self)) == 0x0A0D
         else { return nil }
-        return (value, q + 2)
+        return (value, q &+ 2)
     }
 
     // MARK: - Value start

@@ -131,6 +131,13 @@ public final class ConnectionSession {
     /// before anything reaches the decoders or the reply builder.
     private var active: SessionWorkspace { workspace.unsafelyUnwrapped }
 
+    /// `active` for the per-token calls: reached through `workspace`, it was retained and released around each.
+    /// `workspace` keeps it alive meanwhile (the body must not park it).
+    @inline(__always)
+    private func withActive<R>(_ body: (SessionWorkspace) -> R) -> R {
+        Unmanaged.passUnretained(workspace.unsafelyUnwrapped)._withUnsafeGuaranteedRef(body)
+    }
+
     @discardableResult
     private func takeWorkspace() -> SessionWorkspace {
         if let workspace { return workspace }
@@ -139,14 +146,24 @@ public final class ConnectionSession {
         return taken
     }
 
-    /// Between messages, with no request half read and no replication link, the workspace goes back to the pool.
+    /// `takeWorkspace()` for the per-segment entry points, which reach it through `withActive`: no reference to
+    /// count on the way.
+    @inline(__always)
+    private func ensureWorkspace() {
+        if workspace == nil { workspace = workspaces.take(request: requestPosition, reply: replyPosition) }
+    }
+
+    /// Between messages, with no request half read and no replication link, the workspace goes back to the pool
+    /// (moved there, not copied: no retain and release).
     @inline(__always)
     private func parkWorkspaceIfIdle() {
-        guard let workspace, requestSlot < 0, link == nil, replyStartTime == nil, workspace.isBetweenMessages else { return }
-        requestPosition = workspace.requestDecoder.position
-        replyPosition = workspace.replyDecoder.position
-        workspaces.park(workspace)
-        self.workspace = nil
+        guard workspace != nil, requestSlot < 0, link == nil, replyStartTime == nil,
+              withActive({ $0.isBetweenMessages }) else { return }
+        withActive { workspace in
+            requestPosition = workspace.requestDecoder.position
+            replyPosition = workspace.replyDecoder.position
+        }
+        workspaces.park(workspace.take().unsafelyUnwrapped)
     }
 
     /// Commands awaiting a reply.
@@ -158,11 +175,13 @@ public final class ConnectionSession {
     public func feedRequest(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         currentTime = timestampNanos
         // Callbacks run while `requestDecoder` is being modified: they must not touch it (exclusivity).
-        let workspace = takeWorkspace()
+        ensureWorkspace()
         var handler = RequestHandler(session: self)
-        workspace.requestDecoder.feed(bytes, handler: &handler)
-        if requestStartTime == nil && !workspace.requestDecoder.isAtMessageBoundary
-            && !workspace.requestDecoder.isResynchronizing {
+        let midMessage = withActive { workspace in
+            workspace.requestDecoder.feed(bytes, handler: &handler)
+            return !workspace.requestDecoder.isAtMessageBoundary && !workspace.requestDecoder.isResynchronizing
+        }
+        if requestStartTime == nil && midMessage {
             requestStartTime = timestampNanos
         }
         settlePendingBudget()
@@ -172,16 +191,18 @@ public final class ConnectionSession {
     /// Server-to-client bytes, in order. `bytes` is borrowed for the call.
     public func feedReply(_ bytes: UnsafeRawBufferPointer, timestampNanos: Int64) {
         currentTime = timestampNanos
-        let workspace = takeWorkspace()
+        ensureWorkspace()
         if link != nil {
             feedLinkReply(bytes)
             settlePendingBudget()
             return
         }
         var handler = ReplyHandler(session: self)
-        workspace.replyDecoder.feed(bytes, handler: &handler)
-        if replyStartTime == nil && !workspace.replyDecoder.isAtMessageBoundary
-            && !workspace.replyDecoder.isResynchronizing {
+        let midMessage = withActive { workspace in
+            workspace.replyDecoder.feed(bytes, handler: &handler)
+            return !workspace.replyDecoder.isAtMessageBoundary && !workspace.replyDecoder.isResynchronizing
+        }
+        if replyStartTime == nil && midMessage {
             replyStartTime = timestampNanos
         }
         settlePendingBudget()
@@ -243,7 +264,7 @@ public final class ConnectionSession {
 
     fileprivate func requestToken(_ token: RESPToken) {
         if token.depth == 0 {
-            if requestSlot < 0 { requestSlot = pending.store.allocate() }
+            if requestSlot < 0 { requestSlot = pending.allocateSlot() }
             requestArgumentIndex = 0
             requestSawBlockKeyword = false
             requestStreamsIndex = 0
@@ -449,13 +470,13 @@ public final class ConnectionSession {
 
     fileprivate func replyToken(_ token: RESPToken) {
         if replyStartTime == nil { replyStartTime = currentTime }
-        active.reply.observe(token)
+        withActive { $0.reply.observe(token) }
     }
 
-    fileprivate var replyCountsStringElementsOnly: Bool { active.reply.countsStringElementsOnly }
+    fileprivate var replyCountsStringElementsOnly: Bool { withActive { $0.reply.countsStringElementsOnly } }
 
     fileprivate func replyStringElementsSkipped(_ count: Int) {
-        active.reply.stringElementsSkipped(count)
+        withActive { $0.reply.stringElementsSkipped(count) }
     }
 
     fileprivate func replyEnded(byteCount: Int) {
@@ -529,7 +550,9 @@ public final class ConnectionSession {
                 first.record.command = registry.unknownToServer(first.record.command)
             }
             first.record.replyCount = active.reply.count
-            first.record.replyFirstElement = active.reply.firstElement
+            // Most replies keep no first element, and the record's is empty since its request began: the copy
+            // (~140 bytes) only when there is one.
+            if active.reply.firstElement.isSet { first.record.replyFirstElement = active.reply.firstElement }
             first.record.replySecondElementCount = active.reply.secondElementCount
             first.record.outcome = .replied
             return (registry.role(of: first.record.command), first.record.command, first.record.isQueuedInTransaction)
@@ -709,7 +732,8 @@ public final class SessionEventBuffer {
     /// As `appendCommand(_:)`, packing straight from where the record lies.
     @inline(__always)
     func appendCommand(copying record: UnsafePointer<CommandRecord>) {
-        records.append(record)
+        // Through `records` itself the call was retained and released around, once per command.
+        Unmanaged.passUnretained(records)._withUnsafeGuaranteedRef { $0.append(record) }
         events.append(.command)
     }
 

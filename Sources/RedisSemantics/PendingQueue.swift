@@ -11,6 +11,9 @@ struct PendingCommand {
 /// it had in flight before; a connection in steady state allocates nothing per command.
 struct PendingQueue {
     let store: PendingCommandStore
+    /// `store` for the per-command calls: a call through `store` itself was retained and released around it.
+    /// `store` keeps it alive.
+    private let storeReference: Unmanaged<PendingCommandStore>
     private var head: Int32 = -1
     private var tail: Int32 = -1
     private(set) var count = 0
@@ -18,7 +21,15 @@ struct PendingQueue {
 
     init(store: PendingCommandStore, maxCount: Int) {
         self.store = store
+        self.storeReference = Unmanaged.passUnretained(store)
         self.maxCount = max(1, maxCount)
+    }
+
+    /// `store.allocate()`, for the request being read. Mutating so that the caller does not copy the queue (and
+    /// retain `store`) to call it.
+    @inline(__always)
+    mutating func allocateSlot() -> Int32 {
+        storeReference._withUnsafeGuaranteedRef { $0.allocate() }
     }
 
     var isEmpty: Bool { count == 0 }

@@ -26,7 +26,7 @@ public final class TCPReassembler {
     static let idleSweepIntervalNanos: Int64 = 1_000_000_000
 
     private var serverPortBits = [UInt64](repeating: 0, count: 1024)
-    private var connections: [FlowKey: TrackedConnection] = [:]
+    private var connections = FlowTable()
     private var recency = ConnectionRecencyList()
     private var closedFlows: ClosedFlowMemory
     private var pool = ChunkPool()
@@ -71,7 +71,7 @@ public final class TCPReassembler {
 
         let key = FlowKey(segment.source, segment.destination)
         let flags = segment.flags
-        var found = connections[key]
+        var found = connections.find(key)
         if let existing = found {
             if isIdle(existing) {
                 closeIdle(existing, handler: &handler)
@@ -107,7 +107,7 @@ public final class TCPReassembler {
     /// segments are only counted (`segmentsAbandoned`) until it ends, when `connectionClosed` still comes. For a
     /// handler that found the connection's bytes of no interest; call it after `process` returns.
     public func abandon(_ id: ConnectionID, carrying segment: TCPSegment) {
-        guard let connection = connections[FlowKey(segment.source, segment.destination)], connection.id == id,
+        guard let connection = connections.find(FlowKey(segment.source, segment.destination)), connection.id == id,
               !connection.isAbandoned else { return }
         connection.isAbandoned = true
         stats.connectionsAbandoned &+= 1
@@ -142,7 +142,7 @@ public final class TCPReassembler {
     public func finish<H: TCPStreamHandler>(timestampNanos: Int64, handler: inout H) {
         advanceClock(to: timestampNanos, handler: &handler)
         sweepIdle(handler: &handler)
-        let remaining = connections.values.sorted { $0.id < $1.id }
+        let remaining = connections.connections.sorted { $0.id < $1.id }
         for connection in remaining {
             let (reason, closedBy) = endReason(connection, otherwise: .endOfCapture)
             close(connection, reason: reason, closedBy: closedBy, at: timestampNanos, handler: &handler)
@@ -265,8 +265,9 @@ public final class TCPReassembler {
         nextConnectionNumber &+= 1
         let handshakeSeen = segment.flags.contains(.syn)
         let connection = TrackedConnection(
-            id: id, key: key, client: client, server: server, handshakeSeen: handshakeSeen, now: clockNanos)
-        connections[key] = connection
+            id: id, slot: connections.takeSlot(), client: client, server: server, handshakeSeen: handshakeSeen,
+            now: clockNanos)
+        connections.insert(connection)
         recency.pushNewest(connection)
         stats.connectionsOpened &+= 1
         handler.connectionOpened(
@@ -285,9 +286,7 @@ public final class TCPReassembler {
                 $0.flush(sink: sink, handler: &handler, stats: &stats, pool: &pool)
             }
         }
-        if connections[connection.key] === connection {
-            connections[connection.key] = nil
-        }
+        connections.remove(connection)
         recency.remove(connection)
         handler.connectionClosed(connection.id, reason: reason, closedBy: closedBy, timestampNanos: timestamp)
         if reason == .fin || reason == .reset {

@@ -4,7 +4,6 @@ import Packets
 /// in place through the table.
 final class TrackedConnection {
     let id: ConnectionID
-    let key: FlowKey
     let client: Endpoint
     let server: Endpoint
     var toServer = HalfStream()
@@ -16,6 +15,8 @@ final class TrackedConnection {
     /// Links of `ConnectionRecencyList`; cleared when the connection leaves it.
     var newer: TrackedConnection?
     var older: TrackedConnection?
+    /// Where `FlowTable` keeps it.
+    let slot: Int32
     // The one-byte fields together, last: laid out in declaration order, apart they would be padded.
     let handshakeSeen: Bool
     /// The side whose FIN was seen first.
@@ -23,13 +24,21 @@ final class TrackedConnection {
     /// The handler lost interest (`TCPReassembler.abandon`): nothing is held or delivered any more.
     var isAbandoned = false
 
-    init(id: ConnectionID, key: FlowKey, client: Endpoint, server: Endpoint, handshakeSeen: Bool, now: Int64) {
+    init(id: ConnectionID, slot: Int32, client: Endpoint, server: Endpoint, handshakeSeen: Bool, now: Int64) {
         self.id = id
-        self.key = key
+        self.slot = slot
         self.client = client
         self.server = server
         self.handshakeSeen = handshakeSeen
         self.lastSeenNanos = now
+    }
+
+    /// The 4-tuple, from the endpoints (not stored: 48 bytes a connection).
+    var key: FlowKey { FlowKey(client, server) }
+
+    @inline(__always)
+    func matches(_ key: FlowKey) -> Bool {
+        (key.lower == client && key.upper == server) || (key.lower == server && key.upper == client)
     }
 
     var bufferedCost: Int { toServer.bufferedCost &+ toClient.bufferedCost }

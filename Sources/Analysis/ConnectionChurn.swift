@@ -67,26 +67,28 @@ public final class ConnectionChurn: TrafficAnalysis {
     /// Round trips with work, on every connection: the base the churned connections' work is a share of.
     private var workRoundTrips = 0
 
+    /// Kept in every open connection's `ConnectionInfo`: widest fields first, the flags together last.
     struct ConnectionState {
         var busyNanos: Int64 = 0
+        /// The latest end (reply, or request when unanswered) of the connection's commands: busy time is counted up
+        /// to it, and the connection was last in use then.
         var busyUntil: Int64 = 0
         var lastReplyEnd: Int64 = 0
         var firstRequest: Int64 = 0
-        /// Pushed onto a list queue (LPUSH, RPUSH...): a producer's connection.
-        var enqueued = false
+        /// Pauses longer than `idlePauseNanos` between a reply and the next request.
+        var pausedNanos: Int64 = 0
         var commands = 0
         var setupCommands = 0
-        var blocking = false
-        /// Blocked or subscribed at least once.
-        var holds = false
         /// Round trips (requests sent with nothing outstanding on the connection), and those that carried at least
         /// one command besides setup and teardown ones.
         var roundTrips = 0
         var workRoundTrips = 0
+        /// Pushed onto a list queue (LPUSH, RPUSH...): a producer's connection.
+        var enqueued = false
+        var blocking = false
+        /// Blocked or subscribed at least once.
+        var holds = false
         var roundTripHasWork = false
-        /// Pauses longer than `idlePauseNanos` between a reply and the next request.
-        var pausedNanos: Int64 = 0
-        var lastEnd: Int64 = 0
     }
 
     struct ClientAccumulator {
@@ -203,7 +205,6 @@ public final class ConnectionChurn: TrafficAnalysis {
             idleGaps.record(nanos: gap)
             if gap > idlePauseNanos { state.pausedNanos += gap }
         }
-        state.lastEnd = max(state.lastEnd, end)
         if record.outcome == .replied { state.lastReplyEnd = max(state.lastReplyEnd, record.replyEndNanos) }
         // Busy time is the union of [request start, reply end] intervals; records come in request order.
         if end > state.busyUntil {
@@ -286,7 +287,7 @@ public final class ConnectionChurn: TrafficAnalysis {
             busyNanosTotal += Double(state.busyNanos)
             observedNanosTotal += Double(observed)
             // In use: from its first request to its last reply, less the pauses.
-            let span = state.lastEnd - state.firstRequest
+            let span = state.busyUntil - state.firstRequest
             if state.commands >= 2 && span > 0 {
                 let inUse = max(0, span - state.pausedNanos)
                 occupancy.record(value: Int((Double(inUse) / Double(span) * 1000).rounded()))

@@ -25,7 +25,7 @@ final class StreamStage {
     private var reorderBuffer: PacketReorderBuffer
     /// Where every session puts its events; handed over with the batch (swapped, not copied).
     private let sessionEvents = SessionEventBuffer()
-    private var streams: [ConnectionID: ConnectionStream] = [:]
+    private var streams = ConnectionTable<ConnectionStream>()
     private var lastStream: ConnectionStream?
     /// Registry entries already sent as `.commandName` (the analysis stage's registry starts from the same table).
     private var namesSent: Int
@@ -66,24 +66,49 @@ final class StreamStage {
     /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
     /// flood) costs no decoders.
     final class ConnectionStream {
+        // One per tracked connection: the references few connections need share one box (`unusual`), and the
+        // one-byte fields go last, together.
         let id: ConnectionID
-        let handshakeSeen: Bool
         var session: ConnectionSession?
+        /// The handshake's SYN/ACK-to-ACK time, once timed (-1 before): sent after `.opened`.
+        var handshakeConfirmNanos: Int64 = -1
+        private var unusual: Unusual?
+        let handshakeSeen: Bool
         /// Set by the first bytes when they are not TLS: from then on nothing TLS is looked at.
         var isPlain = false
-        var tls: TLSConnectionDecryptor?
-        /// On a port not named as a Redis port, until its bytes tell whether it is Redis (StreamStage+PortSearch.swift).
-        var search: OpeningSearch?
         /// Found to be Redis with its sides the other way round from the reassembler's: directions are swapped.
         var swapped = false
         /// `.opened` went to the analysis stage.
         var announced = false
-        /// The handshake's SYN/ACK-to-ACK time, once timed (-1 before): sent after `.opened`.
-        var handshakeConfirmNanos: Int64 = -1
+
+        /// A TLS connection's decryption, or a port search in progress: allocated when the first is set.
+        private final class Unusual {
+            var tls: TLSConnectionDecryptor?
+            var search: OpeningSearch?
+        }
 
         init(id: ConnectionID, handshakeSeen: Bool) {
             self.id = id
             self.handshakeSeen = handshakeSeen
+        }
+
+        var tls: TLSConnectionDecryptor? {
+            get { unusual?.tls }
+            set {
+                if unusual == nil, newValue == nil { return }
+                if unusual == nil { unusual = Unusual() }
+                unusual?.tls = newValue
+            }
+        }
+
+        /// On a port not named as a Redis port, until its bytes tell whether it is Redis (StreamStage+PortSearch.swift).
+        var search: OpeningSearch? {
+            get { unusual?.search }
+            set {
+                if unusual == nil, newValue == nil { return }
+                if unusual == nil { unusual = Unusual() }
+                unusual?.search = newValue
+            }
         }
     }
 
@@ -358,7 +383,7 @@ final class StreamStage {
 
     private func stream(_ id: ConnectionID) -> ConnectionStream? {
         if let last = lastStream, last.id == id { return last }
-        let stream = streams[id]
+        guard let stream = streams[id], stream.id == id else { return nil }
         lastStream = stream
         return stream
     }

@@ -261,12 +261,12 @@ public final class TCPReassembler {
         }
         let client = serverIsSource ? segment.destination : segment.source
         let server = serverIsSource ? segment.source : segment.destination
-        let id = ConnectionID(rawValue: nextConnectionNumber)
+        let slot = connections.takeSlot()
+        let id = ConnectionID(number: nextConnectionNumber, slot: Int(slot))
         nextConnectionNumber &+= 1
         let handshakeSeen = segment.flags.contains(.syn)
         let connection = TrackedConnection(
-            id: id, slot: connections.takeSlot(), client: client, server: server, handshakeSeen: handshakeSeen,
-            now: clockNanos)
+            id: id, slot: slot, client: client, server: server, handshakeSeen: handshakeSeen, now: clockNanos)
         connections.insert(connection)
         recency.pushNewest(connection)
         stats.connectionsOpened &+= 1

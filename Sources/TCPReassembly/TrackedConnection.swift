@@ -3,9 +3,18 @@ import Packets
 /// Per-connection state in the reassembler's table. A class: it has identity in the recency list and is mutated
 /// in place through the table.
 final class TrackedConnection {
+    // Laid out in declaration order: the one-byte fields fill the padding after `client`, the slot that after
+    // `server` (232 bytes in all; apart they were padded).
     let id: ConnectionID
     let client: Endpoint
+    let handshakeSeen: Bool
+    /// The side whose FIN was seen first.
+    var firstFinSender: StreamDirection?
+    /// The handler lost interest (`TCPReassembler.abandon`): nothing is held or delivered any more.
+    var isAbandoned = false
     let server: Endpoint
+    /// Where `FlowTable` keeps it.
+    let slot: Int32
     var toServer = HalfStream()
     var toClient = HalfStream()
     /// Round-trip timing in progress (`RoundTripSampler`).
@@ -15,14 +24,6 @@ final class TrackedConnection {
     /// Links of `ConnectionRecencyList`; cleared when the connection leaves it.
     var newer: TrackedConnection?
     var older: TrackedConnection?
-    /// Where `FlowTable` keeps it.
-    let slot: Int32
-    // The one-byte fields together, last: laid out in declaration order, apart they would be padded.
-    let handshakeSeen: Bool
-    /// The side whose FIN was seen first.
-    var firstFinSender: StreamDirection?
-    /// The handler lost interest (`TCPReassembler.abandon`): nothing is held or delivered any more.
-    var isAbandoned = false
 
     init(id: ConnectionID, slot: Int32, client: Endpoint, server: Endpoint, handshakeSeen: Bool, now: Int64) {
         self.id = id

@@ -9,12 +9,13 @@ public final class ConnectionInfo {
     // padding, and what most connections never need in `Uncommon`, allocated on first use.
     public let id: ConnectionID
     public let client: Endpoint
-    public let server: Endpoint
-    // The one-byte fields fill the padding after `server`.
+    // The one-byte fields fill the padding after the 20-byte endpoints.
     public let handshakeSeen: Bool
     public package(set) var closeReason: CloseReason?
     public package(set) var closedBy: StreamDirection?
     private var flags = Flags()
+    public let server: Endpoint
+    var churnFlags = ConnectionChurn.ConnectionFlags()
     public let openedNanos: Int64
     /// The capture's first packet: per-second series count seconds from it, as the timeline does.
     public let captureStartNanos: Int64
@@ -39,11 +40,11 @@ public final class ConnectionInfo {
     /// in a dictionary by connection id: two hash lookups fewer per command for each.
     var churn = ConnectionChurn.ConnectionState()
     var roundTripChain = LatencyStats.RoundTripChain()
-    var blockingPopKeys = BlockingPopStats.ConnectionState()
+    /// `SentinelMonitoringStats`: whether this is a Sentinel's link to the server it watches. Aligned to 4, it
+    /// fills the padding after `roundTripChain`.
+    var sentinelMonitoring = SentinelMonitoringStats.ConnectionState()
     /// `ClusterStats`: the node this connection talks to, and the slots it was told had moved.
     var cluster = ClusterStats.ConnectionState()
-    /// `SentinelMonitoringStats`: whether this is a Sentinel's link to the server it watches.
-    var sentinelMonitoring = SentinelMonitoringStats.ConnectionState()
 
     private struct Flags: OptionSet {
         let rawValue: UInt8
@@ -53,8 +54,8 @@ public final class ConnectionInfo {
         static let pastSetup = Flags(rawValue: 1 << 3)
     }
 
-    /// State few connections need (damage, parse errors, RESP3, a script-cache miss, a declared client library):
-    /// one reference on every connection instead of about 150 bytes.
+    /// State few connections need (damage, parse errors, RESP3, a script-cache miss, a declared client library,
+    /// blocking pops on several keys): one reference on every connection instead of about 180 bytes.
     final class Uncommon {
         var parseErrors = 0
         var serverParseErrors = 0
@@ -64,6 +65,7 @@ public final class ConnectionInfo {
         var protocolVersion = 2
         var benignErrors = BenignErrorStats.ConnectionState()
         var clientLibrary: ClientLibraryStats.ConnectionState?
+        var blockingPopKeys = BlockingPopStats.ConnectionState()
     }
 
     /// The uncommon state, allocated now if it was not.
@@ -133,6 +135,17 @@ public final class ConnectionInfo {
     var benignErrorsPastSetup: Bool {
         get { flags.contains(.pastSetup) }
         set { if newValue { flags.insert(.pastSetup) } else { flags.remove(.pastSetup) } }
+    }
+
+    /// `BlockingPopStats`: the key sets of the connection's blocking pops naming several keys. Reset on every
+    /// connection when it closes, which allocates nothing while it is still empty.
+    var blockingPopKeys: BlockingPopStats.ConnectionState {
+        get { uncommonStorage?.blockingPopKeys ?? BlockingPopStats.ConnectionState() }
+        set {
+            let isEmpty = newValue.calls == 0 && newValue.mostKeysPerCall == 0 && newValue.keysSeen.isEmpty
+            if !isEmpty || uncommonStorage != nil { uncommon.blockingPopKeys = newValue }
+        }
+        _modify { yield &uncommon.blockingPopKeys }
     }
 
     /// `ClientLibraryStats`: what the connection declared, once it declares anything.

@@ -25,7 +25,7 @@ final class StreamStage {
     private var reorderBuffer: PacketReorderBuffer
     /// Where every session puts its events; handed over with the batch (swapped, not copied).
     private let sessionEvents = SessionEventBuffer()
-    private var streams = ConnectionTable<ConnectionStream>()
+    private let streams = ConnectionStreams()
     private var lastStream: ConnectionStream?
     /// Registry entries already sent as `.commandName` (the analysis stage's registry starts from the same table).
     private var namesSent: Int
@@ -62,55 +62,6 @@ final class StreamStage {
     /// A connection found not to be Redis during the current segment: the reassembler abandons it afterwards.
     var connectionToAbandon: ConnectionID?
     static let fingerprintPackets = 64
-
-    /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
-    /// flood) costs no decoders.
-    final class ConnectionStream {
-        // One per tracked connection: the references few connections need share one box (`unusual`), and the
-        // one-byte fields go last, together.
-        let id: ConnectionID
-        var session: ConnectionSession?
-        /// The handshake's SYN/ACK-to-ACK time, once timed (-1 before): sent after `.opened`.
-        var handshakeConfirmNanos: Int64 = -1
-        private var unusual: Unusual?
-        let handshakeSeen: Bool
-        /// Set by the first bytes when they are not TLS: from then on nothing TLS is looked at.
-        var isPlain = false
-        /// Found to be Redis with its sides the other way round from the reassembler's: directions are swapped.
-        var swapped = false
-        /// `.opened` went to the analysis stage.
-        var announced = false
-
-        /// A TLS connection's decryption, or a port search in progress: allocated when the first is set.
-        private final class Unusual {
-            var tls: TLSConnectionDecryptor?
-            var search: OpeningSearch?
-        }
-
-        init(id: ConnectionID, handshakeSeen: Bool) {
-            self.id = id
-            self.handshakeSeen = handshakeSeen
-        }
-
-        var tls: TLSConnectionDecryptor? {
-            get { unusual?.tls }
-            set {
-                if unusual == nil, newValue == nil { return }
-                if unusual == nil { unusual = Unusual() }
-                unusual?.tls = newValue
-            }
-        }
-
-        /// On a port not named as a Redis port, until its bytes tell whether it is Redis (StreamStage+PortSearch.swift).
-        var search: OpeningSearch? {
-            get { unusual?.search }
-            set {
-                if unusual == nil, newValue == nil { return }
-                if unusual == nil { unusual = Unusual() }
-                unusual?.search = newValue
-            }
-        }
-    }
 
     init(options: AnalysisOptions, batch: StageBatch) throws(CaptureError) {
         self.options = options
@@ -286,8 +237,7 @@ final class StreamStage {
     // MARK: - Stream events
 
     fileprivate func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
-        let stream = ConnectionStream(id: id, handshakeSeen: handshakeSeen)
-        streams[id] = stream
+        let stream = streams.add(id, handshakeSeen: handshakeSeen)
         if let portSearch, !portSearch.isRedisPort(client: client, server: server) {
             stream.search = OpeningSearch(client: client, server: server, handshakeSeen: handshakeSeen, openedNanos: time)
             return
@@ -351,8 +301,11 @@ final class StreamStage {
 
     fileprivate func handshakeTimed(_ id: ConnectionID, confirmNanos: Int64) {
         guard let stream = stream(id) else { return }
-        stream.handshakeConfirmNanos = confirmNanos
-        if stream.announced && !stream.swapped { batch.streamEvents.append(.handshakeTimed(id, confirmNanos: confirmNanos)) }
+        if !stream.announced {
+            stream.handshakeConfirmNanos = confirmNanos  // sent with `.opened`
+        } else if !stream.swapped {
+            batch.streamEvents.append(.handshakeTimed(id, confirmNanos: confirmNanos))
+        }
     }
 
     fileprivate func bufferLimitReached(_ id: ConnectionID, _ direction: StreamDirection) {
@@ -377,13 +330,13 @@ final class StreamStage {
     }
 
     func forget(_ stream: ConnectionStream) {
-        streams[stream.id] = nil
-        if lastStream === stream { lastStream = nil }
+        if let last = lastStream, last === stream { lastStream = nil }
+        streams.remove(stream)
     }
 
     private func stream(_ id: ConnectionID) -> ConnectionStream? {
         if let last = lastStream, last.id == id { return last }
-        guard let stream = streams[id], stream.id == id else { return nil }
+        guard let stream = streams.find(id) else { return nil }
         lastStream = stream
         return stream
     }

@@ -33,6 +33,10 @@ struct FlowTable {
         }
     }
 
+    /// The connection in `slot`, which must hold one.
+    @inline(__always)
+    func connection(at slot: Int32) -> TrackedConnection { slots[Int(slot)]! }
+
     /// A free slot for a connection about to be inserted.
     mutating func takeSlot() -> Int32 {
         if let slot = freeSlots.popLast() { return slot }

@@ -48,10 +48,6 @@ public final class TCPReassembler {
         }
     }
 
-    deinit {
-        recency.removeAll()
-    }
-
     /// Feeds one segment, in capture order. The segment's payload is only read during the call. Returns false when
     /// the segment was not looked at: neither port is a server port (counted in `segmentsNotRedisPort`), or its
     /// connection was abandoned (`segmentsAbandoned`).
@@ -97,7 +93,7 @@ public final class TCPReassembler {
                 handler: &handler)
         }
         connection.lastSeenNanos = clockNanos
-        recency.touch(connection)
+        recency.touch(connection, in: connections)
         if connection.isAbandoned { return passOver(segment, on: connection, handler: &handler) }
         handle(segment, on: connection, handler: &handler)
         return true
@@ -241,7 +237,7 @@ public final class TCPReassembler {
     private func open<H: TCPStreamHandler>(
         _ segment: TCPSegment, key: FlowKey, sourceIsServer: Bool, destinationIsServer: Bool, handler: inout H
     ) -> TrackedConnection {
-        if connections.count >= Swift.max(1, limits.maxConnections), let oldest = recency.oldest {
+        if connections.count >= Swift.max(1, limits.maxConnections), let oldest = recency.oldest(in: connections) {
             stats.connectionsEvicted &+= 1
             close(oldest, reason: .evicted, closedBy: nil, at: segment.timestampNanos, handler: &handler)
         }
@@ -268,7 +264,7 @@ public final class TCPReassembler {
         let connection = TrackedConnection(
             id: id, slot: slot, client: client, server: server, handshakeSeen: handshakeSeen, now: clockNanos)
         connections.insert(connection)
-        recency.pushNewest(connection)
+        recency.pushNewest(connection, in: connections)
         stats.connectionsOpened &+= 1
         handler.connectionOpened(
             id, client: client, server: server, handshakeSeen: handshakeSeen, timestampNanos: segment.timestampNanos)
@@ -286,8 +282,8 @@ public final class TCPReassembler {
                 $0.flush(sink: sink, handler: &handler, stats: &stats, pool: &pool)
             }
         }
+        recency.remove(connection, in: connections)
         connections.remove(connection)
-        recency.remove(connection)
         handler.connectionClosed(connection.id, reason: reason, closedBy: closedBy, timestampNanos: timestamp)
         if reason == .fin || reason == .reset {
             closedFlows.remember(connection.key, at: clockNanos)
@@ -331,7 +327,7 @@ public final class TCPReassembler {
 
     /// The recency list is ordered by last activity, so the idle connections are all at its old end.
     private func sweepIdle<H: TCPStreamHandler>(handler: inout H) {
-        while let oldest = recency.oldest, isIdle(oldest) {
+        while let oldest = recency.oldest(in: connections), isIdle(oldest) {
             closeIdle(oldest, handler: &handler)
         }
     }

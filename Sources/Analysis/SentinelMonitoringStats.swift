@@ -58,14 +58,23 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
 
         init(_ value: Int32) { values = (value, value, value, value) }
 
+        /// `index` is below `maxEarlyCommands` (the callers count up to it).
         subscript(index: Int) -> Int32 {
             get {
-                precondition(index >= 0 && index < SentinelMonitoringStats.maxEarlyCommands)
-                return withUnsafeBytes(of: values) { $0.load(fromByteOffset: index &* 4, as: Int32.self) }
+                switch index {
+                case 0: return values.0
+                case 1: return values.1
+                case 2: return values.2
+                default: return values.3
+                }
             }
             set {
-                precondition(index >= 0 && index < SentinelMonitoringStats.maxEarlyCommands)
-                withUnsafeMutableBytes(of: &values) { $0.storeBytes(of: newValue, toByteOffset: index &* 4, as: Int32.self) }
+                switch index {
+                case 0: values.0 = newValue
+                case 1: values.1 = newValue
+                case 2: values.2 = newValue
+                default: values.3 = newValue
+                }
             }
         }
     }

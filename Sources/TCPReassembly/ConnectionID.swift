@@ -6,14 +6,15 @@
 /// (`ConnectionTable`). Equality, hashing, ordering and coding look at the number only.
 public struct ConnectionID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// Low `numberBits` bits: the number; above them the slot plus one (0 for none).
-    private let bits: UInt64
+    @usableFromInline let bits: UInt64
 
-    static let numberBits = 40
-    static let numberMask: UInt64 = 1 << numberBits - 1
+    @usableFromInline static let numberBits = 40
+    @usableFromInline static let numberMask: UInt64 = 1 << numberBits - 1
     /// Slots at and past this are not carried (the connection is kept by number instead).
     static let slotLimit = 1 << (64 - numberBits) - 1
 
     /// The connection's number (in reports, ordering and coding).
+    @inlinable
     public var rawValue: UInt64 { bits & Self.numberMask }
 
     /// An ID without a slot. Numbers past 2^40 (a trillion connections) keep their low 40 bits.
@@ -28,11 +29,13 @@ public struct ConnectionID: Hashable, Sendable, Comparable, CustomStringConverti
     }
 
     /// The reassembler's slot for the connection, if the ID carries one.
-    package var slot: Int? {
+    @inlinable
+    public var slot: Int? {
         let carried = Int(truncatingIfNeeded: bits >> UInt64(Self.numberBits))
         return carried == 0 ? nil : carried &- 1
     }
 
+    @inlinable
     public static func == (lhs: ConnectionID, rhs: ConnectionID) -> Bool { lhs.rawValue == rhs.rawValue }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }

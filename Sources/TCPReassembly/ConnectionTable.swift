@@ -2,14 +2,16 @@
 /// slot (8 bytes a connection for a reference, where a dictionary entry cost about 40 at its usual load), by number
 /// for an ID without one. A slot is reused once its connection closed, so a value must be removed when its connection
 /// closes, and a caller that may hold an ID of a closed connection checks the value it gets back is that connection's.
-package struct ConnectionTable<Value> {
-    private var bySlot: [Value?] = []
-    private var byNumber: [ConnectionID: Value] = [:]
+/// Inlinable, so that it is specialized for its value type where it is used (looked up per event).
+public struct ConnectionTable<Value> {
+    @usableFromInline var bySlot: [Value?] = []
+    @usableFromInline var byNumber: [ConnectionID: Value] = [:]
 
-    package init() {}
+    @inlinable
+    public init() {}
 
-    package subscript(id: ConnectionID) -> Value? {
-        @inline(__always)
+    @inlinable
+    public subscript(id: ConnectionID) -> Value? {
         get {
             guard let slot = id.slot else { return byNumber.isEmpty ? nil : byNumber[id] }
             return slot < bySlot.count ? bySlot[slot] : nil

@@ -8,8 +8,10 @@ extension StreamStage {
     /// are read. Valid until the connection is forgotten; the entry is then cleared and its slot reused.
     struct ConnectionStream {
         fileprivate let entry: UnsafeMutablePointer<ConnectionStreams.Entry>
+        /// The entry's slot (the ID's, nil for an ID without one): the entry keeps only the number.
+        fileprivate let slot: Int?
 
-        var id: ConnectionID { entry.pointee.id }
+        var id: ConnectionID { entry.pointee.id(slot: slot) }
 
         var session: ConnectionSession? {
             get { entry.pointee.session }
@@ -57,22 +59,33 @@ extension StreamStage {
     }
 }
 
-/// The stream stage's connections: an entry of 32 bytes per slot of the reassembler's, in blocks that never move
+/// The stream stage's connections: an entry of 24 bytes per slot of the reassembler's, in blocks that never move
 /// (handles point into them), where a dictionary entry and an object took about 72. A connection whose ID carries no
 /// slot gets an entry of its own.
 final class ConnectionStreams {
     struct Entry {
-        /// Zero (no connection's number) when the entry is free.
-        fileprivate(set) var id: ConnectionID
+        /// The connection's number in the low 56 bits (zero, no connection's, when the entry is free), the flags in
+        /// the high 8.
+        private var numberAndFlags: UInt64
         var session: ConnectionSession?
         /// What few connections need: TLS decryption, a port search and the handshake time held for it.
         fileprivate(set) var unusual: Unusual?
-        fileprivate(set) var flags: Flags
 
-        static var free: Entry { Entry(id: ConnectionID(rawValue: 0), session: nil, unusual: nil, flags: []) }
+        fileprivate init(number: UInt64, flags: Flags) {
+            numberAndFlags = number | UInt64(flags.rawValue) << 56
+        }
+
+        static var free: Entry { Entry(number: 0, flags: []) }
+
+        fileprivate var number: UInt64 { numberAndFlags & (1 << 56 - 1) }
+
+        fileprivate func id(slot: Int?) -> ConnectionID { ConnectionID(number: number, slot: slot) }
+
+        fileprivate var flags: Flags { Flags(rawValue: UInt8(truncatingIfNeeded: numberAndFlags >> 56)) }
 
         fileprivate mutating func set(_ flag: Flags, _ on: Bool) {
-            if on { flags.insert(flag) } else { flags.remove(flag) }
+            let bit = UInt64(flag.rawValue) << 56
+            if on { numberAndFlags |= bit } else { numberAndFlags &= ~bit }
         }
 
         /// The box, made first if `create`; nil when there is none and none is needed.
@@ -130,8 +143,8 @@ final class ConnectionStreams {
                 return single
             }()
         }
-        entry.pointee = Entry(id: id, session: nil, unusual: nil, flags: handshakeSeen ? .handshakeSeen : [])
-        return StreamStage.ConnectionStream(entry: entry)
+        entry.pointee = Entry(number: id.rawValue, flags: handshakeSeen ? .handshakeSeen : [])
+        return StreamStage.ConnectionStream(entry: entry, slot: id.slot)
     }
 
     /// The connection's entry while it is open (not forgotten).
@@ -146,8 +159,8 @@ final class ConnectionStreams {
             guard let single = unslotted[id] else { return nil }
             entry = single
         }
-        guard entry.pointee.id == id else { return nil }
-        return StreamStage.ConnectionStream(entry: entry)
+        guard entry.pointee.number == id.rawValue else { return nil }
+        return StreamStage.ConnectionStream(entry: entry, slot: id.slot)
     }
 
     /// Clears the connection's entry, releasing its session; handles on it must not be used after.

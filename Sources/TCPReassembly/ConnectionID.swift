@@ -23,8 +23,8 @@ public struct ConnectionID: Hashable, Sendable, Comparable, CustomStringConverti
     }
 
     /// An ID carrying `slot` when it is below `slotLimit`.
-    init(number: UInt64, slot: Int) {
-        let carried = slot >= 0 && slot < Self.slotLimit ? UInt64(slot + 1) : 0
+    package init(number: UInt64, slot: Int?) {
+        let carried = if let slot, slot >= 0, slot < Self.slotLimit { UInt64(slot + 1) } else { UInt64(0) }
         bits = number & Self.numberMask | carried << UInt64(Self.numberBits)
     }
 

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func streamEntriesStayPacked() {
-        #expect(MemoryLayout<ConnectionStreams.Entry>.stride <= 32)
+        #expect(MemoryLayout<ConnectionStreams.Entry>.stride <= 24)
         #expect(MemoryLayout<ChurnState>.size <= 72)
     }
 

@@ -11,7 +11,7 @@ public struct ConnectionID: Hashable, Sendable, Comparable, CustomStringConverti
     @usableFromInline static let numberBits = 40
     @usableFromInline static let numberMask: UInt64 = 1 << numberBits - 1
     /// Slots at and past this are not carried (the connection is kept by number instead).
-    static let slotLimit = 1 << (64 - numberBits) - 1
+    @usableFromInline static let slotLimit = 1 << (64 - numberBits) - 1
 
     /// The connection's number (in reports, ordering and coding).
     @inlinable
@@ -23,7 +23,8 @@ public struct ConnectionID: Hashable, Sendable, Comparable, CustomStringConverti
     }
 
     /// An ID carrying `slot` when it is below `slotLimit`.
-    package init(number: UInt64, slot: Int?) {
+    @inlinable
+    public init(number: UInt64, slot: Int?) {
         let carried = if let slot, slot >= 0, slot < Self.slotLimit { UInt64(slot + 1) } else { UInt64(0) }
         bits = number & Self.numberMask | carried << UInt64(Self.numberBits)
     }

@@ -1,8 +1,9 @@
 /// The tracked connections by 4-tuple: each connection in a dense slot (reused after it closes), and an
 /// open-addressing index of slots by the key's hash. A dictionary from `FlowKey` held a 48-byte key and a reference
 /// per bucket, about 150 bytes a connection at three-quarters load; this holds 8 bytes per bucket and 8 per slot,
-/// and takes the key from the connection itself.
-struct FlowTable {
+/// and takes the key from the connection itself. A class: the recency list reads neighbours through it on every
+/// segment, and a struct passed along was copied there (a retain and release of each of its arrays).
+final class FlowTable {
     /// Connections by slot; nil where a slot is free.
     private(set) var slots: [TrackedConnection?] = []
     private var freeSlots: [Int32] = []
@@ -20,16 +21,15 @@ struct FlowTable {
         guard count > 0 else { return nil }
         let hash = Self.hash(key)
         var index = Int(truncatingIfNeeded: hash) & mask
-        return buckets.withUnsafeBufferPointer { buckets in
-            while true {
-                let bucket = buckets[index]
-                if bucket == 0 { return nil }
-                if bucket &>> 32 == hash, let connection = slots[Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) &- 1],
-                   connection.matches(key) {
-                    return connection
-                }
-                index = (index &+ 1) & mask
+        // Indexed directly: a closure over the buffer copied the table (a retain and release of both arrays) per call.
+        while true {
+            let bucket = buckets[index]
+            if bucket == 0 { return nil }
+            if bucket &>> 32 == hash, let connection = slots[Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) &- 1],
+               connection.matches(key) {
+                return connection
             }
+            index = (index &+ 1) & mask
         }
     }
 
@@ -38,14 +38,14 @@ struct FlowTable {
     func connection(at slot: Int32) -> TrackedConnection { slots[Int(slot)]! }
 
     /// A free slot for a connection about to be inserted.
-    mutating func takeSlot() -> Int32 {
+    func takeSlot() -> Int32 {
         if let slot = freeSlots.popLast() { return slot }
         slots.append(nil)
         return Int32(slots.count &- 1)
     }
 
     /// Adds `connection` (in the slot `takeSlot` gave it); its key must not be tracked.
-    mutating func insert(_ connection: TrackedConnection) {
+    func insert(_ connection: TrackedConnection) {
         // At most four-fifths full: probes stay short with the hash kept in the bucket, and the default 100,000
         // connections fit 2^17 buckets (at three-quarters they took twice that).
         if (count &+ 1) &* 5 > buckets.count &* 4 { grow() }
@@ -55,7 +55,7 @@ struct FlowTable {
     }
 
     /// Removes `connection`, freeing its slot.
-    mutating func remove(_ connection: TrackedConnection) {
+    func remove(_ connection: TrackedConnection) {
         let slot = Int(connection.slot)
         guard slot < slots.count, slots[slot] === connection else { return }
         let hash = Self.hash(connection.key)
@@ -83,13 +83,13 @@ struct FlowTable {
     /// The tracked connections, in no particular order.
     var connections: [TrackedConnection] { slots.compactMap { $0 } }
 
-    private mutating func place(slot: Int32, hash: UInt64) {
+    private func place(slot: Int32, hash: UInt64) {
         var index = Int(truncatingIfNeeded: hash) & mask
         while buckets[index] != 0 { index = (index &+ 1) & mask }
         buckets[index] = hash &<< 32 | UInt64(Int(slot) &+ 1)
     }
 
-    private mutating func grow() {
+    private func grow() {
         let old = buckets
         let size = Swift.max(Self.minimumBuckets, old.count &* 2)
         buckets = [UInt64](repeating: 0, count: size)

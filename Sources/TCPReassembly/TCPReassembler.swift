@@ -26,7 +26,7 @@ public final class TCPReassembler {
     static let idleSweepIntervalNanos: Int64 = 1_000_000_000
 
     private var serverPortBits = [UInt64](repeating: 0, count: 1024)
-    private var connections = FlowTable()
+    private let connections = FlowTable()
     private var recency = ConnectionRecencyList()
     private var closedFlows: ClosedFlowMemory
     private var pool = ChunkPool()

@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func flowTableFindsWhatItHoldsAfterRemovals() {
-        var table = FlowTable()
+        let table = FlowTable()
         var held: [TrackedConnection] = []
         for index in 0..<500 {
             let client = Endpoint(address: IPAddress(ipv4: 0x0A00_0000 | UInt32(index % 7)), port: UInt16(40_000 + index))

@@ -12,7 +12,8 @@ import RedisSemantics
 ///   (the script sent in full) among the first `loadWindow` commands the client sent after it read the error: the
 ///   client's normal fallback, taken at once.
 ///
-/// Memory: per connection, a few counters in `ConnectionInfo`; one entry per (command, error code) seen benign.
+/// Memory: per connection a flag in `ConnectionInfo`, and a few counters once it has a NOSCRIPT or a refused HELLO;
+/// one entry per (command, error code) seen benign.
 public final class BenignErrorStats: TrafficAnalysis {
     /// Commands sent after a NOSCRIPT reply within which a SCRIPT LOAD or EVAL shows the client reloading the
     /// script. A client reloads at once; on a connection that concurrent callers share (node-redis, asyncio) one or
@@ -24,10 +25,9 @@ public final class BenignErrorStats: TrafficAnalysis {
         case notLookedUp, other, setup, probe, protocolProbe, scriptBySHA, scriptInFull
     }
 
-    /// Per-connection state, kept in `ConnectionInfo`.
+    /// Per-connection state, kept in `ConnectionInfo.Uncommon` (made by the first NOSCRIPT or refused HELLO);
+    /// whether the connection's setup is over is a flag of `ConnectionInfo`'s (`benignErrorsPastSetup`).
     struct ConnectionState {
-        /// A command that does work was seen: the connection's setup is over.
-        var pastSetup = false
         /// NOSCRIPT replies not yet followed by a load, and commands left in which one may come.
         var pendingMisses = 0
         var missesByCommand: [Int32: Int] = [:]
@@ -59,25 +59,27 @@ public final class BenignErrorStats: TrafficAnalysis {
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
         let role = self.role(of: record.command, registry: connection.registry)
-        if let hello = connection.benignErrors.refusedHello {
-            counts[hello, default: 0] += 1
-            connection.benignErrors.refusedHello = nil
+        if let uncommon = connection.uncommonIfAllocated {
+            if let hello = uncommon.benignErrors.refusedHello {
+                counts[hello, default: 0] += 1
+                uncommon.benignErrors.refusedHello = nil
+            }
+            if uncommon.benignErrors.pendingMisses > 0 {
+                settleMisses(on: uncommon, loaded: role == .scriptInFull,
+                             inFlight: record.requestStartNanos < uncommon.benignErrors.missSeenNanos)
+            }
         }
-        if connection.benignErrors.pendingMisses > 0 {
-            settleMisses(on: connection, loaded: role == .scriptInFull,
-                         inFlight: record.requestStartNanos < connection.benignErrors.missSeenNanos)
-        }
-        if !connection.benignErrors.pastSetup && role != .setup && role != .probe && role != .protocolProbe {
-            connection.benignErrors.pastSetup = true
+        if !connection.benignErrorsPastSetup && role != .setup && role != .probe && role != .protocolProbe {
+            connection.benignErrorsPastSetup = true
         }
         guard record.errorCode.isSet, record.outcome == .replied else { return }
         switch role {
-        case .probe where !connection.benignErrors.pastSetup:
+        case .probe where !connection.benignErrorsPastSetup:
             guard let code = record.errorPrefix, Self.probeCodes.contains(code) else { return }
             counts[Key(command: record.command.rawValue, code: record.errorCode), default: 0] += 1
-        case .protocolProbe where !connection.benignErrors.pastSetup:
+        case .protocolProbe where !connection.benignErrorsPastSetup:
             guard let code = record.errorPrefix, Self.probeCodes.contains(code) else { return }
-            connection.benignErrors.refusedHello = Key(command: record.command.rawValue, code: record.errorCode)
+            connection.uncommon.benignErrors.refusedHello = Key(command: record.command.rawValue, code: record.errorCode)
         case .scriptBySHA where record.errorPrefix == "NOSCRIPT":
             noteMiss(record.command, seenAt: record.replyStartNanos, on: connection)
         default:
@@ -110,25 +112,26 @@ public final class BenignErrorStats: TrafficAnalysis {
     // MARK: - Script-cache misses
 
     private func noteMiss(_ command: CommandID, seenAt time: Int64, on connection: ConnectionInfo) {
-        connection.benignErrors.pendingMisses += 1
-        connection.benignErrors.missesByCommand[command.rawValue, default: 0] += 1
-        connection.benignErrors.commandsLeft = loadWindow
-        connection.benignErrors.missSeenNanos = time
+        let uncommon = connection.uncommon
+        uncommon.benignErrors.pendingMisses += 1
+        uncommon.benignErrors.missesByCommand[command.rawValue, default: 0] += 1
+        uncommon.benignErrors.commandsLeft = loadWindow
+        uncommon.benignErrors.missSeenNanos = time
     }
 
     /// A command after pending misses: a load makes them benign; past the window they stay errors.
-    private func settleMisses(on connection: ConnectionInfo, loaded: Bool, inFlight: Bool) {
+    private func settleMisses(on uncommon: ConnectionInfo.Uncommon, loaded: Bool, inFlight: Bool) {
         if loaded {
-            for (command, count) in connection.benignErrors.missesByCommand {
+            for (command, count) in uncommon.benignErrors.missesByCommand {
                 counts[Key(command: command, code: ErrorCode("NOSCRIPT")), default: 0] += count
             }
         } else {
             guard !inFlight else { return }
-            connection.benignErrors.commandsLeft -= 1
-            guard connection.benignErrors.commandsLeft <= 0 else { return }
+            uncommon.benignErrors.commandsLeft -= 1
+            guard uncommon.benignErrors.commandsLeft <= 0 else { return }
         }
-        connection.benignErrors.pendingMisses = 0
-        connection.benignErrors.missesByCommand.removeAll()
+        uncommon.benignErrors.pendingMisses = 0
+        uncommon.benignErrors.missesByCommand.removeAll()
     }
 
     private func role(of id: CommandID, registry: CommandRegistry) -> Role {

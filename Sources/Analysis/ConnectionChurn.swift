@@ -67,26 +67,33 @@ public final class ConnectionChurn: TrafficAnalysis {
     /// Round trips with work, on every connection: the base the churned connections' work is a share of.
     private var workRoundTrips = 0
 
+    /// Kept in every open connection's `ConnectionInfo`, with its `ConnectionFlags` apart (they fit in padding there).
     struct ConnectionState {
         var busyNanos: Int64 = 0
+        /// The latest end (reply, or request when unanswered) of the connection's commands: busy time is counted up
+        /// to it, and the connection was last in use then.
         var busyUntil: Int64 = 0
         var lastReplyEnd: Int64 = 0
         var firstRequest: Int64 = 0
-        /// Pushed onto a list queue (LPUSH, RPUSH...): a producer's connection.
-        var enqueued = false
+        /// Pauses longer than `idlePauseNanos` between a reply and the next request.
+        var pausedNanos: Int64 = 0
         var commands = 0
         var setupCommands = 0
-        var blocking = false
-        /// Blocked or subscribed at least once.
-        var holds = false
         /// Round trips (requests sent with nothing outstanding on the connection), and those that carried at least
         /// one command besides setup and teardown ones.
         var roundTrips = 0
         var workRoundTrips = 0
-        var roundTripHasWork = false
-        /// Pauses longer than `idlePauseNanos` between a reply and the next request.
-        var pausedNanos: Int64 = 0
-        var lastEnd: Int64 = 0
+    }
+
+    struct ConnectionFlags: OptionSet {
+        let rawValue: UInt8
+        /// Pushed onto a list queue (LPUSH, RPUSH...): a producer's connection.
+        static let enqueued = ConnectionFlags(rawValue: 1 << 0)
+        static let blocking = ConnectionFlags(rawValue: 1 << 1)
+        /// Blocked or subscribed at least once.
+        static let holds = ConnectionFlags(rawValue: 1 << 2)
+        /// The current round trip carried a command besides setup and teardown ones.
+        static let roundTripHasWork = ConnectionFlags(rawValue: 1 << 3)
     }
 
     struct ClientAccumulator {
@@ -146,6 +153,7 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     public func connectionOpened(_ connection: ConnectionInfo) {
         connection.churn = ConnectionState()
+        connection.churnFlags = []
         if origin == nil { origin = connection.captureStartNanos }
         let second = self.second(connection.openedNanos)
         if connection.handshakeSeen {
@@ -179,21 +187,22 @@ public final class ConnectionChurn: TrafficAnalysis {
             setupByCommand[record.command.rawValue, default: 0] += 1
         }
         var state = connection.churn
+        var flags = connection.churnFlags
         state.commands += 1
         if isSetup { state.setupCommands += 1 }
-        if record.isBlocking { state.blocking = true }
-        if !state.enqueued && enqueues(record.command, registry: connection.registry) { state.enqueued = true }
-        if record.isBlocking || role == .holding { state.holds = true }
+        if record.isBlocking { flags.insert(.blocking) }
+        if !flags.contains(.enqueued) && enqueues(record.command, registry: connection.registry) { flags.insert(.enqueued) }
+        if record.isBlocking || role == .holding { flags.insert(.holds) }
         let start = record.requestStartNanos
         let end = record.outcome == .replied ? record.replyEndNanos : record.requestEndNanos
         if state.commands == 1 { state.firstRequest = start }
         // A round trip starts when nothing is outstanding; it is work as soon as one of its commands is.
         if state.commands == 1 || start >= state.busyUntil {
             state.roundTrips += 1
-            state.roundTripHasWork = false
+            flags.remove(.roundTripHasWork)
         }
-        if role == .work || role == .holding, !state.roundTripHasWork {
-            state.roundTripHasWork = true
+        if role == .work || role == .holding, !flags.contains(.roundTripHasWork) {
+            flags.insert(.roundTripHasWork)
             state.workRoundTrips += 1
         }
         // Idle gap: the client had its previous reply and waited this long before asking again (pipelined requests
@@ -203,7 +212,6 @@ public final class ConnectionChurn: TrafficAnalysis {
             idleGaps.record(nanos: gap)
             if gap > idlePauseNanos { state.pausedNanos += gap }
         }
-        state.lastEnd = max(state.lastEnd, end)
         if record.outcome == .replied { state.lastReplyEnd = max(state.lastReplyEnd, record.replyEndNanos) }
         // Busy time is the union of [request start, reply end] intervals; records come in request order.
         if end > state.busyUntil {
@@ -213,11 +221,14 @@ public final class ConnectionChurn: TrafficAnalysis {
             if !record.isBlocking { noteBusy(added, at: start) }
         }
         connection.churn = state
+        connection.churnFlags = flags
     }
 
     public func connectionClosed(_ connection: ConnectionInfo) {
         let state = connection.churn
+        let flags = connection.churnFlags
         connection.churn = ConnectionState()
+        connection.churnFlags = []
         let end = connection.closedNanos ?? connection.lastActivityNanos
         let observed = max(0, end - connection.openedNanos)
         // Open from the capture's start when it was already open then.
@@ -260,11 +271,11 @@ public final class ConnectionChurn: TrafficAnalysis {
             if state.commands - state.setupCommands <= shortLivedMaxCommands { fewCommands += 1 }
         }
         workRoundTrips += state.workRoundTrips
-        if state.holds { heldByDesign += 1 }
+        if flags.contains(.holds) { heldByDesign += 1 }
         // Handshake-bound: the TCP connect (one round trip) and the setup and teardown round trips are at least as
         // many as the round trips of work; the work waited on Redis at least twice as long as it needed to.
         let handshakeRoundTrips = 1 + state.roundTrips - state.workRoundTrips
-        if endedInCapture && connection.handshakeSeen && state.workRoundTrips > 0 && !state.holds
+        if endedInCapture && connection.handshakeSeen && state.workRoundTrips > 0 && !flags.contains(.holds)
             && handshakeRoundTrips >= state.workRoundTrips {
             var tally = HandshakeTally()
             tally.connections = 1
@@ -273,20 +284,20 @@ public final class ConnectionChurn: TrafficAnalysis {
             tally.commands = state.commands
             tally.setupCommands = state.setupCommands
             tally.closedByClient = connection.closedBy == .toServer ? 1 : 0
-            tally.enqueued = state.enqueued ? 1 : 0
+            tally.enqueued = flags.contains(.enqueued) ? 1 : 0
             if let index = clients.index(forKey: connection.client.address) {
                 clients.values[index].pending.add(tally)
             } else {
                 replaced.add(tally)  // an untracked client: counted as churn, as before the limit
             }
         }
-        if !state.blocking && state.commands > 0 && observed > 0 {
+        if !flags.contains(.blocking) && state.commands > 0 && observed > 0 {
             // Per mille of the connection's observed life with a command outstanding.
             utilisation.record(value: Int((Double(state.busyNanos) / Double(observed) * 1000).rounded()))
             busyNanosTotal += Double(state.busyNanos)
             observedNanosTotal += Double(observed)
             // In use: from its first request to its last reply, less the pauses.
-            let span = state.lastEnd - state.firstRequest
+            let span = state.busyUntil - state.firstRequest
             if state.commands >= 2 && span > 0 {
                 let inUse = max(0, span - state.pausedNanos)
                 occupancy.record(value: Int((Double(inUse) / Double(span) * 1000).rounded()))

@@ -42,13 +42,41 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
     /// Per connection until it shows it is a Sentinel's: the commands it sent so far, by id (at most
     /// `maxEarlyCommands` distinct ones, held inline: no allocation per connection; `overflowed` past them, after
     /// which an ordinary connection costs one flag test per command).
+    /// Four-byte alignment (a SIMD4 is aligned to 16, which padded every `ConnectionInfo`).
     struct ConnectionState {
+        var earlyIDs = EarlyInts(-1)
+        var earlyCounts = EarlyInts(0)
+        var earlyCount: UInt8 = 0
         var isSentinel = false
         var overflowed = false
         var receivedPushes = false
-        var earlyCount = 0
-        var earlyIDs = SIMD4<Int32>(repeating: -1)
-        var earlyCounts = SIMD4<Int32>(repeating: 0)
+    }
+
+    /// `maxEarlyCommands` integers held inline.
+    struct EarlyInts {
+        private var values: (Int32, Int32, Int32, Int32)
+
+        init(_ value: Int32) { values = (value, value, value, value) }
+
+        /// `index` is below `maxEarlyCommands` (the callers count up to it).
+        subscript(index: Int) -> Int32 {
+            get {
+                switch index {
+                case 0: return values.0
+                case 1: return values.1
+                case 2: return values.2
+                default: return values.3
+                }
+            }
+            set {
+                switch index {
+                case 0: values.0 = newValue
+                case 1: values.1 = newValue
+                case 2: values.2 = newValue
+                default: values.3 = newValue
+                }
+            }
+        }
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
@@ -73,13 +101,13 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
         defer { connection.sentinelMonitoring = state }
         guard proves else {
             let id = record.command.rawValue
-            for index in 0..<state.earlyCount where state.earlyIDs[index] == id {
+            for index in 0..<Int(state.earlyCount) where state.earlyIDs[index] == id {
                 state.earlyCounts[index] += 1
                 return
             }
             if state.earlyCount < Self.maxEarlyCommands {
-                state.earlyIDs[state.earlyCount] = id
-                state.earlyCounts[state.earlyCount] = 1
+                state.earlyIDs[Int(state.earlyCount)] = id
+                state.earlyCounts[Int(state.earlyCount)] = 1
                 state.earlyCount += 1
             } else {
                 state.overflowed = true
@@ -89,7 +117,7 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
         state.isSentinel = true
         connections += 1
         sentinels.insert(connection.client.address)
-        for index in 0..<state.earlyCount {
+        for index in 0..<Int(state.earlyCount) {
             commands += Int(state.earlyCounts[index])
             byCommand[state.earlyIDs[index], default: 0] += Int(state.earlyCounts[index])
         }

@@ -12,7 +12,7 @@ final class AnalysisStage {
     let options: AnalysisOptions
     /// The stream stage's registry, mirrored from `.commandName` events: analyses read names from it.
     let registry: CommandRegistry
-    private var connections: [ConnectionID: ConnectionInfo] = [:]
+    private var connections = ConnectionTable<ConnectionInfo>()
     /// The capture's first packet (nil before it, or where events arrive without one).
     private var captureStartNanos: Int64?
     private var lastConnection: ConnectionInfo?
@@ -307,7 +307,7 @@ final class AnalysisStage {
 
     private func connection(_ id: ConnectionID) -> ConnectionInfo? {
         if let last = lastConnection, last.id == id { return last }
-        let info = connections[id]
+        guard let info = connections[id], info.id == id else { return nil }
         lastConnection = info
         return info
     }

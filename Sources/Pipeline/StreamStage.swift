@@ -25,7 +25,7 @@ final class StreamStage {
     private var reorderBuffer: PacketReorderBuffer
     /// Where every session puts its events; handed over with the batch (swapped, not copied).
     private let sessionEvents = SessionEventBuffer()
-    private var streams: [ConnectionID: ConnectionStream] = [:]
+    private let streams = ConnectionStreams()
     private var lastStream: ConnectionStream?
     /// Registry entries already sent as `.commandName` (the analysis stage's registry starts from the same table).
     private var namesSent: Int
@@ -62,30 +62,6 @@ final class StreamStage {
     /// A connection found not to be Redis during the current segment: the reassembler abandons it afterwards.
     var connectionToAbandon: ConnectionID?
     static let fingerprintPackets = 64
-
-    /// A connection's pairing session, created with its first bytes: a connection that never carries data (a SYN
-    /// flood) costs no decoders.
-    final class ConnectionStream {
-        let id: ConnectionID
-        let handshakeSeen: Bool
-        var session: ConnectionSession?
-        /// Set by the first bytes when they are not TLS: from then on nothing TLS is looked at.
-        var isPlain = false
-        var tls: TLSConnectionDecryptor?
-        /// On a port not named as a Redis port, until its bytes tell whether it is Redis (StreamStage+PortSearch.swift).
-        var search: OpeningSearch?
-        /// Found to be Redis with its sides the other way round from the reassembler's: directions are swapped.
-        var swapped = false
-        /// `.opened` went to the analysis stage.
-        var announced = false
-        /// The handshake's SYN/ACK-to-ACK time, once timed (-1 before): sent after `.opened`.
-        var handshakeConfirmNanos: Int64 = -1
-
-        init(id: ConnectionID, handshakeSeen: Bool) {
-            self.id = id
-            self.handshakeSeen = handshakeSeen
-        }
-    }
 
     init(options: AnalysisOptions, batch: StageBatch) throws(CaptureError) {
         self.options = options
@@ -261,8 +237,7 @@ final class StreamStage {
     // MARK: - Stream events
 
     fileprivate func opened(_ id: ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, at time: Int64) {
-        let stream = ConnectionStream(id: id, handshakeSeen: handshakeSeen)
-        streams[id] = stream
+        let stream = streams.add(id, handshakeSeen: handshakeSeen)
         if let portSearch, !portSearch.isRedisPort(client: client, server: server) {
             stream.search = OpeningSearch(client: client, server: server, handshakeSeen: handshakeSeen, openedNanos: time)
             return
@@ -326,8 +301,11 @@ final class StreamStage {
 
     fileprivate func handshakeTimed(_ id: ConnectionID, confirmNanos: Int64) {
         guard let stream = stream(id) else { return }
-        stream.handshakeConfirmNanos = confirmNanos
-        if stream.announced && !stream.swapped { batch.streamEvents.append(.handshakeTimed(id, confirmNanos: confirmNanos)) }
+        if !stream.announced {
+            stream.handshakeConfirmNanos = confirmNanos  // sent with `.opened`
+        } else if !stream.swapped {
+            batch.streamEvents.append(.handshakeTimed(id, confirmNanos: confirmNanos))
+        }
     }
 
     fileprivate func bufferLimitReached(_ id: ConnectionID, _ direction: StreamDirection) {
@@ -352,13 +330,13 @@ final class StreamStage {
     }
 
     func forget(_ stream: ConnectionStream) {
-        streams[stream.id] = nil
-        if lastStream === stream { lastStream = nil }
+        if let last = lastStream, last === stream { lastStream = nil }
+        streams.remove(stream)
     }
 
     private func stream(_ id: ConnectionID) -> ConnectionStream? {
         if let last = lastStream, last.id == id { return last }
-        let stream = streams[id]
+        guard let stream = streams.find(id) else { return nil }
         lastStream = stream
         return stream
     }

@@ -24,20 +24,34 @@ struct HalfStream {
     /// Segment lengths are clamped to this so sequence arithmetic stays within half the number space.
     static let maxSegmentLength = 1 << 30
 
+    // Two of these per tracked connection: the sequence numbers and flags fill 13 bytes, and what is held beyond a
+    // hole lives in a box made by the first chunk (24 bytes a direction, where inline fields took 40).
     /// The sequence number of the next byte to deliver; meaningful once `isSynchronized`.
     private(set) var next = SequenceNumber(0)
-    private(set) var isSynchronized = false
+    private var initialSequenceValue = SequenceNumber(0)
+    private var finSequenceValue = SequenceNumber(0)
+    private var flags = Flags()
+    private var held: HeldChunks?
+
+    private struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let synchronized = Flags(rawValue: 1 << 0)
+        static let tentative = Flags(rawValue: 1 << 1)
+        static let initialSequence = Flags(rawValue: 1 << 2)
+        static let fin = Flags(rawValue: 1 << 3)
+    }
+
+    var isSynchronized: Bool { flags.contains(.synchronized) }
     /// Synchronized from a segment without data (mid-stream start). Such a position may be one byte short
     /// (keep-alive probes carry `next - 1`), so the first data or FIN moves it forward silently and acknowledgments
     /// are not taken as evidence of loss until then.
-    private(set) var isTentative = false
+    var isTentative: Bool { flags.contains(.tentative) }
     /// The initial sequence number, when a SYN was seen.
-    private(set) var initialSequence: SequenceNumber?
+    var initialSequence: SequenceNumber? { flags.contains(.initialSequence) ? initialSequenceValue : nil }
     /// Where the FIN sits in sequence space (the end of the data), once seen.
-    private(set) var finSequence: SequenceNumber?
-    private(set) var chunks: [BufferedChunk] = []
+    var finSequence: SequenceNumber? { flags.contains(.fin) ? finSequenceValue : nil }
     /// Held bytes plus `chunkOverhead` per chunk.
-    private(set) var bufferedCost = 0
+    var bufferedCost: Int { held?.cost ?? 0 }
 
     /// Sequence space taken by a segment's data: captured plus missing bytes, clamped so that sequence arithmetic
     /// on hostile lengths stays meaningful.
@@ -50,11 +64,12 @@ struct HalfStream {
 
     /// A SYN (or SYN-ACK) with initial sequence number `isn`: data starts at `isn + 1`.
     mutating func synchronize(initialSequence isn: SequenceNumber) {
-        initialSequence = isn
+        initialSequenceValue = isn
+        flags.insert(.initialSequence)
         if !isSynchronized {
             next = isn.advanced(by: 1)
-            isSynchronized = true
-            isTentative = false
+            flags.insert(.synchronized)
+            flags.remove(.tentative)
         }
     }
 
@@ -62,14 +77,14 @@ struct HalfStream {
     mutating func synchronize(at sequence: SequenceNumber, tentative: Bool) {
         guard !isSynchronized else { return }
         next = sequence
-        isSynchronized = true
-        isTentative = tentative
+        flags.insert(.synchronized)
+        if tentative { flags.insert(.tentative) } else { flags.remove(.tentative) }
     }
 
     private mutating func confirmTentative(at sequence: SequenceNumber) {
         guard isTentative else { return }
         if next < sequence { next = sequence }
-        isTentative = false
+        flags.remove(.tentative)
     }
 
     // MARK: Data
@@ -113,7 +128,7 @@ struct HalfStream {
                 sequence: sequence, bytes: UnsafeRawBufferPointer(rebasing: payload[0..<captured]),
                 stats: &stats, pool: &pool)
         }
-        while bufferedCost > maxCost, let first = chunks.first {
+        while bufferedCost > maxCost, let first = held?.chunks.first {
             stats.bufferLimitDrops &+= 1
             handler.bufferLimitReached(sink.id, direction: sink.direction, timestampNanos: sink.timestampNanos)
             skip(through: first.start, sink: sink, handler: &handler, stats: &stats, pool: &pool)
@@ -138,7 +153,7 @@ struct HalfStream {
         guard jump > 0, jump <= Self.maxAcknowledgedJump else { return }
         // One byte beyond everything seen is what the ACK of an uncaptured FIN (or of a keep-alive probe) looks
         // like; only data held beyond it proves the byte was data.
-        if jump == 1, !endsAtFin, chunks.isEmpty { return }
+        if jump == 1, !endsAtFin, held?.chunks.isEmpty ?? true { return }
         skip(through: end, sink: sink, handler: &handler, stats: &stats, pool: &pool)
     }
 
@@ -146,7 +161,8 @@ struct HalfStream {
     mutating func noteFin(at sequence: SequenceNumber) {
         guard isSynchronized, finSequence == nil else { return }
         confirmTentative(at: sequence)
-        finSequence = sequence
+        finSequenceValue = sequence
+        flags.insert(.fin)
     }
 
     /// End of this direction: delivers everything held, reporting the holes between (and before the FIN) as gaps.
@@ -155,7 +171,7 @@ struct HalfStream {
     ) {
         guard isSynchronized else { return }
         var end = next
-        if let last = chunks.last, end < last.end { end = last.end }
+        if let last = held?.chunks.last, end < last.end { end = last.end }
         if let fin = finSequence, end < fin, next.distance(to: fin) <= Self.maxAcknowledgedJump { end = fin }
         if next < end {
             skip(through: end, sink: sink, handler: &handler, stats: &stats, pool: &pool)
@@ -171,12 +187,13 @@ struct HalfStream {
         sink: HalfStreamSink, handler: inout H, stats: inout ReassemblyStats, pool: inout ChunkPool
     ) {
         while next < target {
-            if let first = chunks.first, first.start <= next {
+            let first = held?.chunks.first
+            if let first, first.start <= next {
                 drain(sink: sink, handler: &handler, stats: &stats, pool: &pool)
                 continue
             }
             var holeEnd = target
-            if let first = chunks.first, first.start < holeEnd { holeEnd = first.start }
+            if let first, first.start < holeEnd { holeEnd = first.start }
             let hole = next.distance(to: holeEnd)
             stats.gaps &+= 1
             stats.gapBytes &+= Int64(hole)
@@ -190,16 +207,17 @@ struct HalfStream {
     private mutating func drain<H: TCPStreamHandler>(
         sink: HalfStreamSink, handler: inout H, stats: inout ReassemblyStats, pool: inout ChunkPool
     ) {
+        guard let held, !held.chunks.isEmpty else { return }
         var consumed = 0
-        while consumed < chunks.count {
-            let start = chunks[consumed].start
-            let count = chunks[consumed].bytes.count
+        while consumed < held.chunks.count {
+            let start = held.chunks[consumed].start
+            let count = held.chunks[consumed].bytes.count
             let end = start.advanced(by: count)
             if next < start { break }
             if next < end {
                 let offset = start.distance(to: next)
                 stats.duplicateBytes &+= Int64(offset)
-                chunks[consumed].bytes.withUnsafeBytes { raw in
+                held.chunks[consumed].bytes.withUnsafeBytes { raw in
                     handler.streamData(
                         sink.id, direction: sink.direction,
                         bytes: UnsafeRawBufferPointer(rebasing: raw[offset..<count]),
@@ -213,10 +231,10 @@ struct HalfStream {
         }
         guard consumed > 0 else { return }
         for index in 0..<consumed {
-            bufferedCost &-= chunks[index].bytes.count &+ Self.chunkOverhead
-            pool.recycle(&chunks[index].bytes)
+            held.cost &-= held.chunks[index].bytes.count &+ Self.chunkOverhead
+            pool.recycle(&held.chunks[index].bytes)
         }
-        chunks.removeFirst(consumed)
+        held.chunks.removeFirst(consumed)
     }
 
     /// Copies the parts of `[sequence, sequence + bytes.count)` not held yet; overlaps count as duplicates.
@@ -224,16 +242,24 @@ struct HalfStream {
         sequence: SequenceNumber, bytes: UnsafeRawBufferPointer, stats: inout ReassemblyStats, pool: inout ChunkPool
     ) {
         let end = sequence.advanced(by: bytes.count)
+        let held: HeldChunks
+        if let existing = self.held {
+            held = existing
+        } else {
+            held = HeldChunks()
+            self.held = held
+        }
         var cursor = sequence
-        var index = firstChunk(endingAfter: cursor)
+        var index = held.firstChunk(endingAfter: cursor)
         while cursor < end {
-            guard index < chunks.count, chunks[index].start < end else {
-                insert(from: cursor, to: end, of: bytes, startingAt: sequence, at: &index, pool: &pool)
+            guard index < held.chunks.count, held.chunks[index].start < end else {
+                insert(from: cursor, to: end, of: bytes, startingAt: sequence, at: &index, into: held, pool: &pool)
                 break
             }
-            let chunk = (start: chunks[index].start, end: chunks[index].end)
+            let chunk = (start: held.chunks[index].start, end: held.chunks[index].end)
             if cursor < chunk.start {
-                insert(from: cursor, to: chunk.start, of: bytes, startingAt: sequence, at: &index, pool: &pool)
+                insert(from: cursor, to: chunk.start, of: bytes, startingAt: sequence, at: &index, into: held,
+                       pool: &pool)
                 cursor = chunk.start
             }
             let overlapEnd = chunk.end < end ? chunk.end : end
@@ -243,37 +269,24 @@ struct HalfStream {
         }
     }
 
-    /// Index of the first chunk that ends after `sequence` (chunk ends are sorted too: chunks never overlap).
-    private func firstChunk(endingAfter sequence: SequenceNumber) -> Int {
-        // Reordering usually appends beyond the last chunk.
-        if let last = chunks.last, last.end <= sequence { return chunks.count }
-        var low = 0
-        var high = chunks.count
-        while low < high {
-            let middle = low &+ (high &- low) / 2
-            if chunks[middle].end <= sequence { low = middle &+ 1 } else { high = middle }
-        }
-        return low
-    }
-
     /// Holds `[from, to)` of `bytes` (which start at `base`) at `index`, or appended to the chunk before it when
     /// contiguous; `index` ends up just past the bytes' chunk.
     private mutating func insert(
         from: SequenceNumber, to: SequenceNumber, of bytes: UnsafeRawBufferPointer, startingAt base: SequenceNumber,
-        at index: inout Int, pool: inout ChunkPool
+        at index: inout Int, into held: HeldChunks, pool: inout ChunkPool
     ) {
         let lower = base.distance(to: from)
         let upper = base.distance(to: to)
         let piece = UnsafeRawBufferPointer(rebasing: bytes[lower..<upper])
-        if index > 0, chunks[index &- 1].end == from {
-            chunks[index &- 1].bytes.append(contentsOf: piece)
-            bufferedCost &+= piece.count
+        if index > 0, held.chunks[index &- 1].end == from {
+            held.chunks[index &- 1].bytes.append(contentsOf: piece)
+            held.cost &+= piece.count
             return
         }
         var buffer = pool.take(capacity: piece.count)
         buffer.append(contentsOf: piece)
-        chunks.insert(BufferedChunk(start: from, bytes: buffer), at: index)
-        bufferedCost &+= piece.count &+ Self.chunkOverhead
+        held.chunks.insert(BufferedChunk(start: from, bytes: buffer), at: index)
+        held.cost &+= piece.count &+ Self.chunkOverhead
         index &+= 1
     }
 
@@ -283,10 +296,30 @@ struct HalfStream {
     }
 
     private mutating func releaseAll(pool: inout ChunkPool) {
-        for index in chunks.indices {
-            pool.recycle(&chunks[index].bytes)
+        guard let held else { return }
+        for index in held.chunks.indices {
+            pool.recycle(&held.chunks[index].bytes)
         }
-        chunks.removeAll(keepingCapacity: false)
-        bufferedCost = 0
+        self.held = nil
+    }
+}
+
+/// The chunks a half-stream holds beyond a hole, sorted and never overlapping, and their cost.
+final class HeldChunks {
+    var chunks: [BufferedChunk] = []
+    /// Held bytes plus `HalfStream.chunkOverhead` per chunk.
+    var cost = 0
+
+    /// Index of the first chunk that ends after `sequence` (chunk ends are sorted too: chunks never overlap).
+    func firstChunk(endingAfter sequence: SequenceNumber) -> Int {
+        // Reordering usually appends beyond the last chunk.
+        if let last = chunks.last, last.end <= sequence { return chunks.count }
+        var low = 0
+        var high = chunks.count
+        while low < high {
+            let middle = low &+ (high &- low) / 2
+            if chunks[middle].end <= sequence { low = middle &+ 1 } else { high = middle }
+        }
+        return low
     }
 }

@@ -26,7 +26,7 @@ public final class TCPReassembler {
     static let idleSweepIntervalNanos: Int64 = 1_000_000_000
 
     private var serverPortBits = [UInt64](repeating: 0, count: 1024)
-    private var connections: [FlowKey: TrackedConnection] = [:]
+    private let connections = FlowTable()
     private var recency = ConnectionRecencyList()
     private var closedFlows: ClosedFlowMemory
     private var pool = ChunkPool()
@@ -48,10 +48,6 @@ public final class TCPReassembler {
         }
     }
 
-    deinit {
-        recency.removeAll()
-    }
-
     /// Feeds one segment, in capture order. The segment's payload is only read during the call. Returns false when
     /// the segment was not looked at: neither port is a server port (counted in `segmentsNotRedisPort`), or its
     /// connection was abandoned (`segmentsAbandoned`).
@@ -71,7 +67,7 @@ public final class TCPReassembler {
 
         let key = FlowKey(segment.source, segment.destination)
         let flags = segment.flags
-        var found = connections[key]
+        var found = connections.find(key)
         if let existing = found {
             if isIdle(existing) {
                 closeIdle(existing, handler: &handler)
@@ -97,7 +93,7 @@ public final class TCPReassembler {
                 handler: &handler)
         }
         connection.lastSeenNanos = clockNanos
-        recency.touch(connection)
+        recency.touch(connection, in: connections)
         if connection.isAbandoned { return passOver(segment, on: connection, handler: &handler) }
         handle(segment, on: connection, handler: &handler)
         return true
@@ -107,7 +103,7 @@ public final class TCPReassembler {
     /// segments are only counted (`segmentsAbandoned`) until it ends, when `connectionClosed` still comes. For a
     /// handler that found the connection's bytes of no interest; call it after `process` returns.
     public func abandon(_ id: ConnectionID, carrying segment: TCPSegment) {
-        guard let connection = connections[FlowKey(segment.source, segment.destination)], connection.id == id,
+        guard let connection = connections.find(FlowKey(segment.source, segment.destination)), connection.id == id,
               !connection.isAbandoned else { return }
         connection.isAbandoned = true
         stats.connectionsAbandoned &+= 1
@@ -142,7 +138,7 @@ public final class TCPReassembler {
     public func finish<H: TCPStreamHandler>(timestampNanos: Int64, handler: inout H) {
         advanceClock(to: timestampNanos, handler: &handler)
         sweepIdle(handler: &handler)
-        let remaining = connections.values.sorted { $0.id < $1.id }
+        let remaining = connections.connections.sorted { $0.id < $1.id }
         for connection in remaining {
             let (reason, closedBy) = endReason(connection, otherwise: .endOfCapture)
             close(connection, reason: reason, closedBy: closedBy, at: timestampNanos, handler: &handler)
@@ -241,7 +237,7 @@ public final class TCPReassembler {
     private func open<H: TCPStreamHandler>(
         _ segment: TCPSegment, key: FlowKey, sourceIsServer: Bool, destinationIsServer: Bool, handler: inout H
     ) -> TrackedConnection {
-        if connections.count >= Swift.max(1, limits.maxConnections), let oldest = recency.oldest {
+        if connections.count >= Swift.max(1, limits.maxConnections), let oldest = recency.oldest(in: connections) {
             stats.connectionsEvicted &+= 1
             close(oldest, reason: .evicted, closedBy: nil, at: segment.timestampNanos, handler: &handler)
         }
@@ -261,13 +257,14 @@ public final class TCPReassembler {
         }
         let client = serverIsSource ? segment.destination : segment.source
         let server = serverIsSource ? segment.source : segment.destination
-        let id = ConnectionID(rawValue: nextConnectionNumber)
+        let slot = connections.takeSlot()
+        let id = ConnectionID(number: nextConnectionNumber, slot: Int(slot))
         nextConnectionNumber &+= 1
         let handshakeSeen = segment.flags.contains(.syn)
         let connection = TrackedConnection(
-            id: id, key: key, client: client, server: server, handshakeSeen: handshakeSeen, now: clockNanos)
-        connections[key] = connection
-        recency.pushNewest(connection)
+            id: id, slot: slot, client: client, server: server, handshakeSeen: handshakeSeen, now: clockNanos)
+        connections.insert(connection)
+        recency.pushNewest(connection, in: connections)
         stats.connectionsOpened &+= 1
         handler.connectionOpened(
             id, client: client, server: server, handshakeSeen: handshakeSeen, timestampNanos: segment.timestampNanos)
@@ -285,10 +282,8 @@ public final class TCPReassembler {
                 $0.flush(sink: sink, handler: &handler, stats: &stats, pool: &pool)
             }
         }
-        if connections[connection.key] === connection {
-            connections[connection.key] = nil
-        }
-        recency.remove(connection)
+        recency.remove(connection, in: connections)
+        connections.remove(connection)
         handler.connectionClosed(connection.id, reason: reason, closedBy: closedBy, timestampNanos: timestamp)
         if reason == .fin || reason == .reset {
             closedFlows.remember(connection.key, at: clockNanos)
@@ -332,7 +327,7 @@ public final class TCPReassembler {
 
     /// The recency list is ordered by last activity, so the idle connections are all at its old end.
     private func sweepIdle<H: TCPStreamHandler>(handler: inout H) {
-        while let oldest = recency.oldest, isIdle(oldest) {
+        while let oldest = recency.oldest(in: connections), isIdle(oldest) {
             closeIdle(oldest, handler: &handler)
         }
     }

@@ -183,21 +183,23 @@ public struct BoundedCounter {
         let cut = cutCount()
         var keep = [Bool](repeating: false, count: tracked.count)
         var above = 0
-        var tied: [Int] = []
+        var tied: [Tie] = []
         for (position, entry) in tracked.enumerated() {
             if entry.count > cut {
                 above += 1
                 keep[position] = true
             } else if entry.count == cut {
-                tied.append(position)
+                tied.append(Tie(position: position, order: names[position].order))
             }
         }
         let room = capacity - above
         if tied.count > room {
             // Which of the tied are the `room` smallest items matters, not their order: a selection.
-            Self.selectSmallest(&tied, room) { a, b in names[a].precedes(names[b]) }
+            Self.selectSmallest(&tied, room) { a, b in
+                a.precedes(b) ?? names[a.position].precedes(names[b.position])
+            }
         }
-        for position in tied.prefix(room) { keep[position] = true }
+        for tie in tied.prefix(room) { keep[tie.position] = true }
         let before = tracked.count
         let kept = Self.compact(&tracked, keeping: keep)
         _ = Self.compact(&names, keeping: keep)
@@ -206,6 +208,28 @@ public struct BoundedCounter {
         rebuildSlots(count: slots.count)
         floor = cut
         pruned = true
+    }
+
+    /// An entry tied at a prune's cut, with its item's first 16 bytes (when ASCII) beside it: the selection
+    /// among the tied (often all entries, when keys are mostly distinct) compares those in place, and looks the
+    /// names up only when they are equal, the same order as `Name.precedes` gives.
+    private struct Tie {
+        let position: Int
+        let leading: (UInt64, UInt64)?
+
+        init(position: Int, order: ItemOrder) {
+            self.position = position
+            leading = order.leadingWords
+        }
+
+        /// Whether this precedes `other`, when their first 16 bytes tell; nil when they do not.
+        @inline(__always)
+        func precedes(_ other: Tie) -> Bool? {
+            guard let a = leading, let b = other.leading else { return nil }
+            if a.0 != b.0 { return a.0 < b.0 }
+            if a.1 != b.1 { return a.1 < b.1 }
+            return nil
+        }
     }
 
     /// Keeps the entries of `entries` whose `keep` is set, in order; returns how many. Compacted in place: swaps
@@ -401,6 +425,9 @@ struct ItemOrder {
             return length
         }
     }
+
+    /// The first two words, for an ASCII item: `precedes` compares these first.
+    var leadingWords: (UInt64, UInt64)? { isASCII ? (words.0, words.1) : nil }
 
     /// Whether this item sorts before `other`; `fallback` compares the items themselves when the words cannot tell.
     @inline(__always)

@@ -15,7 +15,9 @@ final class AnalysisStage {
     private var connections = ConnectionTable<ConnectionInfo>()
     /// The capture's first packet (nil before it, or where events arrive without one).
     private var captureStartNanos: Int64?
-    private var lastConnection: ConnectionInfo?
+    /// The connection of the last event, unretained (the table holds it; closing clears this): consecutive events
+    /// of one connection find it without a look-up, and none of them retains it.
+    private var lastConnection: Unmanaged<ConnectionInfo>?
     /// Commands and replies held on all connections (`AnalysisOptions.maxHeldTotal`), and held commands given up.
     private var heldTotal = 0
     private(set) var heldCommandsNotAnalysed = 0
@@ -74,8 +76,15 @@ final class AnalysisStage {
                     case .opened(let id, let client, let server, let handshakeSeen, let time):
                         opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: time)
                     case .data(let id, let toServer, let byteCount, let time, let count):
-                        let info = data(id, toServer: toServer, byteCount: byteCount, at: time)
-                        handle(count, from: &cursor, on: info)
+                        // The most frequent event: its connection is used without a retain and a release.
+                        if let connection = unretainedConnection(id) {
+                            connection._withUnsafeGuaranteedRef { info in
+                                noteData(on: info, toServer: toServer, byteCount: byteCount, at: time)
+                                handle(count, from: &cursor, on: info)
+                            }
+                        } else {
+                            handle(count, from: &cursor, on: nil)
+                        }
                     case .gap(let id, let toServer, let byteCount, let time, let count):
                         let info = gap(id, toServer: toServer, bytes: byteCount, at: time)
                         handle(count, from: &cursor, on: info)
@@ -163,15 +172,14 @@ final class AnalysisStage {
         forEachAnalysis { $0.connectionOpened(info) }
     }
 
-    private func data(_ id: ConnectionID, toServer: Bool, byteCount: Int, at time: Int64) -> ConnectionInfo? {
-        guard let info = connection(id) else { return nil }
+    @inline(__always)
+    private func noteData(on info: ConnectionInfo, toServer: Bool, byteCount: Int, at time: Int64) {
         info.lastActivityNanos = time
         if toServer {
             info.clientBytes += Int64(byteCount)
         } else {
             info.serverBytes += Int64(byteCount)
         }
-        return info
     }
 
     private func gap(_ id: ConnectionID, toServer: Bool, bytes: Int, at time: Int64) -> ConnectionInfo? {
@@ -232,7 +240,7 @@ final class AnalysisStage {
         }
         forEachAnalysis { $0.connectionClosed(info) }
         connections[info.id] = nil
-        if lastConnection === info { lastConnection = nil }
+        if lastConnection?.toOpaque() == Unmanaged.passUnretained(info).toOpaque() { lastConnection = nil }
     }
 
     private func count(_ address: UnsafePointer<CommandRecord>, on info: ConnectionInfo) {
@@ -306,8 +314,13 @@ final class AnalysisStage {
     }
 
     private func connection(_ id: ConnectionID) -> ConnectionInfo? {
-        if let last = lastConnection, last.id == id { return last }
-        guard let info = connections[id], info.id == id else { return nil }
+        unretainedConnection(id)?.takeUnretainedValue()
+    }
+
+    @inline(__always)
+    private func unretainedConnection(_ id: ConnectionID) -> Unmanaged<ConnectionInfo>? {
+        if let last = lastConnection, last._withUnsafeGuaranteedRef({ $0.id == id }) { return last }
+        guard let info = connections.unretained(id), info._withUnsafeGuaranteedRef({ $0.id == id }) else { return nil }
         lastConnection = info
         return info
     }

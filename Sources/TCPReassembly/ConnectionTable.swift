@@ -29,3 +29,14 @@ public struct ConnectionTable<Value> {
         }
     }
 }
+
+extension ConnectionTable where Value: AnyObject {
+    /// The value for `id` without retaining it, valid while the table holds it: for a caller that uses it within
+    /// a `_withUnsafeGuaranteedRef` per event, where a strong reference costs a retain and a release.
+    @inlinable
+    public func unretained(_ id: ConnectionID) -> Unmanaged<Value>? {
+        guard let slot = id.slot else { return byNumber.isEmpty ? nil : byNumber[id].map { Unmanaged.passUnretained($0) } }
+        guard slot < bySlot.count, let value = bySlot[slot] else { return nil }
+        return Unmanaged.passUnretained(value)
+    }
+}

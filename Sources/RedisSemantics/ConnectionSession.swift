@@ -53,9 +53,16 @@ public final class ConnectionSession {
     private var pending: PendingQueue
     private var replyMode = ReplyMode.on
     private var inTransaction = false
+    private var monitoring = false
+    /// The link's propagated stream is being read: messages from the server are commands, not replies.
+    private var propagating = false
+    /// The capture began inside this connection: a REPLCONF ACK is then the only sign of a link already synced.
+    private let startedMidStream: Bool
+    /// The slot of the request being read (see `request` below): -1 while none is. The one- to four-byte fields lie
+    /// together, here and after each optional time, so that a session (one per connection) holds no padding.
+    private var requestSlot: Int32 = -1
     private var queued: [CommandID] = []
     private var subscriptions = 0
-    private var monitoring = false
     private var currentTime: Int64 = 0
     /// Set by a replica's PSYNC/SYNC: the server's bytes then go through `feedLinkReply` (one check per call).
     /// Held by reference: few connections are replication links, and inline the state cost ~90 bytes each.
@@ -67,14 +74,9 @@ public final class ConnectionSession {
         }
     }
     private var linkStorage: ReplicationLinkStorage?
-    /// The link's propagated stream is being read: messages from the server are commands, not replies.
-    private var propagating = false
-    /// The capture began inside this connection: a REPLCONF ACK is then the only sign of a link already synced.
-    private let startedMidStream: Bool
 
-    // Request being assembled: in a slot of the pending store, taken at its first token and, when a reply is expected,
-    // linked into `pending` where it lies (no copy of the record); -1 while no request is being read.
-    private var requestSlot: Int32 = -1
+    // Request being assembled: in a slot of the pending store (`requestSlot`), taken at its first token and, when a
+    // reply is expected, linked into `pending` where it lies (no copy of the record).
     /// The record of `requestSlot`. Only valid while a request is being read; re-derived at each use because the
     /// store moves when it grows.
     private var request: CommandRecord {
@@ -85,9 +87,9 @@ public final class ConnectionSession {
     private var requestStarted: Bool { requestSlot >= 0 }
     private var requestStartTime: Int64?
     private var requestSawBlockKeyword = false
+    private var requestIsInline = false
     /// XREAD/XREADGROUP: the index of the STREAMS keyword (0 until seen), whose next argument is the first key.
     private var requestStreamsIndex = 0
-    private var requestIsInline = false
 
     // Reply being assembled.
     private var replyStartTime: Int64?

@@ -133,32 +133,29 @@ import Testing
         #expect(Self.only(host.clientDataAcked) == 3 * millisecond)
     }
 
-    /// Past the host limit a client's connections are counted, not timed.
-    @Test func hostsPastTheLimitAreCounted() throws {
+    /// Handshakes from two client hosts: the first's is confirmed at 2 ms, the second's at `secondConfirmedAt`.
+    private func handshakesFromTwoHosts(secondConfirmedAt confirmed: Int64) -> [Seg] {
         let other = otherClient(7)
-        let sampler = Self.sample([
+        return [
             c(1000, flags: [.syn], at: 0),
             s(5000, ack: 1001, flags: [.syn], at: 1 * millisecond),
             c(1001, ack: 5001, at: 2 * millisecond),
             seg(other, serverEndpoint, 9000, flags: [.syn], at: 3 * millisecond),
             seg(serverEndpoint, other, 7000, ack: 9001, flags: [.syn], at: 4 * millisecond),
-            seg(other, serverEndpoint, 9001, ack: 7001, at: 5 * millisecond),
-        ], maxHosts: 1)
+            seg(other, serverEndpoint, 9001, ack: 7001, at: confirmed),
+        ]
+    }
+
+    /// Past the host limit a client's connections are counted, not timed.
+    @Test func hostsPastTheLimitAreCounted() throws {
+        let sampler = Self.sample(handshakesFromTwoHosts(secondConfirmedAt: 5 * millisecond), maxHosts: 1)
         #expect(sampler.hosts.count == 1)
         #expect(sampler.connectionsFromUntrackedHosts == 1)
     }
 
     /// Histogram memory is bounded over all hosts: a sample that needs a bucket past the budget is counted instead.
     @Test func samplesPastTheBucketBudgetAreCounted() throws {
-        let other = otherClient(7)
-        let sampler = Self.sample([
-            c(1000, flags: [.syn], at: 0),
-            s(5000, ack: 1001, flags: [.syn], at: 1 * millisecond),
-            c(1001, ack: 5001, at: 2 * millisecond),
-            seg(other, serverEndpoint, 9000, flags: [.syn], at: 3 * millisecond),
-            seg(serverEndpoint, other, 7000, ack: 9001, flags: [.syn], at: 4 * millisecond),
-            seg(other, serverEndpoint, 9001, ack: 7001, at: 9 * millisecond),
-        ], bucketBudget: 1)
+        let sampler = Self.sample(handshakesFromTwoHosts(secondConfirmedAt: 9 * millisecond), bucketBudget: 1)
         #expect(sampler.hosts.map(\.handshakes.count) == [1, 0])
         #expect(sampler.samplesOverBudget == 1)
         #expect(sampler.bucketBudget == 0)

@@ -39,8 +39,7 @@ struct AnalysisCatalogPlugin: BuildToolPlugin {
                 print "    /// One command, the record at `address`, to every analysis, in the list'"'"'s order: direct calls."
                 print "    @inline(__always)"
                 print "    package func command(at address: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {"
-                print "        let record = address.pointee"
-                for (i = 1; i <= n; i++) printf "        %s.command(record, storedAt: address, on: connection)\n", property[i]
+                for (i = 1; i <= n; i++) printf "        %s.command(at: address, on: connection)\n", property[i]
                 print "    }"
                 print ""
                 print "    /// The analyses in the list'"'"'s order, for every other event and for writing the report."

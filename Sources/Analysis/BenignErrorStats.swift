@@ -58,6 +58,11 @@ public final class BenignErrorStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let role = self.role(of: record.command, registry: connection.registry)
         if let uncommon = connection.uncommonIfAllocated {
             if let hello = uncommon.benignErrors.refusedHello {

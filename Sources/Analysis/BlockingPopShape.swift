@@ -2,22 +2,23 @@ import RedisSemantics
 
 extension BlockingPopStats {
     /// The keys a blocking pop waits on and its timeout in seconds (nil when unreadable), or nil for other commands.
-    package static func keysAndTimeout(of record: CommandRecord, shape: Shape) -> (keys: Int, timeout: Double?)? {
-        let argc = record.argumentCount
+    package static func keysAndTimeout(of location: UnsafePointer<CommandRecord>, shape: Shape) -> (keys: Int, timeout: Double?)? {
+        let argc = location.pointee.argumentCount
+        let arguments = location.keptArguments
         switch shape {
         case .keysThenTimeout:
-            return (max(0, argc - 2), record.arguments.number(ofArgument: argc - 1))
+            return (max(0, argc - 2), arguments.number(ofArgument: argc - 1))
         case .sourceThenTimeout:
-            return (argc >= 3 ? 1 : 0, record.arguments.number(ofArgument: argc - 1))
+            return (argc >= 3 ? 1 : 0, arguments.number(ofArgument: argc - 1))
         case .timeoutNumkeysKeys:
-            let declared = record.arguments.number(ofArgument: 2).map { Int(clamping: Int64($0)) } ?? 0
-            return (max(0, min(declared, argc - 3)), record.arguments.number(ofArgument: 1))
+            let declared = arguments.number(ofArgument: 2).map { Int(clamping: Int64($0)) } ?? 0
+            return (max(0, min(declared, argc - 3)), arguments.number(ofArgument: 1))
         case .notBlockingPop:
             return nil
         }
     }
 
     package static func keys(of record: CommandRecord, shape: Shape) -> Int? {
-        keysAndTimeout(of: record, shape: shape)?.keys
+        withUnsafePointer(to: record) { keysAndTimeout(of: $0, shape: shape)?.keys }
     }
 }

@@ -106,18 +106,23 @@ public final class BlockingPopStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let shape = shape(of: record.command, registry: connection.registry)
         if case .notBlockingPop = shape { return }
         calls += 1
         byCommand[record.command.rawValue, default: 0] += 1
         if connections.count < maxClientsPerBucket { connections.insert(record.connection) }
 
-        guard let (keys, timeout) = Self.keysAndTimeout(of: record, shape: shape) else { return }
+        guard let (keys, timeout) = Self.keysAndTimeout(of: location, shape: shape) else { return }
         let argc = record.argumentCount
         keysScanned += Int64(keys)
         maxKeys = max(maxKeys, keys)
         noteDistribution(keys: keys, arrayLength: argc, timeout: timeout, connection: record.connection)
-        noteKeySet(record, keys: keys, shape: shape, on: connection)
+        noteKeySet(location, keys: keys, shape: shape, on: connection)
 
         if record.isQueuedInTransaction {
             // Inside MULTI a blocking pop does not block: it runs at EXEC like its non-blocking twin.
@@ -126,7 +131,7 @@ public final class BlockingPopStats: TrafficAnalysis {
         }
         switch record.outcome {
         case .replied:
-            if record.errorPrefix != nil {
+            if record.errorCode.isSet {
                 errors += 1
             } else if record.repliedNull {
                 timedOut += 1
@@ -135,7 +140,7 @@ public final class BlockingPopStats: TrafficAnalysis {
             } else {
                 served += 1
                 if let l = record.latencyNanos { wait.record(nanos: l) }
-                noteServingKey(record, shape: shape)
+                noteServingKey(location, shape: shape)
             }
         case .unanswered, .overflowed:
             if connection.closeReason == .endOfCapture || connection.closeReason == nil { pendingAtEnd += 1 } else { abandoned += 1 }
@@ -146,7 +151,8 @@ public final class BlockingPopStats: TrafficAnalysis {
         }
     }
 
-    private func noteKeySet(_ record: CommandRecord, keys: Int, shape: Shape, on connection: ConnectionInfo) {
+    private func noteKeySet(_ location: UnsafePointer<CommandRecord>, keys: Int, shape: Shape, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         guard keys >= 2 else { return }
         connection.blockingPopKeys.calls += 1
         connection.blockingPopKeys.mostKeysPerCall = max(connection.blockingPopKeys.mostKeysPerCall, keys)
@@ -160,7 +166,7 @@ public final class BlockingPopStats: TrafficAnalysis {
         }
         var index = first
         while index <= 3 && index < first + keys {
-            if let hash = record.arguments.withArgument(index, { keyHash($0) }) {
+            if let hash = location.keptArguments.withArgument(index, { keyHash($0) }) {
                 connection.blockingPopKeys.keysSeen.insert(hash)
             }
             index += 1
@@ -192,16 +198,17 @@ public final class BlockingPopStats: TrafficAnalysis {
         }
     }
 
-    private func noteServingKey(_ record: CommandRecord, shape: Shape) {
+    private func noteServingKey(_ location: UnsafePointer<CommandRecord>, shape: Shape) {
+        var record: CommandRecord { location.pointee }
         let add: (UnsafeRawBufferPointer) -> Void = { key in
             let hash = keyHash(key)
             self.servedByKey.add(hash: hash, bytes: 1) { KeyText.display(Array(key), redactor: self.redactor) }
         }
         switch shape {
         case .keysThenTimeout, .timeoutNumkeysKeys:
-            if record.replyFirstElement.isSet && !record.errorCode.isSet { record.replyFirstElement.withUnsafeBytes(add) }
+            if record.replyFirstElement.isSet && !record.errorCode.isSet { location.replyFirstElement.withUnsafeBytes(add) }
         case .sourceThenTimeout:
-            _ = record.arguments.withArgument(1, add)
+            _ = location.keptArguments.withArgument(1, add)
         case .notBlockingPop:
             break
         }

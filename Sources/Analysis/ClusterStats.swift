@@ -138,10 +138,11 @@ public final class ClusterStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
-        withUnsafePointer(to: record) { command(record, storedAt: $0, on: connection) }
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
     }
 
-    public func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let node = Int(connection.cluster.node)
         var service: Int64 = 0
         if !record.isBlocking && !record.isQueuedInTransaction, let latency = record.latencyNanos { service = latency }

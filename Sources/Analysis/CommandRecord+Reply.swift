@@ -3,12 +3,14 @@ import RedisSemantics
 
 extension CommandRecord {
     /// The reply was a null (RESP2 `$-1`/`*-1`, RESP3 `_`): nothing popped, a blocking timeout expired.
+    @inline(__always)
     var repliedNull: Bool {
         guard outcome == .replied, let kind = replyKind else { return false }
         return kind == .null || kind == .nullArray || kind == .nullBulkString
     }
 
-    var repliedError: Bool { outcome == .replied && errorPrefix != nil }
+    @inline(__always)
+    var repliedError: Bool { outcome == .replied && errorCode.isSet }
 }
 
 extension KeyText {

@@ -24,6 +24,11 @@ public final class CommandStats: TrafficAnalysis {
     public init() {}
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let index = Int(record.command.rawValue)
         if index >= accumulators.count {
             accumulators.append(contentsOf: repeatElement(Accumulator(), count: index + 1 - accumulators.count))

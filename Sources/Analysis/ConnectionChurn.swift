@@ -179,6 +179,11 @@ public final class ConnectionChurn: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         allCommands += 1
         let role = self.role(of: record.command, registry: connection.registry)
         let isSetup = role == .setup

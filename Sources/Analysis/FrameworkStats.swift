@@ -87,10 +87,11 @@ public final class FrameworkStats: TrafficAnalysis {
     public init() {}
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
-        withUnsafePointer(to: record) { command(record, storedAt: $0, on: connection) }
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
     }
 
-    public func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         guard record.argumentCount > 1 else { return }
         var found: UInt64 = 0
         location.keptArguments.withArguments { argument in

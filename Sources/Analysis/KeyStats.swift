@@ -132,10 +132,11 @@ public final class KeyStats: TrafficAnalysis {
                                                  "zscan", "sunion", "sinter", "sdiff", "lrange", "zrange", "flushdb", "flushall", "dbsize"]
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
-        withUnsafePointer(to: record) { command(record, storedAt: $0, on: connection) }
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
     }
 
-    public func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let id = record.command.rawValue
         let registry = connection.registry
         var keyPosition: Int?
@@ -145,7 +146,7 @@ public final class KeyStats: TrafficAnalysis {
         if !record.isBlocking && !record.isQueuedInTransaction, let latency = record.latencyNanos { service = latency }
         serverNanos += service
         if let tableIndex = registry.tableIndex(of: record.command) {
-            let position = firstKeyPosition(record, arguments: location.keptArguments, id: id, tableIndex: tableIndex)
+            let position = firstKeyPosition(location, arguments: location.keptArguments, id: id, tableIndex: tableIndex)
             // Only arguments the command table says are keys: other arguments may be values or passwords.
             if position > 0, position < record.argumentCount {
                 let bytes = record.requestBytes + record.replyBytes
@@ -166,13 +167,14 @@ public final class KeyStats: TrafficAnalysis {
                 if fullKeyspaceConnections.count < 100_000 { fullKeyspaceConnections.insert(record.connection) }
             }
         }
-        noteSize(record, keyPosition: keyPosition, connection: connection)
-        noteTransfer(record)
+        noteSize(location, keyPosition: keyPosition, connection: connection)
+        noteTransfer(location)
     }
 
     /// A command whose bytes take longer to cross the reference link than the server took to answer it: its time
     /// goes to moving the value, not to Redis's work. Blocking commands wait by design and are left out.
-    private func noteTransfer(_ record: CommandRecord) {
+    private func noteTransfer(_ location: UnsafePointer<CommandRecord>) {
+        var record: CommandRecord { location.pointee }
         guard !record.isBlocking, let service = record.latencyNanos else { return }
         let size = max(record.requestBytes, record.replyBytes)
         let transferNanos = Double(size) * 8 / Self.referenceLinkBitsPerSecond * 1e9
@@ -197,7 +199,8 @@ public final class KeyStats: TrafficAnalysis {
     /// The first key's argument index, from the command table's key specs: fixed per command (cached), or for
     /// commands whose keys move with their arguments (EVAL's numkeys, ZUNIONSTORE, XREAD's STREAMS) resolved on
     /// the kept arguments of this request (none when they say there is no key, or lie beyond the kept ones).
-    private func firstKeyPosition(_ record: CommandRecord, arguments: UnsafePointer<KeptArguments>, id: Int32, tableIndex: Int) -> Int {
+    private func firstKeyPosition(_ location: UnsafePointer<CommandRecord>, arguments: UnsafePointer<KeptArguments>, id: Int32, tableIndex: Int) -> Int {
+        var record: CommandRecord { location.pointee }
         if CommandTable.flags(at: tableIndex).contains(.movableKeys) {
             return arguments.withArguments { argument in
                 CommandTable.firstKeyIndex(spec: tableIndex, argumentCount: record.argumentCount, argument: argument)
@@ -250,7 +253,8 @@ public final class KeyStats: TrafficAnalysis {
         return redactor.redact(bytes, keepTrailingDelimiter: isPrefix)
     }
 
-    private func noteSize(_ record: CommandRecord, keyPosition: Int?, connection: ConnectionInfo) {
+    private func noteSize(_ location: UnsafePointer<CommandRecord>, keyPosition: Int?, connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let size = max(record.requestBytes, record.replyBytes)
         // Indexed, not `biggest.last`: generic collection accessors allocate in unoptimised builds.
         guard biggest.count < topN || size > (biggest.isEmpty ? 0 : biggest[biggest.count - 1].bytes) else { return }

@@ -100,7 +100,8 @@ public final class LatencyStats: TrafficAnalysis {
     /// A command that could not have gone out with the one before it: the next step of a cursor (SCAN c, SSCAN k c
     /// with c ≠ 0 needs the previous reply's cursor), or a command setting the connection up (the client library's
     /// handshake, not the application's loop). Such a command neither extends nor breaks a chain.
-    private func isOutsideChains(_ record: CommandRecord, registry: CommandRegistry) -> Bool {
+    private func isOutsideChains(_ location: UnsafePointer<CommandRecord>, registry: CommandRegistry) -> Bool {
+        var record: CommandRecord { location.pointee }
         switch chainRole(of: record.command, registry: registry) {
         case .setup: return true
         case .keyspaceCursor: return !record.arguments.argument(1, equalsLowercase: "0")
@@ -112,10 +113,11 @@ public final class LatencyStats: TrafficAnalysis {
     /// Chains of round trips: commands sent one at a time, each right after the previous reply — what a loop of
     /// single commands looks like where a pipeline or MGET would send them together. Only commands that could
     /// have been sent together count (`isOutsideChains`).
-    private func noteChain(_ record: CommandRecord, on connection: ConnectionInfo) {
+    private func noteChain(_ location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         guard !record.isBlocking, record.outcome == .replied else { return }
         var state = connection.roundTripChain
-        if isOutsideChains(record, registry: connection.registry) {
+        if isOutsideChains(location, registry: connection.registry) {
             state.lastReplyEnd = record.replyEndNanos
             connection.roundTripChain = state
             return
@@ -135,10 +137,15 @@ public final class LatencyStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let depth = record.pipelineDepth
         if depth == 1 { roundTrips += 1 }
-        noteService(record, on: connection)
-        noteChain(record, on: connection)
+        noteService(location, on: connection)
+        noteChain(location, on: connection)
         maxDepth = max(maxDepth, depth)
         depthBuckets[Self.bucket(of: depth, bounds: depthLimits) { $0 <= $1 }] += 1
         var latency: Int64?
@@ -149,17 +156,18 @@ public final class LatencyStats: TrafficAnalysis {
             if flags.contains(.write) { writes.record(nanos: l) } else if flags.contains(.readonly) { reads.record(nanos: l) }
             let micros = l / 1000
             logBuckets[Self.bucket(of: micros, bounds: logBounds) { $0 < $1 }] += 1
-            if slowest.count < slowestN || l > slowestThreshold { noteSlow(record, latency: l, connection: connection) }
+            if slowest.count < slowestN || l > slowestThreshold { noteSlow(location, latency: l, connection: connection) }
         }
         timeline.command(at: record.requestEndNanos, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
-                         isError: record.errorPrefix != nil, latencyNanos: latency)
+                         isError: record.errorCode.isSet, latencyNanos: latency)
     }
 
     /// Service time of reads and writes: from when the server could start on a command — its request's last byte,
     /// or the previous reply on its connection when that came later — to its reply's first byte. Inside a pipeline a
     /// reply's latency also holds the time spent serving the commands before it; this does not. A transaction is
     /// served as one: MULTI's and EXEC's service times together, a write when it queued one.
-    private func noteService(_ record: CommandRecord, on connection: ConnectionInfo) {
+    private func noteService(_ location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         guard record.outcome == .replied else { return }
         var state = connection.roundTripChain
         defer { connection.roundTripChain = state }
@@ -199,7 +207,8 @@ public final class LatencyStats: TrafficAnalysis {
         return index
     }
 
-    private func noteSlow(_ record: CommandRecord, latency: Int64, connection: ConnectionInfo) {
+    private func noteSlow(_ location: UnsafePointer<CommandRecord>, latency: Int64, connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         slowest.append(SlowCommand(command: connection.registry.name(of: record.command),
                                    latencyMicros: Double(latency / 100) / 10,
                                    client: connection.client.description, connection: connection.id.rawValue,

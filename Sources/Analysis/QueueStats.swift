@@ -119,14 +119,19 @@ public final class QueueStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let registry = connection.registry
         let operation = operation(of: record.command, registry: registry)
         if case .none = operation {
-            if record.outcome == .replied, record.isQueuedInTransaction == false { transactionControl(record, registry: registry) }
+            if record.outcome == .replied, record.isQueuedInTransaction == false { transactionControl(location, registry: registry) }
             return
         }
         if record.isQueuedInTransaction {
-            queueInTransaction(record, operation: operation)
+            queueInTransaction(location, operation: operation)
             return
         }
         guard record.outcome == .replied, !record.repliedError else { return }
@@ -136,7 +141,7 @@ public final class QueueStats: TrafficAnalysis {
             guard record.replyKind == .integer else { return }
             let inserted = record.replyCount > 0
             let elements = operation == .insert ? (inserted ? 1 : 0) : (inserted ? max(0, argc - 2) : 0)
-            _ = record.arguments.withArgument(1) { key in
+            _ = location.keptArguments.withArgument(1) { key in
                 update(key) { q in
                     q.pushCommands += 1
                     q.elementsPushed += elements
@@ -145,7 +150,7 @@ public final class QueueStats: TrafficAnalysis {
             }
         case .streamAdd:
             let added = !record.repliedNull
-            _ = record.arguments.withArgument(1) { key in
+            _ = location.keptArguments.withArgument(1) { key in
                 update(key) { q in
                     q.isStream = true
                     q.pushCommands += 1
@@ -157,21 +162,21 @@ public final class QueueStats: TrafficAnalysis {
             if record.repliedNull { popped = 0 } else if record.replyKind?.isAggregate == true {
                 popped = Int(clamping: max(0, record.replyCount))
             } else { popped = 1 }
-            _ = record.arguments.withArgument(1) { key in update(key) { q in notePop(&q, popped) } }
+            _ = location.keptArguments.withArgument(1) { key in update(key) { q in notePop(&q, popped) } }
         case .popNamingKey:
             // BRPOP/BLPOP reply [key, element]; LMPOP/BLMPOP reply [key, [elements]]. A timeout names no key.
             guard !record.repliedNull, !record.errorCode.isSet, record.replyFirstElement.isSet else { return }
             let popped = record.replySecondElementCount >= 0 ? Int(clamping: record.replySecondElementCount) : 1
-            record.replyFirstElement.withUnsafeBytes { key in update(key) { q in notePop(&q, popped) } }
+            location.replyFirstElement.withUnsafeBytes { key in update(key) { q in notePop(&q, popped) } }
         case .move:
             let moved = record.repliedNull ? 0 : 1
-            _ = record.arguments.withArgument(1) { key in update(key) { q in notePop(&q, moved) } }
+            _ = location.keptArguments.withArgument(1) { key in update(key) { q in notePop(&q, moved) } }
             if moved > 0 {
-                _ = record.arguments.withArgument(2) { key in update(key) { q in q.elementsPushed += 1 } }
+                _ = location.keptArguments.withArgument(2) { key in update(key) { q in q.elementsPushed += 1 } }
             }
         case .streamAck:
             guard record.replyKind == .integer else { return }
-            _ = record.arguments.withArgument(1) { key in
+            _ = location.keptArguments.withArgument(1) { key in
                 update(key) { q in
                     q.isStream = true
                     notePop(&q, Int(clamping: max(0, record.replyCount)))
@@ -180,12 +185,12 @@ public final class QueueStats: TrafficAnalysis {
         case .streamGroupRead:
             // The first stream's key, past the STREAMS keyword (the command table's key spec, on the kept arguments).
             guard let tableIndex = registry.tableIndex(of: record.command) else { return }
-            let position = record.arguments.withArguments { argument in
+            let position = location.keptArguments.withArguments { argument in
                 CommandTable.firstKeyIndex(spec: tableIndex, argumentCount: argc, argument: argument)
             } ?? 0
             guard position > 0 else { return }
             let empty = record.repliedNull
-            _ = record.arguments.withArgument(position) { key in
+            _ = location.keptArguments.withArgument(position) { key in
                 update(key) { q in
                     q.isStream = true
                     q.popCommands += 1
@@ -195,7 +200,7 @@ public final class QueueStats: TrafficAnalysis {
         case .length:
             guard record.replyKind == .integer else { return }
             // Only for keys already seen as queues: LLEN on other lists is not queue traffic.
-            _ = record.arguments.withArgument(1) { key in
+            _ = location.keptArguments.withArgument(1) { key in
                 let hash = keyHash(key)
                 queues[hash]?.noteLength(record.replyCount, at: record.replyStartNanos)
             }
@@ -212,7 +217,8 @@ public final class QueueStats: TrafficAnalysis {
 
     // MARK: transactions
 
-    private func queueInTransaction(_ record: CommandRecord, operation: Operation) {
+    private func queueInTransaction(_ location: UnsafePointer<CommandRecord>, operation: Operation) {
+        var record: CommandRecord { location.pointee }
         let elements: Int
         switch operation {
         case .push, .pushIfExists: elements = max(0, record.argumentCount - 2)
@@ -234,7 +240,8 @@ public final class QueueStats: TrafficAnalysis {
         transactions[id] = pending
     }
 
-    private func transactionControl(_ record: CommandRecord, registry: CommandRegistry) {
+    private func transactionControl(_ location: UnsafePointer<CommandRecord>, registry: CommandRegistry) {
+        var record: CommandRecord { location.pointee }
         guard !transactions.isEmpty, transactions[record.connection] != nil else { return }
         switch registry.name(of: record.command) {
         case "exec":

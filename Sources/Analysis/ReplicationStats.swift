@@ -33,6 +33,11 @@ public final class ReplicationStats: TrafficAnalysis {
     public init() {}
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         let replconf = self.replconf ?? Self.lookUp("replconf", in: connection.registry)
         self.replconf = replconf
         guard record.command == replconf else { return }

@@ -88,6 +88,11 @@ public final class ScriptStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         switch role(of: record.command, registry: connection.registry) {
         case .unknown, .none: return
         case .eval: call(record, kind: .eval)

@@ -80,9 +80,14 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
+        withUnsafePointer(to: record) { command(at: $0, on: connection) }
+    }
+
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         if !connection.sentinelMonitoring.isSentinel {
             if connection.sentinelMonitoring.overflowed { return }
-            noteEarly(record, on: connection)
+            noteEarly(location, on: connection)
             guard connection.sentinelMonitoring.isSentinel else { return }
         }
         commands += 1
@@ -90,7 +95,8 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
     }
 
     /// A command of a connection not known to be a Sentinel's: it proves it is one, or is held among its early ones.
-    private func noteEarly(_ record: CommandRecord, on connection: ConnectionInfo) {
+    private func noteEarly(_ location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        var record: CommandRecord { location.pointee }
         var proves = false
         switch role(of: record.command, registry: connection.registry) {
         case .other: break

@@ -6,10 +6,12 @@ import RedisSemantics
 public protocol TrafficAnalysis: AnyObject {
     func connectionOpened(_ connection: ConnectionInfo)
     func command(_ record: CommandRecord, on connection: ConnectionInfo)
-    /// As `command(_:on:)`, also given where the record lies, for analyses that read its kept argument bytes on
-    /// every command: `location.keptArguments` borrows them in place, where `record.arguments` first copies the
-    /// ~530 bytes they take (they are read through a span, which needs an address). By default `command(_:on:)`.
-    func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo)
+    /// As `command(_:on:)`, given where the record lies: the pipeline's entry. An analysis that implements it reads
+    /// fields where they lie and kept arguments in place (`location.keptArguments`); a record passed by value is
+    /// first copied whole (~700 bytes, mostly argument storage), once per call. The built-in analyses write
+    /// `var record: CommandRecord { location.pointee }`: each `record.field` then loads that field alone, and their
+    /// helpers take `location`, not `record`. By default `command(location.pointee, on:)`.
+    func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo)
     func push(_ record: PushRecord, on connection: ConnectionInfo)
     func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo)
     /// An error nested in an EXEC result, attributed to the queued command that caused it.
@@ -30,8 +32,8 @@ extension TrafficAnalysis {
     public func connectionOpened(_ connection: ConnectionInfo) {}
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {}
     @inline(__always)
-    public func command(_ record: CommandRecord, storedAt location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
-        command(record, on: connection)
+    public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+        command(location.pointee, on: connection)
     }
     public func push(_ record: PushRecord, on connection: ConnectionInfo) {}
     public func unpairedReply(_ reply: UnpairedReply, on connection: ConnectionInfo) {}

@@ -261,7 +261,7 @@ final class AnalysisStage {
         builtIn.command(at: address, on: info)
         var index = 0
         while index < extraAnalyses.count {
-            extraAnalyses[index].command(address.pointee, on: info)
+            extraAnalyses[index].command(at: address, on: info)
             index += 1
         }
     }

@@ -103,6 +103,12 @@ extension UnsafePointer where Pointee == CommandRecord {
     public var keptArguments: UnsafePointer<KeptArguments> {
         (UnsafeRawPointer(self) + PackedRecords.argumentsOffset).assumingMemoryBound(to: KeptArguments.self)
     }
+
+    /// The reply's kept first element where it lies.
+    @inline(__always)
+    public var replyFirstElement: UnsafePointer<KeptBytes> {
+        (UnsafeRawPointer(self) + MemoryLayout<CommandRecord>.offset(of: \.replyFirstElement)!).assumingMemoryBound(to: KeptBytes.self)
+    }
 }
 
 /// A server message that is not a reply: a RESP3 push, a RESP2 pub/sub message, MONITOR output.

@@ -101,10 +101,13 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
 
     /// Argument `index` parsed as a decimal number (timeouts, counts), nil when not kept or not a number.
     public func number(ofArgument index: Int) -> Double? {
-        withArgument(index) { bytes -> Double? in
-            guard !bytes.isEmpty, bytes.count <= 32 else { return nil }
-            return Double(String(decoding: bytes, as: UTF8.self))
-        } ?? nil
+        withArgument(index, Self.number) ?? nil
+    }
+
+    /// `bytes` parsed as a decimal number, nil when not one.
+    static func number(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        guard !bytes.isEmpty, bytes.count <= 32 else { return nil }
+        return Double(String(decoding: bytes, as: UTF8.self))
     }
 
     /// Argument `index` as text (lossy UTF-8), nil when not kept.
@@ -140,7 +143,7 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
     }
 }
 
-/// Kept arguments read where they lie: the analyses get a record's address (`TrafficAnalysis.command(_:storedAt:on:)`)
+/// Kept arguments read where they lie: the analyses get a record's address (`TrafficAnalysis.command(at:on:)`)
 /// so that reading a key per command borrows its bytes instead of first copying the ~530-byte arguments.
 extension UnsafePointer where Pointee == KeptArguments {
     /// The kept bytes of the slot at `position`: `keptLength` bytes from the slot's place in `storage`.
@@ -162,6 +165,11 @@ extension UnsafePointer where Pointee == KeptArguments {
             return body(bytes(ofSlotAt: position, length: slot.keptLength), Int(slot.fullLength))
         }
         return nil
+    }
+
+    /// As `KeptArguments.number(ofArgument:)`, without copying.
+    public func number(ofArgument index: Int) -> Double? {
+        withArgument(index, KeptArguments.number) ?? nil
     }
 
     /// As `KeptArguments.withArguments(_:)`, without copying.

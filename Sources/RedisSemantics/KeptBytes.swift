@@ -34,3 +34,17 @@ public struct KeptBytes: Sendable, BitwiseCopyable {
     }
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 }
+
+extension UnsafePointer where Pointee == KeptBytes {
+    /// As `KeptBytes.withUnsafeBytes(_:)`, read where they lie: through `pointee` the ~140-byte value is copied first.
+    @inline(__always)
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        body(UnsafeRawBufferPointer(start: UnsafeRawPointer(self) + KeptBytes.storageOffset, count: pointee.count))
+    }
+}
+
+extension KeptBytes {
+    /// Where `storage` lies in the value (computed from sizes the compiler knows: no lazily made global).
+    @inline(__always)
+    static var storageOffset: Int { MemoryLayout<KeptBytes>.offset(of: \.storage)! }
+}

@@ -328,17 +328,13 @@ public struct BoundedCounter {
         case .calls: better = byCalls
         case .bytes:
             better = { a, b in tracked[a].bytes != tracked[b].bytes ? tracked[a].bytes > tracked[b].bytes : names[a].precedes(names[b]) }
-        case .serverTime:
-            better = { a, b in
-                let x = cost(at: a).serverNanos, y = cost(at: b).serverNanos
-                return x != y ? x > y : byCalls(a, b)
-            }
-        case .bigAndHot:
-            better = { a, b in
-                let x = Int64(tracked[a].count) * Int64(cost(at: a).maxValueBytes)
-                let y = Int64(tracked[b].count) * Int64(cost(at: b).maxValueBytes)
-                return x != y ? x > y : byCalls(a, b)
-            }
+        case .serverTime, .bigAndHot:
+            // The measure of every entry first: a comparison then reads two integers, not two whole costs (this
+            // ranks every tracked entry for the report).
+            let measure: [Int64] = costs.isEmpty ? [Int64](repeating: 0, count: tracked.count)
+                : ranking == .serverTime ? costs.map(\.serverNanos)
+                : zip(tracked, costs).map { Int64($0.count) * Int64($1.maxValueBytes) }
+            better = { a, b in measure[a] != measure[b] ? measure[a] > measure[b] : byCalls(a, b) }
         }
         if values.count > n {
             Self.selectSmallest(&values, n, by: better)
@@ -419,11 +415,9 @@ struct ItemOrder {
 
     /// The text, when the words hold all of it (see `init?(printableASCII:suffix:hash:)`).
     var text: String {
-        String(unsafeUninitializedCapacity: length) { buffer in
-            let all = [words.0, words.1, words.2, words.3]
-            for index in 0..<length { buffer[index] = UInt8(truncatingIfNeeded: all[index >> 3] >> (56 - 8 * UInt64(index & 7))) }
-            return length
-        }
+        // Each word holds eight bytes of the text, the first most significant: stored big-endian, they lie in order.
+        var inOrder = (words.0.bigEndian, words.1.bigEndian, words.2.bigEndian, words.3.bigEndian)
+        return withUnsafeBytes(of: &inOrder) { String(decoding: $0[0..<length], as: UTF8.self) }
     }
 
     /// The first two words, for an ASCII item: `precedes` compares these first.

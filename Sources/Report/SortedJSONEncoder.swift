@@ -1,3 +1,5 @@
+import Analysis
+
 /// Encodes a value as pretty-printed JSON with sorted keys: the bytes Foundation's `JSONEncoder` writes with
 /// `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]`, written straight into one buffer.
 ///
@@ -5,7 +7,8 @@
 /// values with a dictionary per object, asks every value at run time whether it is a `Date`, `Data` or `URL`, and
 /// then sorts and writes the tree: that cost as much as reading the capture on small ones. Here an object's members
 /// are written as they come, each value complete, and put in key order when the object ends (one copy of its bytes
-/// per level of nesting). The output is held equal to Foundation's by the tests.
+/// per level of nesting). Key lists (`[KeyCount]`), most of a report's bytes, skip the `Encoder` protocol and are
+/// written in key order directly (`JSONOutput+KeyCount.swift`). The output is held equal to Foundation's by the tests.
 ///
 /// Uses of `Encoder` this does not follow — nested containers asked of a container, `superEncoder` — are reported
 /// as `SortedJSONEncoder.Unsupported`, for the caller to use Foundation's encoder instead.
@@ -51,7 +54,13 @@ final class JSONByteWriter: Encoder {
     }
 
     /// Writes `value` where the output stands, closing whatever containers it opened.
-    func encodeValue(_ value: some Encodable) throws {
+    func encodeValue<T: Encodable>(_ value: T) throws {
+        // Key lists are most of a report (every tracked key and prefix, with a dozen fields each): written directly
+        // in key order, without a container, a member record and a reordering per field. A metadata compare per value.
+        if T.self == [KeyCount].self {
+            state.output.writeKeyCounts(unsafeBitCast(value, to: [KeyCount].self), depth: state.frames.count)
+            return
+        }
         let mark = state.frames.count
         let before = state.output.count
         let outerMark = state.currentMark

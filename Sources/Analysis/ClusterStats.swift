@@ -166,9 +166,12 @@ public final class ClusterStats: TrafficAnalysis {
             if position > 0, position < record.argumentCount {
                 keyedCalls += 1
                 if node >= 0 { nodes[node].keyedCalls += 1 }
-                let found = location.keptArguments.withArgumentAndLength(position) { key, fullLength in
-                    HashSlot.slot(of: key, fullLength: fullLength)
-                } ?? nil
+                // Worked out where the record was packed, when it was (for the same key).
+                let digest = record.digest
+                let found = digest.isSet && Int(digest.keyPosition) == position ? (digest.keySlot >= 0 ? Int(digest.keySlot) : nil)
+                    : location.keptArguments.withArgumentAndLength(position) { key, fullLength in
+                        HashSlot.slot(of: key, fullLength: fullLength)
+                    } ?? nil
                 if let found {
                     slot = found
                     let counters = load(of: found)

@@ -78,11 +78,7 @@ public final class FrameworkStats: TrafficAnalysis {
     private var seen: UInt64 = 0
     private var usage = [Usage](repeating: Usage(), count: Framework.allCases.count)
 
-    /// The tables of `marks`, held by the instance: a static's every use on the per-command path is a `swift_once`.
-    private let candidatesByFirstByte = FrameworkStats.candidatesByFirstByte
-    private let kombuSuffixMarks = FrameworkStats.kombuSuffixMarks
-    private let firstArgumentOnlyMarks = FrameworkStats.firstArgumentOnlyMarks
-    private let marks = FrameworkStats.marks
+    private let finder = FrameworkMarkFinder()
 
     public init() {}
 
@@ -93,37 +89,12 @@ public final class FrameworkStats: TrafficAnalysis {
     public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
         var record: CommandRecord { location.pointee }
         guard record.argumentCount > 1 else { return }
-        var found: UInt64 = 0
-        location.keptArguments.withArguments { argument in
-            var index = 1
-            while index <= 3 && index < record.argumentCount {
-                if let bytes = argument(index) { found |= marks(in: bytes, firstArgument: index == 1) }
-                index += 1
-            }
-        }
+        // Worked out where the record was packed, when it was.
+        let found = record.digest.isSet ? record.digest.frameworkMarks : finder.marks(of: location)
         if found != 0 {
             seen |= found
             connection.frameworkMarks |= found
         }
-    }
-
-    /// The marks one argument carries, as bits of `marks`. Only the marks whose pattern starts with the argument's
-    /// first byte (or, for kombu's priority lists, that end in a digit) are compared: most keys name no framework
-    /// and cost one table look-up (this runs for up to three arguments of every command).
-    func marks(in bytes: UnsafeRawBufferPointer, firstArgument: Bool) -> UInt64 {
-        // Subscripts, not `first`/`last`: generic accessors allocate in unoptimised builds.
-        guard bytes.count > 0 else { return 0 }
-        let last = bytes[bytes.count - 1]
-        var candidates = candidatesByFirstByte[Int(bytes[0])]
-        if last >= 0x30 && last <= 0x39 { candidates |= kombuSuffixMarks }
-        if !firstArgument { candidates &= ~firstArgumentOnlyMarks }
-        var found: UInt64 = 0
-        while candidates != 0 {
-            let index = candidates.trailingZeroBitCount
-            candidates &= candidates - 1
-            if Self.matches(marks[index], bytes) { found |= 1 << UInt64(index) }
-        }
-        return found
     }
 
     /// Per first byte, the prefix and exact marks (bits of `marks`) whose pattern starts with it.
@@ -144,7 +115,7 @@ public final class FrameworkStats: TrafficAnalysis {
     }
 
     /// Indexed loops, no `elementsEqual`: generic sequence iteration allocates in unoptimised builds.
-    private static func matches(_ mark: Mark, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    static func matches(_ mark: Mark, _ bytes: UnsafeRawBufferPointer) -> Bool {
         let pattern = mark.bytes
         switch mark.match {
         case .exact:

@@ -114,8 +114,6 @@ public final class KeyStats: TrafficAnalysis {
     /// The link speed a command's bytes are timed at: a common server NIC (1 Gbit/s). Faster links shorten the
     /// transfer in proportion; the capture's own timings (often loopback) do not show it.
     public static let referenceLinkBitsPerSecond = 1e9
-    /// First key position per command id (dense ids: an array, not a dictionary, on the per-command path).
-    private var firstKeyIndex: [Int?] = []
 
     public init(maxTrackedKeys: Int = 10_000, topN: Int = 20, prefixRule: KeyPrefixRule = KeyPrefixRule(),
                 redactor: KeyRedactor? = nil) {
@@ -146,9 +144,10 @@ public final class KeyStats: TrafficAnalysis {
         if !record.isBlocking && !record.isQueuedInTransaction, let latency = record.latencyNanos { service = latency }
         serverNanos += service
         if let tableIndex = registry.tableIndex(of: record.command) {
-            let position = firstKeyPosition(location, arguments: location.keptArguments, id: id, tableIndex: tableIndex)
-            // Only arguments the command table says are keys: other arguments may be values or passwords.
-            if position > 0, position < record.argumentCount {
+            // The first key, its hashes and prefix: worked out where the record was packed, when it was.
+            let digest = record.digest.isSet ? record.digest : ownDigester(registry).digest(of: location)
+            let position = Int(digest.keyPosition)
+            if position > 0 {
                 let bytes = record.requestBytes + record.replyBytes
                 let flags = CommandTable.flags(at: tableIndex)
                 let address = connection.client.address
@@ -156,11 +155,12 @@ public final class KeyStats: TrafficAnalysis {
                     isRead: flags.contains(.readonly), isWrite: flags.contains(.write), requestBytes: record.requestBytes,
                     replyBytes: record.replyBytes, serverNanos: service,
                     host: KeyCost.hostHash(high: address.high, low: address.low, isIPv6: address.isIPv6))
-                if location.keptArguments.withArgument(position, { count(key: $0, command: id, bytes: bytes, sample: sample) }) != nil {
-                    keyPosition = position
-                    keyedBytes += Int64(bytes)
-                    keyedServerNanos += service
+                _ = location.keptArguments.withArgument(position) {
+                    count(key: $0, digest: digest, command: id, bytes: bytes, sample: sample)
                 }
+                keyPosition = position
+                keyedBytes += Int64(bytes)
+                keyedServerNanos += service
             }
             if isFullKeyspace(id: id, registry: registry, command: record.command) {
                 fullKeyspace[id, default: 0] += 1
@@ -196,30 +196,21 @@ public final class KeyStats: TrafficAnalysis {
         return value
     }
 
-    /// The first key's argument index, from the command table's key specs: fixed per command (cached), or for
-    /// commands whose keys move with their arguments (EVAL's numkeys, ZUNIONSTORE, XREAD's STREAMS) resolved on
-    /// the kept arguments of this request (none when they say there is no key, or lie beyond the kept ones).
-    private func firstKeyPosition(_ location: UnsafePointer<CommandRecord>, arguments: UnsafePointer<KeptArguments>, id: Int32, tableIndex: Int) -> Int {
-        var record: CommandRecord { location.pointee }
-        if CommandTable.flags(at: tableIndex).contains(.movableKeys) {
-            return arguments.withArguments { argument in
-                CommandTable.firstKeyIndex(spec: tableIndex, argumentCount: record.argumentCount, argument: argument)
-            } ?? 0
-        }
-        let slot = Int(id)
-        if slot < firstKeyIndex.count, let cached = firstKeyIndex[slot] { return cached }
-        // With as many arguments as a request can have, the fixed position is the begin-search index.
-        let position = CommandTable.firstKeyIndex(spec: tableIndex, argumentCount: Int(Int32.max), argument: { _ in nil }) ?? 0
-        if slot >= firstKeyIndex.count { firstKeyIndex += repeatElement(nil, count: slot + 1 - firstKeyIndex.count) }
-        firstKeyIndex[slot] = position
-        return position
+    /// Works out digests for records packed without one (made on first need: the registry is the connections').
+    private var digester: ArgumentDigester?
+
+    private func ownDigester(_ registry: CommandRegistry) -> ArgumentDigester {
+        if let digester { return digester }
+        let made = ArgumentDigester(registry: registry, prefixRule: prefixRule)
+        digester = made
+        return made
     }
 
     /// Counts one use of `key` (borrowed); allocates only when a key or prefix is first tracked.
-    private func count(key: UnsafeRawBufferPointer, command id: Int32, bytes: Int, sample: KeyCost.Sample) {
+    private func count(key: UnsafeRawBufferPointer, digest: ArgumentDigest, command id: Int32, bytes: Int, sample: KeyCost.Sample) {
         keyedCommands += 1
-        let prefix = UnsafeRawBufferPointer(rebasing: key[..<prefixRule.prefixLength(of: key)])
-        let (hash, prefixHash) = keyHashes(key, prefixLength: prefix.count, prefixSeed: 1)
+        let prefix = UnsafeRawBufferPointer(rebasing: key[..<Int(digest.prefixLength)])
+        let hash = digest.keyHash, prefixHash = digest.prefixHash
         distinct.add(hash: hash)
         // Without redaction a short printable key is its own text: the counters keep it without making a string.
         let plain = redactor == nil

@@ -75,6 +75,11 @@ final class StreamStage {
         reassembler.roundTrips.maxHosts = options.maxTrackedClients
         portSearch = options.searchesEveryPort ? PortSearchCounts(redisPorts: options.serverPorts, heldBytesLimit: options.reassembly.maxBufferedBytesTotal) : nil
         reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
+        // What the analyses derive from each command's arguments is worked out here, as records are packed: this
+        // thread has time to spare, the analysis thread sets the pace. Same prefix rule as the key analysis's.
+        if options.digestsArgumentsWhilePacking {
+            sessionEvents.digester = ArgumentDigester(registry: registry, prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters))
+        }
         tls = TLSStreamCounts(keys: options.tlsKeys, bufferLimit: options.reassembly.maxBufferedBytesTotal)
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
     }

@@ -55,6 +55,9 @@ public struct CommandRecord: Sendable, BitwiseCopyable {
     public var replyFirstElement = KeptBytes()
     /// Element count of the reply's second top-level element when it is an aggregate (LMPOP/BLMPOP/BZMPOP), else -1.
     public var replySecondElementCount: Int64 = -1
+    /// What the analyses derive from the kept arguments, when the record was packed with a digester (right before
+    /// `arguments`: `PackedRecords` writes it there).
+    public var digest = ArgumentDigest()
     /// Request arguments kept for analyses (at most `KeptArguments.slots`, each a prefix of at most `KeptArguments.maxBytes`).
     public var arguments: KeptArguments = KeptArguments()
 
@@ -81,6 +84,7 @@ public struct CommandRecord: Sendable, BitwiseCopyable {
         replyCount = 0
         replyFirstElement.clear()
         replySecondElementCount = -1
+        digest = ArgumentDigest()
         arguments.reset()
     }
 

@@ -723,19 +723,21 @@ public final class SessionEventBuffer {
     /// In order; each `.command` stands for the next record of `records`.
     public var events: [SessionEvent] = []
     public var records = PackedRecords()
+    /// Works out each packed record's `digest` (none: records are packed as they are).
+    public var digester: (any ArgumentDigesting)?
 
     public init() {}
 
     func appendCommand(_ record: CommandRecord) {
-        withUnsafePointer(to: record) { records.append($0) }
-        events.append(.command)
+        withUnsafePointer(to: record) { appendCommand(copying: $0) }
     }
 
     /// As `appendCommand(_:)`, packing straight from where the record lies.
     @inline(__always)
     func appendCommand(copying record: UnsafePointer<CommandRecord>) {
         // Through `records` itself the call was retained and released around, once per command.
-        Unmanaged.passUnretained(records)._withUnsafeGuaranteedRef { $0.append(record) }
+        let digest = digester?.digest(of: record)
+        Unmanaged.passUnretained(records)._withUnsafeGuaranteedRef { $0.append(record, digest: digest) }
         events.append(.command)
     }
 

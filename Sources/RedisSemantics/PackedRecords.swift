@@ -22,8 +22,13 @@ public final class PackedRecords {
     @inline(__always)
     static var argumentsOffset: Int { MemoryLayout<CommandRecord>.size - MemoryLayout<KeptArguments>.size }
 
+    /// Where the record's `digest` lies: right before its arguments.
+    @inline(__always)
+    static var digestOffset: Int { argumentsOffset - MemoryLayout<ArgumentDigest>.size }
+
     static var layoutIsPackable: Bool {
         MemoryLayout<CommandRecord>.offset(of: \.arguments)! == argumentsOffset && KeptArguments.storageIsLast
+            && MemoryLayout<CommandRecord>.offset(of: \.digest)! == digestOffset
     }
 
     /// The largest packed record.
@@ -42,9 +47,16 @@ public final class PackedRecords {
     /// Packs the record at `record` (one copy of its fields, then the argument bytes it holds).
     @inline(__always)
     func append(_ record: UnsafePointer<CommandRecord>) {
+        append(record, digest: nil)
+    }
+
+    /// Packs the record at `record` with `digest` in place of its own (when one is given).
+    @inline(__always)
+    func append(_ record: UnsafePointer<CommandRecord>, digest: ArgumentDigest?) {
         if byteCount + Self.maxRecordBytes > capacity { grow() }
         let destination = base + byteCount
         destination.copyMemory(from: UnsafeRawPointer(record), byteCount: Self.headerBytes)
+        if let digest { (destination + Self.digestOffset).storeBytes(of: digest, as: ArgumentDigest.self) }
         let arguments = UnsafeRawPointer(record).advanced(by: Self.argumentsOffset).assumingMemoryBound(to: KeptArguments.self)
         byteCount += Self.headerBytes + KeptArguments.packStorage(arguments, to: destination + Self.headerBytes)
         count += 1

@@ -1,0 +1,45 @@
+import RedisSemantics
+
+/// Finds the job frameworks' marks (`FrameworkStats.marks`) in a command's first arguments: for `FrameworkStats`,
+/// and for the argument digest worked out as records are packed.
+struct FrameworkMarkFinder {
+    /// The tables of `marks`, held by the instance: a static's every use on the per-command path is a `swift_once`.
+    private let candidatesByFirstByte = FrameworkStats.candidatesByFirstByte
+    private let kombuSuffixMarks = FrameworkStats.kombuSuffixMarks
+    private let firstArgumentOnlyMarks = FrameworkStats.firstArgumentOnlyMarks
+    private let marks = FrameworkStats.marks
+
+    /// The marks of the record's arguments 1 to 3, as bits of `marks`.
+    func marks(of location: UnsafePointer<CommandRecord>) -> UInt64 {
+        let argumentCount = location.pointee.argumentCount
+        guard argumentCount > 1 else { return 0 }
+        var found: UInt64 = 0
+        location.keptArguments.withArguments { argument in
+            var index = 1
+            while index <= 3 && index < argumentCount {
+                if let bytes = argument(index) { found |= marks(in: bytes, firstArgument: index == 1) }
+                index += 1
+            }
+        }
+        return found
+    }
+
+    /// The marks one argument carries, as bits of `marks`. Only the marks whose pattern starts with the argument's
+    /// first byte (or, for kombu's priority lists, that end in a digit) are compared: most keys name no framework
+    /// and cost one table look-up (this runs for up to three arguments of every command).
+    func marks(in bytes: UnsafeRawBufferPointer, firstArgument: Bool) -> UInt64 {
+        // Subscripts, not `first`/`last`: generic accessors allocate in unoptimised builds.
+        guard bytes.count > 0 else { return 0 }
+        let last = bytes[bytes.count - 1]
+        var candidates = candidatesByFirstByte[Int(bytes[0])]
+        if last >= 0x30 && last <= 0x39 { candidates |= kombuSuffixMarks }
+        if !firstArgument { candidates &= ~firstArgumentOnlyMarks }
+        var found: UInt64 = 0
+        while candidates != 0 {
+            let index = candidates.trailingZeroBitCount
+            candidates &= candidates - 1
+            if FrameworkStats.matches(marks[index], bytes) { found |= 1 << UInt64(index) }
+        }
+        return found
+    }
+}

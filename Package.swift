@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "Analysis",
             dependencies: [
-                "Packets", "TCPReassembly", "RESP", "RedisSemantics",
+                "Packets", "TCPReassembly", "RESP", "RedisSemantics", "CPrefetch",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -81,6 +81,8 @@ let package = Package(
         .target(name: "Report", dependencies: ["Analysis", "Findings", "Pipeline", "RedisSemantics", "Formatting",
                                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: settings),
+        // A cache prefetch hint for the analyses' large tables, which Swift cannot express.
+        .target(name: "CPrefetch"),
         // prctl and capset for `live`'s capture process, which Swift cannot call directly (variadic, or no wrapper).
         .target(name: "CPrivilege"),
         // Layer 10: the command line.

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Counts occurrences (and bytes) per item with bounded memory: a space-saving top-k.
 ///
 /// Items are identified by a 64-bit hash of their bytes, so counting an item already present allocates nothing;
@@ -123,6 +125,32 @@ public struct BoundedCounter {
                 if tracked[index].hash == hash { return index }
             }
             slot = (slot + 1) & mask
+        }
+    }
+
+    /// Asks for the index slot `hash` is looked up in first (looking ahead: a few commands before it is counted).
+    /// Mutating only so that a counter held by a class is used in place: a copy would retain its four arrays.
+    @inline(__always)
+    mutating func prefetchSlot(hash: UInt64) {
+        guard !slots.isEmpty else { return }
+        slots.withUnsafeBufferPointer { respcap_prefetch($0.baseAddress! + Self.home(hash, mask: $0.count - 1)) }
+    }
+
+    /// Asks for the count and cost of the item with `hash`, when its first index slot (asked for by `prefetchSlot`
+    /// a command earlier) names it: the next command's entry, while the current one is counted.
+    @inline(__always)
+    mutating func prefetchEntry(hash: UInt64) {
+        guard !slots.isEmpty else { return }
+        let entry = slots.withUnsafeBufferPointer { $0[Self.home(hash, mask: $0.count - 1)] }
+        guard entry & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000, entry != 0 else { return }
+        let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+        tracked.withUnsafeBufferPointer { respcap_prefetch($0.baseAddress! + index) }
+        // A cost spans two cache lines.
+        costs.withUnsafeBufferPointer { costs in
+            guard index < costs.count else { return }
+            let address = UnsafeRawPointer(costs.baseAddress! + index)
+            respcap_prefetch(address)
+            respcap_prefetch(address + 64)
         }
     }
 

@@ -171,6 +171,15 @@ public final class KeyStats: TrafficAnalysis {
         noteTransfer(location)
     }
 
+    /// Looks ahead: asks for the key counter's index slot of a command two ahead (`entries` false) or for the entry of
+    /// the next one (`entries` true, its slot asked for a command earlier). The key table is larger than the caches
+    /// when keys are many, and each lookup is otherwise a miss, then another.
+    @inline(__always)
+    package func prefetch(_ digest: ArgumentDigest, entries: Bool) {
+        guard digest.keyPosition > 0 else { return }
+        if entries { keys.prefetchEntry(hash: digest.keyHash) } else { keys.prefetchSlot(hash: digest.keyHash) }
+    }
+
     /// A command whose bytes take longer to cross the reference link than the server took to answer it: its time
     /// goes to moving the value, not to Redis's work. Blocking commands wait by design and are left out.
     private func noteTransfer(_ location: UnsafePointer<CommandRecord>) {

@@ -135,6 +135,7 @@ final class AnalysisStage {
         while index < count {
             if case .command = first[index] {
                 let record = cursor.nextRecord()
+                lookAhead(from: cursor.recordOffset, in: cursor.records)
                 if let info { handle(command: record, on: info) }
             } else if let info {
                 handle(first + index, on: info)
@@ -142,6 +143,17 @@ final class AnalysisStage {
             index += 1
         }
         cursor.event = first + count
+    }
+
+    /// Asks for the table entries the next two records will touch (their digests lie in the batch: they were worked
+    /// out as the records were packed), while this one is counted: the key counter's index slot two records ahead,
+    /// its entry and the cluster slot's counters one ahead. With many keys those tables outgrow the caches.
+    @inline(__always)
+    private func lookAhead(from offset: Int, in records: PackedRecords) {
+        guard let next = records.digest(at: offset) else { return }
+        builtIn.keyStats.prefetch(next, entries: true)
+        builtIn.clusterStats.prefetch(next)
+        if let afterNext = records.digest(at: records.offset(after: offset)) { builtIn.keyStats.prefetch(afterNext, entries: false) }
     }
 
     /// This stage's part of the capture quality: gaps and problems per connection, and what became of commands and

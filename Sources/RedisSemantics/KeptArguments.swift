@@ -25,7 +25,9 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
     @inline(__always)
     static var bytesBeforeStorage: Int { MemoryLayout<KeptArguments>.size - storageBytes }
     static var storageBytes: Int { slots * maxBytes }
-    static var storageIsLast: Bool { MemoryLayout<KeptArguments>.offset(of: \.storage)! == bytesBeforeStorage }
+    static var storageIsLast: Bool {
+        MemoryLayout<KeptArguments>.offset(of: \.storage)! == bytesBeforeStorage && MemoryLayout<KeptArguments>.offset(of: \.slotInfo)! == slotInfoOffset
+    }
 
     /// Writes the kept bytes of the arguments at `arguments` to `destination` (room for `storageBytes`); returns
     /// the bytes written.
@@ -40,6 +42,21 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         }
         return written
     }
+
+    /// The bytes `packStorage` wrote after the packed arguments at `packed` (their fields before the storage, as they
+    /// lie in a packed record: unaligned).
+    @inline(__always)
+    static func packedStorageLength(packedAt packed: UnsafeRawPointer) -> Int {
+        var slotInfo = InlineArray<4, Slot>(repeating: Slot())
+        withUnsafeMutableBytes(of: &slotInfo) { $0.copyMemory(from: UnsafeRawBufferPointer(start: packed + slotInfoOffset, count: $0.count)) }
+        var length = 0
+        for slot in 0..<Self.slots { length += Int(slotInfo[slot].keptLength) }
+        return length
+    }
+
+    /// Where `slotInfo` lies (the first field).
+    @inline(__always)
+    static var slotInfoOffset: Int { 0 }
 
     /// Reads kept bytes written by `packStorage` from `source` into `arguments`, whose slots are already in place;
     /// returns the bytes read.

@@ -94,6 +94,21 @@ public final class PackedRecords {
         return offset + Self.headerBytes + KeptArguments.unpackStorage(from: source + Self.headerBytes, into: arguments)
     }
 
+    /// The offset of the record after the one that starts at `offset`, read from its header (no unpacking).
+    @inline(__always)
+    public func offset(after offset: Int) -> Int {
+        offset + Self.headerBytes + KeptArguments.packedStorageLength(packedAt: UnsafeRawPointer(base + offset + Self.argumentsOffset))
+    }
+
+    /// The digest of the record that starts at `offset`, where it lies; nil past the last record. For looking ahead:
+    /// the analyses ask for the table entries the next records will touch.
+    @inline(__always)
+    public func digest(at offset: Int) -> ArgumentDigest? {
+        guard offset < byteCount else { return nil }
+        // Packed records follow each other unaligned.
+        return UnsafeRawPointer(base + offset + Self.digestOffset).loadUnaligned(as: ArgumentDigest.self)
+    }
+
     /// Every record, unpacked (tests, tools).
     public var all: [CommandRecord] {
         var records: [CommandRecord] = []

@@ -418,27 +418,36 @@ struct ItemOrder {
     init?(printableASCII printable: UnsafeRawBufferPointer, suffix: UInt8?, hash: UInt64) {
         let length = printable.count + (suffix == nil ? 0 : 1)
         guard length <= Self.width else { return nil }
-        // The bytes in order into 32 zeroed bytes, then read as four big-endian words (first byte most significant).
+        // The bytes in order into 32 zeroed bytes, then read as four big-endian words (first byte most significant);
+        // checked printable eight at a time, the bytes past the text counted as printable.
         var packed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        let printableOnly = withUnsafeMutableBytes(of: &packed) { raw -> Bool in
-            var index = 0
-            while index < printable.count {
-                let byte = printable[index]
-                guard byte >= 0x20 && byte < 0x7F else { return false }
-                raw[index] = byte
-                index += 1
-            }
-            if let suffix {
-                guard suffix >= 0x20 && suffix < 0x7F else { return false }
-                raw[index] = suffix
-            }
-            return true
+        withUnsafeMutableBytes(of: &packed) { raw in
+            if printable.count > 0 { raw.baseAddress!.copyMemory(from: printable.baseAddress!, byteCount: printable.count) }
+            if let suffix { raw[printable.count] = suffix }
         }
-        guard printableOnly else { return nil }
+        guard Self.isPrintable(packed.0, validBytes: length) && Self.isPrintable(packed.1, validBytes: length - 8)
+            && Self.isPrintable(packed.2, validBytes: length - 16) && Self.isPrintable(packed.3, validBytes: length - 24)
+        else { return nil }
         self.hash = hash
         self.length = length
         words = (UInt64(bigEndian: packed.0), UInt64(bigEndian: packed.1), UInt64(bigEndian: packed.2),
                  UInt64(bigEndian: packed.3))
+    }
+
+    /// Whether the first `validBytes` bytes in memory of `word` (all eight when more, none when fewer than one) are
+    /// printable ASCII, 0x20...0x7E: the others are made 0x41 first, then a byte below 0x20 or above 0x7E sets its
+    /// top bit in one of two word-wide tests.
+    @inline(__always)
+    static func isPrintable(_ word: UInt64, validBytes: Int) -> Bool {
+        guard validBytes > 0 else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        // In memory the first byte is the least significant on a little-endian machine.
+        let memoryOrder = UInt64(littleEndian: word)
+        let valid: UInt64 = validBytes >= 8 ? ~0 : (1 << UInt64(8 * validBytes)) - 1
+        let x = (memoryOrder & valid) | (0x4141_4141_4141_4141 & ~valid)
+        let below = (x &- ones &* 0x20) & ~x & highs
+        let above = ((x &+ ones &* (127 - 0x7E)) | x) & highs
+        return below | above == 0
     }
 
     /// The text, when the words hold all of it (see `init?(printableASCII:suffix:hash:)`).

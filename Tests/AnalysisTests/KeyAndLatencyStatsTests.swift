@@ -139,6 +139,30 @@ import Testing
         }
     }
 
+    /// The words an item's order is read from, made eight bytes at a time, hold the same as made byte by byte: every
+    /// byte value at every position of every length up to the width, with and without a suffix.
+    @Test func itemOrderOfPrintableTextMatchesBytewise() {
+        func bytewise(_ bytes: [UInt8]) -> Bool { bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
+        for length in 0...ItemOrder.width {
+            for position in 0..<max(length, 1) {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "k"), count: length)
+                    if length > 0 { bytes[position] = UInt8(value) }
+                    for suffix in [nil, UInt8(ascii: "*"), UInt8(value)] where length > 0 || suffix != nil {
+                        let text = bytes + (suffix.map { [$0] } ?? [])
+                        let order = bytes.withUnsafeBytes { ItemOrder(printableASCII: $0, suffix: suffix, hash: 1) }
+                        guard text.count <= ItemOrder.width else {
+                            #expect(order == nil)
+                            continue
+                        }
+                        #expect((order != nil) == bytewise(text), "\(text)")
+                        if let order { #expect(order.text == String(decoding: text, as: UTF8.self)) }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func selectionFindsTheSmallest() {
         var generator = SystemRandomNumberGenerator()
         for count in [1, 2, 3, 10, 100, 1000] {

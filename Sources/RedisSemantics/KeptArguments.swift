@@ -35,7 +35,17 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         var written = 0
         for slot in 0..<Self.slots {
             let n = Int(arguments.pointee.slotInfo[slot].keptLength)
-            if n > 0 { (destination + written).copyMemory(from: storage + slot * Self.maxBytes, byteCount: n) }
+            let source = storage + slot * Self.maxBytes
+            if n <= 16 && written + 16 <= Self.storageBytes {
+                // Two words, past the kept bytes: the slot holds `maxBytes` to read and the destination has room for
+                // `storageBytes`; what lies past the kept bytes is written over by the next slot's or is not part of
+                // the packed record. Most arguments are this short, and a copy call cost more than the copy.
+                (destination + written).storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (destination + written + 8).storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                                       as: UInt64.self)
+            } else if n > 0 {
+                (destination + written).copyMemory(from: source, byteCount: n)
+            }
             written += n
         }
         return written

@@ -41,6 +41,7 @@ struct FrameworkMarkFinder {
     /// The marks one argument carries, as bits of `marks`. Only the marks whose pattern starts with the argument's
     /// first byte (or, for kombu's priority lists, that end in a digit) are compared: most keys name no framework
     /// and cost one table look-up (this runs for up to three arguments of every command).
+    @inline(__always)
     func marks(in bytes: UnsafeRawBufferPointer, firstArgument: Bool) -> UInt64 {
         // Subscripts, not `first`/`last`: generic accessors allocate in unoptimised builds.
         guard bytes.count > 0 else { return 0 }
@@ -60,6 +61,7 @@ struct FrameworkMarkFinder {
     }
 
     /// `FrameworkStats.matches` for every kombu priority-suffix mark, the trailing digits found once.
+    @inline(__always)
     private func kombuMarks(in bytes: UnsafeRawBufferPointer) -> UInt64 {
         let end = Self.trailingDigitsStart(bytes)
         guard end < bytes.count, end > 2 else { return 0 }
@@ -77,6 +79,7 @@ struct FrameworkMarkFinder {
     /// Where the run of ASCII digits that ends `bytes` starts (`bytes.count` when the last byte is not a digit).
     /// Eight bytes a step, the last step overlapping the one before (its bytes already read are digits): ids such
     /// as `key:000000012345` end in long runs, and this runs on every such argument.
+    @inline(__always)
     static func trailingDigitsStart(_ bytes: UnsafeRawBufferPointer) -> Int {
         var end = bytes.count
         guard end >= 8 else {

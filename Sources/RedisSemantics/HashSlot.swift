@@ -6,12 +6,14 @@ public enum HashSlot {
     public static let count = 16384
 
     /// The slot of `key`, whole.
+    @inline(__always)
     public static func slot(of key: UnsafeRawBufferPointer) -> Int {
         Int(crc16(tagged(key) ?? key) & 0x3FFF)
     }
 
     /// The slot of a key of which only the first `key.count` of `fullLength` bytes are known: nil when the rest
     /// could change it (no complete, non-empty hash tag within the known bytes).
+    @inline(__always)
     public static func slot(of key: UnsafeRawBufferPointer, fullLength: Int) -> Int? {
         if fullLength <= key.count { return slot(of: key) }
         guard let tag = tagged(key) else { return nil }
@@ -19,6 +21,7 @@ public enum HashSlot {
     }
 
     /// The hash tag's bytes, nil when the key has none (no `{`, no `}` after it, or `{}`).
+    @inline(__always)
     static func tagged(_ key: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         // Indexed loops: generic collection methods allocate in unoptimised builds, and this runs per command.
         let open = firstOpeningBrace(key)

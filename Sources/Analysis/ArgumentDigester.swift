@@ -63,6 +63,7 @@ public final class ArgumentDigester: ArgumentDigesting {
     /// The first key's argument index, from the command table's key specs: fixed per command (cached), or for
     /// commands whose keys move with their arguments (EVAL's numkeys, ZUNIONSTORE, XREAD's STREAMS) resolved on the
     /// kept arguments of this request (0 when they say there is no key, or lie beyond the kept ones).
+    @inline(__always)
     private func firstKeyPosition(_ location: UnsafePointer<CommandRecord>) -> Int {
         let command = location.pointee.command
         let slot = Int(command.rawValue)

@@ -24,7 +24,7 @@ final class StreamStage {
     private let filter: PacketFilter?
     private var reorderBuffer: PacketReorderBuffer
     /// Where every session puts its events; handed over with the batch (swapped, not copied).
-    private let sessionEvents = SessionEventBuffer()
+    private let sessionEvents: SessionEventBuffer
     private let streams = ConnectionStreams()
     private var lastStream: ConnectionStream?
     /// Registry entries already sent as `.commandName` (the analysis stage's registry starts from the same table).
@@ -77,9 +77,8 @@ final class StreamStage {
         reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
         // What the analyses derive from each command's arguments is worked out here, as records are packed: this
         // thread has time to spare, the analysis thread sets the pace. Same prefix rule as the key analysis's.
-        if options.digestsArgumentsWhilePacking {
-            sessionEvents.digester = ArgumentDigester(registry: registry, prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters))
-        }
+        sessionEvents = SessionEventBuffer(digester: options.digestsArgumentsWhilePacking
+            ? ArgumentDigester(registry: registry, prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters)) : nil)
         tls = TLSStreamCounts(keys: options.tlsKeys, bufferLimit: options.reassembly.maxBufferedBytesTotal)
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
     }

@@ -723,10 +723,17 @@ public final class SessionEventBuffer {
     /// In order; each `.command` stands for the next record of `records`.
     public var events: [SessionEvent] = []
     public var records = PackedRecords()
-    /// Works out each packed record's `digest` (none: records are packed as they are).
-    public var digester: (any ArgumentDigesting)?
+    /// Works out each packed record's `digest` (none: records are packed as they are). A constant: read from a
+    /// variable, the per-record call was retained and released around.
+    public let digester: (any ArgumentDigesting)?
 
-    public init() {}
+    public init() {
+        digester = nil
+    }
+
+    public init(digester: (any ArgumentDigesting)?) {
+        self.digester = digester
+    }
 
     func appendCommand(_ record: CommandRecord) {
         withUnsafePointer(to: record) { appendCommand(copying: $0) }

@@ -6,12 +6,14 @@ public enum HashSlot {
     public static let count = 16384
 
     /// The slot of `key`, whole.
+    @inline(__always)
     public static func slot(of key: UnsafeRawBufferPointer) -> Int {
         Int(crc16(tagged(key) ?? key) & 0x3FFF)
     }
 
     /// The slot of a key of which only the first `key.count` of `fullLength` bytes are known: nil when the rest
     /// could change it (no complete, non-empty hash tag within the known bytes).
+    @inline(__always)
     public static func slot(of key: UnsafeRawBufferPointer, fullLength: Int) -> Int? {
         if fullLength <= key.count { return slot(of: key) }
         guard let tag = tagged(key) else { return nil }
@@ -19,15 +21,44 @@ public enum HashSlot {
     }
 
     /// The hash tag's bytes, nil when the key has none (no `{`, no `}` after it, or `{}`).
+    @inline(__always)
     static func tagged(_ key: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         // Indexed loops: generic collection methods allocate in unoptimised builds, and this runs per command.
-        var open = 0
-        while open < key.count && key[open] != UInt8(ascii: "{") { open += 1 }
+        let open = firstOpeningBrace(key)
         guard open < key.count else { return nil }
         var close = open + 1
         while close < key.count && key[close] != UInt8(ascii: "}") { close += 1 }
         guard close < key.count, close > open + 1 else { return nil }
         return UnsafeRawBufferPointer(rebasing: key[(open + 1)..<close])
+    }
+
+    /// The index of the first `{` in `key`, `key.count` when there is none. Eight bytes a step, the last step
+    /// overlapping the one before (its bytes already searched hold no `{`): most keys have no hash tag, and every
+    /// keyed command's key is searched.
+    @inline(__always)
+    static func firstOpeningBrace(_ key: UnsafeRawBufferPointer) -> Int {
+        let count = key.count
+        guard count >= 8 else {
+            var index = 0
+            while index < count && key[index] != UInt8(ascii: "{") { index += 1 }
+            return index
+        }
+        var start = 0
+        while true {
+            if let found = firstOpeningBrace(inWordAt: start, of: key) { return found }
+            if start + 8 == count { return count }
+            start = min(start + 8, count - 8)
+        }
+    }
+
+    /// The first `{` among the eight bytes at `start`, nil when none is.
+    @inline(__always)
+    private static func firstOpeningBrace(inWordAt start: Int, of key: UnsafeRawBufferPointer) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highBits: UInt64 = 0x8080_8080_8080_8080
+        // Bytes equal to `{` become zero; the lowest byte marked as zero is exact (higher ones may be false).
+        let word = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: start, as: UInt64.self)) ^ (ones &* 0x7B)
+        let zeros = (word &- ones) & ~word & highBits
+        return zeros == 0 ? nil : start + zeros.trailingZeroBitCount / 8
     }
 
     /// CRC16/XMODEM: polynomial 0x1021, initial value 0, no reflection (check value of "123456789": 0x31C3).

@@ -37,7 +37,17 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         var written = 0
         for slot in 0..<Self.slots {
             let n = Int(arguments.pointee.slotInfo[slot].keptLength)
-            if n > 0 { (destination + written).copyMemory(from: storage + slot * Self.maxBytes, byteCount: n) }
+            let source = storage + slot * Self.maxBytes
+            if n <= 16 && written + 16 <= Self.storageBytes {
+                // Two words, past the kept bytes: the slot holds `maxBytes` to read and the destination has room for
+                // `storageBytes`; what lies past the kept bytes is written over by the next slot's or is not part of
+                // the packed record. Most arguments are this short, and a copy call cost more than the copy.
+                (destination + written).storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (destination + written + 8).storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                                       as: UInt64.self)
+            } else if n > 0 {
+                (destination + written).copyMemory(from: source, byteCount: n)
+            }
             written += n
         }
         return written
@@ -73,15 +83,36 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
     }
 
     /// Keeps argument `index` (1-based after the command name) in `slot` (0...3).
+    @inline(__always)
     mutating func keep(slot: Int, argumentIndex: Int, content: UnsafeRawBufferPointer, fullLength: Int) {
         guard slot >= 0 && slot < Self.slots else { return }
         let n = min(content.count, Self.maxBytes)
         let base = slot * Self.maxBytes
         if n > 0, let source = content.baseAddress {
-            withUnsafeMutableBytes(of: &storage) { ($0.baseAddress! + base).copyMemory(from: source, byteCount: n) }
+            withUnsafeMutableBytes(of: &storage) { Self.copyBytes(n, from: source, to: $0.baseAddress! + base) }
         }
         slotInfo[slot] = Slot(argumentIndex: Int32(clamping: argumentIndex), fullLength: Int32(clamping: fullLength),
                               keptLength: UInt8(n))
+    }
+
+    /// Copies `count` bytes from `source` to `destination` (apart): from 4 to 16 as two overlapping loads and
+    /// stores, reading and writing nothing past them. Most arguments are short, and a copy call cost more than
+    /// the copy; this runs for every kept argument of every request.
+    @inline(__always)
+    static func copyBytes(_ count: Int, from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer) {
+        if count >= 8 && count <= 16 {
+            let head = source.loadUnaligned(as: UInt64.self)
+            let tail = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            destination.storeBytes(of: head, as: UInt64.self)
+            (destination + (count - 8)).storeBytes(of: tail, as: UInt64.self)
+        } else if count >= 4 && count < 8 {
+            let head = source.loadUnaligned(as: UInt32.self)
+            let tail = source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+            destination.storeBytes(of: head, as: UInt32.self)
+            (destination + (count - 4)).storeBytes(of: tail, as: UInt32.self)
+        } else {
+            destination.copyMemory(from: source, byteCount: count)
+        }
     }
 
     mutating func reset() {

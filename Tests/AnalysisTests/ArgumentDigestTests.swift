@@ -1,4 +1,4 @@
-import Analysis
+@testable import Analysis
 import Foundation
 @testable import Pipeline
 import RedisSemantics
@@ -65,6 +65,33 @@ extension ArgumentDigestTests {
             #expect(counter.commands == report.totals.commands && counter.commands > 0)
             #expect(counter.digested == (digests ? counter.commands : 0))
             if digests { #expect(counter.keyed == report.keys?.commandsWithKeys && counter.keyed > 0) } else { #expect(counter.keyed == 0) }
+        }
+    }
+}
+
+extension ArgumentDigestTests {
+    /// The digest's short way to a key's prefix (keys ending in a delimiter then digits) measures what the key
+    /// analysis's rule measures, for any key and delimiters, digits among them included.
+    @Test func prefixLengthIsTheRules() {
+        let alphabet = Array(":/-0189afx".utf8)
+        var state: UInt64 = 0x7072_6566
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for delimiters in [":", ":/", "0:", "-", "9"] {
+            let rule = KeyPrefixRule(delimiters: delimiters)
+            let digester = ArgumentDigester(registry: CommandRegistry(), prefixRule: rule)
+            for length in 0...40 {
+                for _ in 0..<60 {
+                    var key = (0..<length).map { _ in alphabet[next(alphabet.count)] }
+                    // Most keys end in digits, as generated ones do.
+                    for index in key.indices.suffix(next(length + 1)) { key[index] = UInt8(ascii: "0") + UInt8(next(10)) }
+                    let expected = key.withUnsafeBytes { rule.prefixLength(of: $0) }
+                    #expect(key.withUnsafeBytes { digester.prefixLength(of: $0) } == expected,
+                            "\(String(decoding: key, as: UTF8.self)) delimiters \(delimiters)")
+                }
+            }
         }
     }
 }

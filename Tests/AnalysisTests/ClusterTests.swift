@@ -1,5 +1,5 @@
 import Foundation
-import RedisSemantics
+@testable import RedisSemantics
 import Testing
 @testable import Analysis
 @testable import Findings
@@ -45,6 +45,22 @@ import Testing
         #expect(Self.slot("foo{{bar}}zap") == Self.slot("{bar"))
         #expect(Self.slot("foo{bar}{zap}") == Self.slot("bar"))
         #expect(Self.slot("no{close") == Int(Array("no{close".utf8).withUnsafeBytes { HashSlot.crc16($0) } % 16384))
+    }
+
+    /// Eight bytes a step finds the first `{` wherever it lies, next to bytes one bit or one unit from it.
+    @Test func firstOpeningBraceIsFoundAtEveryPlace() {
+        let others: [UInt8] = [0x7A, 0x7C, 0x7D, 0xFB, 0x00, 0x01, 0x3B, 0x61]
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...40 {
+            for _ in 0..<30 {
+                var key = (0..<length).map { _ in others.randomElement(using: &generator)! }
+                for _ in 0..<Int.random(in: 0...2, using: &generator) where length > 0 {
+                    key[Int.random(in: 0..<length, using: &generator)] = UInt8(ascii: "{")
+                }
+                let expected = key.firstIndex(of: UInt8(ascii: "{")) ?? length
+                #expect(key.withUnsafeBytes { HashSlot.firstOpeningBrace($0) } == expected, "\(key)")
+            }
+        }
     }
 
     @Test func slotOfACutKeyIsKnownOnlyFromACompleteTag() {

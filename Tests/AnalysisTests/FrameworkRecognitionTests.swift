@@ -123,6 +123,39 @@ import Testing
         #expect(framework.commands == 2 * pattern.requests.count)
     }
 
+    /// The finder's marks equal every mark's own rule (`FrameworkStats.matches`) for arguments around kombu's
+    /// priority suffix: trailing digit runs of every length, the separator and near-digits on both sides of it.
+    @Test func finderAgreesWithEveryMarksRule() {
+        let finder = FrameworkMarkFinder()
+        let tail: [UInt8] = [0x30, 0x39, 0x35, 0x2F, 0x3A, 0x06, 0x16, 0xB0, 0xB9, 0x61]
+        let heads = ["", "c", "celery", "queue:x", "bull:q:", "\u{06}\u{16}"].map { Array($0.utf8) }
+        var generator = SeededGenerator(state: 0x6B6F_6D62)
+        for head in heads {
+            for length in 0...24 {
+                for draw in 0..<40 {
+                    var bytes = head + (0..<length).map { _ in tail[Int.random(in: 0..<tail.count, using: &generator)] }
+                    if draw % 4 == 0, bytes.count >= 2 {
+                        // A separator followed by digits only, at a random place.
+                        let at = Int.random(in: 0...(bytes.count - 2), using: &generator)
+                        bytes[at] = 0x06
+                        bytes[at + 1] = 0x16
+                        for index in (at + 2)..<bytes.count { bytes[index] = 0x30 + UInt8(index % 10) }
+                    }
+                    for firstArgument in [true, false] {
+                        let expected = bytes.withUnsafeBytes { argument in
+                            FrameworkStats.marks.enumerated().reduce(UInt64(0)) { found, entry in
+                                (entry.element.firstArgumentOnly && !firstArgument) || !FrameworkStats.matches(entry.element, argument)
+                                    ? found : found | 1 << UInt64(entry.offset)
+                            }
+                        }
+                        let marks = bytes.withUnsafeBytes { finder.marks(in: $0, firstArgument: firstArgument) }
+                        #expect(marks == expected, "\(bytes) first argument: \(firstArgument)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func genericKeysNameNoFramework() throws {
         // Sidekiq's queue lists alone are any application's `queue:` keys; its words as values are not keys.
         let report = try Self.analyze([["LPUSH", "queue:emails", "x"], ["SET", "user:1", "processes"], ["GET", "retry:1"],

@@ -47,6 +47,19 @@ import Testing
         }
     }
 
+    /// Short copies as overlapping words copy every byte of every length and write nothing past them.
+    @Test func shortCopiesWriteExactlyTheirBytes() {
+        let source = (0..<40).map { UInt8($0 + 1) }
+        for count in 0...32 {
+            var destination = [UInt8](repeating: 0xEE, count: 40)
+            source.withUnsafeBytes { from in
+                destination.withUnsafeMutableBytes { KeptArguments.copyBytes(count, from: from.baseAddress!, to: $0.baseAddress!) }
+            }
+            #expect(Array(destination[..<count]) == Array(source[..<count]), "count \(count)")
+            #expect(destination[count...].allSatisfy { $0 == 0xEE }, "count \(count)")
+        }
+    }
+
     @Test func unpacksWhatWasPacked() {
         let packed = PackedRecords(capacity: 0)  // the smallest: it must grow several times
         let records = (0..<3000).map { Self.record(UInt64($0)) }

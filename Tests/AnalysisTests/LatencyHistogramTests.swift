@@ -55,6 +55,17 @@ import Testing
         #expect(built.recordedValues().map { [$0.value, $0.count] } == reference.recordedValues().map { [$0.value, $0.count] },
                 sourceLocation: sourceLocation)
         #expect(fast.buckets == Self.buckets(of: reference), sourceLocation: sourceLocation)
+        // Read from the counts directly, as the summaries are.
+        for percentile in [0.001, 1, 10, 25, 50, 75, 90, 99, 99.9, 99.99, 99.999] {
+            #expect(fast.valueAtPercentile(percentile) == reference.valueAtPercentile(percentile), "p\(percentile)",
+                    sourceLocation: sourceLocation)
+        }
+        let summary = fast.summaryMicros
+        func micros(_ v: UInt64) -> Double { (Double(v) / 100).rounded() / 10 }
+        #expect(summary.count == Int(reference.totalCount), sourceLocation: sourceLocation)
+        #expect([summary.p50, summary.p90, summary.p99, summary.p999, summary.max]
+                    == [50, 90, 99, 99.9].map { micros(reference.valueAtPercentile($0)) } + [micros(reference.max)],
+                sourceLocation: sourceLocation)
     }
 
     @Test(arguments: [1, 2, 3, 1000, 20_000])

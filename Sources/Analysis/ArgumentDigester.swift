@@ -12,16 +12,10 @@ public final class ArgumentDigester: ArgumentDigesting {
     /// `unknown` (not looked up yet). An array: ids are dense, and this runs per command.
     private var keyPositions: [Int] = []
     private static let unknown = -1, movable = -2
-    /// Per byte value, whether `prefixRule` splits keys on it; nil when a digit is one of its delimiters (then
-    /// `prefixLength(of:)` cannot take its short way).
-    private let delimiterBytes: [Bool]?
 
     public init(registry: CommandRegistry, prefixRule: KeyPrefixRule) {
         self.registry = registry
         self.prefixRule = prefixRule
-        let delimiters = prefixRule.delimiters
-        delimiterBytes = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains { delimiters.contains($0) } ? nil
-            : (0...255).map { delimiters.contains(UInt8($0)) }
     }
 
     public func digest(of location: UnsafePointer<CommandRecord>) -> ArgumentDigest {
@@ -33,7 +27,7 @@ public final class ArgumentDigester: ArgumentDigesting {
         // Only arguments the command table says are keys: other arguments may be values or passwords.
         guard position > 0, position < argumentCount else { return digest }
         location.keptArguments.withArgumentAndLength(position) { key, fullLength in
-            let prefixLength = prefixLength(of: key)
+            let prefixLength = prefixRule.prefixLength(of: key)
             let (hash, prefixHash) = keyHashes(key, prefixLength: prefixLength, prefixSeed: 1)
             digest.keyPosition = Int32(position)
             digest.keyHash = hash
@@ -42,22 +36,6 @@ public final class ArgumentDigester: ArgumentDigesting {
             digest.keySlot = HashSlot.slot(of: key, fullLength: fullLength).map { Int32($0) } ?? -1
         }
         return digest
-    }
-
-    /// `prefixRule.prefixLength(of:)`. A key that ends in a delimiter then digits (`key:000000012345`, most
-    /// generated keys) is measured without the rule's pass over every byte: digits not being delimiters, its last
-    /// segment is that run of digits, which looks like an id and is not the key's first segment, so the prefix is
-    /// everything up to it.
-    @inline(__always)
-    func prefixLength(of key: UnsafeRawBufferPointer) -> Int {
-        if let delimiterBytes, key.count > 1, key.count <= KeptArguments.maxBytes {
-            let last = key[key.count - 1]
-            if last >= UInt8(ascii: "0") && last <= UInt8(ascii: "9") {
-                let digitsStart = ASCIIDigits.trailingRunStart(key)
-                if digitsStart > 0 && delimiterBytes[Int(key[digitsStart - 1])] { return digitsStart }
-            }
-        }
-        return prefixRule.prefixLength(of: key)
     }
 
     /// The first key's argument index, from the command table's key specs: fixed per command (cached), or for

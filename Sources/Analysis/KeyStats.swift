@@ -4,15 +4,21 @@ import RedisSemantics
 /// looks like an id (digits, hex of 8+ characters, a UUID); a key without such a segment is its own prefix.
 public struct KeyPrefixRule: Sendable {
     public var delimiters: Set<UInt8> = [UInt8(ascii: ":")] {
-        didSet { tallies = Self.tallies(delimiters) }
+        didSet { (tallies, digitIsDelimiter) = Self.tables(delimiters) }
     }
     /// Per byte value, what it adds to a segment's tallies (`Tally`), or `Tally.delimiter`: one look-up and one
     /// addition per key byte, no branch on the byte's kind.
     private var tallies: [UInt64] = Self.tallies([UInt8(ascii: ":")])
+    /// A digit is one of the delimiters: then `prefixLength(of:)` cannot take its short way.
+    private var digitIsDelimiter = false
 
     public init(delimiters: String = ":") {
         self.delimiters = Set(delimiters.utf8)
-        tallies = Self.tallies(self.delimiters)
+        (tallies, digitIsDelimiter) = Self.tables(self.delimiters)
+    }
+
+    private static func tables(_ delimiters: Set<UInt8>) -> ([UInt64], Bool) {
+        (tallies(delimiters), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains { delimiters.contains($0) })
     }
 
     /// A segment's tallies in one word, 16 bits each: digits, hex digits (decimal ones included), dashes, others.
@@ -53,9 +59,22 @@ public struct KeyPrefixRule: Sendable {
     /// them decimal: hex ids, UUIDs). The first segment is never an id. One backward pass, one table lookup per
     /// byte; allocates nothing. A key of more than 65,535 bytes is its own prefix (its tallies could overflow; the
     /// analyses keep at most `KeptArguments.maxBytes` of a key).
+    ///
+    /// A key that ends in a delimiter then digits (`key:000000012345`, most generated keys) is measured from that run
+    /// of digits alone, found a word at a time: digits not being delimiters, its last segment is the run, which looks
+    /// like an id and is not the key's first segment, so the prefix is everything up to it.
     public func prefixLength(of key: UnsafeRawBufferPointer) -> Int {
         guard key.count <= Tally.maxSegment else { return key.count }
-        return tallies.withUnsafeBufferPointer { tallies in
+        if !digitIsDelimiter, key.count > 1, key[key.count - 1] >= UInt8(ascii: "0"), key[key.count - 1] <= UInt8(ascii: "9") {
+            let digitsStart = ASCIIDigits.trailingRunStart(key)
+            if digitsStart > 0 && tallies[Int(key[digitsStart - 1])] == Tally.delimiter { return digitsStart }
+        }
+        return prefixLengthByTallies(of: key)
+    }
+
+    /// `prefixLength(of:)` by its backward pass over every byte, for keys of at most `Tally.maxSegment` bytes.
+    func prefixLengthByTallies(of key: UnsafeRawBufferPointer) -> Int {
+        tallies.withUnsafeBufferPointer { tallies in
             var tally: UInt64 = 0
             var length = 0
             var index = key.count - 1

@@ -70,8 +70,8 @@ extension ArgumentDigestTests {
 }
 
 extension ArgumentDigestTests {
-    /// The digest's short way to a key's prefix (keys ending in a delimiter then digits) measures what the key
-    /// analysis's rule measures, for any key and delimiters, digits among them included.
+    /// The prefix rule's short way (keys ending in a delimiter then digits) measures what its pass over every byte
+    /// measures, for any key and delimiters, digits among them included.
     @Test func prefixLengthIsTheRules() {
         let alphabet = Array(":/-0189afx".utf8)
         var state: UInt64 = 0x7072_6566
@@ -81,14 +81,13 @@ extension ArgumentDigestTests {
         }
         for delimiters in [":", ":/", "0:", "-", "9"] {
             let rule = KeyPrefixRule(delimiters: delimiters)
-            let digester = ArgumentDigester(registry: CommandRegistry(), prefixRule: rule)
             for length in 0...40 {
                 for _ in 0..<60 {
                     var key = (0..<length).map { _ in alphabet[next(alphabet.count)] }
                     // Most keys end in digits, as generated ones do.
                     for index in key.indices.suffix(next(length + 1)) { key[index] = UInt8(ascii: "0") + UInt8(next(10)) }
-                    let expected = key.withUnsafeBytes { rule.prefixLength(of: $0) }
-                    #expect(key.withUnsafeBytes { digester.prefixLength(of: $0) } == expected,
+                    let expected = key.withUnsafeBytes { rule.prefixLengthByTallies(of: $0) }
+                    #expect(key.withUnsafeBytes { rule.prefixLength(of: $0) } == expected,
                             "\(String(decoding: key, as: UTF8.self)) delimiters \(delimiters)")
                 }
             }

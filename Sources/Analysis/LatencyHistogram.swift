@@ -5,9 +5,10 @@ import TCPReassembly
 /// each (36 KB with values past a minute), so one per command (not per call) is cheap.
 ///
 /// Recording counts into the same buckets `Histogram` would use (1 ns unit, 2 significant digits: 256 sub-buckets
-/// per power of two), without `Histogram`'s general bookkeeping: this runs about three times per command. Reading
-/// builds the `Histogram` these counts and the exact extremes make, which is the one the values themselves would
-/// have made (`LatencyHistogramTests` holds the two to the same results).
+/// per power of two), without `Histogram`'s general bookkeeping: this runs about three times per command. The
+/// summaries read percentiles, mean and extremes from these counts as `Histogram` would; `histogram` builds the
+/// `Histogram` these counts and the exact extremes make, which is the one the values themselves would have made
+/// (`LatencyHistogramTests` holds all of them to the results of a `Histogram` fed the values).
 public struct LatencyHistogram: Sendable {
     /// Count per bucket index, in `Histogram`'s layout for these settings; as long as the highest index recorded.
     private var counts: [UInt64] = []

@@ -50,6 +50,23 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
         var isSentinel = false
         var overflowed = false
         var receivedPushes = false
+
+        /// Counts one more early command `id`: a new one while there is room for it, else the connection is not a
+        /// Sentinel's (`overflowed`).
+        @inline(__always)
+        mutating func countEarly(_ id: Int32) {
+            for index in 0..<Int(earlyCount) where earlyIDs[index] == id {
+                earlyCounts[index] += 1
+                return
+            }
+            if earlyCount < SentinelMonitoringStats.maxEarlyCommands {
+                earlyIDs[Int(earlyCount)] = id
+                earlyCounts[Int(earlyCount)] = 1
+                earlyCount += 1
+            } else {
+                overflowed = true
+            }
+        }
     }
 
     /// `maxEarlyCommands` integers held inline.
@@ -103,23 +120,14 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
         case .namesChannel: proves = record.arguments.argument(1, equalsLowercase: "__sentinel__:hello")
         case .setName: proves = record.arguments.bytes(ofArgument: 2)?.starts(with: Self.namePrefix) ?? false
         }
-        var state = connection.sentinelMonitoring
-        defer { connection.sentinelMonitoring = state }
         guard proves else {
-            let id = record.command.rawValue
-            for index in 0..<Int(state.earlyCount) where state.earlyIDs[index] == id {
-                state.earlyCounts[index] += 1
-                return
-            }
-            if state.earlyCount < Self.maxEarlyCommands {
-                state.earlyIDs[Int(state.earlyCount)] = id
-                state.earlyCounts[Int(state.earlyCount)] = 1
-                state.earlyCount += 1
-            } else {
-                state.overflowed = true
-            }
+            // Edited where it lies: this runs for every command of an ordinary connection that uses few commands,
+            // and a copy of the state out and back cost more than the count.
+            connection.sentinelMonitoring.countEarly(record.command.rawValue)
             return
         }
+        var state = connection.sentinelMonitoring
+        defer { connection.sentinelMonitoring = state }
         state.isSentinel = true
         connections += 1
         sentinels.insert(connection.client.address)

@@ -59,53 +59,47 @@ final class AnalysisStage {
         analyses = builtIn.list + extra
     }
 
-    /// Handles a batch's events in order. Session events are read where they lie in the batch, and each record is
-    /// unpacked into `scratch` in turn; indexed loops and no capturing closures, for the same reason as
-    /// `forEachAnalysis`.
+    /// Handles a batch's events in order. Session events and records are read where they lie in the batch; indexed
+    /// loops and no capturing closures, for the same reason as `forEachAnalysis`.
     func consume(_ batch: StageBatch) {
-        withUnsafeMutablePointer(to: &scratch) { scratch in
-            batch.sessionEvents.withUnsafeBufferPointer { sessionEvents in
-                var cursor = SessionEventCursor(event: sessionEvents.baseAddress, records: batch.records, scratch: scratch)
-                var index = 0
-                while index < batch.streamEvents.count {
-                    switch batch.streamEvents[index] {
-                    case .commandName(let entry):
-                        registry.mirror(entry)
-                    case .captureStarted(let time):
-                        captureStartNanos = time
-                    case .opened(let id, let client, let server, let handshakeSeen, let time):
-                        opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: time)
-                    case .data(let id, let toServer, let byteCount, let time, let count):
-                        // The most frequent event: its connection is used without a retain and a release.
-                        if let connection = unretainedConnection(id) {
-                            connection._withUnsafeGuaranteedRef { info in
-                                noteData(on: info, toServer: toServer, byteCount: byteCount, at: time)
-                                handle(count, from: &cursor, on: info)
-                            }
-                        } else {
-                            handle(count, from: &cursor, on: nil)
+        batch.sessionEvents.withUnsafeBufferPointer { sessionEvents in
+            var cursor = SessionEventCursor(event: sessionEvents.baseAddress, records: batch.records)
+            var index = 0
+            while index < batch.streamEvents.count {
+                switch batch.streamEvents[index] {
+                case .commandName(let entry):
+                    registry.mirror(entry)
+                case .captureStarted(let time):
+                    captureStartNanos = time
+                case .opened(let id, let client, let server, let handshakeSeen, let time):
+                    opened(id, client: client, server: server, handshakeSeen: handshakeSeen, at: time)
+                case .data(let id, let toServer, let byteCount, let time, let count):
+                    // The most frequent event: its connection is used without a retain and a release.
+                    if let connection = unretainedConnection(id) {
+                        connection._withUnsafeGuaranteedRef { info in
+                            noteData(on: info, toServer: toServer, byteCount: byteCount, at: time)
+                            handle(count, from: &cursor, on: info)
                         }
-                    case .gap(let id, let toServer, let byteCount, let time, let count):
-                        let info = gap(id, toServer: toServer, bytes: byteCount, at: time)
-                        handle(count, from: &cursor, on: info)
-                    case .bufferLimit(let id, let toServer):
-                        bufferLimitReached(id, toServer: toServer)
-                    case .handshakeTimed(let id, let confirmNanos):
-                        connections[id]?.handshakeConfirmNanos = confirmNanos
-                    case .closed(let id, let reason, let by, let time, let count, let protocolVersion, let skipped):
-                        let info = closing(id, reason: reason, by: by, at: time, protocolVersion: protocolVersion,
-                                           resyncSkipped: skipped)
-                        handle(count, from: &cursor, on: info)
-                        if let info { closed(info) }
+                    } else {
+                        handle(count, from: &cursor, on: nil)
                     }
-                    index += 1
+                case .gap(let id, let toServer, let byteCount, let time, let count):
+                    let info = gap(id, toServer: toServer, bytes: byteCount, at: time)
+                    handle(count, from: &cursor, on: info)
+                case .bufferLimit(let id, let toServer):
+                    bufferLimitReached(id, toServer: toServer)
+                case .handshakeTimed(let id, let confirmNanos):
+                    connections[id]?.handshakeConfirmNanos = confirmNanos
+                case .closed(let id, let reason, let by, let time, let count, let protocolVersion, let skipped):
+                    let info = closing(id, reason: reason, by: by, at: time, protocolVersion: protocolVersion,
+                                       resyncSkipped: skipped)
+                    handle(count, from: &cursor, on: info)
+                    if let info { closed(info) }
                 }
+                index += 1
             }
         }
     }
-
-    /// Each record of a batch is unpacked here in turn: one record-sized place, written in part per command.
-    private var scratch = CommandRecord.empty
 
     /// The next session event of a batch, and where the next record (that of the next `.command` event) starts in
     /// the batch's packed records.
@@ -113,18 +107,17 @@ final class AnalysisStage {
         var event: UnsafePointer<SessionEvent>?
         let records: PackedRecords
         var recordOffset = 0
-        let scratch: UnsafeMutablePointer<CommandRecord>
 
-        init(event: UnsafePointer<SessionEvent>?, records: PackedRecords, scratch: UnsafeMutablePointer<CommandRecord>) {
+        init(event: UnsafePointer<SessionEvent>?, records: PackedRecords) {
             self.event = event
             self.records = records
-            self.scratch = scratch
         }
 
-        /// The next record, unpacked into `scratch`.
+        /// The next record, where it lies in the batch (not copied: each copy of a record showed in profiles).
         mutating func nextRecord() -> UnsafePointer<CommandRecord> {
-            recordOffset = records.unpack(at: recordOffset, into: scratch)
-            return UnsafePointer(scratch)
+            let record = records.record(at: recordOffset)
+            recordOffset = records.offset(after: recordOffset)
+            return record
         }
     }
 

@@ -10,13 +10,17 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         public var argumentIndex: Int32 = -1
         public var fullLength: Int32 = 0
         public var keptLength: UInt8 = 0
+        /// Where the kept bytes start in `storage`: `slot × maxBytes` as kept; in a packed record (`PackedRecords`),
+        /// after the earlier slots' bytes. In what was padding after `keptLength`.
+        var start: UInt16 = 0
     }
 
     fileprivate var slotInfo = InlineArray<4, Slot>(repeating: Slot())
     /// Last: a packed record (`PackedRecords`) copies everything before it in one piece.
     private var storage = InlineArray<480, UInt8>(repeating: 0)
 
-    // MARK: Packed form (`PackedRecords`): the fields before `storage` as they lie, then each slot's kept bytes.
+    // MARK: Packed form (`PackedRecords`): the fields before `storage` as they lie, each slot's `start` moved to
+    // where its bytes then lie: one slot's after another. Read where it lies, as any record is read.
 
     public init() {}
 
@@ -29,15 +33,18 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         MemoryLayout<KeptArguments>.offset(of: \.storage)! == bytesBeforeStorage && MemoryLayout<KeptArguments>.offset(of: \.slotInfo)! == slotInfoOffset
     }
 
-    /// Writes the kept bytes of the arguments at `arguments` to `destination` (room for `storageBytes`); returns
-    /// the bytes written.
+    /// Writes the kept bytes of the arguments at `arguments` one slot's after another to the storage of `packed`,
+    /// a copy of their fields before the storage (with room for `storageBytes` after them), and moves its slots'
+    /// `start` to match; returns the bytes written.
     @inline(__always)
-    static func packStorage(_ arguments: UnsafePointer<KeptArguments>, to destination: UnsafeMutableRawPointer) -> Int {
+    static func packStorage(_ arguments: UnsafePointer<KeptArguments>, into packed: UnsafeMutablePointer<KeptArguments>) -> Int {
         let storage = UnsafeRawPointer(arguments) + bytesBeforeStorage
+        let destination = UnsafeMutableRawPointer(packed) + bytesBeforeStorage
         var written = 0
         for slot in 0..<Self.slots {
             let n = Int(arguments.pointee.slotInfo[slot].keptLength)
-            let source = storage + slot * Self.maxBytes
+            let source = storage + Int(arguments.pointee.slotInfo[slot].start)
+            packed.pointee.slotInfo[slot].start = UInt16(written)
             if n <= 16 && written + 16 <= Self.storageBytes {
                 // Two words, past the kept bytes: the slot holds `maxBytes` to read and the destination has room for
                 // `storageBytes`; what lies past the kept bytes is written over by the next slot's or is not part of
@@ -53,14 +60,11 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         return written
     }
 
-    /// The bytes `packStorage` wrote after the packed arguments at `packed` (their fields before the storage, as they
-    /// lie in a packed record: unaligned).
+    /// The bytes `packStorage` wrote after the packed arguments at `packed` (where they lie in a packed record).
     @inline(__always)
-    static func packedStorageLength(packedAt packed: UnsafeRawPointer) -> Int {
-        var slotInfo = InlineArray<4, Slot>(repeating: Slot())
-        withUnsafeMutableBytes(of: &slotInfo) { $0.copyMemory(from: UnsafeRawBufferPointer(start: packed + slotInfoOffset, count: $0.count)) }
+    static func packedStorageLength(packedAt packed: UnsafePointer<KeptArguments>) -> Int {
         var length = 0
-        for slot in 0..<Self.slots { length += Int(slotInfo[slot].keptLength) }
+        for slot in 0..<Self.slots { length += Int(packed.pointee.slotInfo[slot].keptLength) }
         return length
     }
 
@@ -75,6 +79,8 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         let storage = UnsafeMutableRawPointer(arguments) + bytesBeforeStorage
         var read = 0
         for slot in 0..<Self.slots {
+            // Back where `keep` puts them (a slot never kept has 0, as `Slot()`).
+            arguments.pointee.slotInfo[slot].start = arguments.pointee.slotInfo[slot].argumentIndex >= 0 ? UInt16(slot * Self.maxBytes) : 0
             let n = Int(arguments.pointee.slotInfo[slot].keptLength)
             if n > 0 { (storage + slot * Self.maxBytes).copyMemory(from: source + read, byteCount: n) }
             read += n
@@ -92,7 +98,7 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
             withUnsafeMutableBytes(of: &storage) { Self.copyBytes(n, from: source, to: $0.baseAddress! + base) }
         }
         slotInfo[slot] = Slot(argumentIndex: Int32(clamping: argumentIndex), fullLength: Int32(clamping: fullLength),
-                              keptLength: UInt8(n))
+                              keptLength: UInt8(n), start: UInt16(base))
     }
 
     /// Copies `count` bytes from `source` to `destination` (apart): from 4 to 16 as two overlapping loads and
@@ -123,7 +129,7 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
     public func bytes(ofArgument index: Int) -> [UInt8]? {
         for slot in 0..<Self.slots where Int(slotInfo[slot].argumentIndex) == index {
             let info = slotInfo[slot]
-            let base = slot * Self.maxBytes
+            let base = Int(info.start)
             return (0..<Int(info.keptLength)).map { storage[base + $0] }
         }
         return nil
@@ -178,7 +184,7 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
             guard Int(info.fullLength) == word.utf8CodeUnitCount, Int(info.keptLength) == word.utf8CodeUnitCount else {
                 return false
             }
-            let base = slot * Self.maxBytes
+            let base = Int(info.start)
             let w = word.utf8Start
             for i in 0..<Int(info.keptLength) {
                 var b = storage[base + i]
@@ -197,16 +203,21 @@ extension UnsafePointer where Pointee == KeptArguments {
     /// The kept bytes of the slot at `position`: `keptLength` bytes from the slot's place in `storage`.
     @inline(__always)
     private func bytes(ofSlotAt position: Int, length: UInt8) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: UnsafeRawPointer(self) + KeptArguments.bytesBeforeStorage + position * KeptArguments.maxBytes,
+        UnsafeRawBufferPointer(start: UnsafeRawPointer(self) + KeptArguments.bytesBeforeStorage + Int(pointee.slotInfo[position].start),
                                count: Int(length))
     }
 
     /// As `KeptArguments.withArgument(_:_:)`, without copying.
+    @inline(__always)
     public func withArgument<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        withArgumentAndLength(index) { bytes, _ in body(bytes) }
+        for position in 0..<KeptArguments.slots where Int(pointee.slotInfo[position].argumentIndex) == index {
+            return body(bytes(ofSlotAt: position, length: pointee.slotInfo[position].keptLength))
+        }
+        return nil
     }
 
     /// As `KeptArguments.withArgumentAndLength(_:_:)`, without copying.
+    @inline(__always)
     public func withArgumentAndLength<R>(_ index: Int, _ body: (UnsafeRawBufferPointer, Int) -> R) -> R? {
         for position in 0..<KeptArguments.slots where Int(pointee.slotInfo[position].argumentIndex) == index {
             let slot = pointee.slotInfo[position]

@@ -5,6 +5,11 @@
 /// `KeptArguments.maxBytes`); packed, a typical one takes about 350. These bytes are what the stream stage writes and
 /// the analysis thread reads for every command, so the smaller form is less memory traffic between the two cores.
 /// Unpacking gives back the same record (`PackedRecordsTests`). Reused: cleared with its storage kept.
+///
+/// The analyses read a packed record where it lies (`record(at:)`), not unpacked: each starts aligned as a
+/// `CommandRecord`, its kept arguments say where their bytes lie (`KeptArguments.Slot.start`), and the storage has a
+/// whole record's room past the last one, so that reading any record whole stays inside it (the bytes past a
+/// packed record's own are never used: its arguments' lengths bound what is read of them).
 public final class PackedRecords {
     private var base: UnsafeMutableRawPointer
     private var capacity: Int
@@ -31,13 +36,30 @@ public final class PackedRecords {
             && MemoryLayout<CommandRecord>.offset(of: \.digest)! == digestOffset
     }
 
-    /// The largest packed record.
-    static var maxRecordBytes: Int { headerBytes + KeptArguments.storageBytes }
+    /// The largest packed record, with its padding to the next record's alignment.
+    static var maxRecordBytes: Int { headerBytes + KeptArguments.storageBytes + MemoryLayout<CommandRecord>.alignment - 1 }
 
     public init(capacity: Int = 64 << 10) {
         precondition(Self.layoutIsPackable, "CommandRecord.arguments, and its storage, must come last")
         self.capacity = max(capacity, Self.maxRecordBytes)
-        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+        base = Self.allocate(self.capacity)
+    }
+
+    /// Storage for `capacity` bytes of records and the room past them for reading the last one whole. The room is
+    /// zeroed; the records' part is not (a batch's storage is a megabyte, mostly never touched), so a whole read of
+    /// the last record may take bytes no record wrote, as it takes the next records' bytes: never used, as above.
+    private static func allocate(_ capacity: Int) -> UnsafeMutableRawPointer {
+        let room = MemoryLayout<CommandRecord>.size
+        let base = UnsafeMutableRawPointer.allocate(byteCount: capacity + room, alignment: max(16, MemoryLayout<CommandRecord>.alignment))
+        (base + capacity).initializeMemory(as: UInt8.self, repeating: 0, count: room)
+        return base
+    }
+
+    /// `offset` rounded up to where the next record may start.
+    @inline(__always)
+    private static func aligned(_ offset: Int) -> Int {
+        let alignment = MemoryLayout<CommandRecord>.alignment
+        return (offset + alignment - 1) & ~(alignment - 1)
     }
 
     deinit { base.deallocate() }
@@ -58,13 +80,14 @@ public final class PackedRecords {
         destination.copyMemory(from: UnsafeRawPointer(record), byteCount: Self.headerBytes)
         if let digest { (destination + Self.digestOffset).storeBytes(of: digest, as: ArgumentDigest.self) }
         let arguments = UnsafeRawPointer(record).advanced(by: Self.argumentsOffset).assumingMemoryBound(to: KeptArguments.self)
-        byteCount += Self.headerBytes + KeptArguments.packStorage(arguments, to: destination + Self.headerBytes)
+        let packed = (destination + Self.argumentsOffset).assumingMemoryBound(to: KeptArguments.self)
+        byteCount = Self.aligned(byteCount + Self.headerBytes + KeptArguments.packStorage(arguments, into: packed))
         count += 1
     }
 
     private func grow() {
         let newCapacity = capacity * 2
-        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        let newBase = Self.allocate(newCapacity)
         newBase.copyMemory(from: base, byteCount: byteCount)
         base.deallocate()
         base = newBase
@@ -78,7 +101,7 @@ public final class PackedRecords {
         if capacity > max(limit, Self.maxRecordBytes) {
             base.deallocate()
             capacity = max(64 << 10, Self.maxRecordBytes)
-            base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            base = Self.allocate(capacity)
         }
     }
 
@@ -91,13 +114,21 @@ public final class PackedRecords {
         UnsafeMutableRawPointer(record).copyMemory(from: source, byteCount: Self.headerBytes)
         let arguments = UnsafeMutableRawPointer(record).advanced(by: Self.argumentsOffset)
             .assumingMemoryBound(to: KeptArguments.self)
-        return offset + Self.headerBytes + KeptArguments.unpackStorage(from: source + Self.headerBytes, into: arguments)
+        return Self.aligned(offset + Self.headerBytes + KeptArguments.unpackStorage(from: source + Self.headerBytes, into: arguments))
+    }
+
+    /// The record that starts at byte `offset`, where it lies (valid until the records are cleared or more are
+    /// packed): for reading, as any record is read, without the copy unpacking makes.
+    @inline(__always)
+    public func record(at offset: Int) -> UnsafePointer<CommandRecord> {
+        precondition(offset >= 0 && offset < byteCount && offset == Self.aligned(offset), "no packed record at offset \(offset)")
+        return UnsafePointer((base + offset).bindMemory(to: CommandRecord.self, capacity: 1))
     }
 
     /// The offset of the record after the one that starts at `offset`, read from its header (no unpacking).
     @inline(__always)
     public func offset(after offset: Int) -> Int {
-        offset + Self.headerBytes + KeptArguments.packedStorageLength(packedAt: UnsafeRawPointer(base + offset + Self.argumentsOffset))
+        Self.aligned(offset + Self.headerBytes + KeptArguments.packedStorageLength(packedAt: record(at: offset).keptArguments))
     }
 
     /// The digest of the record that starts at `offset`, where it lies; nil past the last record. For looking ahead:
@@ -105,8 +136,7 @@ public final class PackedRecords {
     @inline(__always)
     public func digest(at offset: Int) -> ArgumentDigest? {
         guard offset < byteCount else { return nil }
-        // Packed records follow each other unaligned.
-        return UnsafeRawPointer(base + offset + Self.digestOffset).loadUnaligned(as: ArgumentDigest.self)
+        return UnsafeRawPointer(base + offset + Self.digestOffset).load(as: ArgumentDigest.self)
     }
 
     /// Every record, unpacked (tests, tools).

@@ -80,4 +80,40 @@ import Testing
         packed.removeAll()
         #expect(packed.count == 0 && packed.byteCount == 0 && packed.all.isEmpty)
     }
+
+    /// A packed record read where it lies (as the analyses read it) has the fields and kept arguments of the record
+    /// that was packed, read by value or through its address; the next record starts where `offset(after:)` says.
+    @Test func readsRecordsWhereTheyLie() {
+        let packed = PackedRecords(capacity: 0)
+        var words = CommandRecord.empty
+        for (slot, word) in ["k", "GROUP", "", "Streams"].enumerated() {
+            Array(word.utf8).withUnsafeBytes { words.arguments.keep(slot: slot, argumentIndex: slot == 3 ? 9 : slot + 1, content: $0, fullLength: word.utf8.count) }
+        }
+        let records = [words] + (0..<3000).map { Self.record(UInt64($0) + 7) }
+        for var record in records { withUnsafePointer(to: &record) { packed.append($0) } }
+        #expect(packed.record(at: 0).pointee.arguments.argument(2, equalsLowercase: "group"))
+        #expect(packed.record(at: 0).pointee.arguments.argument(9, equalsLowercase: "streams"))
+        #expect(!packed.record(at: 0).pointee.arguments.argument(1, equalsLowercase: "group"))
+        var offset = 0
+        let fieldBytes = PackedRecords.argumentsOffset
+        for record in records {
+            let lying = packed.record(at: offset)
+            #expect(Int(bitPattern: lying) % MemoryLayout<CommandRecord>.alignment == 0)
+            let same = withUnsafeBytes(of: record) { x in
+                UnsafeRawBufferPointer(start: lying, count: fieldBytes).elementsEqual(x.prefix(fieldBytes))
+            }
+            #expect(same, "fields before the arguments differ")
+            let byValue = lying.pointee.arguments
+            for index in 0..<10 {
+                let expected = record.arguments.bytes(ofArgument: index)
+                #expect(byValue.bytes(ofArgument: index) == expected)
+                #expect(byValue.fullLength(ofArgument: index) == record.arguments.fullLength(ofArgument: index))
+                #expect(lying.keptArguments.withArgument(index) { Array($0) } == expected)
+                #expect(lying.keptArguments.withArgumentAndLength(index) { $1 } == record.arguments.fullLength(ofArgument: index))
+                #expect(lying.keptArguments.withArguments { $0(index).map { Array($0) } } == expected)
+            }
+            offset = packed.offset(after: offset)
+        }
+        #expect(offset == packed.byteCount)
+    }
 }

@@ -212,6 +212,8 @@ public struct BoundedCounter {
         var keep = [Bool](repeating: false, count: tracked.count)
         var above = 0
         var tied: [Tie] = []
+        // Often nearly all entries are tied (keys mostly distinct): room for them at once, not grown by doubling.
+        tied.reserveCapacity(tracked.count)
         for (position, entry) in tracked.enumerated() {
             if entry.count > cut {
                 above += 1

@@ -107,6 +107,9 @@ final class AnalysisStage {
         var event: UnsafePointer<SessionEvent>?
         let records: PackedRecords
         var recordOffset = 0
+        /// Where the record after the next one starts, when `lookAhead` worked it out (each record's end is read
+        /// once, not again when it comes).
+        var followingOffset: Int?
 
         init(event: UnsafePointer<SessionEvent>?, records: PackedRecords) {
             self.event = event
@@ -116,7 +119,8 @@ final class AnalysisStage {
         /// The next record, where it lies in the batch (not copied: each copy of a record showed in profiles).
         mutating func nextRecord() -> UnsafePointer<CommandRecord> {
             let record = records.record(at: recordOffset)
-            recordOffset = records.offset(after: recordOffset)
+            recordOffset = followingOffset ?? records.offset(after: recordOffset)
+            followingOffset = nil
             return record
         }
     }
@@ -128,7 +132,7 @@ final class AnalysisStage {
         while index < count {
             if case .command = first[index] {
                 let record = cursor.nextRecord()
-                lookAhead(from: cursor.recordOffset, in: cursor.records)
+                lookAhead(from: &cursor)
                 if let info { handle(command: record, on: info) }
             } else if let info {
                 handle(first + index, on: info)
@@ -142,11 +146,13 @@ final class AnalysisStage {
     /// out as the records were packed), while this one is counted: the key counter's index slot two records ahead,
     /// its entry and the cluster slot's counters one ahead. With many keys those tables outgrow the caches.
     @inline(__always)
-    private func lookAhead(from offset: Int, in records: PackedRecords) {
-        guard let next = records.digest(at: offset) else { return }
+    private func lookAhead(from cursor: inout SessionEventCursor) {
+        guard let next = cursor.records.digest(at: cursor.recordOffset) else { return }
         builtIn.keyStats.prefetch(next, entries: true)
         builtIn.clusterStats.prefetch(next)
-        if let afterNext = records.digest(at: records.offset(after: offset)) { builtIn.keyStats.prefetch(afterNext, entries: false) }
+        let following = cursor.records.offset(after: cursor.recordOffset)
+        cursor.followingOffset = following
+        if let afterNext = cursor.records.digest(at: following) { builtIn.keyStats.prefetch(afterNext, entries: false) }
     }
 
     /// This stage's part of the capture quality: gaps and problems per connection, and what became of commands and
@@ -335,7 +341,8 @@ final class AnalysisStage {
         let record = pointer
         switch info.protocolEvidence.decide(record.pointee, nameIsKnown: registry.isKnown(record.pointee.command)) {
         case .count:
-            releaseHeld(info)
+            // Tested here: a call per command that mostly finds nothing held cost more than the test.
+            if info.protocolEvidence.isHoldingAnything { releaseHeld(info) }
             count(record, on: info)
         case .hold:
             holdCommand(record.pointee, on: info)

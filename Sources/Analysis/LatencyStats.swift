@@ -9,9 +9,11 @@ public final class LatencyStats: TrafficAnalysis {
     public let slowestN: Int
     public let maxTimelineBuckets: Int
 
-    private var all = LatencyHistogram()
+    /// Latencies of reads, of writes and of the other commands (flagged neither): each command's is recorded once,
+    /// and all commands' histogram is the three added up when the report is written (the same counts and extremes).
     private var reads = LatencyHistogram()
     private var writes = LatencyHistogram()
+    private var others = LatencyHistogram()
     private var readService = LatencyHistogram()
     private var writeService = LatencyHistogram()
     /// Counts per bucket of `bucketBounds` and of `depthBounds` (the last: above them all), inline in the analysis
@@ -151,9 +153,14 @@ public final class LatencyStats: TrafficAnalysis {
         var latency: Int64?
         if !record.isBlocking && !record.isQueuedInTransaction, let l = record.latencyNanos {
             latency = l
-            all.record(nanos: l)
             let flags = connection.registry.flags(of: record.command)
-            if flags.contains(.write) { writes.record(nanos: l) } else if flags.contains(.readonly) { reads.record(nanos: l) }
+            if flags.contains(.write) {
+                writes.record(nanos: l)
+            } else if flags.contains(.readonly) {
+                reads.record(nanos: l)
+            } else {
+                others.record(nanos: l)
+            }
             let micros = l / 1000
             logBuckets[Self.bucket(of: micros, bounds: logBounds) { $0 < $1 }] += 1
             if slowest.count < slowestN || l > slowestThreshold { noteSlow(location, latency: l, connection: connection) }
@@ -222,6 +229,9 @@ public final class LatencyStats: TrafficAnalysis {
 
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {
         var summary = LatencySummary()
+        var all = others
+        all.add(reads)
+        all.add(writes)
         summary.allMicros = all.summaryMicros
         summary.readsMicros = reads.summaryMicros
         summary.writesMicros = writes.summaryMicros

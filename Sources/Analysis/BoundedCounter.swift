@@ -6,7 +6,10 @@ import CPrefetch
 /// its text is made once, when it first enters. At `2 × capacity` entries the table is pruned to the `capacity`
 /// largest; an item entering after a prune starts from the largest count pruned, which bounds its overestimate
 /// (`error`), as in the Space-Saving algorithm.
-public struct BoundedCounter {
+///
+/// A class over storage of its own (not arrays): this counts up to three times per keyed command, and an array
+/// written inside a value held by a class pays a uniqueness check and a bounds check per element written.
+public final class BoundedCounter {
     public struct Entry: Sendable {
         public var item: String
         public var count: Int
@@ -27,19 +30,23 @@ public struct BoundedCounter {
     }
 
     public let capacity: Int
-    /// The tracked items' counts, densely; `slots` finds them by hash. An item's cost and name lie at the same
-    /// index of `costs` and `names`: apart, so that counting an item touches 32 bytes, and a counter given no
-    /// samples holds no costs.
-    private var tracked: [Tracked] = []
-    /// Empty until the first sample, then one per entry of `tracked`.
-    private var costs: [KeyCost] = []
+    /// The tracked items' counts, densely (`trackedCount` of them, room for `room`); `slots` finds them by hash. An
+    /// item's cost and name lie at the same index of `costs` and `names`: apart, so that counting an item touches
+    /// 32 bytes, and a counter given no samples holds no costs.
+    private var tracked: UnsafeMutablePointer<Tracked>
+    private var trackedCount = 0
+    private var room: Int
+    /// nil until the first sample, then room for as many as `tracked`.
+    private var costs: UnsafeMutablePointer<KeyCost>?
     private var names: [Name] = []
     /// Open addressing with linear probing: 0 is an empty slot, otherwise the item's hash's high 32 bits (a tag)
     /// above its index into `tracked` plus one. Kept at most half full; rebuilt (not edited) when it grows and after
     /// a prune, so it needs no deletion. A table of its own rather than a `Dictionary`: a lookup here is a multiply,
     /// a mask and usually one compare, and this runs three times per keyed command. The tag spares a look at
     /// `tracked` (a cache miss in a large table) for items not tracked, which with many distinct keys is most.
-    private var slots: [UInt64] = []
+    /// nil (no slots) until the first item.
+    private var slots: UnsafeMutablePointer<UInt64>?
+    private var slotCount = 0
     private var floor = 0
     public private(set) var pruned = false
     /// Items dropped by prunes so far (an item may come back and be dropped again).
@@ -68,10 +75,18 @@ public struct BoundedCounter {
     public init(capacity: Int) {
         // Indexes into `tracked` (up to twice the capacity) fit a slot's low 32 bits.
         self.capacity = min(max(1, capacity), 1 << 30)
+        room = min(16, 2 * self.capacity)
+        tracked = .allocate(capacity: room)
+    }
+
+    deinit {
+        tracked.deallocate()
+        costs?.deallocate()
+        slots?.deallocate()
     }
 
     /// Adds one occurrence of `bytes` (the item), with `weight` bytes. `text` makes the item's text when new.
-    public mutating func add(hash: UInt64, bytes weight: Int, text: () -> String) {
+    public func add(hash: UInt64, bytes weight: Int, text: () -> String) {
         if countExisting(hash: hash, weight: weight) { return }
         let item = text()
         insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash))
@@ -80,8 +95,8 @@ public struct BoundedCounter {
     /// As `add(hash:bytes:text:)`, for an item whose text is `printable` followed by `suffix` when that text is
     /// short printable ASCII (the usual key): then no `String` is made unless the item reaches a report, so a new
     /// item allocates nothing. Otherwise `text` makes it.
-    mutating func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?,
-                      sample: KeyCost.Sample? = nil, text: () -> String) {
+    func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?,
+             sample: KeyCost.Sample? = nil, text: () -> String) {
         if countExisting(hash: hash, weight: weight, sample: sample) { return }
         if let order = ItemOrder(printableASCII: printable, suffix: suffix, hash: hash) {
             insert(hash: hash, weight: weight, text: nil, order: order, sample: sample)
@@ -92,7 +107,7 @@ public struct BoundedCounter {
     }
 
     /// As `add(hash:bytes:text:)`, adding `sample` to the item's cost.
-    mutating func add(hash: UInt64, bytes weight: Int, sample: KeyCost.Sample?, text: () -> String) {
+    func add(hash: UInt64, bytes weight: Int, sample: KeyCost.Sample?, text: () -> String) {
         if countExisting(hash: hash, weight: weight, sample: sample) { return }
         let item = text()
         insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash), sample: sample)
@@ -113,8 +128,8 @@ public struct BoundedCounter {
     /// The index in `tracked` of the item with `hash`, or nil.
     @inline(__always)
     private func find(_ hash: UInt64) -> Int? {
-        guard !slots.isEmpty else { return nil }
-        let mask = slots.count - 1
+        guard let slots else { return nil }
+        let mask = slotCount - 1
         let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Self.home(hash, mask: mask)
         while true {
@@ -129,32 +144,31 @@ public struct BoundedCounter {
     }
 
     /// Asks for the index slot `hash` is looked up in first (looking ahead: a few commands before it is counted).
-    /// Mutating only so that a counter held by a class is used in place: a copy would retain its four arrays.
     @inline(__always)
-    mutating func prefetchSlot(hash: UInt64) {
-        guard !slots.isEmpty else { return }
-        slots.withUnsafeBufferPointer { respcap_prefetch($0.baseAddress! + Self.home(hash, mask: $0.count - 1)) }
+    func prefetchSlot(hash: UInt64) {
+        guard let slots else { return }
+        respcap_prefetch(slots + Self.home(hash, mask: slotCount - 1))
     }
 
     /// Asks for the count and cost of the item with `hash`, when its first index slot (asked for by `prefetchSlot`
     /// a command earlier) names it: the next command's entry, while the current one is counted.
     @inline(__always)
-    mutating func prefetchEntry(hash: UInt64) {
-        guard !slots.isEmpty else { return }
-        let entry = slots.withUnsafeBufferPointer { $0[Self.home(hash, mask: $0.count - 1)] }
+    func prefetchEntry(hash: UInt64) {
+        guard let slots else { return }
+        let entry = slots[Self.home(hash, mask: slotCount - 1)]
         guard entry & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000, entry != 0 else { return }
         let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-        tracked.withUnsafeBufferPointer { respcap_prefetch($0.baseAddress! + index) }
+        respcap_prefetch(tracked + index)
         // A cost spans two cache lines.
-        costs.withUnsafeBufferPointer { costs in
-            guard index < costs.count else { return }
-            let address = UnsafeRawPointer(costs.baseAddress! + index)
+        if let costs {
+            let address = UnsafeRawPointer(costs + index)
             respcap_prefetch(address)
             respcap_prefetch(address + 64)
         }
     }
 
-    private mutating func countExisting(hash: UInt64, weight: Int, sample: KeyCost.Sample? = nil) -> Bool {
+    @inline(__always)
+    private func countExisting(hash: UInt64, weight: Int, sample: KeyCost.Sample? = nil) -> Bool {
         total += 1
         guard let index = find(hash) else { return false }
         tracked[index].count += 1
@@ -164,61 +178,91 @@ public struct BoundedCounter {
     }
 
     @inline(__always)
-    private mutating func addCost(_ sample: KeyCost.Sample, at index: Int) {
-        if costs.isEmpty { costs = [KeyCost](repeating: KeyCost(), count: tracked.count) }
+    private func addCost(_ sample: KeyCost.Sample, at index: Int) {
+        let costs = self.costs ?? makeCosts()
         costs[index].add(sample)
     }
 
-    /// The cost of `tracked[index]` (none when no sample came).
-    private func cost(at index: Int) -> KeyCost { costs.isEmpty ? KeyCost() : costs[index] }
+    /// Costs for the entries so far (none yet), with room for as many as `tracked` has.
+    private func makeCosts() -> UnsafeMutablePointer<KeyCost> {
+        let made = UnsafeMutablePointer<KeyCost>.allocate(capacity: room)
+        made.initialize(repeating: KeyCost(), count: trackedCount)
+        costs = made
+        return made
+    }
 
-    private mutating func insert(hash: UInt64, weight: Int, text: String?, order: ItemOrder, sample: KeyCost.Sample? = nil) {
-        tracked.append(Tracked(hash: hash, count: floor + 1, bytes: Int64(weight), error: floor))
+    /// The cost of `tracked[index]` (none when no sample came).
+    private func cost(at index: Int) -> KeyCost { costs.map { $0[index] } ?? KeyCost() }
+
+    private func insert(hash: UInt64, weight: Int, text: String?, order: ItemOrder, sample: KeyCost.Sample? = nil) {
+        if trackedCount == room { grow() }
+        let index = trackedCount
+        (tracked + index).initialize(to: Tracked(hash: hash, count: floor + 1, bytes: Int64(weight), error: floor))
+        trackedCount += 1
         names.append(Name(text: text, order: order))
-        if !costs.isEmpty { costs.append(KeyCost()) }
-        if let sample { addCost(sample, at: tracked.count - 1) }
-        if tracked.count * 2 > slots.count {
-            rebuildSlots(count: max(16, slots.count * 2))
+        if let costs { (costs + index).initialize(to: KeyCost()) }
+        if let sample { addCost(sample, at: index) }
+        if trackedCount * 2 > slotCount {
+            rebuildSlots(count: max(16, slotCount * 2))
         } else {
-            place(tracked.count - 1)
+            place(index)
         }
-        if tracked.count >= 2 * capacity { prune() }
+        if trackedCount >= 2 * capacity { prune() }
+    }
+
+    /// Twice the room for entries and their costs, up to the `2 × capacity` a prune comes at.
+    private func grow() {
+        let newRoom = min(2 * room, 2 * capacity)
+        let moved = UnsafeMutablePointer<Tracked>.allocate(capacity: newRoom)
+        moved.moveInitialize(from: tracked, count: trackedCount)
+        tracked.deallocate()
+        tracked = moved
+        if let costs {
+            let movedCosts = UnsafeMutablePointer<KeyCost>.allocate(capacity: newRoom)
+            movedCosts.moveInitialize(from: costs, count: trackedCount)
+            costs.deallocate()
+            self.costs = movedCosts
+        }
+        room = newRoom
     }
 
     /// Puts `tracked[index]` in the first empty slot from its home.
     @inline(__always)
-    private mutating func place(_ index: Int) {
-        let mask = slots.count - 1
+    private func place(_ index: Int) {
+        guard let slots else { return }
+        let mask = slotCount - 1
         let hash = tracked[index].hash
         var slot = Self.home(hash, mask: mask)
         while slots[slot] != 0 { slot = (slot + 1) & mask }
         slots[slot] = Self.entry(hash, index: index)
     }
 
-    private mutating func rebuildSlots(count: Int) {
-        if slots.count == count {
-            for index in slots.indices { slots[index] = 0 }
-        } else {
-            slots = [UInt64](repeating: 0, count: count)
+    private func rebuildSlots(count: Int) {
+        if slotCount != count {
+            slots?.deallocate()
+            slots = .allocate(capacity: count)
+            slotCount = count
         }
-        for index in tracked.indices { place(index) }
+        slots!.initialize(repeating: 0, count: count)
+        for index in 0..<trackedCount { place(index) }
     }
 
     /// Keeps the `capacity` largest by count, ties by item (the same entries a full sort by (count, item) keeps).
     /// A selection rather than a sort: this runs every `capacity` new items once the table is full (on every
     /// command when keys are mostly distinct), and only entries tied at the cut need their items compared.
-    private mutating func prune() {
+    private func prune() {
         let cut = cutCount()
-        var keep = [Bool](repeating: false, count: tracked.count)
+        var keep = [Bool](repeating: false, count: trackedCount)
         var above = 0
         var tied: [Tie] = []
         // Often nearly all entries are tied (keys mostly distinct): room for them at once, not grown by doubling.
-        tied.reserveCapacity(tracked.count)
-        for (position, entry) in tracked.enumerated() {
-            if entry.count > cut {
+        tied.reserveCapacity(trackedCount)
+        for position in 0..<trackedCount {
+            let count = tracked[position].count
+            if count > cut {
                 above += 1
                 keep[position] = true
-            } else if entry.count == cut {
+            } else if count == cut {
                 tied.append(Tie(position: position, order: names[position].order))
             }
         }
@@ -230,12 +274,12 @@ public struct BoundedCounter {
             }
         }
         for tie in tied.prefix(room) { keep[tie.position] = true }
-        let before = tracked.count
-        let kept = Self.compact(&tracked, keeping: keep)
-        _ = Self.compact(&names, keeping: keep)
-        if !costs.isEmpty { _ = Self.compact(&costs, keeping: keep) }
-        droppedItems += before - tracked.count
-        rebuildSlots(count: slots.count)
+        let before = trackedCount
+        trackedCount = Self.compact(tracked, count: trackedCount, keeping: keep)
+        if let costs { _ = Self.compact(costs, count: before, keeping: keep) }
+        Self.compact(&names, keeping: keep)
+        droppedItems += before - trackedCount
+        rebuildSlots(count: slotCount)
         floor = cut
         pruned = true
     }
@@ -262,9 +306,20 @@ public struct BoundedCounter {
         }
     }
 
-    /// Keeps the entries of `entries` whose `keep` is set, in order; returns how many. Compacted in place: swaps
-    /// move entries without retaining their texts, and the dropped ones end at the back, where they are removed.
-    private static func compact<T>(_ entries: inout [T], keeping keep: [Bool]) -> Int {
+    /// Keeps the first `count` entries at `entries` whose `keep` is set, moved to the front in order; returns how
+    /// many. Plain values (counts, costs): moved by assignment.
+    private static func compact<T: BitwiseCopyable>(_ entries: UnsafeMutablePointer<T>, count: Int, keeping keep: [Bool]) -> Int {
+        var kept = 0
+        for position in 0..<count where keep[position] {
+            if position != kept { entries[kept] = entries[position] }
+            kept += 1
+        }
+        return kept
+    }
+
+    /// Keeps the entries of `entries` whose `keep` is set, in order. Compacted in place: swaps move entries without
+    /// retaining their texts, and the dropped ones end at the back, where they are removed.
+    private static func compact<T>(_ entries: inout [T], keeping keep: [Bool]) {
         var kept = 0
         entries.withUnsafeMutableBufferPointer { entries in
             for position in 0..<entries.count where keep[position] {
@@ -273,7 +328,6 @@ public struct BoundedCounter {
             }
         }
         entries.removeSubrange(kept...)
-        return kept
     }
 
     /// The `capacity`-th largest count. Most counts are small (an item entered at the floor and was seen a few
@@ -285,7 +339,7 @@ public struct BoundedCounter {
             histogram.initialize(repeating: 0)
             var above = 0
             var index = 0
-            while index < tracked.count {
+            while index < trackedCount {
                 let count = tracked[index].count
                 if count > limit { above += 1 } else { histogram[count] += 1 }
                 index += 1
@@ -302,7 +356,7 @@ public struct BoundedCounter {
         }
         if let found { return found }
         // The smallest outside the `count - capacity` smallest.
-        var counts = tracked.map(\.count)
+        var counts = (0..<trackedCount).map { tracked[$0].count }
         let below = counts.count - capacity
         Self.selectSmallest(&counts, below, by: <)
         var cut = counts[below]
@@ -349,7 +403,8 @@ public struct BoundedCounter {
     /// The `n` largest by `ranking`; ties by calls, then by item.
     public func top(_ n: Int, by ranking: Ranking) -> [Entry] {
         guard n > 0 else { return [] }
-        var values = Array(tracked.indices)
+        let tracked = self.tracked, names = self.names, trackedCount = self.trackedCount
+        var values = Array(0..<trackedCount)
         func byCalls(_ a: Int, _ b: Int) -> Bool {
             tracked[a].count != tracked[b].count ? tracked[a].count > tracked[b].count : names[a].precedes(names[b])
         }
@@ -361,9 +416,10 @@ public struct BoundedCounter {
         case .serverTime, .bigAndHot:
             // The measure of every entry first: a comparison then reads two integers, not two whole costs (this
             // ranks every tracked entry for the report).
-            let measure: [Int64] = costs.isEmpty ? [Int64](repeating: 0, count: tracked.count)
-                : ranking == .serverTime ? costs.map(\.serverNanos)
-                : zip(tracked, costs).map { Int64($0.count) * Int64($1.maxValueBytes) }
+            let measure: [Int64] = costs.map { costs in
+                ranking == .serverTime ? (0..<trackedCount).map { costs[$0].serverNanos }
+                    : (0..<trackedCount).map { Int64(tracked[$0].count) * Int64(costs[$0].maxValueBytes) }
+            } ?? [Int64](repeating: 0, count: trackedCount)
             better = { a, b in measure[a] != measure[b] ? measure[a] > measure[b] : byCalls(a, b) }
         }
         if values.count > n {
@@ -376,7 +432,7 @@ public struct BoundedCounter {
         }
     }
 
-    public var distinctTracked: Int { tracked.count }
+    public var distinctTracked: Int { trackedCount }
 }
 
 /// An item's first 32 UTF-8 bytes as four big-endian integers, so most comparisons of two items are integer

@@ -1,7 +1,7 @@
 /// What one key (or prefix) cost the server: reads and writes, request and reply bytes, server time, the client
 /// hosts that named it and the largest request or reply. Held inline in each `BoundedCounter` entry, so adding to it
 /// allocates nothing; an entry tracked again after a prune starts from zero (a lower bound, unlike its calls).
-public struct KeyCost: Sendable {
+public struct KeyCost: Sendable, BitwiseCopyable {
     /// One command's part, as `KeyStats` reads it from the record.
     public struct Sample: Sendable {
         public var isRead: Bool

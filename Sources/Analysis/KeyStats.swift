@@ -115,10 +115,13 @@ public final class KeyStats: TrafficAnalysis {
     public let prefixRule: KeyPrefixRule
     public let redactor: KeyRedactor?
 
-    private var keys: BoundedCounter
-    private var prefixes: BoundedCounter
-    /// Per command id (dense ids: an array, not a dictionary, on the per-command path).
+    /// Constants, so that counting through them takes no retain and release per command.
+    private let keys: BoundedCounter
+    private let prefixes: BoundedCounter
+    /// Per command id (dense ids: an array, not a dictionary, on the per-command path), held here and counted
+    /// through `perCommandKeyCounters` (unretained: a retain and release per command otherwise).
     private var perCommandKeys: [BoundedCounter?] = []
+    private var perCommandKeyCounters: [Unmanaged<BoundedCounter>?] = []
     private var distinct = HyperLogLog()
     private var keyedCommands = 0
     /// Request plus reply bytes and server time of the commands that named a key; server time of all commands.
@@ -257,13 +260,25 @@ public final class KeyStats: TrafficAnalysis {
             prefixes.add(hash: prefixHash, bytes: bytes, sample: sample) { display(Array(prefix), isPrefix: isPrefix) }
         }
         let slot = Int(id)
-        if slot >= perCommandKeys.count { perCommandKeys += repeatElement(nil, count: slot + 1 - perCommandKeys.count) }
-        if perCommandKeys[slot] == nil { perCommandKeys[slot] = BoundedCounter(capacity: max(10, maxTrackedKeys / 10)) }
-        if plain {
-            perCommandKeys[slot]!.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
-        } else {
-            perCommandKeys[slot]!.add(hash: hash, bytes: bytes) { display(Array(key)) }
+        let counter = slot < perCommandKeyCounters.count ? perCommandKeyCounters[slot] : nil
+        (counter ?? makePerCommandCounter(slot))._withUnsafeGuaranteedRef { counter in
+            if plain {
+                counter.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
+            } else {
+                counter.add(hash: hash, bytes: bytes) { display(Array(key)) }
+            }
         }
+    }
+
+    private func makePerCommandCounter(_ slot: Int) -> Unmanaged<BoundedCounter> {
+        if slot >= perCommandKeys.count {
+            perCommandKeys += repeatElement(nil, count: slot + 1 - perCommandKeys.count)
+            perCommandKeyCounters += repeatElement(nil, count: slot + 1 - perCommandKeyCounters.count)
+        }
+        let counter = BoundedCounter(capacity: max(10, maxTrackedKeys / 10))
+        perCommandKeys[slot] = counter
+        perCommandKeyCounters[slot] = Unmanaged.passUnretained(counter)
+        return Unmanaged.passUnretained(counter)
     }
 
     private func display(_ bytes: [UInt8], isPrefix: Bool = false) -> String {

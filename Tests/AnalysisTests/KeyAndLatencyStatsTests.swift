@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func boundedCounterKeepsTheHeavyHitters() {
-        var counter = BoundedCounter(capacity: 100)
+        let counter = BoundedCounter(capacity: 100)
         for i in 0..<100_000 {
             let key = i % 10 == 0 ? "hot:\(i % 30)" : "cold:\(i)"
             Array(key.utf8).withUnsafeBytes { counter.add(hash: keyHash($0), bytes: 1) { key } }
@@ -90,15 +90,21 @@ import Testing
     }
 
     /// The pruning counter keeps exactly what the plain algorithm keeps (sort everything by count, then item; keep
-    /// `capacity`): items tied at the cut, long, non-ASCII and prefix-sharing ones included.
+    /// `capacity`): items tied at the cut, long, non-ASCII and prefix-sharing ones included; each kept item with its
+    /// own cost, summed since it last entered.
     @Test func boundedCounterPrunesLikeAFullSort() {
         struct Reference {
             let capacity: Int
             var entries: [UInt64: BoundedCounter.Entry] = [:]
             var floor = 0
-            mutating func add(hash: UInt64, text: String) {
-                if entries[hash] != nil { entries[hash]!.count += 1; return }
+            mutating func add(hash: UInt64, text: String, sample: KeyCost.Sample) {
+                if entries[hash] != nil {
+                    entries[hash]!.count += 1
+                    entries[hash]!.cost.add(sample)
+                    return
+                }
                 entries[hash] = BoundedCounter.Entry(item: text, count: floor + 1, bytes: 1, error: floor)
+                entries[hash]!.cost.add(sample)
                 if entries.count >= 2 * capacity {
                     let kept = entries.sorted { ($0.value.count, $1.value.item) > ($1.value.count, $0.value.item) }.prefix(capacity)
                     floor = kept.last?.value.count ?? floor
@@ -111,7 +117,7 @@ import Testing
                       "resque:gitlab:queue:web_hook_worker:%", "resque:gitlab:queue:web_hook_worker:e\u{301}%",
                       "resque:gitlab:queue:web_hook_workere\u{301}%", "resque:gitlab:queue:web_hook_workerf%"]
         for capacity in [1, 7, 50] {
-            var counter = BoundedCounter(capacity: capacity)
+            let counter = BoundedCounter(capacity: capacity)
             var reference = Reference(capacity: capacity)
             for _ in 0..<20_000 {
                 let hot = Int.random(in: 0..<10, using: &generator) < 3
@@ -122,20 +128,26 @@ import Testing
                 let asPrefix = n % 2 == 1
                 let text = asPrefix ? key + "*" : key
                 let hash = Array(key.utf8).withUnsafeBytes { keyHash($0, seed: asPrefix ? 1 : 0) }
+                let sample = KeyCost.Sample(isRead: n % 2 == 0, isWrite: n % 2 == 1, requestBytes: Int.random(in: 1...100, using: &generator),
+                                            replyBytes: n, serverNanos: Int64(n + 1), host: UInt32(n % 11 + 1))
                 if n % 3 == 0 {
-                    counter.add(hash: hash, bytes: 1) { text }
+                    counter.add(hash: hash, bytes: 1, sample: sample) { text }
                 } else {
                     Array(key.utf8).withUnsafeBytes { bytes in
-                        counter.add(hash: hash, bytes: 1, printable: bytes, suffix: asPrefix ? UInt8(ascii: "*") : nil) { text }
+                        counter.add(hash: hash, bytes: 1, printable: bytes, suffix: asPrefix ? UInt8(ascii: "*") : nil, sample: sample) { text }
                     }
                 }
-                reference.add(hash: hash, text: text)
+                reference.add(hash: hash, text: text, sample: sample)
             }
             let expected = reference.entries.values.sorted { ($0.count, $1.item) > ($1.count, $0.item) }
             let actual = counter.top(Int.max)
             #expect(actual.map(\.item) == expected.map(\.item), "capacity \(capacity)")
             #expect(actual.map(\.count) == expected.map(\.count), "capacity \(capacity)")
             #expect(actual.map(\.error) == expected.map(\.error), "capacity \(capacity)")
+            #expect(actual.map(\.cost.serverNanos) == expected.map(\.cost.serverNanos), "capacity \(capacity)")
+            #expect(actual.map(\.cost.requestBytes) == expected.map(\.cost.requestBytes), "capacity \(capacity)")
+            #expect(actual.map(\.cost.reads) == expected.map(\.cost.reads), "capacity \(capacity)")
+            #expect(actual.map(\.cost.clients) == expected.map(\.cost.clients), "capacity \(capacity)")
         }
     }
 

@@ -1,13 +1,12 @@
 import RedisSemantics
 
 /// Works out a record's `ArgumentDigest`: the first key as the key analysis takes it (its argument index by the
-/// command table, its hash, its prefix by `prefixRule` and that prefix's hash), the key's cluster hash slot, and the
-/// job frameworks' marks. The stream stage gives one to the sessions' event buffer, so that this runs as records are
-/// packed, on that thread; the analyses use one of their own for records packed without it.
+/// command table, its hash, its prefix by `prefixRule` and that prefix's hash) and the key's cluster hash slot. The
+/// stream stage gives one to the sessions' event buffer, so that this runs as records are packed, on that thread;
+/// the analyses use one of their own for records packed without it.
 public final class ArgumentDigester: ArgumentDigesting {
     let registry: CommandRegistry
     let prefixRule: KeyPrefixRule
-    private let frameworks = FrameworkMarkFinder()
     /// Per command id: the first key's fixed argument index (0: none), `movable` (read from the arguments), or
     /// `unknown` (not looked up yet). An array: ids are dense, and this runs per command.
     private var keyPositions: [Int] = []
@@ -21,7 +20,6 @@ public final class ArgumentDigester: ArgumentDigesting {
     public func digest(of location: UnsafePointer<CommandRecord>) -> ArgumentDigest {
         var digest = ArgumentDigest()
         digest.isSet = true
-        digest.frameworkMarks = frameworks.marks(of: location)
         let argumentCount = location.pointee.argumentCount
         let position = firstKeyPosition(location)
         // Only arguments the command table says are keys: other arguments may be values or passwords.

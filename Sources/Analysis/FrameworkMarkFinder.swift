@@ -1,7 +1,6 @@
 import RedisSemantics
 
-/// Finds the job frameworks' marks (`FrameworkStats.marks`) in a command's first arguments: for `FrameworkStats`,
-/// and for the argument digest worked out as records are packed.
+/// Finds the job frameworks' marks (`FrameworkStats.marks`) in a command's first arguments, for `FrameworkStats`.
 struct FrameworkMarkFinder {
     /// The tables of `marks`, held by the instance: a static's every use on the per-command path is a `swift_once`.
     private let candidatesByFirstByte = FrameworkStats.candidatesByFirstByte

@@ -89,8 +89,8 @@ public final class FrameworkStats: TrafficAnalysis {
     public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
         var record: CommandRecord { location.pointee }
         guard record.argumentCount > 1 else { return }
-        // Worked out where the record was packed, when it was.
-        let found = record.digest.isSet ? record.digest.frameworkMarks : finder.marks(of: location)
+        // Here rather than in the record's digest, on the stream thread: that thread sets the pace of a run.
+        let found = finder.marks(of: location)
         if found != 0 {
             seen |= found
             connection.frameworkMarks |= found

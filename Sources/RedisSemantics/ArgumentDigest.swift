@@ -1,14 +1,12 @@
-/// What the analyses derive from a command's kept arguments on every command — the first key's position, hashes
-/// and hash slot, and the job frameworks' marks in the first arguments — worked out once, as the record is packed
-/// on the stream stage's thread, instead of on the analysis thread, which sets the pace of a run. A record packed
+/// What the analyses derive from a command's first key on every command — its position, hashes, prefix and hash
+/// slot — worked out once, as the record is packed on the stream stage's thread, instead of on the analysis thread.
+/// (The job frameworks' marks are looked for on the analysis thread: with them here the stream thread set the pace.) A record packed
 /// without a digester, or made otherwise, has `isSet` false: an analysis then works the digest out itself, with the
 /// same function (`ArgumentDigesting`'s implementation in the analyses' layer).
 public struct ArgumentDigest: Sendable, BitwiseCopyable, Equatable {
     /// The first key's hash (FNV-1a, mixed) and that of its prefix (the key analysis's prefix rule).
     public var keyHash: UInt64 = 0
     public var prefixHash: UInt64 = 0
-    /// Bits of the job frameworks' marks found in arguments 1 to 3.
-    public var frameworkMarks: UInt64 = 0
     /// Argument index of the first key, as the command table places it; 0 when the command names none or the key was
     /// not kept.
     public var keyPosition: Int32 = 0
@@ -21,7 +19,7 @@ public struct ArgumentDigest: Sendable, BitwiseCopyable, Equatable {
         get { setMark != 0 }
         set { setMark = newValue ? 1 : 0 }
     }
-    /// `isSet` as a word: the digest is then 40 bytes with no tail padding, so that it lies right before the record's
+    /// `isSet` as a word: the digest is then 32 bytes with no tail padding, so that it lies right before the record's
     /// arguments (`PackedRecords.digestOffset`).
     private var setMark: UInt32 = 0
 

@@ -191,12 +191,19 @@ public final class ConnectionChurn: TrafficAnalysis {
             setupTotal += 1
             setupByCommand[record.command.rawValue, default: 0] += 1
         }
-        var state = connection.churn
-        var flags = connection.churnFlags
+        count(location, role: role, isSetup: isSetup, registry: connection.registry, state: &connection.churn,
+              flags: &connection.churnFlags)
+    }
+
+    /// One command's part of its connection's state, edited where it lies (a copy of it out and back cost more).
+    @inline(__always)
+    private func count(_ location: UnsafePointer<CommandRecord>, role: Role, isSetup: Bool, registry: CommandRegistry,
+                       state: inout ConnectionState, flags: inout ConnectionFlags) {
+        var record: CommandRecord { location.pointee }
         state.commands += 1
         if isSetup { state.setupCommands += 1 }
         if record.isBlocking { flags.insert(.blocking) }
-        if !flags.contains(.enqueued) && enqueues(record.command, registry: connection.registry) { flags.insert(.enqueued) }
+        if !flags.contains(.enqueued) && enqueues(record.command, registry: registry) { flags.insert(.enqueued) }
         if record.isBlocking || role == .holding { flags.insert(.holds) }
         let start = record.requestStartNanos
         let end = record.outcome == .replied ? record.replyEndNanos : record.requestEndNanos
@@ -225,8 +232,6 @@ public final class ConnectionChurn: TrafficAnalysis {
             state.busyUntil = end
             if !record.isBlocking { noteBusy(added, at: start) }
         }
-        connection.churn = state
-        connection.churnFlags = flags
     }
 
     public func connectionClosed(_ connection: ConnectionInfo) {

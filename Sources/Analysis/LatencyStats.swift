@@ -115,18 +115,19 @@ public final class LatencyStats: TrafficAnalysis {
     /// Chains of round trips: commands sent one at a time, each right after the previous reply — what a loop of
     /// single commands looks like where a pipeline or MGET would send them together. Only commands that could
     /// have been sent together count (`isOutsideChains`).
-    private func noteChain(_ location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+    /// `state` is the connection's, edited where it lies (as in `noteService`).
+    @inline(__always)
+    private func noteChain(_ location: UnsafePointer<CommandRecord>, registry: CommandRegistry, networkNanos: Int64,
+                           state: inout RoundTripChain) {
         var record: CommandRecord { location.pointee }
         guard !record.isBlocking, record.outcome == .replied else { return }
-        var state = connection.roundTripChain
-        if isOutsideChains(location, registry: connection.registry) {
+        if isOutsideChains(location, registry: registry) {
             state.lastReplyEnd = record.replyEndNanos
-            connection.roundTripChain = state
             return
         }
         let gap = record.requestStartNanos - state.lastReplyEnd
         // The gap seen here holds the network's part of the client's turn (a round trip when captured at the server).
-        if record.pipelineDepth == 1, state.lastReplyEnd > 0, gap >= 0, gap <= chainGapNanos + connection.handshakeConfirmNanos {
+        if record.pipelineDepth == 1, state.lastReplyEnd > 0, gap >= 0, gap <= chainGapNanos + networkNanos {
             chainedRoundTrips += 1
             chainedWaitNanos += gap
             state.length += 1
@@ -135,7 +136,6 @@ public final class LatencyStats: TrafficAnalysis {
             state.length = record.pipelineDepth == 1 ? 1 : 0
         }
         state.lastReplyEnd = record.replyEndNanos
-        connection.roundTripChain = state
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {
@@ -146,8 +146,9 @@ public final class LatencyStats: TrafficAnalysis {
         var record: CommandRecord { location.pointee }
         let depth = record.pipelineDepth
         if depth == 1 { roundTrips += 1 }
-        noteService(location, on: connection)
-        noteChain(location, on: connection)
+        let registry = connection.registry
+        noteService(location, registry: registry, state: &connection.roundTripChain)
+        noteChain(location, registry: registry, networkNanos: connection.handshakeConfirmNanos, state: &connection.roundTripChain)
         maxDepth = max(maxDepth, depth)
         depthBuckets[Self.bucket(of: depth, bounds: depthLimits) { $0 <= $1 }] += 1
         var latency: Int64?
@@ -172,22 +173,22 @@ public final class LatencyStats: TrafficAnalysis {
     /// Service time of reads and writes: from when the server could start on a command — its request's last byte,
     /// or the previous reply on its connection when that came later — to its reply's first byte. Inside a pipeline a
     /// reply's latency also holds the time spent serving the commands before it; this does not. A transaction is
-    /// served as one: MULTI's and EXEC's service times together, a write when it queued one.
-    private func noteService(_ location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+    /// served as one: MULTI's and EXEC's service times together, a write when it queued one. `state` is the
+    /// connection's, edited where it lies: a copy of it out and back per command cost more than the work.
+    @inline(__always)
+    private func noteService(_ location: UnsafePointer<CommandRecord>, registry: CommandRegistry, state: inout RoundTripChain) {
         var record: CommandRecord { location.pointee }
         guard record.outcome == .replied else { return }
-        var state = connection.roundTripChain
-        defer { connection.roundTripChain = state }
         let ready = max(record.requestEndNanos, state.serviceClock)
         let service = max(0, record.replyStartNanos - ready)
         state.serviceClock = max(state.serviceClock, record.replyEndNanos)
         guard !record.isBlocking else { return }
-        let flags = connection.registry.flags(of: record.command)
+        let flags = registry.flags(of: record.command)
         if record.isQueuedInTransaction {
             if flags.contains(.write) { state.transactionWrites = true }
             return
         }
-        switch chainRole(of: record.command, registry: connection.registry) {
+        switch chainRole(of: record.command, registry: registry) {
         case .multi:
             state.transactionService = service
             state.transactionWrites = false

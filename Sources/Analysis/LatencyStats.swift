@@ -355,25 +355,34 @@ struct TimelineAccumulator {
     struct Bucket {
         var commands = 0, errors = 0, opened = 0, closed = 0
         var requestBytes: Int64 = 0, replyBytes: Int64 = 0
-        var latency = [UInt32](repeating: 0, count: 64)
+        /// Inline: counted per command, and an array in an array paid two uniqueness checks for it.
+        var latency = InlineArray<64, UInt32>(repeating: 0)
     }
 
     let maxBuckets: Int
     private var start: Int64?
     private var width: Int64 = 1_000_000_000
     private var buckets: [Bucket] = []
+    /// The bucket the latest time fell in and the times it covers, [from, to): most commands fall in the same
+    /// bucket as the one before, found without a division.
+    private var latest = (index: -1, from: Int64(0), to: Int64(0))
 
     init(maxBuckets: Int) { self.maxBuckets = max(2, maxBuckets) }
 
     private mutating func bucket(at time: Int64) -> Int {
+        if time >= latest.from && time < latest.to { return latest.index }
         if start == nil { start = time }
-        let offset = max(0, time - (start ?? time))
+        let origin = start ?? time
+        let offset = max(0, time - origin)
         var index = Int(offset / width)
         while index >= maxBuckets {
             merge()
             index = Int(offset / width)
         }
         if index >= buckets.count { buckets.append(contentsOf: repeatElement(Bucket(), count: index + 1 - buckets.count)) }
+        // Times before the origin fall in the first bucket too, but are not remembered as its.
+        let from = origin + Int64(index) * width
+        latest = time >= from ? (index, from, from + width) : (-1, 0, 0)
         return index
     }
 
@@ -429,7 +438,8 @@ struct TimelineAccumulator {
         let origin = captureStart ?? start ?? 0
         let shift = (start ?? origin) - origin
         return TimelineSummary(bucketSeconds: Double(width) / 1e9, buckets: buckets.enumerated().map { index, b in
-            let total = b.latency.reduce(0) { $0 + Int($1) }
+            var total = 0
+            for k in 0..<64 { total += Int(b.latency[k]) }
             var p99: Double?
             if total > 0 {
                 var seen = 0

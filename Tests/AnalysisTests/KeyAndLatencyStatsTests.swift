@@ -49,6 +49,41 @@ import Testing
         #expect(latency.slowest.map(\.latencyMicros) == latency.slowest.map(\.latencyMicros).sorted(by: >))
     }
 
+    /// Each command lands in the bucket its time falls in at the final width, however the times come (in order,
+    /// back in time, before the first one) and however often the buckets were merged to stay within their bound.
+    @Test func timelineBucketsHoldTheirTimes() {
+        var generator = SystemRandomNumberGenerator()
+        for maxBuckets in [2, 5, 8] {
+            var timeline = TimelineAccumulator(maxBuckets: maxBuckets)
+            let origin: Int64 = 5_000_000_000
+            // The first time sets the buckets' origin.
+            var times: [Int64] = [origin]
+            var now = origin
+            for _ in 0..<2_000 {
+                switch Int.random(in: 0..<10, using: &generator) {
+                case 0: times.append(now - Int64.random(in: 0...3_000_000_000, using: &generator))  // back in time
+                case 1:
+                    // Either side of the next whole second: a bucket's last nanosecond, then the next one's first.
+                    let boundary = origin + ((now - origin) / 1_000_000_000 + 1) * 1_000_000_000
+                    times += [boundary - 1, boundary]
+                    now = boundary
+                default:
+                    now += Int64.random(in: 0...40_000_000, using: &generator)
+                    times.append(now)
+                }
+            }
+            for time in times {
+                timeline.command(at: time, requestBytes: 1, replyBytes: 2, isError: false, latencyNanos: 1_000)
+            }
+            let summary = timeline.summary(start: origin)
+            let width = Int64((summary.bucketSeconds * 1e9).rounded())
+            var expected = [Int](repeating: 0, count: summary.buckets.count)
+            for time in times { expected[Int(max(0, time - origin) / width)] += 1 }
+            #expect(summary.buckets.map(\.commands) == expected, "maxBuckets \(maxBuckets)")
+            #expect(summary.buckets.count <= maxBuckets)
+        }
+    }
+
     @Test func timelineAddsUpToTheTotals() throws {
         let report = try Self.report("short-connections")
         let timeline = try #require(report.timeline)

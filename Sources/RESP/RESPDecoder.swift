@@ -203,7 +203,16 @@ public struct RESPDecoder {
                 valueCompletedInline(&handler)
                 i = next
             } else if byte == UInt8(ascii: "*") {
-                if client && depth > 0 { return i }
+                if client {
+                    if depth > 0 { return i }
+                    if H.takesWholeRequests {
+                        let next = decodeWholeRequest(base, i, end, &handler)
+                        if next != i {
+                            i = next
+                            continue
+                        }
+                    }
+                }
                 guard let (count, next) = Self.wholeLengthLine(base, i + 1, end), count > 0, count <= limits.maxAggregateElements,
                       depth < limits.maxDepth
                 else { return i }
@@ -239,6 +248,54 @@ public struct RESPDecoder {
                 return i
             }
         }
+        return i
+    }
+
+    /// A client's request from the `*` at `start`, when the whole array lies in the chunk and within the limits (every
+    /// element a bulk string whose header, body and CRLF are in the chunk): checked first, then handed to the handler
+    /// in one call, which stands for the tokens and the message end the element-by-element path would have given.
+    /// Returns where the request ends, or `start` when it is not whole (nothing is emitted then, and the usual path
+    /// takes it from the same state). Most requests come whole in one segment, and each token cost a call and the
+    /// frame bookkeeping.
+    @inline(never)
+    private mutating func decodeWholeRequest<H: RESPTokenHandler>(
+        _ base: UnsafeRawPointer, _ start: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        guard depth == 0, depth < limits.maxDepth, let (count, firstElement) = Self.wholeLengthLine(base, start &+ 1, end),
+              count > 0, count <= limits.maxAggregateElements
+        else { return start }
+        let maxBulkLength = limits.maxBulkLength
+        // One-digit lengths are within any limit of 9 or more: checked once here rather than per element.
+        let oneDigitWithinLimit = maxBulkLength >= 9
+        var i = firstElement
+        var lastElement = firstElement
+        var remaining = count
+        while remaining > 0 {
+            lastElement = i
+            remaining &-= 1
+            if oneDigitWithinLimit && end &- i >= 6 {
+                // `$`, one digit, CRLF, body, CRLF: most elements, read from one word.
+                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                let digit = (word >> 8 & 0xFF) &- 0x30
+                if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 {
+                    let next = i &+ 6 &+ Int(digit)
+                    guard next <= end,
+                          UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
+                    else { return start }
+                    i = next
+                    continue
+                }
+            }
+            guard i < end, base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
+                  let (length, bodyStart) = Self.wholeBulkHeader(base, i, end), length <= maxBulkLength,
+                  Self.hasTerminator(base, bodyStart, length, end)
+            else { return start }
+            i = bodyStart &+ length &+ 2
+        }
+        let byteCount = messageBytes &+ (i &- start)
+        messageBytes = 0
+        handler.wholeRequest(RESPRequestArray(base: base, end: end, keptPrefix: limits.keptPrefix, count: count,
+                                              byteCount: byteCount, firstElement: firstElement, lastElement: lastElement))
         return i
     }
 
@@ -295,7 +352,7 @@ public struct RESPDecoder {
     /// starts. Lengths of one or two digits (most on the wire) are read from one word; longer ones by
     /// `wholeLengthLine`, which also judges the rest. Nil for anything else.
     @inline(__always)
-    private static func wholeBulkHeader(_ base: UnsafeRawPointer, _ i: Int, _ end: Int) -> (Int, Int)? {
+    static func wholeBulkHeader(_ base: UnsafeRawPointer, _ i: Int, _ end: Int) -> (Int, Int)? {
         if end &- i >= 5 {
             let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i &+ 1, as: UInt32.self))
             let first = (word & 0xFF) &- 0x30

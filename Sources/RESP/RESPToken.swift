@@ -102,9 +102,18 @@ public protocol RESPTokenHandler {
     var countsBulkStringsOnly: Bool { get }
     /// `count` bulk strings at depth 1 were passed over (see `countsBulkStringsOnly`).
     mutating func bulkStringsSkipped(_ count: Int)
+    /// Whether a client's request that lies whole in the chunk, and within the limits, goes to `wholeRequest(_:)`
+    /// instead of token by token; false by default. A type's constant, so that the decoder specialised for the
+    /// handler has no test left of it.
+    static var takesWholeRequests: Bool { get }
+    /// A whole request (see `takesWholeRequests`), standing for its tokens and its `messageEnd`; by default, handed
+    /// over as those (`RESPRequestArray.replay(into:)`).
+    mutating func wholeRequest(_ request: RESPRequestArray)
 }
 
 extension RESPTokenHandler {
     public var countsBulkStringsOnly: Bool { false }
     public mutating func bulkStringsSkipped(_ count: Int) {}
+    public static var takesWholeRequests: Bool { false }
+    public mutating func wholeRequest(_ request: RESPRequestArray) { request.replay(into: &self) }
 }

@@ -43,22 +43,32 @@ public struct RESPRequestArray {
     /// The element whose `$` lies at `position` (`firstElement`, or a `next` this returned, up to `lastElement`) and
     /// where the one after it starts. The decoder checked every element before handing the request over; a position
     /// that is not one gives an empty element at the end, never a read outside the chunk. Inlined where it is used
-    /// (the session reads a request's first arguments with it): a length of one digit, most of them, is read here.
+    /// (the session reads a request's first arguments with it): lengths of one or two digits, most of them, are read
+    /// here from one word.
     @inlinable @inline(__always)
     public func element(at position: Int) -> (element: Element, next: Int) {
-        if position >= 0 && end &- position >= 6 {
-            let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt32.self))
-            let digit = (word >> 8 & 0xFF) &- 0x30
-            if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 && end &- position &- 6 >= Int(digit) {
-                let length = Int(digit)
-                let content = UnsafeRawBufferPointer(start: base + (position &+ 4), count: min(keptPrefix, length))
-                return (Element(content: content, length: length), position &+ 6 &+ length)
+        if position >= 0 && end &- position >= 5 {
+            let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position &+ 1, as: UInt32.self))
+            let first = (word & 0xFF) &- 0x30
+            let second = (word >> 8 & 0xFF) &- 0x30
+            var length = -1
+            var bodyStart = 0
+            if first <= 9 && word & 0xFF_FF00 == 0x0A_0D00 {
+                length = Int(first)
+                bodyStart = position &+ 4
+            } else if first <= 9 && second <= 9 && word >> 16 == 0x0A0D {
+                length = Int(first &* 10 &+ second)
+                bodyStart = position &+ 5
+            }
+            if length >= 0 && end &- bodyStart &- 2 >= length {
+                let content = UnsafeRawBufferPointer(start: base + bodyStart, count: min(keptPrefix, length))
+                return (Element(content: content, length: length), bodyStart &+ length &+ 2)
             }
         }
         return longerElement(at: position)
     }
 
-    /// `element(at:)` for lengths of more than one digit.
+    /// `element(at:)` for lengths of more than two digits.
     @usableFromInline
     func longerElement(at position: Int) -> (element: Element, next: Int) {
         guard position >= 0, position < end, let (length, bodyStart) = RESPDecoder.wholeBulkHeader(base, position, end),

@@ -83,6 +83,12 @@ public final class ConnectionSession {
         unsafeAddress { UnsafePointer(pending.store.slots + Int(requestSlot)).pointer(to: \.record)! }
         unsafeMutableAddress { (pending.store.slots + Int(requestSlot)).pointer(to: \.record)! }
     }
+    /// Where `request` lies, for code that reaches it many times in a row: derived once, it stays valid until the
+    /// store next grows (`pending.allocateSlot()`), which the per-request paths do only as a request begins. Through
+    /// `request` each access loaded the store and its slots again.
+    private var requestRecord: UnsafeMutablePointer<CommandRecord> {
+        (pending.store.slots + Int(requestSlot)).pointer(to: \.record)!
+    }
     private var requestArgumentIndex = 0
     private var requestStarted: Bool { requestSlot >= 0 }
     private var requestStartTime: Int64?
@@ -302,8 +308,8 @@ public final class ConnectionSession {
         requestSawBlockKeyword = false
         requestStreamsIndex = 0
         requestIsInline = isInline
-        request.restart(connection: connection, command: registry.otherID, argumentCount: argumentCount,
-                        requestStartNanos: requestStartTime ?? currentTime)
+        requestRecord.pointee.restart(connection: connection, command: registry.otherID, argumentCount: argumentCount,
+                                      requestStartNanos: requestStartTime ?? currentTime)
     }
 
     /// The request's next argument (the command name first), `content` its kept bytes and `length` its full length.
@@ -311,17 +317,18 @@ public final class ConnectionSession {
     private func requestArgument(_ content: UnsafeRawBufferPointer, length: Int) {
         let index = requestArgumentIndex
         requestArgumentIndex += 1
+        let record = requestRecord
         if index == 0 {
-            request.command = registry.id(forName: content)
+            record.pointee.command = registry.id(forName: content)
             return
         }
-        if index == 1 && registry.isContainer(request.command) {
-            request.command = registry.resolveSubcommand(parent: request.command, content)
+        if index == 1 && registry.isContainer(record.pointee.command) {
+            record.pointee.command = registry.resolveSubcommand(parent: record.pointee.command, content)
         }
         if index <= 3 {
-            request.arguments.keep(slot: index - 1, argumentIndex: index, content: content, fullLength: length)
-        } else if index == request.argumentCount - 1 {
-            request.arguments.keep(slot: 3, argumentIndex: index, content: content, fullLength: length)
+            record.pointee.arguments.keep(slot: index - 1, argumentIndex: index, content: content, fullLength: length)
+        } else if index == record.pointee.argumentCount - 1 {
+            record.pointee.arguments.keep(slot: 3, argumentIndex: index, content: content, fullLength: length)
         }
         if length == 5 && content.count == 5 && Self.equalsLowercase(content, "block") {
             requestSawBlockKeyword = true
@@ -377,14 +384,16 @@ public final class ConnectionSession {
         }
         guard requestStarted, requestArgumentIndex > 0 else { return }
         // Finished where it lies: into the pending queue with its slot, or packed into the events from there.
-        request.requestBytes = byteCount
-        request.isInline = requestIsInline
-        request.requestEndNanos = currentTime
-        if request.requestStartNanos > currentTime { request.requestStartNanos = currentTime }
-        let role = registry.role(of: request.command)
-        if registry.flags(of: request.command).contains(.blocking) {
+        // Nothing below grows the store: the record stays where it is.
+        let record = requestRecord
+        record.pointee.requestBytes = byteCount
+        record.pointee.isInline = requestIsInline
+        record.pointee.requestEndNanos = currentTime
+        if record.pointee.requestStartNanos > currentTime { record.pointee.requestStartNanos = currentTime }
+        let role = registry.role(of: record.pointee.command)
+        if registry.flags(of: record.pointee.command).contains(.blocking) {
             // XREAD and XREADGROUP block only with the BLOCK option.
-            request.isBlocking = role == .streamRead ? requestSawBlockKeyword : true
+            record.pointee.isBlocking = role == .streamRead ? requestSawBlockKeyword : true
         }
 
         // Reply expectations, in request order as redis-server applies them.
@@ -441,7 +450,7 @@ public final class ConnectionSession {
             break
         }
         if inTransaction && !role.isTransactionControl {
-            request.isQueuedInTransaction = true
+            record.pointee.isQueuedInTransaction = true
         }
         switch role {
         case .multi: inTransaction = true; queued.removeAll(keepingCapacity: true)
@@ -449,16 +458,16 @@ public final class ConnectionSession {
         default: break
         }
 
-        request.pipelineDepth = pending.count + 1
+        record.pointee.pipelineDepth = pending.count + 1
         guard expectsReply else {
-            request.outcome = .noReplyExpected
+            record.pointee.outcome = .noReplyExpected
             appendRequestToEvents()
             return
         }
         var repliesExpected = 1
         let subscription = role.subscription
-        if let subscription, !request.isQueuedInTransaction {
-            let channels = request.argumentCount - 1
+        if let subscription, !record.pointee.isQueuedInTransaction {
+            let channels = record.pointee.argumentCount - 1
             if channels > 0 {
                 repliesExpected = channels
             } else if subscription.isUnsubscribe {
@@ -466,7 +475,7 @@ public final class ConnectionSession {
                 repliesExpected = max(1, subscriptions)
             }
         }
-        let pendingSubscription = request.isQueuedInTransaction ? nil : subscription
+        let pendingSubscription = record.pointee.isQueuedInTransaction ? nil : subscription
         if let budget = pendingBudget, budget.held - pendingCounted + pending.count >= budget.limit {
             // All connections together hold as many as they may: this one gives up its oldest command, as at its own
             // limit; holding none, it cannot hold this one either.

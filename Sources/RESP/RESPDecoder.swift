@@ -198,9 +198,8 @@ public struct RESPDecoder {
                 else { return i }
                 let next = bodyStart &+ length &+ 2
                 messageBytes &+= next &- i
-                emit(.bulkString, length: length, integer: Int64(length),
-                     content: UnsafeRawBufferPointer(start: base + bodyStart, count: min(limits.keptPrefix, length)), &handler)
-                valueCompletedInline(&handler)
+                emitScalar(.bulkString, length: length, integer: Int64(length),
+                           content: UnsafeRawBufferPointer(start: base + bodyStart, count: min(limits.keptPrefix, length)), &handler)
                 i = next
             } else if byte == UInt8(ascii: "*") {
                 if client {
@@ -228,9 +227,8 @@ public struct RESPDecoder {
                 if negative { p += 1 }
                 guard let (magnitude, next) = Self.wholeLengthLine(base, p, end) else { return i }
                 messageBytes &+= next - i
-                emit(.integer, length: 0, integer: negative ? -Int64(magnitude) : Int64(magnitude),
-                     content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
-                valueCompletedInline(&handler)
+                emitScalar(.integer, length: 0, integer: negative ? -Int64(magnitude) : Int64(magnitude),
+                           content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
                 i = next
             } else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
                 // Short lines only (+OK, +QUEUED, -ERR ...): scanned byte by byte, longer ones go to memchr.
@@ -240,9 +238,9 @@ public struct RESPDecoder {
                 guard p < limit, p > i + 1, base.load(fromByteOffset: p - 1, as: UInt8.self) == UInt8(ascii: "\r") else { return i }
                 let contentCount = p - 1 - (i + 1)
                 messageBytes &+= p + 1 - i
-                emit(byte == UInt8(ascii: "+") ? .simpleString : .simpleError, length: contentCount, integer: 0,
-                     content: UnsafeRawBufferPointer(start: base + i + 1, count: min(limits.keptPrefix, contentCount)), &handler)
-                valueCompletedInline(&handler)
+                emitScalar(byte == UInt8(ascii: "+") ? .simpleString : .simpleError, length: contentCount, integer: 0,
+                           content: UnsafeRawBufferPointer(start: base + i + 1, count: min(limits.keptPrefix, contentCount)),
+                           &handler)
                 i = p + 1
             } else {
                 return i
@@ -898,6 +896,23 @@ public struct RESPDecoder {
     ) {
         handler.token(RESPToken(kind: kind, depth: depth, length: length, integer: integer, content: content,
                                 insideAttribute: attributeFrames > 0, isInline: inline))
+    }
+
+    /// A scalar of the fast path, emitted and completed: a whole message at the top level goes to the handler in one
+    /// call (`wholeValue`), which stands for its token and its message end (most replies are one scalar).
+    @inline(__always)
+    private mutating func emitScalar<H: RESPTokenHandler>(
+        _ kind: RESPKind, length: Int, integer: Int64, content: UnsafeRawBufferPointer, _ handler: inout H
+    ) {
+        guard depth == 0 else {
+            emit(kind, length: length, integer: integer, content: content, &handler)
+            valueCompletedInline(&handler)
+            return
+        }
+        let byteCount = messageBytes
+        messageBytes = 0
+        handler.wholeValue(RESPToken(kind: kind, depth: 0, length: length, integer: integer, content: content,
+                                     insideAttribute: attributeFrames > 0, isInline: false), byteCount: byteCount)
     }
 
     /// `valueCompleted` for the fast path: a value inside an aggregate that goes on (the common case) is counted here.

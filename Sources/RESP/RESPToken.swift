@@ -109,6 +109,9 @@ public protocol RESPTokenHandler {
     /// A whole request (see `takesWholeRequests`), standing for its tokens and its `messageEnd`; by default, handed
     /// over as those (`RESPRequestArray.replay(into:)`).
     mutating func wholeRequest(_ request: RESPRequestArray)
+    /// A message that is one scalar, decoded whole: its token (depth 0), then the message's end; by default, handed
+    /// over as those two calls.
+    mutating func wholeValue(_ token: RESPToken, byteCount: Int)
 }
 
 extension RESPTokenHandler {
@@ -116,4 +119,8 @@ extension RESPTokenHandler {
     public mutating func bulkStringsSkipped(_ count: Int) {}
     public static var takesWholeRequests: Bool { false }
     public mutating func wholeRequest(_ request: RESPRequestArray) { request.replay(into: &self) }
+    public mutating func wholeValue(_ token: RESPToken, byteCount: Int) {
+        self.token(token)
+        messageEnd(byteCount: byteCount)
+    }
 }

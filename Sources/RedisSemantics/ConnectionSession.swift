@@ -512,9 +512,16 @@ public final class ConnectionSession {
 
     // MARK: - Replies
 
+    @inline(__always)
     fileprivate func replyToken(_ token: RESPToken) {
         if replyStartTime == nil { replyStartTime = currentTime }
         withActive { $0.reply.observe(token) }
+    }
+
+    /// A reply that is one scalar: its token and its end in one call.
+    fileprivate func replyValue(_ token: RESPToken, byteCount: Int) {
+        replyToken(token)
+        replyEnded(byteCount: byteCount)
     }
 
     fileprivate var replyCountsStringElementsOnly: Bool { withActive { $0.reply.countsStringElementsOnly } }
@@ -750,6 +757,9 @@ private struct ReplyHandler: RESPTokenHandler {
     let session: Unmanaged<ConnectionSession>
     init(session: ConnectionSession) { self.session = Unmanaged.passUnretained(session) }
     mutating func token(_ token: RESPToken) { session._withUnsafeGuaranteedRef { $0.replyToken(token) } }
+    mutating func wholeValue(_ token: RESPToken, byteCount: Int) {
+        session._withUnsafeGuaranteedRef { $0.replyValue(token, byteCount: byteCount) }
+    }
     var countsBulkStringsOnly: Bool { session._withUnsafeGuaranteedRef { $0.replyCountsStringElementsOnly } }
     mutating func bulkStringsSkipped(_ count: Int) { session._withUnsafeGuaranteedRef { $0.replyStringElementsSkipped(count) } }
     mutating func messageEnd(byteCount: Int) { session._withUnsafeGuaranteedRef { $0.replyEnded(byteCount: byteCount) } }

@@ -28,6 +28,8 @@ public enum RESPKind: UInt8, Sendable, CaseIterable, Codable, CustomStringConver
         }
     }
 
+    // Inlinable: the reply builder asks these per token, from another module.
+    @inlinable
     public var isAggregate: Bool {
         switch self {
         case .array, .map, .set, .attribute, .push: return true
@@ -35,8 +37,10 @@ public enum RESPKind: UInt8, Sendable, CaseIterable, Codable, CustomStringConver
         }
     }
 
+    @inlinable
     public var isError: Bool { self == .simpleError || self == .bulkError }
 
+    @inlinable
     public var isNull: Bool { self == .null || self == .nullBulkString || self == .nullArray }
 
     public var description: String {

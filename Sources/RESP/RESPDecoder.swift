@@ -321,7 +321,8 @@ public struct RESPDecoder {
                 // that many still start by `lastStart` and leave the aggregate's last one. One count per element.
                 let budget = min(remaining &- 1, (lastStart &- i) / 6 &+ 1)
                 var taken = 0
-                var malformed = false
+                // An element not whole in the chunk, or without its CRLF: the run ends there, the usual path takes it.
+                var runEnded = false
                 while taken < budget {
                     let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
                     let digit = (word >> 8 & 0xFF) &- 0x30
@@ -330,14 +331,14 @@ public struct RESPDecoder {
                     guard next <= end,
                           UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
                     else {
-                        malformed = true
+                        runEnded = true
                         break
                     }
                     i = next
                     taken &+= 1
                 }
                 remaining &-= taken
-                if malformed { break elements }
+                if runEnded { break elements }
                 guard remaining > 1 && i <= lastStart else { break }
                 if taken == budget { continue }
             }

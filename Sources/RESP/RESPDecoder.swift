@@ -316,31 +316,19 @@ public struct RESPDecoder {
         let lastStart = end &- 6
         elements: while remaining > 1 && i <= lastStart {
             if oneDigitWithinLimit {
-                // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own. It may take `budget`
-                // elements before the loop's conditions must be tested again: each element has 6 bytes or more, so
-                // that many still start by `lastStart` and leave the aggregate's last one. One count per element.
-                let budget = min(remaining &- 1, (lastStart &- i) / 6 &+ 1)
-                var taken = 0
-                // An element not whole in the chunk, or without its CRLF: the run ends there, the usual path takes it.
-                var runEnded = false
-                while taken < budget {
+                // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own.
+                repeat {
                     let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
                     let digit = (word >> 8 & 0xFF) &- 0x30
                     guard word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 else { break }
                     let next = i &+ 6 &+ Int(digit)
                     guard next <= end,
                           UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
-                    else {
-                        runEnded = true
-                        break
-                    }
+                    else { break elements }
                     i = next
-                    taken &+= 1
-                }
-                remaining &-= taken
-                if runEnded { break elements }
+                    remaining &-= 1
+                } while remaining > 1 && i <= lastStart
                 guard remaining > 1 && i <= lastStart else { break }
-                if taken == budget { continue }
             }
             guard base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
                   let (length, bodyStart) = Self.wholeBulkHeader(base, i, end),

@@ -7,6 +7,7 @@ import RedisSemantics
 public final class ArgumentDigester: ArgumentDigesting {
     let registry: CommandRegistry
     let prefixRule: KeyPrefixRule
+    private let hashSlots = HashSlotCalculator()
     /// Per command id: the first key's fixed argument index (0: none), `movable` (read from the arguments), or
     /// `unknown` (not looked up yet). An array: ids are dense, and this runs per command.
     private var keyPositions: [Int] = []
@@ -31,7 +32,7 @@ public final class ArgumentDigester: ArgumentDigesting {
             digest.keyHash = hash
             digest.prefixHash = prefixHash
             digest.prefixLength = Int32(prefixLength)
-            digest.keySlot = HashSlot.slot(of: key, fullLength: fullLength).map { Int32($0) } ?? -1
+            digest.keySlot = hashSlots.slot(of: key, fullLength: fullLength).map { Int32($0) } ?? -1
         }
         return digest
     }

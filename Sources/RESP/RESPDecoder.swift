@@ -198,12 +198,20 @@ public struct RESPDecoder {
                 else { return i }
                 let next = bodyStart &+ length &+ 2
                 messageBytes &+= next &- i
-                emit(.bulkString, length: length, integer: Int64(length),
-                     content: UnsafeRawBufferPointer(start: base + bodyStart, count: min(limits.keptPrefix, length)), &handler)
-                valueCompletedInline(&handler)
+                emitScalar(.bulkString, length: length, integer: Int64(length),
+                           content: UnsafeRawBufferPointer(start: base + bodyStart, count: min(limits.keptPrefix, length)), &handler)
                 i = next
             } else if byte == UInt8(ascii: "*") {
-                if client && depth > 0 { return i }
+                if client {
+                    if depth > 0 { return i }
+                    if H.takesWholeRequests {
+                        let next = decodeWholeRequest(base, i, end, &handler)
+                        if next != i {
+                            i = next
+                            continue
+                        }
+                    }
+                }
                 guard let (count, next) = Self.wholeLengthLine(base, i + 1, end), count > 0, count <= limits.maxAggregateElements,
                       depth < limits.maxDepth
                 else { return i }
@@ -219,9 +227,8 @@ public struct RESPDecoder {
                 if negative { p += 1 }
                 guard let (magnitude, next) = Self.wholeLengthLine(base, p, end) else { return i }
                 messageBytes &+= next - i
-                emit(.integer, length: 0, integer: negative ? -Int64(magnitude) : Int64(magnitude),
-                     content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
-                valueCompletedInline(&handler)
+                emitScalar(.integer, length: 0, integer: negative ? -Int64(magnitude) : Int64(magnitude),
+                           content: UnsafeRawBufferPointer(start: nil, count: 0), &handler)
                 i = next
             } else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
                 // Short lines only (+OK, +QUEUED, -ERR ...): scanned byte by byte, longer ones go to memchr.
@@ -231,14 +238,62 @@ public struct RESPDecoder {
                 guard p < limit, p > i + 1, base.load(fromByteOffset: p - 1, as: UInt8.self) == UInt8(ascii: "\r") else { return i }
                 let contentCount = p - 1 - (i + 1)
                 messageBytes &+= p + 1 - i
-                emit(byte == UInt8(ascii: "+") ? .simpleString : .simpleError, length: contentCount, integer: 0,
-                     content: UnsafeRawBufferPointer(start: base + i + 1, count: min(limits.keptPrefix, contentCount)), &handler)
-                valueCompletedInline(&handler)
+                emitScalar(byte == UInt8(ascii: "+") ? .simpleString : .simpleError, length: contentCount, integer: 0,
+                           content: UnsafeRawBufferPointer(start: base + i + 1, count: min(limits.keptPrefix, contentCount)),
+                           &handler)
                 i = p + 1
             } else {
                 return i
             }
         }
+        return i
+    }
+
+    /// A client's request from the `*` at `start`, when the whole array lies in the chunk and within the limits (every
+    /// element a bulk string whose header, body and CRLF are in the chunk): checked first, then handed to the handler
+    /// in one call, which stands for the tokens and the message end the element-by-element path would have given.
+    /// Returns where the request ends, or `start` when it is not whole (nothing is emitted then, and the usual path
+    /// takes it from the same state). Most requests come whole in one segment, and each token cost a call and the
+    /// frame bookkeeping.
+    @inline(never)
+    private mutating func decodeWholeRequest<H: RESPTokenHandler>(
+        _ base: UnsafeRawPointer, _ start: Int, _ end: Int, _ handler: inout H
+    ) -> Int {
+        guard depth == 0, depth < limits.maxDepth, let (count, firstElement) = Self.wholeLengthLine(base, start &+ 1, end),
+              count > 0, count <= limits.maxAggregateElements
+        else { return start }
+        let maxBulkLength = limits.maxBulkLength
+        // One-digit lengths are within any limit of 9 or more: checked once here rather than per element.
+        let oneDigitWithinLimit = maxBulkLength >= 9
+        var i = firstElement
+        var lastElement = firstElement
+        var remaining = count
+        while remaining > 0 {
+            lastElement = i
+            remaining &-= 1
+            if oneDigitWithinLimit && end &- i >= 6 {
+                // `$`, one digit, CRLF, body, CRLF: most elements, read from one word.
+                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                let digit = (word >> 8 & 0xFF) &- 0x30
+                if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 {
+                    let next = i &+ 6 &+ Int(digit)
+                    guard next <= end,
+                          UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
+                    else { return start }
+                    i = next
+                    continue
+                }
+            }
+            guard i < end, base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
+                  let (length, bodyStart) = Self.wholeBulkHeader(base, i, end), length <= maxBulkLength,
+                  Self.hasTerminator(base, bodyStart, length, end)
+            else { return start }
+            i = bodyStart &+ length &+ 2
+        }
+        let byteCount = messageBytes &+ (i &- start)
+        messageBytes = 0
+        handler.wholeRequest(RESPRequestArray(base: base, end: end, keptPrefix: limits.keptPrefix, count: count,
+                                              byteCount: byteCount, firstElement: firstElement, lastElement: lastElement))
         return i
     }
 
@@ -295,7 +350,7 @@ public struct RESPDecoder {
     /// starts. Lengths of one or two digits (most on the wire) are read from one word; longer ones by
     /// `wholeLengthLine`, which also judges the rest. Nil for anything else.
     @inline(__always)
-    private static func wholeBulkHeader(_ base: UnsafeRawPointer, _ i: Int, _ end: Int) -> (Int, Int)? {
+    static func wholeBulkHeader(_ base: UnsafeRawPointer, _ i: Int, _ end: Int) -> (Int, Int)? {
         if end &- i >= 5 {
             let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i &+ 1, as: UInt32.self))
             let first = (word & 0xFF) &- 0x30
@@ -830,6 +885,23 @@ public struct RESPDecoder {
     ) {
         handler.token(RESPToken(kind: kind, depth: depth, length: length, integer: integer, content: content,
                                 insideAttribute: attributeFrames > 0, isInline: inline))
+    }
+
+    /// A scalar of the fast path, emitted and completed: a whole message at the top level goes to the handler in one
+    /// call (`wholeValue`), which stands for its token and its message end (most replies are one scalar).
+    @inline(__always)
+    private mutating func emitScalar<H: RESPTokenHandler>(
+        _ kind: RESPKind, length: Int, integer: Int64, content: UnsafeRawBufferPointer, _ handler: inout H
+    ) {
+        guard depth == 0 else {
+            emit(kind, length: length, integer: integer, content: content, &handler)
+            valueCompletedInline(&handler)
+            return
+        }
+        let byteCount = messageBytes
+        messageBytes = 0
+        handler.wholeValue(RESPToken(kind: kind, depth: 0, length: length, integer: integer, content: content,
+                                     insideAttribute: attributeFrames > 0, isInline: false), byteCount: byteCount)
     }
 
     /// `valueCompleted` for the fast path: a value inside an aggregate that goes on (the common case) is counted here.

@@ -28,6 +28,8 @@ public enum RESPKind: UInt8, Sendable, CaseIterable, Codable, CustomStringConver
         }
     }
 
+    // Inlinable: the reply builder asks these per token, from another module.
+    @inlinable
     public var isAggregate: Bool {
         switch self {
         case .array, .map, .set, .attribute, .push: return true
@@ -35,8 +37,10 @@ public enum RESPKind: UInt8, Sendable, CaseIterable, Codable, CustomStringConver
         }
     }
 
+    @inlinable
     public var isError: Bool { self == .simpleError || self == .bulkError }
 
+    @inlinable
     public var isNull: Bool { self == .null || self == .nullBulkString || self == .nullArray }
 
     public var description: String {
@@ -102,9 +106,25 @@ public protocol RESPTokenHandler {
     var countsBulkStringsOnly: Bool { get }
     /// `count` bulk strings at depth 1 were passed over (see `countsBulkStringsOnly`).
     mutating func bulkStringsSkipped(_ count: Int)
+    /// Whether a client's request that lies whole in the chunk, and within the limits, goes to `wholeRequest(_:)`
+    /// instead of token by token; false by default. A type's constant, so that the decoder specialised for the
+    /// handler has no test left of it.
+    static var takesWholeRequests: Bool { get }
+    /// A whole request (see `takesWholeRequests`), standing for its tokens and its `messageEnd`; by default, handed
+    /// over as those (`RESPRequestArray.replay(into:)`).
+    mutating func wholeRequest(_ request: RESPRequestArray)
+    /// A message that is one scalar, decoded whole: its token (depth 0), then the message's end; by default, handed
+    /// over as those two calls.
+    mutating func wholeValue(_ token: RESPToken, byteCount: Int)
 }
 
 extension RESPTokenHandler {
     public var countsBulkStringsOnly: Bool { false }
     public mutating func bulkStringsSkipped(_ count: Int) {}
+    public static var takesWholeRequests: Bool { false }
+    public mutating func wholeRequest(_ request: RESPRequestArray) { request.replay(into: &self) }
+    public mutating func wholeValue(_ token: RESPToken, byteCount: Int) {
+        self.token(token)
+        messageEnd(byteCount: byteCount)
+    }
 }

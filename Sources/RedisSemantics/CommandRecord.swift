@@ -75,7 +75,7 @@ public struct CommandRecord: Sendable, BitwiseCopyable {
         replyStartNanos = 0
         replyEndNanos = 0
         replyKind = nil
-        errorCode = ErrorCode()
+        errorCode.clear()
         outcome = .unanswered
         pipelineDepth = 1
         isBlocking = false

@@ -83,6 +83,12 @@ public final class ConnectionSession {
         unsafeAddress { UnsafePointer(pending.store.slots + Int(requestSlot)).pointer(to: \.record)! }
         unsafeMutableAddress { (pending.store.slots + Int(requestSlot)).pointer(to: \.record)! }
     }
+    /// Where `request` lies, for code that reaches it many times in a row: derived once, it stays valid until the
+    /// store next grows (`pending.allocateSlot()`), which the per-request paths do only as a request begins. Through
+    /// `request` each access loaded the store and its slots again.
+    private var requestRecord: UnsafeMutablePointer<CommandRecord> {
+        (pending.store.slots + Int(requestSlot)).pointer(to: \.record)!
+    }
     private var requestArgumentIndex = 0
     private var requestStarted: Bool { requestSlot >= 0 }
     private var requestStartTime: Int64?
@@ -266,37 +272,71 @@ public final class ConnectionSession {
 
     fileprivate func requestToken(_ token: RESPToken) {
         if token.depth == 0 {
-            if requestSlot < 0 { requestSlot = pending.allocateSlot() }
-            requestArgumentIndex = 0
-            requestSawBlockKeyword = false
-            requestStreamsIndex = 0
-            requestIsInline = token.isInline
-            request.restart(connection: connection, command: registry.otherID, argumentCount: token.length,
-                            requestStartNanos: requestStartTime ?? currentTime)
+            requestBegins(argumentCount: token.length, isInline: token.isInline)
             return
         }
         guard requestStarted else { return }
+        requestArgument(token.content, length: token.length)
+    }
+
+    /// A request whose array lay whole in the chunk: what its tokens and its end would have done, in one call. Past
+    /// the first four arguments only the last is read when the others would only be counted
+    /// (`requestCountsArgumentsOnly`).
+    fileprivate func wholeRequest(_ array: RESPRequestArray) {
+        requestBegins(argumentCount: array.count, isInline: false)
+        var position = array.firstElement
+        var index = 0
+        while index < array.count {
+            let (element, next) = array.element(at: position)
+            requestArgument(element.content, length: element.length)
+            index += 1
+            position = next
+            if index == 4 && array.count > 5 && requestCountsArgumentsOnly {
+                requestArgumentIndex = array.count - 1
+                index = array.count - 1
+                position = array.lastElement
+            }
+        }
+        requestEnded(byteCount: array.byteCount)
+    }
+
+    /// A request's array header: its record starts in a slot of the pending store.
+    @inline(__always)
+    private func requestBegins(argumentCount: Int, isInline: Bool) {
+        if requestSlot < 0 { requestSlot = pending.allocateSlot() }
+        requestArgumentIndex = 0
+        requestSawBlockKeyword = false
+        requestStreamsIndex = 0
+        requestIsInline = isInline
+        requestRecord.pointee.restart(connection: connection, command: registry.otherID, argumentCount: argumentCount,
+                                      requestStartNanos: requestStartTime ?? currentTime)
+    }
+
+    /// The request's next argument (the command name first), `content` its kept bytes and `length` its full length.
+    @inline(__always)
+    private func requestArgument(_ content: UnsafeRawBufferPointer, length: Int) {
         let index = requestArgumentIndex
         requestArgumentIndex += 1
+        let record = requestRecord
         if index == 0 {
-            request.command = registry.id(forName: token.content)
+            record.pointee.command = registry.id(forName: content)
             return
         }
-        if index == 1 && registry.isContainer(request.command) {
-            request.command = registry.resolveSubcommand(parent: request.command, token.content)
+        if index == 1 && registry.isContainer(record.pointee.command) {
+            record.pointee.command = registry.resolveSubcommand(parent: record.pointee.command, content)
         }
         if index <= 3 {
-            request.arguments.keep(slot: index - 1, argumentIndex: index, content: token.content, fullLength: token.length)
-        } else if index == request.argumentCount - 1 {
-            request.arguments.keep(slot: 3, argumentIndex: index, content: token.content, fullLength: token.length)
+            record.pointee.arguments.keep(slot: index - 1, argumentIndex: index, content: content, fullLength: length)
+        } else if index == record.pointee.argumentCount - 1 {
+            record.pointee.arguments.keep(slot: 3, argumentIndex: index, content: content, fullLength: length)
         }
-        if token.length == 5 && token.content.count == 5 && Self.equalsLowercase(token.content, "block") {
+        if length == 5 && content.count == 5 && Self.equalsLowercase(content, "block") {
             requestSawBlockKeyword = true
         }
         if requestStreamsIndex > 0 {
-            if index == requestStreamsIndex + 1 { keepFirstStreamKey(token, at: index) }
-        } else if token.length == 7 && token.content.count == 7 && Self.equalsLowercase(token.content, "streams") {
-            noteStreamsKeyword(token, at: index)
+            if index == requestStreamsIndex + 1 { keepFirstStreamKey(content, length: length, at: index) }
+        } else if length == 7 && content.count == 7 && Self.equalsLowercase(content, "streams") {
+            noteStreamsKeyword(content, length: length, at: index)
         }
     }
 
@@ -304,20 +344,20 @@ public final class ConnectionSession {
     /// follow the STREAMS keyword, mostly past the first three arguments that are kept. The keyword and the first
     /// key are kept in their place (in the slots of the second and third arguments: group and consumer names,
     /// BLOCK's milliseconds, which no analysis reads), so that key-spec resolution finds the first key.
-    private func noteStreamsKeyword(_ token: RESPToken, at index: Int) {
+    private func noteStreamsKeyword(_ content: UnsafeRawBufferPointer, length: Int, at index: Int) {
         guard registry.role(of: request.command) == .streamRead else { return }
         // XREADGROUP's group and consumer names (arguments 2 and 3) may be "streams"; its key spec searches from 4.
         if index <= 3 && request.arguments.argument(1, equalsLowercase: "group") { return }
         requestStreamsIndex = index
         if index > 3 && index < request.argumentCount - 1 {
-            request.arguments.keep(slot: 1, argumentIndex: index, content: token.content, fullLength: token.length)
+            request.arguments.keep(slot: 1, argumentIndex: index, content: content, fullLength: length)
         }
     }
 
-    private func keepFirstStreamKey(_ token: RESPToken, at index: Int) {
+    private func keepFirstStreamKey(_ content: UnsafeRawBufferPointer, length: Int, at index: Int) {
         guard index > 3 && index < request.argumentCount - 1 else { return }
-        request.arguments.keep(slot: requestStreamsIndex > 3 ? 2 : 1, argumentIndex: index, content: token.content,
-                               fullLength: token.length)
+        request.arguments.keep(slot: requestStreamsIndex > 3 ? 2 : 1, argumentIndex: index, content: content,
+                               fullLength: length)
     }
 
     /// Past the kept arguments (the first three), a request's arguments are only counted, except the last (never
@@ -344,14 +384,16 @@ public final class ConnectionSession {
         }
         guard requestStarted, requestArgumentIndex > 0 else { return }
         // Finished where it lies: into the pending queue with its slot, or packed into the events from there.
-        request.requestBytes = byteCount
-        request.isInline = requestIsInline
-        request.requestEndNanos = currentTime
-        if request.requestStartNanos > currentTime { request.requestStartNanos = currentTime }
-        let role = registry.role(of: request.command)
-        if registry.flags(of: request.command).contains(.blocking) {
+        // Nothing below grows the store: the record stays where it is.
+        let record = requestRecord
+        record.pointee.requestBytes = byteCount
+        record.pointee.isInline = requestIsInline
+        record.pointee.requestEndNanos = currentTime
+        if record.pointee.requestStartNanos > currentTime { record.pointee.requestStartNanos = currentTime }
+        let role = registry.role(of: record.pointee.command)
+        if registry.flags(of: record.pointee.command).contains(.blocking) {
             // XREAD and XREADGROUP block only with the BLOCK option.
-            request.isBlocking = role == .streamRead ? requestSawBlockKeyword : true
+            record.pointee.isBlocking = role == .streamRead ? requestSawBlockKeyword : true
         }
 
         // Reply expectations, in request order as redis-server applies them.
@@ -408,7 +450,7 @@ public final class ConnectionSession {
             break
         }
         if inTransaction && !role.isTransactionControl {
-            request.isQueuedInTransaction = true
+            record.pointee.isQueuedInTransaction = true
         }
         switch role {
         case .multi: inTransaction = true; queued.removeAll(keepingCapacity: true)
@@ -416,16 +458,16 @@ public final class ConnectionSession {
         default: break
         }
 
-        request.pipelineDepth = pending.count + 1
+        record.pointee.pipelineDepth = pending.count + 1
         guard expectsReply else {
-            request.outcome = .noReplyExpected
+            record.pointee.outcome = .noReplyExpected
             appendRequestToEvents()
             return
         }
         var repliesExpected = 1
         let subscription = role.subscription
-        if let subscription, !request.isQueuedInTransaction {
-            let channels = request.argumentCount - 1
+        if let subscription, !record.pointee.isQueuedInTransaction {
+            let channels = record.pointee.argumentCount - 1
             if channels > 0 {
                 repliesExpected = channels
             } else if subscription.isUnsubscribe {
@@ -433,7 +475,7 @@ public final class ConnectionSession {
                 repliesExpected = max(1, subscriptions)
             }
         }
-        let pendingSubscription = request.isQueuedInTransaction ? nil : subscription
+        let pendingSubscription = record.pointee.isQueuedInTransaction ? nil : subscription
         if let budget = pendingBudget, budget.held - pendingCounted + pending.count >= budget.limit {
             // All connections together hold as many as they may: this one gives up its oldest command, as at its own
             // limit; holding none, it cannot hold this one either.
@@ -470,9 +512,16 @@ public final class ConnectionSession {
 
     // MARK: - Replies
 
+    @inline(__always)
     fileprivate func replyToken(_ token: RESPToken) {
         if replyStartTime == nil { replyStartTime = currentTime }
         withActive { $0.reply.observe(token) }
+    }
+
+    /// A reply that is one scalar: its token and its end in one call.
+    fileprivate func replyValue(_ token: RESPToken, byteCount: Int) {
+        replyToken(token)
+        replyEnded(byteCount: byteCount)
     }
 
     fileprivate var replyCountsStringElementsOnly: Bool { withActive { $0.reply.countsStringElementsOnly } }
@@ -693,6 +742,8 @@ private struct RequestHandler: RESPTokenHandler {
     let session: Unmanaged<ConnectionSession>
     init(session: ConnectionSession) { self.session = Unmanaged.passUnretained(session) }
     mutating func token(_ token: RESPToken) { session._withUnsafeGuaranteedRef { $0.requestToken(token) } }
+    static var takesWholeRequests: Bool { true }
+    mutating func wholeRequest(_ request: RESPRequestArray) { session._withUnsafeGuaranteedRef { $0.wholeRequest(request) } }
     var countsBulkStringsOnly: Bool { session._withUnsafeGuaranteedRef { $0.requestCountsArgumentsOnly } }
     mutating func bulkStringsSkipped(_ count: Int) { session._withUnsafeGuaranteedRef { $0.requestArgumentsSkipped(count) } }
     mutating func messageEnd(byteCount: Int) { session._withUnsafeGuaranteedRef { $0.requestEnded(byteCount: byteCount) } }
@@ -706,6 +757,9 @@ private struct ReplyHandler: RESPTokenHandler {
     let session: Unmanaged<ConnectionSession>
     init(session: ConnectionSession) { self.session = Unmanaged.passUnretained(session) }
     mutating func token(_ token: RESPToken) { session._withUnsafeGuaranteedRef { $0.replyToken(token) } }
+    mutating func wholeValue(_ token: RESPToken, byteCount: Int) {
+        session._withUnsafeGuaranteedRef { $0.replyValue(token, byteCount: byteCount) }
+    }
     var countsBulkStringsOnly: Bool { session._withUnsafeGuaranteedRef { $0.replyCountsStringElementsOnly } }
     mutating func bulkStringsSkipped(_ count: Int) { session._withUnsafeGuaranteedRef { $0.replyStringElementsSkipped(count) } }
     mutating func messageEnd(byteCount: Int) { session._withUnsafeGuaranteedRef { $0.replyEnded(byteCount: byteCount) } }

@@ -19,6 +19,14 @@ public struct ErrorCode: Sendable, Hashable, BitwiseCopyable {
         isSet = true
     }
 
+    /// Becomes "no error" without rewriting the storage (only `length` bytes of it are ever read): records and
+    /// reply builders are reset per command, and building a fresh value writes all 30 bytes through a call.
+    @inline(__always)
+    public mutating func clear() {
+        length = 0
+        isSet = false
+    }
+
     public init(_ text: String?) {
         guard var utf8 = text else { return }
         self = utf8.withUTF8 { ErrorCode(UnsafeRawBufferPointer($0)) }

@@ -67,25 +67,29 @@ public enum HashSlot {
     /// look-ups that do not wait for each other, where a byte at a time chains every look-up on the last. The
     /// running CRC only meets the step's first two bytes. Runs once per keyed command.
     public static func crc16(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
-        tables.withUnsafeBufferPointer { tables in
-            var crc: UInt16 = 0
-            var i = 0
-            while i + 4 <= bytes.count {
-                let t = crc ^ (UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
-                crc = tables[3 * 256 + Int(t >> 8)] ^ tables[2 * 256 + Int(t & 0xFF)]
-                    ^ tables[256 + Int(bytes[i + 2])] ^ tables[Int(bytes[i + 3])]
-                i += 4
-            }
-            while i < bytes.count {
-                crc = (crc << 8) ^ tables[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ bytes[i])]
-                i += 1
-            }
-            return crc
+        tables.withUnsafeBufferPointer { crc16(bytes, tables: $0) }
+    }
+
+    /// `crc16(_:)` with `tables` given (`HashSlotCalculator` holds its own).
+    @inline(__always)
+    static func crc16(_ bytes: UnsafeRawBufferPointer, tables: UnsafeBufferPointer<UInt16>) -> UInt16 {
+        var crc: UInt16 = 0
+        var i = 0
+        while i + 4 <= bytes.count {
+            let t = crc ^ (UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
+            crc = tables[3 * 256 + Int(t >> 8)] ^ tables[2 * 256 + Int(t & 0xFF)]
+                ^ tables[256 + Int(bytes[i + 2])] ^ tables[Int(bytes[i + 3])]
+            i += 4
         }
+        while i < bytes.count {
+            crc = (crc << 8) ^ tables[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ bytes[i])]
+            i += 1
+        }
+        return crc
     }
 
     /// Four tables of 256, one after another: the CRC of a byte followed by 0, 1, 2 and 3 zero bytes.
-    private static let tables: [UInt16] = {
+    static let tables: [UInt16] = {
         let one = (0..<256).map { (n: Int) -> UInt16 in
             var crc = UInt16(n) << 8
             for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }

@@ -45,6 +45,7 @@ struct PendingQueue {
 
     /// Appends the command already written in `slot` (from `store.allocate()`), without copying it. The caller makes
     /// room first when `count == maxCount`.
+    @inline(__always)
     mutating func append(slot: Int32) {
         precondition(count < maxCount, "PendingQueue full")
         store.next[Int(slot)] = -1

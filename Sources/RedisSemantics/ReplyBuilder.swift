@@ -29,7 +29,7 @@ struct ReplyBuilder {
     mutating func reset() {
         kind = nil
         count = 0
-        errorCode = ErrorCode()
+        errorCode.clear()
         unknownCommand = false
         pubsubHead = nil
         lastInteger = nil

@@ -14,12 +14,20 @@ final class FlowTable {
     private(set) var count = 0
 
     private static let minimumBuckets = 64
+    /// The hash's secret, drawn per table: the layout cannot be predicted from the capture, so crafted 4-tuples cannot
+    /// pile up in one probe run.
+    private let seeds: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    init() {
+        var generator = SystemRandomNumberGenerator()
+        seeds = (generator.next(), generator.next(), generator.next(), generator.next(), generator.next(), generator.next())
+    }
 
     /// The connection on `key`, if tracked.
     @inline(__always)
     func find(_ key: FlowKey) -> TrackedConnection? {
         guard count > 0 else { return nil }
-        let hash = Self.hash(key)
+        let hash = self.hash(key)
         var index = Int(truncatingIfNeeded: hash) & mask
         // Indexed directly: a closure over the buffer copied the table (a retain and release of both arrays) per call.
         while true {
@@ -50,7 +58,7 @@ final class FlowTable {
         // connections fit 2^17 buckets (at three-quarters they took twice that).
         if (count &+ 1) &* 5 > buckets.count &* 4 { grow() }
         slots[Int(connection.slot)] = connection
-        place(slot: connection.slot, hash: Self.hash(connection.key))
+        place(slot: connection.slot, hash: hash(connection.key))
         count &+= 1
     }
 
@@ -58,7 +66,7 @@ final class FlowTable {
     func remove(_ connection: TrackedConnection) {
         let slot = Int(connection.slot)
         guard slot < slots.count, slots[slot] === connection else { return }
-        let hash = Self.hash(connection.key)
+        let hash = self.hash(connection.key)
         let wanted = hash &<< 32 | UInt64(slot &+ 1)
         var index = Int(truncatingIfNeeded: hash) & mask
         while buckets[index] != wanted { index = (index &+ 1) & mask }
@@ -99,9 +107,21 @@ final class FlowTable {
         }
     }
 
-    /// 32 bits of the key's hash (the bucket's high half).
+    /// 32 bits of the key's hash (the bucket's high half): its four words and the seeds folded by full-width
+    /// multiplications, as wyhash does. This runs for every packet, and `Hasher` (SipHash) took ~350 instructions a
+    /// key where this takes a few dozen.
     @inline(__always)
-    private static func hash(_ key: FlowKey) -> UInt64 {
-        UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: key.hashValue))
+    private func hash(_ key: FlowKey) -> UInt64 {
+        let words = key.words
+        let first = Self.fold(words.0 ^ seeds.0, words.1 ^ seeds.1)
+        let second = Self.fold(words.2 ^ seeds.2, words.3 ^ seeds.3)
+        return Self.fold(first ^ seeds.4, second ^ seeds.5) & 0xFFFF_FFFF
+    }
+
+    /// The high and low halves of the full product, xored.
+    @inline(__always)
+    private static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (high, low) = a.multipliedFullWidth(by: b)
+        return high ^ low
     }
 }

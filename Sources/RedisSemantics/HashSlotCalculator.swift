@@ -1,0 +1,25 @@
+/// `HashSlot.slot(of:fullLength:)` with the CRC tables held by the instance, for callers that work out a slot per
+/// command (the argument digest): through `HashSlot`'s static tables every call first went through a `swift_once`,
+/// and the CRC loop was a closure call of its own.
+public struct HashSlotCalculator {
+    /// `HashSlot.tables`, read once.
+    let tables: [UInt16]
+
+    public init() {
+        tables = HashSlot.tables
+    }
+
+    /// As `HashSlot.slot(of:fullLength:)`.
+    @inline(__always)
+    public func slot(of key: UnsafeRawBufferPointer, fullLength: Int) -> Int? {
+        if fullLength <= key.count { return Int(crc16(HashSlot.tagged(key) ?? key) & 0x3FFF) }
+        guard let tag = HashSlot.tagged(key) else { return nil }
+        return Int(crc16(tag) & 0x3FFF)
+    }
+
+    /// As `HashSlot.crc16(_:)`.
+    @inline(__always)
+    func crc16(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
+        tables.withUnsafeBufferPointer { HashSlot.crc16(bytes, tables: $0) }
+    }
+}

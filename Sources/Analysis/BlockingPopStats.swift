@@ -218,7 +218,8 @@ public final class BlockingPopStats: TrafficAnalysis {
         guard calls > 0 else { return }
         var summary = BlockingPopSummary()
         summary.calls = calls
-        summary.byCommand = Dictionary(uniqueKeysWithValues: byCommand.map { (context.registry.name(of: CommandID(rawValue: $0.key)), $0.value) })
+        // Two ids may share a name (a command one server knows and another does not): added up.
+        summary.byCommand = Dictionary(byCommand.map { (context.registry.name(of: CommandID(rawValue: $0.key)), $0.value) }, uniquingKeysWith: +)
         summary.keyCountDistribution = keyCounts.sorted { $0.key < $1.key }.map {
             BlockingPopSummary.KeyCountBucket(keys: $0.key, calls: $0.value.calls, clients: $0.value.clients.count,
                                               clientsCapped: $0.value.clientsCapped ? true : nil)

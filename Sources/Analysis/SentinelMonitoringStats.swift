@@ -168,7 +168,8 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
         let links = subscribersOnly.values.reduce(0) { $0 + $1.filter { sentinels.contains($0) }.count }
         report.sentinelMonitoring = SentinelMonitoringSummary(
             sentinels: sentinels.count, connections: connections + links, commands: commands,
-            byCommand: Dictionary(uniqueKeysWithValues: byCommand.map { (context.registry.name(of: CommandID(rawValue: $0.key)), $0.value) }))
+            // Two ids may share a name (a command one server knows and another does not): added up.
+            byCommand: Dictionary(byCommand.map { (context.registry.name(of: CommandID(rawValue: $0.key)), $0.value) }, uniquingKeysWith: +))
     }
 }
 

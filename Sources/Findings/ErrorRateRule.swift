@@ -25,7 +25,8 @@ public struct ErrorRateRule: FindingRule {
         // load) are no cause for alarm: only the others count.
         let benign = report.benignErrors ?? []
         var byPrefix = report.errorsByPrefix
-        var byCommand = Dictionary(uniqueKeysWithValues: report.commands.filter { $0.errors > 0 }.map { ($0.name, $0.errors) })
+        // A name may come twice: a command one server knows and another does not is counted apart (`known`).
+        var byCommand = Dictionary(report.commands.filter { $0.errors > 0 }.map { ($0.name, $0.errors) }, uniquingKeysWith: +)
         for entry in benign {
             byPrefix[entry.code] = max(0, (byPrefix[entry.code] ?? 0) - entry.count)
             byCommand[entry.command] = max(0, (byCommand[entry.command] ?? 0) - entry.count)

@@ -11,7 +11,10 @@ public struct KeyspaceScanRule: FindingRule {
 
     public func evaluate(_ report: AnalysisReport, _ t: FindingThresholds) -> Finding? {
         guard let keys = report.keys, !keys.fullKeyspaceCommands.isEmpty else { return nil }
-        let bytesByCommand = Dictionary(uniqueKeysWithValues: report.commands.map { ($0.name, $0) })
+        // A name may come twice: a command one server knows and another does not is counted apart (`known`).
+        let bytesByCommand = Dictionary(report.commands.map { ($0.name, (calls: $0.calls, replyBytes: $0.replyBytes)) }) {
+            (calls: $0.calls + $1.calls, replyBytes: $0.replyBytes + $1.replyBytes)
+        }
         // SCAN and KEYS walk the keyspace; SMEMBERS, HGETALL, LRANGE... only matter when they return a lot.
         let walking = keys.fullKeyspaceCommands.filter { command in
             if command.command == "scan" || command.command == "keys" { return true }

@@ -1,12 +1,13 @@
 import RedisSemantics
 
 /// Works out a record's `ArgumentDigest`: the first key as the key analysis takes it (its argument index by the
-/// command table, its hash, its prefix by `prefixRule` and that prefix's hash). The stream stage gives one to the
-/// sessions' event buffer, so that this runs as records are packed, on that thread; the analyses use one of their
-/// own for records packed without it.
+/// command table, its hash, its prefix by `prefixRule` and that prefix's hash) and the key's cluster hash slot. The
+/// stream stage gives one to the sessions' event buffer, so that this runs as records are packed, on that thread;
+/// the analyses use one of their own for records packed without it.
 public final class ArgumentDigester: ArgumentDigesting {
     let registry: CommandRegistry
     let prefixRule: KeyPrefixRule
+    private let hashSlots = HashSlotCalculator()
     /// Per command id: the first key's fixed argument index (0: none), `movable` (read from the arguments), or
     /// `unknown` (not looked up yet). An array: ids are dense, and this runs per command.
     private var keyPositions: [Int] = []
@@ -31,6 +32,7 @@ public final class ArgumentDigester: ArgumentDigesting {
             digest.keyHash = hash
             digest.prefixHash = prefixHash
             digest.prefixLength = Int32(prefixLength)
+            digest.keySlot = hashSlots.slot(of: key, fullLength: fullLength).map { Int32($0) } ?? -1
         }
         return digest
     }

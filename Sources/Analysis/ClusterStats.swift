@@ -1,3 +1,4 @@
+import CPrefetch
 import Packets
 import RedisSemantics
 
@@ -72,9 +73,6 @@ public final class ClusterStats: TrafficAnalysis {
     /// Pointer storage: this is written per command, and an array property would pay a uniqueness and an
     /// exclusivity check per field written.
     private var slotLoads: UnsafeMutablePointer<SlotLoad>?
-    /// The first key's slot is worked out here, per keyed command, not in the record's digest on the stream thread:
-    /// that thread's work was the larger.
-    private let hashSlots = HashSlotCalculator()
     private var slotRedirects: UnsafeMutablePointer<SlotRedirects>?
     private var nodes: [Node] = []
     private var nodeIndex: [Endpoint: Int32] = [:]
@@ -105,6 +103,13 @@ public final class ClusterStats: TrafficAnalysis {
         slotLoads?.deallocate()
         slotRedirects?.deinitialize(count: HashSlot.count)
         slotRedirects?.deallocate()
+    }
+
+    /// Looks ahead: asks for the load counters of the next command's key slot (a table of 0.5 MB).
+    @inline(__always)
+    package func prefetch(_ digest: ArgumentDigest) {
+        guard digest.keySlot >= 0, let table = slotLoads else { return }
+        respcap_prefetch(table + Int(digest.keySlot))
     }
 
     /// The counters of `slot` (0..<16384), made with the table when first needed.
@@ -169,9 +174,12 @@ public final class ClusterStats: TrafficAnalysis {
             if position > 0, position < record.argumentCount {
                 keyedCalls += 1
                 if node >= 0 { nodes[node].keyedCalls += 1 }
-                let found = location.keptArguments.withArgumentAndLength(position) { key, fullLength in
-                    hashSlots.slot(of: key, fullLength: fullLength)
-                } ?? nil
+                // Worked out where the record was packed, when it was (for the same key).
+                let digest = record.digest
+                let found = digest.isSet && Int(digest.keyPosition) == position ? (digest.keySlot >= 0 ? Int(digest.keySlot) : nil)
+                    : location.keptArguments.withArgumentAndLength(position) { key, fullLength in
+                        HashSlot.slot(of: key, fullLength: fullLength)
+                    } ?? nil
                 if let found {
                     slot = found
                     let counters = load(of: found)

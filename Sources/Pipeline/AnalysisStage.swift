@@ -143,12 +143,13 @@ final class AnalysisStage {
     }
 
     /// Asks for the table entries the next two records will touch (their digests lie in the batch: they were worked
-    /// out as the records were packed), while this one is counted: the key counter's index slot two records ahead
-    /// and its entry one ahead. With many keys that table outgrows the caches.
+    /// out as the records were packed), while this one is counted: the key counter's index slot two records ahead,
+    /// its entry and the cluster slot's counters one ahead. With many keys those tables outgrow the caches.
     @inline(__always)
     private func lookAhead(from cursor: inout SessionEventCursor) {
         guard let next = cursor.records.digest(at: cursor.recordOffset) else { return }
         builtIn.keyStats.prefetch(next, entries: true)
+        builtIn.clusterStats.prefetch(next)
         let following = cursor.records.offset(after: cursor.recordOffset)
         cursor.followingOffset = following
         if let afterNext = cursor.records.digest(at: following) { builtIn.keyStats.prefetch(afterNext, entries: false) }

@@ -1,5 +1,5 @@
 /// `HashSlot.slot(of:fullLength:)` with the CRC tables held by the instance, for callers that work out a slot per
-/// command (the cluster analysis): through `HashSlot`'s static tables every call first went through a `swift_once`,
+/// command (the argument digest): through `HashSlot`'s static tables every call first went through a `swift_once`,
 /// and the CRC loop was a closure call of its own.
 public struct HashSlotCalculator {
     /// `HashSlot.tables`, read once.

@@ -5,7 +5,7 @@ import RedisSemantics
 import Report
 import Testing
 
-/// The argument digest (first key, its hashes and prefix) is worked out on the stream stage's
+/// The argument digest (first key, its hashes and hash slot) is worked out on the stream stage's
 /// thread as records are packed, or, for records packed without one, by the analyses themselves. Either way the
 /// report is the same, byte for byte: on every fixture and every framework capture (keys, prefixes, cluster slots
 /// and hash tags, movable keys, kombu priority lists, redaction).

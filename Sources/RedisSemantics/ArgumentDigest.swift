@@ -1,8 +1,8 @@
 /// What the analyses derive from a command's first key on every command — its position, hashes, prefix and hash
 /// slot — worked out once, as the record is packed on the stream stage's thread, instead of on the analysis thread.
-/// (The job frameworks' marks are looked for on the analysis thread: with them here the stream thread set the pace.) A record packed
-/// without a digester, or made otherwise, has `isSet` false: an analysis then works the digest out itself, with the
-/// same function (`ArgumentDigesting`'s implementation in the analyses' layer).
+/// (The job frameworks' marks are looked for on the analysis thread: with them here the stream thread set the
+/// pace.) A record packed without a digester, or made otherwise, has `isSet` false: an analysis then works the
+/// digest out itself, with the same function (`ArgumentDigesting`'s implementation in the analyses' layer).
 public struct ArgumentDigest: Sendable, BitwiseCopyable, Equatable {
     /// The first key's hash (FNV-1a, mixed) and that of its prefix (the key analysis's prefix rule).
     public var keyHash: UInt64 = 0

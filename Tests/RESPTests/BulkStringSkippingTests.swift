@@ -46,14 +46,7 @@ struct SkippingLog: RESPTokenHandler {
                                limits: RESPLimits = RESPLimits()) -> SkippingLog {
         var decoder = RESPDecoder(side: side, limits: limits)
         var handler = SkippingLog()
-        var offset = 0, index = 0
-        while offset < input.count {
-            let size = chunks.map { max(1, $0[index % $0.count]) } ?? input.count
-            index += 1
-            let end = min(input.count, offset + size)
-            Array(input[offset..<end]).withUnsafeBytes { decoder.feed($0, handler: &handler) }
-            offset = end
-        }
+        decoder.feed(input, chunks: chunks, handler: &handler)
         return handler
     }
 

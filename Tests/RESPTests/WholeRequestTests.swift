@@ -24,14 +24,7 @@ struct WholeRequestLog: RESPTokenHandler {
     static func decodeWhole(_ input: [UInt8], chunks: [Int]? = nil, limits: RESPLimits = RESPLimits()) -> WholeRequestLog {
         var decoder = RESPDecoder(side: .client, limits: limits)
         var handler = WholeRequestLog()
-        var offset = 0, index = 0
-        while offset < input.count {
-            let size = chunks.map { max(1, $0[index % $0.count]) } ?? input.count
-            index += 1
-            let end = min(input.count, offset + size)
-            Array(input[offset..<end]).withUnsafeBytes { decoder.feed($0, handler: &handler) }
-            offset = end
-        }
+        decoder.feed(input, chunks: chunks, handler: &handler)
         return handler
     }
 

@@ -22,14 +22,7 @@ struct WholeScalarLog: RESPTokenHandler {
     static func decodeScalars(_ input: [UInt8], chunks: [Int]? = nil) -> WholeScalarLog {
         var decoder = RESPDecoder(side: .server)
         var handler = WholeScalarLog()
-        var offset = 0, index = 0
-        while offset < input.count {
-            let size = chunks.map { max(1, $0[index % $0.count]) } ?? input.count
-            index += 1
-            let end = min(input.count, offset + size)
-            Array(input[offset..<end]).withUnsafeBytes { decoder.feed($0, handler: &handler) }
-            offset = end
-        }
+        decoder.feed(input, chunks: chunks, handler: &handler)
         return handler
     }
 

@@ -8,16 +8,22 @@ public enum HashSlot {
     /// The slot of `key`, whole.
     @inline(__always)
     public static func slot(of key: UnsafeRawBufferPointer) -> Int {
-        Int(crc16(tagged(key) ?? key) & 0x3FFF)
+        slot(of: key, fullLength: key.count)!
     }
 
     /// The slot of a key of which only the first `key.count` of `fullLength` bytes are known: nil when the rest
     /// could change it (no complete, non-empty hash tag within the known bytes).
     @inline(__always)
     public static func slot(of key: UnsafeRawBufferPointer, fullLength: Int) -> Int? {
-        if fullLength <= key.count { return slot(of: key) }
+        tables.withUnsafeBufferPointer { slot(of: key, fullLength: fullLength, tables: $0) }
+    }
+
+    /// `slot(of:fullLength:)` with the CRC tables given (`HashSlotCalculator` holds its own).
+    @inline(__always)
+    static func slot(of key: UnsafeRawBufferPointer, fullLength: Int, tables: UnsafeBufferPointer<UInt16>) -> Int? {
+        if fullLength <= key.count { return Int(crc16(tagged(key) ?? key, tables: tables) & 0x3FFF) }
         guard let tag = tagged(key) else { return nil }
-        return Int(crc16(tag) & 0x3FFF)
+        return Int(crc16(tag, tables: tables) & 0x3FFF)
     }
 
     /// The hash tag's bytes, nil when the key has none (no `{`, no `}` after it, or `{}`).

@@ -9,12 +9,10 @@ public struct HashSlotCalculator {
         tables = HashSlot.tables
     }
 
-    /// As `HashSlot.slot(of:fullLength:)`.
+    /// As `HashSlot.slot(of:fullLength:)`, with these tables.
     @inline(__always)
     public func slot(of key: UnsafeRawBufferPointer, fullLength: Int) -> Int? {
-        if fullLength <= key.count { return Int(crc16(HashSlot.tagged(key) ?? key) & 0x3FFF) }
-        guard let tag = HashSlot.tagged(key) else { return nil }
-        return Int(crc16(tag) & 0x3FFF)
+        tables.withUnsafeBufferPointer { HashSlot.slot(of: key, fullLength: fullLength, tables: $0) }
     }
 
     /// As `HashSlot.crc16(_:)`.

@@ -24,6 +24,11 @@ public final class CaptureFileReader {
     /// Called with each pcapng Decryption Secrets Block (its secrets type, e.g. `tlsKeyLogSecrets`, and data) as the
     /// reader passes it, before the packets after it are returned.
     public var onDecryptionSecrets: ((UInt32, UnsafeRawBufferPointer) -> Void)?
+    /// Called with memory the packets returned so far may point into, before it is overwritten or freed (a refill
+    /// reuses the spare buffer, a record larger than the buffers replaces them, the reader goes): until then those
+    /// packets' bytes stay valid, so a consumer that holds on to packets can keep pointing at them and copy here
+    /// only the ones it still holds in that memory.
+    public var beforeBufferChange: ((UnsafeRawBufferPointer) -> Void)?
     /// The secrets type of an NSS key log in a Decryption Secrets Block ("TLSK").
     public static let tlsKeyLogSecrets: UInt32 = 0x544C_534B
     /// Reading ended early because `interruption` was set.
@@ -35,6 +40,9 @@ public final class CaptureFileReader {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var buffer: UnsafeMutableRawPointer
+    /// The other buffer of the pair, as large: a refill moves what is left of `buffer` to its start and reads on
+    /// there, so the packets returned from `buffer` keep their bytes until the refill after.
+    private var spare: UnsafeMutableRawPointer
     private var capacity: Int
     private var start = 0       // first unconsumed byte in buffer
     private var end = 0         // one past the last valid byte
@@ -88,17 +96,21 @@ public final class CaptureFileReader {
         self.ownsDescriptor = ownsDescriptor
         self.capacity = max(bufferSize, 65_536)
         self.buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        self.spare = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         var st = stat()
         if fstat(fileDescriptor, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
             fileSize = Int64(st.st_size)
         }
-        // On failure the instance is released and deinit closes the descriptor and frees the buffer.
+        // On failure the instance is released and deinit closes the descriptor and frees the buffers.
         try readHeader()
     }
 
     deinit {
         if ownsDescriptor { close(fd) }
+        announceChange(of: buffer)
+        announceChange(of: spare)
         buffer.deallocate()
+        spare.deallocate()
     }
 
     /// Bytes of the file consumed so far (for progress).
@@ -119,19 +131,25 @@ public final class CaptureFileReader {
     private func refill(_ count: Int) throws(CaptureError) -> Bool {
         if count > capacity {
             guard count <= Self.maxRecord + 64 else { return false }
+            announceChange(of: buffer)
+            announceChange(of: spare)
             let newCapacity = max(count, capacity * 2)
             let newBuffer = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
             newBuffer.copyMemory(from: buffer + start, byteCount: end - start)
             buffer.deallocate()
+            spare.deallocate()
             buffer = newBuffer
+            spare = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
             capacity = newCapacity
             consumedBeforeBuffer += Int64(start)
             end -= start
             start = 0
         } else if start > 0 && capacity - start < count {
-            // Slide the unconsumed tail to the front.
+            // The unconsumed tail goes to the front of the spare buffer, which becomes the one read into.
             let remaining = end - start
-            if remaining > 0 { buffer.copyMemory(from: buffer + start, byteCount: remaining) }
+            announceChange(of: spare)
+            if remaining > 0 { spare.copyMemory(from: buffer + start, byteCount: remaining) }
+            swap(&buffer, &spare)
             consumedBeforeBuffer += Int64(start)
             start = 0
             end = remaining
@@ -164,6 +182,10 @@ public final class CaptureFileReader {
             }
         }
         return end - start >= count
+    }
+
+    private func announceChange(of memory: UnsafeMutableRawPointer) {
+        beforeBufferChange?(UnsafeRawBufferPointer(start: memory, count: capacity))
     }
 
     private func stopsReading(_ interruption: StopFlag) -> Bool {

@@ -27,7 +27,8 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     }
 }
 
-/// One record from a capture. `bytes` is BORROWED: valid only until the next call to `next()` on its reader.
+/// One record from a capture. `bytes` is BORROWED: from a file, valid until its reader names their memory to
+/// `beforeBufferChange`; from a live capture, for the call it is handed to.
 public struct CapturedPacket {
     /// Capture time, nanoseconds since the Unix epoch.
     public var timestampNanos: Int64

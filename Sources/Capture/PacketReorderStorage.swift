@@ -18,14 +18,20 @@ final class PacketReorderStorage {
     private(set) var lateByMoreThanWindow = 0
     private var latestReleased: Int64 = .min
     private var latestSeen: Int64 = .min
+    /// Held packets whose bytes are still the caller's (`insert(_:borrowing:_:)`).
+    private var borrowedCount = 0
 
     private struct Slot {
         var timestampNanos: Int64 = 0
         var linkType = LinkType.ethernet
         var originalLength = 0
         var count = 0
-        var bytes: UnsafeMutableRawPointer? = nil
-        var byteCapacity = 0
+        /// Where the packet's bytes are: `owned`, or the caller's memory while `isBorrowed`.
+        var bytes: UnsafeRawPointer? = nil
+        var isBorrowed = false
+        /// The slot's own buffer, reused from packet to packet.
+        var owned: UnsafeMutableRawPointer? = nil
+        var ownedCapacity = 0
     }
 
     init(capacity: Int) {
@@ -41,22 +47,22 @@ final class PacketReorderStorage {
     }
 
     deinit {
-        for index in 0..<capacity { slots[index].bytes?.deallocate() }
+        for index in 0..<capacity { slots[index].owned?.deallocate() }
         slots.deinitialize(count: capacity)
         slots.deallocate()
         order.deallocate()
         free.deallocate()
     }
 
-    /// `PacketReorderBuffer.insert(_:_:)`.
-    func insert(_ packet: CapturedPacket, _ body: (CapturedPacket) -> Void) {
+    /// `PacketReorderBuffer.insert(_:borrowing:_:)`.
+    func insert(_ packet: CapturedPacket, borrowing: Bool, _ body: (CapturedPacket) -> Void) {
         if packet.timestampNanos < latestSeen { outOfOrderPackets += 1 }
         if packet.timestampNanos < latestReleased { lateByMoreThanWindow += 1 }
         latestSeen = max(latestSeen, packet.timestampNanos)
         if freeCount == 0 { releaseEarliest(body) }
         freeCount -= 1
         let index = free[freeCount]
-        store(packet, in: index)
+        store(packet, in: index, borrowing: borrowing)
         // Insert keeping order; new packets usually belong at the end, so shift from the back.
         var position = orderCount
         while position > 0 {
@@ -88,22 +94,47 @@ final class PacketReorderStorage {
 
     var isEmpty: Bool { orderCount == 0 }
 
-    private func store(_ packet: CapturedPacket, in index: Int) {
-        let slot = slots + index
-        let count = packet.bytes.count
-        if slot.pointee.byteCapacity < count {
-            slot.pointee.bytes?.deallocate()
-            let byteCapacity = max(count, 2048)
-            slot.pointee.bytes = UnsafeMutableRawPointer.allocate(byteCount: byteCapacity, alignment: 16)
-            slot.pointee.byteCapacity = byteCapacity
+    /// `PacketReorderBuffer.copyBorrowedBytes(in:)`.
+    func copyBorrowedBytes(in memory: UnsafeRawBufferPointer) {
+        guard borrowedCount > 0, let first = memory.baseAddress else { return }
+        let end = first + memory.count
+        for offset in 0..<orderCount {
+            let slot = slots + order[ring(offset)]
+            guard slot.pointee.isBorrowed, let bytes = slot.pointee.bytes, bytes >= first && bytes < end else { continue }
+            copyIn(UnsafeRawBufferPointer(start: bytes, count: slot.pointee.count), slot)
+            borrowedCount -= 1
         }
-        if count > 0, let destination = slot.pointee.bytes, let source = packet.bytes.baseAddress {
-            destination.copyMemory(from: source, byteCount: count)
+    }
+
+    private func store(_ packet: CapturedPacket, in index: Int, borrowing: Bool) {
+        let slot = slots + index
+        if borrowing {
+            slot.pointee.bytes = packet.bytes.baseAddress
+            slot.pointee.isBorrowed = true
+            borrowedCount += 1
+        } else {
+            copyIn(packet.bytes, slot)
         }
         slot.pointee.timestampNanos = packet.timestampNanos
         slot.pointee.linkType = packet.linkType
         slot.pointee.originalLength = packet.originalLength
-        slot.pointee.count = count
+        slot.pointee.count = packet.bytes.count
+    }
+
+    /// `bytes` into the slot's own buffer, which then holds the packet.
+    private func copyIn(_ bytes: UnsafeRawBufferPointer, _ slot: UnsafeMutablePointer<Slot>) {
+        let count = bytes.count
+        if slot.pointee.ownedCapacity < count {
+            slot.pointee.owned?.deallocate()
+            let byteCapacity = max(count, 2048)
+            slot.pointee.owned = UnsafeMutableRawPointer.allocate(byteCount: byteCapacity, alignment: 16)
+            slot.pointee.ownedCapacity = byteCapacity
+        }
+        if count > 0, let destination = slot.pointee.owned, let source = bytes.baseAddress {
+            destination.copyMemory(from: source, byteCount: count)
+        }
+        slot.pointee.bytes = UnsafeRawPointer(slot.pointee.owned)
+        slot.pointee.isBorrowed = false
     }
 
     private func releaseEarliest(_ body: (CapturedPacket) -> Void) {
@@ -114,6 +145,10 @@ final class PacketReorderStorage {
         latestReleased = max(latestReleased, slot.timestampNanos)
         body(CapturedPacket(timestampNanos: slot.timestampNanos, linkType: slot.linkType, originalLength: slot.originalLength,
                             bytes: UnsafeRawBufferPointer(start: slot.bytes, count: slot.count)))
+        if slot.isBorrowed {
+            slots[index].isBorrowed = false
+            borrowedCount -= 1
+        }
         free[freeCount] = index
         freeCount += 1
     }
@@ -122,18 +157,19 @@ final class PacketReorderStorage {
     func copy() -> PacketReorderStorage {
         let copy = PacketReorderStorage(capacity: capacity)
         for index in 0..<capacity {
-            let slot = slots[index]
-            copy.slots[index] = slot
+            copy.slots[index] = slots[index]
             copy.slots[index].bytes = nil
-            copy.slots[index].byteCapacity = 0
-            if slot.byteCapacity > 0, let bytes = slot.bytes {
-                let duplicate = UnsafeMutableRawPointer.allocate(byteCount: slot.byteCapacity, alignment: 16)
-                duplicate.copyMemory(from: bytes, byteCount: slot.count)
-                copy.slots[index].bytes = duplicate
-                copy.slots[index].byteCapacity = slot.byteCapacity
-            }
+            copy.slots[index].isBorrowed = false
+            copy.slots[index].owned = nil
+            copy.slots[index].ownedCapacity = 0
             copy.order[index] = order[index]
             copy.free[index] = free[index]
+        }
+        // The copy owns a copy of every held packet's bytes, borrowed here or not; its free slots get buffers as
+        // they are used.
+        for offset in 0..<orderCount {
+            let index = order[ring(offset)]
+            copy.copyIn(UnsafeRawBufferPointer(start: slots[index].bytes, count: slots[index].count), copy.slots + index)
         }
         copy.orderHead = orderHead
         copy.orderCount = orderCount

@@ -103,6 +103,8 @@ public struct CaptureAnalyzer {
         for (index, path) in paths.enumerated() {
             let reader = try CaptureFileReader(path: path)
             reader.interruption = interruption
+            // Packets are read where they lie in the reader's buffer, also while held for reordering.
+            reader.beforeBufferChange = { analyzer.borrowedBytesWillChange($0) }
             reader.onDecryptionSecrets = { type, data in
                 if type == CaptureFileReader.tlsKeyLogSecrets { analyzer.addTLSSecrets(Array(data)) }
             }
@@ -110,7 +112,7 @@ public struct CaptureAnalyzer {
             var count = 0
             do {
                 while let packet = try reader.next() {
-                    analyzer.process(packet)
+                    analyzer.process(borrowing: packet)
                     count += 1
                     if let progress, count % progressInterval == 0 {
                         progress(Progress(fileIndex: index, fileCount: paths.count, path: path,

@@ -99,7 +99,9 @@ final class StreamStage {
         return full
     }
 
-    func process(_ captured: CapturedPacket) {
+    /// One packet. `borrowing`: its bytes stay where they are until `copyBorrowedBytes(in:)` names their memory (a
+    /// file reader's buffer).
+    func process(_ captured: CapturedPacket, borrowing: Bool = false) {
         // Clamped once here, every later difference of two timestamps fits in Int64 (pcapng ticks and if_tsoffset
         // can say anything).
         var packet = captured
@@ -128,7 +130,7 @@ final class StreamStage {
             filteredOut += 1
             return
         }
-        reorderBuffer.insert(packet) { processInOrder($0) }
+        reorderBuffer.insert(packet, borrowing: borrowing) { processInOrder($0) }
     }
 
     private func processInOrder(_ packet: CapturedPacket) {
@@ -166,6 +168,11 @@ final class StreamStage {
     /// Decodes the packets held for reordering that were captured at or before `timestampNanos`.
     func releaseBuffered(capturedUpTo timestampNanos: Int64) {
         reorderBuffer.release(upTo: timestampNanos) { processInOrder($0) }
+    }
+
+    /// `memory` is about to change: the packets processed `borrowing` and held for reordering copy their bytes from it.
+    func copyBorrowedBytes(in memory: UnsafeRawBufferPointer) {
+        reorderBuffer.copyBorrowedBytes(in: memory)
     }
 
     /// Forgets the packets held for reordering.

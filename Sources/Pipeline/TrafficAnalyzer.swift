@@ -57,6 +57,19 @@ public final class TrafficAnalyzer {
         handOver(force: false)
     }
 
+    /// Analyses one packet whose bytes stay where they are until `borrowedBytesWillChange(_:)` names their memory (a
+    /// file reader's buffer, until `CaptureFileReader.beforeBufferChange`): the packets held for reordering point at
+    /// them instead of taking a copy.
+    public func process(borrowing captured: CapturedPacket) {
+        stream.process(captured, borrowing: true)
+        handOver(force: false)
+    }
+
+    /// `memory`, where packets given to `process(borrowing:)` may lie, is about to be overwritten or freed.
+    public func borrowedBytesWillChange(_ memory: UnsafeRawBufferPointer) {
+        stream.copyBorrowedBytes(in: memory)
+    }
+
     /// Analyses the packets held for reordering that were captured at or before `timestampNanos` (live capture:
     /// packets older than the capture's own delivery delay cannot be overtaken any more).
     public func releaseBuffered(capturedUpTo timestampNanos: Int64) {

@@ -1,5 +1,9 @@
 import Analysis
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Formatting
 
 /// One node of a cluster, or one hash slot, takes a disproportionate share of the commands. Every node serves its

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Secrets from an NSS key log (the file `SSLKEYLOGFILE` makes clients write), by client random.
 ///

@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Record keys from the key log's secrets: TLS 1.3's HKDF-Expand-Label (RFC 8446 §7.1, §7.3) and TLS 1.2's PRF key
 /// block (RFC 5246 §5, §6.3). Every primitive is swift-crypto's.

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Where connections find their secrets: a key log read once, and read again when a client random is missing and
 /// the file has grown since (clients append a line per connection as they connect, while `live` runs).
@@ -57,10 +66,9 @@ public final class TLSKeyStore: @unchecked Sendable {
     }
 
     private static func size(of path: String) -> Int64 {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? NSNumber
-        else { return -1 }
-        return size.int64Value
+        var info = stat()
+        guard stat(path, &info) == 0 else { return -1 }
+        return Int64(info.st_size)
     }
 }
 

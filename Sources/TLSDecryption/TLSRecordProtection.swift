@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One direction's record decryption under one set of keys: nonce from the sequence number, additional data from
 /// the record header, AEAD open by swift-crypto (RFC 8446 §5.2-5.3; RFC 5246 §6.2.3.3 with RFC 5288 and RFC 7905).

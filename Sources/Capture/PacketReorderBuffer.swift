@@ -25,7 +25,7 @@ public struct PacketReorderBuffer {
     /// borrowed for the call. Its bytes are copied, unless `borrowing`: then they are read where they are, and the
     /// caller promises they stay there until it calls `copyBorrowedBytes(in:)` (a copy of every byte once per file
     /// read cost ~3% of the stream thread's instructions). A copy of the buffer holding borrowed packets shares the
-    /// promise: each copy needs its own call.
+    /// promise: each copy needs its own call. Windows of more than 4,096 packets always copy.
     public mutating func insert(_ packet: CapturedPacket, borrowing: Bool = false, _ body: (CapturedPacket) -> Void) {
         makeStorageUnique()
         storage.insert(packet, borrowing: borrowing, body)

@@ -54,6 +54,9 @@ final class PacketReorderStorage {
         free.deallocate()
     }
 
+    /// Windows up to this size borrow when asked: each change of the borrowed memory looks at every held packet.
+    static let largestBorrowingCapacity = 4_096
+
     /// `PacketReorderBuffer.insert(_:borrowing:_:)`.
     func insert(_ packet: CapturedPacket, borrowing: Bool, _ body: (CapturedPacket) -> Void) {
         if packet.timestampNanos < latestSeen { outOfOrderPackets += 1 }
@@ -62,7 +65,7 @@ final class PacketReorderStorage {
         if freeCount == 0 { releaseEarliest(body) }
         freeCount -= 1
         let index = free[freeCount]
-        store(packet, in: index, borrowing: borrowing)
+        store(packet, in: index, borrowing: borrowing && capacity <= Self.largestBorrowingCapacity)
         // Insert keeping order; new packets usually belong at the end, so shift from the back.
         var position = orderCount
         while position > 0 {

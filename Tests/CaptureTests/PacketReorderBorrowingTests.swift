@@ -41,6 +41,20 @@ import Testing
         for (time, bytes) in fromCopy { #expect(bytes == [UInt8](repeating: UInt8(time), count: 100)) }
     }
 
+    /// A window larger than `largestBorrowingCapacity` copies what it is lent: looking at every held packet at each
+    /// change of the lent memory would cost more than the copies.
+    @Test func largeWindowsCopyWhatTheyAreLent() {
+        var buffer = PacketReorderBuffer(capacity: PacketReorderStorage.largestBorrowingCapacity + 1)
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: 10, alignment: 8)
+        defer { memory.deallocate() }
+        memory.initializeMemory(as: UInt8.self, repeating: 7)
+        buffer.insert(Self.packet(1, UnsafeRawBufferPointer(memory)), borrowing: true) { _ in }
+        memory.initializeMemory(as: UInt8.self, repeating: 0)
+        var released: [[UInt8]] = []
+        buffer.drain { released.append(Array($0.bytes)) }
+        #expect(released == [[UInt8](repeating: 7, count: 10)])
+    }
+
     /// A file reader with small buffers refills and grows them many times while a reorder window holds packets that
     /// point into them: with `beforeBufferChange` copying what is held there, every packet leaves the window with
     /// the bytes the file has for it, in timestamp order. (Without the copy, packets held across a refill of their

@@ -33,31 +33,44 @@ public final class CommandStats: TrafficAnalysis {
         if index >= accumulators.count {
             accumulators.append(contentsOf: repeatElement(Accumulator(), count: index + 1 - accumulators.count))
         }
-        accumulators[index].calls += 1
-        accumulators[index].requestBytes += Int64(record.requestBytes)
-        accumulators[index].replyBytes += Int64(record.replyBytes)
+        if record.outcome == .replied { replies += 1 }
+        var errorPrefix: String?
+        // One access to the array for the command's whole update: each subscript of a class's array property checked
+        // uniqueness and bounds again.
+        accumulators.withUnsafeMutableBufferPointer { accumulators in
+            Self.count(location, into: &accumulators[index], errorPrefix: &errorPrefix)
+        }
+        if let errorPrefix { errorsByPrefix[errorPrefix, default: 0] += 1 }
+    }
+
+    @inline(__always)
+    private static func count(_ location: UnsafePointer<CommandRecord>, into accumulator: inout Accumulator,
+                              errorPrefix: inout String?) {
+        var record: CommandRecord { location.pointee }
+        accumulator.calls += 1
+        accumulator.requestBytes += Int64(record.requestBytes)
+        accumulator.replyBytes += Int64(record.replyBytes)
         switch record.outcome {
         case .replied:
-            replies += 1
             if let prefix = record.errorPrefix {
-                accumulators[index].errors += 1
-                errorsByPrefix[prefix, default: 0] += 1
+                accumulator.errors += 1
+                errorPrefix = prefix
             }
             if let latency = record.latencyNanos {
                 if record.isBlocking {
-                    accumulators[index].blockingCalls += 1
-                    if accumulators[index].blockingWait == nil { accumulators[index].blockingWait = LatencyHistogram() }
-                    accumulators[index].blockingWait?.record(nanos: latency)
+                    accumulator.blockingCalls += 1
+                    if accumulator.blockingWait == nil { accumulator.blockingWait = LatencyHistogram() }
+                    accumulator.blockingWait?.record(nanos: latency)
                 } else if !record.isQueuedInTransaction {
-                    if accumulators[index].latency == nil { accumulators[index].latency = LatencyHistogram() }
-                    accumulators[index].latency?.record(nanos: latency)
+                    if accumulator.latency == nil { accumulator.latency = LatencyHistogram() }
+                    accumulator.latency?.record(nanos: latency)
                 }
             }
-        case .noReplyExpected: accumulators[index].noReply += 1
-        case .unanswered, .overflowed: accumulators[index].unanswered += 1
-        case .lostInGap: accumulators[index].lostInGap += 1
+        case .noReplyExpected: accumulator.noReply += 1
+        case .unanswered, .overflowed: accumulator.unanswered += 1
+        case .lostInGap: accumulator.lostInGap += 1
         }
-        if record.isQueuedInTransaction { accumulators[index].queued += 1 }
+        if record.isQueuedInTransaction { accumulator.queued += 1 }
     }
 
     public func transactionError(command: CommandID, errorPrefix: String, on connection: ConnectionInfo) {

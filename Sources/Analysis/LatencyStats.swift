@@ -419,11 +419,14 @@ struct TimelineAccumulator {
 
     mutating func command(at time: Int64, requestBytes: Int, replyBytes: Int, isError: Bool, latencyNanos: Int64?) {
         let i = bucket(at: time)
-        buckets[i].commands += 1
-        if isError { buckets[i].errors += 1 }
-        buckets[i].requestBytes += Int64(requestBytes)
-        buckets[i].replyBytes += Int64(replyBytes)
-        if let latencyNanos { buckets[i].latency[Self.latencyBucket(latencyNanos)] &+= 1 }
+        // One access to the array: each subscript checked uniqueness and bounds again.
+        buckets.withUnsafeMutableBufferPointer { buckets in
+            buckets[i].commands += 1
+            if isError { buckets[i].errors += 1 }
+            buckets[i].requestBytes += Int64(requestBytes)
+            buckets[i].replyBytes += Int64(replyBytes)
+            if let latencyNanos { buckets[i].latency[Self.latencyBucket(latencyNanos)] &+= 1 }
+        }
     }
 
     /// Buckets count from `origin` (the capture's first packet), as the connection series do; the first call wins.

@@ -22,7 +22,7 @@ public final class BenignErrorStats: TrafficAnalysis {
 
     /// What this analysis needs of each command id, looked up by name once per id.
     enum Role: UInt8 {
-        case notLookedUp, other, setup, probe, protocolProbe, scriptBySHA, scriptInFull
+        case other, setup, probe, protocolProbe, scriptBySHA, scriptInFull
     }
 
     /// Per-connection state, kept in `ConnectionInfo.Uncommon` (made by the first NOSCRIPT or refused HELLO);
@@ -43,7 +43,7 @@ public final class BenignErrorStats: TrafficAnalysis {
         var code: ErrorCode
     }
 
-    private var roles: [Role] = []
+    private var roles = CommandIDTable<Role>()
     private var counts: [Key: Int] = [:]
 
     /// Commands refused by older servers while a client sets a connection up.
@@ -139,10 +139,13 @@ public final class BenignErrorStats: TrafficAnalysis {
         uncommon.benignErrors.missesByCommand.removeAll()
     }
 
+    @inline(__always)
     private func role(of id: CommandID, registry: CommandRegistry) -> Role {
-        let index = Int(id.rawValue)
-        if index < roles.count, roles[index] != .notLookedUp { return roles[index] }
-        let name = registry.name(of: id)
+        roles.value(of: id) { Self.role(named: registry.name(of: $0)) }
+    }
+
+    @inline(never)
+    private static func role(named name: String) -> Role {
         let role: Role
         if Self.probeNames.contains(name) {
             role = .probe
@@ -157,8 +160,6 @@ public final class BenignErrorStats: TrafficAnalysis {
         } else {
             role = .other
         }
-        if index >= roles.count { roles += repeatElement(.notLookedUp, count: index + 1 - roles.count) }
-        roles[index] = role
         return role
     }
 }

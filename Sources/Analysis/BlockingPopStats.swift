@@ -31,7 +31,7 @@ public final class BlockingPopStats: TrafficAnalysis {
     private var timedOutWait = LatencyHistogram()
     private var connections = Set<UInt64>()
     /// Command id -> shape of the command (cached from its name).
-    private var shapes: [Shape?] = []
+    private var shapes = CommandIDTable<Shape>()
 
     /// Calls of connections whose calls named different key sets (`BlockingPopSummary.callsNamingVaryingKeySets`).
     private var callsNamingVaryingKeySets = 0
@@ -96,13 +96,14 @@ public final class BlockingPopStats: TrafficAnalysis {
         CommandTable.index(named: name).map { shape(of: CommandTable.spec(at: $0)) } ?? .notBlockingPop
     }
 
+    @inline(__always)
     private func shape(of id: CommandID, registry: CommandRegistry) -> Shape {
-        let index = Int(id.rawValue)
-        if index < shapes.count, let known = shapes[index] { return known }
-        let value = registry.tableIndex(of: id).map { Self.shape(of: CommandTable.spec(at: $0)) } ?? .notBlockingPop
-        if index >= shapes.count { shapes += repeatElement(nil, count: index + 1 - shapes.count) }
-        shapes[index] = value
-        return value
+        shapes.value(of: id) { Self.shape(tableIndex: registry.tableIndex(of: $0)) }
+    }
+
+    @inline(never)
+    private static func shape(tableIndex: Int?) -> Shape {
+        tableIndex.map { shape(of: CommandTable.spec(at: $0)) } ?? .notBlockingPop
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {

@@ -13,7 +13,7 @@ public final class ClientLibraryStats: TrafficAnalysis {
     public let listedNames: Int
 
     enum Role: UInt8 {
-        case notLookedUp, other, setInfo, setName, hello
+        case other, setInfo, setName, hello
     }
 
     /// Per-connection state, kept in `ConnectionInfo` once the connection names a library or itself (a reference
@@ -34,7 +34,7 @@ public final class ClientLibraryStats: TrafficAnalysis {
         var commands = 0
     }
 
-    private var roles: [Role] = []
+    private var roles = CommandIDTable<Role>()
     private var libraries: [Library: Usage] = [:]
     private var names: [String: Usage] = [:]
     private var namesNotTracked = Usage()
@@ -53,7 +53,7 @@ public final class ClientLibraryStats: TrafficAnalysis {
     public func command(at location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
         var record: CommandRecord { location.pointee }
         switch role(of: record.command, registry: connection.registry) {
-        case .other, .notLookedUp:
+        case .other:
             return
         case .setInfo:
             // CLIENT SETINFO LIB-NAME|LIB-VER value: the library said what it is, whether the server knew the command.
@@ -127,19 +127,19 @@ public final class ClientLibraryStats: TrafficAnalysis {
         }
     }
 
+    @inline(__always)
     private func role(of id: CommandID, registry: CommandRegistry) -> Role {
-        let index = Int(id.rawValue)
-        if index < roles.count, roles[index] != .notLookedUp { return roles[index] }
-        let role: Role
-        switch registry.name(of: id) {
-        case "client|setinfo": role = .setInfo
-        case "client|setname": role = .setName
-        case "hello": role = .hello
-        default: role = .other
+        roles.value(of: id) { Self.role(named: registry.name(of: $0)) }
+    }
+
+    @inline(never)
+    private static func role(named name: String) -> Role {
+        switch name {
+        case "client|setinfo": .setInfo
+        case "client|setname": .setName
+        case "hello": .hello
+        default: .other
         }
-        if index >= roles.count { roles += repeatElement(.notLookedUp, count: index + 1 - roles.count) }
-        roles[index] = role
-        return role
     }
 }
 

@@ -335,6 +335,14 @@ public final class ClusterStats: TrafficAnalysis {
     private func role(of id: CommandID, registry: CommandRegistry) -> Role {
         let index = Int(id.rawValue)
         if index < roles.count, roles[index] != .unknown { return roles[index] }
+        return lookUpRole(of: id, registry: registry)
+    }
+
+    /// A command id's first time: its role, table index and fixed key position (out of line: the string
+    /// comparisons inlined into the read per command cost more than they save).
+    @inline(never)
+    private func lookUpRole(of id: CommandID, registry: CommandRegistry) -> Role {
+        let index = Int(id.rawValue)
         if index >= roles.count {
             roles += repeatElement(.unknown, count: index + 1 - roles.count)
             tableIndexes += repeatElement(-1, count: index + 1 - tableIndexes.count)

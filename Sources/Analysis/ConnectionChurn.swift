@@ -54,8 +54,7 @@ public final class ConnectionChurn: TrafficAnalysis {
     private var occupancy = LatencyHistogram()
     private var inUseNanosTotal: Double = 0
     private var spanNanosTotal: Double = 0
-    /// Per command id: 0 not looked up yet, then a `Role` raw value (dense ids: an array).
-    private var roles: [UInt8] = []
+    private var roles = CommandIDTable<Role>()
     /// Busy time (a command outstanding, blocking ones left out) summed over connections, per second of capture:
     /// the connections the load kept busy on average in that second (Little's law).
     private var busyPerSecond: [Int64] = []
@@ -115,17 +114,15 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     /// Commands that put a job on a list queue: a connection that sends one is a producer's.
     static let enqueueCommandNames: Set<String> = ["lpush", "rpush", "lpushx", "rpushx"]
-    /// Per command id: 0 not looked up yet, 1 enqueues, 2 does not.
-    private var enqueues: [UInt8] = []
+    private var enqueues = CommandIDTable<Bool>()
 
+    @inline(__always)
     private func enqueues(_ id: CommandID, registry: CommandRegistry) -> Bool {
-        let index = Int(id.rawValue)
-        if index < enqueues.count, enqueues[index] != 0 { return enqueues[index] == 1 }
-        let value = Self.enqueueCommandNames.contains(registry.name(of: id))
-        if index >= enqueues.count { enqueues += repeatElement(0, count: index + 1 - enqueues.count) }
-        enqueues[index] = value ? 1 : 2
-        return value
+        enqueues.value(of: id) { Self.enqueues(named: registry.name(of: $0)) }
     }
+
+    @inline(never)
+    private static func enqueues(named name: String) -> Bool { enqueueCommandNames.contains(name) }
 
     /// Commands that end a connection: a round trip the client pays for the connection, not for work.
     static let teardownCommandNames: Set<String> = ["quit"]
@@ -324,16 +321,15 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     // MARK: helpers
 
+    @inline(__always)
     private func role(of id: CommandID, registry: CommandRegistry) -> Role {
-        let index = Int(id.rawValue)
-        if index < roles.count, let role = Role(rawValue: roles[index]) { return role }
-        let name = registry.name(of: id)
-        let role: Role = Self.setupCommandNames.contains(name) ? .setup
-            : Self.teardownCommandNames.contains(name) ? .teardown
-            : Self.holdingCommandNames.contains(name) ? .holding : .work
-        if index >= roles.count { roles += repeatElement(0, count: index + 1 - roles.count) }
-        roles[index] = role.rawValue
-        return role
+        roles.value(of: id) { Self.role(named: registry.name(of: $0)) }
+    }
+
+    @inline(never)
+    private static func role(named name: String) -> Role {
+        setupCommandNames.contains(name) ? .setup : teardownCommandNames.contains(name) ? .teardown
+            : holdingCommandNames.contains(name) ? .holding : .work
     }
 
     /// Index of the second containing `nanos` in the per-second arrays: whole seconds from the capture's first

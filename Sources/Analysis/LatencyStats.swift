@@ -82,21 +82,21 @@ public final class LatencyStats: TrafficAnalysis {
 
     /// How a command takes part in chains of round trips, looked up by name once per command id.
     enum ChainRole: UInt8 {
-        case notLookedUp, independent, setup, keyspaceCursor, collectionCursor, multi, exec, discard
+        case independent, setup, keyspaceCursor, collectionCursor, multi, exec, discard
     }
-    private var chainRoles: [ChainRole] = []
+    private var chainRoles = CommandIDTable<ChainRole>()
 
+    @inline(__always)
     private func chainRole(of id: CommandID, registry: CommandRegistry) -> ChainRole {
-        let index = Int(id.rawValue)
-        if index < chainRoles.count, chainRoles[index] != .notLookedUp { return chainRoles[index] }
-        let name = registry.name(of: id)
-        let role: ChainRole = name == "multi" ? .multi : name == "exec" ? .exec : name == "discard" ? .discard
+        chainRoles.value(of: id) { Self.chainRole(named: registry.name(of: $0)) }
+    }
+
+    @inline(never)
+    private static func chainRole(named name: String) -> ChainRole {
+        name == "multi" ? .multi : name == "exec" ? .exec : name == "discard" ? .discard
             : name == "scan" ? .keyspaceCursor
             : ["sscan", "hscan", "zscan"].contains(name) ? .collectionCursor
             : ConnectionChurn.setupCommandNames.contains(name) ? .setup : .independent
-        if index >= chainRoles.count { chainRoles += repeatElement(.notLookedUp, count: index + 1 - chainRoles.count) }
-        chainRoles[index] = role
-        return role
     }
 
     /// A command that could not have gone out with the one before it: the next step of a cursor (SCAN c, SSCAN k c
@@ -108,7 +108,7 @@ public final class LatencyStats: TrafficAnalysis {
         case .setup: return true
         case .keyspaceCursor: return !record.arguments.argument(1, equalsLowercase: "0")
         case .collectionCursor: return !record.arguments.argument(2, equalsLowercase: "0")
-        case .independent, .notLookedUp, .multi, .exec, .discard: return false
+        case .independent, .multi, .exec, .discard: return false
         }
     }
 

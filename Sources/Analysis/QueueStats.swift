@@ -26,7 +26,7 @@ public final class QueueStats: TrafficAnalysis {
     private var prefixHashes: [UInt64: UInt64] = [:]
     private var transactions: [UInt64: [QueuedPush]] = [:]
     /// Per command id, cached from its name (dense ids: an array).
-    private var operations: [Operation?] = []
+    private var operations = CommandIDTable<Operation>()
 
     struct QueueAccumulator {
         var text: String
@@ -93,6 +93,7 @@ public final class QueueStats: TrafficAnalysis {
         self.redactor = redactor
     }
 
+    @inline(never)
     static func operation(of name: String) -> Operation {
         switch name {
         case "lpush", "rpush": .push
@@ -109,13 +110,9 @@ public final class QueueStats: TrafficAnalysis {
         }
     }
 
+    @inline(__always)
     private func operation(of id: CommandID, registry: CommandRegistry) -> Operation {
-        let index = Int(id.rawValue)
-        if index < operations.count, let known = operations[index] { return known }
-        let value = Self.operation(of: registry.name(of: id))
-        if index >= operations.count { operations += repeatElement(nil, count: index + 1 - operations.count) }
-        operations[index] = value
-        return value
+        operations.value(of: id) { Self.operation(of: registry.name(of: $0)) }
     }
 
     public func command(_ record: CommandRecord, on connection: ConnectionInfo) {

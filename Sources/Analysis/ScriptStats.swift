@@ -77,6 +77,13 @@ public final class ScriptStats: TrafficAnalysis {
     private func role(of id: CommandID, registry: CommandRegistry) -> Role {
         let index = Int(id.rawValue)
         if index < roles.count, roles[index] != .unknown { return roles[index] }
+        return lookUpRole(of: id, registry: registry)
+    }
+
+    /// A command id's first time: its role and table index.
+    @inline(never)
+    private func lookUpRole(of id: CommandID, registry: CommandRegistry) -> Role {
+        let index = Int(id.rawValue)
         let role = Self.role(of: registry.name(of: id))
         if index >= roles.count {
             roles += repeatElement(.unknown, count: index + 1 - roles.count)

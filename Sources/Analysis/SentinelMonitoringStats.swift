@@ -11,9 +11,8 @@ import RedisSemantics
 /// mid-stream, server messages without a request). Their commands
 /// stay in every other figure too: the server counts them.
 public final class SentinelMonitoringStats: TrafficAnalysis {
-    /// Per command id: 0 not looked up yet, then a `Role` raw value.
-    private var roles: [UInt8] = []
-    private enum Role: UInt8 { case other = 1, namesChannel, setName }
+    private var roles = CommandIDTable<Role>()
+    private enum Role { case other, namesChannel, setName }
 
     private var connections = 0
     private var sentinels: Set<IPAddress> = []
@@ -22,18 +21,18 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
 
     public init() {}
 
+    @inline(__always)
     private func role(of id: CommandID, registry: CommandRegistry) -> Role {
-        let index = Int(id.rawValue)
-        if index < roles.count, let role = Role(rawValue: roles[index]) { return role }
-        let role: Role
-        switch registry.name(of: id) {
-        case "publish", "subscribe": role = .namesChannel
-        case "client|setname": role = .setName
-        default: role = .other
+        roles.value(of: id) { Self.role(named: registry.name(of: $0)) }
+    }
+
+    @inline(never)
+    private static func role(named name: String) -> Role {
+        switch name {
+        case "publish", "subscribe": .namesChannel
+        case "client|setname": .setName
+        default: .other
         }
-        if index >= roles.count { roles += repeatElement(0, count: index + 1 - roles.count) }
-        roles[index] = role.rawValue
-        return role
     }
 
     /// Distinct commands a connection may send before it shows it is a Sentinel's.

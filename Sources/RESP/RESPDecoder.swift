@@ -67,6 +67,8 @@ public struct RESPDecoder {
     private var inlineBuffer: [UInt8] = []
     private var inlineArguments: [UInt8] = []
     private var inlineRanges: [(start: Int, count: Int)] = []
+    /// Where a whole request's first elements' bodies start and their lengths (`decodeWholeRequest`).
+    private var leadingElements = InlineArray<8, Int>(repeating: 0)
 
     public init(side: Side, limits: RESPLimits = RESPLimits()) {
         self.side = side
@@ -263,38 +265,56 @@ public struct RESPDecoder {
               count > 0, count <= limits.maxAggregateElements
         else { return start }
         let maxBulkLength = limits.maxBulkLength
-        // One-digit lengths are within any limit of 9 or more: checked once here rather than per element.
-        let oneDigitWithinLimit = maxBulkLength >= 9
-        var i = firstElement
-        var lastElement = firstElement
-        var remaining = count
-        while remaining > 0 {
-            lastElement = i
-            remaining &-= 1
-            if oneDigitWithinLimit && end &- i >= 6 {
-                // `$`, one digit, CRLF, body, CRLF: most elements, read from one word.
-                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                let digit = (word >> 8 & 0xFF) &- 0x30
-                if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 {
-                    let next = i &+ 6 &+ Int(digit)
-                    guard next <= end,
-                          UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
-                    else { return start }
-                    i = next
-                    continue
+        let keptPrefix = limits.keptPrefix
+        let priorBytes = messageBytes
+        // The first elements' bodies go to `leadingElements`, for the handler (`RESPRequestArray.leadingElement(_:)`):
+        // the decoder's own storage, so that the loop writes to it with no stack array to guard.
+        let next = withUnsafeMutablePointer(to: &leadingElements) { storage -> Int in
+            let leading = UnsafeMutableRawPointer(storage).assumingMemoryBound(to: Int.self)
+            let leadingCount = RESPRequestArray.leadingCount
+            // One-digit lengths are within any limit of 9 or more: checked once here rather than per element.
+            let oneDigitWithinLimit = maxBulkLength >= 9
+            var i = firstElement
+            var lastElement = firstElement
+            var index = 0
+            while index < count {
+                lastElement = i
+                if oneDigitWithinLimit && end &- i >= 6 {
+                    // `$`, one digit, CRLF, body, CRLF: most elements, read from one word.
+                    let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    let digit = (word >> 8 & 0xFF) &- 0x30
+                    if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 {
+                        let next = i &+ 6 &+ Int(digit)
+                        guard next <= end,
+                              UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
+                        else { return start }
+                        if index < leadingCount {
+                            leading[index] = i &+ 4
+                            leading[leadingCount &+ index] = Int(digit)
+                        }
+                        i = next
+                        index &+= 1
+                        continue
+                    }
                 }
+                guard i < end, base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
+                      let (length, bodyStart) = Self.wholeBulkHeader(base, i, end), length <= maxBulkLength,
+                      Self.hasTerminator(base, bodyStart, length, end)
+                else { return start }
+                if index < leadingCount {
+                    leading[index] = bodyStart
+                    leading[leadingCount &+ index] = length
+                }
+                i = bodyStart &+ length &+ 2
+                index &+= 1
             }
-            guard i < end, base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
-                  let (length, bodyStart) = Self.wholeBulkHeader(base, i, end), length <= maxBulkLength,
-                  Self.hasTerminator(base, bodyStart, length, end)
-            else { return start }
-            i = bodyStart &+ length &+ 2
+            handler.wholeRequest(RESPRequestArray(base: base, end: end, keptPrefix: keptPrefix, count: count,
+                                                  byteCount: priorBytes &+ (i &- start), firstElement: firstElement,
+                                                  lastElement: lastElement, leading: UnsafePointer(leading)))
+            return i
         }
-        let byteCount = messageBytes &+ (i &- start)
-        messageBytes = 0
-        handler.wholeRequest(RESPRequestArray(base: base, end: end, keptPrefix: limits.keptPrefix, count: count,
-                                              byteCount: byteCount, firstElement: firstElement, lastElement: lastElement))
-        return i
+        if next != start { messageBytes = 0 }
+        return next
     }
 
     /// Passes over the bulk strings from `start` that are elements of the top-level aggregate, whole in the chunk and

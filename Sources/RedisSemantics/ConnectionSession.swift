@@ -287,7 +287,7 @@ public final class ConnectionSession {
         var position = array.firstElement
         var index = 0
         while index < array.count {
-            let (element, next) = array.element(at: position)
+            let (element, next) = index < RESPRequestArray.leadingCount ? array.leadingElement(index) : array.element(at: position)
             requestArgument(element.content, length: element.length)
             index += 1
             position = next

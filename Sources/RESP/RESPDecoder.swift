@@ -272,35 +272,36 @@ public struct RESPDecoder {
         let next = withUnsafeMutablePointer(to: &leadingElements) { storage -> Int in
             let leading = UnsafeMutableRawPointer(storage).assumingMemoryBound(to: Int.self)
             let leadingCount = RESPRequestArray.leadingCount
-            // One-digit lengths are within any limit of 9 or more: checked once here rather than per element.
+            // One- and two-digit lengths are within any limit of 9, 99 or more: checked once here, not per element.
             let oneDigitWithinLimit = maxBulkLength >= 9
+            let twoDigitsWithinLimit = maxBulkLength >= 99
             var i = firstElement
             var lastElement = firstElement
             var index = 0
             while index < count {
                 lastElement = i
-                if oneDigitWithinLimit && end &- i >= 6 {
-                    // `$`, one digit, CRLF, body, CRLF: most elements, read from one word.
+                var length = -1
+                var bodyStart = 0
+                if end &- i >= 6 {
+                    // `$`, one or two digits, CRLF: most elements' headers, read from one word.
                     let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                    let digit = (word >> 8 & 0xFF) &- 0x30
-                    if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 {
-                        let next = i &+ 6 &+ Int(digit)
-                        guard next <= end,
-                              UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
-                        else { return start }
-                        if index < leadingCount {
-                            leading[index] = i &+ 4
-                            leading[leadingCount &+ index] = Int(digit)
-                        }
-                        i = next
-                        index &+= 1
-                        continue
+                    if oneDigitWithinLimit, let short = Self.oneDigitBulkLength(word) {
+                        length = short
+                        bodyStart = i &+ 4
+                    } else if twoDigitsWithinLimit,
+                              let short = Self.twoDigitBulkLength(word, base.load(fromByteOffset: i &+ 4, as: UInt8.self)) {
+                        length = short
+                        bodyStart = i &+ 5
                     }
                 }
-                guard i < end, base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
-                      let (length, bodyStart) = Self.wholeBulkHeader(base, i, end), length <= maxBulkLength,
-                      Self.hasTerminator(base, bodyStart, length, end)
-                else { return start }
+                if length < 0 {
+                    guard i < end, base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
+                          let (longer, longerStart) = Self.wholeBulkHeader(base, i, end), longer <= maxBulkLength
+                    else { return start }
+                    length = longer
+                    bodyStart = longerStart
+                }
+                guard Self.hasTerminator(base, bodyStart, length, end) else { return start }
                 if index < leadingCount {
                     leading[index] = bodyStart
                     leading[leadingCount &+ index] = length
@@ -334,20 +335,25 @@ public struct RESPDecoder {
         let oneDigitWithinLimit = maxBulkLength >= 9
         // The shortest element, `$0\r\n\r\n`, has 6 bytes: an element may start up to here.
         let lastStart = end &- 6
+        // The longest of one digit, `$9\r\n`, 9 bytes and CRLF, has 15: one that starts up to here ends in the chunk.
+        let lastOneDigitStart = end &- 15
         elements: while remaining > 1 && i <= lastStart {
             if oneDigitWithinLimit {
-                // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own.
-                repeat {
-                    let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                    let digit = (word >> 8 & 0xFF) &- 0x30
-                    guard word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 else { break }
-                    let next = i &+ 6 &+ Int(digit)
-                    guard next <= end,
-                          UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
-                    else { break elements }
-                    i = next
-                    remaining &-= 1
-                } while remaining > 1 && i <= lastStart
+                // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own, counting down the
+                // elements it may pass (all but the last). An element it stops at goes to the usual checks below.
+                var passable = remaining &- 1
+                if passable > 0 && i <= lastOneDigitStart {
+                    repeat {
+                        let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                        guard let length = Self.oneDigitBulkLength(word) else { break }
+                        let next = i &+ 6 &+ length
+                        guard UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
+                        else { break }
+                        i = next
+                        passable &-= 1
+                    } while passable > 0 && i <= lastOneDigitStart
+                }
+                remaining = passable &+ 1
                 guard remaining > 1 && i <= lastStart else { break }
             }
             guard base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
@@ -381,6 +387,22 @@ public struct RESPDecoder {
             }
         }
         return wholeLengthLine(base, i &+ 1, end)
+    }
+
+    /// The length in a bulk string's header of one digit, `$`, the digit and CRLF, read from the word of its four
+    /// bytes (the first lowest); nil for any other bytes.
+    @inline(__always)
+    static func oneDigitBulkLength(_ word: UInt32) -> Int? {
+        let digit = Int(word >> 8 & 0xF)
+        return word & 0xFFFF_F0FF == 0x0A0D_3024 && digit <= 9 ? digit : nil
+    }
+
+    /// As `oneDigitBulkLength`, for a header of two digits: `$`, two digits and CR in `word`, then `lineFeed`.
+    @inline(__always)
+    static func twoDigitBulkLength(_ word: UInt32, _ lineFeed: UInt8) -> Int? {
+        let high = Int(word >> 8 & 0xF), low = Int(word >> 16 & 0xF)
+        guard word & 0xFFF0_F0FF == 0x0D30_3024, high <= 9, low <= 9, lineFeed == UInt8(ascii: "\n") else { return nil }
+        return high &* 10 &+ low
     }
 
     /// A body of `length` bytes from `bodyStart` and its CRLF lie whole in the chunk. `length` is at most a

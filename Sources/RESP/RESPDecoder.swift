@@ -261,9 +261,23 @@ public struct RESPDecoder {
     private mutating func decodeWholeRequest<H: RESPTokenHandler>(
         _ base: UnsafeRawPointer, _ start: Int, _ end: Int, _ handler: inout H
     ) -> Int {
-        guard depth == 0, depth < limits.maxDepth, let (count, firstElement) = Self.wholeLengthLine(base, start &+ 1, end),
-              count > 0, count <= limits.maxAggregateElements
-        else { return start }
+        guard depth == 0, depth < limits.maxDepth else { return start }
+        // Most arrays have fewer than ten elements: their header read from one word.
+        var count = -1
+        var firstElement = start
+        if end &- start >= 4 {
+            let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: start, as: UInt32.self))
+            if let short = Self.oneDigitLength(word, type: UInt8(ascii: "*")) {
+                count = short
+                firstElement = start &+ 4
+            }
+        }
+        if count < 0 {
+            guard let (longer, longerFirst) = Self.wholeLengthLine(base, start &+ 1, end) else { return start }
+            count = longer
+            firstElement = longerFirst
+        }
+        guard count > 0, count <= limits.maxAggregateElements else { return start }
         let maxBulkLength = limits.maxBulkLength
         let keptPrefix = limits.keptPrefix
         let priorBytes = messageBytes
@@ -275,6 +289,8 @@ public struct RESPDecoder {
             // One- and two-digit lengths are within any limit of 9, 99 or more: checked once here, not per element.
             let oneDigitWithinLimit = maxBulkLength >= 9
             let twoDigitsWithinLimit = maxBulkLength >= 99
+            // An element starting up to here has the six bytes the word-read headers look at (or is cut).
+            let lastWordStart = end &- 6
             var i = firstElement
             var lastElement = firstElement
             var index = 0
@@ -282,10 +298,10 @@ public struct RESPDecoder {
                 lastElement = i
                 var length = -1
                 var bodyStart = 0
-                if end &- i >= 6 {
+                if i <= lastWordStart {
                     // `$`, one or two digits, CRLF: most elements' headers, read from one word.
                     let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                    if oneDigitWithinLimit, let short = Self.oneDigitBulkLength(word) {
+                    if oneDigitWithinLimit, let short = Self.oneDigitLength(word, type: UInt8(ascii: "$")) {
                         length = short
                         bodyStart = i &+ 4
                     } else if twoDigitsWithinLimit,
@@ -345,7 +361,7 @@ public struct RESPDecoder {
                 if passable > 0 && i <= lastOneDigitStart {
                     repeat {
                         let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                        guard let length = Self.oneDigitBulkLength(word) else { break }
+                        guard let length = Self.oneDigitLength(word, type: UInt8(ascii: "$")) else { break }
                         let next = i &+ 6 &+ length
                         guard UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
                         else { break }
@@ -389,15 +405,15 @@ public struct RESPDecoder {
         return wholeLengthLine(base, i &+ 1, end)
     }
 
-    /// The length in a bulk string's header of one digit, `$`, the digit and CRLF, read from the word of its four
+    /// The length in a header of one digit, `type` (`$` or `*`), the digit and CRLF, read from the word of its four
     /// bytes (the first lowest); nil for any other bytes.
     @inline(__always)
-    static func oneDigitBulkLength(_ word: UInt32) -> Int? {
+    static func oneDigitLength(_ word: UInt32, type: UInt8) -> Int? {
         let digit = Int(word >> 8 & 0xF)
-        return word & 0xFFFF_F0FF == 0x0A0D_3024 && digit <= 9 ? digit : nil
+        return word & 0xFFFF_F0FF == 0x0A0D_3000 | UInt32(type) && digit <= 9 ? digit : nil
     }
 
-    /// As `oneDigitBulkLength`, for a header of two digits: `$`, two digits and CR in `word`, then `lineFeed`.
+    /// As `oneDigitLength`, for a bulk string's header of two digits: `$`, two digits and CR in `word`, then `lineFeed`.
     @inline(__always)
     static func twoDigitBulkLength(_ word: UInt32, _ lineFeed: UInt8) -> Int? {
         let high = Int(word >> 8 & 0xF), low = Int(word >> 16 & 0xF)

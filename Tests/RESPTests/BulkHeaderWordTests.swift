@@ -40,6 +40,9 @@ import Testing
         "*2\r\n$3\r\nGET\r\n$1/\r\nk\r\n*2\r\n$3\r\nGET\r\n$:1\r\nk\r\n",
         "*2\r\n$3\r\nGET\r\n$10\rX0123456789\r\n*1\r\n$4\r\nPING\r\n",
         "*2\r\n$3\r\nGET\r\n$99\r\n" + String(repeating: "k", count: 99) + "\r\n",
+        // Array headers of one digit, and around them: none, ten, a non-digit, a CR without its LF.
+        "*9\r\n" + String(repeating: "$1\r\nx\r\n", count: 9) + "*10\r\n" + String(repeating: "$1\r\nx\r\n", count: 10),
+        "*0\r\n*1\r\n$4\r\nPING\r\n*:\r\n$4\r\nPING\r\n*1\rX$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n",
     ]
 
     /// Every cut into two chunks, besides the splits `expectSegmentationIndependent` tries.
@@ -77,7 +80,7 @@ import Testing
         #expect(run.skipped == 5)
     }
 
-    /// The word-read headers accept exactly `$`, one or two of `0`...`9`, CRLF: every byte value where a digit
+    /// The word-read headers accept exactly `$` (or `*`), one or two of `0`...`9`, CRLF: every byte value where a digit
     /// belongs, and every other byte wrong in turn.
     @Test func wordReadHeadersAcceptDigitsOnly() {
         func word(_ bytes: [UInt8]) -> UInt32 { bytes.reversed().reduce(0) { $0 << 8 | UInt32($1) } }
@@ -85,7 +88,9 @@ import Testing
         for first in 0...255 {
             let b = UInt8(first)
             let digit = b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") ? Int(b - UInt8(ascii: "0")) : nil
-            #expect(RESPDecoder.oneDigitBulkLength(word([dollar, b, cr, lf])) == digit, "byte \(first)")
+            #expect(RESPDecoder.oneDigitLength(word([dollar, b, cr, lf]), type: dollar) == digit, "byte \(first)")
+            #expect(RESPDecoder.oneDigitLength(word([UInt8(ascii: "*"), b, cr, lf]), type: UInt8(ascii: "*")) == digit, "byte \(first)")
+            #expect(RESPDecoder.oneDigitLength(word([UInt8(ascii: "*"), b, cr, lf]), type: dollar) == nil, "byte \(first)")
             for second in 0...255 {
                 let c = UInt8(second)
                 let low = c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") ? Int(c - UInt8(ascii: "0")) : nil
@@ -97,12 +102,12 @@ import Testing
             }
         }
         let one: [UInt8] = [dollar, UInt8(ascii: "7"), cr, lf], two: [UInt8] = [dollar, UInt8(ascii: "4"), UInt8(ascii: "2"), cr]
-        #expect(RESPDecoder.oneDigitBulkLength(word(one)) == 7 && RESPDecoder.twoDigitBulkLength(word(two), lf) == 42)
+        #expect(RESPDecoder.oneDigitLength(word(one), type: dollar) == 7 && RESPDecoder.twoDigitBulkLength(word(two), lf) == 42)
         for position in 0..<4 {
             for wrong in [UInt8(0), UInt8(ascii: "*"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), 0xFF] where wrong != one[position] {
                 var bytes = one
                 bytes[position] = wrong
-                #expect(RESPDecoder.oneDigitBulkLength(word(bytes)) == nil, "position \(position) byte \(wrong)")
+                #expect(RESPDecoder.oneDigitLength(word(bytes), type: dollar) == nil, "position \(position) byte \(wrong)")
             }
             for wrong in [UInt8(0), UInt8(ascii: "*"), UInt8(ascii: "\n"), 0xFF] where wrong != two[position] {
                 var bytes = two

@@ -55,7 +55,8 @@ public struct RESPRequestArray {
     /// what the decoder found. Past `count` (or `leadingCount`) an empty element at the chunk's end.
     @inlinable @inline(__always)
     public func leadingElement(_ index: Int) -> (element: Element, next: Int) {
-        guard index >= 0 && index < count && index < Self.leadingCount else {
+        // One unsigned comparison for all three bounds (a negative index is a large unsigned one).
+        guard UInt(bitPattern: index) < UInt(bitPattern: min(count, Self.leadingCount)) else {
             return (Element(content: UnsafeRawBufferPointer(start: nil, count: 0), length: 0), end)
         }
         let bodyStart = leading[index]

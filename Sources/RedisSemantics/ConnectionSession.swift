@@ -316,7 +316,7 @@ public final class ConnectionSession {
     @inline(__always)
     private func requestArgument(_ content: UnsafeRawBufferPointer, length: Int) {
         let index = requestArgumentIndex
-        requestArgumentIndex += 1
+        requestArgumentIndex &+= 1  // at most an array's length
         let record = requestRecord
         if index == 0 {
             record.pointee.command = registry.id(forName: content)
@@ -326,7 +326,7 @@ public final class ConnectionSession {
             record.pointee.command = registry.resolveSubcommand(parent: record.pointee.command, content)
         }
         if index <= 3 {
-            record.pointee.arguments.keep(slot: index - 1, argumentIndex: index, content: content, fullLength: length)
+            record.pointee.arguments.keep(slot: index &- 1, argumentIndex: index, content: content, fullLength: length)
         } else if index == record.pointee.argumentCount - 1 {
             record.pointee.arguments.keep(slot: 3, argumentIndex: index, content: content, fullLength: length)
         }

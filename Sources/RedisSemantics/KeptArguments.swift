@@ -97,8 +97,10 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         if n > 0, let source = content.baseAddress {
             withUnsafeMutableBytes(of: &storage) { Self.copyBytes(n, from: source, to: $0.baseAddress! + base) }
         }
-        slotInfo[slot] = Slot(argumentIndex: Int32(clamping: argumentIndex), fullLength: Int32(clamping: fullLength),
-                              keptLength: UInt8(n), start: UInt16(base))
+        // Both are counts (never negative): only the upper bound is clamped.
+        slotInfo[slot] = Slot(argumentIndex: Int32(truncatingIfNeeded: min(argumentIndex, Int(Int32.max))),
+                              fullLength: Int32(truncatingIfNeeded: min(fullLength, Int(Int32.max))),
+                              keptLength: UInt8(truncatingIfNeeded: n), start: UInt16(truncatingIfNeeded: base))
     }
 
     /// Copies `count` bytes from `source` to `destination` (apart): from 4 to 16 as two overlapping loads and

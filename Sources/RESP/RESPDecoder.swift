@@ -358,13 +358,21 @@ public struct RESPDecoder {
                 // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own, counting down the
                 // elements it may pass (all but the last). An element it stops at goes to the usual checks below.
                 var passable = remaining &- 1
+                // Two a step while two may be passed and both end in the chunk (the loop's bookkeeping once for
+                // both), then one a step.
+                while passable > 1 && i <= lastOneDigitStart &- 15 {
+                    guard let middle = Self.oneDigitElementEnd(base, i) else { break }
+                    guard let next = Self.oneDigitElementEnd(base, middle) else {
+                        i = middle
+                        passable &-= 1
+                        break
+                    }
+                    i = next
+                    passable &-= 2
+                }
                 if passable > 0 && i <= lastOneDigitStart {
                     repeat {
-                        let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                        guard let length = Self.oneDigitLength(word, type: UInt8(ascii: "$")) else { break }
-                        let next = i &+ 6 &+ length
-                        guard UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
-                        else { break }
+                        guard let next = Self.oneDigitElementEnd(base, i) else { break }
                         i = next
                         passable &-= 1
                     } while passable > 0 && i <= lastOneDigitStart
@@ -386,6 +394,17 @@ public struct RESPDecoder {
             handler.bulkStringsSkipped(count)
         }
         return i
+    }
+
+    /// Where the bulk string at `i` ends when its length has one digit and its CRLF follows the body; nil for
+    /// anything else. It must start 15 bytes or more before the chunk's end (`$9\r\n`, 9 bytes, CRLF).
+    @inline(__always)
+    private static func oneDigitElementEnd(_ base: UnsafeRawPointer, _ i: Int) -> Int? {
+        let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+        guard let length = oneDigitLength(word, type: UInt8(ascii: "$")) else { return nil }
+        let next = i &+ 6 &+ length
+        guard UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D else { return nil }
+        return next
     }
 
     /// A bulk string's header, `$` at `i` then its length line, whole in the chunk: the length and where the body

@@ -59,9 +59,9 @@ import Testing
 
     /// Short copies as overlapping words copy every byte of every length and write nothing past them.
     @Test func shortCopiesWriteExactlyTheirBytes() {
-        let source = (0..<40).map { UInt8($0 + 1) }
-        for count in 0...32 {
-            var destination = [UInt8](repeating: 0xEE, count: 40)
+        let source = (0..<140).map { UInt8($0 + 1) }
+        for count in 0...130 {
+            var destination = [UInt8](repeating: 0xEE, count: 140)
             source.withUnsafeBytes { from in
                 destination.withUnsafeMutableBytes { KeptArguments.copyBytes(count, from: from.baseAddress!, to: $0.baseAddress!) }
             }

@@ -67,6 +67,8 @@ public struct RESPDecoder {
     private var inlineBuffer: [UInt8] = []
     private var inlineArguments: [UInt8] = []
     private var inlineRanges: [(start: Int, count: Int)] = []
+    /// Where a whole request's first elements' bodies start and their lengths (`decodeWholeRequest`).
+    private var leadingElements = InlineArray<8, Int>(repeating: 0)
 
     public init(side: Side, limits: RESPLimits = RESPLimits()) {
         self.side = side
@@ -259,42 +261,77 @@ public struct RESPDecoder {
     private mutating func decodeWholeRequest<H: RESPTokenHandler>(
         _ base: UnsafeRawPointer, _ start: Int, _ end: Int, _ handler: inout H
     ) -> Int {
-        guard depth == 0, depth < limits.maxDepth, let (count, firstElement) = Self.wholeLengthLine(base, start &+ 1, end),
-              count > 0, count <= limits.maxAggregateElements
-        else { return start }
-        let maxBulkLength = limits.maxBulkLength
-        // One-digit lengths are within any limit of 9 or more: checked once here rather than per element.
-        let oneDigitWithinLimit = maxBulkLength >= 9
-        var i = firstElement
-        var lastElement = firstElement
-        var remaining = count
-        while remaining > 0 {
-            lastElement = i
-            remaining &-= 1
-            if oneDigitWithinLimit && end &- i >= 6 {
-                // `$`, one digit, CRLF, body, CRLF: most elements, read from one word.
-                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                let digit = (word >> 8 & 0xFF) &- 0x30
-                if word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 {
-                    let next = i &+ 6 &+ Int(digit)
-                    guard next <= end,
-                          UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
-                    else { return start }
-                    i = next
-                    continue
-                }
+        guard depth == 0, depth < limits.maxDepth else { return start }
+        // Most arrays have fewer than ten elements: their header read from one word.
+        var count = -1
+        var firstElement = start
+        if end &- start >= 4 {
+            let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: start, as: UInt32.self))
+            if let short = Self.oneDigitLength(word, type: UInt8(ascii: "*")) {
+                count = short
+                firstElement = start &+ 4
             }
-            guard i < end, base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
-                  let (length, bodyStart) = Self.wholeBulkHeader(base, i, end), length <= maxBulkLength,
-                  Self.hasTerminator(base, bodyStart, length, end)
-            else { return start }
-            i = bodyStart &+ length &+ 2
         }
-        let byteCount = messageBytes &+ (i &- start)
-        messageBytes = 0
-        handler.wholeRequest(RESPRequestArray(base: base, end: end, keptPrefix: limits.keptPrefix, count: count,
-                                              byteCount: byteCount, firstElement: firstElement, lastElement: lastElement))
-        return i
+        if count < 0 {
+            guard let (longer, longerFirst) = Self.wholeLengthLine(base, start &+ 1, end) else { return start }
+            count = longer
+            firstElement = longerFirst
+        }
+        guard count > 0, count <= limits.maxAggregateElements else { return start }
+        let maxBulkLength = limits.maxBulkLength
+        let keptPrefix = limits.keptPrefix
+        let priorBytes = messageBytes
+        // The first elements' bodies go to `leadingElements`, for the handler (`RESPRequestArray.leadingElement(_:)`):
+        // the decoder's own storage, so that the loop writes to it with no stack array to guard.
+        let next = withUnsafeMutablePointer(to: &leadingElements) { storage -> Int in
+            let leading = UnsafeMutableRawPointer(storage).assumingMemoryBound(to: Int.self)
+            let leadingCount = RESPRequestArray.leadingCount
+            // One- and two-digit lengths are within any limit of 9, 99 or more: checked once here, not per element.
+            let oneDigitWithinLimit = maxBulkLength >= 9
+            let twoDigitsWithinLimit = maxBulkLength >= 99
+            // An element starting up to here has the six bytes the word-read headers look at (or is cut).
+            let lastWordStart = end &- 6
+            var i = firstElement
+            var lastElement = firstElement
+            var index = 0
+            while index < count {
+                lastElement = i
+                var length = -1
+                var bodyStart = 0
+                if i <= lastWordStart {
+                    // `$`, one or two digits, CRLF: most elements' headers, read from one word.
+                    let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    if oneDigitWithinLimit, let short = Self.oneDigitLength(word, type: UInt8(ascii: "$")) {
+                        length = short
+                        bodyStart = i &+ 4
+                    } else if twoDigitsWithinLimit,
+                              let short = Self.twoDigitBulkLength(word, base.load(fromByteOffset: i &+ 4, as: UInt8.self)) {
+                        length = short
+                        bodyStart = i &+ 5
+                    }
+                }
+                if length < 0 {
+                    guard i < end, base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
+                          let (longer, longerStart) = Self.wholeBulkHeader(base, i, end), longer <= maxBulkLength
+                    else { return start }
+                    length = longer
+                    bodyStart = longerStart
+                }
+                guard Self.hasTerminator(base, bodyStart, length, end) else { return start }
+                if index < leadingCount {
+                    leading[index] = bodyStart
+                    leading[leadingCount &+ index] = length
+                }
+                i = bodyStart &+ length &+ 2
+                index &+= 1
+            }
+            handler.wholeRequest(RESPRequestArray(base: base, end: end, keptPrefix: keptPrefix, count: count,
+                                                  byteCount: priorBytes &+ (i &- start), firstElement: firstElement,
+                                                  lastElement: lastElement, leading: UnsafePointer(leading)))
+            return i
+        }
+        if next != start { messageBytes = 0 }
+        return next
     }
 
     /// Passes over the bulk strings from `start` that are elements of the top-level aggregate, whole in the chunk and
@@ -314,20 +351,33 @@ public struct RESPDecoder {
         let oneDigitWithinLimit = maxBulkLength >= 9
         // The shortest element, `$0\r\n\r\n`, has 6 bytes: an element may start up to here.
         let lastStart = end &- 6
+        // The longest of one digit, `$9\r\n`, 9 bytes and CRLF, has 15: one that starts up to here ends in the chunk.
+        let lastOneDigitStart = end &- 15
         elements: while remaining > 1 && i <= lastStart {
             if oneDigitWithinLimit {
-                // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own.
-                repeat {
-                    let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                    let digit = (word >> 8 & 0xFF) &- 0x30
-                    guard word & 0xFFFF_00FF == 0x0A0D_0024 && digit <= 9 else { break }
-                    let next = i &+ 6 &+ Int(digit)
-                    guard next <= end,
-                          UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D
-                    else { break elements }
+                // `$`, one digit, CRLF, body, CRLF: most short values, in a loop of their own, counting down the
+                // elements it may pass (all but the last). An element it stops at goes to the usual checks below.
+                var passable = remaining &- 1
+                // Two a step while two may be passed and both end in the chunk (the loop's bookkeeping once for
+                // both), then one a step.
+                while passable > 1 && i <= lastOneDigitStart &- 15 {
+                    guard let middle = Self.oneDigitElementEnd(base, i) else { break }
+                    guard let next = Self.oneDigitElementEnd(base, middle) else {
+                        i = middle
+                        passable &-= 1
+                        break
+                    }
                     i = next
-                    remaining &-= 1
-                } while remaining > 1 && i <= lastStart
+                    passable &-= 2
+                }
+                if passable > 0 && i <= lastOneDigitStart {
+                    repeat {
+                        guard let next = Self.oneDigitElementEnd(base, i) else { break }
+                        i = next
+                        passable &-= 1
+                    } while passable > 0 && i <= lastOneDigitStart
+                }
+                remaining = passable &+ 1
                 guard remaining > 1 && i <= lastStart else { break }
             }
             guard base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "$"),
@@ -346,6 +396,17 @@ public struct RESPDecoder {
         return i
     }
 
+    /// Where the bulk string at `i` ends when its length has one digit and its CRLF follows the body; nil for
+    /// anything else. It must start 15 bytes or more before the chunk's end (`$9\r\n`, 9 bytes, CRLF).
+    @inline(__always)
+    private static func oneDigitElementEnd(_ base: UnsafeRawPointer, _ i: Int) -> Int? {
+        let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+        guard let length = oneDigitLength(word, type: UInt8(ascii: "$")) else { return nil }
+        let next = i &+ 6 &+ length
+        guard UInt16(littleEndian: base.loadUnaligned(fromByteOffset: next &- 2, as: UInt16.self)) == 0x0A0D else { return nil }
+        return next
+    }
+
     /// A bulk string's header, `$` at `i` then its length line, whole in the chunk: the length and where the body
     /// starts. Lengths of one or two digits (most on the wire) are read from one word; longer ones by
     /// `wholeLengthLine`, which also judges the rest. Nil for anything else.
@@ -361,6 +422,22 @@ public struct RESPDecoder {
             }
         }
         return wholeLengthLine(base, i &+ 1, end)
+    }
+
+    /// The length in a header of one digit, `type` (`$` or `*`), the digit and CRLF, read from the word of its four
+    /// bytes (the first lowest); nil for any other bytes.
+    @inline(__always)
+    static func oneDigitLength(_ word: UInt32, type: UInt8) -> Int? {
+        let digit = Int(word >> 8 & 0xF)
+        return word & 0xFFFF_F0FF == 0x0A0D_3000 | UInt32(type) && digit <= 9 ? digit : nil
+    }
+
+    /// As `oneDigitLength`, for a bulk string's header of two digits: `$`, two digits and CR in `word`, then `lineFeed`.
+    @inline(__always)
+    static func twoDigitBulkLength(_ word: UInt32, _ lineFeed: UInt8) -> Int? {
+        let high = Int(word >> 8 & 0xF), low = Int(word >> 16 & 0xF)
+        guard word & 0xFFF0_F0FF == 0x0D30_3024, high <= 9, low <= 9, lineFeed == UInt8(ascii: "\n") else { return nil }
+        return high &* 10 &+ low
     }
 
     /// A body of `length` bytes from `bodyStart` and its CRLF lie whole in the chunk. `length` is at most a

@@ -3,7 +3,8 @@
 ///
 /// BORROWED, like a token's content: it points into the chunk and is valid only during the call. Its elements are
 /// read by position: `element(at: firstElement)` gives the first and where the next starts, and so on; `lastElement`
-/// is where the last one starts, so that the elements in between can be counted without being read.
+/// is where the last one starts, so that the elements in between can be counted without being read. The first
+/// `leadingCount` are also given as the decoder found them (`leadingElement(_:)`), their headers not read again.
 public struct RESPRequestArray {
     @usableFromInline let base: UnsafeRawPointer
     /// Where the chunk ends: no element is read past it.
@@ -17,6 +18,14 @@ public struct RESPRequestArray {
     public let firstElement: Int
     /// Where the last element's `$` lies.
     public let lastElement: Int
+    /// How many of the first elements `leadingElement(_:)` gives. (Computed: a constant global is read through a
+    /// call from another module.)
+    @inlinable @inline(__always)
+    public static var leadingCount: Int { 4 }
+    /// Where the first `leadingCount` elements' bodies start, then their lengths (at `leadingCount + index`), as
+    /// the decoder found them while checking the request; its own storage, valid during the call. Most requests
+    /// have no more elements, and reading each header a second time was a tenth of the session's work per request.
+    @usableFromInline let leading: UnsafePointer<Int>
 
     /// One element: its first `keptPrefix` bytes (borrowed) and its full length.
     public struct Element {
@@ -30,7 +39,8 @@ public struct RESPRequestArray {
         }
     }
 
-    init(base: UnsafeRawPointer, end: Int, keptPrefix: Int, count: Int, byteCount: Int, firstElement: Int, lastElement: Int) {
+    init(base: UnsafeRawPointer, end: Int, keptPrefix: Int, count: Int, byteCount: Int, firstElement: Int, lastElement: Int,
+         leading: UnsafePointer<Int>) {
         self.base = base
         self.end = end
         self.keptPrefix = keptPrefix
@@ -38,6 +48,21 @@ public struct RESPRequestArray {
         self.byteCount = byteCount
         self.firstElement = firstElement
         self.lastElement = lastElement
+        self.leading = leading
+    }
+
+    /// Element `index` (below `leadingCount`) and where the one after it starts, as `element(at:)` gives it, from
+    /// what the decoder found. Past `count` (or `leadingCount`) an empty element at the chunk's end.
+    @inlinable @inline(__always)
+    public func leadingElement(_ index: Int) -> (element: Element, next: Int) {
+        // One unsigned comparison for all three bounds (a negative index is a large unsigned one).
+        guard UInt(bitPattern: index) < UInt(bitPattern: min(count, Self.leadingCount)) else {
+            return (Element(content: UnsafeRawBufferPointer(start: nil, count: 0), length: 0), end)
+        }
+        let bodyStart = leading[index]
+        let length = leading[Self.leadingCount &+ index]
+        let content = UnsafeRawBufferPointer(start: base + bodyStart, count: min(keptPrefix, length))
+        return (Element(content: content, length: length), bodyStart &+ length &+ 2)
     }
 
     /// The element whose `$` lies at `position` (`firstElement`, or a `next` this returned, up to `lastElement`) and

@@ -37,11 +37,22 @@ public enum RESPKind: UInt8, Sendable, CaseIterable, Codable, CustomStringConver
         }
     }
 
+    // Switches, as `isAggregate`: written with `==`, `isError` was left a call (once per reply).
     @inlinable
-    public var isError: Bool { self == .simpleError || self == .bulkError }
+    public var isError: Bool {
+        switch self {
+        case .simpleError, .bulkError: return true
+        default: return false
+        }
+    }
 
     @inlinable
-    public var isNull: Bool { self == .null || self == .nullBulkString || self == .nullArray }
+    public var isNull: Bool {
+        switch self {
+        case .null, .nullBulkString, .nullArray: return true
+        default: return false
+        }
+    }
 
     public var description: String {
         switch self {

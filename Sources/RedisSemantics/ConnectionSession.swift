@@ -276,7 +276,9 @@ public final class ConnectionSession {
             return
         }
         guard requestStarted else { return }
-        requestArgument(token.content, length: token.length)
+        let index = requestArgumentIndex
+        requestArgumentIndex &+= 1  // at most an array's length
+        requestArgument(token.content, length: token.length, at: index, of: requestRecord)
     }
 
     /// A request whose array lay whole in the chunk: what its tokens and its end would have done, in one call. Past
@@ -284,19 +286,25 @@ public final class ConnectionSession {
     /// (`requestCountsArgumentsOnly`).
     fileprivate func wholeRequest(_ array: RESPRequestArray) {
         requestBegins(argumentCount: array.count, isInline: false)
+        // The record's place and the argument index held here for the whole array: written through the record, they
+        // were loaded again for every argument. Nothing below grows the store.
+        let record = requestRecord
         var position = array.firstElement
         var index = 0
         while index < array.count {
-            let (element, next) = array.element(at: position)
-            requestArgument(element.content, length: element.length)
-            index += 1
+            let (element, next) = index < RESPRequestArray.leadingCount ? array.leadingElement(index) : array.element(at: position)
+            requestArgument(element.content, length: element.length, at: index, of: record)
+            index &+= 1
             position = next
-            if index == 4 && array.count > 5 && requestCountsArgumentsOnly {
-                requestArgumentIndex = array.count - 1
-                index = array.count - 1
-                position = array.lastElement
+            if index == 4 && array.count > 5 {
+                requestArgumentIndex = index
+                if requestCountsArgumentsOnly {
+                    index = array.count &- 1
+                    position = array.lastElement
+                }
             }
         }
+        requestArgumentIndex = array.count
         requestEnded(byteCount: array.byteCount)
     }
 
@@ -312,12 +320,11 @@ public final class ConnectionSession {
                                       requestStartNanos: requestStartTime ?? currentTime)
     }
 
-    /// The request's next argument (the command name first), `content` its kept bytes and `length` its full length.
+    /// The request's argument `index` (0: the command name), `content` its kept bytes and `length` its full length,
+    /// into `record` (`requestRecord`, derived by the caller).
     @inline(__always)
-    private func requestArgument(_ content: UnsafeRawBufferPointer, length: Int) {
-        let index = requestArgumentIndex
-        requestArgumentIndex += 1
-        let record = requestRecord
+    private func requestArgument(_ content: UnsafeRawBufferPointer, length: Int, at index: Int,
+                                 of record: UnsafeMutablePointer<CommandRecord>) {
         if index == 0 {
             record.pointee.command = registry.id(forName: content)
             return
@@ -326,7 +333,7 @@ public final class ConnectionSession {
             record.pointee.command = registry.resolveSubcommand(parent: record.pointee.command, content)
         }
         if index <= 3 {
-            record.pointee.arguments.keep(slot: index - 1, argumentIndex: index, content: content, fullLength: length)
+            record.pointee.arguments.keep(slot: index &- 1, argumentIndex: index, content: content, fullLength: length)
         } else if index == record.pointee.argumentCount - 1 {
             record.pointee.arguments.keep(slot: 3, argumentIndex: index, content: content, fullLength: length)
         }

@@ -40,14 +40,22 @@ public enum HashSlot {
 
     /// The index of the first `{` in `key`, `key.count` when there is none. Eight bytes a step, the last step
     /// overlapping the one before (its bytes already searched hold no `{`): most keys have no hash tag, and every
-    /// keyed command's key is searched.
+    /// keyed command's key is searched. Keys of 4 to 7 bytes, as many, in one step of their first and last four.
     @inline(__always)
     static func firstOpeningBrace(_ key: UnsafeRawBufferPointer) -> Int {
         let count = key.count
         guard count >= 8 else {
-            var index = 0
-            while index < count && key[index] != UInt8(ascii: "{") { index += 1 }
-            return index
+            guard count >= 4 else {
+                var index = 0
+                while index < count && key[index] != UInt8(ascii: "{") { index += 1 }
+                return index
+            }
+            // Bytes 0...3, then bytes count-4...count-1 (byte 4 of the word is byte count-4 of the key): a `{` found
+            // first among the last four lies at or past byte 4, as none was among the first four.
+            let word = UInt64(UInt32(littleEndian: key.loadUnaligned(as: UInt32.self)))
+                | UInt64(UInt32(littleEndian: key.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))) << 32
+            guard let found = firstOpeningBrace(in: word) else { return count }
+            return found < 4 ? found : found + count - 8
         }
         var start = 0
         while true {
@@ -60,18 +68,25 @@ public enum HashSlot {
     /// The first `{` among the eight bytes at `start`, nil when none is.
     @inline(__always)
     private static func firstOpeningBrace(inWordAt start: Int, of key: UnsafeRawBufferPointer) -> Int? {
+        firstOpeningBrace(in: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: start, as: UInt64.self))).map { start + $0 }
+    }
+
+    /// The first `{` among the eight bytes of `word` (the first byte lowest), nil when none is.
+    @inline(__always)
+    private static func firstOpeningBrace(in word: UInt64) -> Int? {
         let ones: UInt64 = 0x0101_0101_0101_0101, highBits: UInt64 = 0x8080_8080_8080_8080
         // Bytes equal to `{` become zero; the lowest byte marked as zero is exact (higher ones may be false).
-        let word = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: start, as: UInt64.self)) ^ (ones &* 0x7B)
-        let zeros = (word &- ones) & ~word & highBits
-        return zeros == 0 ? nil : start + zeros.trailingZeroBitCount / 8
+        let flipped = word ^ (ones &* 0x7B)
+        let zeros = (flipped &- ones) & ~flipped & highBits
+        return zeros == 0 ? nil : zeros.trailingZeroBitCount / 8
     }
 
     /// CRC16/XMODEM: polynomial 0x1021, initial value 0, no reflection (check value of "123456789": 0x31C3).
     ///
-    /// Four bytes a step ("slicing by 4"): the CRC is linear, so four bytes' effect is the XOR of four table
-    /// look-ups that do not wait for each other, where a byte at a time chains every look-up on the last. The
-    /// running CRC only meets the step's first two bytes. Runs once per keyed command.
+    /// Eight bytes a step ("slicing by 8"), then four, two and one: the CRC is linear, so several bytes' effect is
+    /// the XOR of table look-ups that do not wait for each other, where a byte at a time chains every look-up on the
+    /// last. The running CRC only meets a step's first two bytes. Runs once per keyed command; most keys are 5 to
+    /// 16 bytes.
     public static func crc16(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
         tables.withUnsafeBufferPointer { crc16(bytes, tables: $0) }
     }
@@ -79,22 +94,35 @@ public enum HashSlot {
     /// `crc16(_:)` with `tables` given (`HashSlotCalculator` holds its own).
     @inline(__always)
     static func crc16(_ bytes: UnsafeRawBufferPointer, tables: UnsafeBufferPointer<UInt16>) -> UInt16 {
+        // `tables[k * 256 + b]`: byte b followed by k zero bytes.
+        @inline(__always) func entry(_ k: Int, _ byte: UInt8) -> UInt16 { tables[k &* 256 &+ Int(byte)] }
+        @inline(__always) func entry(_ k: Int, _ byte: UInt16) -> UInt16 { tables[k &* 256 &+ Int(byte)] }
         var crc: UInt16 = 0
         var i = 0
-        while i + 4 <= bytes.count {
+        let count = bytes.count
+        while i + 8 <= count {
             let t = crc ^ (UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
-            crc = tables[3 * 256 + Int(t >> 8)] ^ tables[2 * 256 + Int(t & 0xFF)]
-                ^ tables[256 + Int(bytes[i + 2])] ^ tables[Int(bytes[i + 3])]
+            crc = entry(7, t >> 8) ^ entry(6, t & 0xFF) ^ entry(5, bytes[i + 2]) ^ entry(4, bytes[i + 3])
+                ^ entry(3, bytes[i + 4]) ^ entry(2, bytes[i + 5]) ^ entry(1, bytes[i + 6]) ^ entry(0, bytes[i + 7])
+            i += 8
+        }
+        if i + 4 <= count {
+            let t = crc ^ (UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
+            crc = entry(3, t >> 8) ^ entry(2, t & 0xFF) ^ entry(1, bytes[i + 2]) ^ entry(0, bytes[i + 3])
             i += 4
         }
-        while i < bytes.count {
-            crc = (crc << 8) ^ tables[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ bytes[i])]
-            i += 1
+        if i + 2 <= count {
+            let t = crc ^ (UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
+            crc = entry(1, t >> 8) ^ entry(0, t & 0xFF)
+            i += 2
+        }
+        if i < count {
+            crc = (crc << 8) ^ entry(0, UInt8(truncatingIfNeeded: crc >> 8) ^ bytes[i])
         }
         return crc
     }
 
-    /// Four tables of 256, one after another: the CRC of a byte followed by 0, 1, 2 and 3 zero bytes.
+    /// Eight tables of 256, one after another: the CRC of a byte followed by 0, 1, ... 7 zero bytes (4 KB).
     static let tables: [UInt16] = {
         let one = (0..<256).map { (n: Int) -> UInt16 in
             var crc = UInt16(n) << 8
@@ -103,7 +131,7 @@ public enum HashSlot {
         }
         var all = one
         var previous = one
-        for _ in 1..<4 {
+        for _ in 1..<8 {
             previous = previous.map { ($0 << 8) ^ one[Int($0 >> 8)] }
             all += previous
         }

@@ -97,13 +97,15 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
         if n > 0, let source = content.baseAddress {
             withUnsafeMutableBytes(of: &storage) { Self.copyBytes(n, from: source, to: $0.baseAddress! + base) }
         }
-        slotInfo[slot] = Slot(argumentIndex: Int32(clamping: argumentIndex), fullLength: Int32(clamping: fullLength),
-                              keptLength: UInt8(n), start: UInt16(base))
+        // Both are counts (never negative): only the upper bound is clamped.
+        slotInfo[slot] = Slot(argumentIndex: Int32(truncatingIfNeeded: min(argumentIndex, Int(Int32.max))),
+                              fullLength: Int32(truncatingIfNeeded: min(fullLength, Int(Int32.max))),
+                              keptLength: UInt8(truncatingIfNeeded: n), start: UInt16(truncatingIfNeeded: base))
     }
 
-    /// Copies `count` bytes from `source` to `destination` (apart): from 4 to 16 as two overlapping loads and
-    /// stores, reading and writing nothing past them. Most arguments are short, and a copy call cost more than
-    /// the copy; this runs for every kept argument of every request.
+    /// Copies `count` bytes from `source` to `destination` (apart): from 4 to 32 as two overlapping loads and
+    /// stores, from 1 to 3 as the first, middle and last byte, reading and writing nothing past them. Most arguments
+    /// are short, and a copy call cost more than the copy; this runs for every kept argument of every request.
     @inline(__always)
     static func copyBytes(_ count: Int, from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer) {
         if count >= 8 && count <= 16 {
@@ -116,6 +118,18 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
             let tail = source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
             destination.storeBytes(of: head, as: UInt32.self)
             (destination + (count - 4)).storeBytes(of: tail, as: UInt32.self)
+        } else if count > 16 && count <= 32 {
+            let head = source.loadUnaligned(as: SIMD16<UInt8>.self)
+            let tail = source.loadUnaligned(fromByteOffset: count - 16, as: SIMD16<UInt8>.self)
+            destination.storeBytes(of: head, as: SIMD16<UInt8>.self)
+            destination.storeBytes(of: tail, toByteOffset: count - 16, as: SIMD16<UInt8>.self)
+        } else if count > 0 && count < 4 {
+            let first = source.load(as: UInt8.self)
+            let middle = source.load(fromByteOffset: count >> 1, as: UInt8.self)
+            let last = source.load(fromByteOffset: count - 1, as: UInt8.self)
+            destination.storeBytes(of: first, as: UInt8.self)
+            destination.storeBytes(of: middle, toByteOffset: count >> 1, as: UInt8.self)
+            destination.storeBytes(of: last, toByteOffset: count - 1, as: UInt8.self)
         } else {
             destination.copyMemory(from: source, byteCount: count)
         }

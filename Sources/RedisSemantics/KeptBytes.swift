@@ -47,4 +47,10 @@ extension KeptBytes {
     /// Where `storage` lies in the value (computed from sizes the compiler knows: no lazily made global).
     @inline(__always)
     static var storageOffset: Int { MemoryLayout<KeptBytes>.offset(of: \.storage)! }
+
+    /// `storage` comes first, its `capacity` bytes before every other field (`PackedRecords` copies the others apart).
+    static var storageIsFirst: Bool {
+        storageOffset == 0 && MemoryLayout<KeptBytes>.offset(of: \.count)! >= capacity
+            && MemoryLayout<KeptBytes>.offset(of: \.fullLength)! >= capacity && MemoryLayout<KeptBytes>.offset(of: \.isSet)! >= capacity
+    }
 }

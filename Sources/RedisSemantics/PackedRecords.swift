@@ -31,9 +31,19 @@ public final class PackedRecords {
     @inline(__always)
     static var digestOffset: Int { argumentsOffset - MemoryLayout<ArgumentDigest>.size }
 
+    /// Where the byte storage of the record's `replyFirstElement` lies, and where it ends. Packed, it holds only the
+    /// bytes the element keeps (most replies keep none); the rest is never read, as of the arguments' storage.
+    @inline(__always)
+    static var replyElementBytesOffset: Int { MemoryLayout<CommandRecord>.offset(of: \.replyFirstElement)! + KeptBytes.storageOffset }
+
+    @inline(__always)
+    static var replyElementBytesEnd: Int { replyElementBytesOffset + KeptBytes.capacity }
+
     static var layoutIsPackable: Bool {
         MemoryLayout<CommandRecord>.offset(of: \.arguments)! == argumentsOffset && KeptArguments.storageIsLast
-            && MemoryLayout<CommandRecord>.offset(of: \.digest)! == digestOffset
+            && MemoryLayout<CommandRecord>.offset(of: \.digest)! == digestOffset && KeptBytes.storageIsFirst
+            && replyElementBytesOffset >= 16 && digestOffset - replyElementBytesEnd >= 16
+            && headerBytes - argumentsOffset >= 16
     }
 
     /// The largest packed record, with its padding to the next record's alignment.
@@ -77,12 +87,44 @@ public final class PackedRecords {
     func append(_ record: UnsafePointer<CommandRecord>, digest: ArgumentDigest?) {
         if byteCount + Self.maxRecordBytes > capacity { grow() }
         let destination = base + byteCount
-        destination.copyMemory(from: UnsafeRawPointer(record), byteCount: Self.headerBytes)
-        if let digest { (destination + Self.digestOffset).storeBytes(of: digest, as: ArgumentDigest.self) }
+        let source = UnsafeRawPointer(record)
+        // The fields in pieces moved inline, without the reply element's bytes it does not keep nor the digest that
+        // is replaced: a copy call for the whole header cost more than the moves.
+        Self.copyInline(Self.replyElementBytesOffset, from: source, to: destination)
+        let replyElementCount = record.replyFirstElement.pointee.count
+        if replyElementCount > 0 {
+            (destination + Self.replyElementBytesOffset).copyMemory(from: source + Self.replyElementBytesOffset,
+                                                                    byteCount: replyElementCount)
+        }
+        if let digest {
+            Self.copyInline(Self.digestOffset - Self.replyElementBytesEnd, from: source + Self.replyElementBytesEnd,
+                            to: destination + Self.replyElementBytesEnd)
+            (destination + Self.digestOffset).storeBytes(of: digest, as: ArgumentDigest.self)
+            Self.copyInline(Self.headerBytes - Self.argumentsOffset, from: source + Self.argumentsOffset,
+                            to: destination + Self.argumentsOffset)
+        } else {
+            Self.copyInline(Self.headerBytes - Self.replyElementBytesEnd, from: source + Self.replyElementBytesEnd,
+                            to: destination + Self.replyElementBytesEnd)
+        }
         let arguments = UnsafeRawPointer(record).advanced(by: Self.argumentsOffset).assumingMemoryBound(to: KeptArguments.self)
         let packed = (destination + Self.argumentsOffset).assumingMemoryBound(to: KeptArguments.self)
         byteCount = Self.aligned(byteCount + Self.headerBytes + KeptArguments.packStorage(arguments, into: packed))
         count += 1
+    }
+
+    /// Copies `count` bytes (16 or more, a constant where it is inlined) sixteen at a time, the last sixteen ending at
+    /// `count` and overlapping the ones before.
+    @inline(__always)
+    static func copyInline(_ count: Int, from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer) {
+        var offset = 0
+        while offset &+ 16 < count {
+            destination.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self), toByteOffset: offset,
+                                   as: SIMD16<UInt8>.self)
+            offset &+= 16
+        }
+        let last = count &- 16
+        destination.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: SIMD16<UInt8>.self), toByteOffset: last,
+                               as: SIMD16<UInt8>.self)
     }
 
     private func grow() {

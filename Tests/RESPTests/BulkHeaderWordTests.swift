@@ -19,6 +19,11 @@ import Testing
         // Signs and non-digits where a length belongs.
         "*4\r\n$1\r\na\r\n$1\r\nb\r\n$-1\r\n$1\r\nd\r\n",
         "*4\r\n$1\r\na\r\n$1\r\nb\r\n$:1\r\nc\r\n$1\r\nd\r\n",
+        // Bytes next to the digits' range where a digit belongs, in runs of one-digit elements.
+        "*5\r\n$1\r\na\r\n$1\r\nb\r\n$/\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n",
+        "*5\r\n$1\r\na\r\n$1\r\nb\r\n$*\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n",
+        // A run of the longest one-digit elements, whose last ones end within 15 bytes of the chunk's end.
+        "*12\r\n" + String(repeating: "$9\r\n123456789\r\n", count: 11) + "$1\r\nz\r\n",
         // Headers at the very end of the input, whole or not.
         "$1\r\na\r\n$12\r\nabcdefghijkl\r\n$1",
         "$1\r\na\r\n$12\r",
@@ -30,6 +35,14 @@ import Testing
         "*11\r\n$4\r\nMSET\r\n$2\r\nk1\r\n$1\r\nv\r\n$2\r\nk2\r\n$1\r\nv\r\n$2\r\nk3\r\n$10\r\n0123456789\r\n$2\r\nk4\r\n$1\r\nv\r\n"
             + "$2\r\nk5\r\n$1\r\nv\r\n",
         "*2\r\n$3\r\nGET\r\n$99\r\nshort\r\n*1\r\n$4\r\nPING\r\n",
+        // Bytes next to the digits' range where one of one or two digits belongs; a two-digit header without its LF.
+        "*2\r\n$3\r\nGET\r\n$/\r\nk\r\n*2\r\n$3\r\nGET\r\n$:\r\nk\r\n",
+        "*2\r\n$3\r\nGET\r\n$1/\r\nk\r\n*2\r\n$3\r\nGET\r\n$:1\r\nk\r\n",
+        "*2\r\n$3\r\nGET\r\n$10\rX0123456789\r\n*1\r\n$4\r\nPING\r\n",
+        "*2\r\n$3\r\nGET\r\n$99\r\n" + String(repeating: "k", count: 99) + "\r\n",
+        // Array headers of one digit, and around them: none, ten, a non-digit, a CR without its LF.
+        "*9\r\n" + String(repeating: "$1\r\nx\r\n", count: 9) + "*10\r\n" + String(repeating: "$1\r\nx\r\n", count: 10),
+        "*0\r\n*1\r\n$4\r\nPING\r\n*:\r\n$4\r\nPING\r\n*1\rX$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n",
     ]
 
     /// Every cut into two chunks, besides the splits `expectSegmentationIndependent` tries.
@@ -65,5 +78,43 @@ import Testing
     @Test func skippedRunsOfMixedWidths() {
         let run = BulkStringSkippingTests.expectSameSkippedOrNot(Self.replies[0], side: .server)
         #expect(run.skipped == 5)
+    }
+
+    /// The word-read headers accept exactly `$` (or `*`), one or two of `0`...`9`, CRLF: every byte value where a digit
+    /// belongs, and every other byte wrong in turn.
+    @Test func wordReadHeadersAcceptDigitsOnly() {
+        func word(_ bytes: [UInt8]) -> UInt32 { bytes.reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+        let dollar = UInt8(ascii: "$"), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        for first in 0...255 {
+            let b = UInt8(first)
+            let digit = b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") ? Int(b - UInt8(ascii: "0")) : nil
+            #expect(RESPDecoder.oneDigitLength(word([dollar, b, cr, lf]), type: dollar) == digit, "byte \(first)")
+            #expect(RESPDecoder.oneDigitLength(word([UInt8(ascii: "*"), b, cr, lf]), type: UInt8(ascii: "*")) == digit, "byte \(first)")
+            #expect(RESPDecoder.oneDigitLength(word([UInt8(ascii: "*"), b, cr, lf]), type: dollar) == nil, "byte \(first)")
+            for second in 0...255 {
+                let c = UInt8(second)
+                let low = c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") ? Int(c - UInt8(ascii: "0")) : nil
+                let expected = digit.flatMap { high in low.map { high * 10 + $0 } }
+                guard RESPDecoder.twoDigitBulkLength(word([dollar, b, c, cr]), lf) == expected else {
+                    Issue.record("bytes \(first) \(second)")
+                    return
+                }
+            }
+        }
+        let one: [UInt8] = [dollar, UInt8(ascii: "7"), cr, lf], two: [UInt8] = [dollar, UInt8(ascii: "4"), UInt8(ascii: "2"), cr]
+        #expect(RESPDecoder.oneDigitLength(word(one), type: dollar) == 7 && RESPDecoder.twoDigitBulkLength(word(two), lf) == 42)
+        for position in 0..<4 {
+            for wrong in [UInt8(0), UInt8(ascii: "*"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), 0xFF] where wrong != one[position] {
+                var bytes = one
+                bytes[position] = wrong
+                #expect(RESPDecoder.oneDigitLength(word(bytes), type: dollar) == nil, "position \(position) byte \(wrong)")
+            }
+            for wrong in [UInt8(0), UInt8(ascii: "*"), UInt8(ascii: "\n"), 0xFF] where wrong != two[position] {
+                var bytes = two
+                bytes[position] = wrong
+                #expect(RESPDecoder.twoDigitBulkLength(word(bytes), lf) == nil, "position \(position) byte \(wrong)")
+            }
+        }
+        #expect(RESPDecoder.twoDigitBulkLength(word(two), cr) == nil)
     }
 }

@@ -29,4 +29,38 @@ import Testing
         }
         #expect(Array("123456789".utf8).withUnsafeBytes { calculator.crc16($0) } == 0x31C3)
     }
+
+    /// The CRC's steps of 8, 4, 2 and 1 bytes agree with the CRC a bit at a time, at every length up to 40.
+    @Test func crcMatchesBitwiseCRC() {
+        func bitwise(_ bytes: [UInt8]) -> UInt16 {
+            var crc: UInt16 = 0
+            for byte in bytes {
+                crc ^= UInt16(byte) << 8
+                for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }
+            }
+            return crc
+        }
+        let calculator = HashSlotCalculator()
+        for length in 0...40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ length &* 17 &+ 3) }
+            bytes.withUnsafeBytes { key in
+                #expect(HashSlot.crc16(key) == bitwise(bytes), "length \(length)")
+                #expect(calculator.crc16(key) == bitwise(bytes), "length \(length)")
+            }
+        }
+    }
+
+    /// The first `{` is found at every position of keys up to 20 bytes, and none in keys without one.
+    @Test func findsFirstOpeningBrace() {
+        for length in 0...20 {
+            var key = [UInt8](repeating: UInt8(ascii: "k"), count: length)
+            key.withUnsafeBytes { #expect(HashSlot.firstOpeningBrace($0) == length) }
+            for position in 0..<length {
+                key = [UInt8](repeating: UInt8(ascii: "k"), count: length)
+                key[position] = UInt8(ascii: "{")
+                if position + 2 < length { key[position + 2] = UInt8(ascii: "{") }
+                key.withUnsafeBytes { #expect(HashSlot.firstOpeningBrace($0) == position, "length \(length)") }
+            }
+        }
+    }
 }

@@ -36,10 +36,20 @@ import Testing
         return record
     }
 
+    /// The first `count` bytes of two records alike, but of the reply element's byte storage only those it keeps
+    /// (packed, the rest is not kept).
+    static func sameFields(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer, count: Int) -> Bool {
+        let elementStart = PackedRecords.replyElementBytesOffset, elementEnd = PackedRecords.replyElementBytesEnd
+        let kept = x.baseAddress!.assumingMemoryBound(to: CommandRecord.self).replyFirstElement.pointee.count
+        return x.prefix(elementStart + kept).elementsEqual(y.prefix(elementStart + kept))
+            && x[elementEnd..<count].elementsEqual(y[elementEnd..<count])
+    }
+
     static func expectSame(_ a: CommandRecord, _ b: CommandRecord, sourceLocation: SourceLocation = #_sourceLocation) {
         let header = PackedRecords.headerBytes
-        let same = withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in x.prefix(header).elementsEqual(y.prefix(header)) } }
+        let same = withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in sameFields(x, y, count: header) } }
         #expect(same, "fields before the arguments differ", sourceLocation: sourceLocation)
+        #expect(a.replyFirstElement.bytes == b.replyFirstElement.bytes, sourceLocation: sourceLocation)
         for index in 0..<10 {
             #expect(a.arguments.bytes(ofArgument: index) == b.arguments.bytes(ofArgument: index), sourceLocation: sourceLocation)
             #expect(a.arguments.fullLength(ofArgument: index) == b.arguments.fullLength(ofArgument: index),
@@ -49,9 +59,9 @@ import Testing
 
     /// Short copies as overlapping words copy every byte of every length and write nothing past them.
     @Test func shortCopiesWriteExactlyTheirBytes() {
-        let source = (0..<40).map { UInt8($0 + 1) }
-        for count in 0...32 {
-            var destination = [UInt8](repeating: 0xEE, count: 40)
+        let source = (0..<140).map { UInt8($0 + 1) }
+        for count in 0...130 {
+            var destination = [UInt8](repeating: 0xEE, count: 140)
             source.withUnsafeBytes { from in
                 destination.withUnsafeMutableBytes { KeptArguments.copyBytes(count, from: from.baseAddress!, to: $0.baseAddress!) }
             }
@@ -100,9 +110,10 @@ import Testing
             let lying = packed.record(at: offset)
             #expect(Int(bitPattern: lying) % MemoryLayout<CommandRecord>.alignment == 0)
             let same = withUnsafeBytes(of: record) { x in
-                UnsafeRawBufferPointer(start: lying, count: fieldBytes).elementsEqual(x.prefix(fieldBytes))
+                Self.sameFields(x, UnsafeRawBufferPointer(start: lying, count: fieldBytes), count: fieldBytes)
             }
             #expect(same, "fields before the arguments differ")
+            #expect(lying.replyFirstElement.withUnsafeBytes { Array($0) } == record.replyFirstElement.bytes)
             let byValue = lying.pointee.arguments
             for index in 0..<10 {
                 let expected = record.arguments.bytes(ofArgument: index)

@@ -248,7 +248,14 @@ struct JSONOutput {
     }
 
     mutating func indent(_ depth: Int) {
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
+        // From a literal, as one copy: appending a repeated element went byte by byte (~150 instructions a line).
+        let spaces: StaticString = "                                                                "
+        var remaining = 2 * depth
+        while remaining > 0 {
+            let count = min(remaining, spaces.utf8CodeUnitCount)
+            bytes.append(contentsOf: UnsafeBufferPointer(start: spaces.utf8Start, count: count))
+            remaining -= count
+        }
     }
 
     mutating func writeEmpty(open: UInt8, close: UInt8, depth: Int) {

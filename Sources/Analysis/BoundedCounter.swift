@@ -107,16 +107,22 @@ public final class BoundedCounter {
 
     /// As `add(hash:bytes:text:)`, for an item whose text is `printable` followed by `suffix` when that text is
     /// short printable ASCII (the usual key): then no `String` is made unless the item reaches a report, so a new
-    /// item allocates nothing. Otherwise `text` makes it.
-    func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?,
-             sample: KeyCost.Sample? = nil, text: () -> String) {
-        if countExisting(hash: hash, weight: weight, sample: sample) { return }
-        if let order = ItemOrder(printableASCII: printable, suffix: suffix) {
+    /// item allocates nothing. Otherwise `text` makes it. `known` is what another counter returned for the same
+    /// item, if any: the result is the item's order (nil within when the text is not short printable ASCII) when this
+    /// counter worked it out for a new item, so that a counter the item is also new to need not (a new key is often
+    /// new to two counters at once: all keys', and its command's); nil when the item was tracked already.
+    @discardableResult
+    func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?, known: ItemOrder?? = nil,
+             sample: KeyCost.Sample? = nil, text: () -> String) -> ItemOrder?? {
+        if countExisting(hash: hash, weight: weight, sample: sample) { return nil }
+        let order = known ?? ItemOrder(printableASCII: printable, suffix: suffix)
+        if let order {
             insert(hash: hash, weight: weight, text: nil, order: order, sample: sample)
         } else {
             let item = text()
             insert(hash: hash, weight: weight, text: item, order: ItemOrder(item), sample: sample)
         }
+        return order
     }
 
     /// As `add(hash:bytes:text:)`, adding `sample` to the item's cost.

@@ -246,8 +246,10 @@ public final class KeyStats: TrafficAnalysis {
         // Without redaction a short printable key is its own text: the counters keep it without making a string.
         let plain = redactor == nil
         let star = UInt8(ascii: "*")
+        // What the key counter worked out of a new key, for its command's counter.
+        var keyOrder: ItemOrder?? = nil
         if plain {
-            keys.add(hash: hash, bytes: bytes, printable: key, suffix: nil, sample: sample) { display(Array(key)) }
+            keyOrder = keys.add(hash: hash, bytes: bytes, printable: key, suffix: nil, sample: sample) { display(Array(key)) }
         } else {
             keys.add(hash: hash, bytes: bytes, sample: sample) { display(Array(key)) }
         }
@@ -263,7 +265,7 @@ public final class KeyStats: TrafficAnalysis {
         let counter = slot < perCommandKeyCounters.count ? perCommandKeyCounters[slot] : nil
         (counter ?? makePerCommandCounter(slot))._withUnsafeGuaranteedRef { counter in
             if plain {
-                counter.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
+                counter.add(hash: hash, bytes: bytes, printable: key, suffix: nil, known: keyOrder) { display(Array(key)) }
             } else {
                 counter.add(hash: hash, bytes: bytes) { display(Array(key)) }
             }

@@ -219,6 +219,32 @@ import Testing
         }
     }
 
+    /// A key new to two counters at once has its order worked out by the first, which the second takes: the same
+    /// items and counts as when each counter works out its own (short printable keys, and long and unprintable ones,
+    /// whose text is made).
+    @Test func orderWorkedOutOnceForTwoCounters() {
+        var generator = SystemRandomNumberGenerator()
+        let shared = (BoundedCounter(capacity: 30), BoundedCounter(capacity: 3))
+        let apart = (BoundedCounter(capacity: 30), BoundedCounter(capacity: 3))
+        for _ in 0..<5_000 {
+            let n = Int.random(in: 0..<200, using: &generator)
+            let key = [UInt8](["key:\(n)", "long:\(String(repeating: "x", count: 40)):\(n)", "tab\t\(n)"][n % 3].utf8)
+            let text = KeyText.printable(key)
+            key.withUnsafeBytes { bytes in
+                let hash = keyHash(bytes)
+                let known = shared.0.add(hash: hash, bytes: 1, printable: bytes, suffix: nil) { text }
+                shared.1.add(hash: hash, bytes: 1, printable: bytes, suffix: nil, known: known) { text }
+                apart.0.add(hash: hash, bytes: 1, printable: bytes, suffix: nil) { text }
+                apart.1.add(hash: hash, bytes: 1, printable: bytes, suffix: nil) { text }
+            }
+        }
+        #expect(shared.1.pruned)
+        for (a, b) in [(shared.0, apart.0), (shared.1, apart.1)] {
+            #expect(a.top(Int.max).map(\.item) == b.top(Int.max).map(\.item))
+            #expect(a.top(Int.max).map(\.count) == b.top(Int.max).map(\.count))
+        }
+    }
+
     /// The words an item's order is read from, made eight bytes at a time, hold the same as made byte by byte: every
     /// byte value at every position of every length up to the width, with and without a suffix.
     @Test func itemOrderOfPrintableTextMatchesBytewise() {

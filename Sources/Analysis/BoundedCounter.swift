@@ -397,25 +397,30 @@ public final class BoundedCounter {
     /// median-of-three pivots: linear on average where a sort is n log n).
     static func selectSmallest<T>(_ items: inout [T], _ k: Int, by less: (T, T) -> Bool) {
         guard k > 0 && k < items.count else { return }
-        var low = 0, high = items.count - 1
-        while low < high {
-            let mid = low + (high - low) / 2
-            if less(items[mid], items[low]) { items.swapAt(mid, low) }
-            if less(items[high], items[low]) { items.swapAt(high, low) }
-            if less(items[high], items[mid]) { items.swapAt(high, mid) }
-            let pivot = items[mid]
-            var i = low, j = high
-            while i <= j {
-                while less(items[i], pivot) { i += 1 }
-                while less(pivot, items[j]) { j -= 1 }
-                if i <= j {
-                    items.swapAt(i, j)
-                    i += 1
-                    j -= 1
+        // In the array's buffer: an array's own swaps check its uniqueness, each one.
+        items.withUnsafeMutableBufferPointer { items in
+            var low = 0, high = items.count - 1
+            while low < high {
+                let mid = low + (high - low) / 2
+                if less(items[mid], items[low]) { items.swapAt(mid, low) }
+                if less(items[high], items[low]) { items.swapAt(high, low) }
+                if less(items[high], items[mid]) { items.swapAt(high, mid) }
+                let pivot = items[mid]
+                var i = low, j = high
+                // The scans stop within low...high: items[low] <= pivot <= items[high], and each swap leaves an item
+                // no smaller than the pivot at j and none larger at i.
+                while i <= j {
+                    while less(items[i], pivot) { i += 1 }
+                    while less(pivot, items[j]) { j -= 1 }
+                    if i <= j {
+                        items.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
                 }
+                // Now items[low...j] <= pivot <= items[i...high], and anything between equals the pivot.
+                if k - 1 <= j { high = j } else if k - 1 >= i { low = i } else { return }
             }
-            // Now items[low...j] <= pivot <= items[i...high], and anything between equals the pivot.
-            if k - 1 <= j { high = j } else if k - 1 >= i { low = i } else { return }
         }
     }
 
@@ -432,7 +437,7 @@ public final class BoundedCounter {
         // Each entry's measures worked out once: a comparison then reads integers held side by side, not the
         // entries, their costs and their names through a closure chosen at run time (this ranks every tracked
         // entry, and for server time reports them all).
-        var ranked = (0..<trackedCount).map { index -> Ranked in
+        let ranked = (0..<trackedCount).map { index -> Ranked in
             let count = tracked[index].count
             let cost = costs?[index]
             let tie = Tie(position: index, order: names[index].order)
@@ -443,18 +448,24 @@ public final class BoundedCounter {
             case .bigAndHot: return Ranked(measure: Int64(count) * Int64(cost?.maxValueBytes ?? 0), calls: count, tie: tie)
             }
         }
-        let ranksBefore = { (a: Ranked, b: Ranked) -> Bool in
-            if a.measure != b.measure { return a.measure > b.measure }
-            if a.calls != b.calls { return a.calls > b.calls }
-            return a.tie.precedes(b.tie) ?? self.itemPrecedes(a.tie.position, b.tie.position)
+        // Selected and sorted as indexes into `ranked`, which stays in place: an index moves as 4 bytes, a `Ranked`
+        // as 48.
+        var order = Array(0..<Int32(truncatingIfNeeded: ranked.count))
+        ranked.withUnsafeBufferPointer { ranked in
+            let ranksBefore = { (a: Int32, b: Int32) -> Bool in
+                let a = ranked[Int(a)], b = ranked[Int(b)]
+                if a.measure != b.measure { return a.measure > b.measure }
+                if a.calls != b.calls { return a.calls > b.calls }
+                return a.tie.precedes(b.tie) ?? self.itemPrecedes(a.tie.position, b.tie.position)
+            }
+            if order.count > n {
+                Self.selectSmallest(&order, n, by: ranksBefore)
+                order.removeSubrange(n...)
+            }
+            order.sort(by: ranksBefore)
         }
-        if ranked.count > n {
-            Self.selectSmallest(&ranked, n, by: ranksBefore)
-            ranked.removeSubrange(n...)
-        }
-        ranked.sort(by: ranksBefore)
-        return ranked.map {
-            let index = $0.tie.position
+        return order.map {
+            let index = Int($0)
             return Entry(item: item(at: index), count: tracked[index].count, bytes: tracked[index].bytes,
                          error: tracked[index].error, cost: cost(at: index))
         }

@@ -49,7 +49,10 @@ public final class BoundedCounter {
     /// `tracked` (a cache miss in a large table) for items not tracked, which with many distinct keys is most.
     /// nil (no slots) until the first item.
     private var slots: UnsafeMutablePointer<UInt64>?
-    private var slotCount = 0
+    /// The number of slots less one (-1 with none), what a hash is masked with: kept rather than the number, which a
+    /// lookup would take one from (checking for overflow).
+    private var slotMask = -1
+    private var slotCount: Int { slotMask + 1 }
     private var floor = 0
     public private(set) var pruned = false
     /// Items dropped by prunes so far (an item may come back and be dropped again).
@@ -148,7 +151,7 @@ public final class BoundedCounter {
     @inline(__always)
     private func find(_ hash: UInt64) -> Int? {
         guard let slots else { return nil }
-        let mask = slotCount - 1
+        let mask = slotMask
         let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Self.home(hash, mask: mask)
         while true {
@@ -166,7 +169,7 @@ public final class BoundedCounter {
     @inline(__always)
     func prefetchSlot(hash: UInt64) {
         guard let slots else { return }
-        respcap_prefetch(slots + Self.home(hash, mask: slotCount - 1))
+        respcap_prefetch(slots + Self.home(hash, mask: slotMask))
     }
 
     /// Asks for the count and cost of the item with `hash`, when its first index slot (asked for by `prefetchSlot`
@@ -174,7 +177,7 @@ public final class BoundedCounter {
     @inline(__always)
     func prefetchEntry(hash: UInt64) {
         guard let slots else { return }
-        let entry = slots[Self.home(hash, mask: slotCount - 1)]
+        let entry = slots[Self.home(hash, mask: slotMask)]
         guard entry & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000, entry != 0 else { return }
         let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
         respcap_prefetch(tracked + index)
@@ -258,7 +261,7 @@ public final class BoundedCounter {
     @inline(__always)
     private func place(_ index: Int) {
         guard let slots else { return }
-        let mask = slotCount - 1
+        let mask = slotMask
         let hash = tracked[index].hash
         var slot = Self.home(hash, mask: mask)
         while slots[slot] != 0 { slot = (slot + 1) & mask }
@@ -269,7 +272,7 @@ public final class BoundedCounter {
         if slotCount != count {
             slots?.deallocate()
             slots = .allocate(capacity: count)
-            slotCount = count
+            slotMask = count - 1
         }
         slots!.initialize(repeating: 0, count: count)
         for index in 0..<trackedCount { place(index) }
@@ -297,9 +300,9 @@ public final class BoundedCounter {
         let room = capacity - above
         if tied.count > room {
             // Which of the tied are the `room` smallest items matters, not their order: a selection.
-            Self.selectSmallest(&tied, room) { a, b in a.precedes(b) ?? itemPrecedes(a.position, b.position) }
+            Self.selectSmallest(&tied, room) { a, b in a.precedes(b) ?? itemPrecedes(Int(a.position), Int(b.position)) }
         }
-        for tie in tied.prefix(room) { keep[tie.position] = true }
+        for tie in tied.prefix(room) { keep[Int(tie.position)] = true }
         let before = trackedCount
         trackedCount = Self.compact(tracked, count: trackedCount, keeping: keep)
         if let costs { _ = Self.compact(costs, count: before, keeping: keep) }
@@ -326,20 +329,23 @@ public final class BoundedCounter {
     /// compares those in place, and looks the names up only when they are equal, the same order as `itemPrecedes`
     /// gives.
     private struct Tie {
-        let position: Int
-        let leading: (UInt64, UInt64)?
+        /// The first 16 bytes when `isASCII`; zeros otherwise. Not an optional: 24 bytes to move rather than 32.
+        let leading: (UInt64, UInt64)
+        /// The entry's index (under `2 × capacity`, which fits).
+        let position: Int32
+        let isASCII: Bool
 
         init(position: Int, order: ItemOrder) {
-            self.position = position
-            leading = order.leadingWords
+            self.position = Int32(truncatingIfNeeded: position)
+            (leading, isASCII) = order.leadingWords.map { ($0, true) } ?? ((0, 0), false)
         }
 
         /// Whether this precedes `other`, when their first 16 bytes tell; nil when they do not.
         @inline(__always)
         func precedes(_ other: Tie) -> Bool? {
-            guard let a = leading, let b = other.leading else { return nil }
-            if a.0 != b.0 { return a.0 < b.0 }
-            if a.1 != b.1 { return a.1 < b.1 }
+            guard isASCII && other.isASCII else { return nil }
+            if leading.0 != other.leading.0 { return leading.0 < other.leading.0 }
+            if leading.1 != other.leading.1 { return leading.1 < other.leading.1 }
             return nil
         }
     }
@@ -456,7 +462,7 @@ public final class BoundedCounter {
                 let a = ranked[Int(a)], b = ranked[Int(b)]
                 if a.measure != b.measure { return a.measure > b.measure }
                 if a.calls != b.calls { return a.calls > b.calls }
-                return a.tie.precedes(b.tie) ?? self.itemPrecedes(a.tie.position, b.tie.position)
+                return a.tie.precedes(b.tie) ?? self.itemPrecedes(Int(a.tie.position), Int(b.tie.position))
             }
             if order.count > n {
                 Self.selectSmallest(&order, n, by: ranksBefore)

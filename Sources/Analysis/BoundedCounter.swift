@@ -274,9 +274,11 @@ public final class BoundedCounter {
             slots = .allocate(capacity: count)
             slotMask = count - 1
         }
-        slots!.initialize(repeating: 0, count: count)
+        emptySlots()
         for index in 0..<trackedCount { place(index) }
     }
+
+    private func emptySlots() { slots?.initialize(repeating: 0, count: slotCount) }
 
     /// Keeps the `capacity` largest by count, ties by item (the same entries a full sort by (count, item) keeps).
     /// A selection rather than a sort: this runs every `capacity` new items once the table is full (on every
@@ -303,13 +305,23 @@ public final class BoundedCounter {
             Self.selectSmallest(&tied, room) { a, b in a.precedes(b) ?? itemPrecedes(Int(a.position), Int(b.position)) }
         }
         for tie in tied.prefix(room) { keep[Int(tie.position)] = true }
+        // The kept moved to the front in order, and given slots anew, in one pass.
         let before = trackedCount
-        trackedCount = Self.compact(tracked, count: trackedCount, keeping: keep)
-        if let costs { _ = Self.compact(costs, count: before, keeping: keep) }
-        _ = Self.compact(names, count: before, keeping: keep)
+        let costs = self.costs
+        emptySlots()
+        trackedCount = 0
+        for position in 0..<before where keep[position] {
+            let index = trackedCount
+            if position != index {
+                tracked[index] = tracked[position]
+                names[index] = names[position]
+                if let costs { costs[index] = costs[position] }
+            }
+            place(index)
+            trackedCount += 1
+        }
         if !texts.isEmpty { keepTexts() }
         droppedItems += before - trackedCount
-        rebuildSlots(count: slotCount)
         floor = cut
         pruned = true
     }
@@ -348,17 +360,6 @@ public final class BoundedCounter {
             if leading.1 != other.leading.1 { return leading.1 < other.leading.1 }
             return nil
         }
-    }
-
-    /// Keeps the first `count` entries at `entries` whose `keep` is set, moved to the front in order; returns how
-    /// many. Plain values (counts, costs, names): moved by assignment.
-    private static func compact<T: BitwiseCopyable>(_ entries: UnsafeMutablePointer<T>, count: Int, keeping keep: [Bool]) -> Int {
-        var kept = 0
-        for position in 0..<count where keep[position] {
-            if position != kept { entries[kept] = entries[position] }
-            kept += 1
-        }
-        return kept
     }
 
     /// The `capacity`-th largest count. Most counts are small (an item entered at the floor and was seen a few

@@ -38,7 +38,10 @@ public final class BoundedCounter {
     private var room: Int
     /// nil until the first sample, then room for as many as `tracked`.
     private var costs: UnsafeMutablePointer<KeyCost>?
-    private var names: [Name] = []
+    /// Room for as many as `tracked`. Plain values, so that adding, moving and dropping names counts no references.
+    private var names: UnsafeMutablePointer<Name>
+    /// The texts `names` do not hold (see `Name.text`); rebuilt at a prune, when there are any.
+    private var texts: [String] = []
     /// Open addressing with linear probing: 0 is an empty slot, otherwise the item's hash's high 32 bits (a tag)
     /// above its index into `tracked` plus one. Kept at most half full; rebuilt (not edited) when it grows and after
     /// a prune, so it needs no deletion. A table of its own rather than a `Dictionary`: a lookup here is a multiply,
@@ -46,7 +49,10 @@ public final class BoundedCounter {
     /// `tracked` (a cache miss in a large table) for items not tracked, which with many distinct keys is most.
     /// nil (no slots) until the first item.
     private var slots: UnsafeMutablePointer<UInt64>?
-    private var slotCount = 0
+    /// The number of slots less one (-1 with none), what a hash is masked with: kept rather than the number, which a
+    /// lookup would take one from (checking for overflow).
+    private var slotMask = -1
+    private var slotCount: Int { slotMask + 1 }
     private var floor = 0
     public private(set) var pruned = false
     /// Items dropped by prunes so far (an item may come back and be dropped again).
@@ -61,15 +67,23 @@ public final class BoundedCounter {
         let error: Int
     }
 
-    /// An item's text when it is not held in `order`, and a cheap stand-in for the text in comparisons.
-    private struct Name {
-        /// nil when `order` holds the whole text (short printable ASCII, made into a `String` only for `top`).
-        let text: String?
+    /// A cheap stand-in for an item's text in comparisons, and where the text is.
+    private struct Name: BitwiseCopyable {
         let order: ItemOrder
+        /// The text's index in `texts`; -1 when `order` holds the whole text (short printable ASCII, made into a
+        /// `String` only for `top`).
+        var text: Int32
+    }
 
-        var item: String { text ?? order.text }
+    /// The item of `names[index]`.
+    private func item(at index: Int) -> String {
+        let name = names[index]
+        return name.text < 0 ? name.order.text : texts[Int(name.text)]
+    }
 
-        func precedes(_ other: Name) -> Bool { order.precedes(other.order) { item < other.item } }
+    /// Whether the item at `a` sorts before the item at `b`.
+    private func itemPrecedes(_ a: Int, _ b: Int) -> Bool {
+        names[a].order.precedes(names[b].order) { item(at: a) < item(at: b) }
     }
 
     public init(capacity: Int) {
@@ -77,10 +91,12 @@ public final class BoundedCounter {
         self.capacity = min(max(1, capacity), 1 << 30)
         room = min(16, 2 * self.capacity)
         tracked = .allocate(capacity: room)
+        names = .allocate(capacity: room)
     }
 
     deinit {
         tracked.deallocate()
+        names.deallocate()
         costs?.deallocate()
         slots?.deallocate()
     }
@@ -89,28 +105,34 @@ public final class BoundedCounter {
     public func add(hash: UInt64, bytes weight: Int, text: () -> String) {
         if countExisting(hash: hash, weight: weight) { return }
         let item = text()
-        insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash))
+        insert(hash: hash, weight: weight, text: item, order: ItemOrder(item))
     }
 
     /// As `add(hash:bytes:text:)`, for an item whose text is `printable` followed by `suffix` when that text is
     /// short printable ASCII (the usual key): then no `String` is made unless the item reaches a report, so a new
-    /// item allocates nothing. Otherwise `text` makes it.
-    func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?,
-             sample: KeyCost.Sample? = nil, text: () -> String) {
-        if countExisting(hash: hash, weight: weight, sample: sample) { return }
-        if let order = ItemOrder(printableASCII: printable, suffix: suffix, hash: hash) {
+    /// item allocates nothing. Otherwise `text` makes it. `known` is what another counter returned for the same
+    /// item, if any: the result is the item's order (nil within when the text is not short printable ASCII) when this
+    /// counter worked it out for a new item, so that a counter the item is also new to need not (a new key is often
+    /// new to two counters at once: all keys', and its command's); nil when the item was tracked already.
+    @discardableResult
+    func add(hash: UInt64, bytes weight: Int, printable: UnsafeRawBufferPointer, suffix: UInt8?, known: ItemOrder?? = nil,
+             sample: KeyCost.Sample? = nil, text: () -> String) -> ItemOrder?? {
+        if countExisting(hash: hash, weight: weight, sample: sample) { return nil }
+        let order = known ?? ItemOrder(printableASCII: printable, suffix: suffix)
+        if let order {
             insert(hash: hash, weight: weight, text: nil, order: order, sample: sample)
         } else {
             let item = text()
-            insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash), sample: sample)
+            insert(hash: hash, weight: weight, text: item, order: ItemOrder(item), sample: sample)
         }
+        return order
     }
 
     /// As `add(hash:bytes:text:)`, adding `sample` to the item's cost.
     func add(hash: UInt64, bytes weight: Int, sample: KeyCost.Sample?, text: () -> String) {
         if countExisting(hash: hash, weight: weight, sample: sample) { return }
         let item = text()
-        insert(hash: hash, weight: weight, text: item, order: ItemOrder(item, hash: hash), sample: sample)
+        insert(hash: hash, weight: weight, text: item, order: ItemOrder(item), sample: sample)
     }
 
     /// The first slot to probe for `hash` (the hash is already mixed; this spreads it over the table's size).
@@ -129,7 +151,7 @@ public final class BoundedCounter {
     @inline(__always)
     private func find(_ hash: UInt64) -> Int? {
         guard let slots else { return nil }
-        let mask = slotCount - 1
+        let mask = slotMask
         let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Self.home(hash, mask: mask)
         while true {
@@ -147,7 +169,7 @@ public final class BoundedCounter {
     @inline(__always)
     func prefetchSlot(hash: UInt64) {
         guard let slots else { return }
-        respcap_prefetch(slots + Self.home(hash, mask: slotCount - 1))
+        respcap_prefetch(slots + Self.home(hash, mask: slotMask))
     }
 
     /// Asks for the count and cost of the item with `hash`, when its first index slot (asked for by `prefetchSlot`
@@ -155,7 +177,7 @@ public final class BoundedCounter {
     @inline(__always)
     func prefetchEntry(hash: UInt64) {
         guard let slots else { return }
-        let entry = slots[Self.home(hash, mask: slotCount - 1)]
+        let entry = slots[Self.home(hash, mask: slotMask)]
         guard entry & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000, entry != 0 else { return }
         let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
         respcap_prefetch(tracked + index)
@@ -199,7 +221,12 @@ public final class BoundedCounter {
         let index = trackedCount
         (tracked + index).initialize(to: Tracked(hash: hash, count: floor + 1, bytes: Int64(weight), error: floor))
         trackedCount += 1
-        names.append(Name(text: text, order: order))
+        var textIndex: Int32 = -1
+        if let text {
+            textIndex = Int32(texts.count)
+            texts.append(text)
+        }
+        (names + index).initialize(to: Name(order: order, text: textIndex))
         if let costs { (costs + index).initialize(to: KeyCost()) }
         if let sample { addCost(sample, at: index) }
         if trackedCount * 2 > slotCount {
@@ -217,6 +244,10 @@ public final class BoundedCounter {
         moved.moveInitialize(from: tracked, count: trackedCount)
         tracked.deallocate()
         tracked = moved
+        let movedNames = UnsafeMutablePointer<Name>.allocate(capacity: newRoom)
+        movedNames.moveInitialize(from: names, count: trackedCount)
+        names.deallocate()
+        names = movedNames
         if let costs {
             let movedCosts = UnsafeMutablePointer<KeyCost>.allocate(capacity: newRoom)
             movedCosts.moveInitialize(from: costs, count: trackedCount)
@@ -230,7 +261,7 @@ public final class BoundedCounter {
     @inline(__always)
     private func place(_ index: Int) {
         guard let slots else { return }
-        let mask = slotCount - 1
+        let mask = slotMask
         let hash = tracked[index].hash
         var slot = Self.home(hash, mask: mask)
         while slots[slot] != 0 { slot = (slot + 1) & mask }
@@ -241,11 +272,13 @@ public final class BoundedCounter {
         if slotCount != count {
             slots?.deallocate()
             slots = .allocate(capacity: count)
-            slotCount = count
+            slotMask = count - 1
         }
-        slots!.initialize(repeating: 0, count: count)
+        emptySlots()
         for index in 0..<trackedCount { place(index) }
     }
+
+    private func emptySlots() { slots?.initialize(repeating: 0, count: slotCount) }
 
     /// Keeps the `capacity` largest by count, ties by item (the same entries a full sort by (count, item) keeps).
     /// A selection rather than a sort: this runs every `capacity` new items once the table is full (on every
@@ -269,65 +302,64 @@ public final class BoundedCounter {
         let room = capacity - above
         if tied.count > room {
             // Which of the tied are the `room` smallest items matters, not their order: a selection.
-            Self.selectSmallest(&tied, room) { a, b in
-                a.precedes(b) ?? names[a.position].precedes(names[b.position])
-            }
+            Self.selectSmallest(&tied, room) { a, b in a.precedes(b) ?? itemPrecedes(Int(a.position), Int(b.position)) }
         }
-        for tie in tied.prefix(room) { keep[tie.position] = true }
+        for tie in tied.prefix(room) { keep[Int(tie.position)] = true }
+        // The kept moved to the front in order, and given slots anew, in one pass.
         let before = trackedCount
-        trackedCount = Self.compact(tracked, count: trackedCount, keeping: keep)
-        if let costs { _ = Self.compact(costs, count: before, keeping: keep) }
-        Self.compact(&names, keeping: keep)
+        let costs = self.costs
+        emptySlots()
+        trackedCount = 0
+        for position in 0..<before where keep[position] {
+            let index = trackedCount
+            if position != index {
+                tracked[index] = tracked[position]
+                names[index] = names[position]
+                if let costs { costs[index] = costs[position] }
+            }
+            place(index)
+            trackedCount += 1
+        }
+        if !texts.isEmpty { keepTexts() }
         droppedItems += before - trackedCount
-        rebuildSlots(count: slotCount)
         floor = cut
         pruned = true
     }
 
-    /// An entry tied at a prune's cut, with its item's first 16 bytes (when ASCII) beside it: the selection
-    /// among the tied (often all entries, when keys are mostly distinct) compares those in place, and looks the
-    /// names up only when they are equal, the same order as `Name.precedes` gives.
+    /// The texts of the entries left after a prune, at new indexes.
+    private func keepTexts() {
+        var kept: [String] = []
+        for index in 0..<trackedCount where names[index].text >= 0 {
+            kept.append(texts[Int(names[index].text)])
+            names[index].text = Int32(kept.count - 1)
+        }
+        texts = kept
+    }
+
+    /// An entry compared by item (tied at a prune's cut, or on its measures in `top`), with its item's first 16
+    /// bytes (when ASCII) beside it: a selection among many (often all entries, when keys are mostly distinct)
+    /// compares those in place, and looks the names up only when they are equal, the same order as `itemPrecedes`
+    /// gives.
     private struct Tie {
-        let position: Int
-        let leading: (UInt64, UInt64)?
+        /// The first 16 bytes when `isASCII`; zeros otherwise. Not an optional: 24 bytes to move rather than 32.
+        let leading: (UInt64, UInt64)
+        /// The entry's index (under `2 × capacity`, which fits).
+        let position: Int32
+        let isASCII: Bool
 
         init(position: Int, order: ItemOrder) {
-            self.position = position
-            leading = order.leadingWords
+            self.position = Int32(truncatingIfNeeded: position)
+            (leading, isASCII) = order.leadingWords.map { ($0, true) } ?? ((0, 0), false)
         }
 
         /// Whether this precedes `other`, when their first 16 bytes tell; nil when they do not.
         @inline(__always)
         func precedes(_ other: Tie) -> Bool? {
-            guard let a = leading, let b = other.leading else { return nil }
-            if a.0 != b.0 { return a.0 < b.0 }
-            if a.1 != b.1 { return a.1 < b.1 }
+            guard isASCII && other.isASCII else { return nil }
+            if leading.0 != other.leading.0 { return leading.0 < other.leading.0 }
+            if leading.1 != other.leading.1 { return leading.1 < other.leading.1 }
             return nil
         }
-    }
-
-    /// Keeps the first `count` entries at `entries` whose `keep` is set, moved to the front in order; returns how
-    /// many. Plain values (counts, costs): moved by assignment.
-    private static func compact<T: BitwiseCopyable>(_ entries: UnsafeMutablePointer<T>, count: Int, keeping keep: [Bool]) -> Int {
-        var kept = 0
-        for position in 0..<count where keep[position] {
-            if position != kept { entries[kept] = entries[position] }
-            kept += 1
-        }
-        return kept
-    }
-
-    /// Keeps the entries of `entries` whose `keep` is set, in order. Compacted in place: swaps move entries without
-    /// retaining their texts, and the dropped ones end at the back, where they are removed.
-    private static func compact<T>(_ entries: inout [T], keeping keep: [Bool]) {
-        var kept = 0
-        entries.withUnsafeMutableBufferPointer { entries in
-            for position in 0..<entries.count where keep[position] {
-                if position != kept { entries.swapAt(position, kept) }
-                kept += 1
-            }
-        }
-        entries.removeSubrange(kept...)
     }
 
     /// The `capacity`-th largest count. Most counts are small (an item entered at the floor and was seen a few
@@ -372,25 +404,30 @@ public final class BoundedCounter {
     /// median-of-three pivots: linear on average where a sort is n log n).
     static func selectSmallest<T>(_ items: inout [T], _ k: Int, by less: (T, T) -> Bool) {
         guard k > 0 && k < items.count else { return }
-        var low = 0, high = items.count - 1
-        while low < high {
-            let mid = low + (high - low) / 2
-            if less(items[mid], items[low]) { items.swapAt(mid, low) }
-            if less(items[high], items[low]) { items.swapAt(high, low) }
-            if less(items[high], items[mid]) { items.swapAt(high, mid) }
-            let pivot = items[mid]
-            var i = low, j = high
-            while i <= j {
-                while less(items[i], pivot) { i += 1 }
-                while less(pivot, items[j]) { j -= 1 }
-                if i <= j {
-                    items.swapAt(i, j)
-                    i += 1
-                    j -= 1
+        // In the array's buffer: an array's own swaps check its uniqueness, each one.
+        items.withUnsafeMutableBufferPointer { items in
+            var low = 0, high = items.count - 1
+            while low < high {
+                let mid = low + (high - low) / 2
+                if less(items[mid], items[low]) { items.swapAt(mid, low) }
+                if less(items[high], items[low]) { items.swapAt(high, low) }
+                if less(items[high], items[mid]) { items.swapAt(high, mid) }
+                let pivot = items[mid]
+                var i = low, j = high
+                // The scans stop within low...high: items[low] <= pivot <= items[high], and each swap leaves an item
+                // no smaller than the pivot at j and none larger at i.
+                while i <= j {
+                    while less(items[i], pivot) { i += 1 }
+                    while less(pivot, items[j]) { j -= 1 }
+                    if i <= j {
+                        items.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
                 }
+                // Now items[low...j] <= pivot <= items[i...high], and anything between equals the pivot.
+                if k - 1 <= j { high = j } else if k - 1 >= i { low = i } else { return }
             }
-            // Now items[low...j] <= pivot <= items[i...high], and anything between equals the pivot.
-            if k - 1 <= j { high = j } else if k - 1 >= i { low = i } else { return }
         }
     }
 
@@ -403,33 +440,50 @@ public final class BoundedCounter {
     /// The `n` largest by `ranking`; ties by calls, then by item.
     public func top(_ n: Int, by ranking: Ranking) -> [Entry] {
         guard n > 0 else { return [] }
-        let tracked = self.tracked, names = self.names, trackedCount = self.trackedCount
-        var values = Array(0..<trackedCount)
-        func byCalls(_ a: Int, _ b: Int) -> Bool {
-            tracked[a].count != tracked[b].count ? tracked[a].count > tracked[b].count : names[a].precedes(names[b])
+        let tracked = self.tracked, costs = self.costs
+        // Each entry's measures worked out once: a comparison then reads integers held side by side, not the
+        // entries, their costs and their names through a closure chosen at run time (this ranks every tracked
+        // entry, and for server time reports them all).
+        let ranked = (0..<trackedCount).map { index -> Ranked in
+            let count = tracked[index].count
+            let cost = costs?[index]
+            let tie = Tie(position: index, order: names[index].order)
+            switch ranking {
+            case .calls: return Ranked(measure: Int64(count), calls: 0, tie: tie)
+            case .bytes: return Ranked(measure: tracked[index].bytes, calls: 0, tie: tie)
+            case .serverTime: return Ranked(measure: cost?.serverNanos ?? 0, calls: count, tie: tie)
+            case .bigAndHot: return Ranked(measure: Int64(count) * Int64(cost?.maxValueBytes ?? 0), calls: count, tie: tie)
+            }
         }
-        let better: (Int, Int) -> Bool
-        switch ranking {
-        case .calls: better = byCalls
-        case .bytes:
-            better = { a, b in tracked[a].bytes != tracked[b].bytes ? tracked[a].bytes > tracked[b].bytes : names[a].precedes(names[b]) }
-        case .serverTime, .bigAndHot:
-            // The measure of every entry first: a comparison then reads two integers, not two whole costs (this
-            // ranks every tracked entry for the report).
-            let measure: [Int64] = costs.map { costs in
-                ranking == .serverTime ? (0..<trackedCount).map { costs[$0].serverNanos }
-                    : (0..<trackedCount).map { Int64(tracked[$0].count) * Int64(costs[$0].maxValueBytes) }
-            } ?? [Int64](repeating: 0, count: trackedCount)
-            better = { a, b in measure[a] != measure[b] ? measure[a] > measure[b] : byCalls(a, b) }
+        // Selected and sorted as indexes into `ranked`, which stays in place: an index moves as 4 bytes, a `Ranked`
+        // as 48.
+        var order = Array(0..<Int32(truncatingIfNeeded: ranked.count))
+        ranked.withUnsafeBufferPointer { ranked in
+            let ranksBefore = { (a: Int32, b: Int32) -> Bool in
+                let a = ranked[Int(a)], b = ranked[Int(b)]
+                if a.measure != b.measure { return a.measure > b.measure }
+                if a.calls != b.calls { return a.calls > b.calls }
+                return a.tie.precedes(b.tie) ?? self.itemPrecedes(Int(a.tie.position), Int(b.tie.position))
+            }
+            if order.count > n {
+                Self.selectSmallest(&order, n, by: ranksBefore)
+                order.removeSubrange(n...)
+            }
+            order.sort(by: ranksBefore)
         }
-        if values.count > n {
-            Self.selectSmallest(&values, n, by: better)
-            values.removeSubrange(n...)
+        return order.map {
+            let index = Int($0)
+            return Entry(item: item(at: index), count: tracked[index].count, bytes: tracked[index].bytes,
+                         error: tracked[index].error, cost: cost(at: index))
         }
-        values.sort(by: better)
-        return values.map {
-            Entry(item: names[$0].item, count: tracked[$0].count, bytes: tracked[$0].bytes, error: tracked[$0].error, cost: cost(at: $0))
-        }
+    }
+
+    /// An entry as `top` ranks it: by `measure`, then by `calls` (zero when the ranking leaves them out), both
+    /// largest first, then by item.
+    private struct Ranked {
+        let measure: Int64
+        let calls: Int
+        let tie: Tie
     }
 
     public var distinctTracked: Int { trackedCount }
@@ -441,16 +495,15 @@ public final class BoundedCounter {
 struct ItemOrder {
     static let width = 32
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    private var length = 0
+    /// The text's length in bytes, or `width + 1` for any longer text (only lengths within the width are compared):
+    /// one byte, to keep the order small where it is copied (every tracked entry's, at a prune).
+    private var length: UInt8 = 0
     private var isASCII = true
-    /// The entry's key in the counter (kept here so a pruned table is rebuilt without another lookup).
-    let hash: UInt64
 
-    init(_ item: String, hash: UInt64) {
-        self.hash = hash
+    init(_ item: String) {
         var item = item
         item.withUTF8 { bytes in
-            length = bytes.count
+            length = UInt8(min(bytes.count, Self.width + 1))
             var packed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
             for index in 0..<min(bytes.count, Self.width) {
                 let byte = bytes[index]
@@ -473,7 +526,7 @@ struct ItemOrder {
 
     /// The order of a text that is `printable` then `suffix`, when that text is at most `width` bytes of printable
     /// ASCII (0x20...0x7E): then the words hold the whole text. nil otherwise.
-    init?(printableASCII printable: UnsafeRawBufferPointer, suffix: UInt8?, hash: UInt64) {
+    init?(printableASCII printable: UnsafeRawBufferPointer, suffix: UInt8?) {
         let length = printable.count + (suffix == nil ? 0 : 1)
         guard length <= Self.width else { return nil }
         // The bytes in order into 32 zeroed bytes, then read as four big-endian words (first byte most significant);
@@ -486,8 +539,7 @@ struct ItemOrder {
         guard Self.isPrintable(packed.0, validBytes: length) && Self.isPrintable(packed.1, validBytes: length - 8)
             && Self.isPrintable(packed.2, validBytes: length - 16) && Self.isPrintable(packed.3, validBytes: length - 24)
         else { return nil }
-        self.hash = hash
-        self.length = length
+        self.length = UInt8(length)
         words = (UInt64(bigEndian: packed.0), UInt64(bigEndian: packed.1), UInt64(bigEndian: packed.2),
                  UInt64(bigEndian: packed.3))
     }
@@ -508,11 +560,11 @@ struct ItemOrder {
         return below | above == 0
     }
 
-    /// The text, when the words hold all of it (see `init?(printableASCII:suffix:hash:)`).
+    /// The text, when the words hold all of it (see `init?(printableASCII:suffix:)`).
     var text: String {
         // Each word holds eight bytes of the text, the first most significant: stored big-endian, they lie in order.
         var inOrder = (words.0.bigEndian, words.1.bigEndian, words.2.bigEndian, words.3.bigEndian)
-        return withUnsafeBytes(of: &inOrder) { String(decoding: $0[0..<length], as: UTF8.self) }
+        return withUnsafeBytes(of: &inOrder) { String(decoding: $0[0..<Int(length)], as: UTF8.self) }
     }
 
     /// The first two words, for an ASCII item: `precedes` compares these first.

@@ -12,6 +12,8 @@ public struct HyperLogLog: Sendable {
 
     public init() {}
 
+    /// Inlined: this runs per keyed command, and is a shift, a count of zeros and a comparison.
+    @inline(__always)
     public mutating func add(hash: UInt64) {
         let index = Int(hash >> UInt64(64 - Self.precision))
         let rest = hash << UInt64(Self.precision)

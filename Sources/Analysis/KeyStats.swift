@@ -131,6 +131,9 @@ public final class KeyStats: TrafficAnalysis {
     private var fullKeyspace: [Int32: Int] = [:]
     private var fullKeyspaceConnections = Set<UInt64>()
     private var biggest: [BigValue] = []
+    /// The size a command's request or reply must exceed to enter `biggest` (-1 while it has room): the check made
+    /// per command reads one integer.
+    private var biggestFloor = -1
     private var transferBound = TransferBoundCommands(linkBitsPerSecond: KeyStats.referenceLinkBitsPerSecond)
 
     /// The link speed a command's bytes are timed at: a common server NIC (1 Gbit/s). Faster links shorten the
@@ -189,7 +192,9 @@ public final class KeyStats: TrafficAnalysis {
                 if fullKeyspaceConnections.count < 100_000 { fullKeyspaceConnections.insert(record.connection) }
             }
         }
-        noteSize(location, keyPosition: keyPosition, connection: connection)
+        if max(record.requestBytes, record.replyBytes) > biggestFloor {
+            noteSize(location, keyPosition: keyPosition, connection: connection)
+        }
         noteTransfer(location)
     }
 
@@ -203,7 +208,9 @@ public final class KeyStats: TrafficAnalysis {
     }
 
     /// A command whose bytes take longer to cross the reference link than the server took to answer it: its time
-    /// goes to moving the value, not to Redis's work. Blocking commands wait by design and are left out.
+    /// goes to moving the value, not to Redis's work. Blocking commands wait by design and are left out. Inlined:
+    /// this runs per command, and is a few comparisons.
+    @inline(__always)
     private func noteTransfer(_ location: UnsafePointer<CommandRecord>) {
         var record: CommandRecord { location.pointee }
         guard !record.isBlocking, let service = record.latencyNanos else { return }
@@ -218,9 +225,16 @@ public final class KeyStats: TrafficAnalysis {
     /// Per command id: 0 unknown yet, 1 no, 2 yes (an array: ids are dense, and this runs per command).
     private var fullKeyspaceByID: [UInt8] = []
 
+    @inline(__always)
     private func isFullKeyspace(id: Int32, registry: CommandRegistry, command: CommandID) -> Bool {
         let index = Int(id)
         if index < fullKeyspaceByID.count, fullKeyspaceByID[index] != 0 { return fullKeyspaceByID[index] == 2 }
+        return learnFullKeyspace(id: id, registry: registry, command: command)
+    }
+
+    /// `isFullKeyspace` for a command id not seen yet.
+    private func learnFullKeyspace(id: Int32, registry: CommandRegistry, command: CommandID) -> Bool {
+        let index = Int(id)
         let value = Self.fullKeyspaceNames.contains(registry.name(of: command))
         if index >= fullKeyspaceByID.count { fullKeyspaceByID += repeatElement(0, count: index + 1 - fullKeyspaceByID.count) }
         fullKeyspaceByID[index] = value ? 2 : 1
@@ -246,8 +260,10 @@ public final class KeyStats: TrafficAnalysis {
         // Without redaction a short printable key is its own text: the counters keep it without making a string.
         let plain = redactor == nil
         let star = UInt8(ascii: "*")
+        // What the key counter worked out of a new key, for its command's counter.
+        var keyOrder: ItemOrder?? = nil
         if plain {
-            keys.add(hash: hash, bytes: bytes, printable: key, suffix: nil, sample: sample) { display(Array(key)) }
+            keyOrder = keys.add(hash: hash, bytes: bytes, printable: key, suffix: nil, sample: sample) { display(Array(key)) }
         } else {
             keys.add(hash: hash, bytes: bytes, sample: sample) { display(Array(key)) }
         }
@@ -263,7 +279,7 @@ public final class KeyStats: TrafficAnalysis {
         let counter = slot < perCommandKeyCounters.count ? perCommandKeyCounters[slot] : nil
         (counter ?? makePerCommandCounter(slot))._withUnsafeGuaranteedRef { counter in
             if plain {
-                counter.add(hash: hash, bytes: bytes, printable: key, suffix: nil) { display(Array(key)) }
+                counter.add(hash: hash, bytes: bytes, printable: key, suffix: nil, known: keyOrder) { display(Array(key)) }
             } else {
                 counter.add(hash: hash, bytes: bytes) { display(Array(key)) }
             }
@@ -287,11 +303,10 @@ public final class KeyStats: TrafficAnalysis {
         return redactor.redact(bytes, keepTrailingDelimiter: isPrefix)
     }
 
+    /// Keeps a command whose request or reply is larger than `biggestFloor` among the biggest.
     private func noteSize(_ location: UnsafePointer<CommandRecord>, keyPosition: Int?, connection: ConnectionInfo) {
         var record: CommandRecord { location.pointee }
         let size = max(record.requestBytes, record.replyBytes)
-        // Indexed, not `biggest.last`: generic collection accessors allocate in unoptimised builds.
-        guard biggest.count < topN || size > (biggest.isEmpty ? 0 : biggest[biggest.count - 1].bytes) else { return }
         let key = keyPosition.flatMap { record.arguments.bytes(ofArgument: $0) }
         let big = BigValue(command: connection.registry.name(of: record.command), bytes: size, requestBytes: record.requestBytes, replyBytes: record.replyBytes,
                            client: connection.client.description, timestamp: Timestamp.iso8601(record.requestEndNanos),
@@ -299,6 +314,8 @@ public final class KeyStats: TrafficAnalysis {
         biggest.append(big)
         biggest.sort { $0.bytes > $1.bytes }
         if biggest.count > topN { biggest.removeLast() }
+        // Indexed, not `biggest.last`: generic collection accessors allocate in unoptimised builds.
+        biggestFloor = biggest.count < topN ? -1 : (biggest.isEmpty ? 0 : biggest[biggest.count - 1].bytes)
     }
 
     public func finish(into report: inout AnalysisReport, context: AnalysisContext) {

@@ -186,6 +186,65 @@ import Testing
         }
     }
 
+    /// `top` ranks as a full sort of every entry does, for each ranking and length asked: by the measure, then by
+    /// calls (but by bytes), then by item; measures often tied, items long, non-ASCII and sharing prefixes.
+    @Test func topRanksLikeAFullSort() {
+        var generator = SystemRandomNumberGenerator()
+        let counter = BoundedCounter(capacity: 400)
+        let shapes = ["key:%", "é:%", "key:0000000000000000000000000000:%", "user:%:profile", "e\u{301}%", "%"]
+        for _ in 0..<5_000 {
+            let n = Int.random(in: 0..<300, using: &generator)
+            let key = shapes[n % shapes.count].replacingOccurrences(of: "%", with: "\(n)")
+            let sample = KeyCost.Sample(isRead: true, isWrite: false, requestBytes: n % 7, replyBytes: n % 5,
+                                        serverNanos: Int64(n % 4), host: 1)
+            Array(key.utf8).withUnsafeBytes { bytes in
+                if n % 2 == 0 {
+                    counter.add(hash: keyHash(bytes), bytes: n % 3, printable: bytes, suffix: nil, sample: sample) { key }
+                } else {
+                    counter.add(hash: keyHash(bytes), bytes: n % 3, sample: sample) { key }
+                }
+            }
+        }
+        let all = counter.top(Int.max)
+        #expect(all.count == counter.distinctTracked)
+        let rankings: [(BoundedCounter.Ranking, (BoundedCounter.Entry) -> (Int64, Int))] = [
+            (.calls, { (Int64($0.count), 0) }), (.bytes, { ($0.bytes, 0) }), (.serverTime, { ($0.cost.serverNanos, $0.count) }),
+            (.bigAndHot, { (Int64($0.count) * Int64($0.cost.maxValueBytes), $0.count) }),
+        ]
+        for (ranking, measures) in rankings {
+            let expected = all.sorted { (measures($0).0, measures($0).1, $1.item) > (measures($1).0, measures($1).1, $0.item) }
+            for n in [1, 5, 20, all.count - 1, all.count, Int.max] {
+                #expect(counter.top(n, by: ranking).map(\.item) == expected.prefix(n).map(\.item), "\(ranking) \(n)")
+            }
+        }
+    }
+
+    /// A key new to two counters at once has its order worked out by the first, which the second takes: the same
+    /// items and counts as when each counter works out its own (short printable keys, and long and unprintable ones,
+    /// whose text is made).
+    @Test func orderWorkedOutOnceForTwoCounters() {
+        var generator = SystemRandomNumberGenerator()
+        let shared = (BoundedCounter(capacity: 30), BoundedCounter(capacity: 3))
+        let apart = (BoundedCounter(capacity: 30), BoundedCounter(capacity: 3))
+        for _ in 0..<5_000 {
+            let n = Int.random(in: 0..<200, using: &generator)
+            let key = [UInt8](["key:\(n)", "long:\(String(repeating: "x", count: 40)):\(n)", "tab\t\(n)"][n % 3].utf8)
+            let text = KeyText.printable(key)
+            key.withUnsafeBytes { bytes in
+                let hash = keyHash(bytes)
+                let known = shared.0.add(hash: hash, bytes: 1, printable: bytes, suffix: nil) { text }
+                shared.1.add(hash: hash, bytes: 1, printable: bytes, suffix: nil, known: known) { text }
+                apart.0.add(hash: hash, bytes: 1, printable: bytes, suffix: nil) { text }
+                apart.1.add(hash: hash, bytes: 1, printable: bytes, suffix: nil) { text }
+            }
+        }
+        #expect(shared.1.pruned)
+        for (a, b) in [(shared.0, apart.0), (shared.1, apart.1)] {
+            #expect(a.top(Int.max).map(\.item) == b.top(Int.max).map(\.item))
+            #expect(a.top(Int.max).map(\.count) == b.top(Int.max).map(\.count))
+        }
+    }
+
     /// The words an item's order is read from, made eight bytes at a time, hold the same as made byte by byte: every
     /// byte value at every position of every length up to the width, with and without a suffix.
     @Test func itemOrderOfPrintableTextMatchesBytewise() {
@@ -197,7 +256,7 @@ import Testing
                     if length > 0 { bytes[position] = UInt8(value) }
                     for suffix in [nil, UInt8(ascii: "*"), UInt8(value)] where length > 0 || suffix != nil {
                         let text = bytes + (suffix.map { [$0] } ?? [])
-                        let order = bytes.withUnsafeBytes { ItemOrder(printableASCII: $0, suffix: suffix, hash: 1) }
+                        let order = bytes.withUnsafeBytes { ItemOrder(printableASCII: $0, suffix: suffix) }
                         guard text.count <= ItemOrder.width else {
                             #expect(order == nil)
                             continue

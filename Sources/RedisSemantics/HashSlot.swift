@@ -38,47 +38,11 @@ public enum HashSlot {
         return UnsafeRawBufferPointer(rebasing: key[(open + 1)..<close])
     }
 
-    /// The index of the first `{` in `key`, `key.count` when there is none. Eight bytes a step, the last step
-    /// overlapping the one before (its bytes already searched hold no `{`): most keys have no hash tag, and every
-    /// keyed command's key is searched. Keys of 4 to 7 bytes, as many, in one step of their first and last four.
+    /// The index of the first `{` in `key`, `key.count` when there is none: most keys have no hash tag, and every
+    /// keyed command's key is searched.
     @inline(__always)
     static func firstOpeningBrace(_ key: UnsafeRawBufferPointer) -> Int {
-        let count = key.count
-        guard count >= 8 else {
-            guard count >= 4 else {
-                var index = 0
-                while index < count && key[index] != UInt8(ascii: "{") { index += 1 }
-                return index
-            }
-            // Bytes 0...3, then bytes count-4...count-1 (byte 4 of the word is byte count-4 of the key): a `{` found
-            // first among the last four lies at or past byte 4, as none was among the first four.
-            let word = UInt64(UInt32(littleEndian: key.loadUnaligned(as: UInt32.self)))
-                | UInt64(UInt32(littleEndian: key.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))) << 32
-            guard let found = firstOpeningBrace(in: word) else { return count }
-            return found < 4 ? found : found + count - 8
-        }
-        var start = 0
-        while true {
-            if let found = firstOpeningBrace(inWordAt: start, of: key) { return found }
-            if start + 8 == count { return count }
-            start = min(start + 8, count - 8)
-        }
-    }
-
-    /// The first `{` among the eight bytes at `start`, nil when none is.
-    @inline(__always)
-    private static func firstOpeningBrace(inWordAt start: Int, of key: UnsafeRawBufferPointer) -> Int? {
-        firstOpeningBrace(in: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: start, as: UInt64.self))).map { start + $0 }
-    }
-
-    /// The first `{` among the eight bytes of `word` (the first byte lowest), nil when none is.
-    @inline(__always)
-    private static func firstOpeningBrace(in word: UInt64) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highBits: UInt64 = 0x8080_8080_8080_8080
-        // Bytes equal to `{` become zero; the lowest byte marked as zero is exact (higher ones may be false).
-        let flipped = word ^ (ones &* 0x7B)
-        let zeros = (flipped &- ones) & ~flipped & highBits
-        return zeros == 0 ? nil : zeros.trailingZeroBitCount / 8
+        ByteSearch.firstIndex(of: UInt8(ascii: "{"), in: key)
     }
 
     /// CRC16/XMODEM: polynomial 0x1021, initial value 0, no reflection (check value of "123456789": 0x31C3).

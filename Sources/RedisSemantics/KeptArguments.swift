@@ -45,13 +45,14 @@ public struct KeptArguments: Sendable, BitwiseCopyable {
             let n = Int(arguments.pointee.slotInfo[slot].keptLength)
             let source = storage + Int(arguments.pointee.slotInfo[slot].start)
             packed.pointee.slotInfo[slot].start = UInt16(written)
-            if n <= 16 && written + 16 <= Self.storageBytes {
-                // Two words, past the kept bytes: the slot holds `maxBytes` to read and the destination has room for
-                // `storageBytes`; what lies past the kept bytes is written over by the next slot's or is not part of
-                // the packed record. Most arguments are this short, and a copy call cost more than the copy.
-                (destination + written).storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
-                (destination + written + 8).storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                                                       as: UInt64.self)
+            if n <= 32 && written + 32 <= Self.storageBytes {
+                // Two 16-byte vectors, past the kept bytes: the slot holds `maxBytes` to read and the destination has
+                // room for `storageBytes`; what lies past the kept bytes is written over by the next slot's or is not
+                // part of the packed record. Most arguments are this short (keys such as `counter:000000012345`
+                // too), and a copy call cost more than the copy.
+                (destination + written).storeBytes(of: source.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+                (destination + written + 16).storeBytes(of: source.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self),
+                                                        as: SIMD16<UInt8>.self)
             } else if n > 0 {
                 (destination + written).copyMemory(from: source, byteCount: n)
             }

@@ -39,7 +39,9 @@ public final class SessionWorkspacePool {
         return workspace
     }
 
-    func park(_ workspace: SessionWorkspace) {
+    /// Takes the caller's reference (`consuming`): borrowed, it was retained to be stored and the caller's released,
+    /// once per message on most connections.
+    func park(_ workspace: consuming SessionWorkspace) {
         parked.append(workspace)
     }
 }

@@ -155,16 +155,12 @@ public final class ClusterStats: TrafficAnalysis {
         var service: Int64 = 0
         if !record.isBlocking && !record.isQueuedInTransaction, let latency = record.latencyNanos { service = latency }
         let bytes = Int64(record.requestBytes + record.replyBytes)
-        if node >= 0 {
-            Self.count(&nodes[node], bytes: bytes, serverNanos: service)
-        } else {
-            untrackedNodeCalls += 1
-        }
         let errorKind = record.outcome == .replied && record.errorCode.isSet ? Self.kind(of: record.errorCode) : .none
         let role = role(of: record.command, registry: connection.registry)
         if role == .asking { noteClient(connection) { $0.redirects.asking += 1 } }
         if role == .clusterCommand { clusterCommands += 1 }
         var slot = -1
+        var keyed = false
         if role == .keyed || role == .movableKeys {
             let position = role == .keyed ? fixedKeyPositions[Int(record.command.rawValue)]
                 : location.keptArguments.withArguments { argument in
@@ -173,7 +169,7 @@ public final class ClusterStats: TrafficAnalysis {
                 } ?? 0
             if position > 0, position < record.argumentCount {
                 keyedCalls += 1
-                if node >= 0 { nodes[node].keyedCalls += 1 }
+                keyed = true
                 // Worked out where the record was packed, when it was (for the same key).
                 let digest = record.digest
                 let found = digest.isSet && Int(digest.keyPosition) == position ? (digest.keySlot >= 0 ? Int(digest.keySlot) : nil)
@@ -191,6 +187,14 @@ public final class ClusterStats: TrafficAnalysis {
                     unknownSlotCalls += 1
                 }
             }
+        }
+        if node >= 0 {
+            // One access to the array for the node's whole update: each subscript of a class's array property
+            // checked uniqueness and bounds again.
+            precondition(node < nodes.count)
+            nodes.withUnsafeMutableBufferPointer { Self.count(&$0[node], bytes: bytes, serverNanos: service, keyed: keyed) }
+        } else {
+            untrackedNodeCalls += 1
         }
         guard errorKind != .none else { return }
         noteError(errorKind, record, keySlot: slot, node: node, connection: connection)
@@ -323,10 +327,11 @@ public final class ClusterStats: TrafficAnalysis {
         }
     }
 
-    /// One access to the node's entry for the three fields written per command.
+    /// The fields of the node's entry written per command.
     @inline(__always)
-    private static func count(_ node: inout Node, bytes: Int64, serverNanos: Int64) {
+    private static func count(_ node: inout Node, bytes: Int64, serverNanos: Int64, keyed: Bool) {
         node.calls += 1
+        if keyed { node.keyedCalls += 1 }
         node.bytes += bytes
         node.serverNanos += serverNanos
     }

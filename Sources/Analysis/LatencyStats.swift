@@ -101,7 +101,9 @@ public final class LatencyStats: TrafficAnalysis {
 
     /// A command that could not have gone out with the one before it: the next step of a cursor (SCAN c, SSCAN k c
     /// with c ≠ 0 needs the previous reply's cursor), or a command setting the connection up (the client library's
-    /// handshake, not the application's loop). Such a command neither extends nor breaks a chain.
+    /// handshake, not the application's loop). Such a command neither extends nor breaks a chain. Inlined: asked
+    /// per command, and the call cost more than its few comparisons.
+    @inline(__always)
     private func isOutsideChains(_ location: UnsafePointer<CommandRecord>, registry: CommandRegistry) -> Bool {
         var record: CommandRecord { location.pointee }
         switch chainRole(of: record.command, registry: registry) {
@@ -369,8 +371,15 @@ struct TimelineAccumulator {
 
     init(maxBuckets: Int) { self.maxBuckets = max(2, maxBuckets) }
 
+    /// Inlined for the common case, the latest bucket again; finding another is out of line.
+    @inline(__always)
     private mutating func bucket(at time: Int64) -> Int {
         if time >= latest.from && time < latest.to { return latest.index }
+        return findBucket(at: time)
+    }
+
+    @inline(never)
+    private mutating func findBucket(at time: Int64) -> Int {
         if start == nil { start = time }
         let origin = start ?? time
         let offset = max(0, time - origin)
@@ -405,7 +414,8 @@ struct TimelineAccumulator {
         width *= 2
     }
 
-    /// Log bucket of a latency: 4 buckets per power of two from 1 µs.
+    /// Log bucket of a latency: 4 buckets per power of two from 1 µs. Inlined: per command.
+    @inline(__always)
     static func latencyBucket(_ nanos: Int64) -> Int {
         let micros = max(1, Double(nanos) / 1000)
         return min(63, max(0, Int(micros.exponentBitPattern(quarters: true))))
@@ -459,7 +469,8 @@ struct TimelineAccumulator {
 }
 
 private extension Double {
-    /// floor(4 * log2(self)) for self >= 1, without a math library.
+    /// floor(4 * log2(self)) for self >= 1, without a math library. Inlined: a few bit operations, per command.
+    @inline(__always)
     func exponentBitPattern(quarters: Bool) -> Int {
         // From the bits: `exponent` and `significand` are calls into the standard library (subnormals, NaN), and
         // this runs per command on values of at least 1.

@@ -103,28 +103,34 @@ public final class SentinelMonitoringStats: TrafficAnalysis {
         var record: CommandRecord { location.pointee }
         if !connection.sentinelMonitoring.isSentinel {
             if connection.sentinelMonitoring.overflowed { return }
-            noteEarly(location, on: connection)
-            guard connection.sentinelMonitoring.isSentinel else { return }
+            // Inlined as far as the count: this runs for every command of an ordinary connection that uses few
+            // commands, and most of them neither name a channel nor set a name.
+            let role = role(of: record.command, registry: connection.registry)
+            guard role != .other, Self.proves(location, role: role) else {
+                // Edited where it lies: a copy of the state out and back cost more than the count.
+                connection.sentinelMonitoring.countEarly(record.command.rawValue)
+                return
+            }
+            becomeSentinel(connection)
         }
         commands += 1
         byCommand[record.command.rawValue, default: 0] += 1
     }
 
-    /// A command of a connection not known to be a Sentinel's: it proves it is one, or is held among its early ones.
-    private func noteEarly(_ location: UnsafePointer<CommandRecord>, on connection: ConnectionInfo) {
+    /// Whether a command naming a channel or setting a name shows that its connection is a Sentinel's.
+    @inline(never)
+    private static func proves(_ location: UnsafePointer<CommandRecord>, role: Role) -> Bool {
         var record: CommandRecord { location.pointee }
-        var proves = false
-        switch role(of: record.command, registry: connection.registry) {
-        case .other: break
-        case .namesChannel: proves = record.arguments.argument(1, equalsLowercase: "__sentinel__:hello")
-        case .setName: proves = record.arguments.bytes(ofArgument: 2)?.starts(with: Self.namePrefix) ?? false
+        switch role {
+        case .other: return false
+        case .namesChannel: return record.arguments.argument(1, equalsLowercase: "__sentinel__:hello")
+        case .setName: return record.arguments.bytes(ofArgument: 2)?.starts(with: namePrefix) ?? false
         }
-        guard proves else {
-            // Edited where it lies: this runs for every command of an ordinary connection that uses few commands,
-            // and a copy of the state out and back cost more than the count.
-            connection.sentinelMonitoring.countEarly(record.command.rawValue)
-            return
-        }
+    }
+
+    /// The connection proved to be a Sentinel's: the commands held among its early ones count.
+    @inline(never)
+    private func becomeSentinel(_ connection: ConnectionInfo) {
         var state = connection.sentinelMonitoring
         defer { connection.sentinelMonitoring = state }
         state.isSentinel = true

@@ -148,11 +148,9 @@ final class AnalysisStage {
     @inline(__always)
     private func lookAhead(from cursor: inout SessionEventCursor) {
         guard let next = cursor.records.digest(at: cursor.recordOffset) else { return }
-        builtIn.keyStats.prefetch(next, entries: true)
-        builtIn.clusterStats.prefetch(next)
         let following = cursor.records.offset(after: cursor.recordOffset)
         cursor.followingOffset = following
-        if let afterNext = cursor.records.digest(at: following) { builtIn.keyStats.prefetch(afterNext, entries: false) }
+        builtIn.prefetch(next: next, afterNext: cursor.records.digest(at: following))
     }
 
     /// This stage's part of the capture quality: gaps and problems per connection, and what became of commands and

@@ -192,7 +192,7 @@ public final class KeyStats: TrafficAnalysis {
                 keyedBytes += Int64(bytes)
                 keyedServerNanos += service
             }
-            if isFullKeyspace(id: id, registry: registry, command: record.command) {
+            if isFullKeyspace(record.command, registry: registry) {
                 fullKeyspace[id, default: 0] += 1
                 if fullKeyspaceConnections.count < 100_000 { fullKeyspaceConnections.insert(record.connection) }
             }
@@ -227,24 +227,15 @@ public final class KeyStats: TrafficAnalysis {
         transferBound.serviceSeconds += Double(service) / 1e9
     }
 
-    /// Per command id: 0 unknown yet, 1 no, 2 yes (an array: ids are dense, and this runs per command).
-    private var fullKeyspaceByID: [UInt8] = []
+    private var fullKeyspaceByID = CommandIDTable<Bool>()
 
     @inline(__always)
-    private func isFullKeyspace(id: Int32, registry: CommandRegistry, command: CommandID) -> Bool {
-        let index = Int(id)
-        if index < fullKeyspaceByID.count, fullKeyspaceByID[index] != 0 { return fullKeyspaceByID[index] == 2 }
-        return learnFullKeyspace(id: id, registry: registry, command: command)
+    private func isFullKeyspace(_ command: CommandID, registry: CommandRegistry) -> Bool {
+        fullKeyspaceByID.value(of: command) { Self.isFullKeyspace(named: registry.name(of: $0)) }
     }
 
-    /// `isFullKeyspace` for a command id not seen yet.
-    private func learnFullKeyspace(id: Int32, registry: CommandRegistry, command: CommandID) -> Bool {
-        let index = Int(id)
-        let value = Self.fullKeyspaceNames.contains(registry.name(of: command))
-        if index >= fullKeyspaceByID.count { fullKeyspaceByID += repeatElement(0, count: index + 1 - fullKeyspaceByID.count) }
-        fullKeyspaceByID[index] = value ? 2 : 1
-        return value
-    }
+    @inline(never)
+    private static func isFullKeyspace(named name: String) -> Bool { fullKeyspaceNames.contains(name) }
 
     /// Works out digests for records packed without one (made on first need: the registry is the connections').
     private var digester: ArgumentDigester?

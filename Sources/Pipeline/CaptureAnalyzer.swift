@@ -103,7 +103,7 @@ public struct CaptureAnalyzer {
         for (index, path) in paths.enumerated() {
             let reader = try CaptureFileReader(path: path)
             reader.interruption = interruption
-            // Packets are read where they lie in the reader's buffer, also while held for reordering.
+            // Packets are read where they lie in the reader's buffers, also while held for reordering.
             reader.beforeBufferChange = { analyzer.borrowedBytesWillChange($0) }
             reader.onDecryptionSecrets = { type, data in
                 if type == CaptureFileReader.tlsKeyLogSecrets { analyzer.addTLSSecrets(Array(data)) }

@@ -40,9 +40,10 @@ public struct AnalysisOptions: Sendable {
     public var maxTrackedScripts = 1_000
     /// Secrets to decrypt TLS connections with (`--tls-keylog`); nil: TLS connections are named, not decrypted.
     public var tlsKeys: TLSKeyStore?
-    /// Which thread works out each command's argument digest (first key, its hashes, prefix and hash slot). Not a
-    /// command-line option: the tests hold the reports of every placement equal.
-    package var digestPlacement = DigestPlacement.balanced
+    /// Work out each command's argument digest (first key, its hashes and slot, framework marks) on the stream
+    /// stage's thread as its record is packed; off, the analyses work it out themselves with the same function. Not
+    /// a command-line option: the tests hold the reports of both equal.
+    package var digestsArgumentsWhilePacking = true
 
     public init() {}
 }

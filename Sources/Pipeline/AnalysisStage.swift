@@ -10,7 +10,7 @@ import TCPReassembly
 /// shown to carry Redis, and the counts of what was paired, lost or given up.
 final class AnalysisStage {
     let options: AnalysisOptions
-    /// The stream stage's registry, mirrored from each batch's `commandNames`: analyses read names from it.
+    /// The stream stage's registry, mirrored from `.commandName` events: analyses read names from it.
     let registry: CommandRegistry
     private var connections = ConnectionTable<ConnectionInfo>()
     /// The capture's first packet (nil before it, or where events arrive without one).
@@ -26,10 +26,6 @@ final class AnalysisStage {
     let analyses: [any TrafficAnalysis]
     private let builtIn: BuiltInAnalyses
     private let extraAnalyses: [any TrafficAnalysis]
-    /// Digests the records that came without one (`DigestPlacement`), as the stream stage's digester would.
-    private let digester: ArgumentDigester
-    /// Records digested here.
-    private(set) var recordsDigested = 0
 
     private var unpairedReplies = 0
     private var unansweredCommands = 0
@@ -61,19 +57,18 @@ final class AnalysisStage {
                                                         maxTrackedScripts: options.maxTrackedScripts, redactKeys: options.redactKeys, keyDelimiters: options.keyDelimiters))
         extraAnalyses = extra
         analyses = builtIn.list + extra
-        digester = ArgumentDigester(registry: registry, prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters))
     }
 
     /// Handles a batch's events in order. Session events and records are read where they lie in the batch; indexed
     /// loops and no capturing closures, for the same reason as `forEachAnalysis`.
     func consume(_ batch: StageBatch) {
-        for entry in batch.commandNames { registry.mirror(entry) }
         batch.sessionEvents.withUnsafeBufferPointer { sessionEvents in
             var cursor = SessionEventCursor(event: sessionEvents.baseAddress, records: batch.records)
-            digestFirstTwo(of: batch.records)
             var index = 0
             while index < batch.streamEvents.count {
                 switch batch.streamEvents[index] {
+                case .commandName(let entry):
+                    registry.mirror(entry)
                 case .captureStarted(let time):
                     captureStartNanos = time
                 case .opened(let id, let client, let server, let handshakeSeen, let time):
@@ -147,36 +142,15 @@ final class AnalysisStage {
         cursor.event = first + count
     }
 
-    /// Asks for the table entries the next two records will touch (their digests lie in the batch), while this one
-    /// is counted: the key counter's index slot two records ahead, its entry and the cluster slot's counters one
-    /// ahead. With many keys those tables outgrow the caches. A record packed without its digest gets it here, two
-    /// records ahead (the first two of a batch as the batch starts), so it is there to look ahead with.
+    /// Asks for the table entries the next two records will touch (their digests lie in the batch: they were worked
+    /// out as the records were packed), while this one is counted: the key counter's index slot two records ahead,
+    /// its entry and the cluster slot's counters one ahead. With many keys those tables outgrow the caches.
     @inline(__always)
     private func lookAhead(from cursor: inout SessionEventCursor) {
         guard let next = cursor.records.digest(at: cursor.recordOffset) else { return }
         let following = cursor.records.offset(after: cursor.recordOffset)
         cursor.followingOffset = following
-        var afterNext = cursor.records.digest(at: following)
-        if let digest = afterNext, !digest.isSet { afterNext = self.digest(at: following, in: cursor.records) }
-        builtIn.prefetch(next: next, afterNext: afterNext)
-    }
-
-    /// The digests of a batch's first two records, when they came without: the look-ahead starts with the second.
-    private func digestFirstTwo(of records: PackedRecords) {
-        guard let first = records.digest(at: 0) else { return }
-        if !first.isSet { digest(at: 0, in: records) }
-        let second = records.offset(after: 0)
-        if let digest = records.digest(at: second), !digest.isSet { self.digest(at: second, in: records) }
-    }
-
-    /// Works out the digest of the record at `offset` and leaves it in the record.
-    @inline(never)
-    @discardableResult
-    private func digest(at offset: Int, in records: PackedRecords) -> ArgumentDigest {
-        let digest = digester.digest(of: records.record(at: offset))
-        records.setDigest(digest, at: offset)
-        recordsDigested += 1
-        return digest
+        builtIn.prefetch(next: next, afterNext: cursor.records.digest(at: following))
     }
 
     /// This stage's part of the capture quality: gaps and problems per connection, and what became of commands and

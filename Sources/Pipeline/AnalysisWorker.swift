@@ -10,19 +10,14 @@ final class AnalysisWorker: @unchecked Sendable {
     private let ring: HandOffRing<StageBatch>
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Up to 64 batches of ~512 session events: slack for the bursts of a capture (a phase of long replies loads
-    /// one thread, one of distinct keys the other) and for a shared machine taking a core away for a while. With
-    /// records packed (~350 bytes), 64 cost ~15 MB of RSS, made only as a burst needs them; on the 250 MB mix
-    /// (medians of 9, taking turns, on a busy host) 16 batches 0.63–0.72 s, 32 0.66 s, 64 0.61 s.
+    /// 64 batches of ~512 session events: slack for the bursts of a capture (a phase of long replies loads one
+    /// thread, one of distinct keys the other) and for a shared machine taking a core away for a while. With
+    /// records packed (~350 bytes), 64 cost ~15 MB of RSS; on the 250 MB mix (medians of 9, taking turns, on a busy
+    /// host) 16 batches 0.63–0.72 s, 32 0.66 s, 64 0.61 s. (With ~850-byte records, more than 16 had been slower.)
     init(stage: AnalysisStage, batchCount: Int = 64) {
         self.stage = stage
-        ring = HandOffRing(capacity: max(2, batchCount)) { StageBatch() }
+        ring = HandOffRing((0..<max(2, batchCount)).map { _ in StageBatch() })
     }
-
-    /// Batches made so far.
-    var batchesMade: Int { ring.made }
-    /// Batches handed over that the worker has not started on.
-    var batchesWaiting: Int { ring.waiting }
 
     /// Starts the thread; false when none could be made.
     func start() -> Bool {
@@ -34,8 +29,8 @@ final class AnalysisWorker: @unchecked Sendable {
     /// A cleared batch to write into (waits while the worker holds all the others). Producer thread only.
     func acquire() -> StageBatch { ring.acquire() }
 
-    /// Hands `batch`, acquired and filled, over to the worker. Producer thread only.
-    func submit(_ batch: StageBatch) { ring.submit(batch) }
+    /// Hands over the oldest acquired batch not yet submitted. Producer thread only.
+    func submit() { ring.submit() }
 
     /// Waits until the worker has handled the batch marked `isLast`.
     func waitUntilFinished() {
@@ -48,7 +43,7 @@ final class AnalysisWorker: @unchecked Sendable {
             stage.consume(batch)
             let last = batch.isLast
             batch.clear()
-            ring.recycle(batch)
+            ring.recycle()
             if last {
                 finished.signal()
                 return

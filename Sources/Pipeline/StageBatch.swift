@@ -7,6 +7,9 @@ import TCPReassembly
 /// What the stream stage saw of one connection, in order, for the analysis stage. `sessionEvents` counts the
 /// session events the call produced: they are next in the batch's `sessionEvents`, and follow this event.
 enum StreamEvent {
+    /// A command name the stream stage's registry interned (ids are given in order): mirrored before any command
+    /// that uses it.
+    case commandName(CommandRegistry.Entry)
     /// The capture's first packet, before any other event: the origin of every per-second series.
     case captureStarted(timestampNanos: Int64)
     case opened(ConnectionID, client: Endpoint, server: Endpoint, handshakeSeen: Bool, timestampNanos: Int64)
@@ -24,9 +27,6 @@ enum StreamEvent {
 /// unless one burst (a long pipeline flushed at once) made it unusually large.
 final class StageBatch {
     var streamEvents: [StreamEvent] = []
-    /// Command names the stream stage's registry interned for this batch's commands (ids are given in order): the
-    /// analysis stage mirrors them as the batch starts, so that any of its records can be read ahead.
-    var commandNames: [CommandRegistry.Entry] = []
     var sessionEvents: [SessionEvent] = []
     /// The records of the `.command` session events, in order.
     var records = PackedRecords(capacity: StageBatch.keptRecordBytes)
@@ -48,7 +48,6 @@ final class StageBatch {
 
     func clear() {
         streamEvents.removeAll(keepingCapacity: streamEvents.capacity <= Self.keptStreamEvents)
-        commandNames.removeAll(keepingCapacity: true)
         sessionEvents.removeAll(keepingCapacity: sessionEvents.capacity <= Self.keptRecords)
         records.removeAll(keepingCapacityUpTo: Self.keptRecordBytes)
         isLast = false

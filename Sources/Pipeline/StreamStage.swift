@@ -13,7 +13,7 @@ import TLSDecryption
 /// `AnalysisStage`, on the same thread or another; nothing here reads what the analyses do.
 final class StreamStage {
     let options: AnalysisOptions
-    /// Interns command names for the sessions; the analysis stage mirrors it from each batch's `commandNames`.
+    /// Interns command names for the sessions; the analysis stage mirrors it from `.commandName` events.
     let registry: CommandRegistry
     /// Commands awaiting replies on all connections together (`SessionLimits.maxPendingTotal`).
     let pendingBudget: PendingBudget
@@ -27,8 +27,7 @@ final class StreamStage {
     private let sessionEvents: SessionEventBuffer
     private let streams = ConnectionStreams()
     private var lastStream: ConnectionStream?
-    /// Registry entries already sent in a batch's `commandNames` (the analysis stage's registry starts from the same
-    /// table).
+    /// Registry entries already sent as `.commandName` (the analysis stage's registry starts from the same table).
     private var namesSent: Int
     /// The batch being written.
     private(set) var batch: StageBatch
@@ -76,10 +75,10 @@ final class StreamStage {
         reassembler.roundTrips.maxHosts = options.maxTrackedClients
         portSearch = options.searchesEveryPort ? PortSearchCounts(redisPorts: options.serverPorts, heldBytesLimit: options.reassembly.maxBufferedBytesTotal) : nil
         reorderBuffer = PacketReorderBuffer(capacity: options.reorderWindow)
-        // What the analyses derive from each command's arguments may be worked out here, as records are packed
-        // (`DigestPlacement`). Same prefix rule as the key analysis's.
-        sessionEvents = SessionEventBuffer(digester: options.digestPlacement == .analysisThread ? nil
-            : ArgumentDigester(registry: registry, prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters)))
+        // What the analyses derive from each command's arguments is worked out here, as records are packed: this
+        // thread has time to spare, the analysis thread sets the pace. Same prefix rule as the key analysis's.
+        sessionEvents = SessionEventBuffer(digester: options.digestsArgumentsWhilePacking
+            ? ArgumentDigester(registry: registry, prefixRule: KeyPrefixRule(delimiters: options.keyDelimiters)) : nil)
         tls = TLSStreamCounts(keys: options.tlsKeys, bufferLimit: options.reassembly.maxBufferedBytesTotal)
         filter = try options.filter.map { expression throws(CaptureError) in try PacketFilter(expression: expression) }
     }
@@ -87,12 +86,6 @@ final class StreamStage {
     /// Enough events for a batch (a command's packed record is a few hundred bytes).
     var batchIsFull: Bool {
         batch.streamEvents.count >= Self.streamEventsPerBatch || sessionEvents.events.count >= Self.sessionEventsPerBatch
-    }
-
-    /// Records are packed with their argument digest (`DigestPlacement`); off, the analysis stage works it out.
-    var digestsWhilePacking: Bool {
-        get { sessionEvents.digestsRecords }
-        set { sessionEvents.digestsRecords = newValue }
     }
 
     /// Hands over the batch written so far and goes on writing into `empty` (a cleared batch).
@@ -368,12 +361,12 @@ final class StreamStage {
         return created
     }
 
-    /// Names interned by the last session call go with the batch of the events that use them.
+    /// Names interned by the last session call go ahead of the events that use them.
     @inline(__always)
     private func sendNewNames() {
         guard registry.count > namesSent else { return }
         while namesSent < registry.count {
-            batch.commandNames.append(registry[CommandID(rawValue: Int32(namesSent))])
+            batch.streamEvents.append(.commandName(registry[CommandID(rawValue: Int32(namesSent))]))
             namesSent += 1
         }
     }

@@ -90,36 +90,14 @@ public final class TrafficAnalyzer {
             guard force || stream.batchIsFull else { return }
             let full = stream.exchangeBatch(worker.acquire())
             full.isLast = force
-            worker.submit(full)
-            placeDigests(handedOver: worker.batchesWaiting)
-        } else if let empty = spare, !stream.batch.streamEvents.isEmpty || !stream.batch.commandNames.isEmpty {
+            worker.submit()
+        } else if let empty = spare, !stream.batch.streamEvents.isEmpty {
             let full = stream.exchangeBatch(empty)
-            placeDigests(handedOver: .max)
             analysis.consume(full)
             full.clear()
             spare = full
         }
     }
-
-    /// Records whose argument digest the analysis stage worked out (the others came with it). Read after `finish()`.
-    var recordsDigestedByAnalysisStage: Int { analysis.recordsDigested }
-
-    /// Decides, as a batch goes to the analysis thread, which thread digests the next one's records
-    /// (`DigestPlacement`).
-    private func placeDigests(handedOver waiting: Int) {
-        switch options.digestPlacement {
-        case .streamThread, .analysisThread:
-            return
-        case .balanced:
-            stream.digestsWhilePacking = waiting >= Self.batchesWaitingForHelp
-        case .alternating:
-            stream.digestsWhilePacking.toggle()
-        }
-    }
-
-    /// Batches waiting for the analysis thread from which the stream thread digests records itself: the analysis
-    /// thread is behind. (Fewer: it keeps up and has time for them.)
-    static let batchesWaitingForHelp = 2
 
     /// An analyzer dropped without `finish()` (the run failed) still ends its analysis thread.
     deinit {

@@ -784,11 +784,9 @@ public final class SessionEventBuffer {
     /// In order; each `.command` stands for the next record of `records`.
     public var events: [SessionEvent] = []
     public var records = PackedRecords()
-    /// Works out each packed record's `digest` while `digestsRecords` (none: records are packed as they are). A
-    /// constant: read from a variable, the per-record call was retained and released around.
+    /// Works out each packed record's `digest` (none: records are packed as they are). A constant: read from a
+    /// variable, the per-record call was retained and released around.
     public let digester: (any ArgumentDigesting)?
-    /// Records are packed with their digest (when there is a `digester`); off, without (the reader works it out).
-    public var digestsRecords = true
 
     public init() {
         digester = nil
@@ -806,7 +804,7 @@ public final class SessionEventBuffer {
     @inline(__always)
     func appendCommand(copying record: UnsafePointer<CommandRecord>) {
         // Through `records` itself the call was retained and released around, once per command.
-        let digest = digestsRecords ? digester?.digest(of: record) : nil
+        let digest = digester?.digest(of: record)
         Unmanaged.passUnretained(records)._withUnsafeGuaranteedRef { $0.append(record, digest: digest) }
         events.append(.command)
     }

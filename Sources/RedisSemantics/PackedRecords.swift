@@ -181,13 +181,6 @@ public final class PackedRecords {
         return UnsafeRawPointer(base + offset + Self.digestOffset).load(as: ArgumentDigest.self)
     }
 
-    /// Sets the digest of the record that starts at `offset` (one packed without it, digested by the reader).
-    @inline(__always)
-    public func setDigest(_ digest: ArgumentDigest, at offset: Int) {
-        precondition(offset >= 0 && offset < byteCount, "no packed record at offset \(offset)")
-        (base + offset + Self.digestOffset).storeBytes(of: digest, as: ArgumentDigest.self)
-    }
-
     /// Every record, unpacked (tests, tools).
     public var all: [CommandRecord] {
         var records: [CommandRecord] = []

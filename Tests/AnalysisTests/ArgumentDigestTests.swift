@@ -1,48 +1,37 @@
 @testable import Analysis
-import Capture
 import Foundation
 @testable import Pipeline
 import RedisSemantics
 import Report
 import Testing
 
-/// The argument digest (first key, its hashes and hash slot) is worked out on the stream stage's thread as records
-/// are packed, on the analysis stage's thread two records ahead, or batch by batch on whichever has time
-/// (`DigestPlacement`). Either way the report is the same, byte for byte: on every fixture and every framework
-/// capture (keys, prefixes, cluster slots and hash tags, movable keys, kombu priority lists, redaction).
+/// The argument digest (first key, its hashes and hash slot) is worked out on the stream stage's
+/// thread as records are packed, or, for records packed without one, by the analyses themselves. Either way the
+/// report is the same, byte for byte: on every fixture and every framework capture (keys, prefixes, cluster slots
+/// and hash tags, movable keys, kombu priority lists, redaction).
 @Suite struct ArgumentDigestTests {
-    static func json(_ path: String, port: Int, placement: DigestPlacement, threads: Int = 1, redact: Bool = false) throws -> String {
+    static func json(_ path: String, port: Int, digests: Bool, redact: Bool = false) throws -> String {
         var options = AnalysisOptions()
         options.serverPorts = [UInt16(port)]
         options.redactKeys = redact
-        options.digestPlacement = placement
-        var analyzer = CaptureAnalyzer(options: options)
-        analyzer.threads = threads
-        return try JSONReportRenderer.render(try analyzer.analyze(paths: [path]))
-    }
-
-    static func reportsAgree(_ path: String, port: Int, name: String) throws {
-        let reference = try json(path, port: port, placement: .streamThread)
-        for placement in [DigestPlacement.analysisThread, .alternating] {
-            #expect(reference == (try json(path, port: port, placement: placement)), "\(name) \(placement)")
-        }
-        #expect(reference == (try json(path, port: port, placement: .balanced, threads: 2)), "\(name) balanced")
+        options.digestsArgumentsWhilePacking = digests
+        return try JSONReportRenderer.render(try CaptureAnalyzer(options: options).analyze(paths: [path]))
     }
 
     @Test(arguments: TestPaths.fixtureNames())
     func fixtureReportIsTheSameEitherWay(name: String) throws {
         let port = try FixtureTruth.load(name).port
         let path = TestPaths.fixtures.appendingPathComponent(name + ".pcap").path
-        try Self.reportsAgree(path, port: port, name: name)
-        #expect(try Self.json(path, port: port, placement: .streamThread, redact: true)
-            == (try Self.json(path, port: port, placement: .analysisThread, redact: true)))
+        let packed = try Self.json(path, port: port, digests: true)
+        #expect(packed == (try Self.json(path, port: port, digests: false)), "\(name)")
+        #expect(try Self.json(path, port: port, digests: true, redact: true) == (try Self.json(path, port: port, digests: false, redact: true)))
     }
 
     @Test(arguments: TestPaths.corpusNames())
     func corpusReportIsTheSameEitherWay(name: String) throws {
         let port = try CorpusTruth.load(name).port
         let path = TestPaths.corpus.appendingPathComponent(name + ".pcap").path
-        try Self.reportsAgree(path, port: port, name: name)
+        #expect(try Self.json(path, port: port, digests: true) == (try Self.json(path, port: port, digests: false)), "\(name)")
     }
 }
 
@@ -62,28 +51,20 @@ private final class DigestCounter: TrafficAnalysis {
 }
 
 extension ArgumentDigestTests {
-    /// Each placement really puts the work where it says: every record reaches the analyses digested, by the
-    /// stream stage (none by the analysis stage), by the analysis stage (all of them), or some by each (every other
-    /// batch). The capture has some 6,500 commands: several batches of 512.
-    @Test(arguments: [DigestPlacement.streamThread, .analysisThread, .alternating])
-    func digestsAreWorkedOutWherePlaced(placement: DigestPlacement) throws {
-        let name = "pipelined"
-        var options = AnalysisOptions()
-        options.serverPorts = [UInt16(try FixtureTruth.load(name).port)]
-        options.digestPlacement = placement
-        let counter = DigestCounter()
-        let analyzer = try TrafficAnalyzer(options: options, analyses: [counter], analysisThread: true)
-        let reader = try CaptureFileReader(path: TestPaths.fixtures.appendingPathComponent(name + ".pcap").path)
-        while let packet = try reader.next() { analyzer.process(packet) }
-        let report = analyzer.finish()
-        let byAnalysisStage = analyzer.recordsDigestedByAnalysisStage
-        #expect(counter.commands == report.totals.commands && counter.commands > 2 * StreamStage.sessionEventsPerBatch)
-        #expect(counter.digested == counter.commands)
-        #expect(counter.keyed == report.keys?.commandsWithKeys && counter.keyed > 0)
-        switch placement {
-        case .streamThread: #expect(byAnalysisStage == 0)
-        case .analysisThread: #expect(byAnalysisStage == counter.commands)
-        default: #expect(byAnalysisStage > 0 && byAnalysisStage < counter.commands)
+    /// Both ways are really taken: with digests on, every record comes with one (and most name a key); off, none.
+    @Test func digestsAreWorkedOutWhilePackingOnlyWhenAsked() throws {
+        let name = "mixed"
+        let port = try FixtureTruth.load(name).port
+        let path = TestPaths.fixtures.appendingPathComponent(name + ".pcap").path
+        for digests in [true, false] {
+            var options = AnalysisOptions()
+            options.serverPorts = [UInt16(port)]
+            options.digestsArgumentsWhilePacking = digests
+            let counter = DigestCounter()
+            let report = try CaptureAnalyzer(options: options).analyze(paths: [path], extraAnalyses: [counter])
+            #expect(counter.commands == report.totals.commands && counter.commands > 0)
+            #expect(counter.digested == (digests ? counter.commands : 0))
+            if digests { #expect(counter.keyed == report.keys?.commandsWithKeys && counter.keyed > 0) } else { #expect(counter.keyed == 0) }
         }
     }
 }

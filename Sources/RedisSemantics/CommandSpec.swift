@@ -2,7 +2,7 @@
 public struct CommandFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
-    /// Written out rather than the standard library's generic one: the generated command table builds ~1,100 of these
+    /// Written out rather than the standard library's generic one: the generated command table builds ~1,100 option-set
     /// literals, unoptimised, at every start, and each cost ~3,000 instructions through `SetAlgebra`.
     public init(arrayLiteral elements: CommandFlags...) {
         var rawValue: UInt32 = 0
@@ -78,8 +78,7 @@ public enum KeyFindKeys: Sendable, Hashable {
 public struct KeySpecFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
-    /// Written out rather than the standard library's generic one: the generated command table builds ~1,100 of these
-    /// literals, unoptimised, at every start, and each cost ~3,000 instructions through `SetAlgebra`.
+    /// As `CommandFlags.init(arrayLiteral:)`, and for the same reason.
     public init(arrayLiteral elements: KeySpecFlags...) {
         var rawValue: UInt16 = 0
         for element in elements { rawValue |= element.rawValue }
@@ -124,8 +123,7 @@ public struct KeySpec: Sendable, Hashable {
 public struct CommandOrigin: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
-    /// Written out rather than the standard library's generic one: the generated command table builds ~1,100 of these
-    /// literals, unoptimised, at every start, and each cost ~3,000 instructions through `SetAlgebra`.
+    /// As `CommandFlags.init(arrayLiteral:)`, and for the same reason.
     public init(arrayLiteral elements: CommandOrigin...) {
         var rawValue: UInt16 = 0
         for element in elements { rawValue |= element.rawValue }

@@ -7,7 +7,7 @@ import Report
 extension RespcapCommand {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
-            // Named here: derived from the type, the name took ~250,000 instructions of reflection at every start.
+            // Named here, not derived from the type: see `Analyze`.
             commandName: "diff",
             abstract: "Show what changed between two captures or JSON reports (before and after a fix, two hosts, two days).",
             discussion: """

@@ -14,7 +14,7 @@ import Darwin
 extension RespcapCommand {
     struct Live: ParsableCommand {
         static let configuration = CommandConfiguration(
-            // Named here: derived from the type, the name took ~250,000 instructions of reflection at every start.
+            // Named here, not derived from the type: see `Analyze`.
             commandName: "live",
             abstract: "Analyse traffic on a network interface as it happens (needs root or CAP_NET_RAW).",
             discussion: """

@@ -7,7 +7,7 @@ import Report
 extension RespcapCommand {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
-            // Named here: derived from the type, the name took ~250,000 instructions of reflection at every start.
+            // Named here, not derived from the type: see `Analyze`.
             commandName: "merge",
             abstract: "Combine reports from several hosts or capture windows into one report.",
             discussion: """

@@ -21,3 +21,16 @@ struct CommandIDTable<Value> {
         return value
     }
 }
+
+extension CommandIDTable where Value == Bool {
+    /// Whether `id` names one of `names` (a set of command names, read the first time only: read per command, a
+    /// static set cost its lazy initialisation check and a retain and release).
+    @inline(__always)
+    mutating func isNamed(_ id: CommandID, oneOf names: @autoclosure () -> Set<String>,
+                          in registry: CommandRegistry) -> Bool {
+        value(of: id) { Self.contains(registry.name(of: $0), in: names()) }
+    }
+
+    @inline(never)
+    private static func contains(_ name: String, in names: Set<String>) -> Bool { names.contains(name) }
+}

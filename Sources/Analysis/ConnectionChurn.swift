@@ -118,11 +118,8 @@ public final class ConnectionChurn: TrafficAnalysis {
 
     @inline(__always)
     private func enqueues(_ id: CommandID, registry: CommandRegistry) -> Bool {
-        enqueues.value(of: id) { Self.enqueues(named: registry.name(of: $0)) }
+        enqueues.isNamed(id, oneOf: Self.enqueueCommandNames, in: registry)
     }
-
-    @inline(never)
-    private static func enqueues(named name: String) -> Bool { enqueueCommandNames.contains(name) }
 
     /// Commands that end a connection: a round trip the client pays for the connection, not for work.
     static let teardownCommandNames: Set<String> = ["quit"]

@@ -231,11 +231,8 @@ public final class KeyStats: TrafficAnalysis {
 
     @inline(__always)
     private func isFullKeyspace(_ command: CommandID, registry: CommandRegistry) -> Bool {
-        fullKeyspaceByID.value(of: command) { Self.isFullKeyspace(named: registry.name(of: $0)) }
+        fullKeyspaceByID.isNamed(command, oneOf: Self.fullKeyspaceNames, in: registry)
     }
-
-    @inline(never)
-    private static func isFullKeyspace(named name: String) -> Bool { fullKeyspaceNames.contains(name) }
 
     /// Works out digests for records packed without one (made on first need: the registry is the connections').
     private var digester: ArgumentDigester?
